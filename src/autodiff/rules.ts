@@ -1,0 +1,292 @@
+import { type Graph, type Node, type Value } from '../graph/graph.js';
+import { GraphBuildError, type OpAttrs, type OpName, normalizeAxis, reduceAxes, sliceRange } from '../graph/ops.js';
+import { type Dim, type Shape, isFloat, tensor } from '../graph/types.js';
+
+/** What a VJP rule sees: the node, the gradients of its outputs, and which inputs need one. */
+export interface VjpContext<K extends OpName> {
+  readonly g: Graph;
+  readonly node: Node<K>;
+  readonly inputs: readonly Value[];
+  readonly outputs: readonly Value[];
+  readonly attrs: OpAttrs[K];
+  /** Gradient of output 0 (zeros when only other outputs carry gradient). */
+  readonly dy: Value;
+  /** needs[i]: input i lies on a path from a differentiated variable; skip the others. */
+  readonly needs: readonly boolean[];
+}
+
+/** Returns the gradient for each input, or undefined where none is needed or defined. */
+export type VjpRule<K extends OpName> = (ctx: VjpContext<K>) => readonly (Value | undefined)[];
+
+/** Marks an op whose outputs carry no gradient to its inputs (comparisons, random draws). */
+export interface NotDifferentiable {
+  readonly notDifferentiable: string;
+}
+
+const nd = (why: string): NotDifferentiable => ({ notDifferentiable: why });
+
+/**
+ * Sums a broadcast gradient back to an operand's shape: leading axes the
+ * operand lacks are summed away, axes where it has size 1 are summed with
+ * keepdims.
+ */
+export function sumToShape(g: Graph, dx: Value, shape: Shape): Value {
+  if (dx.shape.length === shape.length && dx.shape.every((d, i) => d === shape[i])) return dx;
+  const lead = dx.rank - shape.length;
+  const ones: number[] = [];
+  shape.forEach((d, i) => {
+    if (d === 1 && dx.shape[lead + i] !== 1) ones.push(lead + i);
+  });
+  let out = dx;
+  if (ones.length) out = g.reduceSum(out, ones, true);
+  if (lead > 0) out = g.reduceSum(out, [...Array(lead).keys()], false);
+  return out;
+}
+
+/** dy of a reduction re-shaped so that it broadcasts against the reduction's input. */
+function keepdimsShape(g: Graph, dy: Value, x: Value, rawAxes: number[], keepdims: boolean): Value {
+  if (keepdims) return dy;
+  const axes = reduceAxes(rawAxes, x.rank);
+  return g.reshape(dy, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+}
+
+function transposeLast2(g: Graph, v: Value): Value {
+  const perm = [...Array(v.rank).keys()];
+  [perm[v.rank - 1], perm[v.rank - 2]] = [perm[v.rank - 2]!, perm[v.rank - 1]!];
+  return g.transpose(v, perm);
+}
+
+const NCHW_SWAP = [1, 0, 2, 3];
+
+/**
+ * Gradient of a convolution with respect to its weight, written as a
+ * convolution of the batch-transposed input with the batch-transposed output
+ * gradient (strides and dilations trade places). Returns [M, C, kH, kW].
+ */
+function convWeightGrad(
+  g: Graph,
+  input: Value,
+  gradOut: Value,
+  kernel: [number, number],
+  attrs: { strides: [number, number]; pads: [number, number, number, number]; dilations: [number, number] },
+): Value {
+  const corr = g.apply('Conv', [g.transpose(input, NCHW_SWAP), g.transpose(gradOut, NCHW_SWAP)], {
+    strides: attrs.dilations,
+    dilations: attrs.strides,
+    pads: attrs.pads,
+  })[0]!;
+  const cropped = corr.shape[2] === kernel[0] && corr.shape[3] === kernel[1] ? corr : g.slice(corr, [0, 0], kernel, [2, 3]);
+  return g.transpose(cropped, NCHW_SWAP);
+}
+
+/** Per-window count of the cells an average pool divides by, as an [Ho, Wo] constant. */
+function poolDivisors(
+  size: [number, number],
+  out: [number, number],
+  attrs: OpAttrs['AveragePool'],
+): Float64Array {
+  const counts = new Float64Array(out[0] * out[1]);
+  for (let oh = 0; oh < out[0]; oh++) {
+    for (let ow = 0; ow < out[1]; ow++) {
+      if (attrs.countIncludePad) {
+        counts[oh * out[1] + ow] = attrs.kernel[0] * attrs.kernel[1];
+        continue;
+      }
+      const h0 = oh * attrs.strides[0] - attrs.pads[0];
+      const w0 = ow * attrs.strides[1] - attrs.pads[1];
+      const hs = Math.min(h0 + attrs.kernel[0], size[0]) - Math.max(h0, 0);
+      const ws = Math.min(w0 + attrs.kernel[1], size[1]) - Math.max(w0, 0);
+      counts[oh * out[1] + ow] = hs * ws;
+    }
+  }
+  return counts;
+}
+
+const floatOf = (v: Value): 'float32' | 'float64' => (v.dtype === 'float64' ? 'float64' : 'float32');
+
+/**
+ * The vector-Jacobian product of every op, in one table. The mapped type makes
+ * an op without a rule (or an explicit NotDifferentiable marker) a compile
+ * error. Rules emit ordinary IR ops that themselves have rules, so gradient
+ * graphs can be differentiated again (double backprop).
+ */
+export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
+  Identity: ({ dy }) => [dy],
+  MatMul: ({ g, inputs: [a, b], dy, needs }) => [
+    needs[0] ? sumToShape(g, g.matmul(dy, transposeLast2(g, b!)), a!.shape) : undefined,
+    needs[1] ? sumToShape(g, g.matmul(transposeLast2(g, a!), dy), b!.shape) : undefined,
+  ],
+  Gemm: ({ g, inputs: [a, b, c], dy, needs, attrs: { transA, transB, alpha } }) => [
+    needs[0] ? (transA ? g.gemm(b!, dy, undefined, { transA: transB, transB: true, alpha }) : g.gemm(dy, b!, undefined, { transB: !transB, alpha })) : undefined,
+    needs[1] ? (transB ? g.gemm(dy, a!, undefined, { transA: true, transB: transA, alpha }) : g.gemm(a!, dy, undefined, { transA: !transA, alpha })) : undefined,
+    c && needs[2] ? sumToShape(g, dy, c.shape) : undefined,
+  ],
+  Add: ({ g, inputs: [a, b], dy }) => [sumToShape(g, dy, a!.shape), sumToShape(g, dy, b!.shape)],
+  Sub: ({ g, inputs: [a, b], dy, needs }) => [sumToShape(g, dy, a!.shape), needs[1] ? sumToShape(g, g.neg(dy), b!.shape) : undefined],
+  Mul: ({ g, inputs: [a, b], dy, needs }) => [
+    needs[0] ? sumToShape(g, g.mul(dy, b!), a!.shape) : undefined,
+    needs[1] ? sumToShape(g, g.mul(dy, a!), b!.shape) : undefined,
+  ],
+  Div: ({ g, inputs: [a, b], outputs: [y], dy, needs }) => [
+    needs[0] ? sumToShape(g, g.div(dy, b!), a!.shape) : undefined,
+    needs[1] ? sumToShape(g, g.neg(g.div(g.mul(dy, y!), b!)), b!.shape) : undefined,
+  ],
+  Pow: ({ g, inputs: [a, b], outputs: [y], dy, needs }) => [
+    needs[0] ? sumToShape(g, g.mul(dy, g.mul(b!, g.pow(a!, g.sub(b!, 1)))), a!.shape) : undefined,
+    needs[1] ? sumToShape(g, g.mul(dy, g.mul(y!, g.log(a!))), b!.shape) : undefined,
+  ],
+  Neg: ({ g, dy }) => [g.neg(dy)],
+  Exp: ({ g, outputs: [y], dy }) => [g.mul(dy, y!)],
+  Log: ({ g, inputs: [x], dy }) => [g.div(dy, x!)],
+  Sqrt: ({ g, outputs: [y], dy }) => [g.div(dy, g.mul(y!, 2))],
+  Abs: ({ g, inputs: [x], dy }) => [g.mul(dy, g.sign(x!))],
+  Sign: nd('piecewise constant: zero gradient almost everywhere'),
+  Square: ({ g, inputs: [x], dy }) => [g.mul(dy, g.mul(x!, 2))],
+  Relu: ({ g, inputs: [x], dy }) => [g.where(g.greater(x!, 0), dy, 0)],
+  LeakyRelu: ({ g, inputs: [x], dy, attrs }) => [g.where(g.greater(x!, 0), dy, g.mul(dy, attrs.alpha))],
+  Elu: ({ g, inputs: [x], outputs: [y], dy, attrs }) => [g.where(g.greater(x!, 0), dy, g.mul(dy, g.add(y!, attrs.alpha)))],
+  Sigmoid: ({ g, outputs: [y], dy }) => [g.mul(dy, g.mul(y!, g.sub(1, y!)))],
+  Tanh: ({ g, outputs: [y], dy }) => [g.mul(dy, g.sub(1, g.square(y!)))],
+  Softplus: ({ g, inputs: [x], dy }) => [g.mul(dy, g.sigmoid(x!))],
+  Softmax: ({ g, outputs: [y], dy, attrs }) => [g.mul(y!, g.sub(dy, g.reduceSum(g.mul(dy, y!), [attrs.axis], true)))],
+  LogSoftmax: ({ g, outputs: [y], dy, attrs }) => [g.sub(dy, g.mul(g.exp(y!), g.reduceSum(dy, [attrs.axis], true)))],
+  ReduceSum: ({ g, inputs: [x], dy, attrs }) => [g.expand(keepdimsShape(g, dy, x!, attrs.axes, attrs.keepdims), x!)],
+  ReduceMean: ({ g, inputs: [x], dy, attrs }) => {
+    const spread = g.expand(keepdimsShape(g, dy, x!, attrs.axes, attrs.keepdims), x!);
+    const reduced = reduceAxes(attrs.axes, x!.rank).map((a) => x!.shape[a]!);
+    if (reduced.every((d) => typeof d === 'number')) {
+      return [g.div(spread, reduced.reduce<number>((p, d) => p * (d as number), 1))];
+    }
+    // A symbolic (batch) axis is reduced: count the elements at run time.
+    return [g.div(spread, g.reduceSum(g.onesLike(x!), attrs.axes, true))];
+  },
+  ReduceMax: ({ g, inputs: [x], outputs: [y], dy, attrs }) => {
+    // Ties share the gradient equally, as PyTorch's amax does.
+    const yKeep = keepdimsShape(g, y!, x!, attrs.axes, attrs.keepdims);
+    const mask = g.cast(g.equal(x!, yKeep), x!.dtype);
+    const share = g.div(keepdimsShape(g, dy, x!, attrs.axes, attrs.keepdims), g.reduceSum(mask, attrs.axes, true));
+    return [g.mul(mask, share)];
+  },
+  Reshape: ({ g, inputs: [x], dy }) => [g.reshape(dy, x!.shape)],
+  Transpose: ({ g, dy, attrs }) => {
+    const inverse: number[] = [];
+    attrs.perm.forEach((p, i) => (inverse[p] = i));
+    return [g.transpose(dy, inverse)];
+  },
+  Concat: ({ g, inputs, dy, attrs }) => {
+    const axis = normalizeAxis(attrs.axis, dy.rank);
+    let offset = 0;
+    return inputs.map((v) => {
+      const size = v.shape[axis] as number;
+      const piece = g.slice(dy, [offset], [offset + size], [axis]);
+      offset += size;
+      return piece;
+    });
+  },
+  Slice: ({ g, inputs: [x], dy, attrs }) => {
+    // A slice is separable by axis: undo the axes one at a time, last first.
+    const axes = attrs.axes.map((a) => normalizeAxis(a, x!.rank));
+    const stages: Value[] = [x!];
+    for (let i = 0; i < axes.length - 1; i++) {
+      stages.push(g.slice(stages[i]!, [attrs.starts[i]!], [attrs.ends[i]!], [axes[i]!], [attrs.steps[i]!]));
+    }
+    let grad = dy;
+    for (let i = axes.length - 1; i >= 0; i--) {
+      const before = stages[i]!;
+      const axis = axes[i]!;
+      const dim = before.shape[axis]!;
+      const [start, , step, count] = sliceRange(dim, attrs.starts[i]!, attrs.ends[i]!, attrs.steps[i]!);
+      if (typeof dim === 'string') continue; // whole-axis slice of a symbolic dim: nothing to undo
+      if (step === 1) {
+        const pads = new Array<number>(2 * x!.rank).fill(0);
+        pads[axis] = start;
+        pads[axis + x!.rank] = dim - start - (count as number);
+        grad = g.pad(grad, pads);
+      } else {
+        const picked = Array.from({ length: count as number }, (_, k) => start + k * step);
+        const idx = g.constant(tensor('int64', [picked.length], picked));
+        grad = g.scatterAddAlongAxis(before, idx, grad, axis);
+      }
+    }
+    return [grad];
+  },
+  Pad: ({ g, inputs: [x], dy, attrs }) => {
+    const rank = x!.rank;
+    const axes = [...Array(rank).keys()].filter((i) => attrs.pads[i] || attrs.pads[i + rank]);
+    if (axes.length === 0) return [dy];
+    return [g.slice(dy, axes.map((i) => attrs.pads[i]!), axes.map((i) => attrs.pads[i]! + (x!.shape[i] as number)), axes)];
+  },
+  Gather: ({ g, inputs: [x, idx], dy, attrs }) => [g.scatterAddAlongAxis(x!, idx!, dy, attrs.axis), undefined],
+  ScatterAddAlongAxis: ({ g, inputs: [, idx], dy, attrs, needs }) => [undefined, undefined, needs[2] ? g.gather(dy, idx!, attrs.axis) : undefined],
+  Where: ({ g, inputs: [c, a, b], dy, needs }) => [
+    undefined,
+    needs[1] ? sumToShape(g, g.where(c!, dy, 0), a!.shape) : undefined,
+    needs[2] ? sumToShape(g, g.where(c!, 0, dy), b!.shape) : undefined,
+  ],
+  Greater: nd('comparison'),
+  Less: nd('comparison'),
+  Equal: nd('comparison'),
+  Clip: ({ g, inputs: [x], dy, attrs }) => [g.where(g.less(x!, attrs.min), 0, g.where(g.greater(x!, attrs.max), 0, dy))],
+  Cast: ({ g, inputs: [x], dy }) => [isFloat(x!.dtype) && isFloat(dy.dtype) ? g.cast(dy, x!.dtype) : undefined],
+  Expand: ({ g, inputs: [x], dy }) => [sumToShape(g, dy, x!.shape), undefined],
+  FillLike: nd('the output does not depend on the input values'),
+  Conv: ({ g, inputs: [x, w, bias], dy, needs, attrs }) => {
+    const kernel: [number, number] = [w!.shape[2] as number, w!.shape[3] as number];
+    return [
+      needs[0]
+        ? g.apply('ConvTranspose', [dy, w!], { ...attrs, outputSize: [x!.shape[2] as number, x!.shape[3] as number] })[0]
+        : undefined,
+      needs[1] ? convWeightGrad(g, x!, dy, kernel, attrs) : undefined,
+      bias && needs[2] ? g.reduceSum(dy, [0, 2, 3]) : undefined,
+    ];
+  },
+  ConvTranspose: ({ g, inputs: [x, w, bias], dy, needs, attrs }) => {
+    const { strides, pads, dilations } = attrs;
+    const kernel: [number, number] = [w!.shape[2] as number, w!.shape[3] as number];
+    return [
+      needs[0] ? g.apply('Conv', [dy, w!], { strides, pads, dilations })[0] : undefined,
+      // Transposed conv's weight gradient is a conv weight gradient with input and output swapped.
+      needs[1] ? convWeightGrad(g, dy, x!, kernel, attrs) : undefined,
+      bias && needs[2] ? g.reduceSum(dy, [0, 2, 3]) : undefined,
+    ];
+  },
+  MaxPool: ({ g, inputs: [x], outputs: [, indices], dy }) => {
+    // Indices are flat over the whole NCHW tensor; scatter-add handles overlapping windows.
+    const flat = g.scatterAddAlongAxis(g.flatten(x!, 0), g.flatten(indices!, 0), g.flatten(dy, 0), 0);
+    return [g.reshape(flat, x!.shape)];
+  },
+  AveragePool: ({ g, inputs: [x], dy, attrs }) => {
+    const [n, c, h, w] = x!.shape as [Dim, number, number, number];
+    const out: [number, number] = [dy.shape[2] as number, dy.shape[3] as number];
+    const dtype = floatOf(x!);
+    const divisors = g.constant(tensor(dtype, out, poolDivisors([h, w], out, attrs)));
+    // Each channel spreads its share over its window: one transposed conv with an all-ones kernel.
+    const perChannel = g.reshape(g.div(dy, divisors), [-1, 1, out[0], out[1]]);
+    const ones = g.constant(tensor(dtype, [1, 1, ...attrs.kernel], new Array(attrs.kernel[0] * attrs.kernel[1]).fill(1)));
+    const spread = g.apply('ConvTranspose', [perChannel, ones], {
+      strides: attrs.strides,
+      pads: attrs.pads,
+      dilations: [1, 1],
+      outputSize: [h, w],
+    })[0]!;
+    return [g.reshape(spread, [n, c, h, w])];
+  },
+  Upsample: ({ g, inputs: [x], dy, attrs }) => {
+    const [n, c, h, w] = x!.shape as [Dim, Dim, number, number];
+    const blocks = g.reshape(dy, [n, c, h, attrs.scale[0], w, attrs.scale[1]]);
+    return [g.reduceSum(blocks, [3, 5])];
+  },
+  RandomNormalLike: nd('random draw'),
+  RandomUniformLike: nd('random draw'),
+};
+
+/** True when the rule table defines a gradient for the op. */
+export function isDifferentiable(op: OpName): boolean {
+  return !('notDifferentiable' in vjpRules[op]);
+}
+
+export function ruleFor<K extends OpName>(op: K): VjpRule<K> {
+  const rule = vjpRules[op];
+  if ('notDifferentiable' in rule) throw new GraphBuildError(`${op} is not differentiable (${rule.notDifferentiable})`);
+  return rule as VjpRule<K>;
+}

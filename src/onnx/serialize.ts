@@ -1,0 +1,326 @@
+import onnxProto from 'onnx-proto';
+import { type Graph, type Node, type Value } from '../graph/graph.js';
+import { GraphBuildError, type OpName, normalizeAxis, reduceAxes } from '../graph/ops.js';
+import { type DType, type Dim, type TensorData, tensor } from '../graph/types.js';
+
+const { onnx } = onnxProto;
+
+/** The one ONNX opset aekit emits and tests against. */
+export const OPSET = 18;
+/** IR version 8 is the first that carries opset 18. */
+export const IR_VERSION = 8;
+
+const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float64: 11 };
+
+type AttrValue = number | boolean | string | number[] | TensorData | { float: number };
+
+/** Everything a lowering rule may do: emit ONNX nodes, constants and temporary names. */
+class Emitter {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private constCache = new Map<string, string>();
+  private tmpCount = 0;
+
+  constructor(private readonly usedNames: Set<string>) {}
+
+  tmp(hint: string): string {
+    let name: string;
+    do name = `${hint}__t${this.tmpCount++}`;
+    while (this.usedNames.has(name));
+    this.usedNames.add(name);
+    return name;
+  }
+
+  node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): void {
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: outputs,
+      name: `${opType}_${this.nodes.length}`,
+      attribute: Object.entries(attrs).map(([name, v]) => attribute(name, v)),
+    });
+  }
+
+  /** Emits one node with a fresh output and returns the output's name. */
+  call(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
+    const out = this.tmp(opType.toLowerCase());
+    this.node(opType, inputs, [out], attrs);
+    return out;
+  }
+
+  /** A shared initializer holding constant data (deduplicated by content). */
+  constant(t: TensorData, hint = 'c'): string {
+    const key = `${t.dtype}|${t.shape.join(',')}|${Array.from(t.data as ArrayLike<number | bigint>).join(',')}`;
+    const cached = key.length < 4096 ? this.constCache.get(key) : undefined;
+    if (cached) return cached;
+    const name = this.tmp(hint);
+    this.initializers.push(tensorProto(name, t));
+    if (key.length < 4096) this.constCache.set(key, name);
+    return name;
+  }
+
+  ints(values: readonly number[]): string {
+    return this.constant(tensor('int64', [values.length], values), 'ints');
+  }
+
+  scalar(value: number, dtype: DType): string {
+    return this.constant(tensor(dtype, [], [value]), 'scalar');
+  }
+}
+
+function attribute(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'boolean') return { name, type: T.INT, i: v ? 1 : 0 };
+  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if ('float' in v) return { name, type: T.FLOAT, f: v.float };
+  return { name, type: T.TENSOR, t: tensorProto('', v) };
+}
+
+/** Serializes a tensor as raw little-endian bytes. */
+export function tensorProto(name: string, t: TensorData): onnxProto.onnx.ITensorProto {
+  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return { name, dims: [...t.shape], dataType: ONNX_DTYPE[t.dtype], rawData: new Uint8Array(bytes) };
+}
+
+function valueInfo(name: string, dtype: DType, shape: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ONNX_DTYPE[dtype],
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+/** A static shape for Reshape/Expand inputs: the one symbolic dim becomes -1. */
+function shapeConst(e: Emitter, shape: readonly Dim[]): string {
+  if (shape.filter((d) => typeof d === 'string').length > 1) {
+    throw new GraphBuildError(`cannot lower shape [${shape.join(', ')}]: more than one symbolic dim`);
+  }
+  return e.ints(shape.map((d) => (typeof d === 'number' ? d : -1)));
+}
+
+interface LowerArgs<K extends OpName> {
+  e: Emitter;
+  node: Node<K>;
+  /** ONNX names of the node's inputs */
+  ins: string[];
+  /** ONNX names of the node's outputs ('' where unused) */
+  outs: string[];
+}
+
+type Lowering<K extends OpName> = (a: LowerArgs<K>) => void;
+
+const same = (opType: string): Lowering<OpName> => ({ e, ins, outs }) => e.node(opType, ins, outs);
+const reduce = (opType: string): Lowering<'ReduceSum' | 'ReduceMean' | 'ReduceMax'> => ({ e, node, ins, outs }) =>
+  e.node(opType, [ins[0]!, e.ints(reduceAxes(node.attrs.axes, node.inputs[0]!.rank))], outs, { keepdims: node.attrs.keepdims });
+const floatAttr = (v: number) => ({ float: v });
+
+/** How each IR op becomes ONNX nodes; like the rule table, it must cover every op. */
+const lowerings: { [K in OpName]: Lowering<K> } = {
+  Identity: same('Identity'),
+  MatMul: same('MatMul'),
+  Gemm: ({ e, node, ins, outs }) => e.node('Gemm', ins, outs, { transA: node.attrs.transA, transB: node.attrs.transB, alpha: floatAttr(node.attrs.alpha) }),
+  Add: same('Add'),
+  Sub: same('Sub'),
+  Mul: same('Mul'),
+  Div: same('Div'),
+  Pow: same('Pow'),
+  Neg: same('Neg'),
+  Exp: same('Exp'),
+  Log: same('Log'),
+  Sqrt: same('Sqrt'),
+  Abs: same('Abs'),
+  Sign: same('Sign'),
+  Square: ({ e, ins, outs }) => e.node('Mul', [ins[0]!, ins[0]!], outs),
+  Relu: same('Relu'),
+  LeakyRelu: ({ e, node, ins, outs }) => e.node('LeakyRelu', ins, outs, { alpha: floatAttr(node.attrs.alpha) }),
+  Elu: ({ e, node, ins, outs }) => e.node('Elu', ins, outs, { alpha: floatAttr(node.attrs.alpha) }),
+  Sigmoid: same('Sigmoid'),
+  Tanh: same('Tanh'),
+  Softplus: same('Softplus'),
+  Softmax: ({ e, node, ins, outs }) => e.node('Softmax', ins, outs, { axis: node.attrs.axis }),
+  LogSoftmax: ({ e, node, ins, outs }) => e.node('LogSoftmax', ins, outs, { axis: node.attrs.axis }),
+  ReduceSum: reduce('ReduceSum'),
+  ReduceMean: reduce('ReduceMean'),
+  ReduceMax: reduce('ReduceMax'),
+  Reshape: ({ e, node, ins, outs }) => e.node('Reshape', [ins[0]!, shapeConst(e, node.attrs.shape)], outs),
+  Transpose: ({ e, node, ins, outs }) => e.node('Transpose', ins, outs, { perm: node.attrs.perm }),
+  Concat: ({ e, node, ins, outs }) => e.node('Concat', ins, outs, { axis: node.attrs.axis }),
+  Slice: ({ e, node, ins, outs }) => {
+    const { starts, ends, axes, steps } = node.attrs;
+    const big = (v: number) => Math.max(Math.min(v, Number.MAX_SAFE_INTEGER), -Number.MAX_SAFE_INTEGER);
+    e.node('Slice', [ins[0]!, e.ints(starts.map(big)), e.ints(ends.map(big)), e.ints(axes), e.ints(steps)], outs);
+  },
+  Pad: ({ e, node, ins, outs }) =>
+    e.node('Pad', [ins[0]!, e.ints(node.attrs.pads), e.scalar(node.attrs.value, node.inputs[0]!.dtype)], outs, { mode: 'constant' }),
+  Gather: ({ e, node, ins, outs }) => e.node('Gather', ins, outs, { axis: node.attrs.axis }),
+  ScatterAddAlongAxis: ({ e, node, ins, outs }) => {
+    const [like, idx, updates] = node.inputs as [Value, Value, Value];
+    const axis = normalizeAxis(node.attrs.axis, like.rank);
+    const zeros = e.call('ConstantOfShape', [e.call('Shape', [ins[0]!])], { value: tensor(updates.dtype, [1], [0]) });
+    let indices = ins[1]!;
+    if (idx.dtype !== 'int64') indices = e.call('Cast', [indices], { to: ONNX_DTYPE.int64 });
+    if (like.rank === 1 && idx.rank === 1) {
+      e.node('ScatterElements', [zeros, indices, ins[2]!], outs, { axis: 0, reduction: 'add' });
+      return;
+    }
+    // ScatterND adds along leading axes only: bring `axis` (and the index dims of updates) to the front.
+    const r = idx.rank;
+    const frontPerm = [axis, ...[...Array(like.rank).keys()].filter((i) => i !== axis)];
+    const updPerm = [...Array(r).keys()].map((i) => axis + i);
+    updPerm.push(...[...Array(axis).keys()], ...[...Array(updates.rank - axis - r).keys()].map((i) => axis + r + i));
+    const zerosT = axis === 0 ? zeros : e.call('Transpose', [zeros], { perm: frontPerm });
+    const updT = axis === 0 ? ins[2]! : e.call('Transpose', [ins[2]!], { perm: updPerm });
+    const idxND = e.call('Unsqueeze', [indices, e.ints([-1])]);
+    if (axis === 0) {
+      e.node('ScatterND', [zerosT, idxND, updT], outs, { reduction: 'add' });
+      return;
+    }
+    const scattered = e.call('ScatterND', [zerosT, idxND, updT], { reduction: 'add' });
+    const back: number[] = [];
+    frontPerm.forEach((p, i) => (back[p] = i));
+    e.node('Transpose', [scattered], outs, { perm: back });
+  },
+  Where: same('Where'),
+  Greater: same('Greater'),
+  Less: same('Less'),
+  Equal: same('Equal'),
+  Clip: ({ e, node, ins, outs }) => {
+    const dtype = node.inputs[0]!.dtype;
+    e.node('Clip', [ins[0]!, e.scalar(node.attrs.min, dtype), e.scalar(node.attrs.max, dtype)], outs);
+  },
+  Cast: ({ e, node, ins, outs }) => e.node('Cast', ins, outs, { to: ONNX_DTYPE[node.attrs.to] }),
+  Expand: ({ e, ins, outs }) => e.node('Expand', [ins[0]!, e.call('Shape', [ins[1]!])], outs),
+  FillLike: ({ e, node, ins, outs }) =>
+    e.node('ConstantOfShape', [e.call('Shape', [ins[0]!])], outs, { value: tensor(node.inputs[0]!.dtype, [1], [node.attrs.value]) }),
+  Conv: ({ e, node, ins, outs }) => {
+    const { strides, pads, dilations } = node.attrs;
+    e.node('Conv', ins, outs, { strides, pads, dilations, group: 1 });
+  },
+  ConvTranspose: ({ e, node, ins, outs }) => {
+    const { strides, pads, dilations, outputSize } = node.attrs;
+    const [x, w] = node.inputs as [Value, Value];
+    // Explicit output_padding (not output_shape, which would make ONNX ignore our pads).
+    const outputPadding = [0, 1].map((i) => {
+      const base = strides[i]! * ((x.shape[2 + i] as number) - 1) + dilations[i]! * ((w.shape[2 + i] as number) - 1) + 1 - pads[i]! - pads[i + 2]!;
+      return outputSize[i]! - base;
+    });
+    e.node('ConvTranspose', ins, outs, { strides, pads, dilations, output_padding: outputPadding, group: 1 });
+  },
+  MaxPool: ({ e, node, ins, outs }) => {
+    const { kernel, strides, pads } = node.attrs;
+    e.node('MaxPool', ins, outs[1] ? outs : [outs[0]!], { kernel_shape: kernel, strides, pads, storage_order: 0 });
+  },
+  AveragePool: ({ e, node, ins, outs }) => {
+    const { kernel, strides, pads, countIncludePad } = node.attrs;
+    e.node('AveragePool', ins, outs, { kernel_shape: kernel, strides, pads, count_include_pad: countIncludePad });
+  },
+  Upsample: ({ e, node, ins, outs }) => {
+    // Repeat each pixel by broadcasting: [N,C,H,1,W,1] expanded to [N,C,H,sh,W,sw].
+    const [n, c, h, w] = node.inputs[0]!.shape;
+    const [sh, sw] = node.attrs.scale;
+    const cells = e.call('Reshape', [ins[0]!, shapeConst(e, [n!, c!, h!, 1, w!, 1])]);
+    const repeated = e.call('Expand', [cells, e.ints([1, 1, 1, sh, 1, sw])]);
+    e.node('Reshape', [repeated, shapeConst(e, node.outputs[0]!.shape)], outs);
+  },
+  RandomNormalLike: ({ e, node, ins, outs }) =>
+    e.node('RandomNormalLike', ins, outs, { dtype: ONNX_DTYPE[node.inputs[0]!.dtype], mean: floatAttr(node.attrs.mean), scale: floatAttr(node.attrs.scale), seed: floatAttr(node.attrs.seed) }),
+  RandomUniformLike: ({ e, node, ins, outs }) =>
+    e.node('RandomUniformLike', ins, outs, { dtype: ONNX_DTYPE[node.inputs[0]!.dtype], low: floatAttr(node.attrs.low), high: floatAttr(node.attrs.high), seed: floatAttr(node.attrs.seed) }),
+};
+
+/** What to put in an ONNX model built from a graph. */
+export interface ExportSpec {
+  /** Graph outputs by name. */
+  outputs: Record<string, Value>;
+  /** Parameters to bake in as initializers (inference exports); others stay graph inputs. */
+  bake?: Map<Value, TensorData>;
+  /** Model name stored in the file. */
+  name?: string;
+  /** Free-form metadata (string key/value) stored in the file. */
+  metadata?: Record<string, string>;
+}
+
+/** Result of lowering: the serialized model and the names it expects and returns. */
+export interface LoweredModel {
+  bytes: Uint8Array;
+  inputs: { name: string; dtype: DType; shape: Dim[] }[];
+  outputs: { name: string; dtype: DType; shape: Dim[] }[];
+}
+
+/**
+ * Lowers the part of `g` needed for the requested outputs to an ONNX
+ * ModelProto at the pinned opset. Only inputs and parameters that the outputs
+ * depend on become graph inputs.
+ */
+export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
+  const outputEntries = Object.entries(spec.outputs);
+  if (outputEntries.length === 0) throw new GraphBuildError('an ONNX model needs at least one output');
+  for (const [name, v] of outputEntries) {
+    if (v.graph !== g) throw new GraphBuildError(`output '${name}' belongs to another graph`);
+  }
+  // Walk back from the outputs to find the nodes and leaves that matter.
+  const neededNodes = new Set<Node>();
+  const neededLeaves = new Set<Value>();
+  const stack = outputEntries.map(([, v]) => v);
+  const seen = new Set<Value>();
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    if (v.producer) {
+      if (!neededNodes.has(v.producer)) {
+        neededNodes.add(v.producer);
+        stack.push(...v.producer.inputs);
+      }
+    } else neededLeaves.add(v);
+  }
+  const consumed = new Set<Value>(outputEntries.map(([, v]) => v));
+  for (const n of neededNodes) n.inputs.forEach((v) => consumed.add(v));
+
+  const usedNames = new Set<string>([...seen].map((v) => v.name));
+  for (const [name] of outputEntries) usedNames.add(name);
+  const e = new Emitter(usedNames);
+
+  const inputs: LoweredModel['inputs'] = [];
+  const initializers: onnxProto.onnx.ITensorProto[] = [];
+  for (const v of [...g.inputs, ...g.params]) {
+    if (!neededLeaves.has(v)) continue;
+    const baked = spec.bake?.get(v);
+    if (baked) initializers.push(tensorProto(v.name, baked));
+    else inputs.push({ name: v.name, dtype: v.dtype, shape: [...v.shape] });
+  }
+  for (const v of g.constants) if (neededLeaves.has(v)) initializers.push(tensorProto(v.name, v.data!));
+
+  for (const node of g.nodes) {
+    if (!neededNodes.has(node)) continue;
+    const lower = lowerings[node.op] as Lowering<OpName>;
+    lower({ e, node, ins: node.inputs.map((v) => v.name), outs: node.outputs.map((v) => (consumed.has(v) ? v.name : '')) });
+  }
+  const outputs: LoweredModel['outputs'] = [];
+  for (const [name, v] of outputEntries) {
+    if (name !== v.name) e.node('Identity', [v.name], [name]);
+    outputs.push({ name, dtype: v.dtype, shape: [...v.shape] });
+  }
+  const model: onnxProto.onnx.IModelProto = {
+    irVersion: IR_VERSION,
+    producerName: 'aekit',
+    producerVersion: '0.1.0',
+    opsetImport: [{ domain: '', version: OPSET }],
+    metadataProps: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: spec.name ?? 'aekit_graph',
+      node: e.nodes,
+      initializer: [...initializers, ...e.initializers],
+      input: inputs.map((i) => valueInfo(i.name, i.dtype, i.shape)),
+      output: outputs.map((o) => valueInfo(o.name, o.dtype, o.shape)),
+    },
+  };
+  const bytes = onnx.ModelProto.encode(model).finish();
+  return { bytes, inputs, outputs };
+}
