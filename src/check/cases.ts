@@ -1,0 +1,174 @@
+import { grad } from '../autodiff/grad.js';
+import { type Graph, type Value } from '../graph/graph.js';
+import { type CheckInput, type OpCase } from './gradcheck.js';
+
+const inp = (shape: number[], kind: CheckInput['kind'] = 'normal', extra: Partial<CheckInput> = {}): CheckInput => ({ shape, kind, ...extra });
+const idx = (shape: number[], range: number): CheckInput => ({ shape, kind: 'index', indexRange: range });
+
+function c(op: string, label: string, inputs: CheckInput[], build: (g: Graph, xs: Value[]) => Value, extra: Partial<OpCase> = {}): OpCase {
+  return { op, label, inputs, build, ...extra };
+}
+
+/** Mean and standard deviation check for random draws. */
+function moments(expectMean: number, expectStd: number, transform: (y: number, x: number) => number): OpCase['forwardCheck'] {
+  return (y, xs) => {
+    const values = Array.from(y, (v, i) => transform(v, xs[0]![i]!));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    const slack = 5 / Math.sqrt(values.length);
+    if (Math.abs(mean - expectMean) > slack * Math.max(expectStd, 0.1)) return `sample mean ${mean.toFixed(4)}, expected ${expectMean}`;
+    if (Math.abs(std - expectStd) > slack * Math.max(expectStd, 0.1)) return `sample std ${std.toFixed(4)}, expected ${expectStd}`;
+    return null;
+  };
+}
+
+/**
+ * Gradient-check scenarios for every primitive op of the IR and the composite
+ * ops built from them. Shapes cover broadcasting, strided/padded/dilated
+ * convolutions and pooling with overlapping and non-overlapping windows.
+ */
+export function opCases(): OpCase[] {
+  return [
+    c('Identity', 'copy', [inp([2, 3])], (g, [x]) => g.identity(x!)),
+    // Elementwise binary, with broadcasting in both directions.
+    c('Add', '[2,3] + [3]', [inp([2, 3]), inp([3])], (g, [a, b]) => g.add(a!, b!)),
+    c('Add', '[2,1,3] + [4,1]', [inp([2, 1, 3]), inp([4, 1])], (g, [a, b]) => g.add(a!, b!)),
+    c('Sub', '[3,1] - [1,4]', [inp([3, 1]), inp([1, 4])], (g, [a, b]) => g.sub(a!, b!)),
+    c('Mul', '[2,3,4] * [3,1]', [inp([2, 3, 4]), inp([3, 1])], (g, [a, b]) => g.mul(a!, b!)),
+    c('Div', '[2,3] / [2,1]', [inp([2, 3]), inp([2, 1], 'awayFromZero')], (g, [a, b]) => g.div(a!, b!)),
+    c('Pow', 'positive base, both operands', [inp([2, 3], 'positive'), inp([3])], (g, [a, b]) => g.pow(a!, b!)),
+    c('Pow', 'scalar exponent', [inp([4], 'positive')], (g, [a]) => g.pow(a!, 2.5)),
+    // Elementwise unary.
+    c('Neg', '[2,3]', [inp([2, 3])], (g, [x]) => g.neg(x!)),
+    c('Exp', '[2,3]', [inp([2, 3])], (g, [x]) => g.exp(x!)),
+    c('Log', '[2,3]', [inp([2, 3], 'positive')], (g, [x]) => g.log(x!)),
+    c('Sqrt', '[2,3]', [inp([2, 3], 'positive')], (g, [x]) => g.sqrt(x!)),
+    c('Abs', '[2,3]', [inp([2, 3], 'awayFromZero')], (g, [x]) => g.abs(x!)),
+    c('Sign', 'x * sign(x)', [inp([2, 3], 'awayFromZero')], (g, [x]) => g.mul(x!, g.sign(x!))),
+    c('Square', '[2,3]', [inp([2, 3])], (g, [x]) => g.square(x!)),
+    c('Relu', '[3,4]', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.relu(x!)),
+    c('LeakyRelu', 'alpha 0.2', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.leakyRelu(x!, 0.2)),
+    c('Elu', 'alpha 1.5', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.elu(x!, 1.5)),
+    c('Sigmoid', '[3,4]', [inp([3, 4])], (g, [x]) => g.sigmoid(x!)),
+    c('Tanh', '[3,4]', [inp([3, 4])], (g, [x]) => g.tanh(x!)),
+    c('Softplus', '[3,4]', [inp([3, 4])], (g, [x]) => g.softplus(x!)),
+    c('Softmax', 'last axis', [inp([3, 5])], (g, [x]) => g.softmax(x!, -1)),
+    c('Softmax', 'axis 0', [inp([3, 4])], (g, [x]) => g.softmax(x!, 0)),
+    c('LogSoftmax', 'last axis', [inp([3, 5])], (g, [x]) => g.logSoftmax(x!, -1)),
+    // Reductions.
+    c('ReduceSum', 'axis 1, keepdims', [inp([2, 3, 4])], (g, [x]) => g.reduceSum(x!, [1], true)),
+    c('ReduceSum', 'all axes', [inp([2, 3])], (g, [x]) => g.reduceSum(x!)),
+    c('ReduceMean', 'axes [0,2]', [inp([2, 3, 4])], (g, [x]) => g.reduceMean(x!, [0, 2])),
+    c('ReduceMean', 'symbolic batch, all axes', [inp([3, 4], 'normal', { symbolicBatch: true })], (g, [x]) => g.reduceMean(x!)),
+    c('ReduceMax', 'axis 1', [inp([3, 4], 'distinct')], (g, [x]) => g.reduceMax(x!, [1])),
+    c('ReduceMax', 'all axes, keepdims', [inp([2, 3], 'distinct')], (g, [x]) => g.reduceMax(x!, [], true)),
+    // Shape ops.
+    c('Reshape', '[2,6] -> [3,4]', [inp([2, 6])], (g, [x]) => g.reshape(x!, [3, 4])),
+    c('Reshape', 'flatten symbolic batch', [inp([2, 3, 2], 'normal', { symbolicBatch: true })], (g, [x]) => g.reshape(g.flatten(x!, 0), ['N', 6])),
+    c('Transpose', 'perm [2,0,1]', [inp([2, 3, 4])], (g, [x]) => g.transpose(x!, [2, 0, 1])),
+    c('Concat', 'axis 1', [inp([2, 1]), inp([2, 3])], (g, [a, b]) => g.concat([a!, b!], 1)),
+    c('Slice', 'step 1, two axes', [inp([4, 5])], (g, [x]) => g.slice(x!, [1, 0], [3, -1], [0, 1])),
+    c('Slice', 'step 2', [inp([3, 7])], (g, [x]) => g.slice(x!, [1], [7], [1], [2])),
+    c('Slice', 'negative step', [inp([5, 2])], (g, [x]) => g.slice(x!, [-1], [-6], [0], [-1])),
+    c('Pad', 'asymmetric', [inp([2, 3])], (g, [x]) => g.pad(x!, [1, 0, 0, 2], 0.5)),
+    c('Gather', 'axis 0, repeated indices', [inp([4, 3]), idx([5], 4)], (g, [x, i]) => g.gather(x!, i!, 0)),
+    c('Gather', 'axis 1, 2-D indices', [inp([2, 4, 3]), idx([2, 2], 4)], (g, [x, i]) => g.gather(x!, i!, 1)),
+    c('ScatterAddAlongAxis', 'axis 0', [inp([4, 2], 'normal', { constant: true }), idx([5], 4), inp([5, 2])], (g, [like, i, u]) => g.scatterAddAlongAxis(like!, i!, u!, 0)),
+    c('ScatterAddAlongAxis', 'axis 1', [inp([2, 3], 'normal', { constant: true }), idx([4], 3), inp([2, 4])], (g, [like, i, u]) => g.scatterAddAlongAxis(like!, i!, u!, 1)),
+    // Selection and comparison: comparisons have no gradient, so they are checked through Where.
+    c('Where', 'broadcast branches', [inp([2, 3], 'awayFromZero', { constant: true }), inp([2, 3]), inp([3])], (g, [m, a, b]) => g.where(g.greater(m!, 0), a!, b!)),
+    c('Greater', 'max(a, b) via where', [inp([3, 4]), inp([3, 4])], (g, [a, b]) => g.where(g.greater(a!, b!), a!, b!)),
+    c('Less', 'min(a, b) via where', [inp([3, 4]), inp([3, 4])], (g, [a, b]) => g.where(g.less(a!, b!), a!, b!)),
+    c('Equal', 'where(m == 2, x, x²)', [inp([6], 'fixed', { values: [2, 1, -3, 2, 0.5, 4], constant: true }), inp([6])], (g, [m, x]) =>
+      g.where(g.equal(m!, 2), x!, g.mul(x!, x!))),
+    c('Clip', '[-0.5, 0.7]', [inp([4, 4], 'distinct')], (g, [x]) => g.clip(x!, -0.45, 0.75)),
+    c('Cast', 'float32 -> float64 -> float32', [inp([2, 3])], (g, [x]) => g.cast(g.mul(g.cast(x!, 'float64'), 3), 'float32'), { dtype: 'float32' }),
+    c('Cast', 'to int64 carries no gradient', [inp([2, 3])], (g, [x]) => g.add(x!, g.cast(g.cast(x!, 'int64'), x!.dtype))),
+    c('Expand', '[3,1] -> [2,3,4]', [inp([3, 1]), inp([2, 3, 4], 'normal', { constant: true })], (g, [x, like]) => g.expand(x!, like!)),
+    c('FillLike', 'x * fill(x, 2)', [inp([2, 3])], (g, [x]) => g.mul(x!, g.fillLike(x!, 2))),
+    // Linear algebra.
+    c('MatMul', '2-D', [inp([3, 4]), inp([4, 2])], (g, [a, b]) => g.matmul(a!, b!)),
+    c('MatMul', 'batched, broadcast batch', [inp([2, 3, 4]), inp([4, 5])], (g, [a, b]) => g.matmul(a!, b!)),
+    c('MatMul', 'rank 4 vs rank 3', [inp([2, 1, 3, 4]), inp([3, 4, 2])], (g, [a, b]) => g.matmul(a!, b!)),
+    ...[false, true].flatMap((transA) =>
+      [false, true].map((transB) =>
+        c('Gemm', `transA=${transA} transB=${transB}, bias, alpha 0.5`,
+          [inp(transA ? [4, 3] : [3, 4]), inp(transB ? [2, 4] : [4, 2]), inp([2])],
+          (g, [a, b, bias]) => g.gemm(a!, b!, bias, { transA, transB, alpha: 0.5 })),
+      ),
+    ),
+    c('Gemm', 'symbolic batch dense layer', [inp([3, 4], 'normal', { symbolicBatch: true }), inp([4, 2]), inp([2])], (g, [a, b, bias]) => g.gemm(a!, b!, bias)),
+    // Convolution.
+    c('Conv', '3x3, pad 1, bias', [inp([2, 2, 5, 5]), inp([3, 2, 3, 3]), inp([3])], (g, [x, w, b]) => g.conv2d(x!, w!, { pads: 1, bias: b })),
+    c('Conv', 'stride 2, asymmetric pads', [inp([1, 2, 6, 7]), inp([2, 2, 3, 2])], (g, [x, w]) => g.conv2d(x!, w!, { strides: 2, pads: [1, 0, 0, 1] })),
+    c('Conv', 'dilation 2', [inp([1, 1, 7, 7]), inp([2, 1, 3, 3])], (g, [x, w]) => g.conv2d(x!, w!, { dilations: 2, pads: 1 })),
+    c('Conv', "'same', stride 2, odd size", [inp([1, 2, 7, 5]), inp([2, 2, 3, 3])], (g, [x, w]) => g.conv2d(x!, w!, { strides: 2, pads: 'same' })),
+    c('Conv', 'stride 3 leaves rows unused', [inp([1, 1, 8, 8]), inp([1, 1, 2, 2])], (g, [x, w]) => g.conv2d(x!, w!, { strides: 3 })),
+    c('ConvTranspose', 'stride 2, bias', [inp([1, 2, 3, 3]), inp([2, 3, 3, 3]), inp([3])], (g, [x, w, b]) => g.convTranspose2d(x!, w!, { strides: 2, bias: b })),
+    c('ConvTranspose', 'stride 2, pads 1, output padding', [inp([2, 1, 3, 4]), inp([1, 2, 3, 3])], (g, [x, w]) => g.convTranspose2d(x!, w!, { strides: 2, pads: 1, outputSize: [6, 8] })),
+    c('ConvTranspose', 'dilation 2', [inp([1, 2, 3, 3]), inp([2, 1, 2, 2])], (g, [x, w]) => g.convTranspose2d(x!, w!, { dilations: 2 })),
+    c('MaxPool', '2x2 non-overlapping', [inp([2, 2, 4, 4], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: 2 })),
+    c('MaxPool', '3x3 stride 2 pads 1 (overlapping)', [inp([1, 2, 5, 5], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: 3, strides: 2, pads: 1 })),
+    c('AveragePool', '2x2 non-overlapping', [inp([2, 2, 4, 4])], (g, [x]) => g.avgPool2d(x!, { kernel: 2 })),
+    c('AveragePool', '3x3 stride 2 pads 1, pads not counted', [inp([1, 2, 5, 6])], (g, [x]) => g.avgPool2d(x!, { kernel: 3, strides: 2, pads: 1 })),
+    c('AveragePool', '3x3 stride 1 pads 1, pads counted', [inp([1, 1, 4, 4])], (g, [x]) => g.avgPool2d(x!, { kernel: 3, strides: 1, pads: 1, countIncludePad: true })),
+    c('Upsample', '2x2', [inp([2, 2, 2, 3])], (g, [x]) => g.upsample2d(x!, 2)),
+    c('Upsample', '2x3, symbolic batch', [inp([2, 1, 2, 2], 'normal', { symbolicBatch: true })], (g, [x]) => g.upsample2d(x!, [2, 3])),
+    // Random draws: fresh sessions restart the seeded generators, so the finite differences see the same noise.
+    c('RandomNormalLike', 'x + 0.5 * x * noise', [inp([400])], (g, [x]) => g.add(x!, g.mul(g.mul(x!, g.randomNormalLike(x!)), 0.5)), {
+      freshSessions: true,
+      forwardCheck: moments(0, 1, (y, x) => (y - x) / (0.5 * x)),
+    }),
+    c('RandomUniformLike', 'x * uniform(0, 2)', [inp([400], 'awayFromZero')], (g, [x]) => g.mul(x!, g.randomUniformLike(x!, 0, 2)), {
+      freshSessions: true,
+      forwardCheck: moments(1, 2 / Math.sqrt(12), (y, x) => y / x),
+    }),
+    // Composites.
+    c('GaussianNoise', 'stddev 0.3', [inp([400])], (g, [x]) => g.mul(g.gaussianNoise(x!, 0.3), x!), {
+      freshSessions: true,
+      forwardCheck: moments(0, 0.3, (y, x) => y / x - x),
+    }),
+    c('Dropout', 'training, rate 0.25', [inp([400])], (g, [x]) => g.dropout(x!, 0.25, true), {
+      freshSessions: true,
+      forwardCheck: (y, [x]) => {
+        let dropped = 0;
+        for (let i = 0; i < y.length; i++) {
+          if (y[i] === 0) dropped += 1;
+          else if (Math.abs(y[i]! - x![i]! / 0.75) > 1e-4 * Math.max(1, Math.abs(y[i]!))) return `kept element ${i} is ${y[i]}, expected ${x![i]! / 0.75}`;
+        }
+        const rate = dropped / y.length;
+        return Math.abs(rate - 0.25) > 0.08 ? `dropped ${rate.toFixed(3)} of the elements, expected 0.25` : null;
+      },
+    }),
+    c('Dropout', 'inference is the identity', [inp([3, 4])], (g, [x]) => g.dropout(x!, 0.5, false), { reference: ([x]) => x! }),
+    c('BatchNormalization', 'training, NCHW', [inp([3, 2, 2, 2]), inp([2]), inp([2]), inp([2], 'normal', { constant: true }), inp([2], 'positive', { constant: true })], (g, [x, gamma, beta, rm, rv]) =>
+      g.batchNorm(x!, { gamma: gamma!, beta: beta!, runningMean: rm!, runningVar: rv! }, { training: true }).y),
+    c('BatchNormalization', 'training running mean update', [inp([4, 3]), inp([3], 'normal', { constant: true }), inp([3], 'normal', { constant: true }), inp([3]), inp([3], 'positive')], (g, [x, gamma, beta, rm, rv]) =>
+      g.batchNorm(x!, { gamma: gamma!, beta: beta!, runningMean: rm!, runningVar: rv! }, { training: true, momentum: 0.8 }).runningMean!, {
+      reference: ([x, , , rm], [shape]) => {
+        const [n, ch] = shape as [number, number];
+        return Float64Array.from({ length: ch }, (_, j) => {
+          let mean = 0;
+          for (let i = 0; i < n; i++) mean += x![i * ch + j]! / n;
+          return 0.8 * rm![j]! + 0.2 * mean;
+        });
+      },
+    }),
+    c('BatchNormalization', 'inference, [N, C]', [inp([4, 3]), inp([3]), inp([3]), inp([3]), inp([3], 'positive')], (g, [x, gamma, beta, rm, rv]) =>
+      g.batchNorm(x!, { gamma: gamma!, beta: beta!, runningMean: rm!, runningVar: rv! }, { training: false }).y, {
+      reference: ([x, gamma, beta, rm, rv], [shape]) => {
+        const ch = shape![1]!;
+        return x!.map((v, i) => ((v - rm![i % ch]!) / Math.sqrt(rv![i % ch]! + 1e-5)) * gamma![i % ch]! + beta![i % ch]!);
+      },
+    }),
+    // Double backprop: the contractive penalty differentiates a gradient graph.
+    ...(['sigmoid', 'tanh', 'relu'] as const).map((act) =>
+      c('SecondOrder', `input gradient of a dense ${act} layer`, [inp([2, 3], 'awayFromZero'), inp([3, 4]), inp([4])], (g, [x, w, b]) => {
+        const pre = g.add(g.matmul(x!, w!), b!);
+        const h = act === 'sigmoid' ? g.sigmoid(pre) : act === 'tanh' ? g.tanh(pre) : g.relu(pre);
+        const [dx] = grad(g, g.reduceSum(g.square(h)), [x!]);
+        return dx!;
+      }),
+    ),
+  ];
+}
