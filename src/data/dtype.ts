@@ -1,0 +1,76 @@
+import type { NumericArray, NumericArrayOf, NumericDType } from './types.js';
+
+/** Bytes per element of each dtype. */
+export const DTYPE_BYTES: Record<NumericDType, number> = {
+  uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, float32: 4, float64: 8,
+};
+
+const CTORS = {
+  uint8: Uint8Array, int8: Int8Array, int16: Int16Array, uint16: Uint16Array,
+  int32: Int32Array, float32: Float32Array, float64: Float64Array,
+} as const;
+
+/** Allocates a zeroed typed array of the given dtype. */
+export function allocArray<D extends NumericDType>(dtype: D, length: number): NumericArrayOf[D] {
+  return new CTORS[dtype](length) as NumericArrayOf[D];
+}
+
+/** The dtype of a typed array, or undefined for a type the formats do not carry. */
+export function dtypeOfArray(a: unknown): NumericDType | undefined {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Int8Array) return 'int8';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Uint16Array) return 'uint16';
+  return undefined;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Copies `count` elements stored at `bytes[offset..]` with the given byte order
+ * into a fresh, aligned typed array. A copy is made on purpose: the source may be
+ * unaligned (file headers have odd lengths) and the result must not pin a large
+ * file buffer in memory.
+ */
+export function decodeElements<D extends NumericDType>(
+  dtype: D, bytes: Uint8Array, offset: number, count: number, littleEndian: boolean,
+): NumericArrayOf[D] {
+  const size = DTYPE_BYTES[dtype];
+  const out = allocArray(dtype, count);
+  const outBytes = new Uint8Array(out.buffer, out.byteOffset, count * size);
+  outBytes.set(bytes.subarray(offset, offset + count * size));
+  if (size > 1 && littleEndian !== LITTLE_ENDIAN_HOST) swapBytes(outBytes, size);
+  return out;
+}
+
+/** Bytes of a typed array in the requested byte order (a copy when a swap is needed). */
+export function encodeElements(a: NumericArray, littleEndian: boolean): Uint8Array {
+  const size = a.BYTES_PER_ELEMENT;
+  const view = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  if (size === 1 || littleEndian === LITTLE_ENDIAN_HOST) return view;
+  const copy = new Uint8Array(view);
+  swapBytes(copy, size);
+  return copy;
+}
+
+function swapBytes(b: Uint8Array, size: number): void {
+  for (let i = 0; i + size <= b.length; i += size) {
+    for (let lo = i, hi = i + size - 1; lo < hi; lo++, hi--) {
+      const t = b[lo]!;
+      b[lo] = b[hi]!;
+      b[hi] = t;
+    }
+  }
+}
+
+/** Converts any numeric typed array to float32 (scaling uint8 by 1/255 when asked). */
+export function toFloat32(a: NumericArray, scale = 1): Float32Array {
+  if (a instanceof Float32Array && scale === 1) return a;
+  const out = new Float32Array(a.length);
+  if (scale === 1) out.set(a);
+  else for (let i = 0; i < a.length; i++) out[i] = a[i]! * scale;
+  return out;
+}

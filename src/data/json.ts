@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { DataFormatError, ioError } from './errors.js';
+import type { Dataset } from './types.js';
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+const MAX_RANK = 32;
+
+/**
+ * Parses JSON data: either a rectangular nested array of numbers (`[[0.1, 0.2], ...]`,
+ * any rank ≥ 1, first axis = samples), or an object
+ * `{ "x": <nested array>, "labels"?: [ints], "labelNames"?: [strings] }`
+ * (`"data"` is accepted for `"x"`).
+ * @throws {DataFormatError} with `offset` for JSON syntax errors and `field`
+ *   (a path such as `x[3][1]`) for ragged arrays, non-numbers or values outside float32.
+ */
+export function parseJsonData(text: string, file = '<string>'): Dataset {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error)?.message ?? String(err);
+    const m = /position (\d+)/.exec(msg);
+    throw new DataFormatError(file, m ? { offset: Number(m[1]) } : {}, `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+  }
+  let xs: unknown = root;
+  let path = '';
+  let labels: Int32Array | undefined;
+  let labelNames: string[] | undefined;
+  if (root !== null && typeof root === 'object' && !Array.isArray(root)) {
+    const o = root as Record<string, unknown>;
+    path = 'x' in o ? 'x' : 'data' in o ? 'data' : '';
+    if (path === '') throw new DataFormatError(file, { field: 'x' }, 'expected an array, or an object with an "x" (or "data") array');
+    xs = o[path];
+    if (o.labels !== undefined) labels = parseLabels(o.labels, file);
+    if (o.labelNames !== undefined) {
+      if (!Array.isArray(o.labelNames) || o.labelNames.some((s) => typeof s !== 'string')) {
+        throw new DataFormatError(file, { field: 'labelNames' }, 'labelNames must be an array of strings');
+      }
+      labelNames = o.labelNames as string[];
+    }
+  }
+  const { shape, data } = flattenNested(xs, file, path);
+  if (labels && labels.length !== shape[0]) {
+    throw new DataFormatError(file, { field: 'labels' }, `has ${labels.length} labels for ${shape[0]} samples`);
+  }
+  if (labels && labelNames) {
+    const bad = labels.findIndex((k) => k >= labelNames!.length);
+    if (bad >= 0) throw new DataFormatError(file, { field: `labels[${bad}]` }, `class ${labels[bad]} has no name in labelNames (${labelNames.length} names)`);
+  }
+  const ds: Dataset = { x: data, shape, description: `JSON ${file}: shape [${shape.join(', ')}]${labels ? ', with labels' : ''}` };
+  if (labels) ds.labels = labels;
+  if (labelNames) ds.labelNames = labelNames;
+  return ds;
+}
+
+function parseLabels(v: unknown, file: string): Int32Array {
+  if (!Array.isArray(v)) throw new DataFormatError(file, { field: 'labels' }, 'labels must be an array of integers');
+  const out = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const k = v[i];
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 0x7fffffff) {
+      throw new DataFormatError(file, { field: `labels[${i}]` }, `expected a class index (integer ≥ 0), got ${short(k)}`);
+    }
+    out[i] = k;
+  }
+  return out;
+}
+
+/** Shape and values of a rectangular nested array, checked leaf by leaf. */
+function flattenNested(v: unknown, file: string, path: string): { shape: number[]; data: Float32Array } {
+  // The shape is read off the first element at every depth; everything else must match it.
+  const shape: number[] = [];
+  let probe: unknown = v;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    if (shape.length > MAX_RANK) throw new DataFormatError(file, { field: path }, `nesting deeper than ${MAX_RANK}`);
+    if (probe.length === 0) break;
+    probe = probe[0];
+  }
+  if (shape.length === 0) throw new DataFormatError(file, { field: path || '$' }, `expected an array of samples, got ${short(v)}`);
+  let size = 1;
+  for (const d of shape) size *= d;
+  const data = new Float32Array(size);
+  let k = 0;
+  // Indices of the current position; the path string is only built for an error.
+  const idx: number[] = [];
+  const at = (): string => path + idx.map((i) => `[${i}]`).join('');
+  const walk = (a: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof a !== 'number') throw new DataFormatError(file, { field: at() }, `expected a number, got ${short(a)}`);
+      if (!(Math.abs(a) <= FLOAT32_MAX)) throw new DataFormatError(file, { field: at() }, `value ${a} is outside the float32 range`);
+      data[k++] = a;
+      return;
+    }
+    if (!Array.isArray(a)) {
+      throw new DataFormatError(file, { field: at() || '$' }, `ragged array: expected an array of length ${shape[depth]} (shape [${shape.join(', ')}]), got ${short(a)}`);
+    }
+    if (a.length !== shape[depth]) {
+      throw new DataFormatError(file, { field: at() || '$' }, `ragged array: length ${a.length}, expected ${shape[depth]} (shape [${shape.join(', ')}])`);
+    }
+    if (depth === shape.length - 1) {
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        if (typeof x === 'number' && Math.abs(x) <= FLOAT32_MAX) data[k++] = x;
+        else { idx.push(i); walk(x, depth + 1); }
+      }
+      return;
+    }
+    for (let i = 0; i < a.length; i++) {
+      idx.push(i);
+      walk(a[i], depth + 1);
+      idx.pop();
+    }
+  };
+  walk(v, 0);
+  return { shape, data };
+}
+
+function short(v: unknown): string {
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+/** Reads and parses a JSON data file; see {@link parseJsonData}. */
+export async function readJsonData(path: string): Promise<Dataset> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw ioError(basename(path), err);
+  }
+  return parseJsonData(text, basename(path));
+}

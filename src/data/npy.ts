@@ -1,0 +1,286 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { decodeElements, DTYPE_BYTES, dtypeOfArray, encodeElements } from './dtype.js';
+import { DataFormatError, ioError } from './errors.js';
+import type { NumericArray, NumericDType, Tensor } from './types.js';
+import { shapeSize } from './types.js';
+
+/*
+ * NumPy's .npy format (numpy/lib/format.py, versions 1.0–3.0): the magic
+ * "\x93NUMPY", a major and minor version byte, the header length (uint16 LE in
+ * 1.0, uint32 LE in 2.0/3.0), then a Python dict literal such as
+ * {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), } padded with spaces
+ * and a newline, then the raw data.
+ */
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/** Type characters we read: kind + size → dtype. */
+const DESCR_TYPES: Record<string, NumericDType> = {
+  f4: 'float32', f8: 'float64', u1: 'uint8', i1: 'int8', i2: 'int16', u2: 'uint16', i4: 'int32',
+};
+const DTYPE_DESCR: Record<NumericDType, string> = {
+  float32: '<f4', float64: '<f8', uint8: '|u1', int8: '|i1', int16: '<i2', uint16: '<u2', int32: '<i4',
+};
+
+/** What the header of a .npy file says. */
+export interface NpyHeader {
+  dtype: NumericDType;
+  littleEndian: boolean;
+  shape: number[];
+  /** Byte offset where the array data starts. */
+  dataOffset: number;
+  /** Bytes the data must occupy according to the header. */
+  dataBytes: number;
+}
+
+/**
+ * Parses the header of a .npy file. Needs only the first bytes of the file
+ * (the header is at most a few kB in practice), which is what lets
+ * {@link streamNpyBatches} read huge files in chunks.
+ * @throws {DataFormatError} on a wrong magic number, an unknown version, a
+ *   malformed or truncated header, Fortran order, or an unsupported dtype.
+ */
+export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>'): NpyHeader {
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (i >= bytes.length) {
+      throw new DataFormatError(file, { offset: bytes.length }, `truncated: file has ${bytes.length} bytes, too short for the .npy magic number`);
+    }
+    if (bytes[i] !== MAGIC[i]) {
+      throw new DataFormatError(file, { offset: i }, `wrong magic number: .npy files start with \\x93NUMPY`);
+    }
+  }
+  if (bytes.length < 10) throw new DataFormatError(file, { offset: bytes.length }, 'truncated header: no version and header length');
+  const major = bytes[6]!;
+  let headerLen: number;
+  let start: number;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (major === 1) {
+    headerLen = dv.getUint16(8, true);
+    start = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new DataFormatError(file, { offset: bytes.length }, 'truncated header: no header length');
+    headerLen = dv.getUint32(8, true);
+    start = 12;
+  } else {
+    throw new DataFormatError(file, { offset: 6 }, `unsupported .npy format version ${major}.${bytes[7]} (known: 1.0, 2.0, 3.0)`);
+  }
+  if (start + headerLen > bytes.length) {
+    throw new DataFormatError(file, { offset: start },
+      `truncated header: declares ${headerLen} header bytes but only ${bytes.length - start} follow`);
+  }
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLen));
+  const dict = parsePyDict(text, file, start);
+  const descr = dict.get('descr');
+  const fortran = dict.get('fortran_order');
+  const shapeV = dict.get('shape');
+  if (typeof descr !== 'string') {
+    throw new DataFormatError(file, { offset: start, field: 'descr' },
+      descr === undefined ? "header has no 'descr'" : 'unsupported dtype: structured arrays (a list descr) are not supported');
+  }
+  if (typeof fortran !== 'boolean') throw new DataFormatError(file, { offset: start, field: 'fortran_order' }, "header has no boolean 'fortran_order'");
+  if (!Array.isArray(shapeV) || shapeV.some((d) => typeof d !== 'number')) {
+    throw new DataFormatError(file, { offset: start, field: 'shape' }, "header has no 'shape' tuple of integers");
+  }
+  const shape = shapeV as number[];
+  const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
+  const dtype = m ? DESCR_TYPES[`${m[2]}${m[3]}`] : undefined;
+  if (!m || dtype === undefined) {
+    throw new DataFormatError(file, { offset: start, field: 'descr' },
+      `unsupported dtype '${descr}' (supported: float32 <f4, float64 <f8, uint8 |u1, int8 |i1, int16 <i2, uint16 <u2, int32 <i4, either byte order)` +
+      (descr.endsWith('i8') ? "; convert int64 with .astype('int32') first" : ''));
+  }
+  if (fortran && shape.length > 1 && shapeSize(shape) > 1) {
+    throw new DataFormatError(file, { offset: start, field: 'fortran_order' },
+      'Fortran-order arrays are not supported; save with np.ascontiguousarray(a)');
+  }
+  return {
+    dtype,
+    littleEndian: m[1] !== '>',
+    shape,
+    dataOffset: start + headerLen,
+    dataBytes: shapeSize(shape) * DTYPE_BYTES[dtype],
+  };
+}
+
+/**
+ * Parses a whole .npy file held in memory.
+ * @throws {DataFormatError} for any bad header (see {@link parseNpyHeader}) or a
+ *   data size that does not match the header's shape.
+ */
+export function parseNpy(bytes: Uint8Array, file = '<buffer>'): Tensor {
+  const h = parseNpyHeader(bytes, file);
+  const have = bytes.length - h.dataOffset;
+  if (have !== h.dataBytes) {
+    throw new DataFormatError(file, { offset: h.dataOffset },
+      `header declares shape [${h.shape.join(', ')}] of ${h.dtype} (${h.dataBytes} bytes) but file has ${have} bytes of data${have < h.dataBytes ? ' (truncated?)' : ''}`);
+  }
+  const data = decodeElements(h.dtype, bytes, h.dataOffset, h.dataBytes / DTYPE_BYTES[h.dtype], h.littleEndian);
+  return { dtype: h.dtype, shape: h.shape, data };
+}
+
+/** Reads a .npy file; see {@link parseNpy}. */
+export async function readNpy(path: string): Promise<Tensor> {
+  return parseNpy(await readBytes(path), basename(path));
+}
+
+/** Encodes a tensor as .npy (format 1.0, little-endian, C order) bytes. */
+export function encodeNpy(t: { shape: readonly number[]; data: NumericArray }): Uint8Array {
+  const dtype = dtypeOfArray(t.data);
+  if (dtype === undefined) throw new TypeError('encodeNpy: unsupported array type');
+  if (shapeSize(t.shape) !== t.data.length) {
+    throw new RangeError(`encodeNpy: shape [${t.shape.join(', ')}] has ${shapeSize(t.shape)} elements but data has ${t.data.length}`);
+  }
+  const shapeStr = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
+  let header = `{'descr': '${DTYPE_DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
+  // numpy pads so that the data starts on a 64-byte boundary (aligned memory maps).
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += ' '.repeat(pad % 64) + '\n';
+  const body = encodeElements(t.data, true);
+  const out = new Uint8Array(10 + header.length + body.length);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  out.set(body, 10 + header.length);
+  return out;
+}
+
+/** Writes a tensor to a .npy file. */
+export async function writeNpy(path: string, t: { shape: readonly number[]; data: NumericArray }): Promise<void> {
+  await writeFile(path, encodeNpy(t));
+}
+
+/**
+ * Parses an .npz archive (what `np.savez` and `np.savez_compressed` write): a zip
+ * of `name.npy` entries. Returns the arrays by name, without the `.npy` suffix.
+ * @throws {DataFormatError} if the zip is corrupt or an entry is not valid .npy;
+ *   the error's `field` names the entry.
+ */
+export function parseNpz(bytes: Uint8Array, file = '<buffer>'): Record<string, Tensor> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (err) {
+    throw new DataFormatError(file, {}, `not a valid .npz (zip) archive: ${(err as Error)?.message ?? String(err)}`);
+  }
+  const out: Record<string, Tensor> = {};
+  for (const [name, data] of Object.entries(entries)) {
+    if (name.endsWith('/')) continue; // directory entries
+    const key = name.endsWith('.npy') ? name.slice(0, -4) : name;
+    try {
+      out[key] = parseNpy(data, name);
+    } catch (err) {
+      if (err instanceof DataFormatError) {
+        const e = new DataFormatError(file, { field: name, offset: err.offset }, err.reason);
+        throw e;
+      }
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** Reads an .npz file; see {@link parseNpz}. */
+export async function readNpz(path: string): Promise<Record<string, Tensor>> {
+  return parseNpz(await readBytes(path), basename(path));
+}
+
+/** Encodes named tensors as an .npz archive (deflate-compressed when `compress`, like `np.savez_compressed`). */
+export function encodeNpz(arrays: Record<string, { shape: readonly number[]; data: NumericArray }>, compress = false): Uint8Array {
+  const files: Zippable = {};
+  for (const [name, t] of Object.entries(arrays)) {
+    files[name.endsWith('.npy') ? name : `${name}.npy`] = [encodeNpy(t), { level: compress ? 6 : 0 }];
+  }
+  return zipSync(files);
+}
+
+/** Writes named tensors to an .npz file. */
+export async function writeNpz(path: string, arrays: Record<string, { shape: readonly number[]; data: NumericArray }>, compress = false): Promise<void> {
+  await writeFile(path, encodeNpz(arrays, compress));
+}
+
+async function readBytes(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw ioError(basename(path), err);
+  }
+}
+
+type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValue>;
+
+/**
+ * Parses the subset of Python literal syntax that .npy headers use: dicts,
+ * tuples, lists, strings, ints, True/False/None. Anything else is a
+ * DataFormatError located at the byte where it was found.
+ */
+function parsePyDict(text: string, file: string, base: number): Map<string, PyValue> {
+  let i = 0;
+  const fail = (msg: string): never => {
+    throw new DataFormatError(file, { offset: base + i }, `malformed header: ${msg}`);
+  };
+  const ws = (): void => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  // Recursion depth is bounded by the header text length, which is at most 4 GB
+  // in theory; cap it so that a hostile header cannot overflow the stack.
+  const value = (depth: number): PyValue => {
+    if (depth > 32) fail('nesting too deep');
+    ws();
+    const c = text[i];
+    if (c === undefined) return fail('unexpected end of header');
+    if (c === '{') {
+      i++;
+      const m = new Map<string, PyValue>();
+      for (;;) {
+        ws();
+        if (text[i] === '}') { i++; return m; }
+        const k = value(depth + 1);
+        if (typeof k !== 'string') fail('dict keys must be strings');
+        ws();
+        if (text[i] !== ':') fail("expected ':'");
+        i++;
+        m.set(k as string, value(depth + 1));
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] !== '}') fail("expected ',' or '}'");
+      }
+    }
+    if (c === '(' || c === '[') {
+      const close = c === '(' ? ')' : ']';
+      i++;
+      const a: PyValue[] = [];
+      for (;;) {
+        ws();
+        if (text[i] === close) { i++; return a; }
+        a.push(value(depth + 1));
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] !== close) fail(`expected ',' or '${close}'`);
+      }
+    }
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) fail('unterminated string');
+      const s = text.slice(i + 1, end);
+      i = end + 1;
+      return s;
+    }
+    const m = /^(True|False|None|-?\d+L?)/.exec(text.slice(i, i + 40));
+    if (!m) return fail(`unexpected character ${JSON.stringify(c)}`);
+    i += m[0].length;
+    if (m[0] === 'True') return true;
+    if (m[0] === 'False') return false;
+    if (m[0] === 'None') return null;
+    const n = Number(m[0].replace('L', ''));
+    if (!Number.isSafeInteger(n) || n < 0) fail(`bad dimension ${m[0]}`);
+    return n;
+  };
+  ws();
+  const v = value(0);
+  if (!(v instanceof Map)) fail('header is not a dict');
+  return v as Map<string, PyValue>;
+}

@@ -1,0 +1,293 @@
+import type { Samples } from './types.js';
+import { shapeSize } from './types.js';
+
+/**
+ * Whether statistics are kept per feature (each position of a sample, e.g. each
+ * pixel) or over all values at once (one min/max or mean/std for the whole data).
+ */
+export type ScalerAxis = 'feature' | 'global';
+
+/** JSON form of a fitted {@link MinMaxScaler}. */
+export interface MinMaxScalerJSON {
+  kind: 'minmax';
+  axis: ScalerAxis;
+  /** Shape of one sample the scaler was fitted on. */
+  sampleShape: number[];
+  min: number[];
+  max: number[];
+  count: number;
+  clip: boolean;
+}
+
+/** JSON form of a fitted {@link StandardScaler}. */
+export interface StandardScalerJSON {
+  kind: 'zscore';
+  axis: ScalerAxis;
+  sampleShape: number[];
+  mean: number[];
+  std: number[];
+  count: number;
+}
+
+export type ScalerJSON = MinMaxScalerJSON | StandardScalerJSON;
+
+/** What both scalers offer. */
+export interface Scaler {
+  readonly fitted: boolean;
+  /** Accumulates statistics from one batch; lets a scaler be fitted on a stream too large for memory. */
+  partialFit(data: Samples): this;
+  /** Fits on all of `data` (resetting earlier statistics). */
+  fit(data: Samples): this;
+  /** Returns a scaled copy of `data.x`. */
+  transform(data: Samples): Float32Array;
+  /** Scales `data.x` in place and returns it. */
+  transformInPlace(data: Samples): Float32Array;
+  /** Undoes {@link transform}, e.g. to show reconstructions in the original units. */
+  inverseTransform(data: Samples): Float32Array;
+  toJSON(): ScalerJSON;
+}
+
+abstract class BaseScaler {
+  protected sampleShape: number[] | undefined;
+  protected count = 0;
+
+  constructor(readonly axis: ScalerAxis) {}
+
+  get fitted(): boolean {
+    return this.count > 0;
+  }
+
+  /** Number of statistics slots: one per feature, or one. */
+  protected width(): number {
+    return this.axis === 'global' ? 1 : shapeSize(this.sampleShape!);
+  }
+
+  protected checkShape(data: Samples, what: string): number {
+    const s = data.shape.slice(1);
+    if (this.sampleShape === undefined) {
+      this.sampleShape = [...s];
+    } else if (s.length !== this.sampleShape.length || s.some((d, i) => d !== this.sampleShape![i])) {
+      throw new RangeError(`${what}: samples of shape [${s.join(', ')}] do not match the fitted shape [${this.sampleShape.join(', ')}]`);
+    }
+    const d = shapeSize(s);
+    if (data.x.length !== (data.shape[0] ?? 0) * d) {
+      throw new RangeError(`${what}: x has ${data.x.length} values, shape [${data.shape.join(', ')}] needs ${(data.shape[0] ?? 0) * d}`);
+    }
+    return d;
+  }
+
+  protected needFitted(what: string): void {
+    if (!this.fitted) throw new Error(`${what}: the scaler is not fitted; call fit() or partialFit() first`);
+  }
+
+  /** Applies `y = (x - shift[k]) * mul[k]` with k the feature (or 0). */
+  protected affine(data: Samples, shift: Float64Array, mul: Float64Array, inPlace: boolean, what: string, clip = false): Float32Array {
+    this.needFitted(what);
+    const d = this.checkShape(data, what);
+    const out = inPlace ? data.x : new Float32Array(data.x.length);
+    const x = data.x;
+    if (this.axis === 'global') {
+      const s = shift[0]!, m = mul[0]!;
+      for (let i = 0; i < x.length; i++) out[i] = (x[i]! - s) * m;
+    } else {
+      for (let i = 0; i < x.length; i += d) {
+        for (let j = 0; j < d; j++) out[i + j] = (x[i + j]! - shift[j]!) * mul[j]!;
+      }
+    }
+    if (clip) for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]!));
+    return out;
+  }
+}
+
+/**
+ * Min-max scaling to [0, 1]: `y = (x - min) / (max - min)`, with min and max
+ * fitted on the training data. A feature that is constant in the training data
+ * (e.g. an always-black border pixel) maps to `x - min`, i.e. 0 on that data,
+ * instead of dividing by zero.
+ */
+export class MinMaxScaler extends BaseScaler implements Scaler {
+  private min: Float64Array = new Float64Array(0);
+  private max: Float64Array = new Float64Array(0);
+  /** Clamp transformed values of new data to [0, 1]. */
+  readonly clip: boolean;
+
+  constructor(options: { axis?: ScalerAxis; clip?: boolean } = {}) {
+    super(options.axis ?? 'feature');
+    this.clip = options.clip ?? false;
+  }
+
+  partialFit(data: Samples): this {
+    const d = this.checkShape(data, 'MinMaxScaler.partialFit');
+    const w = this.width();
+    if (this.count === 0) {
+      this.min = new Float64Array(w).fill(Infinity);
+      this.max = new Float64Array(w).fill(-Infinity);
+    }
+    const x = data.x, mn = this.min, mx = this.max;
+    for (let i = 0; i < x.length; i++) {
+      const k = w === 1 ? 0 : i % d;
+      const v = x[i]!;
+      if (v < mn[k]!) mn[k] = v;
+      if (v > mx[k]!) mx[k] = v;
+    }
+    this.count += data.shape[0] ?? 0;
+    return this;
+  }
+
+  fit(data: Samples): this {
+    this.count = 0;
+    this.sampleShape = undefined;
+    return this.partialFit(data);
+  }
+
+  private coefficients(): [Float64Array, Float64Array] {
+    const mul = this.max.map((mx, k) => (mx > this.min[k]! ? 1 / (mx - this.min[k]!) : 1));
+    return [this.min, mul];
+  }
+
+  transform(data: Samples): Float32Array {
+    const [s, m] = this.coefficients();
+    return this.affine(data, s, m, false, 'MinMaxScaler.transform', this.clip);
+  }
+
+  transformInPlace(data: Samples): Float32Array {
+    const [s, m] = this.coefficients();
+    return this.affine(data, s, m, true, 'MinMaxScaler.transform', this.clip);
+  }
+
+  inverseTransform(data: Samples): Float32Array {
+    this.needFitted('MinMaxScaler.inverseTransform');
+    // x = y * range + min  ⇔  y' = (y - (-min/range)) * range
+    const range = this.max.map((mx, k) => (mx > this.min[k]! ? mx - this.min[k]! : 1));
+    const shift = this.min.map((mn, k) => -mn / range[k]!);
+    return this.affine(data, shift, range, false, 'MinMaxScaler.inverseTransform');
+  }
+
+  toJSON(): MinMaxScalerJSON {
+    this.needFitted('MinMaxScaler.toJSON');
+    return { kind: 'minmax', axis: this.axis, sampleShape: [...this.sampleShape!], min: Array.from(this.min), max: Array.from(this.max), count: this.count, clip: this.clip };
+  }
+
+  static fromJSON(j: MinMaxScalerJSON): MinMaxScaler {
+    const s = new MinMaxScaler({ axis: j.axis, clip: j.clip });
+    s.sampleShape = [...j.sampleShape];
+    s.min = Float64Array.from(j.min);
+    s.max = Float64Array.from(j.max);
+    s.count = j.count;
+    checkRestored(s.width(), [j.min, j.max], 'minmax');
+    return s;
+  }
+}
+
+/**
+ * Z-score standardization: `y = (x - mean) / std` (population std), fitted on
+ * the training data. Statistics are accumulated with Chan et al.'s parallel
+ * update in float64, so fitting batch by batch gives the same result as
+ * fitting at once and does not lose precision over millions of samples.
+ * A constant feature (std 0) is only centred.
+ */
+export class StandardScaler extends BaseScaler implements Scaler {
+  private mean: Float64Array = new Float64Array(0);
+  private m2: Float64Array = new Float64Array(0);
+  /** Values seen per slot (samples for 'feature', all values for 'global'). */
+  private n = 0;
+
+  constructor(options: { axis?: ScalerAxis } = {}) {
+    super(options.axis ?? 'feature');
+  }
+
+  partialFit(data: Samples): this {
+    const d = this.checkShape(data, 'StandardScaler.partialFit');
+    const w = this.width();
+    if (this.count === 0) {
+      this.mean = new Float64Array(w);
+      this.m2 = new Float64Array(w);
+      this.n = 0;
+    }
+    const x = data.x;
+    const nb = w === 1 ? x.length : (data.shape[0] ?? 0);
+    if (nb === 0) return this;
+    // Batch statistics first, then merge: exact and cheap.
+    const bm = new Float64Array(w);
+    const bm2 = new Float64Array(w);
+    for (let i = 0; i < x.length; i++) bm[w === 1 ? 0 : i % d]! += x[i]!;
+    for (let k = 0; k < w; k++) bm[k]! /= nb;
+    for (let i = 0; i < x.length; i++) {
+      const k = w === 1 ? 0 : i % d;
+      const dv = x[i]! - bm[k]!;
+      bm2[k]! += dv * dv;
+    }
+    const na = this.n;
+    const n = na + nb;
+    for (let k = 0; k < w; k++) {
+      const delta = bm[k]! - this.mean[k]!;
+      this.mean[k]! += (delta * nb) / n;
+      this.m2[k]! += bm2[k]! + (delta * delta * na * nb) / n;
+    }
+    this.n = n;
+    this.count += data.shape[0] ?? 0;
+    return this;
+  }
+
+  fit(data: Samples): this {
+    this.count = 0;
+    this.sampleShape = undefined;
+    return this.partialFit(data);
+  }
+
+  private std(): Float64Array {
+    return this.m2.map((v) => Math.sqrt(v / this.n));
+  }
+
+  private coefficients(): [Float64Array, Float64Array] {
+    return [this.mean, this.std().map((s) => (s > 0 ? 1 / s : 1))];
+  }
+
+  transform(data: Samples): Float32Array {
+    const [s, m] = this.coefficients();
+    return this.affine(data, s, m, false, 'StandardScaler.transform');
+  }
+
+  transformInPlace(data: Samples): Float32Array {
+    const [s, m] = this.coefficients();
+    return this.affine(data, s, m, true, 'StandardScaler.transform');
+  }
+
+  inverseTransform(data: Samples): Float32Array {
+    this.needFitted('StandardScaler.inverseTransform');
+    const std = this.std().map((s) => (s > 0 ? s : 1));
+    const shift = this.mean.map((m, k) => -m / std[k]!);
+    return this.affine(data, shift, std, false, 'StandardScaler.inverseTransform');
+  }
+
+  toJSON(): StandardScalerJSON {
+    this.needFitted('StandardScaler.toJSON');
+    return { kind: 'zscore', axis: this.axis, sampleShape: [...this.sampleShape!], mean: Array.from(this.mean), std: Array.from(this.std()), count: this.count };
+  }
+
+  static fromJSON(j: StandardScalerJSON): StandardScaler {
+    const s = new StandardScaler({ axis: j.axis });
+    s.sampleShape = [...j.sampleShape];
+    s.mean = Float64Array.from(j.mean);
+    s.count = j.count;
+    if (!(Number.isInteger(j.count) && j.count > 0)) throw new RangeError('zscore scaler JSON: count must be a positive integer');
+    // Rebuild the running sums so that partialFit can continue where fitting stopped.
+    s.n = j.axis === 'global' ? j.count * shapeSize(j.sampleShape) : j.count;
+    s.m2 = Float64Array.from(j.std, (v) => v * v * s.n);
+    checkRestored(s.width(), [j.mean, j.std], 'zscore');
+    return s;
+  }
+}
+
+function checkRestored(width: number, arrays: number[][], kind: string): void {
+  if (arrays.some((a) => a.length !== width || a.some((v) => typeof v !== 'number' || !Number.isFinite(v)))) {
+    throw new RangeError(`${kind} scaler JSON: expected ${width} finite statistics per array`);
+  }
+}
+
+/** Restores a scaler saved with `toJSON()` (e.g. from a model's metadata). */
+export function scalerFromJSON(json: ScalerJSON): Scaler {
+  if (json?.kind === 'minmax') return MinMaxScaler.fromJSON(json);
+  if (json?.kind === 'zscore') return StandardScaler.fromJSON(json);
+  throw new RangeError(`unknown scaler kind ${JSON.stringify((json as { kind?: unknown })?.kind)}`);
+}
