@@ -1,0 +1,14 @@
+/**
+ * aekit: autoencoders in TypeScript. Models are typed graphs that aekit
+ * differentiates itself and compiles, forward, backward and update together,
+ * into ONNX graphs run by ONNX Runtime.
+ */
+export * from './graph/types.js';
+export { Graph, Value, type Node, type Operand, type ConvOptions, type ConvTransposeOptions, type PoolOptions, type WindowOptions } from './graph/graph.js';
+export { GraphBuildError, type OpAttrs, type OpName, opSpecs, broadcastShapes } from './graph/ops.js';
+export { grad } from './autodiff/grad.js';
+export { vjpRules, isDifferentiable, sumToShape } from './autodiff/rules.js';
+export { OPSET, IR_VERSION, toOnnx, type ExportSpec, type LoweredModel } from './onnx/serialize.js';
+export { compile, CompiledGraph, writeFileAtomic } from './onnx/compile.js';
+export { RuntimeSession, RuntimeError, type SessionOptions } from './onnx/runtime.js';
+export { checkCase, type OpCase, type CaseResult } from './check/gradcheck.js';

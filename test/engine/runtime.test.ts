@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import onnxProto from 'onnx-proto';
+import { Graph, OPSET, RuntimeSession, compile, grad, tensor } from '../../src/index.js';
+
+const values = (t: { data: ArrayLike<number | bigint> }) => Array.from(t.data as ArrayLike<number>, Number);
+
+describe('ONNX serialization and runtime', () => {
+  it('writes a model file with the pinned opset that a fresh session loads', async () => {
+    const g = new Graph();
+    const x = g.input('x', ['N', 3]);
+    const w = g.param('w', [3, 2]);
+    const y = g.relu(g.matmul(x, w));
+    const [dw] = grad(g, g.reduceMean(y), [w]);
+    const compiled = await compile(g, { y, dw: dw! });
+    const dir = mkdtempSync(join(tmpdir(), 'aekit-onnx-'));
+    const path = join(dir, 'step.onnx');
+    compiled.save(path);
+    const bytes = readFileSync(path);
+    const model = onnxProto.onnx.ModelProto.decode(bytes);
+    assert.deepEqual(model.opsetImport.map((o) => [o!.domain, Number(o!.version)]), [['', OPSET]]);
+    // Parameters stay graph inputs in training graphs.
+    const graph = model.graph as onnxProto.onnx.GraphProto;
+    assert.deepEqual(graph.input.map((i) => i.name).sort(), ['w', 'x']);
+    assert.equal(graph.initializer.some((t) => t.name === 'w'), false);
+    const session = await RuntimeSession.create(bytes);
+    const feeds = { x: tensor('float32', [2, 3], [1, 2, 3, -1, -2, -3]), w: tensor('float32', [3, 2], [1, 0, 0, 1, 1, 1]) };
+    const a = await session.run(feeds);
+    const b = await compiled.run(feeds);
+    assert.deepEqual(values(a.y!), [4, 5, 0, 0]);
+    assert.deepEqual(values(a.dw!), values(b.dw!));
+  });
+
+  it('bakes parameters in as initializers for inference exports', async () => {
+    const g = new Graph();
+    const x = g.input('x', ['N', 2]);
+    const w = g.param('w', [2, 2]);
+    const y = g.matmul(x, w);
+    const compiled = await compile(g, { y }, { bake: new Map([[w, tensor('float32', [2, 2], [1, 2, 3, 4])]]) });
+    assert.deepEqual(compiled.inputNames, ['x']);
+    const out = await compiled.run({ x: tensor('float32', [1, 2], [1, 1]) });
+    assert.deepEqual(values(out.y!), [4, 6]);
+  });
+
+  it('runs one graph with different batch sizes when the batch is symbolic', async () => {
+    const g = new Graph();
+    const x = g.input('x', ['N', 1, 4, 4]);
+    const y = g.upsample2d(g.maxPool2d(x, { kernel: 2 }), 2);
+    const compiled = await compile(g, { y });
+    for (const n of [1, 3]) {
+      const out = await compiled.run({ x: tensor('float32', [n, 1, 4, 4], Array.from({ length: n * 16 }, (_, i) => i)) });
+      assert.deepEqual(out.y!.shape, [n, 1, 4, 4]);
+    }
+  });
+
+  it('reports a missing input by name', async () => {
+    const g = new Graph();
+    const x = g.input('x', [2]);
+    const compiled = await compile(g, { y: g.exp(x) });
+    await assert.rejects(compiled.run({}), /missing input 'x'/);
+  });
+});
+
+describe('random ops', () => {
+  const build = (seed: number) => {
+    const g = new Graph(seed);
+    const x = g.input('x', [1000]);
+    return { g, noise: g.randomNormalLike(x), uniform: g.randomUniformLike(x) };
+  };
+  const feeds = { x: tensor('float32', [1000], new Array(1000).fill(0)) };
+
+  it('draws fresh values at every run', async () => {
+    const { g, noise } = build(7);
+    const m = await compile(g, { noise });
+    const a = values((await m.run(feeds)).noise!);
+    const b = values((await m.run(feeds)).noise!);
+    assert.notDeepEqual(a, b);
+  });
+
+  it('repeats the same sequence from the same seed in a new session, and differs across seeds', async () => {
+    const first = build(7);
+    const second = build(7);
+    const third = build(8);
+    const m1 = await compile(first.g, { noise: first.noise, uniform: first.uniform });
+    const m2 = await compile(second.g, { noise: second.noise, uniform: second.uniform });
+    const m3 = await compile(third.g, { noise: third.noise });
+    for (let step = 0; step < 3; step++) {
+      const a = await m1.run(feeds);
+      const b = await m2.run(feeds);
+      assert.deepEqual(values(a.noise!), values(b.noise!), `step ${step}`);
+      assert.deepEqual(values(a.uniform!), values(b.uniform!), `step ${step}`);
+    }
+    const a = values((await (await compile(first.g, { noise: first.noise })).run(feeds)).noise!);
+    const c = values((await m3.run(feeds)).noise!);
+    assert.notDeepEqual(a, c);
+    // Two random ops of one graph draw different values.
+    const both = await (await compile(first.g, { noise: first.noise, uniform: first.uniform })).run(feeds);
+    assert.ok(Math.abs(values(both.uniform!).reduce((s, v) => s + v, 0) / 1000 - 0.5) < 0.05);
+  });
+});
