@@ -119,6 +119,14 @@ function buildCase(c: OpCase, dtype: DType, seed: number): Built {
     return g.input(`x${i}`, shape, isIndex ? 'int64' : dtype);
   });
   const y = c.build(g, xs);
+  // Parameters (and inputs) that build() declared itself, e.g. a layer's weights,
+  // are fed normal draws and differentiated like the declared inputs.
+  for (const v of [...g.inputs, ...g.params]) {
+    if (xs.includes(v)) continue;
+    if (v.shape.some((d) => typeof d !== 'number')) throw new Error(`check case ${c.label}: extra input ${v.name} must have a concrete shape`);
+    xs.push(v);
+    c.inputs.push({ shape: v.shape as number[], kind: 'normal' });
+  }
   const r = g.input('r', y.shape, y.dtype);
   const loss = g.reduceSum(g.mul(y, r));
   const diffIndex = c.inputs.map((inp, i) => (inp.constant || inp.kind === 'index' ? -1 : i)).filter((i) => i >= 0);
@@ -148,6 +156,7 @@ export async function checkCase(c: OpCase, seed = 1): Promise<CaseResult> {
 async function checkWithDtype(c: OpCase, dtype: 'float32' | 'float64', seed: number): Promise<CaseResult> {
   const tol = TOLERANCE[dtype];
   const rand = seededRandom(seed * 9973 + 17);
+  c = { ...c, inputs: [...c.inputs] };
   const { g, xs, y, loss, grads, diffIndex } = buildCase(c, dtype, seed);
   const data = c.inputs.map((inp) => drawValues(inp, rand));
   const rValues = Array.from({ length: sizeOf(y.shape.map((d, i) => (typeof d === 'number' ? d : c.inputs[0]!.shape[i]!))) }, () => rand() * 2 - 1);
