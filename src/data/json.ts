@@ -19,9 +19,12 @@ export function parseJsonData(text: string, file = '<string>'): Dataset {
   try {
     root = JSON.parse(text);
   } catch (err) {
-    const msg = (err as Error)?.message ?? String(err);
-    const m = /position (\d+)/.exec(msg);
-    throw new DataFormatError(file, m ? { offset: Number(m[1]) } : {}, `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+    // V8's messages do not always give a position, so find it ourselves.
+    const at = jsonErrorOffset(text);
+    const offset = Buffer.byteLength(text.slice(0, Math.max(at, 0)), 'utf8');
+    const msg = at >= text.length ? 'unexpected end of input'
+      : `unexpected ${JSON.stringify(String.fromCodePoint(text.codePointAt(Math.max(at, 0)) ?? 0x20))}`;
+    throw new DataFormatError(file, { offset }, `invalid JSON: ${msg}`);
   }
   let xs: unknown = root;
   let path = '';
@@ -134,4 +137,70 @@ export async function readJsonData(path: string): Promise<Dataset> {
     throw ioError(basename(path), err);
   }
   return parseJsonData(text, basename(path));
+}
+
+const NUM_RE = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+const LIT_RE = /true|false|null/y;
+
+/**
+ * Index of the first syntax error in `s` (RFC 8259), or -1 if it is valid.
+ * Iterative, so deeply nested input cannot overflow the stack.
+ */
+export function jsonErrorOffset(s: string): number {
+  let i = 0;
+  const stack: number[] = []; // 0x5b '[' or 0x7b '{'
+  let state: 'value' | 'firstValue' | 'key' | 'firstKey' | 'after' = 'value';
+  const ws = (): void => {
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else return;
+    }
+  };
+  const str = (): boolean => {
+    i++;
+    for (;;) {
+      if (i >= s.length) return false;
+      const c = s.charCodeAt(i);
+      if (c === 34) { i++; return true; }
+      if (c < 0x20) return false;
+      if (c === 92) {
+        const e = s[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) { i++; return false; }
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else { i++; return false; }
+      } else i++;
+    }
+  };
+  for (;;) {
+    ws();
+    if (i >= s.length) return state === 'after' && stack.length === 0 ? -1 : i;
+    const c = s.charCodeAt(i);
+    if (state === 'value' || state === 'firstValue') {
+      if (c === 0x5d && state === 'firstValue') { i++; stack.pop(); state = 'after'; continue; }
+      if (c === 0x5b || c === 0x7b) { stack.push(c); i++; state = c === 0x5b ? 'firstValue' : 'firstKey'; continue; }
+      if (c === 34) { if (!str()) return i; state = 'after'; continue; }
+      NUM_RE.lastIndex = i;
+      LIT_RE.lastIndex = i;
+      if (NUM_RE.test(s)) i = NUM_RE.lastIndex;
+      else if (LIT_RE.test(s)) i = LIT_RE.lastIndex;
+      else return i;
+      state = 'after';
+    } else if (state === 'key' || state === 'firstKey') {
+      if (c === 0x7d && state === 'firstKey') { i++; stack.pop(); state = 'after'; continue; }
+      if (c !== 34 || !str()) return i;
+      ws();
+      if (s.charCodeAt(i) !== 0x3a) return i;
+      i++;
+      state = 'value';
+    } else {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i;
+      if (c === 0x2c) { i++; state = top === 0x5b ? 'value' : 'key'; continue; }
+      if ((c === 0x5d && top === 0x5b) || (c === 0x7d && top === 0x7b)) { i++; stack.pop(); continue; }
+      return i;
+    }
+  }
 }
