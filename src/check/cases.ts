@@ -44,10 +44,11 @@ export function opCases(): OpCase[] {
     c('Log', '[2,3]', [inp([2, 3], 'positive')], (g, [x]) => g.log(x!)),
     c('Sqrt', '[2,3]', [inp([2, 3], 'positive')], (g, [x]) => g.sqrt(x!)),
     c('Abs', '[2,3]', [inp([2, 3], 'awayFromZero')], (g, [x]) => g.abs(x!)),
-    c('Sign', 'x * sign(x)', [inp([2, 3], 'awayFromZero')], (g, [x]) => g.mul(x!, g.sign(x!))),
+    c('Sign', 'x * sign(x)', [inp([2, 3], 'awayFromZero')], (g, [x]) => g.mul(x!, g.sign(x!)), { reference: ([x]) => x!.map(Math.abs) }),
     c('Square', '[2,3]', [inp([2, 3])], (g, [x]) => g.square(x!)),
     c('Relu', '[3,4]', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.relu(x!)),
-    c('LeakyRelu', 'alpha 0.2', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.leakyRelu(x!, 0.2)),
+    // ONNX stores float attributes as float32: 0.25 keeps the float64 reference exact.
+    c('LeakyRelu', 'alpha 0.25', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.leakyRelu(x!, 0.25)),
     c('Elu', 'alpha 1.5', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.elu(x!, 1.5)),
     c('Sigmoid', '[3,4]', [inp([3, 4])], (g, [x]) => g.sigmoid(x!)),
     c('Tanh', '[3,4]', [inp([3, 4])], (g, [x]) => g.tanh(x!)),
@@ -64,7 +65,7 @@ export function opCases(): OpCase[] {
     c('ReduceMax', 'all axes, keepdims', [inp([2, 3], 'distinct')], (g, [x]) => g.reduceMax(x!, [], true)),
     // Shape ops.
     c('Reshape', '[2,6] -> [3,4]', [inp([2, 6])], (g, [x]) => g.reshape(x!, [3, 4])),
-    c('Reshape', 'flatten symbolic batch', [inp([2, 3, 2], 'normal', { symbolicBatch: true })], (g, [x]) => g.reshape(g.flatten(x!, 0), ['N', 6])),
+    c('Reshape', 'flatten symbolic batch', [inp([2, 3, 2], 'normal', { symbolicBatch: true })], (g, [x]) => g.reshape(g.flatten(x!, 0), ['N', 6]), { reference: ([x]) => x! }),
     c('Transpose', 'perm [2,0,1]', [inp([2, 3, 4])], (g, [x]) => g.transpose(x!, [2, 0, 1])),
     c('Concat', 'axis 1', [inp([2, 1]), inp([2, 3])], (g, [a, b]) => g.concat([a!, b!], 1)),
     c('Slice', 'step 1, two axes', [inp([4, 5])], (g, [x]) => g.slice(x!, [1, 0], [3, -1], [0, 1])),
@@ -76,16 +77,21 @@ export function opCases(): OpCase[] {
     c('ScatterAddAlongAxis', 'axis 0', [inp([4, 2], 'normal', { constant: true }), idx([5], 4), inp([5, 2])], (g, [like, i, u]) => g.scatterAddAlongAxis(like!, i!, u!, 0)),
     c('ScatterAddAlongAxis', 'axis 1', [inp([2, 3], 'normal', { constant: true }), idx([4], 3), inp([2, 4])], (g, [like, i, u]) => g.scatterAddAlongAxis(like!, i!, u!, 1)),
     // Selection and comparison: comparisons have no gradient, so they are checked through Where.
-    c('Where', 'broadcast branches', [inp([2, 3], 'awayFromZero', { constant: true }), inp([2, 3]), inp([3])], (g, [m, a, b]) => g.where(g.greater(m!, 0), a!, b!)),
-    c('Greater', 'max(a, b) via where', [inp([3, 4]), inp([3, 4])], (g, [a, b]) => g.where(g.greater(a!, b!), a!, b!)),
-    c('Less', 'min(a, b) via where', [inp([3, 4]), inp([3, 4])], (g, [a, b]) => g.where(g.less(a!, b!), a!, b!)),
+    c('Where', 'broadcast branches', [inp([2, 3], 'awayFromZero', { constant: true }), inp([2, 3]), inp([3])], (g, [m, a, b]) => g.where(g.greater(m!, 0), a!, b!), {
+      reference: ([m, a, b]) => a!.map((v, i) => (m![i]! > 0 ? v : b![i % 3]!)),
+    }),
+    c('Greater', 'max(a, b) via where', [inp([3, 4]), inp([3, 4])], (g, [a, b]) => g.where(g.greater(a!, b!), a!, b!), { reference: ([a, b]) => a!.map((v, i) => Math.max(v, b![i]!)) }),
+    c('Less', 'min(a, b) via where', [inp([3, 4]), inp([3, 4])], (g, [a, b]) => g.where(g.less(a!, b!), a!, b!), { reference: ([a, b]) => a!.map((v, i) => Math.min(v, b![i]!)) }),
     c('Equal', 'where(m == 2, x, x²)', [inp([6], 'fixed', { values: [2, 1, -3, 2, 0.5, 4], constant: true }), inp([6])], (g, [m, x]) =>
-      g.where(g.equal(m!, 2), x!, g.mul(x!, x!))),
+      g.where(g.equal(m!, 2), x!, g.mul(x!, x!)), { reference: ([m, x]) => x!.map((v, i) => (m![i] === 2 ? v : v * v)) }),
     c('Clip', '[-0.5, 0.7]', [inp([4, 4], 'distinct')], (g, [x]) => g.clip(x!, -0.45, 0.75)),
-    c('Cast', 'float32 -> float64 -> float32', [inp([2, 3])], (g, [x]) => g.cast(g.mul(g.cast(x!, 'float64'), 3), 'float32'), { dtype: 'float32' }),
-    c('Cast', 'to int64 carries no gradient', [inp([2, 3])], (g, [x]) => g.add(x!, g.cast(g.cast(x!, 'int64'), x!.dtype))),
+    c('Cast', 'float32 -> float64 -> float32', [inp([2, 3])], (g, [x]) => g.cast(g.mul(g.cast(x!, 'float64'), 3), 'float32'), {
+      dtype: 'float32',
+      reference: ([x]) => x!.map((v) => Math.fround(Math.fround(v) * 3)),
+    }),
+    c('Cast', 'to int64 carries no gradient', [inp([2, 3])], (g, [x]) => g.add(x!, g.cast(g.cast(x!, 'int64'), x!.dtype)), { reference: ([x]) => x!.map((v) => v + Math.trunc(v)) }),
     c('Expand', '[3,1] -> [2,3,4]', [inp([3, 1]), inp([2, 3, 4], 'normal', { constant: true })], (g, [x, like]) => g.expand(x!, like!)),
-    c('FillLike', 'x * fill(x, 2)', [inp([2, 3])], (g, [x]) => g.mul(x!, g.fillLike(x!, 2))),
+    c('FillLike', 'x * fill(x, 2)', [inp([2, 3])], (g, [x]) => g.mul(x!, g.fillLike(x!, 2)), { reference: ([x]) => x!.map((v) => 2 * v) }),
     // Linear algebra.
     c('MatMul', '2-D', [inp([3, 4]), inp([4, 2])], (g, [a, b]) => g.matmul(a!, b!)),
     c('MatMul', 'batched, broadcast batch', [inp([2, 3, 4]), inp([4, 5])], (g, [a, b]) => g.matmul(a!, b!)),

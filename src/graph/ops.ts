@@ -494,7 +494,7 @@ export function sliceRange(dim: Dim, start: number, end: number, step: number): 
     e = clamp(e, 0, dim);
     return [s, e, step, Math.max(0, Math.ceil((e - s) / step))];
   }
-  s = clamp(s, -1, dim - 1);
+  s = clamp(s, 0, dim - 1);
   e = clamp(e, -1, dim - 1);
   return [s, e, step, Math.max(0, Math.ceil((s - e) / -step))];
 }

@@ -300,7 +300,10 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
   for (const node of g.nodes) {
     if (!neededNodes.has(node)) continue;
     const lower = lowerings[node.op] as Lowering<OpName>;
-    lower({ e, node, ins: node.inputs.map((v) => v.name), outs: node.outputs.map((v) => (consumed.has(v) ? v.name : '')) });
+    // ONNX lets only trailing outputs go unnamed.
+    const lastUsed = node.outputs.reduce((last, v, i) => (consumed.has(v) ? i : last), 0);
+    const outs = node.outputs.map((v, i) => (i <= lastUsed ? v.name : ''));
+    lower({ e, node, ins: node.inputs.map((v) => v.name), outs });
   }
   const outputs: LoweredModel['outputs'] = [];
   for (const [name, v] of outputEntries) {

@@ -101,3 +101,23 @@ describe('random ops', () => {
     assert.ok(Math.abs(values(both.uniform!).reduce((s, v) => s + v, 0) / 1000 - 0.5) < 0.05);
   });
 });
+
+describe('lowering edge cases', () => {
+  it('exports a MaxPool whose values output is unused (only trailing outputs may be unnamed)', async () => {
+    const g = new Graph();
+    const x = g.input('x', [1, 1, 2, 2]);
+    g.maxPool2d(x, { kernel: 2 });
+    const indices = g.nodes.at(-1)!.outputs[1]!;
+    const out = await (await compile(g, { indices })).run({ x: tensor('float32', [1, 1, 2, 2], [1, 4, 3, 2]) });
+    assert.deepEqual(values(out.indices!), [1]);
+  });
+
+  it('clamps a negative-step slice start as ONNX does', async () => {
+    const g = new Graph();
+    const x = g.input('x', [5]);
+    const y = g.slice(x, [-100], [-100], [0], [-1]);
+    assert.deepEqual(y.shape, [1]);
+    const out = await (await compile(g, { y })).run({ x: tensor('float32', [5], [10, 11, 12, 13, 14]) });
+    assert.deepEqual(values(out.y!), [10]);
+  });
+});
