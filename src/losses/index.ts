@@ -1,0 +1,15 @@
+/**
+ * Losses and regularizers as graph-building functions: each takes values of a
+ * graph and appends the nodes computing the loss to that graph.
+ */
+export { type LossTerms, lossTerms, sumPerSample, meanOverBatch } from './terms.js';
+export { EPSILON, mse, mae, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDivergenceGaussian } from './reconstruction.js';
+export {
+  type KlSparsityOptions,
+  l1Penalty,
+  l2Penalty,
+  l1ActivityPenalty,
+  klSparsityPenalty,
+  contractivePenalty,
+  contractivePenaltySigmoidDense,
+} from './regularizers.js';
