@@ -24,8 +24,12 @@ export interface CsvOptions {
   labelColumn?: string | number;
   /** Class names, fixing the name → index mapping of a text label column. */
   labelNames?: string[];
-  /** Feature columns to keep (names or 0-based indices). Default: every column but the label. */
-  columns?: (string | number)[];
+  /**
+   * Feature columns to keep (names or 0-based indices), or `'numeric'`: the
+   * columns whose first data cell is a number (or missing), dropping text
+   * columns such as ids or dates. Default: every column but the label.
+   */
+  columns?: (string | number)[] | 'numeric';
   /** Cell texts that mean "missing". Default: empty, `NA`, `N/A`, `null`, `?`. */
   naValues?: string[];
   /**
@@ -177,7 +181,12 @@ export class CsvRowDecoder {
       throw new DataFormatError(this.file, { line: firstLine, field: dup }, `duplicate column name ${JSON.stringify(dup)}`);
     }
     if (o.labelColumn !== undefined) this.labelIdx = this.resolveColumn(o.labelColumn, firstLine, 'labelColumn');
-    if (o.columns !== undefined) {
+    if (o.columns === 'numeric') {
+      const data = this.header ? f2 : f1;
+      this.featureIdx = this.names.map((_, i) => i)
+        .filter((i) => i !== this.labelIdx && (data === undefined || (data[i] !== undefined && this.kind(data[i]!) !== 'text')));
+    } else if (o.columns !== undefined) {
+      if (!Array.isArray(o.columns)) throw new DataFormatError(this.file, {}, "columns must be an array of names/indices or 'numeric'");
       this.featureIdx = o.columns.map((c) => this.resolveColumn(c, firstLine, 'columns'));
       if (this.featureIdx.includes(this.labelIdx)) {
         throw new DataFormatError(this.file, { line: firstLine, field: this.names[this.labelIdx]! }, 'the label column cannot also be a feature column');

@@ -1,4 +1,6 @@
+import { DataFormatError } from './errors.js';
 import type { NumericArray, NumericArrayOf, NumericDType } from './types.js';
+import { shapeSize } from './types.js';
 
 /** Bytes per element of each dtype. */
 export const DTYPE_BYTES: Record<NumericDType, number> = {
@@ -74,3 +76,69 @@ export function toFloat32(a: NumericArray, scale = 1): Float32Array {
   else for (let i = 0; i < a.length; i++) out[i] = a[i]! * scale;
   return out;
 }
+
+/**
+ * What to do with NaN and ±Infinity in float data read from binary files:
+ * `'error'` (default) rejects the file naming the byte offset of the first one,
+ * `'allow'` keeps them, `'zero'` or a number replaces them, and `'mean'` replaces
+ * each by the mean of the finite values at the same position across samples.
+ */
+export type NonFinitePolicy = 'error' | 'allow' | 'zero' | 'mean' | number;
+
+/** Options for the binary readers (IDX, NPY, NPZ). */
+export interface BinaryReadOptions {
+  nonFinite?: NonFinitePolicy;
+}
+
+/**
+ * Index of the first NaN/±Infinity in a float array, or -1 (always -1 for
+ * integer arrays, which cannot hold one).
+ */
+export function firstNonFinite(a: NumericArray): number {
+  if (!(a instanceof Float32Array || a instanceof Float64Array)) return -1;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (v - v !== 0) return i; // NaN - NaN and Inf - Inf are NaN
+  }
+  return -1;
+}
+
+/**
+ * Applies a {@link NonFinitePolicy} to `a`, whose samples have `d` values each.
+ * Returns the number of values replaced; calls `reject(index)` for 'error'.
+ */
+export function applyNonFinite(a: NumericArray, d: number, policy: NonFinitePolicy, reject: (index: number) => never): number {
+  const first = firstNonFinite(a);
+  if (first < 0 || policy === 'allow') return 0;
+  if (policy === 'error') reject(first);
+  const f = a as Float32Array | Float64Array;
+  const w = Math.max(d, 1);
+  let fill: ArrayLike<number>;
+  if (policy === 'mean') {
+    const sum = new Float64Array(w);
+    const cnt = new Float64Array(w);
+    for (let i = 0; i < f.length; i++) {
+      const v = f[i]!;
+      if (v - v === 0) { sum[i % w]! += v; cnt[i % w]!++; }
+    }
+    // A position with no finite value at all has no mean; zero is the neutral choice.
+    fill = Array.from(sum, (s, j) => (cnt[j]! > 0 ? s / cnt[j]! : 0));
+  } else {
+    fill = new Float64Array(w).fill(policy === 'zero' ? 0 : policy);
+  }
+  let n = 0;
+  for (let i = first; i < f.length; i++) {
+    const v = f[i]!;
+    if (v - v !== 0) { f[i] = fill[i % w]!; n++; }
+  }
+  return n;
+}
+
+/** Applies the non-finite policy, reporting the byte offset of the first bad value. */
+export function checkFinite(data: NumericArray, shape: readonly number[], options: BinaryReadOptions, file: string, dataOffset: number, elemBytes: number): void {
+  applyNonFinite(data, shapeSize(shape.slice(1)), options.nonFinite ?? 'error', (i) => {
+    throw new DataFormatError(file, { offset: dataOffset + i * elemBytes },
+      `non-finite value ${data[i]} at element ${i} (pass nonFinite: 'zero' | 'mean' | number to replace, or 'allow')`);
+  });
+}
+

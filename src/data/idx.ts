@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { decodeElements, DTYPE_BYTES, encodeElements, dtypeOfArray } from './dtype.js';
+import { checkFinite, decodeElements, DTYPE_BYTES, encodeElements, dtypeOfArray, type BinaryReadOptions } from './dtype.js';
 import { DataFormatError, ioError } from './errors.js';
 import type { NumericArray, NumericDType, Tensor } from './types.js';
 import { shapeSize } from './types.js';
@@ -21,9 +21,10 @@ const IDX_CODES: Partial<Record<NumericDType, number>> = {
  * Parses IDX bytes of any dtype and rank.
  * @param file name used in error messages.
  * @throws {DataFormatError} on a wrong magic number, an unknown type code, a
- *   truncated header, or a data size that does not match the declared dimensions.
+ *   truncated header, a data size that does not match the declared dimensions,
+ *   or NaN/Inf values in float data (unless `options.nonFinite` says otherwise).
  */
-export function parseIdx(bytes: Uint8Array, file = '<buffer>'): Tensor {
+export function parseIdx(bytes: Uint8Array, file = '<buffer>', options: BinaryReadOptions = {}): Tensor {
   if (bytes.length < 4) {
     throw new DataFormatError(file, { offset: 0 }, `file has ${bytes.length} bytes, too short for an IDX magic number (4 bytes)`);
   }
@@ -59,18 +60,19 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): Tensor {
       `declared ${what} but file has ${have} bytes after the header${have < need ? ' (truncated?)' : ''}`);
   }
   const data = decodeElements(dtype, bytes, headerLen, need / elemBytes, false);
+  checkFinite(data, shape, options, file, headerLen, elemBytes);
   return { dtype, shape, data };
 }
 
 /** Reads an IDX file; see {@link parseIdx}. */
-export async function readIdx(path: string): Promise<Tensor> {
+export async function readIdx(path: string, options: BinaryReadOptions = {}): Promise<Tensor> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
     throw ioError(basename(path), err);
   }
-  return parseIdx(bytes, basename(path));
+  return parseIdx(bytes, basename(path), options);
 }
 
 /** Encodes a tensor as IDX bytes (uint16 has no IDX code and is rejected). */

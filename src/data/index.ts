@@ -6,7 +6,7 @@
 export * from './types.js';
 export * from './errors.js';
 export * from './random.js';
-export { DTYPE_BYTES } from './dtype.js';
+export { DTYPE_BYTES, firstNonFinite, type NonFinitePolicy, type BinaryReadOptions } from './dtype.js';
 export * from './idx.js';
 export * from './npy.js';
 export * from './csv.js';

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { decodeElements, DTYPE_BYTES, dtypeOfArray, encodeElements } from './dtype.js';
+import { checkFinite, decodeElements, DTYPE_BYTES, dtypeOfArray, encodeElements, type BinaryReadOptions } from './dtype.js';
 import { DataFormatError, ioError } from './errors.js';
 import type { NumericArray, NumericDType, Tensor } from './types.js';
 import { shapeSize } from './types.js';
@@ -106,10 +106,11 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>'): NpyHeader 
 
 /**
  * Parses a whole .npy file held in memory.
- * @throws {DataFormatError} for any bad header (see {@link parseNpyHeader}) or a
- *   data size that does not match the header's shape.
+ * @throws {DataFormatError} for any bad header (see {@link parseNpyHeader}), a
+ *   data size that does not match the header's shape, or NaN/Inf values (unless
+ *   `options.nonFinite` says otherwise).
  */
-export function parseNpy(bytes: Uint8Array, file = '<buffer>'): Tensor {
+export function parseNpy(bytes: Uint8Array, file = '<buffer>', options: BinaryReadOptions = {}): Tensor {
   const h = parseNpyHeader(bytes, file);
   const have = bytes.length - h.dataOffset;
   if (have !== h.dataBytes) {
@@ -117,12 +118,13 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): Tensor {
       `header declares shape [${h.shape.join(', ')}] of ${h.dtype} (${h.dataBytes} bytes) but file has ${have} bytes of data${have < h.dataBytes ? ' (truncated?)' : ''}`);
   }
   const data = decodeElements(h.dtype, bytes, h.dataOffset, h.dataBytes / DTYPE_BYTES[h.dtype], h.littleEndian);
+  checkFinite(data, h.shape, options, file, h.dataOffset, DTYPE_BYTES[h.dtype]);
   return { dtype: h.dtype, shape: h.shape, data };
 }
 
 /** Reads a .npy file; see {@link parseNpy}. */
-export async function readNpy(path: string): Promise<Tensor> {
-  return parseNpy(await readBytes(path), basename(path));
+export async function readNpy(path: string, options: BinaryReadOptions = {}): Promise<Tensor> {
+  return parseNpy(await readBytes(path), basename(path), options);
 }
 
 /** Encodes a tensor as .npy (format 1.0, little-endian, C order) bytes. */
@@ -159,7 +161,7 @@ export async function writeNpy(path: string, t: { shape: readonly number[]; data
  * @throws {DataFormatError} if the zip is corrupt or an entry is not valid .npy;
  *   the error's `field` names the entry.
  */
-export function parseNpz(bytes: Uint8Array, file = '<buffer>'): Record<string, Tensor> {
+export function parseNpz(bytes: Uint8Array, file = '<buffer>', options: BinaryReadOptions = {}): Record<string, Tensor> {
   let entries: Record<string, Uint8Array>;
   try {
     entries = unzipSync(bytes);
@@ -171,7 +173,7 @@ export function parseNpz(bytes: Uint8Array, file = '<buffer>'): Record<string, T
     if (name.endsWith('/')) continue; // directory entries
     const key = name.endsWith('.npy') ? name.slice(0, -4) : name;
     try {
-      out[key] = parseNpy(data, name);
+      out[key] = parseNpy(data, name, options);
     } catch (err) {
       if (err instanceof DataFormatError) {
         const e = new DataFormatError(file, { field: name, offset: err.offset }, err.reason);
@@ -184,8 +186,8 @@ export function parseNpz(bytes: Uint8Array, file = '<buffer>'): Record<string, T
 }
 
 /** Reads an .npz file; see {@link parseNpz}. */
-export async function readNpz(path: string): Promise<Record<string, Tensor>> {
-  return parseNpz(await readBytes(path), basename(path));
+export async function readNpz(path: string, options: BinaryReadOptions = {}): Promise<Record<string, Tensor>> {
+  return parseNpz(await readBytes(path), basename(path), options);
 }
 
 /** Encodes named tensors as an .npz archive (deflate-compressed when `compress`, like `np.savez_compressed`). */

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvRowDecoder, imputeInPlace, type CsvOptions, type MissingReport } from './csv.js';
-import { decodeElements, DTYPE_BYTES, toFloat32 } from './dtype.js';
+import { applyNonFinite, decodeElements, DTYPE_BYTES, toFloat32 } from './dtype.js';
 import { DataFormatError, ioError } from './errors.js';
 import { parseNpyHeader, type NpyHeader } from './npy.js';
 import { Rng } from './random.js';
@@ -210,6 +210,11 @@ export interface NpyStreamOptions {
    */
   shuffle?: boolean;
   seed?: number | Rng;
+  /**
+   * NaN/±Infinity: `'error'` (default, naming the byte offset), `'allow'`, or a
+   * replacement (`'zero'` or a number). No `'mean'`: it would need a full pass.
+   */
+  nonFinite?: 'error' | 'allow' | 'zero' | number;
 }
 
 /**
@@ -257,6 +262,10 @@ export class NpyStream implements AsyncIterable<Batch> {
           got += bytesRead;
         }
         const raw = decodeElements(h.dtype, buf, 0, m * d, h.littleEndian);
+        applyNonFinite(raw, d, this.options.nonFinite ?? 'error', (i) => {
+          throw new DataFormatError(this.file, { offset: h.dataOffset + start * rowBytes + i * elem },
+            `non-finite value ${raw[i]} in sample ${start + Math.floor(i / Math.max(d, 1))} (pass nonFinite: 'zero' | number to replace, or 'allow')`);
+        });
         let x = toFloat32(raw, this.options.scale ?? 1);
         const indices = Int32Array.from({ length: m }, (_, i) => start + i);
         if (this.rng) {
@@ -282,6 +291,7 @@ export class NpyStream implements AsyncIterable<Batch> {
 export async function openNpyStream(path: string, options: NpyStreamOptions): Promise<NpyStream> {
   const bs = options.batchSize;
   if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${bs}`);
+  if ((options.nonFinite as unknown) === 'mean') throw new RangeError("nonFinite: 'mean' needs the whole file; pass a number");
   const file = basename(path);
   const fh = await openFile(path);
   let header: NpyHeader;

@@ -94,3 +94,12 @@ test('empty file; reading from disk names the file', async () => {
   assert.deepEqual(ds.columns, ['a', 'b']);
   await rejectsData(readCsv(join(dir, 'missing.csv')), { file: 'missing.csv', message: /file not found/ });
 });
+
+test("columns: 'numeric' drops text columns such as ids", () => {
+  const ds = parseCsv('id,date,a,b,label\nx1,2024-01-01,1,,cat\nx2,2024-01-02,3,4,dog\n', { columns: 'numeric', labelColumn: 'label', impute: 'zero' }, 'n.csv');
+  assert.deepEqual(ds.columns, ['a', 'b']);
+  assert.deepEqual([...ds.x], [1, 0, 3, 4]);
+  assert.deepEqual(ds.labelNames, ['cat', 'dog']);
+  // A later text cell in a numeric column is still an error.
+  throwsData(() => parseCsv('id,a\nx,1\ny,z\n', { columns: 'numeric' }, 'n.csv'), { line: 3, field: 'a' });
+});

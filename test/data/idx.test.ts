@@ -64,3 +64,9 @@ test('a missing file is a DataFormatError naming it', async () => {
   writeFileSync(join(dir, 'ok.idx'), encodeIdx({ shape: [1], data: Uint8Array.of(1) }));
   await rejectsData(readIdx(join(dir, 'nope.idx')), { file: 'nope.idx', message: /file not found/ });
 });
+
+test('NaN/Inf in float IDX data are rejected with their byte offset', () => {
+  const b = encodeIdx({ shape: [2, 2], data: Float64Array.from([0, -Infinity, 1, 2]) });
+  throwsData(() => parseIdx(b, 'f.idx'), { file: 'f.idx', offset: 12 + 8, message: /non-finite value -Infinity at element 1/ });
+  assert.deepEqual([...parseIdx(b, 'f.idx', { nonFinite: 'mean' }).data], [0, 2, 1, 2]);
+});

@@ -116,3 +116,18 @@ import { zipSync } from 'fflate';
 function encodeNpzRaw(files: Record<string, Uint8Array>): Uint8Array {
   return zipSync(files);
 }
+
+test('NaN/Inf are rejected with their byte offset, or replaced when asked', async () => {
+  const t = { shape: [3, 2], data: Float32Array.from([1, 2, 3, NaN, 5, Infinity]) };
+  const b = encodeNpy(t);
+  const off = parseNpyHeader(b).dataOffset;
+  throwsData(() => parseNpy(b, 'n.npy'), { file: 'n.npy', offset: off + 3 * 4, message: /non-finite value NaN at element 3/ });
+  assert.deepEqual([...parseNpy(b, 'n.npy', { nonFinite: 'zero' }).data], [1, 2, 3, 0, 5, 0]);
+  assert.deepEqual([...parseNpy(b, 'n.npy', { nonFinite: -1 }).data], [1, 2, 3, -1, 5, -1]);
+  // Mean of the finite values at the same position across samples.
+  assert.deepEqual([...parseNpy(b, 'n.npy', { nonFinite: 'mean' }).data], [1, 2, 3, 2, 5, 2]);
+  assert.ok(Number.isNaN(parseNpy(b, 'n.npy', { nonFinite: 'allow' }).data[3]));
+  const z = encodeNpz({ a: t });
+  throwsData(() => parseNpz(z, 'z.npz'), { file: 'z.npz', field: 'a.npy', offset: off + 12 });
+  assert.equal(parseNpz(z, 'z.npz', { nonFinite: 'zero' }).a!.data[3], 0);
+});

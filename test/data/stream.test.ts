@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodeNpy, openCsvStream, openNpyStream, parseCsv, Rng } from '../../src/data/index.js';
+import { encodeNpy, openCsvStream, openNpyStream, parseCsv, parseNpyHeader, Rng } from '../../src/data/index.js';
 import { collect, rejectsData, tempDir } from './helpers.js';
 
 test('CSV stream yields the same rows as parsing at once, across tiny chunks', async () => {
@@ -81,4 +81,15 @@ test('NPY stream rejects bad headers and size mismatches before reading data', a
   writeFileSync(join(dir, 'm.npy'), 'hello');
   await rejectsData(openNpyStream(join(dir, 'm.npy'), { batchSize: 2 }), { offset: 0, message: /wrong magic/ });
   await rejectsData(openNpyStream(join(dir, 'none.npy'), { batchSize: 2 }), { file: 'none.npy', message: /not found/ });
+});
+
+test('NPY stream: NaN/Inf rejected with the byte offset, or replaced', async () => {
+  const dir = tempDir();
+  const b = encodeNpy({ shape: [4, 2], data: Float32Array.from([0, 1, 2, 3, 4, 5, NaN, 7]) });
+  writeFileSync(join(dir, 'n.npy'), b);
+  const off = parseNpyHeader(b).dataOffset;
+  await rejectsData(collect(await openNpyStream(join(dir, 'n.npy'), { batchSize: 3 })), { file: 'n.npy', offset: off + 6 * 4, message: /in sample 3/ });
+  const ok = await collect(await openNpyStream(join(dir, 'n.npy'), { batchSize: 3, nonFinite: 9 }));
+  assert.equal(ok[1]!.x[0], 9);
+  await assert.rejects(openNpyStream(join(dir, 'n.npy'), { batchSize: 3, nonFinite: 'mean' as never }), /needs the whole file/);
 });
