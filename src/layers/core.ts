@@ -129,13 +129,18 @@ export class GraphBuildContext implements BuildContext {
 
   /** Draws initial values for every declared tensor, in declaration order, from one seeded generator. */
   initialValues(seed: number): Map<string, TensorData> {
-    const rng = new Rng(seed);
-    const out = new Map<string, TensorData>();
-    for (const spec of this.specs) {
-      out.set(spec.name, { dtype: 'float32', shape: spec.shape, data: initialize(spec.init, spec.shape, fans(spec.shape, spec.layout), rng) });
-    }
-    return out;
+    return initialValues(this.specs, seed);
   }
+}
+
+/** Initial values for parameter specs, drawn in order from one seeded generator. */
+export function initialValues(specs: readonly ParamSpec[], seed: number): Map<string, TensorData> {
+  const rng = new Rng(seed);
+  const out = new Map<string, TensorData>();
+  for (const spec of specs) {
+    out.set(spec.name, { dtype: 'float32', shape: spec.shape, data: initialize(spec.init, spec.shape, fans(spec.shape, spec.layout), rng) });
+  }
+  return out;
 }
 
 /** JSON form of a layer: its class name and its config. */

@@ -1,0 +1,16 @@
+/**
+ * Keras-like layers. Importing this module registers every layer class, so
+ * `layerFromJSON` can rebuild any of them (and Sequential / TimeDistributed
+ * children) from their configs.
+ */
+export * from './core.js';
+export { LayerError, type Regularizer, weightPenalty, activityPenalty, windowLength } from './utils.js';
+export { Activation, type ActivationArgs, type ActivationName, type ActivationSpec, ACTIVATION_NAMES, applyActivation, parseActivation } from './activations.js';
+export { Dense, type DenseArgs } from './dense.js';
+export {
+  Conv2D, type Conv2DArgs, Conv2DTranspose, type Conv2DTransposeArgs, MaxPool2D, AveragePool2D, type Pool2DArgs, UpSampling2D, type UpSampling2DArgs,
+} from './conv.js';
+export { Flatten, type FlattenArgs, Reshape, type ReshapeArgs, RepeatVector, type RepeatVectorArgs } from './reshaping.js';
+export { Dropout, type DropoutArgs, BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
+export { LSTM, type LSTMArgs, GRU, type GRUArgs, type RecurrentArgs } from './recurrent.js';
+export { TimeDistributed, type TimeDistributedArgs, Sequential, type SequentialArgs } from './wrappers.js';

@@ -1,0 +1,137 @@
+import { type Value } from '../graph/graph.js';
+import { type Shape, tensor } from '../graph/types.js';
+import { type BuildContext, type Initializer, Layer, registerLayer } from './core.js';
+import { expectShape, initializerArg, knownDim, layerError, requireRank } from './utils.js';
+
+export interface DropoutArgs {
+  /** Fraction of elements zeroed in training, in [0, 1). */
+  rate: number;
+  name?: string;
+}
+
+/**
+ * Inverted dropout: when the context is a training one, each element is zeroed
+ * with probability `rate` and survivors are scaled by 1 / (1 − rate); otherwise
+ * the identity. Masks come from ONNX Runtime's seeded generator (the graph's seed).
+ */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super(args.name, 'Dropout');
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw layerError(this, `rate must be in [0, 1), got ${JSON.stringify(args.rate)}`);
+    this.rate = args.rate;
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    if (input.length < 1) throw layerError(this, 'expects an input [N, ...], got a scalar');
+    return [...input];
+  }
+
+  call(ctx: BuildContext, x: Value): Value {
+    const out = this.computeOutputShape(x.shape);
+    return expectShape(this, ctx.g.dropout(x, this.rate, ctx.training), out);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, rate: this.rate };
+  }
+}
+
+export interface BatchNormalizationArgs {
+  /**
+   * Running-average momentum: moving ← momentum · moving + (1 − momentum) · batch.
+   * Default 0.99, as Keras (PyTorch's 0.1 corresponds to 0.9 here).
+   */
+  momentum?: number;
+  /** Added to the variance before the square root. Default 1e-3, as Keras. */
+  epsilon?: number;
+  /** Learn an offset β. Default true. */
+  center?: boolean;
+  /** Learn a scale γ. Default true. */
+  scale?: boolean;
+  /** Default 'ones'. */
+  gammaInitializer?: Initializer;
+  /** Default 'zeros'. */
+  betaInitializer?: Initializer;
+  /** Default 'zeros'. */
+  movingMeanInitializer?: Initializer;
+  /** Default 'ones'. */
+  movingVarianceInitializer?: Initializer;
+  name?: string;
+}
+
+/**
+ * Batch normalization over the channel axis 1 of [N, C] or [N, C, H, W]:
+ * y = γ · (x − μ) / √(σ² + ε) + β. In training, μ and σ² are the batch's mean
+ * and biased variance over every axis but 1, and the moving averages
+ * (state `${name}/movingMean`, `${name}/movingVariance`) are updated through
+ * ctx.updateState; in inference the moving averages are used.
+ * Parameters: `${name}/gamma`, `${name}/beta`.
+ */
+export class BatchNormalization extends Layer {
+  readonly className = 'BatchNormalization';
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly gammaInitializer: Initializer;
+  readonly betaInitializer: Initializer;
+  readonly movingMeanInitializer: Initializer;
+  readonly movingVarianceInitializer: Initializer;
+
+  constructor(args: BatchNormalizationArgs = {}) {
+    super(args.name, 'BatchNormalization');
+    this.momentum = args.momentum ?? 0.99;
+    this.epsilon = args.epsilon ?? 1e-3;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) throw layerError(this, `momentum must be in [0, 1], got ${JSON.stringify(args.momentum)}`);
+    if (!(this.epsilon > 0)) throw layerError(this, `epsilon must be positive, got ${JSON.stringify(args.epsilon)}`);
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.gammaInitializer = initializerArg(this, 'gammaInitializer', args.gammaInitializer ?? 'ones');
+    this.betaInitializer = initializerArg(this, 'betaInitializer', args.betaInitializer ?? 'zeros');
+    this.movingMeanInitializer = initializerArg(this, 'movingMeanInitializer', args.movingMeanInitializer ?? 'zeros');
+    this.movingVarianceInitializer = initializerArg(this, 'movingVarianceInitializer', args.movingVarianceInitializer ?? 'ones');
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    requireRank(this, input, [2, 4], '[N, C] or [N, C, H, W]');
+    knownDim(this, input, 1, 'the channel dim');
+    return [...input];
+  }
+
+  call(ctx: BuildContext, x: Value): Value {
+    const out = this.computeOutputShape(x.shape);
+    const { g } = ctx;
+    const c = x.shape[1] as number;
+    const fixed = (v: number) => g.constant(tensor(x.dtype, [c], new Array<number>(c).fill(v)), `${this.name}/fixed`);
+    const gamma = this.scale ? ctx.param(this.name, 'gamma', [c], this.gammaInitializer) : fixed(1);
+    const beta = this.center ? ctx.param(this.name, 'beta', [c], this.betaInitializer) : fixed(0);
+    const runningMean = ctx.state(this.name, 'movingMean', [c], this.movingMeanInitializer);
+    const runningVar = ctx.state(this.name, 'movingVariance', [c], this.movingVarianceInitializer);
+    const r = g.batchNorm(x, { gamma, beta, runningMean, runningVar }, { training: ctx.training, momentum: this.momentum, epsilon: this.epsilon });
+    if (ctx.training) {
+      ctx.updateState(runningMean, r.runningMean!);
+      ctx.updateState(runningVar, r.runningVar!);
+    }
+    return expectShape(this, r.y, out);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      gammaInitializer: this.gammaInitializer,
+      betaInitializer: this.betaInitializer,
+      movingMeanInitializer: this.movingMeanInitializer,
+      movingVarianceInitializer: this.movingVarianceInitializer,
+    };
+  }
+}
+
+registerLayer('Dropout', (c) => new Dropout(c as unknown as DropoutArgs));
+registerLayer('BatchNormalization', (c) => new BatchNormalization(c as BatchNormalizationArgs));

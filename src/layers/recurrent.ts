@@ -1,0 +1,195 @@
+import { type Graph, type Value } from '../graph/graph.js';
+import { type Dim, type Shape } from '../graph/types.js';
+import { type BuildContext, type Initializer, Layer, registerLayer } from './core.js';
+import { expectShape, initializerArg, knownDim, positiveInt, requireRank } from './utils.js';
+
+/** Shared args of the recurrent layers. */
+export interface RecurrentArgs {
+  /** Size of the hidden state. */
+  units: number;
+  /** Return every step's hidden state [N, T, units] rather than the last one [N, units]. Default false. */
+  returnSequences?: boolean;
+  /** Input kernel [features, gates·units]. Default 'glorotUniform'. */
+  kernelInitializer?: Initializer;
+  /**
+   * Recurrent kernel [units, gates·units]. Default 'glorotUniform' (Keras uses
+   * an orthogonal initializer, which aekit's initializers do not offer).
+   */
+  recurrentInitializer?: Initializer;
+  /** Default 'zeros'. */
+  biasInitializer?: Initializer;
+  name?: string;
+}
+
+/** v[..., start:end] along the last axis. */
+function lastAxis(g: Graph, v: Value, start: number, end: number): Value {
+  return g.slice(v, [start], [end], [v.rank - 1]);
+}
+
+/** Base of LSTM and GRU: input checks, the up-front input projection and the output assembly. */
+abstract class Recurrent extends Layer {
+  readonly units: number;
+  readonly returnSequences: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+
+  constructor(args: RecurrentArgs, className: string, nameBase: string) {
+    super(args.name, nameBase);
+    const who = { className, name: this.name };
+    this.units = positiveInt(who, 'units', args.units);
+    this.returnSequences = args.returnSequences ?? false;
+    this.kernelInitializer = initializerArg(who, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
+    this.recurrentInitializer = initializerArg(who, 'recurrentInitializer', args.recurrentInitializer ?? 'glorotUniform');
+    this.biasInitializer = initializerArg(who, 'biasInitializer', args.biasInitializer ?? 'zeros');
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    requireRank(this, input, [3], '[N, T, features] (T fixed: the layer is unrolled)');
+    knownDim(this, input, 1, 'the sequence length T');
+    knownDim(this, input, 2, 'the feature dim');
+    return this.returnSequences ? [input[0]!, input[1]!, this.units] : [input[0]!, this.units];
+  }
+
+  /** x·W + b for every time step in one MatMul, then cut into T values [N, gates·units]. */
+  protected projectSteps(g: Graph, x: Value, w: Value, b: Value): Value[] {
+    const projected = g.add(g.matmul(x, w), b);
+    const [n, t, width] = projected.shape as [Dim, number, number];
+    return Array.from({ length: t }, (_, i) => g.reshape(g.slice(projected, [i], [i + 1], [1]), [n, width]));
+  }
+
+  protected assemble(g: Graph, hs: Value[], out: Shape): Value {
+    const last = hs[hs.length - 1]!;
+    if (!this.returnSequences) return expectShape(this, last, out);
+    const steps = hs.map((h) => g.reshape(h, [h.shape[0]!, 1, this.units]));
+    return expectShape(this, steps.length === 1 ? steps[0]! : g.concat(steps, 1), out);
+  }
+
+  protected baseConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      units: this.units,
+      returnSequences: this.returnSequences,
+      kernelInitializer: this.kernelInitializer,
+      recurrentInitializer: this.recurrentInitializer,
+      biasInitializer: this.biasInitializer,
+    };
+  }
+}
+
+export interface LSTMArgs extends RecurrentArgs {
+  /** Initialize the forget-gate bias to 1 (Keras unit_forget_bias). Default true. */
+  unitForgetBias?: boolean;
+}
+
+/**
+ * Long short-term memory over [N, T, F], unrolled over the fixed T. Gates in
+ * Keras order i, f, c, o; with z = x_t·W + h_{t−1}·U + b split into four:
+ *
+ *   i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o)
+ *   c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)
+ *
+ * The initial state is zero, so the first step has no recurrent term. The input
+ * projection of all steps is one MatMul up front; each later step is one Gemm
+ * (h·U plus the projected input) on the concatenated gate weights.
+ * Parameters: `${name}/kernel` [F, 4U], `${name}/recurrentKernel` [U, 4U], and
+ * the gate biases `${name}/bias_i`, `bias_f`, `bias_c`, `bias_o` [U] (separate
+ * so that the forget bias can start at 1), concatenated in the graph.
+ */
+export class LSTM extends Recurrent {
+  readonly className = 'LSTM';
+  readonly unitForgetBias: boolean;
+
+  constructor(args: LSTMArgs) {
+    super(args, 'LSTM', 'lstm');
+    this.unitForgetBias = args.unitForgetBias ?? true;
+  }
+
+  call(ctx: BuildContext, x: Value): Value {
+    const out = this.computeOutputShape(x.shape);
+    const { g } = ctx;
+    const u = this.units;
+    const features = x.shape[2] as number;
+    const w = ctx.param(this.name, 'kernel', [features, 4 * u], this.kernelInitializer);
+    const rw = ctx.param(this.name, 'recurrentKernel', [u, 4 * u], this.recurrentInitializer);
+    const biases = (['i', 'f', 'c', 'o'] as const).map((gate) =>
+      ctx.param(this.name, `bias_${gate}`, [u], gate === 'f' && this.unitForgetBias ? 'ones' : this.biasInitializer),
+    );
+    const steps = this.projectSteps(g, x, w, g.concat(biases, 0));
+    const hs: Value[] = [];
+    let h: Value | undefined;
+    let c: Value | undefined;
+    for (const xt of steps) {
+      const z = h ? g.gemm(h, rw, xt) : xt;
+      const s = g.sigmoid(z);
+      const i = lastAxis(g, s, 0, u);
+      const f = lastAxis(g, s, u, 2 * u);
+      const o = lastAxis(g, s, 3 * u, 4 * u);
+      const cand = g.tanh(lastAxis(g, z, 2 * u, 3 * u));
+      c = c ? g.add(g.mul(f, c), g.mul(i, cand)) : g.mul(i, cand);
+      h = g.mul(o, g.tanh(c));
+      hs.push(h);
+    }
+    return this.assemble(g, hs, out);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), unitForgetBias: this.unitForgetBias };
+  }
+}
+
+export type GRUArgs = RecurrentArgs;
+
+/**
+ * Gated recurrent unit over [N, T, F], unrolled over the fixed T, in the
+ * "reset after" form (Keras' default reset_after=true, the same equations as
+ * PyTorch). Gates in Keras order z, r, h; with a = x_t·W + b_x and
+ * q = h_{t−1}·U + b_h split into three:
+ *
+ *   z = σ(a_z + q_z), r = σ(a_r + q_r), n = tanh(a_h + r ⊙ q_h)
+ *   h_t = z ⊙ h_{t−1} + (1 − z) ⊙ n
+ *
+ * Resetting after the matrix product lets each step be one Gemm on the
+ * concatenated gate weights. The initial state is zero (q = b_h at the first step).
+ * Parameters: `${name}/kernel` [F, 3U], `${name}/recurrentKernel` [U, 3U],
+ * `${name}/bias` and `${name}/recurrentBias` [3U].
+ */
+export class GRU extends Recurrent {
+  readonly className = 'GRU';
+
+  constructor(args: GRUArgs) {
+    super(args, 'GRU', 'gru');
+  }
+
+  call(ctx: BuildContext, x: Value): Value {
+    const out = this.computeOutputShape(x.shape);
+    const { g } = ctx;
+    const u = this.units;
+    const features = x.shape[2] as number;
+    const w = ctx.param(this.name, 'kernel', [features, 3 * u], this.kernelInitializer);
+    const rw = ctx.param(this.name, 'recurrentKernel', [u, 3 * u], this.recurrentInitializer);
+    const b = ctx.param(this.name, 'bias', [3 * u], this.biasInitializer);
+    const rb = ctx.param(this.name, 'recurrentBias', [3 * u], this.biasInitializer);
+    const steps = this.projectSteps(g, x, w, b);
+    const hs: Value[] = [];
+    let h: Value | undefined;
+    for (const a of steps) {
+      const q = h ? g.gemm(h, rw, rb) : rb;
+      const zr = g.sigmoid(g.add(lastAxis(g, a, 0, 2 * u), lastAxis(g, q, 0, 2 * u)));
+      const z = lastAxis(g, zr, 0, u);
+      const r = lastAxis(g, zr, u, 2 * u);
+      const n = g.tanh(g.add(lastAxis(g, a, 2 * u, 3 * u), g.mul(r, lastAxis(g, q, 2 * u, 3 * u))));
+      // h = z ⊙ h + (1 − z) ⊙ n = n + z ⊙ (h − n)
+      h = g.add(n, g.mul(z, h ? g.sub(h, n) : g.neg(n)));
+      hs.push(h);
+    }
+    return this.assemble(g, hs, out);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return this.baseConfig();
+  }
+}
+
+registerLayer('LSTM', (c) => new LSTM(c as unknown as LSTMArgs));
+registerLayer('GRU', (c) => new GRU(c as unknown as GRUArgs));
