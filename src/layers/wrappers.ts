@@ -1,7 +1,7 @@
 import { type Value } from '../graph/graph.js';
 import { type Dim, type Shape, formatShape, joinDim, splitDim } from '../graph/types.js';
 import { type BuildContext, Layer, type LayerJSON, layerFromJSON, registerLayer } from './core.js';
-import { expectShape, knownDim, layerError } from './utils.js';
+import { LayerError, expectShape, knownDim, layerError } from './utils.js';
 
 const asLayer = (l: Layer | LayerJSON, where: string): Layer => (l instanceof Layer ? l : layerFromJSON(l, where));
 
@@ -85,8 +85,16 @@ export class Sequential extends Layer {
     return this;
   }
 
+  /** Chains the children's output shapes; a child's error is prefixed with this container and the child's index. */
   computeOutputShape(input: Shape): Shape {
-    return this.layers.reduce<Shape>((s, l) => l.computeOutputShape(s), input);
+    return this.layers.reduce<Shape>((s, l, i) => {
+      try {
+        return l.computeOutputShape(s);
+      } catch (e) {
+        if (e instanceof LayerError) throw layerError(this, `layer ${i}: ${e.message}`);
+        throw e;
+      }
+    }, input);
   }
 
   call(ctx: BuildContext, x: Value): Value {
