@@ -261,8 +261,10 @@ export interface LoweredModel {
 export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
   const outputEntries = Object.entries(spec.outputs);
   if (outputEntries.length === 0) throw new GraphBuildError('an ONNX model needs at least one output');
+  const declared = new Set([...g.inputs, ...g.params, ...g.constants].map((v) => v.name));
   for (const [name, v] of outputEntries) {
     if (v.graph !== g) throw new GraphBuildError(`output '${name}' belongs to another graph`);
+    if (declared.has(name) && v.name !== name) throw new GraphBuildError(`output name '${name}' is already the name of a graph input, parameter or constant; choose another`);
   }
   // Walk back from the outputs to find the nodes and leaves that matter.
   const neededNodes = new Set<Node>();

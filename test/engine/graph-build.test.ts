@@ -83,3 +83,12 @@ describe('graph building catches bad graphs at build time', () => {
     throwsBuild(() => g.reduceSum(x, [3]), /out of range/);
   });
 });
+
+describe('lowering rejects clashing names', () => {
+  it('refuses an output named like an input', async () => {
+    const { toOnnx } = await import('../../src/index.js');
+    const g = new Graph();
+    const x = g.input('x', [2]);
+    throwsBuild(() => toOnnx(g, { outputs: { x: g.exp(x) } }), /output name 'x' is already the name of a graph input/);
+  });
+});
