@@ -236,8 +236,14 @@ export class CsvRowDecoder {
     }
     const fi = this.featureIdx;
     for (let j = 0; j < fi.length; j++) {
-      const cell = fields[fi[j]!]!.trim();
-      // Fast path: most cells are plain numbers.
+      const rawCell = fields[fi[j]!]!;
+      // Fast path: most cells are short plain decimals.
+      const fast = parseShortDecimal(rawCell);
+      if (Math.abs(fast) <= FLOAT32_MAX) {
+        out[offset + j] = fast;
+        continue;
+      }
+      const cell = rawCell.trim();
       const v = cell.length > 0 ? Number(cell) : NaN;
       if (Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX && NUMBER_RE.test(cell)) {
         out[offset + j] = v;
@@ -293,6 +299,64 @@ export class CsvRowDecoder {
 
   /** Whether labels were class names (then `labelNames` is set). */
   get textLabels(): boolean { return this.labelsAreText === true; }
+}
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * Parses `[+-]digits[.digits][e[+-]digits]` with at most 15 digits and a
+ * decimal exponent within ±22, else returns NaN (the caller then takes the
+ * general path). In that range `m × 10^e` and `m / 10^e` are exact operations
+ * on exact operands, so the result is the correctly rounded double, identical to
+ * `Number(s)` (Clinger's fast path), at a fraction of the cost; CSV streaming
+ * spends most of its time here.
+ */
+export function parseShortDecimal(s: string): number {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  const neg = c === 45;
+  if (neg || c === 43) c = s.charCodeAt(++i);
+  let m = 0;
+  let nd = 0;
+  while (c >= 48 && c <= 57) {
+    m = m * 10 + (c - 48);
+    nd++;
+    c = s.charCodeAt(++i);
+  }
+  let frac = 0;
+  if (c === 46) {
+    c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      nd++;
+      frac++;
+      c = s.charCodeAt(++i);
+    }
+  }
+  if (nd === 0 || nd > 15) return NaN;
+  let e = 0;
+  if (c === 101 || c === 69) {
+    c = s.charCodeAt(++i);
+    const eneg = c === 45;
+    if (eneg || c === 43) c = s.charCodeAt(++i);
+    let ed = 0;
+    while (c >= 48 && c <= 57 && ed < 4) {
+      e = e * 10 + (c - 48);
+      ed++;
+      c = s.charCodeAt(++i);
+    }
+    if (ed === 0) return NaN;
+    if (eneg) e = -e;
+  }
+  if (i !== n) return NaN;
+  const ex = e - frac;
+  let v: number;
+  if (ex === 0) v = m;
+  else if (ex > 0 && ex <= 22) v = m * POW10[ex]!;
+  else if (ex < 0 && ex >= -22) v = m / POW10[-ex]!;
+  else return NaN;
+  return neg ? -v : v;
 }
 
 function checkImpute(imp: ImputeStrategy, file: string): void {

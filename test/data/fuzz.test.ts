@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import {
-  DataFormatError, decodeImage, encodeIdx, encodeNpy, encodeNpz, jsonErrorOffset, parseCsv, parseFashionClassFile,
+  DataFormatError, decodeImage, parseShortDecimal, encodeIdx, encodeNpy, encodeNpz, jsonErrorOffset, parseCsv, parseFashionClassFile,
   parseIdx, parseJsonData, parseNpy, parseNpz, shapeSize, type CsvOptions,
 } from '../../src/data/index.js';
 
@@ -170,4 +170,17 @@ test('Fashion-MNIST class-file scanner: arbitrary and damaged input only ever gi
   const valid = fc.constant(new TextEncoder().encode(`{"data":[[${img}],[],[${img}]]}`));
   fc.assert(fc.property(fc.oneof(mutated(valid), fc.uint8Array({ maxLength: 40 }), fc.string({ maxLength: 40 }).map((s) => new TextEncoder().encode(s))),
     (b) => onlyDataErrors(() => parseFashionClassFile(b, 'c.json'), 'c.json')), { numRuns: RUNS });
+});
+
+test('the CSV fast number path agrees exactly with Number() where it applies', { timeout: 30000 }, () => {
+  const decimal = fc.tuple(fc.constantFrom('', '-', '+'), fc.stringMatching(/^\d{0,9}$/), fc.option(fc.stringMatching(/^\d{0,9}$/)),
+    fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '-', '+'), fc.stringMatching(/^\d{0,3}$/))))
+    .map(([sg, a, b, e]) => `${sg}${a}${b === null ? '' : `.${b}`}${e === null ? '' : e.join('')}`);
+  fc.assert(fc.property(fc.oneof(decimal, fc.string({ maxLength: 12 })), (s) => {
+    const v = parseShortDecimal(s);
+    if (Number.isNaN(v)) return true; // not handled here: the general path decides
+    assert.ok(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s), s);
+    assert.ok(Object.is(v, Number(s)), `${s}: ${v} vs ${Number(s)}`);
+    return true;
+  }), { numRuns: RUNS * 10 });
 });
