@@ -87,6 +87,24 @@ describe('layer shapes (symbolic batch)', () => {
     assert.throws(() => L.layerFromJSON({ className: 'Dense2', config: {} }), /unknown layer class 'Dense2'/);
   });
 
+  it('builds the fast forms: Gemm for 2-D Dense, one MatMul + one Gemm per later step for LSTM/GRU', () => {
+    const ops = (layer: L.Layer, shape: Dim[]) => {
+      const g = new Graph();
+      layer.call(new L.GraphBuildContext(g, true), g.input('x', shape));
+      return g.nodes.map((n) => n.op);
+    };
+    const count = (list: string[], op: string) => list.filter((o) => o === op).length;
+    assert.deepEqual(ops(new L.Dense({ units: 2 }), ['N', 3]), ['Gemm']);
+    assert.deepEqual(ops(new L.Dense({ units: 2 }), ['N', 4, 3]), ['MatMul', 'Add']);
+    const td = ops(new L.TimeDistributed({ layer: new L.Dense({ units: 2 }) }), ['N', 4, 3]);
+    assert.deepEqual(td, ['Reshape', 'Gemm', 'Reshape']);
+    for (const rnn of [new L.LSTM({ units: 3 }), new L.GRU({ units: 3 })]) {
+      const list = ops(rnn, ['N', 5, 2]);
+      assert.equal(count(list, 'MatMul'), 1, rnn.className);
+      assert.equal(count(list, 'Gemm'), 4, rnn.className);
+    }
+  });
+
   it('names layers Keras-style when no name is given', () => {
     const a = new L.LSTM({ units: 1 });
     const b = new L.LSTM({ units: 1 });
