@@ -286,7 +286,15 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
   for (const n of neededNodes) n.inputs.forEach((v) => consumed.add(v));
 
   const usedNames = new Set<string>([...seen].map((v) => v.name));
+  // A node's output takes the graph output's name directly: an Identity would copy the tensor.
+  const onnxName = new Map<Value, string>();
+  for (const [name, v] of outputEntries) {
+    if (name === v.name) continue;
+    if (usedNames.has(name)) throw new GraphBuildError(`output name '${name}' is already the name of another value in the graph; choose another`);
+    if (v.producer && !onnxName.has(v)) onnxName.set(v, name);
+  }
   for (const [name] of outputEntries) usedNames.add(name);
+  const nameOf = (v: Value) => onnxName.get(v) ?? v.name;
   const e = new Emitter(usedNames);
 
   const inputs: LoweredModel['inputs'] = [];
@@ -304,12 +312,12 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
     const lower = lowerings[node.op] as Lowering<OpName>;
     // ONNX lets only trailing outputs go unnamed.
     const lastUsed = node.outputs.reduce((last, v, i) => (consumed.has(v) ? i : last), 0);
-    const outs = node.outputs.map((v, i) => (i <= lastUsed ? v.name : ''));
-    lower({ e, node, ins: node.inputs.map((v) => v.name), outs });
+    const outs = node.outputs.map((v, i) => (i <= lastUsed ? nameOf(v) : ''));
+    lower({ e, node, ins: node.inputs.map(nameOf), outs });
   }
   const outputs: LoweredModel['outputs'] = [];
   for (const [name, v] of outputEntries) {
-    if (name !== v.name) e.node('Identity', [v.name], [name]);
+    if (nameOf(v) !== name) e.node('Identity', [nameOf(v)], [name]);
     outputs.push({ name, dtype: v.dtype, shape: [...v.shape] });
   }
   const model: onnxProto.onnx.IModelProto = {
