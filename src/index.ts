@@ -12,3 +12,13 @@ export { OPSET, IR_VERSION, toOnnx, type ExportSpec, type LoweredModel } from '.
 export { compile, CompiledGraph, writeFileAtomic } from './onnx/compile.js';
 export { RuntimeSession, RuntimeError, type SessionOptions } from './onnx/runtime.js';
 export { checkCase, type OpCase, type CaseResult } from './check/gradcheck.js';
+export * from './layers/index.js';
+export * from './losses/index.js';
+export * from './optim/index.js';
+export { Trainer, type ArrayData, type FitOptions, type FitResult, type TrainerOptions, type ProgressEvent } from './train/trainer.js';
+export { type TrainableModel, type ModelPart } from './train/model.js';
+export { type EarlyStopping, type EpochMetrics } from './train/loop.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './train/safetensors.js';
+export { LayerAutoencoder, type LayerAutoencoderArgs, type ReconstructionLoss } from './models/layer-autoencoder.js';
+export * as data from './data/index.js';
+export { datasets } from './data/datasets.js';
