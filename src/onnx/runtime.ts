@@ -75,8 +75,12 @@ export class RuntimeSession {
     return this.session.outputNames;
   }
 
-  /** Runs the model. Feeds the model does not take are ignored; missing ones are an error. */
-  async run(feeds: Record<string, TensorData>, outputs?: readonly string[]): Promise<Record<string, TensorData>> {
+  /**
+   * Runs the model. Feeds the model does not take are ignored; missing ones are
+   * an error. Outputs named in `into` are written into those caller-owned
+   * buffers (no allocation or copy), which a training loop alternates between.
+   */
+  async run(feeds: Record<string, TensorData>, outputs?: readonly string[], into?: Record<string, TensorData>): Promise<Record<string, TensorData>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const name of this.session.inputNames) {
       const t = feeds[name];
@@ -85,12 +89,18 @@ export class RuntimeSession {
     }
     let result: ort.InferenceSession.ReturnType;
     try {
-      result = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
+      if (into) {
+        const fetches: Record<string, ort.Tensor | null> = {};
+        for (const name of outputs ?? this.session.outputNames) fetches[name] = into[name] ? toOrt(into[name]) : null;
+        result = await this.session.run(ortFeeds, fetches);
+      } else {
+        result = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
+      }
     } catch (e) {
       throw new RuntimeError(`ONNX Runtime failed: ${(e as Error).message}`);
     }
     const out: Record<string, TensorData> = {};
-    for (const [name, t] of Object.entries(result)) out[name] = fromOrt(t);
+    for (const [name, t] of Object.entries(result)) out[name] = into?.[name] ?? fromOrt(t);
     return out;
   }
 

@@ -127,6 +127,14 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
   let bestTensors: Record<string, TensorData> | undefined;
   let badEpochs = 0;
   const fetch = [...input.metrics, ...input.updated.map(nextName), NON_FINITE_CHECK];
+  // Two buffer sets for the updated tensors: a step reads one and ONNX Runtime
+  // writes the other in place, so no step allocates or copies weights.
+  let spare: Record<string, TensorData> = {};
+  for (const name of input.updated) {
+    const t = tensors[name]!;
+    spare[nextName(name)] = { dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() };
+  }
+  tensors = copyTensors(tensors); // the caller's arrays stay untouched
 
   for (; epoch < options.epochs && !stopReason; epoch++) {
     const lr = schedule.lrForEpoch(epoch);
@@ -148,7 +156,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         step: { dtype: 'float32', shape: [], data: new Float32Array([step + 1]) },
       };
       if (!input.targetIsInput) feeds.target = batchOf(input.data.target!, input.data.targetShape!, order, start, count);
-      const out = await train.run(feeds, fetch);
+      const out = await train.run(feeds, fetch, spare);
       const loss = Number(out.loss!.data[0]);
       const check = out[NON_FINITE_CHECK] ? Number(out[NON_FINITE_CHECK].data[0]) : 0;
       if (!Number.isFinite(loss) || check !== 0) {
@@ -157,8 +165,13 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         break;
       }
       const next: Record<string, TensorData> = { ...tensors };
-      for (const name of input.updated) next[name] = out[nextName(name)]!;
+      const freed: Record<string, TensorData> = {};
+      for (const name of input.updated) {
+        next[name] = out[nextName(name)]!;
+        freed[nextName(name)] = tensors[name]!;
+      }
       tensors = next;
+      spare = freed;
       step += 1;
       for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + Number(out[m]!.data[0]) * count;
       const now = performance.now();
@@ -188,7 +201,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
       if (monitored !== undefined && monitored < best - (early.minDelta ?? 0)) {
         best = monitored;
         badEpochs = 0;
-        if (early.restoreBest ?? true) bestTensors = tensors;
+        if (early.restoreBest ?? true) bestTensors = copyTensors(tensors); // the live buffers get reused
       } else if (++badEpochs >= (early.patience ?? 5)) {
         stopReason = `early stopping: ${early.monitor ?? 'valLoss'} did not improve for ${badEpochs} epochs`;
         if (bestTensors) tensors = bestTensors;
