@@ -1,0 +1,513 @@
+/**
+ * The autoencoder family's shared machinery: one base class that implements
+ * the trainer's {@link TrainableModel} contract once (input corruption,
+ * reconstruction loss, sparsity and contractive penalties, inference parts) and
+ * wraps a {@link Trainer} behind a Keras-like API, plus the registry that
+ * rebuilds any model from its JSON config.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../data/random.js';
+import { Graph, type Value } from '../graph/graph.js';
+import { type Shape, formatShape, sizeOf } from '../graph/types.js';
+import { type ActivationName, applyActivation } from '../layers/activations.js';
+import { GraphBuildContext, type Layer } from '../layers/core.js';
+import {
+  type LossTerms, binaryCrossEntropy, binaryCrossEntropyWithLogits, contractivePenalty, klSparsityPenalty, l1ActivityPenalty, mae, mse,
+} from '../losses/index.js';
+import { type ModelPart, type TrainableModel } from '../train/model.js';
+import { type ArrayData, type FitOptions, type FitResult, Trainer, type TrainerOptions } from '../train/trainer.js';
+import { type EpochMetrics } from '../train/loop.js';
+import {
+  ConfigError, activationName, bool, numberIn, objectOf, oneOf, opt, positiveInt, positiveInts, req,
+} from './config.js';
+
+/** Reconstruction losses; `bce` with a sigmoid output is computed from the logits (stable). */
+export type LossName = 'mse' | 'mae' | 'bce';
+
+/**
+ * Input corruption for denoising autoencoders, applied to the encoder's input
+ * in the training graph only (the target stays the clean x; inference parts
+ * never corrupt). Fresh noise is drawn at every step by ONNX Runtime's seeded
+ * random ops.
+ * - `gaussian`: x̃ = x + ε, ε ~ N(0, std²); with `clip`, x̃ is clipped to [0, 1].
+ * - `masking`: x̃ = x · m, m_i ~ Bernoulli(1 − rate) (a fraction `rate` of inputs set to 0, no rescaling).
+ * - `saltPepper`: with probability `rate` an input is replaced by 0 or 1 (equally likely), else kept.
+ */
+export type NoiseConfig =
+  | { type: 'gaussian'; std: number; clip?: boolean }
+  | { type: 'masking'; rate: number }
+  | { type: 'saltPepper'; rate: number };
+
+/**
+ * Sparsity penalty on the code h [N, k] (sparse autoencoders), added to the loss:
+ * - `l1`: λ · (1/N) Σ_n Σ_j |h_nj|;
+ * - `kl`: β · Σ_j KL(Bernoulli(ρ) ‖ Bernoulli(ρ̂_j)), ρ̂_j = (1/N) Σ_n h_nj; needs a code in (0, 1)
+ *   (a sigmoid code activation).
+ */
+export type SparsityConfig = { type: 'l1'; coefficient: number } | { type: 'kl'; rho: number; beta?: number };
+
+/** Fields every model config accepts. */
+export interface CommonConfig {
+  /** Per-sample input shape: [features], [channels, height, width] or [timesteps, features]. */
+  inputShape: number[];
+  /** Reconstruction loss. */
+  loss?: LossName;
+  /** Applied to the decoder's last (linear) layer. Default: 'sigmoid' with loss 'bce', else 'linear'. */
+  outputActivation?: ActivationName;
+  /**
+   * How the reconstruction loss is reduced: 'perElement' (mean over every
+   * element, Keras' convention, default for plain models) or 'perSample' (sum over
+   * features, mean over the batch; the VAE convention).
+   */
+  reduction?: 'perElement' | 'perSample';
+  /** Denoising: corrupt the encoder's input while training. */
+  noise?: NoiseConfig;
+  /** Sparse autoencoder penalty on the code. */
+  sparsity?: SparsityConfig;
+  /**
+   * Contractive autoencoder: adds λ · (1/N) Σ_n ‖∂h_n/∂x̃_n‖²_F, the Jacobian of
+   * the code with respect to the encoder's input, by double backprop (one
+   * backward pass per code unit, so keep codes small).
+   */
+  contractive?: number;
+}
+
+export const COMMON_FIELDS = ['className', 'inputShape', 'loss', 'outputActivation', 'reduction', 'noise', 'sparsity', 'contractive'] as const;
+
+/** Common fields after validation and defaults. */
+export interface ResolvedCommon {
+  inputShape: number[];
+  loss: LossName;
+  outputActivation: ActivationName;
+  reduction: 'perElement' | 'perSample';
+  noise?: NoiseConfig;
+  sparsity?: SparsityConfig;
+  contractive?: number;
+}
+
+function parseNoise(v: unknown, path: string): NoiseConfig {
+  const type = oneOf(objectOf(v, path, ['type', 'std', 'clip', 'rate']).type, `${path}.type`, ['gaussian', 'masking', 'saltPepper'] as const);
+  if (type === 'gaussian') {
+    const o = objectOf(v, path, ['type', 'std', 'clip']);
+    const out: NoiseConfig = { type, std: req(o, 'std', path, (x, p) => numberIn(x, p, 0, Infinity, { min: true })) };
+    if (o.clip !== undefined) out.clip = bool(o.clip, `${path}.clip`);
+    return out;
+  }
+  const o = objectOf(v, path, ['type', 'rate']);
+  return { type, rate: req(o, 'rate', path, (x, p) => numberIn(x, p, 0, 1, { min: true, max: true })) };
+}
+
+function parseSparsity(v: unknown, path: string): SparsityConfig {
+  const type = oneOf(objectOf(v, path, ['type', 'coefficient', 'rho', 'beta']).type, `${path}.type`, ['l1', 'kl'] as const);
+  if (type === 'l1') {
+    const o = objectOf(v, path, ['type', 'coefficient']);
+    return { type, coefficient: req(o, 'coefficient', path, (x, p) => numberIn(x, p, 0, Infinity)) };
+  }
+  const o = objectOf(v, path, ['type', 'rho', 'beta']);
+  const out: SparsityConfig = { type, rho: req(o, 'rho', path, (x, p) => numberIn(x, p, 0, 1, { min: true, max: true })) };
+  if (o.beta !== undefined) out.beta = numberIn(o.beta, `${path}.beta`, 0, Infinity);
+  return out;
+}
+
+/**
+ * Validates the common fields of a config (the caller has already rejected
+ * unknown fields) and applies defaults. `defaults` lets a model choose its own
+ * loss (the VAE: 'bce').
+ */
+export function parseCommon(c: Record<string, unknown>, path: string, defaults: { loss?: LossName; reduction?: 'perElement' | 'perSample' } = {}): ResolvedCommon {
+  const inputShape = req(c, 'inputShape', path, positiveInts);
+  const loss = opt(c, 'loss', path, (v, p) => oneOf(v, p, ['mse', 'mae', 'bce'] as const), defaults.loss ?? 'mse');
+  const outputActivation = opt(c, 'outputActivation', path, activationName, loss === 'bce' ? 'sigmoid' : 'linear');
+  if (loss === 'bce' && !['sigmoid'].includes(outputActivation)) {
+    throw new ConfigError(`${path}.outputActivation`, `loss 'bce' needs outputs in [0, 1], so 'sigmoid'; got '${outputActivation}'`);
+  }
+  const reduction = opt(c, 'reduction', path, (v, p) => oneOf(v, p, ['perElement', 'perSample'] as const), defaults.reduction ?? 'perElement');
+  const out: ResolvedCommon = { inputShape, loss, outputActivation, reduction };
+  if (c.noise !== undefined) out.noise = parseNoise(c.noise, `${path}.noise`);
+  if (c.sparsity !== undefined) out.sparsity = parseSparsity(c.sparsity, `${path}.sparsity`);
+  if (c.contractive !== undefined) out.contractive = numberIn(c.contractive, `${path}.contractive`, 0, Infinity, { min: true });
+  return out;
+}
+
+/** The common fields as they appear in `getConfig()` (defaults made explicit, absent options left out). */
+export function commonConfig(c: ResolvedCommon): Record<string, unknown> {
+  return {
+    inputShape: [...c.inputShape],
+    loss: c.loss,
+    outputActivation: c.outputActivation,
+    reduction: c.reduction,
+    ...(c.noise ? { noise: { ...c.noise } } : {}),
+    ...(c.sparsity ? { sparsity: { ...c.sparsity } } : {}),
+    ...(c.contractive !== undefined ? { contractive: c.contractive } : {}),
+  };
+}
+
+/** What an encoder adds to a graph: the code, and for a VAE the Gaussian's parameters. */
+export interface Encoded {
+  /** The deterministic code (a VAE's μ). */
+  code: Value;
+  mu?: Value;
+  logVar?: Value;
+}
+
+/** One line of {@link AutoencoderModel.summary}. */
+export interface SummaryRow {
+  section: string;
+  layer: string;
+  className: string;
+  outputShape: Shape;
+  params: number;
+}
+
+/** A group of layers applied in sequence, for the summary. */
+export interface SummarySection {
+  title: string;
+  inputShape: Shape;
+  layers: Layer[];
+}
+
+type ModelFactory = (config: Record<string, unknown>) => AutoencoderModel;
+const registry = new Map<string, ModelFactory>();
+
+/** Registers a model class so `modelFromConfig` and `load` can rebuild it by its `className`. */
+export function registerModel(className: string, factory: ModelFactory): void {
+  registry.set(className, factory);
+}
+
+/**
+ * Rebuilds a model from its JSON config (`className` plus the same fields its
+ * constructor takes). Unknown classes, unknown fields, wrong types and
+ * inconsistent sizes throw a {@link ConfigError} naming the field.
+ */
+export function modelFromConfig(json: unknown): AutoencoderModel {
+  const c = json as Record<string, unknown>;
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ConfigError('config', `expected an object, got ${JSON.stringify(json)}`);
+  const factory = typeof c.className === 'string' ? registry.get(c.className) : undefined;
+  if (!factory) throw new ConfigError('config.className', `expected one of ${[...registry.keys()].sort().map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(c.className)}`);
+  const { className: _, ...rest } = c;
+  return factory(rest);
+}
+
+/** Rejects fields a model does not know, before any other check (so typos are reported as such). */
+export function fieldsOf(config: unknown, allowed: readonly string[]): Record<string, unknown> {
+  return objectOf(config, 'config', allowed);
+}
+
+/** Samples stored row after row, `shape` = [n, ...inputShape] (a `Dataset` from src/data fits). */
+export type ModelData = ArrayData;
+
+/**
+ * Base of every autoencoder: f (encoder) maps x to a code h = f(x̃), g (decoder)
+ * maps the code back, x̂ = a(g(h)) with `a` the output activation, and training
+ * minimizes L(x̂, x) + penalties, where x̃ is x corrupted by the noise option
+ * (x̃ = x without it).
+ *
+ * Subclasses say how to encode and decode; this class does the rest: the
+ * trainer's objective and inference parts, and a Keras-like API
+ * (`fit`, `encode`, `decode`, `reconstruct`, `reconstructionError`, `sample`,
+ * `interpolate`, `save`/`load`, `exportOnnx`, `summary`).
+ *
+ * Inference parts: `model` (x → reconstruction), `encoder` (x → code, or μ and
+ * log σ² for a VAE), `decoder` (code → reconstruction), `errors` (x → per-sample
+ * reconstruction error, shape [N]).
+ */
+export abstract class AutoencoderModel implements TrainableModel {
+  abstract readonly className: string;
+  readonly inputShape: number[];
+  readonly loss: LossName;
+  readonly outputActivation: ActivationName;
+  readonly reduction: 'perElement' | 'perSample';
+  readonly noise?: NoiseConfig;
+  readonly sparsity?: SparsityConfig;
+  readonly contractive?: number;
+  private trainerInstance?: Trainer;
+  private trainerOptions: TrainerOptions = {};
+
+  protected constructor(common: ResolvedCommon) {
+    this.inputShape = [...common.inputShape];
+    this.loss = common.loss;
+    this.outputActivation = common.outputActivation;
+    this.reduction = common.reduction;
+    this.noise = common.noise;
+    this.sparsity = common.sparsity;
+    this.contractive = common.contractive;
+  }
+
+  /** Per-sample code shape (a VAE: the latent dimension). */
+  abstract readonly latentShape: number[];
+  /** Adds the encoder's ops. */
+  protected abstract encodeGraph(ctx: GraphBuildContext, x: Value): Encoded;
+  /** Adds the decoder's ops, up to its last linear layer (before the output activation). */
+  protected abstract decodeGraph(ctx: GraphBuildContext, z: Value): Value;
+  /** Layers by section, for `summary()`. */
+  protected abstract summarySections(): SummarySection[];
+  /** Model-specific config fields (the common ones are added by `getConfig`). */
+  protected abstract ownConfig(): Record<string, unknown>;
+
+  /** The encoder part's output that `encode` returns. */
+  protected readonly codeOutput: string = 'code';
+
+  /** Outputs of the encoder part. */
+  protected encoderOutputs(e: Encoded): Record<string, Value> {
+    return { code: e.code };
+  }
+
+  /** Output activation applied to the decoder's linear output: x̂ = a(logits). */
+  protected activate(ctx: GraphBuildContext, logits: Value): Value {
+    return applyActivation(ctx, logits, this.outputActivation);
+  }
+
+  /**
+   * The reconstruction loss's reductions for decoder logits against a target.
+   * BCE with a sigmoid output uses the logits form, which stays finite for
+   * saturated units instead of clipping probabilities.
+   */
+  protected reconstructionTerms(ctx: GraphBuildContext, logits: Value, target: Value): LossTerms {
+    switch (this.loss) {
+      case 'mse': return mse(this.activate(ctx, logits), target);
+      case 'mae': return mae(this.activate(ctx, logits), target);
+      case 'bce': return this.outputActivation === 'sigmoid' ? binaryCrossEntropyWithLogits(logits, target) : binaryCrossEntropy(this.activate(ctx, logits), target);
+    }
+  }
+
+  /**
+   * The denoising corruption x̃ of a batch (see {@link NoiseConfig}); x itself
+   * without a noise option or outside training graphs. Public so tests and
+   * tools can look at what the encoder is fed.
+   */
+  corruptInput(ctx: GraphBuildContext, x: Value): Value {
+    const noise = this.noise;
+    if (!noise || !ctx.training) return x;
+    const { g } = ctx;
+    switch (noise.type) {
+      case 'gaussian': {
+        const noisy = g.gaussianNoise(x, noise.std);
+        return noise.clip ? g.clip(noisy, 0, 1) : noisy;
+      }
+      case 'masking': {
+        // Unlike dropout, masking noise does not rescale survivors: the encoder must learn to fill in zeros.
+        const keep = g.cast(g.greater(g.randomUniformLike(x), noise.rate), x.dtype);
+        return g.mul(x, keep);
+      }
+      case 'saltPepper': {
+        // One uniform draw u decides both whether to corrupt (u < rate) and the value (u < rate/2 → 0, else 1).
+        const u = g.randomUniformLike(x);
+        return g.where(g.less(u, noise.rate / 2), 0, g.where(g.less(u, noise.rate), 1, x));
+      }
+    }
+  }
+
+  /** The code fed to the decoder while training; a VAE overrides it to sample. */
+  protected trainingCode(_ctx: GraphBuildContext, e: Encoded): Value {
+    return e.code;
+  }
+
+  /** Adds the sparsity and contractive penalties on the code (as labelled extra losses). */
+  protected addPenalties(ctx: GraphBuildContext, code: Value, encoderInput: Value): void {
+    if (this.sparsity) {
+      const term = this.sparsity.type === 'l1'
+        ? l1ActivityPenalty(code, this.sparsity.coefficient)
+        : klSparsityPenalty(code, { rho: this.sparsity.rho, beta: this.sparsity.beta ?? 1 });
+      ctx.addLoss(term, 'sparsity');
+    }
+    if (this.contractive !== undefined) ctx.addLoss(contractivePenalty(code, encoderInput, this.contractive), 'contractive');
+  }
+
+  /**
+   * Training objective: loss = L(a(g(f(x̃))), x) + penalties, reduced per
+   * element or per sample (see `reduction`). Metric `reconstruction` is the
+   * reconstruction term alone; `sparsity`/`contractive` are reported by the
+   * trainer as labelled extra losses.
+   */
+  buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
+    const input = this.corruptInput(ctx, x);
+    const encoded = this.encodeGraph(ctx, input);
+    const terms = this.reconstructionTerms(ctx, this.decodeGraph(ctx, this.trainingCode(ctx, encoded)), target);
+    const loss = this.reduction === 'perSample' ? terms.perSample : terms.perElement;
+    this.addPenalties(ctx, encoded.code, input);
+    // A separate node, so the 'loss' and 'reconstruction' outputs never name the same value.
+    return { loss, metrics: { reconstruction: ctx.g.identity(loss) } };
+  }
+
+  parts(): Record<string, ModelPart> {
+    return {
+      model: { inputShape: this.inputShape, build: (ctx, x) => ({ reconstruction: this.activate(ctx, this.decodeGraph(ctx, this.encodeGraph(ctx, x).code)) }) },
+      encoder: { inputShape: this.inputShape, build: (ctx, x) => this.encoderOutputs(this.encodeGraph(ctx, x)) },
+      decoder: { inputShape: this.latentShape, build: (ctx, z) => ({ reconstruction: this.activate(ctx, this.decodeGraph(ctx, z)) }) },
+      errors: { inputShape: this.inputShape, build: (ctx, x) => ({ errors: this.reconstructionTerms(ctx, this.decodeGraph(ctx, this.encodeGraph(ctx, x).code), x).samples }) },
+    };
+  }
+
+  /** The JSON config: `className` and every field the constructor takes, defaults made explicit. */
+  getConfig(): Record<string, unknown> {
+    return {
+      className: this.className,
+      ...commonConfig({ inputShape: this.inputShape, loss: this.loss, outputActivation: this.outputActivation, reduction: this.reduction, noise: this.noise, sparsity: this.sparsity, contractive: this.contractive }),
+      ...this.ownConfig(),
+    };
+  }
+
+  // ----- The trainer behind the API -----
+
+  /**
+   * Sets the optimizer, seed, gradient clipping or session options, and starts
+   * from fresh weights (as Keras' `compile` does before `fit`). Without a call,
+   * the first use creates a trainer with Adam and seed 0.
+   */
+  compile(options: TrainerOptions = {}): this {
+    this.trainerOptions = { ...options };
+    this.trainerInstance = Trainer.create(this, this.trainerOptions);
+    return this;
+  }
+
+  /** The trainer holding this model's weights (created on first use). */
+  get trainer(): Trainer {
+    return (this.trainerInstance ??= Trainer.create(this, this.trainerOptions));
+  }
+
+  /** Trains on `data` (targets are the inputs); see {@link FitOptions}. */
+  fit(data: ModelData, opts: FitOptions = {}): Promise<FitResult> {
+    return this.trainer.fit({ x: data.x, shape: data.shape }, opts);
+  }
+
+  /** Mean loss and metrics over `data`, in inference mode (no corruption). */
+  evaluate(data: ModelData, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
+    return this.trainer.evaluate({ x: data.x, shape: data.shape }, opts);
+  }
+
+  private async runPart(part: string, input: Float32Array, output: string): Promise<Float32Array> {
+    const out = await this.trainer.predict(input, { part });
+    return out[output]!.data as Float32Array;
+  }
+
+  /** Codes h = f(x) for samples x [n, ...inputShape] (row after row); a VAE returns μ. Length n·|latent|. */
+  encode(x: Float32Array): Promise<Float32Array> {
+    return this.runPart('encoder', x, this.codeOutput);
+  }
+
+  /** Reconstructions x̂ = a(g(z)) of codes z [n, ...latentShape]. */
+  decode(z: Float32Array): Promise<Float32Array> {
+    return this.runPart('decoder', z, 'reconstruction');
+  }
+
+  /** x̂ = a(g(f(x))), clean input (no corruption), a VAE decoding μ. */
+  reconstruct(x: Float32Array): Promise<Float32Array> {
+    return this.runPart('model', x, 'reconstruction');
+  }
+
+  /**
+   * Per-sample reconstruction errors e_n = Σ_features ℓ(x̂_n, x_n) with the
+   * model's loss ℓ (squared error, absolute error or BCE), length n: anomaly scores.
+   */
+  reconstructionError(x: Float32Array): Promise<Float32Array> {
+    return this.runPart('errors', x, 'errors');
+  }
+
+  /**
+   * Decodes n draws z ~ N(0, I) of the latent shape from a seeded generator.
+   * For a VAE these are samples from the prior, i.e. generated data; a plain
+   * autoencoder has no prior, so the result is only as meaningful as its codes
+   * are close to standard normal.
+   */
+  sample(n: number, seed = 0): Promise<Float32Array> {
+    if (!(Number.isInteger(n) && n > 0)) throw new Error(`sample: n must be a positive integer, got ${n}`);
+    const rng = new Rng(seed);
+    const z = new Float32Array(n * sizeOf(this.latentShape));
+    for (let i = 0; i < z.length; i++) z[i] = rng.normal();
+    return this.decode(z);
+  }
+
+  /**
+   * Decodes `steps` points on the segment from zA to zB:
+   * z_i = zA + t_i (zB − zA), t_i = i / (steps − 1), i = 0 … steps − 1.
+   */
+  interpolate(zA: Float32Array, zB: Float32Array, steps: number): Promise<Float32Array> {
+    const k = sizeOf(this.latentShape);
+    if (zA.length !== k || zB.length !== k) throw new Error(`interpolate: codes must have ${k} values (latent shape [${this.latentShape}]), got ${zA.length} and ${zB.length}`);
+    if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`interpolate: steps must be an integer >= 2, got ${steps}`);
+    const z = new Float32Array(steps * k);
+    for (let i = 0; i < steps; i++) {
+      const t = i / (steps - 1);
+      for (let j = 0; j < k; j++) z[i * k + j] = zA[j]! + t * (zB[j]! - zA[j]!);
+    }
+    return this.decode(z);
+  }
+
+  /** Writes a standalone ONNX file of a part ('model', 'encoder', 'decoder' or 'errors') with the weights baked in. */
+  exportOnnx(path: string, part = 'model'): void {
+    this.trainer.exportOnnx(path, part);
+  }
+
+  /**
+   * Saves the model to a directory: the trainer's checkpoint (config, weights,
+   * optimizer state and progress, so training can resume) plus `model.json`,
+   * the config alone.
+   */
+  save(dir: string): void {
+    this.trainer.saveCheckpoint(dir);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(this.getConfig(), null, 2));
+  }
+
+  /**
+   * Loads a model saved with `save`: rebuilds it from its config through the
+   * model registry, then restores weights and optimizer state. Called on a
+   * subclass (`VariationalAutoencoder.load`), it also checks the class.
+   */
+  static load<T extends AutoencoderModel>(this: abstract new (...args: never[]) => T, dir: string, options: Omit<TrainerOptions, 'optimizer' | 'seed'> = {}): T {
+    const file = join(dir, 'model.json');
+    const config = existsSync(file)
+      ? JSON.parse(readFileSync(file, 'utf8')) as unknown
+      : (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { model: unknown }).model;
+    const model = modelFromConfig(config);
+    if (!(model instanceof this)) throw new Error(`${dir}: holds a ${model.className}, not a ${(this as unknown as { name: string }).name}`);
+    model.trainerInstance = Trainer.resume(dir, model, options);
+    return model;
+  }
+
+  // ----- Summary -----
+
+  /** Rows of the summary: one per layer, with its output shape and parameter count (running statistics included). */
+  summaryRows(): SummaryRow[] {
+    const rows: SummaryRow[] = [];
+    for (const section of this.summarySections()) {
+      let shape = section.inputShape;
+      for (const layer of section.layers) {
+        const g = new Graph();
+        const ctx = new GraphBuildContext(g, false);
+        // Building the layer alone in a scratch graph counts exactly the tensors it declares, nested layers included.
+        layer.call(ctx, g.input('x', shape));
+        shape = layer.computeOutputShape(shape);
+        rows.push({ section: section.title, layer: layer.name, className: layer.className, outputShape: shape, params: ctx.specs.reduce((s, p) => s + sizeOf(p.shape), 0) });
+      }
+    }
+    return rows;
+  }
+
+  /** Total number of parameter and state values. */
+  countParams(): number {
+    return this.summaryRows().reduce((s, r) => s + r.params, 0);
+  }
+
+  /** A printable table of layers, output shapes and parameter counts, Keras style. */
+  summary(): string {
+    const rows = this.summaryRows();
+    const table = [['Layer (type)', 'Output shape', 'Params'], ...rows.map((r) => [`${r.section}/${r.layer} (${r.className})`, formatShape(r.outputShape), String(r.params)])];
+    const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => r[i]!.length)));
+    const line = (r: string[]) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}`;
+    const rule = '-'.repeat(widths[0]! + widths[1]! + widths[2]! + 4);
+    const extras = [
+      this.noise ? `noise: ${JSON.stringify(this.noise)}` : '',
+      this.sparsity ? `sparsity: ${JSON.stringify(this.sparsity)}` : '',
+      this.contractive !== undefined ? `contractive: ${this.contractive}` : '',
+    ].filter(Boolean);
+    return [
+      `Model: ${this.className}  input [${this.inputShape}]  latent [${this.latentShape}]  loss ${this.loss} (${this.reduction})`,
+      rule, line(table[0]!), rule, ...table.slice(1).map(line), rule,
+      `Total params: ${rows.reduce((s, r) => s + r.params, 0)}`,
+      ...extras,
+    ].join('\n');
+  }
+}
+
+export { ConfigError, positiveInt, positiveInts };

@@ -1,0 +1,8 @@
+/**
+ * The autoencoder family. Importing this module registers every model class,
+ * so `modelFromConfig` and `AutoencoderModel.load` can rebuild any of them.
+ */
+export * from './base.js';
+export { ConfigError } from './config.js';
+export { Autoencoder, type AutoencoderConfig } from './dense.js';
+export { LayerAutoencoder, type LayerAutoencoderArgs, type ReconstructionLoss } from './layer-autoencoder.js';
