@@ -6,3 +6,6 @@ export * from './base.js';
 export { ConfigError } from './config.js';
 export { Autoencoder, type AutoencoderConfig } from './dense.js';
 export { LayerAutoencoder, type LayerAutoencoderArgs, type ReconstructionLoss } from './layer-autoencoder.js';
+export { ConvAutoencoder, type ConvAutoencoderConfig } from './conv.js';
+export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurrent.js';
+export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';

@@ -1,0 +1,89 @@
+import { type Value } from '../graph/graph.js';
+import { type GraphBuildContext, type Layer } from '../layers/core.js';
+import { Dense } from '../layers/dense.js';
+import { GRU, LSTM } from '../layers/recurrent.js';
+import { RepeatVector } from '../layers/reshaping.js';
+import { Sequential, TimeDistributed } from '../layers/wrappers.js';
+import {
+  AutoencoderModel, COMMON_FIELDS, type CommonConfig, type Encoded, type SummarySection, fieldsOf, parseCommon, registerModel,
+} from './base.js';
+import { ConfigError, objectOf, oneOf, opt, positiveInts, req } from './config.js';
+
+/** Config of a sequence autoencoder (also its constructor's argument). */
+export interface RecurrentAutoencoderConfig extends CommonConfig {
+  /** [timesteps, features]. */
+  inputShape: number[];
+  /** Recurrent cell. Default 'lstm'. */
+  cell?: 'lstm' | 'gru';
+  encoder: {
+    /** Units of each stacked recurrent layer; the last one's final hidden state is the code. */
+    units: number[];
+  };
+  decoder?: {
+    /** Units of each stacked decoder layer (all return sequences). Default: the encoder's units reversed. */
+    units?: number[];
+  };
+}
+
+/**
+ * Sequence-to-sequence autoencoder (LSTM or GRU): the encoder's stacked
+ * recurrent layers read [T, F] and the last one's final hidden state h_T is the
+ * code; RepeatVector copies it to every one of the T steps, the decoder's
+ * recurrent layers return sequences, and TimeDistributed(Dense(F)) maps each
+ * step back to the features. Code shape: [units_last].
+ */
+export class RecurrentAutoencoder extends AutoencoderModel {
+  readonly className = 'RecurrentAutoencoder';
+  readonly cell: 'lstm' | 'gru';
+  readonly units: number[];
+  readonly decoderUnits: number[];
+  readonly encoder: Sequential;
+  readonly decoder: Sequential;
+  readonly latentShape: number[];
+
+  constructor(config: RecurrentAutoencoderConfig) {
+    const c = fieldsOf(config, [...COMMON_FIELDS, 'cell', 'encoder', 'decoder']);
+    const common = parseCommon(c, 'config');
+    super(common);
+    if (this.inputShape.length !== 2) throw new ConfigError('config.inputShape', `a recurrent autoencoder expects [timesteps, features], got [${this.inputShape}]`);
+    const [steps, features] = this.inputShape as [number, number];
+    const cell = opt(c, 'cell', 'config', (v, p) => oneOf(v, p, ['lstm', 'gru'] as const), 'lstm');
+    const enc = objectOf(req(c, 'encoder', 'config', (v) => v), 'config.encoder', ['units']);
+    const units = req(enc, 'units', 'config.encoder', positiveInts);
+    const dec = c.decoder === undefined ? {} : objectOf(c.decoder, 'config.decoder', ['units']);
+    const decoderUnits = opt(dec, 'units', 'config.decoder', positiveInts, [...units].reverse());
+    if (common.sparsity?.type === 'kl') throw new ConfigError('config.sparsity', "KL sparsity needs a code in (0, 1); a recurrent code is a tanh state in (-1, 1); use type 'l1'");
+    this.cell = cell;
+    this.units = units;
+    this.decoderUnits = decoderUnits;
+    const Cell = cell === 'lstm' ? LSTM : GRU;
+    const encLayers: Layer[] = units.map((u, i) => new Cell({ name: `encoder_${cell}_${i}`, units: u, returnSequences: i < units.length - 1 }));
+    const decLayers: Layer[] = [new RepeatVector({ name: 'decoder_repeat', n: steps })];
+    decoderUnits.forEach((u, i) => decLayers.push(new Cell({ name: `decoder_${cell}_${i}`, units: u, returnSequences: true })));
+    decLayers.push(new TimeDistributed({ name: 'decoder_output', layer: new Dense({ name: 'decoder_output_dense', units: features }) }));
+    this.encoder = new Sequential({ name: 'encoder', layers: encLayers });
+    this.decoder = new Sequential({ name: 'decoder', layers: decLayers });
+    this.latentShape = [units[units.length - 1]!];
+  }
+
+  protected encodeGraph(ctx: GraphBuildContext, x: Value): Encoded {
+    return { code: this.encoder.call(ctx, x) };
+  }
+
+  protected decodeGraph(ctx: GraphBuildContext, z: Value): Value {
+    return this.decoder.call(ctx, z);
+  }
+
+  protected summarySections(): SummarySection[] {
+    return [
+      { title: 'encoder', inputShape: ['N', ...this.inputShape], layers: this.encoder.layers },
+      { title: 'decoder', inputShape: ['N', ...this.latentShape], layers: this.decoder.layers },
+    ];
+  }
+
+  protected ownConfig(): Record<string, unknown> {
+    return { cell: this.cell, encoder: { units: [...this.units] }, decoder: { units: [...this.decoderUnits] } };
+  }
+}
+
+registerModel('RecurrentAutoencoder', (c) => new RecurrentAutoencoder(c as unknown as RecurrentAutoencoderConfig));
