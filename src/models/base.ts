@@ -454,15 +454,16 @@ export abstract class AutoencoderModel implements TrainableModel {
    * model registry, then restores weights and optimizer state. Called on a
    * subclass (`VariationalAutoencoder.load`), it also checks the class.
    */
-  static load<T extends AutoencoderModel>(this: abstract new (...args: never[]) => T, dir: string, options: Omit<TrainerOptions, 'optimizer' | 'seed'> = {}): T {
+  static load<T extends AutoencoderModel>(this: { prototype: T; name: string }, dir: string, options: Omit<TrainerOptions, 'optimizer' | 'seed'> = {}): T {
     const file = join(dir, 'model.json');
     const config = existsSync(file)
       ? JSON.parse(readFileSync(file, 'utf8')) as unknown
       : (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { model: unknown }).model;
     const model = modelFromConfig(config);
-    if (!(model instanceof this)) throw new Error(`${dir}: holds a ${model.className}, not a ${(this as unknown as { name: string }).name}`);
+    // `this` is the class load was called on; its prototype chain tells whether the saved model is one.
+    if (!(this.prototype as object).isPrototypeOf(model)) throw new Error(`${dir}: holds a ${model.className}, not a ${this.name}`);
     model.trainerInstance = Trainer.resume(dir, model, options);
-    return model;
+    return model as T;
   }
 
   // ----- Summary -----
