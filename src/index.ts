@@ -19,6 +19,6 @@ export { Trainer, type ArrayData, type FitOptions, type FitResult, type TrainerO
 export { type TrainableModel, type ModelPart } from './train/model.js';
 export { type EarlyStopping, type EpochMetrics } from './train/loop.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './train/safetensors.js';
-export { LayerAutoencoder, type LayerAutoencoderArgs, type ReconstructionLoss } from './models/layer-autoencoder.js';
 export * as data from './data/index.js';
 export { datasets } from './data/datasets.js';
+export * from './models/index.js';
