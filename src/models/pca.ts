@@ -148,22 +148,33 @@ export class PCA {
     return { x: data.x, n };
   }
 
-  /** Codes: (x − μ) · Wᵀ, [n, k] row-major. */
+  /** Codes: (x − μ) · Wᵀ = x · Wᵀ − μ · Wᵀ, [n, k] row-major (zero inputs are skipped). */
   transform(data: PcaData | Float32Array): Float32Array {
     const { x, n } = this.check(data, 'PCA.transform');
     const d = this.features;
     const k = this.components;
-    const out = new Float32Array(n * k);
-    const centered = new Float64Array(d);
-    for (let r = 0; r < n; r++) {
-      const o = r * d;
-      for (let j = 0; j < d; j++) centered[j] = x[o + j]! - this.mean[j]!;
-      for (let c = 0; c < k; c++) {
-        const w = c * d;
-        let acc = 0;
-        for (let j = 0; j < d; j++) acc += centered[j]! * this.axes[w + j]!;
-        out[r * k + c] = acc;
+    // Wᵀ (d × k) so one input feature adds one contiguous row, and μ · Wᵀ.
+    const wt = new Float64Array(d * k);
+    const offset = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) {
+        const w = this.axes[c * d + j]!;
+        wt[j * k + c] = w;
+        offset[c]! -= this.mean[j]! * w;
       }
+    }
+    const out = new Float32Array(n * k);
+    const acc = new Float64Array(k);
+    for (let r = 0; r < n; r++) {
+      acc.set(offset);
+      const o = r * d;
+      for (let j = 0; j < d; j++) {
+        const v = x[o + j]!;
+        if (v === 0) continue;
+        const w = j * k;
+        for (let c = 0; c < k; c++) acc[c]! += v * wt[w + c]!;
+      }
+      out.set(acc, r * k);
     }
     return out;
   }
