@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { formatOpLine, runOpChecks } from '../check/ops-report.js';
+import { trainCommand } from './train.js';
 
 const program = new Command();
 program.name('aekit').description('Autoencoder toolkit: build, train and use autoencoders compiled to ONNX.').version('0.1.0');
@@ -26,6 +27,8 @@ program
     }
     if (report.failed > 0) process.exitCode = 1;
   });
+
+program.addCommand(trainCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`aekit: ${(e as Error).message}`);
