@@ -25,7 +25,7 @@ const log = (s: string) => { if (!json) console.log(s); else console.error(s); }
 
 const SETTINGS: Record<Workload, { batch: number; samples: number; tfjsSamples: number }> = {
   dense: { batch: 256, samples: quick ? 8192 : 60000, tfjsSamples: quick ? 2048 : 6000 },
-  conv: { batch: 128, samples: quick ? 1024 : 6000, tfjsSamples: quick ? 128 : 256 },
+  conv: { batch: 128, samples: quick ? 1024 : 6000, tfjsSamples: quick ? 16 : 32 }, // TF.js cpu backend: under 1 sample/s
 };
 
 async function aekit(workload: Workload, threads: number, samples: number): Promise<Measured> {
@@ -38,7 +38,7 @@ async function aekit(workload: Workload, threads: number, samples: number): Prom
 }
 
 function runPeer(cmd: string, argv: string[]): Measured | { error: string } {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 20 * 60_000 });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 10 * 60_000 });
   const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (r.status !== 0 || !line) return { error: (r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ') };
   const j = JSON.parse(line) as Measured;
