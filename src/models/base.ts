@@ -12,6 +12,7 @@ import { Graph, type Value } from '../graph/graph.js';
 import { type Shape, formatShape, sizeOf } from '../graph/types.js';
 import { type ActivationName, applyActivation } from '../layers/activations.js';
 import { GraphBuildContext, type Layer } from '../layers/core.js';
+import { type Sequential } from '../layers/wrappers.js';
 import {
   type LossTerms, binaryCrossEntropy, binaryCrossEntropyWithLogits, contractivePenalty, klSparsityPenalty, l1ActivityPenalty, mae, mse,
 } from '../losses/index.js';
@@ -512,3 +513,27 @@ export abstract class AutoencoderModel implements TrainableModel {
 }
 
 export { ConfigError, positiveInt, positiveInts };
+
+/**
+ * A model whose encoder and decoder are layer stacks: code = encoder(x),
+ * x̂ = decoder(code). Dense, conv and recurrent autoencoders share this.
+ */
+export abstract class StackedAutoencoderModel extends AutoencoderModel {
+  abstract readonly encoder: Sequential;
+  abstract readonly decoder: Sequential;
+
+  protected encodeGraph(ctx: GraphBuildContext, x: Value): Encoded {
+    return { code: this.encoder.call(ctx, x) };
+  }
+
+  protected decodeGraph(ctx: GraphBuildContext, z: Value): Value {
+    return this.decoder.call(ctx, z);
+  }
+
+  protected summarySections(): SummarySection[] {
+    return [
+      { title: 'encoder', inputShape: ['N', ...this.inputShape], layers: this.encoder.layers },
+      { title: 'decoder', inputShape: ['N', ...this.latentShape], layers: this.decoder.layers },
+    ];
+  }
+}

@@ -1,12 +1,11 @@
-import { type Value } from '../graph/graph.js';
 import { type ActivationName } from '../layers/activations.js';
-import { type GraphBuildContext, type Layer } from '../layers/core.js';
+import { type Layer } from '../layers/core.js';
 import { Conv2D, Conv2DTranspose, MaxPool2D, UpSampling2D } from '../layers/conv.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten, Reshape } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
 import {
-  AutoencoderModel, COMMON_FIELDS, type CommonConfig, type Encoded, type SummarySection, fieldsOf, parseCommon, registerModel,
+  StackedAutoencoderModel, COMMON_FIELDS, type CommonConfig, fieldsOf, parseCommon, registerModel,
 } from './base.js';
 import { ConfigError, activationName, objectOf, oneOf, opt, positiveInt, positiveInts, req } from './config.js';
 
@@ -57,7 +56,7 @@ export function checkLevels(h: number, w: number, levels: number, path: string):
  * layer makes a flat code of that size. Code shape: [f_L, H/2^L, W/2^L], or
  * [latentDim].
  */
-export class ConvAutoencoder extends AutoencoderModel {
+export class ConvAutoencoder extends StackedAutoencoderModel {
   readonly className = 'ConvAutoencoder';
   readonly filters: number[];
   readonly decoderFilters: number[];
@@ -122,21 +121,6 @@ export class ConvAutoencoder extends AutoencoderModel {
     this.encoder = new Sequential({ name: 'encoder', layers: encLayers });
     this.decoder = new Sequential({ name: 'decoder', layers: decLayers });
     this.latentShape = latentDim !== undefined ? [latentDim] : [fL, hc, wc];
-  }
-
-  protected encodeGraph(ctx: GraphBuildContext, x: Value): Encoded {
-    return { code: this.encoder.call(ctx, x) };
-  }
-
-  protected decodeGraph(ctx: GraphBuildContext, z: Value): Value {
-    return this.decoder.call(ctx, z);
-  }
-
-  protected summarySections(): SummarySection[] {
-    return [
-      { title: 'encoder', inputShape: ['N', ...this.inputShape], layers: this.encoder.layers },
-      { title: 'decoder', inputShape: ['N', ...this.latentShape], layers: this.decoder.layers },
-    ];
   }
 
   protected ownConfig(): Record<string, unknown> {

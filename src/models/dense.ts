@@ -1,12 +1,11 @@
-import { type Value } from '../graph/graph.js';
 import { sizeOf } from '../graph/types.js';
 import { type ActivationName } from '../layers/activations.js';
-import { type GraphBuildContext, type Layer } from '../layers/core.js';
+import { type Layer } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten, Reshape } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
 import {
-  AutoencoderModel, COMMON_FIELDS, type CommonConfig, type Encoded, type SummarySection, fieldsOf, parseCommon, registerModel,
+  StackedAutoencoderModel, COMMON_FIELDS, type CommonConfig, fieldsOf, parseCommon, registerModel,
 } from './base.js';
 import { ConfigError, activationName, bool, objectOf, opt, positiveInts, req } from './config.js';
 
@@ -44,7 +43,7 @@ export interface AutoencoderConfig extends CommonConfig {
  * await ae.fit(datasets.mnist({ limit: 1000 }), { epochs: 5 });
  * ```
  */
-export class Autoencoder extends AutoencoderModel {
+export class Autoencoder extends StackedAutoencoderModel {
   readonly className = 'Autoencoder';
   readonly encoderSizes: number[];
   readonly decoderSizes: number[];
@@ -96,21 +95,6 @@ export class Autoencoder extends AutoencoderModel {
     this.encoder = new Sequential({ name: 'encoder', layers: encLayers });
     this.decoder = new Sequential({ name: 'decoder', layers: decLayers });
     this.latentShape = [encoderSizes[encoderSizes.length - 1]!];
-  }
-
-  protected encodeGraph(ctx: GraphBuildContext, x: Value): Encoded {
-    return { code: this.encoder.call(ctx, x) };
-  }
-
-  protected decodeGraph(ctx: GraphBuildContext, z: Value): Value {
-    return this.decoder.call(ctx, z);
-  }
-
-  protected summarySections(): SummarySection[] {
-    return [
-      { title: 'encoder', inputShape: ['N', ...this.inputShape], layers: this.encoder.layers },
-      { title: 'decoder', inputShape: ['N', ...this.latentShape], layers: this.decoder.layers },
-    ];
   }
 
   protected ownConfig(): Record<string, unknown> {

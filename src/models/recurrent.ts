@@ -1,11 +1,10 @@
-import { type Value } from '../graph/graph.js';
-import { type GraphBuildContext, type Layer } from '../layers/core.js';
+import { type Layer } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { GRU, LSTM } from '../layers/recurrent.js';
 import { RepeatVector } from '../layers/reshaping.js';
 import { Sequential, TimeDistributed } from '../layers/wrappers.js';
 import {
-  AutoencoderModel, COMMON_FIELDS, type CommonConfig, type Encoded, type SummarySection, fieldsOf, parseCommon, registerModel,
+  StackedAutoencoderModel, COMMON_FIELDS, type CommonConfig, fieldsOf, parseCommon, registerModel,
 } from './base.js';
 import { ConfigError, objectOf, oneOf, opt, positiveInts, req } from './config.js';
 
@@ -32,7 +31,7 @@ export interface RecurrentAutoencoderConfig extends CommonConfig {
  * recurrent layers return sequences, and TimeDistributed(Dense(F)) maps each
  * step back to the features. Code shape: [units_last].
  */
-export class RecurrentAutoencoder extends AutoencoderModel {
+export class RecurrentAutoencoder extends StackedAutoencoderModel {
   readonly className = 'RecurrentAutoencoder';
   readonly cell: 'lstm' | 'gru';
   readonly units: number[];
@@ -64,21 +63,6 @@ export class RecurrentAutoencoder extends AutoencoderModel {
     this.encoder = new Sequential({ name: 'encoder', layers: encLayers });
     this.decoder = new Sequential({ name: 'decoder', layers: decLayers });
     this.latentShape = [units[units.length - 1]!];
-  }
-
-  protected encodeGraph(ctx: GraphBuildContext, x: Value): Encoded {
-    return { code: this.encoder.call(ctx, x) };
-  }
-
-  protected decodeGraph(ctx: GraphBuildContext, z: Value): Value {
-    return this.decoder.call(ctx, z);
-  }
-
-  protected summarySections(): SummarySection[] {
-    return [
-      { title: 'encoder', inputShape: ['N', ...this.inputShape], layers: this.encoder.layers },
-      { title: 'decoder', inputShape: ['N', ...this.latentShape], layers: this.decoder.layers },
-    ];
   }
 
   protected ownConfig(): Record<string, unknown> {
