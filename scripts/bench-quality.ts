@@ -1,0 +1,59 @@
+/**
+ * Quality benchmark (issue #5): `npm run bench:quality -- [--quick] [--only dense,vae] [--json]`
+ * Trains each autoencoder on MNIST (60k train, 10k test) and prints its test
+ * metric next to the reference of shared/ANCHORS.md. Partial results are
+ * written after every model to runs/bench-quality/results.json.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { formatTable, QUALITY_MODELS, type QualityModel, type QualityResult, runQualityBenchmark } from '../src/bench/quality.js';
+import { writeFileAtomic } from '../src/onnx/compile.js';
+
+function modelList(value: string): QualityModel[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(QUALITY_MODELS as readonly string[]).includes(n));
+  if (unknown.length || !names.length) throw new InvalidArgumentError(`unknown model '${unknown.join(', ') || value}'; choose from ${QUALITY_MODELS.join(', ')}`);
+  return names as QualityModel[];
+}
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+const program = new Command('bench:quality')
+  .description('Train the autoencoder family on MNIST and compare test metrics with published references')
+  .option('--quick', 'one epoch on 6,000 training and 2,000 test images (smoke test)', false)
+  .option('--only <models>', `comma-separated subset of ${QUALITY_MODELS.join(',')}`, modelList)
+  .option('--json', 'print one JSON object keyed by model on the last line', false)
+  .option('--seed <n>', 'seed of initialization, shuffling and noise', integer('--seed', 0), 1)
+  .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)', integer('--threads', 1))
+  .option('--out <file>', 'where results are saved after every model', 'runs/bench-quality/results.json')
+  .parse();
+const opts = program.opts<{ quick: boolean; only?: QualityModel[]; json: boolean; seed: number; threads?: number; out: string }>();
+
+// With --json the last stdout line must be the JSON object, so progress goes to stderr.
+const log = (line: string) => (opts.json ? console.error(line) : console.log(line));
+const started = performance.now();
+const saved: Partial<Record<QualityModel, QualityResult>> = {};
+mkdirSync(dirname(opts.out), { recursive: true });
+const results = await runQualityBenchmark({
+  quick: opts.quick, only: opts.only, seed: opts.seed, threads: opts.threads, log,
+  onResult: (name, r) => {
+    saved[name] = r;
+    writeFileAtomic(opts.out, `${JSON.stringify(saved, null, 2)}\n`);
+  },
+});
+log('');
+log(`MNIST quality benchmark${opts.quick ? ' (--quick: short schedule, not comparable with the references)' : ''}, ${((performance.now() - started) / 60000).toFixed(1)} min:`);
+for (const line of formatTable(results)) log(line);
+log(`Results saved to ${opts.out}`);
+if (opts.json) {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, r] of Object.entries(results)) out[name] = { metric: r.metric, value: r.value, reference: r.reference, goalMet: r.goalMet, epochs: r.epochs, seconds: r.seconds, batchSize: r.batchSize, optimizer: r.optimizer, seed: r.seed, details: r.details };
+  console.log(JSON.stringify(out));
+}
