@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { formatTable, runQualityBenchmark } from '../../src/bench/quality.js';
+
+test('quality benchmark: a tiny run reports every asked model with its protocol, and reuses the dense baseline for sparse', async () => {
+  const lines: string[] = [];
+  const seen: string[] = [];
+  const results = await runQualityBenchmark({
+    only: ['dense', 'sparse', 'vae', 'linear'], trainSamples: 512, testSamples: 256, epochs: 1, seed: 3,
+    log: (l) => lines.push(l), onResult: (name) => seen.push(name),
+  });
+  assert.deepEqual(Object.keys(results), ['dense', 'linear', 'sparse', 'vae']);
+  assert.deepEqual(seen, ['dense', 'linear', 'sparse', 'vae']);
+  for (const r of Object.values(results)) {
+    assert.ok(Number.isFinite(r.value), `${r.metric} is finite`);
+    assert.equal(r.epochs, 1);
+    assert.equal(r.seed, 3);
+    assert.equal(r.trainSamples, 512);
+    assert.equal(typeof r.goalMet, 'boolean');
+  }
+  // One epoch on 512 images is far from the references: the goals must read as not met.
+  assert.equal(results.dense!.goalMet, false);
+  assert.equal(results.vae!.goalMet, false);
+  assert.ok(results.vae!.value > 105.6);
+  // Sparse compares against the dense model trained just before, not a second baseline.
+  assert.equal(results.sparse!.reference, results.dense!.details.meanCodeActivation);
+  assert.equal(lines.filter((l) => l.startsWith('  dense epoch')).length, 1);
+  // The linear model is judged against PCA fitted in the same run, on the same images.
+  assert.equal(results.linear!.reference, results.linear!.details.pcaMse);
+  const table = formatTable(results);
+  assert.equal(table.length, 5);
+  assert.match(table[1]!, /^dense\s+test BCE per pixel/);
+});
+
+test('bench:quality rejects an unknown model name with the list of valid ones', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-quality.ts', '--only', 'dense,bogus'], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /unknown model 'bogus'; choose from dense, deep, conv/);
+});
