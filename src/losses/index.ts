@@ -13,3 +13,6 @@ export {
   contractivePenalty,
   contractivePenaltySigmoidDense,
 } from './regularizers.js';
+export {
+  PERCEPTUAL_PREFIX, FrozenContext, type PerceptualLossOptions, type PerceptualTerms, perceptualLoss, addTerms, scaleTerms,
+} from './perceptual.js';

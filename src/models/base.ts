@@ -9,15 +9,18 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../data/random.js';
 import { Graph, type Value } from '../graph/graph.js';
-import { type Shape, formatShape, sizeOf } from '../graph/types.js';
+import { type Shape, type TensorData, formatShape, sizeOf } from '../graph/types.js';
 import { type ActivationName, applyActivation } from '../layers/activations.js';
 import { GraphBuildContext, type Layer } from '../layers/core.js';
 import { type Sequential } from '../layers/wrappers.js';
 import {
   type LossTerms, binaryCrossEntropy, binaryCrossEntropyWithLogits, contractivePenalty, klSparsityPenalty, l1ActivityPenalty, mae, mse,
 } from '../losses/index.js';
+import { PERCEPTUAL_PREFIX, addTerms, perceptualLoss, scaleTerms } from '../losses/perceptual.js';
+import { ImageClassifier } from './classifier.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
 import { type ArrayData, type FitOptions, type FitResult, Trainer, type TrainerOptions } from '../train/trainer.js';
+import { type StreamSource, isStreamSource } from '../data/source.js';
 import { type EpochMetrics } from '../train/loop.js';
 import {
   ConfigError, activationName, bool, numberIn, objectOf, oneOf, opt, positiveInt, positiveInts, req,
@@ -25,6 +28,59 @@ import {
 
 /** Reconstruction losses; `bce` with a sigmoid output is computed from the logits (stable). */
 export type LossName = 'mse' | 'mae' | 'bce';
+
+/**
+ * Perceptual reconstruction loss (config field `loss`): the reconstruction x̂
+ * and the target x are both passed through a trained {@link ImageClassifier} φ
+ * with frozen weights, and their feature maps are compared:
+ *
+ *   L = weight · Σ_l mean((φ_l(x̂) − φ_l(x))²) + pixelWeight · L_pixel(x̂, x)
+ *
+ * over the chosen layers l (each layer's mean over its elements, with
+ * reduction 'perElement'; per-sample sums averaged over the batch with
+ * 'perSample'). Training reports the unweighted terms as metrics `perceptual`
+ * and `pixel` next to `reconstruction` (= L).
+ *
+ * The classifier's weights enter the training graph as non-trainable tensors
+ * `perceptual/<layer>/<name>`: fed with every step, never updated, saved with
+ * the model's checkpoint (so `save`/`load` need no classifier directory), and
+ * absent from the exported inference parts except `errors`.
+ */
+export interface PerceptualLossConfig {
+  type: 'perceptual';
+  /**
+   * The feature network: the directory an {@link ImageClassifier} was saved to,
+   * an `ImageClassifier` object (its weights are copied when the model is
+   * built), or an ImageClassifier config object: the form `getConfig()` writes,
+   * whose weights must then come from the model's checkpoint (`load`).
+   * Its inputShape must hold as many values as the model's (a flat [784]
+   * model may use a [1, 28, 28] classifier; samples are reshaped).
+   */
+  classifier: string | ImageClassifier | Record<string, unknown>;
+  /** Classifier layers compared (see `ImageClassifier.layerNames`). Default: the conv layers (after ReLU). */
+  layers?: string[];
+  /** Weight of the perceptual term, > 0. Default 1. */
+  weight?: number;
+  /** Pixel loss mixed in. Default: the model's default loss ('mse'; 'bce' for a VAE). */
+  pixelLoss?: LossName;
+  /** Weight of the pixel term, ≥ 0. Default 0 (its value is still reported as metric `pixel`). */
+  pixelWeight?: number;
+}
+
+/** A validated perceptual loss. */
+export interface PerceptualLoss {
+  classifier: ImageClassifier;
+  /** Trained classifier weights by tensor name; absent when only the architecture is known (a saved config before `load`). */
+  weights?: Map<string, TensorData>;
+  layers: string[];
+  weight: number;
+  pixelWeight: number;
+}
+
+/** The reconstruction loss's reductions, and for a perceptual loss its two unweighted terms. */
+export interface ReconstructionTerms extends LossTerms {
+  parts?: { perceptual: LossTerms; pixel: LossTerms };
+}
 
 /**
  * Input corruption for denoising autoencoders, applied to the encoder's input
@@ -52,8 +108,8 @@ export type SparsityConfig = { type: 'l1'; coefficient: number } | { type: 'kl';
 export interface CommonConfig {
   /** Per-sample input shape: [features], [channels, height, width] or [timesteps, features]. */
   inputShape: number[];
-  /** Reconstruction loss. */
-  loss?: LossName;
+  /** Reconstruction loss: a name, or a perceptual loss. */
+  loss?: LossName | PerceptualLossConfig;
   /** Applied to the decoder's last (linear) layer. Default: 'sigmoid' with loss 'bce', else 'linear'. */
   outputActivation?: ActivationName;
   /**
@@ -79,7 +135,9 @@ export const COMMON_FIELDS = ['className', 'inputShape', 'loss', 'outputActivati
 /** Common fields after validation and defaults. */
 export interface ResolvedCommon {
   inputShape: number[];
+  /** The pixel loss (with a perceptual loss, the one mixed in). */
   loss: LossName;
+  perceptual?: PerceptualLoss;
   outputActivation: ActivationName;
   reduction: 'perElement' | 'perSample';
   noise?: NoiseConfig;
@@ -111,6 +169,50 @@ function parseSparsity(v: unknown, path: string): SparsityConfig {
   return out;
 }
 
+function parseClassifier(v: unknown, path: string): { classifier: ImageClassifier; weights?: Map<string, TensorData> } {
+  if (v instanceof ImageClassifier) return { classifier: v, weights: v.weights() };
+  if (typeof v === 'string') {
+    let classifier: ImageClassifier;
+    try {
+      classifier = ImageClassifier.load(v);
+    } catch (e) {
+      throw new ConfigError(path, `cannot load a classifier from '${v}': ${(e as Error).message}`);
+    }
+    return { classifier, weights: classifier.weights() };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new ConfigError(path, `expected the directory of a saved ImageClassifier, an ImageClassifier or its config, got ${JSON.stringify(v)}`);
+  }
+  return { classifier: new ImageClassifier(v as never, path) };
+}
+
+function parsePerceptual(v: unknown, path: string, inputShape: number[], defaultPixel: LossName): { perceptual: PerceptualLoss; pixelLoss: LossName } {
+  const o = objectOf(v, path, ['type', 'classifier', 'layers', 'weight', 'pixelLoss', 'pixelWeight']);
+  if (o.type !== 'perceptual') throw new ConfigError(`${path}.type`, `expected 'perceptual' (or give loss as one of 'mse', 'mae', 'bce'), got ${JSON.stringify(o.type)}`);
+  const { classifier, weights } = req(o, 'classifier', path, parseClassifier);
+  if (sizeOf(classifier.inputShape) !== sizeOf(inputShape)) {
+    throw new ConfigError(`${path}.classifier`, `the classifier takes inputs [${classifier.inputShape}] (${sizeOf(classifier.inputShape)} values) but the model's inputShape is [${inputShape}] (${sizeOf(inputShape)} values)`);
+  }
+  const names = classifier.layerNames;
+  const layers = opt(o, 'layers', path, (x, p) => {
+    if (!Array.isArray(x) || x.length === 0) throw new ConfigError(p, `expected a non-empty array of layer names (${names.join(', ')}), got ${JSON.stringify(x)}`);
+    return x.map((name, i) => {
+      if (typeof name !== 'string' || !names.includes(name)) throw new ConfigError(`${p}[${i}]`, `unknown layer ${JSON.stringify(name)}; the classifier's layers: ${names.join(', ')}`);
+      if (x.indexOf(name) !== i) throw new ConfigError(`${p}[${i}]`, `layer '${name}' is listed twice`);
+      return name;
+    });
+  }, classifier.convLayerNames);
+  const weight = opt(o, 'weight', path, (x, p) => numberIn(x, p, 0, Infinity, { min: true }), 1);
+  const pixelLoss = opt(o, 'pixelLoss', path, (x, p) => oneOf(x, p, ['mse', 'mae', 'bce'] as const), defaultPixel);
+  const pixelWeight = opt(o, 'pixelWeight', path, (x, p) => numberIn(x, p, 0, Infinity), 0);
+  return { perceptual: { classifier, weights, layers, weight, pixelWeight }, pixelLoss };
+}
+
+/** The `loss` field of a config with a perceptual loss (the classifier as its architecture; weights travel in checkpoints). */
+function perceptualConfig(p: PerceptualLoss, pixelLoss: LossName): Record<string, unknown> {
+  return { type: 'perceptual', classifier: p.classifier.getConfig(), layers: [...p.layers], weight: p.weight, pixelLoss, pixelWeight: p.pixelWeight };
+}
+
 /**
  * Validates the common fields of a config (the caller has already rejected
  * unknown fields) and applies defaults. `defaults` lets a model choose its own
@@ -118,13 +220,21 @@ function parseSparsity(v: unknown, path: string): SparsityConfig {
  */
 export function parseCommon(c: Record<string, unknown>, path: string, defaults: { loss?: LossName; reduction?: 'perElement' | 'perSample' } = {}): ResolvedCommon {
   const inputShape = req(c, 'inputShape', path, positiveInts);
-  const loss = opt(c, 'loss', path, (v, p) => oneOf(v, p, ['mse', 'mae', 'bce'] as const), defaults.loss ?? 'mse');
-  const outputActivation = opt(c, 'outputActivation', path, activationName, loss === 'bce' ? 'sigmoid' : 'linear');
+  let perceptual: PerceptualLoss | undefined;
+  let loss: LossName;
+  if (c.loss !== null && typeof c.loss === 'object') {
+    ({ perceptual, pixelLoss: loss } = parsePerceptual(c.loss, `${path}.loss`, inputShape, defaults.loss ?? 'mse'));
+  } else {
+    loss = opt(c, 'loss', path, (v, p) => oneOf(v, p, ['mse', 'mae', 'bce'] as const), defaults.loss ?? 'mse');
+  }
+  // A classifier is trained on images in [0, 1], so a perceptual loss defaults to a sigmoid output.
+  const outputActivation = opt(c, 'outputActivation', path, activationName, loss === 'bce' || perceptual ? 'sigmoid' : 'linear');
   if (loss === 'bce' && !['sigmoid'].includes(outputActivation)) {
     throw new ConfigError(`${path}.outputActivation`, `loss 'bce' needs outputs in [0, 1], so 'sigmoid'; got '${outputActivation}'`);
   }
   const reduction = opt(c, 'reduction', path, (v, p) => oneOf(v, p, ['perElement', 'perSample'] as const), defaults.reduction ?? 'perElement');
   const out: ResolvedCommon = { inputShape, loss, outputActivation, reduction };
+  if (perceptual) out.perceptual = perceptual;
   if (c.noise !== undefined) out.noise = parseNoise(c.noise, `${path}.noise`);
   if (c.sparsity !== undefined) out.sparsity = parseSparsity(c.sparsity, `${path}.sparsity`);
   if (c.contractive !== undefined) out.contractive = numberIn(c.contractive, `${path}.contractive`, 0, Infinity, { min: true });
@@ -135,7 +245,7 @@ export function parseCommon(c: Record<string, unknown>, path: string, defaults: 
 export function commonConfig(c: ResolvedCommon): Record<string, unknown> {
   return {
     inputShape: [...c.inputShape],
-    loss: c.loss,
+    loss: c.perceptual ? perceptualConfig(c.perceptual, c.loss) : c.loss,
     outputActivation: c.outputActivation,
     reduction: c.reduction,
     ...(c.noise ? { noise: { ...c.noise } } : {}),
@@ -216,7 +326,10 @@ export type ModelData = ArrayData;
 export abstract class AutoencoderModel implements TrainableModel {
   abstract readonly className: string;
   readonly inputShape: number[];
+  /** The pixel loss (with a perceptual loss, the one mixed in with `pixelWeight`). */
   readonly loss: LossName;
+  /** The perceptual loss, when the config's `loss` is one. */
+  readonly perceptual?: PerceptualLoss;
   readonly outputActivation: ActivationName;
   readonly reduction: 'perElement' | 'perSample';
   readonly noise?: NoiseConfig;
@@ -228,6 +341,7 @@ export abstract class AutoencoderModel implements TrainableModel {
   protected constructor(common: ResolvedCommon) {
     this.inputShape = [...common.inputShape];
     this.loss = common.loss;
+    this.perceptual = common.perceptual;
     this.outputActivation = common.outputActivation;
     this.reduction = common.reduction;
     this.noise = common.noise;
@@ -262,14 +376,41 @@ export abstract class AutoencoderModel implements TrainableModel {
   /**
    * The reconstruction loss's reductions for decoder logits against a target.
    * BCE with a sigmoid output uses the logits form, which stays finite for
-   * saturated units instead of clipping probabilities.
+   * saturated units instead of clipping probabilities. With a perceptual loss:
+   * weight · perceptual + pixelWeight · pixel (see {@link PerceptualLossConfig}),
+   * with both unweighted terms in `parts`.
    */
-  protected reconstructionTerms(ctx: GraphBuildContext, logits: Value, target: Value): LossTerms {
+  protected reconstructionTerms(ctx: GraphBuildContext, logits: Value, target: Value): ReconstructionTerms {
+    const pixel = this.pixelTerms(ctx, logits, target);
+    const p = this.perceptual;
+    if (!p) return pixel;
+    const perceptual = perceptualLoss(ctx, this.activate(ctx, logits), target, {
+      network: p.classifier.network.layers,
+      layers: p.layers,
+      prefix: PERCEPTUAL_PREFIX,
+      ...(this.inputShape.join() !== p.classifier.inputShape.join() ? { inputShape: p.classifier.inputShape } : {}),
+    });
+    const total = p.pixelWeight > 0 ? addTerms(scaleTerms(perceptual, p.weight), scaleTerms(pixel, p.pixelWeight)) : scaleTerms(perceptual, p.weight);
+    return { ...total, parts: { perceptual, pixel } };
+  }
+
+  private pixelTerms(ctx: GraphBuildContext, logits: Value, target: Value): LossTerms {
     switch (this.loss) {
       case 'mse': return mse(this.activate(ctx, logits), target);
       case 'mae': return mae(this.activate(ctx, logits), target);
       case 'bce': return this.outputActivation === 'sigmoid' ? binaryCrossEntropyWithLogits(logits, target) : binaryCrossEntropy(this.activate(ctx, logits), target);
     }
+  }
+
+  /**
+   * Metrics `perceptual` and `pixel` (unweighted, reduced like the loss) of a
+   * perceptual loss's terms; none otherwise. Identity nodes, so no output
+   * names the same value as the loss.
+   */
+  protected termMetrics(ctx: GraphBuildContext, terms: ReconstructionTerms): Record<string, Value> {
+    if (!terms.parts) return {};
+    const pick = (t: LossTerms) => ctx.g.identity(this.reduction === 'perSample' ? t.perSample : t.perElement);
+    return { perceptual: pick(terms.parts.perceptual), pixel: pick(terms.parts.pixel) };
   }
 
   /**
@@ -328,7 +469,7 @@ export abstract class AutoencoderModel implements TrainableModel {
     const loss = this.reduction === 'perSample' ? terms.perSample : terms.perElement;
     this.addPenalties(ctx, encoded.code, input);
     // A separate node, so the 'loss' and 'reconstruction' outputs never name the same value.
-    return { loss, metrics: { reconstruction: ctx.g.identity(loss) } };
+    return { loss, metrics: { reconstruction: ctx.g.identity(loss), ...this.termMetrics(ctx, terms) } };
   }
 
   parts(): Record<string, ModelPart> {
@@ -344,7 +485,7 @@ export abstract class AutoencoderModel implements TrainableModel {
   getConfig(): Record<string, unknown> {
     return {
       className: this.className,
-      ...commonConfig({ inputShape: this.inputShape, loss: this.loss, outputActivation: this.outputActivation, reduction: this.reduction, noise: this.noise, sparsity: this.sparsity, contractive: this.contractive }),
+      ...commonConfig({ inputShape: this.inputShape, loss: this.loss, perceptual: this.perceptual, outputActivation: this.outputActivation, reduction: this.reduction, noise: this.noise, sparsity: this.sparsity, contractive: this.contractive }),
       ...this.ownConfig(),
     };
   }
@@ -358,23 +499,44 @@ export abstract class AutoencoderModel implements TrainableModel {
    */
   compile(options: TrainerOptions = {}): this {
     this.trainerOptions = { ...options };
-    this.trainerInstance = Trainer.create(this, this.trainerOptions);
+    this.trainerInstance = this.withFrozenWeights(Trainer.create(this, this.trainerOptions));
     return this;
   }
 
   /** The trainer holding this model's weights (created on first use). */
   get trainer(): Trainer {
-    return (this.trainerInstance ??= Trainer.create(this, this.trainerOptions));
+    return (this.trainerInstance ??= this.withFrozenWeights(Trainer.create(this, this.trainerOptions)));
   }
 
-  /** Trains on `data` (targets are the inputs); see {@link FitOptions}. */
-  fit(data: ModelData, opts: FitOptions = {}): Promise<FitResult> {
-    return this.trainer.fit({ x: data.x, shape: data.shape }, opts);
+  /**
+   * Fills the perceptual classifier's tensors, which the trainer initialized
+   * like any declared tensor, with the trained weights.
+   */
+  private withFrozenWeights(trainer: Trainer): Trainer {
+    const p = this.perceptual;
+    if (!p) return trainer;
+    if (!p.weights) {
+      throw new ConfigError('config.loss.classifier', 'holds the classifier\'s architecture but not its weights: give the directory of a saved ImageClassifier or an ImageClassifier, or load a saved model with AutoencoderModel.load');
+    }
+    const prefix = `${PERCEPTUAL_PREFIX}/`;
+    for (const name of Object.keys(trainer.tensors)) {
+      if (!name.startsWith(prefix)) continue;
+      const w = p.weights.get(name.slice(prefix.length));
+      const t = trainer.tensors[name]!;
+      if (!w || w.shape.join() !== t.shape.join()) throw new Error(`perceptual loss: the classifier has no weight '${name.slice(prefix.length)}' of shape [${t.shape}]`);
+      trainer.tensors[name] = { dtype: w.dtype, shape: [...w.shape], data: (w.data as Float32Array).slice() };
+    }
+    return trainer;
   }
 
-  /** Mean loss and metrics over `data`, in inference mode (no corruption). */
-  evaluate(data: ModelData, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
-    return this.trainer.evaluate({ x: data.x, shape: data.shape }, opts);
+  /** Trains on `data` (targets are the inputs), in memory or a file from `streamSource`; see {@link FitOptions}. */
+  fit(data: ModelData | StreamSource, opts: FitOptions = {}): Promise<FitResult> {
+    return this.trainer.fit(isStreamSource(data) ? data : { x: data.x, shape: data.shape }, opts);
+  }
+
+  /** Mean loss and metrics over `data` (in memory or a file from `streamSource`), in inference mode (no corruption). */
+  evaluate(data: ModelData | StreamSource, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
+    return this.trainer.evaluate(isStreamSource(data) ? data : { x: data.x, shape: data.shape }, opts);
   }
 
   private async runPart(part: string, input: Float32Array, output: string): Promise<Float32Array> {
@@ -464,6 +626,11 @@ export abstract class AutoencoderModel implements TrainableModel {
     // `this` is the class load was called on; its prototype chain tells whether the saved model is one.
     if (!(this.prototype as object).isPrototypeOf(model)) throw new Error(`${dir}: holds a ${model.className}, not a ${this.name}`);
     model.trainerInstance = Trainer.resume(dir, model, options);
+    // A saved config holds the classifier's architecture only; its weights came with the checkpoint.
+    if (model.perceptual && !model.perceptual.weights) {
+      const prefix = `${PERCEPTUAL_PREFIX}/`;
+      model.perceptual.weights = new Map(Object.entries(model.trainerInstance.tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), { dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() }]));
+    }
     return model as T;
   }
 
@@ -502,6 +669,7 @@ export abstract class AutoencoderModel implements TrainableModel {
       this.noise ? `noise: ${JSON.stringify(this.noise)}` : '',
       this.sparsity ? `sparsity: ${JSON.stringify(this.sparsity)}` : '',
       this.contractive !== undefined ? `contractive: ${this.contractive}` : '',
+      this.perceptual ? `perceptual: ${this.perceptual.weight} · classifier features [${this.perceptual.layers.join(', ')}] + ${this.perceptual.pixelWeight} · ${this.loss}` : '',
     ].filter(Boolean);
     return [
       `Model: ${this.className}  input [${this.inputShape}]  latent [${this.latentShape}]  loss ${this.loss} (${this.reduction})`,

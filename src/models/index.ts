@@ -9,3 +9,4 @@ export { LayerAutoencoder, type LayerAutoencoderArgs, type ReconstructionLoss } 
 export { ConvAutoencoder, type ConvAutoencoderConfig } from './conv.js';
 export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurrent.js';
 export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';
+export { ImageClassifier, type ImageClassifierConfig, type ClassifierData } from './classifier.js';

@@ -156,9 +156,10 @@ export class VariationalAutoencoder extends AutoencoderModel {
   override buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
     const { g } = ctx;
     const encoded = this.encodeGraph(ctx, this.corruptInput(ctx, x));
-    const reconstruction = this.reconstructionTerms(ctx, this.decodeGraph(ctx, this.trainingCode(ctx, encoded)), target).perSample;
+    const terms = this.reconstructionTerms(ctx, this.decodeGraph(ctx, this.trainingCode(ctx, encoded)), target);
+    const reconstruction = terms.perSample;
     const kl = klDivergenceGaussian(encoded.mu!, encoded.logVar!).perSample;
-    return { loss: g.add(reconstruction, g.mul(kl, this.beta)), metrics: { reconstruction, kl } };
+    return { loss: g.add(reconstruction, g.mul(kl, this.beta)), metrics: { reconstruction, kl, ...this.termMetrics(ctx, terms) } };
   }
 
   protected summarySections(): SummarySection[] {
