@@ -16,6 +16,8 @@ export * from './layers/index.js';
 export * from './losses/index.js';
 export * from './optim/index.js';
 export { Trainer, type ArrayData, type FitOptions, type FitResult, type TrainerOptions, type ProgressEvent } from './train/trainer.js';
+export { type FitData } from './train/trainer.js';
+export { streamSource, streamBatches, type StreamSource, type StreamSourceOptions, type NpySource, type CsvSource } from './data/source.js';
 export { type TrainableModel, type ModelPart } from './train/model.js';
 export { type EarlyStopping, type EpochMetrics } from './train/loop.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './train/safetensors.js';

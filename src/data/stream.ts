@@ -264,7 +264,7 @@ export class NpyStream implements AsyncIterable<Batch> {
         const raw = decodeElements(h.dtype, buf, 0, m * d, h.littleEndian);
         applyNonFinite(raw, d, this.options.nonFinite ?? 'error', (i) => {
           throw new DataFormatError(this.file, { offset: h.dataOffset + start * rowBytes + i * elem },
-            `non-finite value ${raw[i]} in sample ${start + Math.floor(i / Math.max(d, 1))} (pass nonFinite: 'zero' | number to replace, or 'allow')`);
+            `non-finite value ${raw[i]} in sample ${start + Math.floor(i / Math.max(d, 1))}, element ${i % Math.max(d, 1)} (pass nonFinite: 'zero' | number to replace, or 'allow')`);
         });
         let x = toFloat32(raw, this.options.scale ?? 1);
         const indices = Int32Array.from({ length: m }, (_, i) => start + i);

@@ -3,6 +3,7 @@
  * arrays, so it runs the same inline or inside a worker thread.
  */
 import { Rng } from '../data/random.js';
+import { type StreamSource, streamBatches } from '../data/source.js';
 import { type TensorData, sizeOf } from '../graph/types.js';
 import { RuntimeSession, type SessionOptions } from '../onnx/runtime.js';
 import { LearningRateSchedule, type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
@@ -14,6 +15,21 @@ export interface LoopData {
   sampleShape: number[];
   target?: Float32Array;
   targetShape?: number[];
+}
+
+/**
+ * A file the loop reads itself, epoch by epoch (inputs only: the target is the
+ * input). `sampleShape` is the model's input shape, already checked against the file.
+ */
+export interface StreamLoopData {
+  stream: StreamSource;
+  sampleShape: number[];
+  /** Sample count when known up front (NPY); otherwise counted during the first epoch. */
+  samples?: number;
+}
+
+export function isStreamData(d: LoopData | StreamLoopData): d is StreamLoopData {
+  return 'stream' in d;
 }
 
 export interface EarlyStopping {
@@ -52,16 +68,20 @@ export interface LoopInput {
   metrics: string[];
   targetIsInput: boolean;
   tensors: Record<string, TensorData>;
-  data: LoopData;
-  validation?: LoopData;
+  data: LoopData | StreamLoopData;
+  validation?: LoopData | StreamLoopData;
   options: LoopOptions;
 }
 
 /** Per-epoch record; 'val'-prefixed keys come from the validation data. */
 export type EpochMetrics = Record<string, number>;
 
+/**
+ * Events of a run. In a 'batch' event `batches` and `etaSeconds` are undefined
+ * while the epoch's size is unknown (the first epoch over a CSV stream).
+ */
 export type LoopEvent =
-  | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; loss: number; samplesPerSec: number; etaSeconds: number }
+  | { type: 'batch'; epoch: number; batch: number; batches?: number; samples: number; step: number; loss: number; samplesPerSec: number; etaSeconds?: number }
   | { type: 'epoch'; epoch: number; metrics: EpochMetrics; lr: number; seconds: number; tensors?: Record<string, TensorData>; rngState: number[]; scheduleState: ScheduleState; step: number }
   | { type: 'done'; tensors: Record<string, TensorData>; history: EpochMetrics[]; epoch: number; step: number; stopReason?: string; rngState: number[]; scheduleState: ScheduleState };
 
@@ -89,16 +109,71 @@ function sampleCount(d: LoopData): number {
   return d.x.length / sizeOf(d.sampleShape);
 }
 
-/** Mean of each metric over a dataset, weighting batches by their size. */
-export async function evaluateData(session: RuntimeSession, input: Pick<LoopInput, 'metrics' | 'targetIsInput' | 'tensors'>, data: LoopData, batchSize: number): Promise<EpochMetrics> {
+/** One training or evaluation batch, ready to feed. */
+interface FeedBatch {
+  x: TensorData;
+  target?: TensorData;
+  count: number;
+}
+
+function* memoryBatches(data: LoopData, order: Int32Array | null, batchSize: number, targetIsInput: boolean): Generator<FeedBatch> {
   const n = sampleCount(data);
-  const sums: Record<string, number> = {};
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
-    const feeds: Record<string, TensorData> = { ...input.tensors, x: batchOf(data.x, data.sampleShape, null, start, count) };
-    if (!input.targetIsInput) feeds.target = batchOf(data.target!, data.targetShape!, null, start, count);
+    const b: FeedBatch = { x: batchOf(data.x, data.sampleShape, order, start, count), count };
+    if (!targetIsInput) b.target = batchOf(data.target!, data.targetShape!, order, start, count);
+    yield b;
+  }
+}
+
+async function* fileBatches(data: StreamLoopData, batchSize: number, rng: Rng | undefined): AsyncGenerator<FeedBatch> {
+  for await (const b of streamBatches(data.stream, { batchSize, shuffle: rng })) {
+    const count = b.shape[0]!;
+    yield { x: { dtype: 'float32', shape: [count, ...data.sampleShape], data: b.x }, count };
+  }
+}
+
+/**
+ * Asks for the next item before handing out the current one, so the file read
+ * for batch k+1 runs on libuv's thread pool while batch k trains.
+ */
+async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      next = it.next();
+      yield r.value;
+    }
+  } finally {
+    if (!finished) {
+      // The consumer stopped early or a read failed: settle the read in flight, then close the file.
+      await next.catch(() => undefined);
+      await it.return?.(undefined);
+    }
+  }
+}
+
+function batchesOf(data: LoopData | StreamLoopData, batchSize: number, targetIsInput: boolean, order: Int32Array | null, rng?: Rng): Iterable<FeedBatch> | AsyncIterable<FeedBatch> {
+  return isStreamData(data) ? prefetch(fileBatches(data, batchSize, rng)) : memoryBatches(data, order, batchSize, targetIsInput);
+}
+
+/** Mean of each metric over a dataset (arrays or a file, read in order), weighting batches by their size. */
+export async function evaluateData(session: RuntimeSession, input: Pick<LoopInput, 'metrics' | 'targetIsInput' | 'tensors'>, data: LoopData | StreamLoopData, batchSize: number): Promise<EpochMetrics> {
+  const sums: Record<string, number> = {};
+  let n = 0;
+  for await (const b of batchesOf(data, batchSize, input.targetIsInput, null)) {
+    const feeds: Record<string, TensorData> = { ...input.tensors, x: b.x };
+    if (b.target) feeds.target = b.target;
     const out = await session.run(feeds, input.metrics);
-    for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + Number(out[m]!.data[0]) * count;
+    for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + Number(out[m]!.data[0]) * b.count;
+    n += b.count;
   }
   const result: EpochMetrics = {};
   for (const m of input.metrics) result[m] = sums[m]! / n;
@@ -108,107 +183,133 @@ export async function evaluateData(session: RuntimeSession, input: Pick<LoopInpu
 /** Runs the epochs, reporting through `emit`; `shouldStop` is polled between batches. */
 export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, shouldStop: () => boolean = () => false): Promise<void> {
   const { options } = input;
+  const data = input.data;
+  const streamed = isStreamData(data);
+  // An unknown size (a CSV stream) is learnt at the end of the first epoch.
+  let n = streamed ? data.samples : sampleCount(data);
+  if (!streamed && (!Number.isInteger(n) || n! < 1)) throw new Error(`training data holds ${data.x.length} values, not a whole number of samples of shape [${data.sampleShape}]`);
   const train = await RuntimeSession.create(input.trainModel, options.session);
   const evaluator = await RuntimeSession.create(input.evalModel, options.session);
-  const rng = new Rng(options.seed);
-  if (options.rngState) rng.setState(options.rngState);
-  const schedule = new LearningRateSchedule(options.baseLr, options.schedule);
-  if (options.scheduleState) schedule.setState(options.scheduleState);
-  let tensors = input.tensors;
-  const n = sampleCount(input.data);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`training data holds ${input.data.x.length} values, not a whole number of samples of shape [${input.data.sampleShape}]`);
-  const batches = Math.ceil(n / options.batchSize);
-  const history: EpochMetrics[] = [];
-  let step = options.startStep ?? 0;
-  let epoch = options.startEpoch ?? 0;
-  let stopReason: string | undefined;
-  const early = options.earlyStopping;
-  let best = Infinity;
-  let bestTensors: Record<string, TensorData> | undefined;
-  let badEpochs = 0;
-  const fetch = [...input.metrics, ...input.updated.map(nextName), NON_FINITE_CHECK];
-  // Two buffer sets for the updated tensors: a step reads one and ONNX Runtime
-  // writes the other in place, so no step allocates or copies weights.
-  let spare: Record<string, TensorData> = {};
-  for (const name of input.updated) {
-    const t = tensors[name]!;
-    spare[nextName(name)] = { dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() };
-  }
-  tensors = copyTensors(tensors); // the caller's arrays stay untouched
+  let finished: Extract<LoopEvent, { type: 'done' }>;
+  // A file can fail mid-run (a bad row): the sessions are released all the same.
+  try {
+    const rng = new Rng(options.seed);
+    if (options.rngState) rng.setState(options.rngState);
+    const schedule = new LearningRateSchedule(options.baseLr, options.schedule);
+    if (options.scheduleState) schedule.setState(options.scheduleState);
+    let tensors = input.tensors;
+    const history: EpochMetrics[] = [];
+    let step = options.startStep ?? 0;
+    let epoch = options.startEpoch ?? 0;
+    let stopReason: string | undefined;
+    const early = options.earlyStopping;
+    let best = Infinity;
+    let bestTensors: Record<string, TensorData> | undefined;
+    let badEpochs = 0;
+    const fetch = [...input.metrics, ...input.updated.map(nextName), NON_FINITE_CHECK];
+    // Two buffer sets for the updated tensors: a step reads one and ONNX Runtime
+    // writes the other in place, so no step allocates or copies weights.
+    let spare: Record<string, TensorData> = {};
+    for (const name of input.updated) {
+      const t = tensors[name]!;
+      spare[nextName(name)] = { dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() };
+    }
+    tensors = copyTensors(tensors); // the caller's arrays stay untouched
 
-  for (; epoch < options.epochs && !stopReason; epoch++) {
-    const lr = schedule.lrForEpoch(epoch);
-    const order = options.shuffle ? rng.permutation(n) : null;
-    const started = performance.now();
-    let lastEmit = 0;
-    const sums: Record<string, number> = {};
-    for (let b = 0; b < batches; b++) {
-      if (shouldStop()) {
-        stopReason = 'stopped by request';
-        break;
-      }
-      const start = b * options.batchSize;
-      const count = Math.min(options.batchSize, n - start);
-      const feeds: Record<string, TensorData> = {
-        ...tensors,
-        x: batchOf(input.data.x, input.data.sampleShape, order, start, count),
-        lr: { dtype: 'float32', shape: [], data: new Float32Array([lr]) },
-        step: { dtype: 'float32', shape: [], data: new Float32Array([step + 1]) },
-      };
-      if (!input.targetIsInput) feeds.target = batchOf(input.data.target!, input.data.targetShape!, order, start, count);
-      const out = await train.run(feeds, fetch, spare);
-      const loss = Number(out.loss!.data[0]);
-      const check = out[NON_FINITE_CHECK] ? Number(out[NON_FINITE_CHECK].data[0]) : 0;
-      if (!Number.isFinite(loss) || check !== 0) {
-        const what = Number.isFinite(loss) ? 'parameters became non-finite' : `loss ${loss}`;
-        stopReason = `${NON_FINITE} (${what}) at epoch ${epoch + 1}, step ${b + 1} of ${batches}; kept the weights from before that step`;
-        break;
-      }
-      const next: Record<string, TensorData> = { ...tensors };
-      const freed: Record<string, TensorData> = {};
-      for (const name of input.updated) {
-        next[name] = out[nextName(name)]!;
-        freed[nextName(name)] = tensors[name]!;
-      }
-      tensors = next;
-      spare = freed;
-      step += 1;
-      for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + Number(out[m]!.data[0]) * count;
-      const now = performance.now();
-      if (now - lastEmit > 200 || b === batches - 1) {
+    for (; epoch < options.epochs && !stopReason; epoch++) {
+      const lr = schedule.lrForEpoch(epoch);
+      const batches = n === undefined ? undefined : Math.ceil(n / options.batchSize);
+      // In-memory data keeps its exact permutation per epoch; a file gets a fork
+      // of the same generator, so the saved generator state resumes either.
+      const order = options.shuffle && !streamed ? rng.permutation(n!) : null;
+      const fileRng = options.shuffle && streamed ? rng.fork() : undefined;
+      const started = performance.now();
+      let lastEmit = 0;
+      let b = 0;
+      let done = 0;
+      let emitted = 0;
+      let loss = NaN;
+      const sums: Record<string, number> = {};
+      const report = (now: number): void => {
         lastEmit = now;
+        emitted = b;
         const seconds = (now - started) / 1000;
-        const done = start + count;
-        emit({ type: 'batch', epoch: epoch + 1, batch: b + 1, batches, step, loss, samplesPerSec: done / seconds, etaSeconds: ((n - done) / done) * seconds });
+        emit({
+          type: 'batch', epoch: epoch + 1, batch: b, batches, samples: done, step, loss, samplesPerSec: done / seconds,
+          etaSeconds: n === undefined ? undefined : ((n - done) / done) * seconds,
+        });
+      };
+      for await (const batch of batchesOf(data, options.batchSize, input.targetIsInput, order, fileRng)) {
+        if (shouldStop()) {
+          stopReason = 'stopped by request';
+          break;
+        }
+        const feeds: Record<string, TensorData> = {
+          ...tensors,
+          x: batch.x,
+          lr: { dtype: 'float32', shape: [], data: new Float32Array([lr]) },
+          step: { dtype: 'float32', shape: [], data: new Float32Array([step + 1]) },
+        };
+        if (batch.target) feeds.target = batch.target;
+        const out = await train.run(feeds, fetch, spare);
+        loss = Number(out.loss!.data[0]);
+        const check = out[NON_FINITE_CHECK] ? Number(out[NON_FINITE_CHECK].data[0]) : 0;
+        if (!Number.isFinite(loss) || check !== 0) {
+          const what = Number.isFinite(loss) ? 'parameters became non-finite' : `loss ${loss}`;
+          stopReason = `${NON_FINITE} (${what}) at epoch ${epoch + 1}, step ${b + 1}${batches === undefined ? '' : ` of ${batches}`}; kept the weights from before that step`;
+          break;
+        }
+        const next: Record<string, TensorData> = { ...tensors };
+        const freed: Record<string, TensorData> = {};
+        for (const name of input.updated) {
+          next[name] = out[nextName(name)]!;
+          freed[nextName(name)] = tensors[name]!;
+        }
+        tensors = next;
+        spare = freed;
+        step += 1;
+        b += 1;
+        done += batch.count;
+        for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + Number(out[m]!.data[0]) * batch.count;
+        const now = performance.now();
+        if (now - lastEmit > 200 || done === n) report(now);
+      }
+      if (stopReason) break; // an unfinished epoch is not counted
+      // Of unknown size, the epoch's end shows only now: report its last batch.
+      if (emitted !== b) report(performance.now());
+      if (streamed) {
+        if (n === undefined) n = done;
+        else if (done !== n) throw new Error(`${data.stream.path}: an epoch delivered ${done} samples, expected ${n} (did the file change during training?)`);
+      }
+      const seen = Object.keys(sums).length ? done : 1;
+      const metrics: EpochMetrics = {};
+      for (const m of input.metrics) metrics[m] = (sums[m] ?? NaN) / seen;
+      if (input.validation) {
+        const val = await evaluateData(evaluator, { metrics: input.metrics, targetIsInput: input.targetIsInput, tensors }, input.validation, options.batchSize);
+        for (const [k, v] of Object.entries(val)) metrics[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
+      }
+      history.push(metrics);
+      schedule.onEpochEnd(metrics);
+      emit({
+        type: 'epoch', epoch: epoch + 1, metrics, lr, seconds: (performance.now() - started) / 1000,
+        tensors: options.snapshotEachEpoch ? copyTensors(tensors) : undefined, rngState: rng.getState(), scheduleState: schedule.getState(), step,
+      });
+      if (early) {
+        const monitored = metrics[early.monitor ?? (input.validation ? 'valLoss' : 'loss')];
+        if (monitored !== undefined && monitored < best - (early.minDelta ?? 0)) {
+          best = monitored;
+          badEpochs = 0;
+          if (early.restoreBest ?? true) bestTensors = copyTensors(tensors); // the live buffers get reused
+        } else if (++badEpochs >= (early.patience ?? 5)) {
+          stopReason = `early stopping: ${early.monitor ?? 'valLoss'} did not improve for ${badEpochs} epochs`;
+          if (bestTensors) tensors = bestTensors;
+        }
       }
     }
-    if (stopReason) break; // an unfinished epoch is not counted
-    const seen = Object.keys(sums).length ? n : 1;
-    const metrics: EpochMetrics = {};
-    for (const m of input.metrics) metrics[m] = (sums[m] ?? NaN) / seen;
-    if (input.validation) {
-      const val = await evaluateData(evaluator, { metrics: input.metrics, targetIsInput: input.targetIsInput, tensors }, input.validation, options.batchSize);
-      for (const [k, v] of Object.entries(val)) metrics[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
-    }
-    history.push(metrics);
-    schedule.onEpochEnd(metrics);
-    emit({
-      type: 'epoch', epoch: epoch + 1, metrics, lr, seconds: (performance.now() - started) / 1000,
-      tensors: options.snapshotEachEpoch ? copyTensors(tensors) : undefined, rngState: rng.getState(), scheduleState: schedule.getState(), step,
-    });
-    if (early) {
-      const monitored = metrics[early.monitor ?? (input.validation ? 'valLoss' : 'loss')];
-      if (monitored !== undefined && monitored < best - (early.minDelta ?? 0)) {
-        best = monitored;
-        badEpochs = 0;
-        if (early.restoreBest ?? true) bestTensors = copyTensors(tensors); // the live buffers get reused
-      } else if (++badEpochs >= (early.patience ?? 5)) {
-        stopReason = `early stopping: ${early.monitor ?? 'valLoss'} did not improve for ${badEpochs} epochs`;
-        if (bestTensors) tensors = bestTensors;
-      }
-    }
+    finished = { type: 'done', tensors, history, epoch, step, stopReason, rngState: rng.getState(), scheduleState: schedule.getState() };
+  } finally {
+    await train.release();
+    await evaluator.release();
   }
-  await train.release();
-  await evaluator.release();
-  emit({ type: 'done', tensors, history, epoch, step, stopReason, rngState: rng.getState(), scheduleState: schedule.getState() });
+  emit(finished);
 }

@@ -6,7 +6,9 @@ import { writeFileAtomic } from '../onnx/compile.js';
 import { RuntimeSession, type SessionOptions } from '../onnx/runtime.js';
 import { Adam, type Optimizer, type OptimizerConfig, optimizerFromConfig } from '../optim/optimizers.js';
 import { type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
-import { type EarlyStopping, type EpochMetrics, type LoopData, type LoopEvent, type LoopInput, evaluateData, runLoop } from './loop.js';
+import { DataFormatError } from '../data/errors.js';
+import { type StreamSource, isStreamSource, probeSource } from '../data/source.js';
+import { type EarlyStopping, type EpochMetrics, type LoopData, type LoopEvent, type LoopInput, type StreamLoopData, evaluateData, runLoop } from './loop.js';
 import { initialValues } from '../layers/core.js';
 import { type TrainableModel } from './model.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
@@ -23,12 +25,23 @@ export interface ArrayData {
 
 export type ProgressEvent = Extract<LoopEvent, { type: 'batch' | 'epoch' }>;
 
+/** What `fit` trains on: arrays in memory, or a file read batch by batch ({@link streamSource}). */
+export type FitData = ArrayData | StreamSource;
+
 export interface FitOptions {
   epochs?: number;
   batchSize?: number;
-  /** Fraction of the samples, taken from the end before shuffling (as Keras does), held out for validation. */
+  /**
+   * Fraction of the samples, taken from the end before shuffling (as Keras does), held out for validation.
+   * In-memory data only: for a file, pass `validationData` (as Keras does for datasets).
+   */
   validationSplit?: number;
-  validationData?: ArrayData;
+  /** Evaluated after every epoch: arrays, or another file ({@link streamSource}), read in order. */
+  validationData?: FitData;
+  /**
+   * Shuffle every epoch (default true). In-memory data gets a full permutation; a
+   * file goes through a seeded shuffle buffer (see `StreamSource.shuffleBuffer`).
+   */
   shuffle?: boolean;
   /** Seed of the shuffling. Default: the trainer's seed. */
   seed?: number;
@@ -123,16 +136,33 @@ export class Trainer {
     return this.artifacts.params;
   }
 
-  /** Trains for `epochs` more epochs (or up to `epochs` in total after a resume). */
-  async fit(data: ArrayData, opts: FitOptions = {}): Promise<FitResult> {
-    checkData(data, this.model.inputShape, 'training data');
-    const n = data.shape[0]!;
-    let train = toLoopData(data, this.model);
-    let validation: LoopData | undefined;
+  /**
+   * Trains for `epochs` more epochs (or up to `epochs` in total after a resume).
+   * `data` is arrays in memory or a file source from {@link streamSource}; a file
+   * is opened by the training thread and read again each epoch, so memory stays
+   * at a few batches (plus the shuffle buffer) whatever its size.
+   * @throws {DataFormatError} for a file that cannot be read, holds a bad value
+   *   (naming the file and line or byte), or whose samples do not fit the model.
+   */
+  async fit(data: FitData, opts: FitOptions = {}): Promise<FitResult> {
+    let train: LoopData | StreamLoopData;
+    let validation: LoopData | StreamLoopData | undefined;
+    if (isStreamSource(data)) {
+      if (opts.validationSplit) throw new Error('validationSplit needs in-memory data; for a file source pass validationData (arrays or another streamSource)');
+      train = await this.streamData(data, 'training data');
+    } else {
+      checkData(data, this.model.inputShape, 'training data');
+      train = toLoopData(data, this.model);
+    }
     if (opts.validationData) {
-      checkData(opts.validationData, this.model.inputShape, 'validation data');
-      validation = toLoopData(opts.validationData, this.model);
-    } else if (opts.validationSplit) {
+      if (isStreamSource(opts.validationData)) {
+        validation = await this.streamData(opts.validationData, 'validation data');
+      } else {
+        checkData(opts.validationData, this.model.inputShape, 'validation data');
+        validation = toLoopData(opts.validationData, this.model);
+      }
+    } else if (opts.validationSplit && !isStreamSource(data)) {
+      const n = data.shape[0]!;
       if (!(opts.validationSplit > 0 && opts.validationSplit < 1)) throw new Error(`validationSplit must be in (0, 1), got ${opts.validationSplit}`);
       const cut = Math.floor(n * (1 - opts.validationSplit));
       if (cut < 1 || cut >= n) throw new Error(`validationSplit ${opts.validationSplit} leaves no training or no validation samples out of ${n}`);
@@ -174,6 +204,18 @@ export class Trainer {
     return { history: done.history, epochs: done.epoch, steps: done.step, stopReason: done.stopReason };
   }
 
+  /** Checks a file source against the model before any thread is started. */
+  private async streamData(src: StreamSource, what: string): Promise<StreamLoopData> {
+    if (this.model.targetShape) throw new Error(`${what}: a file source gives inputs only, but this model needs targets of shape [n, ${this.model.targetShape}]`);
+    const info = await probeSource(src);
+    const want = this.model.inputShape;
+    if (info.sampleShape.length !== want.length || info.sampleShape.some((d, i) => d !== want[i])) {
+      const hint = shapeSizeEq(info.sampleShape, want) ? `; pass sampleShape: [${want}] to streamSource to reshape them` : '';
+      throw new DataFormatError(info.file, {}, `${what}: samples have shape [${info.sampleShape.join(', ')}], the model input is [${want.join(', ')}]${hint}`);
+    }
+    return { stream: src, sampleShape: [...want], ...(info.samples !== undefined ? { samples: info.samples } : {}) };
+  }
+
   private onEvent(e: LoopEvent, opts: FitOptions): void {
     if (e.type === 'done') return;
     if (e.type === 'epoch') {
@@ -185,12 +227,18 @@ export class Trainer {
     opts.onProgress?.({ ...e, tensors: undefined } as ProgressEvent);
   }
 
-  /** Mean metrics over a dataset, in inference mode. */
-  async evaluate(data: ArrayData, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
-    checkData(data, this.model.inputShape, 'evaluation data');
+  /** Mean metrics over a dataset (arrays or a file source, read in order), in inference mode. */
+  async evaluate(data: FitData, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
+    let loopData: LoopData | StreamLoopData;
+    if (isStreamSource(data)) {
+      loopData = await this.streamData(data, 'evaluation data');
+    } else {
+      checkData(data, this.model.inputShape, 'evaluation data');
+      loopData = toLoopData(data, this.model);
+    }
     const session = await RuntimeSession.create(this.artifacts.evaluate.bytes, this.options.session);
     try {
-      return await evaluateData(session, { metrics: this.artifacts.metrics, targetIsInput: this.artifacts.targetIsInput, tensors: this.tensors }, toLoopData(data, this.model), opts.batchSize ?? 256);
+      return await evaluateData(session, { metrics: this.artifacts.metrics, targetIsInput: this.artifacts.targetIsInput, tensors: this.tensors }, loopData, opts.batchSize ?? 256);
     } finally {
       await session.release();
     }
@@ -298,7 +346,31 @@ function initialTensors(artifacts: StepArtifacts, seed: number): Record<string, 
   return out;
 }
 
+function shapeSizeEq(a: number[], b: number[]): boolean {
+  return sizeOf(a) === sizeOf(b);
+}
+
 type DoneEvent = Extract<LoopEvent, { type: 'done' }>;
+
+/** How the worker reports a failure; a {@link DataFormatError} keeps its fields so it can be rebuilt here. */
+export interface WorkerError {
+  type: 'error';
+  message: string;
+  name?: string;
+  file?: string;
+  reason?: string;
+  line?: number;
+  offset?: number;
+  field?: string | number;
+}
+
+function fromWorker(e: WorkerError): Error {
+  // Rebuilt as the same class, so callers catch the same error with or without a worker.
+  if (e.name === 'DataFormatError' && e.file !== undefined && e.reason !== undefined) {
+    return new DataFormatError(e.file, { line: e.line, offset: e.offset, field: e.field }, e.reason);
+  }
+  return new Error(`training failed: ${e.message}`);
+}
 
 async function runInline(input: LoopInput, onEvent: (e: LoopEvent) => void): Promise<DoneEvent> {
   let done: DoneEvent | undefined;
@@ -315,10 +387,10 @@ function runInWorker(input: LoopInput, onEvent: (e: LoopEvent) => void): Promise
     ? new Worker(new URL('./worker-boot.mjs', here), { workerData: { entry: new URL('./worker.ts', here).href } })
     : new Worker(fileURLToPath(new URL('./worker.js', here)));
   return new Promise((resolve, reject) => {
-    worker.on('message', (e: LoopEvent | { type: 'error'; message: string }) => {
+    worker.on('message', (e: LoopEvent | WorkerError) => {
       if (e.type === 'error') {
         void worker.terminate();
-        reject(new Error(`training failed: ${e.message}`));
+        reject(fromWorker(e));
         return;
       }
       onEvent(e);
