@@ -58,7 +58,7 @@ export interface PerceptualLossConfig {
    */
   classifier: string | ImageClassifier | Record<string, unknown>;
   /** Classifier layers compared (see `ImageClassifier.layerNames`). Default: the conv layers (after ReLU). */
-  layers?: string[];
+  layers?: readonly string[];
   /** Weight of the perceptual term, > 0. Default 1. */
   weight?: number;
   /** Pixel loss mixed in. Default: the model's default loss ('mse'; 'bce' for a VAE). */

@@ -53,7 +53,7 @@ describe('ImageClassifier', () => {
     const b = small();
     await a.fit({ x, shape: [n, 1, 28, 28], labels }, { epochs: 1, batchSize: 32, worker: false });
     await b.fit({ x, shape: [n, 1, 28, 28], labels: b.oneHot(labels, n) }, { epochs: 1, batchSize: 32, worker: false });
-    for (const [k, t] of a.weights()) assert.deepEqual(arr(b.weights().get(k)!.data), arr(t.data), k);
+    for (const [k, t] of a.weights()) assert.deepEqual(arr(b.weights().get(k)!.data as Float32Array), arr(t.data as Float32Array), k);
     assert.throws(() => a.oneHot([0, 10], 2), /labels\[1\]: expected a class in \[0, 10\), got 10/);
     assert.throws(() => a.oneHot([0, 1, 2], 2), /expected 2 class indices or 2×10 one-hot values, got 3/);
   });
