@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { formatTable, QUALITY_MODELS, type QualityModel, type QualityResult, runQualityBenchmark } from '../src/bench/quality.js';
 import { writeFileAtomic } from '../src/onnx/compile.js';
+import { type ScheduleConfig } from '../src/optim/schedules.js';
 
 function modelList(value: string): QualityModel[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -25,6 +26,20 @@ function integer(name: string, min: number) {
   };
 }
 
+function positive(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'`);
+    return n;
+  };
+}
+
+function schedule(value: string): ScheduleConfig | null {
+  if (value === 'none') return null;
+  if (value === 'cosine') return { type: 'cosine', totalEpochs: 1, minLr: 1e-5 }; // totalEpochs is set to the run's epochs
+  throw new InvalidArgumentError(`--schedule must be 'cosine' or 'none', got '${value}'`);
+}
+
 const program = new Command('bench:quality')
   .description('Train the autoencoder family on MNIST and compare test metrics with published references')
   .option('--quick', 'one epoch on 6,000 training and 2,000 test images (smoke test)', false)
@@ -32,9 +47,14 @@ const program = new Command('bench:quality')
   .option('--json', 'print one JSON object keyed by model on the last line', false)
   .option('--seed <n>', 'seed of initialization, shuffling and noise', integer('--seed', 0), 1)
   .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)', integer('--threads', 1))
+  .option('--epochs <n>', 'override every model\'s epochs (not the documented protocol)', integer('--epochs', 1))
+  .option('--batch-size <n>', 'override every model\'s batch size', integer('--batch-size', 1))
+  .option('--lr <x>', 'override every model\'s Adam learning rate', positive('--lr'))
+  .option('--schedule <name>', "override the learning-rate schedule: 'cosine' (decay to 1e-5 over the epochs) or 'none'", schedule)
   .option('--out <file>', 'where results are saved after every model', 'runs/bench-quality/results.json')
   .parse();
-const opts = program.opts<{ quick: boolean; only?: QualityModel[]; json: boolean; seed: number; threads?: number; out: string }>();
+const opts = program.opts<{ quick: boolean; only?: QualityModel[]; json: boolean; seed: number; threads?: number; out: string; epochs?: number; batchSize?: number; lr?: number; schedule?: ScheduleConfig | null }>();
+const overridden = opts.batchSize !== undefined || opts.lr !== undefined || opts.schedule !== undefined;
 
 // With --json the last stdout line must be the JSON object, so progress goes to stderr.
 const log = (line: string) => (opts.json ? console.error(line) : console.log(line));
@@ -42,7 +62,8 @@ const started = performance.now();
 const saved: Partial<Record<QualityModel, QualityResult>> = {};
 mkdirSync(dirname(opts.out), { recursive: true });
 const results = await runQualityBenchmark({
-  quick: opts.quick, only: opts.only, seed: opts.seed, threads: opts.threads, log,
+  quick: opts.quick, only: opts.only, seed: opts.seed, threads: opts.threads, log, epochs: opts.epochs,
+  protocol: overridden ? { batchSize: opts.batchSize, lr: opts.lr, schedule: opts.schedule } : undefined,
   onResult: (name, r) => {
     saved[name] = r;
     writeFileAtomic(opts.out, `${JSON.stringify(saved, null, 2)}\n`);

@@ -45,6 +45,8 @@ export interface QualityResult {
   details: Record<string, number | string>;
 }
 
+export type { Protocol as QualityProtocol };
+
 export interface QualityOptions {
   /** A short schedule on a slice of the data, for smoke tests. */
   quick?: boolean;
@@ -58,6 +60,8 @@ export interface QualityOptions {
   testSamples?: number;
   /** Overrides every model's epoch count (e.g. for tests). */
   epochs?: number;
+  /** Overrides the batch size, learning rate or schedule of every model run (for experiments; results then differ from the documented protocol). */
+  protocol?: { batchSize?: number; lr?: number; schedule?: ScheduleConfig | null };
   log?: (line: string) => void;
   /** Called after each model finishes (e.g. to save partial results). */
   onResult?: (name: QualityModel, result: QualityResult) => void;
@@ -269,7 +273,9 @@ export async function runQualityBenchmark(opts: QualityOptions = {}): Promise<Pa
   const names = QUALITY_MODELS.filter((n) => !opts.only || opts.only.includes(n));
   const results: Partial<Record<QualityModel, QualityResult>> = {};
   for (const name of names) {
-    const protocol = PROTOCOLS[name];
+    const base = PROTOCOLS[name];
+    const o = opts.protocol ?? {};
+    const protocol: Protocol = { ...base, batchSize: o.batchSize ?? base.batchSize, lr: o.lr ?? base.lr, schedule: o.schedule === null ? undefined : o.schedule ?? base.schedule };
     const epochs = opts.epochs ?? (quick ? protocol.quickEpochs : protocol.epochs);
     log(`${name}: ${epochs} epoch${epochs === 1 ? '' : 's'} on ${trainSamples} images, batch ${protocol.batchSize}, Adam lr ${protocol.lr}${protocol.schedule ? ` (${protocol.schedule.type} schedule)` : ''}, seed ${ctx.seed}`);
     const t0 = performance.now();
