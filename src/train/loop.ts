@@ -2,6 +2,8 @@
  * The training loop proper. It sees only ONNX bytes, tensor names and typed
  * arrays, so it runs the same inline or inside a worker thread.
  */
+import { basename } from 'node:path';
+import { DataFormatError } from '../data/errors.js';
 import { Rng } from '../data/random.js';
 import { type StreamSource, streamBatches } from '../data/source.js';
 import { type TensorData, sizeOf } from '../graph/types.js';
@@ -139,7 +141,14 @@ async function* fileBatches(data: StreamLoopData, batchSize: number, rng: Rng | 
  */
 async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
-  let next = it.next();
+  // A read can fail while the consumer is busy with a step; marking the promise
+  // handled keeps Node from treating that as an unhandled rejection before it is awaited.
+  const ahead = (): Promise<IteratorResult<T>> => {
+    const p = it.next();
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = ahead();
   let finished = false;
   try {
     for (;;) {
@@ -148,7 +157,7 @@ async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
         finished = true;
         return;
       }
-      next = it.next();
+      next = ahead();
       yield r.value;
     }
   } finally {
@@ -278,6 +287,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
       // Of unknown size, the epoch's end shows only now: report its last batch.
       if (emitted !== b) report(performance.now());
       if (streamed) {
+        if (done === 0) throw new DataFormatError(basename(data.stream.path), {}, 'holds no samples');
         if (n === undefined) n = done;
         else if (done !== n) throw new Error(`${data.stream.path}: an epoch delivered ${done} samples, expected ${n} (did the file change during training?)`);
       }

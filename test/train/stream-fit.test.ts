@@ -156,3 +156,12 @@ describe('training from a file stream', () => {
     assert.deepEqual(afterFit, await model.evaluate(data));
   });
 });
+
+describe('file stream edge cases', () => {
+  it('a CSV with a header and no rows is an error, not a NaN loss', async () => {
+    const path = join(dir, 'header-only.csv');
+    writeFileSync(path, 'a,b,c,d,e,f,g,h\n');
+    const trainer = Trainer.create(new TinyAutoencoder(), { seed: 2 });
+    await assert.rejects(trainer.fit(streamSource(path), { worker: false }), /header-only\.csv: holds no samples/);
+  });
+});
