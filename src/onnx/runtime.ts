@@ -4,6 +4,8 @@
  * arrays (TensorData), so a browser build can swap onnxruntime-node for
  * onnxruntime-web in this one place.
  */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type DType, type TensorData } from '../graph/types.js';
 
@@ -17,7 +19,15 @@ export interface SessionOptions {
   profilePrefix?: string;
   /** Execution providers in order of preference. Default ['cpu']. */
   executionProviders?: string[];
+  /**
+   * Least severe ONNX Runtime log message printed. Default 'error': training graphs
+   * declare their constant Conv kernels as overridable inputs on purpose (see
+   * serialize.ts), which ONNX Runtime reports as a warning at session creation.
+   */
+  logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
 }
+
+const LOG_LEVELS = { verbose: 0, info: 1, warning: 2, error: 3, fatal: 4 } as const;
 
 /** ONNX Runtime refused a model or failed while running it. */
 export class RuntimeError extends Error {
@@ -45,7 +55,10 @@ function fromOrt(t: ort.Tensor): TensorData {
 
 /** A loaded ONNX model ready to run. */
 export class RuntimeSession {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly profilePrefix?: string,
+  ) {}
 
   /** Creates a session from serialized ONNX bytes. */
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
@@ -54,6 +67,7 @@ export class RuntimeSession {
       executionProviders: options.executionProviders ?? ['cpu'],
       executionMode: 'sequential',
       interOpNumThreads: 1,
+      logSeverityLevel: LOG_LEVELS[options.logLevel ?? 'error'],
     };
     if (options.threads) opts.intraOpNumThreads = options.threads;
     if (options.profilePrefix) {
@@ -61,7 +75,7 @@ export class RuntimeSession {
       opts.profileFilePrefix = options.profilePrefix;
     }
     try {
-      return new RuntimeSession(await ort.InferenceSession.create(model, opts));
+      return new RuntimeSession(await ort.InferenceSession.create(model, opts), options.profilePrefix);
     } catch (e) {
       throw new RuntimeError(`ONNX Runtime rejected the model: ${(e as Error).message}`);
     }
@@ -104,9 +118,24 @@ export class RuntimeSession {
     return out;
   }
 
-  /** Stops profiling and returns the trace file's path. */
+  /**
+   * Stops profiling and returns the trace file's path (onnxruntime-node returns
+   * nothing, so the newest `<prefix>_*.json` is looked up; '' when none is found).
+   */
   endProfiling(): string {
-    return this.session.endProfiling() as unknown as string;
+    const returned = this.session.endProfiling() as unknown;
+    if (typeof returned === 'string' && returned) return returned;
+    if (!this.profilePrefix) return '';
+    const dir = dirname(resolve(this.profilePrefix));
+    const base = basename(this.profilePrefix);
+    let best = '';
+    let bestTime = -Infinity;
+    for (const f of readdirSync(dir)) {
+      if (!f.startsWith(`${base}_`) || !f.endsWith('.json')) continue;
+      const t = statSync(join(dir, f)).mtimeMs;
+      if (t > bestTime) [best, bestTime] = [join(dir, f), t];
+    }
+    return best;
   }
 
   async release(): Promise<void> {

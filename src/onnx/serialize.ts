@@ -120,6 +120,40 @@ const reduce = (opType: string): Lowering<'ReduceSum' | 'ReduceMean' | 'ReduceMa
   e.node(opType, [ins[0]!, e.ints(reduceAxes(node.attrs.axes, node.inputs[0]!.rank))], outs, { keepdims: node.attrs.keepdims });
 const floatAttr = (v: number) => ({ float: v });
 
+/** Stride-1 Convs with at most this many output channels (and more input channels) take lowerFewOutputConv. */
+const FEW_OUTPUT_CHANNELS = 4;
+
+/**
+ * A stride-1 Conv with few output channels (an image decoder's last layer, M = 1
+ * or 3) as one pointwise Conv and shifted sums: Z = W' ⋆ X with W' the kernel as
+ * [kH·kW·M, C, 1, 1] (one GEMM per image, no im2col), then
+ * y = Σᵢⱼ shift_ij(pad(Z)[cell ij]) + b. ONNX Runtime's Conv builds a
+ * C·kH·kW-row im2col per image and multiplies it by an M-row kernel; for M = 1
+ * that measured several times slower than this.
+ */
+function lowerFewOutputConv(e: Emitter, x: Value, w: Value, ins: string[], out: string, attrs: { pads: number[]; dilations: number[] }): void {
+  const [m, c, kh, kw] = w.shape as number[] as [number, number, number, number];
+  const [h, wd] = [x.shape[2] as number, x.shape[3] as number];
+  const [dh, dw] = attrs.dilations as [number, number];
+  const [pt, pl, pb, pr] = attrs.pads as [number, number, number, number];
+  const ho = h + pt + pb - dh * (kh - 1);
+  const wo = wd + pl + pr - dw * (kw - 1);
+  // [M, C, kH, kW] → [kH, kW, M, C] → [kH·kW·M, C, 1, 1]: output channel (i·kW + j)·M + o.
+  const cellsFirst = e.call('Transpose', [ins[1]!], { perm: [2, 3, 0, 1] });
+  const pointwise = e.call('Reshape', [cellsFirst, e.ints([kh * kw * m, c, 1, 1])]);
+  const z = e.call('Conv', [ins[0]!, pointwise], { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 });
+  const padded = pt || pl || pb || pr ? e.call('Pad', [z, e.ints([0, 0, pt, pl, 0, 0, pb, pr]), e.scalar(0, x.dtype)], { mode: 'constant' }) : z;
+  const terms: string[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const ch = (i * kw + j) * m;
+      terms.push(e.call('Slice', [padded, e.ints([ch, i * dh, j * dw]), e.ints([ch + m, i * dh + ho, j * dw + wo]), e.ints([1, 2, 3])]));
+    }
+  }
+  if (ins[2]) terms.push(e.call('Reshape', [ins[2], e.ints([1, m, 1, 1])]));
+  e.node('Sum', terms, [out]);
+}
+
 /** How each IR op becomes ONNX nodes; like the rule table, it must cover every op. */
 const lowerings: { [K in OpName]: Lowering<K> } = {
   Identity: same('Identity'),
@@ -200,6 +234,12 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
     e.node('ConstantOfShape', [e.call('Shape', [ins[0]!])], outs, { value: tensor(node.inputs[0]!.dtype, [1], [node.attrs.value]) }),
   Conv: ({ e, node, ins, outs }) => {
     const { strides, pads, dilations } = node.attrs;
+    const [x, w] = node.inputs as [Value, Value];
+    const [m, c, kh, kw] = w.shape as number[] as [number, number, number, number];
+    if (m <= FEW_OUTPUT_CHANNELS && c > m && kh * kw > 1 && strides[0] === 1 && strides[1] === 1) {
+      lowerFewOutputConv(e, x, w, ins, outs[0]!, { pads, dilations });
+      return;
+    }
     e.node('Conv', ins, outs, { strides, pads, dilations, group: 1 });
   },
   ConvTranspose: ({ e, node, ins, outs }) => {
@@ -305,6 +345,17 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
     else inputs.push({ name: v.name, dtype: v.dtype, shape: [...v.shape] });
   }
   for (const v of g.constants) if (neededLeaves.has(v)) initializers.push(tensorProto(v.name, v.data!));
+  // Constant Conv kernels (the one-hot patch selectors of weight gradients) are
+  // declared as graph inputs too, i.e. overridable defaults that ONNX Runtime must
+  // not treat as constant: otherwise its NCHWc rewrite pads their 9 outputs to a
+  // 16-channel block and adds a reorder pass that costs more than the Conv itself.
+  const unfolded: { name: string; dtype: DType; shape: Dim[] }[] = [];
+  for (const node of g.nodes) {
+    const w = node.inputs[1];
+    if (node.op === 'Conv' && neededNodes.has(node) && w?.kind === 'const' && !unfolded.some((u) => u.name === w.name)) {
+      unfolded.push({ name: w.name, dtype: w.dtype, shape: [...w.shape] });
+    }
+  }
 
   for (const node of g.nodes) {
     if (!neededNodes.has(node)) continue;
@@ -329,7 +380,7 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
       name: spec.name ?? 'aekit_graph',
       node: e.nodes,
       initializer: [...initializers, ...e.initializers],
-      input: inputs.map((i) => valueInfo(i.name, i.dtype, i.shape)),
+      input: [...inputs, ...unfolded].map((i) => valueInfo(i.name, i.dtype, i.shape)),
       output: outputs.map((o) => valueInfo(o.name, o.dtype, o.shape)),
     },
   };

@@ -32,6 +32,12 @@ export interface Optimizer {
   readonly learningRate: number;
   /** Per-parameter state tensors, all initialized to zero. */
   readonly slotNames: readonly string[];
+  /**
+   * True when the update treats every element on its own (given the scalar lr and
+   * step), so updating all parameters as one concatenated vector gives the same
+   * numbers; the training step then fuses the update into one set of nodes.
+   */
+  readonly elementwise?: boolean;
   update(g: Graph, args: UpdateArgs): UpdateResult;
   getConfig(): OptimizerConfig;
 }
@@ -57,6 +63,7 @@ export class SGD implements Optimizer {
   readonly nesterov: boolean;
   readonly weightDecay: number;
   readonly slotNames: readonly string[];
+  readonly elementwise = true;
 
   constructor(args: SGDArgs = {}) {
     this.learningRate = args.learningRate ?? 0.01;
@@ -99,6 +106,7 @@ export class RMSProp implements Optimizer {
   readonly epsilon: number;
   readonly momentum: number;
   readonly slotNames: readonly string[];
+  readonly elementwise = true;
 
   constructor(args: RMSPropArgs = {}) {
     this.learningRate = args.learningRate ?? 0.001;
@@ -139,6 +147,7 @@ export class Adam implements Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   readonly slotNames: readonly string[] = ['m', 'v'];
+  readonly elementwise = true;
 
   constructor(args: AdamArgs = {}) {
     this.learningRate = args.learningRate ?? 0.001;

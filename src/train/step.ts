@@ -35,6 +35,11 @@ export interface StepOptions {
   clipNorm?: number;
   /** Seed of the graph's random ops. */
   seed?: number;
+  /**
+   * Run an elementwise optimizer's update once over all parameters concatenated
+   * (default true); false updates each parameter with its own nodes.
+   */
+  fuseUpdate?: boolean;
 }
 
 function inputsFor(g: Graph, model: TrainableModel): { x: Value; target: Value; targetIsInput: boolean } {
@@ -75,21 +80,45 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
   const lr = g.input('lr', []);
   const step = g.input('step', []);
   const slots: [string, string][] = [];
-  paramValues.forEach((param, i) => {
+  const slotInputs = paramValues.map((param) => {
     const slotValues: Record<string, Value> = {};
     for (const s of opts.optimizer.slotNames) {
       const name = slotName(param.name, s);
       slotValues[s] = g.input(name, param.shape);
       slots.push([name, param.name]);
     }
-    const updated = opts.optimizer.update(g, { param, grad: grads[i]!, slots: slotValues, lr, step });
-    trainOutputs[nextName(param.name)] = updated.param;
-    for (const s of opts.optimizer.slotNames) trainOutputs[nextName(slotName(param.name, s))] = updated.slots[s]!;
+    return slotValues;
   });
+  const fused = (opts.fuseUpdate ?? true) && opts.optimizer.elementwise === true && paramValues.length > 1 && paramValues.every((p) => p.dtype === paramValues[0]!.dtype);
+  let poisoned: Value[];
+  if (fused) {
+    // An elementwise update gives the same numbers on one flat vector holding every
+    // parameter as on each parameter apart, in a dozen nodes instead of a dozen per
+    // parameter; the results are sliced back to the parameters' shapes.
+    const sizes = paramValues.map((p) => (p.shape as number[]).reduce((a, b) => a * b, 1));
+    const flat = (vs: Value[]) => g.concat(vs.map((v, i) => g.reshape(v, [sizes[i]!])), 0);
+    const slotsFlat: Record<string, Value> = {};
+    for (const s of opts.optimizer.slotNames) slotsFlat[s] = flat(slotInputs.map((sv) => sv[s]!));
+    const updated = opts.optimizer.update(g, { param: flat(paramValues), grad: flat(grads), slots: slotsFlat, lr, step });
+    let offset = 0;
+    paramValues.forEach((param, i) => {
+      const piece = (v: Value) => g.reshape(g.slice(v, [offset], [offset + sizes[i]!], [0]), param.shape);
+      trainOutputs[nextName(param.name)] = piece(updated.param);
+      for (const s of opts.optimizer.slotNames) trainOutputs[nextName(slotName(param.name, s))] = piece(updated.slots[s]!);
+      offset += sizes[i]!;
+    });
+    poisoned = [g.reduceSum(g.mul(updated.param, 0))];
+  } else {
+    paramValues.forEach((param, i) => {
+      const updated = opts.optimizer.update(g, { param, grad: grads[i]!, slots: slotInputs[i]!, lr, step });
+      trainOutputs[nextName(param.name)] = updated.param;
+      for (const s of opts.optimizer.slotNames) trainOutputs[nextName(slotName(param.name, s))] = updated.slots[s]!;
+    });
+    poisoned = paramValues.map((p) => g.reduceSum(g.mul(trainOutputs[nextName(p.name)]!, 0)));
+  }
   for (const [state, next] of ctx.stateUpdates) trainOutputs[nextName(state.name)] = next;
   // Σ reduceSum(p · 0) over the updated parameters is 0 unless one of them became
   // NaN or infinite: a one-pass native check instead of scanning arrays in JS.
-  const poisoned = paramValues.map((p) => g.reduceSum(g.mul(trainOutputs[nextName(p.name)]!, 0)));
   if (poisoned.length) trainOutputs[NON_FINITE_CHECK] = poisoned.reduce((a, b) => g.add(a, b));
 
   const ge = new Graph(opts.seed ?? 0);

@@ -1,0 +1,115 @@
+/**
+ * The speed-motivated formulations (docs/performance.md) against references:
+ * few-output Conv lowering, weight gradients from patches of the output gradient,
+ * the max-pool gradient by mask, and the fused optimizer update.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkCase } from '../../src/check/gradcheck.js';
+import { Graph, compile, grad, tensor } from '../../src/index.js';
+import { type TensorData } from '../../src/graph/types.js';
+import { initialValues } from '../../src/layers/core.js';
+import { RuntimeSession } from '../../src/onnx/runtime.js';
+import { toOnnx } from '../../src/onnx/serialize.js';
+import { AdamW, type Optimizer, RMSProp, SGD } from '../../src/optim/optimizers.js';
+import { buildStep, nextName } from '../../src/train/step.js';
+import { TinyAutoencoder, curveData } from '../train/tiny-model.js';
+
+/** Direct NCHW convolution, stride 1: y[n,o,h,w] = b[o] + Σ x[n,c,h+i·dh−pt, w+j·dw−pl] · W[o,c,i,j]. */
+function convReference(x: Float64Array, xs: number[], w: Float64Array, ws: number[], b: Float64Array | undefined, pads: number[], dil: number[]): Float64Array {
+  const [n, c, h, wd] = xs as [number, number, number, number];
+  const [m, , kh, kw] = ws as [number, number, number, number];
+  const ho = h + pads[0]! + pads[2]! - dil[0]! * (kh - 1);
+  const wo = wd + pads[1]! + pads[3]! - dil[1]! * (kw - 1);
+  const y = new Float64Array(n * m * ho * wo);
+  for (let s = 0; s < n; s++) for (let o = 0; o < m; o++) for (let r = 0; r < ho; r++) for (let q = 0; q < wo; q++) {
+    let acc = b ? b[o]! : 0;
+    for (let ch = 0; ch < c; ch++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const hr = r + i * dil[0]! - pads[0]!;
+      const wq = q + j * dil[1]! - pads[1]!;
+      if (hr < 0 || hr >= h || wq < 0 || wq >= wd) continue;
+      acc += x[((s * c + ch) * h + hr) * wd + wq]! * w[((o * c + ch) * kh + i) * kw + j]!;
+    }
+    y[((s * m + o) * ho + r) * wo + q] = acc;
+  }
+  return y;
+}
+
+describe('conv fast paths', () => {
+  for (const [label, m, pads, dil] of [
+    ['1 output channel, asymmetric pads, dilation 1x2', 1, [1, 0, 2, 1], [1, 2]],
+    ['3 output channels, same padding', 3, [1, 1, 1, 1], [1, 1]],
+  ] as const) {
+    it(`few-output Conv (${label}): forward matches a direct convolution, gradients match finite differences`, async () => {
+      const xs = [2, 5, 6, 7];
+      const ws = [m, 5, 3, 3];
+      const result = await checkCase({
+        op: 'Conv',
+        label,
+        inputs: [{ shape: xs }, { shape: ws }, { shape: [m] }],
+        build: (g, [x, w, b]) => g.conv2d(x!, w!, { pads: [...pads] as [number, number, number, number], dilations: [...dil] as [number, number], bias: b }),
+        reference: ([x, w, b]) => convReference(x!, xs, w!, ws, b, [...pads], [...dil]),
+      });
+      assert.equal(result.forward, 'ok', result.message);
+      assert.equal(result.gradient, 'ok', result.message);
+    });
+  }
+
+  it('lowers a few-output Conv without an ONNX Conv over the full kernel, and a many-output one with it', () => {
+    const ops = (m: number) => {
+      const g = new Graph();
+      const x = g.input('x', ['N', 8, 5, 5]);
+      const w = g.param('w', [m, 8, 3, 3]);
+      const bytes = toOnnx(g, { outputs: { y: g.conv2d(x, w, { pads: 'same' }) } }).bytes;
+      return new TextDecoder('latin1').decode(bytes);
+    };
+    assert.match(ops(1), /Sum/);
+    assert.doesNotMatch(ops(8), /Sum/);
+  });
+
+  it('max-pool gradient splits a tie evenly and keeps the total', async () => {
+    const g = new Graph();
+    const x = g.input('x', [1, 1, 2, 4]);
+    const y = g.maxPool2d(x, { kernel: 2 });
+    const seed = g.input('seed', [1, 1, 1, 2]);
+    const [dx] = grad(g, y, [x], seed);
+    const out = await compile(g, { dx: dx! }).then((c) => c.run({
+      x: tensor('float32', [1, 1, 2, 4], [3, 3, 1, 7, 0, 3, 2, 5]),
+      seed: tensor('float32', [1, 1, 1, 2], [1.5, 2]),
+    }));
+    // Window 1 holds three 3s (ties), window 2 one 7.
+    assert.deepEqual(Array.from(out.dx!.data as Float32Array), [0.5, 0.5, 0, 2, 0, 0.5, 0, 0]);
+  });
+});
+
+describe('fused optimizer update', () => {
+  const optimizers: [string, () => Optimizer][] = [
+    ['AdamW', () => new AdamW({ learningRate: 0.01 })],
+    ['RMSProp with momentum', () => new RMSProp({ learningRate: 0.01, momentum: 0.9 })],
+    ['SGD Nesterov', () => new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true })],
+  ];
+  for (const [name, make] of optimizers) {
+    it(`${name}: one flat update gives bit-identical parameters and slots to per-parameter updates`, async () => {
+      const model = new TinyAutoencoder();
+      const fused = buildStep(model, { optimizer: make(), fuseUpdate: true });
+      const apart = buildStep(model, { optimizer: make(), fuseUpdate: false });
+      const tensors: Record<string, TensorData> = Object.fromEntries(initialValues(fused.specs, 3));
+      for (const [slot, param] of fused.slots) {
+        tensors[slot] = { dtype: 'float32', shape: [...tensors[param]!.shape], data: new Float32Array(tensors[param]!.data.length).map((_, i) => (i % 7) * 0.01) };
+      }
+      const data = curveData(16);
+      const feeds = { ...tensors, x: { dtype: 'float32' as const, shape: data.shape, data: data.x }, lr: tensor('float32', [], [0.01]), step: tensor('float32', [], [3]) };
+      const names = [...fused.params, ...fused.slots.map(([s]) => s)].map(nextName);
+      const results = [];
+      for (const art of [fused, apart]) {
+        const session = await RuntimeSession.create(art.train.bytes);
+        results.push(await session.run(feeds, [...names, 'loss', 'nonFiniteCheck']));
+        await session.release();
+      }
+      for (const n of [...names, 'loss', 'nonFiniteCheck']) {
+        assert.deepEqual(Array.from(results[0]![n]!.data as Float32Array), Array.from(results[1]![n]!.data as Float32Array), n);
+        assert.deepEqual(results[0]![n]!.shape, results[1]![n]!.shape, n);
+      }
+    });
+  }
+});
