@@ -29,6 +29,13 @@ export interface ConvAutoencoderConfig extends CommonConfig {
   decoder?: {
     /** Filters per decoder level, one per encoder level. Default: the encoder's filters reversed. */
     filters?: number[];
+    /**
+     * How a decoder level doubles the size: 'nearest' (Conv2D then nearest
+     * UpSampling2D, the default with `downsample: 'pool'`) or 'transpose' (a
+     * stride-2 Conv2DTranspose, the default with `downsample: 'stride'`; with
+     * max pooling this is keras-io's convolutional autoencoder).
+     */
+    upsample?: 'nearest' | 'transpose';
   };
   /** Adds a dense bottleneck: the feature map is flattened to a code of this size (and expanded back). */
   latentDim?: number;
@@ -50,8 +57,8 @@ export function checkLevels(h: number, w: number, levels: number, path: string):
 /**
  * Convolutional autoencoder on NCHW images. Each encoder level is a 'same'
  * convolution with the level's filters followed by 2×2 max pooling (or one
- * stride-2 convolution); each decoder level mirrors it with 2× upsampling (or
- * a stride-2 transposed convolution); a last 'same' convolution maps back to
+ * stride-2 convolution); each decoder level mirrors it with a convolution and
+ * 2× nearest upsampling, or a stride-2 transposed convolution (`decoder.upsample`); a last 'same' convolution maps back to
  * the input channels, then the output activation. With `latentDim`, a dense
  * layer makes a flat code of that size. Code shape: [f_L, H/2^L, W/2^L], or
  * [latentDim].
@@ -63,6 +70,7 @@ export class ConvAutoencoder extends StackedAutoencoderModel {
   readonly kernelSize: number;
   readonly activation: ActivationName;
   readonly downsample: 'pool' | 'stride';
+  readonly upsample: 'nearest' | 'transpose';
   readonly latentDim?: number;
   readonly encoder: Sequential;
   readonly decoder: Sequential;
@@ -78,7 +86,8 @@ export class ConvAutoencoder extends StackedAutoencoderModel {
     const kernelSize = opt(enc, 'kernelSize', 'config.encoder', positiveInt, 3);
     const activation = opt(enc, 'activation', 'config.encoder', activationName, 'relu');
     const downsample = opt(enc, 'downsample', 'config.encoder', (v, p) => oneOf(v, p, ['pool', 'stride'] as const), 'pool');
-    const dec = c.decoder === undefined ? {} : objectOf(c.decoder, 'config.decoder', ['filters']);
+    const dec = c.decoder === undefined ? {} : objectOf(c.decoder, 'config.decoder', ['filters', 'upsample']);
+    const upsample = opt(dec, 'upsample', 'config.decoder', (v, p) => oneOf(v, p, ['nearest', 'transpose'] as const), downsample === 'pool' ? 'nearest' : 'transpose');
     const decoderFilters = opt(dec, 'filters', 'config.decoder', positiveInts, [...filters].reverse());
     if (decoderFilters.length !== filters.length) {
       throw new ConfigError('config.decoder.filters', `expected ${filters.length} entries (one per encoder level, each doubling the size back), got ${decoderFilters.length}`);
@@ -91,6 +100,7 @@ export class ConvAutoencoder extends StackedAutoencoderModel {
     this.kernelSize = kernelSize;
     this.activation = activation;
     this.downsample = downsample;
+    this.upsample = upsample;
     this.latentDim = latentDim;
 
     const k = kernelSize;
@@ -110,7 +120,7 @@ export class ConvAutoencoder extends StackedAutoencoderModel {
       decLayers.push(new Dense({ name: 'decoder_dense', units: fL * hc * wc, activation }), new Reshape({ name: 'decoder_reshape', targetShape: [fL, hc, wc] }));
     }
     decoderFilters.forEach((f, i) => {
-      if (downsample === 'pool') {
+      if (upsample === 'nearest') {
         decLayers.push(new Conv2D({ name: `decoder_conv_${i}`, filters: f, kernelSize: k, padding: 'same', activation }));
         decLayers.push(new UpSampling2D({ name: `decoder_up_${i}`, size: 2 }));
       } else {
@@ -126,7 +136,7 @@ export class ConvAutoencoder extends StackedAutoencoderModel {
   protected ownConfig(): Record<string, unknown> {
     return {
       encoder: { filters: [...this.filters], kernelSize: this.kernelSize, activation: this.activation, downsample: this.downsample },
-      decoder: { filters: [...this.decoderFilters] },
+      decoder: { filters: [...this.decoderFilters], upsample: this.upsample },
       ...(this.latentDim !== undefined ? { latentDim: this.latentDim } : {}),
     };
   }

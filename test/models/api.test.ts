@@ -21,6 +21,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-models-'));
 const configs: Record<string, unknown>[] = [
   { className: 'Autoencoder', inputShape: [784], encoder: { sizes: [32, 8] }, loss: 'bce', noise: { type: 'gaussian', std: 0.1 } },
   { className: 'ConvAutoencoder', inputShape: [1, 28, 28], encoder: { filters: [4, 4], downsample: 'stride' }, latentDim: 6 },
+  { className: 'ConvAutoencoder', inputShape: [1, 28, 28], encoder: { filters: [4, 4] }, decoder: { upsample: 'transpose' } },
   { className: 'RecurrentAutoencoder', inputShape: [6, 3], cell: 'gru', encoder: { units: [5] } },
   { className: 'VariationalAutoencoder', inputShape: [1, 28, 28], latentDim: 3, encoder: { type: 'conv', filters: [4, 4] } },
 ];
@@ -112,6 +113,12 @@ describe('model API', () => {
     assert.throws(() => vae.interpolate(zA, new Float32Array(3), 4), /2 values/);
   });
 
+  it("a conv decoder with upsample 'transpose' doubles sizes with stride-2 transposed convs (keras-io's layout)", () => {
+    const m = new ConvAutoencoder({ inputShape: [1, 28, 28], encoder: { filters: [4, 6] }, decoder: { upsample: 'transpose' } });
+    const decoder = m.summaryRows().filter((r) => r.layer.startsWith('decoder_')).map((r) => [r.layer, r.outputShape.slice(1)]);
+    assert.deepEqual(decoder, [['decoder_deconv_0', [6, 14, 14]], ['decoder_deconv_1', [4, 28, 28]], ['decoder_output', [1, 28, 28]]]);
+  });
+
   it('summary lists layers, output shapes and parameter counts that match the tensors', () => {
     for (const c of configs) {
       const m = modelFromConfig(c);
@@ -151,6 +158,7 @@ describe('config validation names the field', () => {
     [{ className: 'Autoencoder', inputShape: [784] }, /^config\.encoder: required field is missing$/],
     [{ className: 'ConvAutoencoder', inputShape: [1, 28, 28], encoder: { filters: [8, 8, 8] } }, /^config\.encoder\.filters: 3 levels .* 28×28 must be divisible by 8$/],
     [{ className: 'ConvAutoencoder', inputShape: [1, 28, 28], encoder: { filters: [8, 8] }, decoder: { filters: [8] } }, /^config\.decoder\.filters: expected 2 entries/],
+    [{ className: 'ConvAutoencoder', inputShape: [1, 28, 28], encoder: { filters: [8, 8] }, decoder: { upsample: 'bilinear' } }, /^config\.decoder\.upsample: expected one of 'nearest', 'transpose'/],
     [{ className: 'ConvAutoencoder', inputShape: [784], encoder: { filters: [8] } }, /^config\.inputShape: a convolutional autoencoder expects \[channels, height, width\]/],
     [{ className: 'RecurrentAutoencoder', inputShape: [6, 3], cell: 'rnn', encoder: { units: [4] } }, /^config\.cell: expected one of 'lstm', 'gru'/],
     [{ className: 'RecurrentAutoencoder', inputShape: [18], encoder: { units: [4] } }, /^config\.inputShape: a recurrent autoencoder expects \[timesteps, features\]/],

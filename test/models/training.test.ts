@@ -44,6 +44,7 @@ describe('every model trains: its loss falls on a small slice', () => {
 
   it('ConvAutoencoder with pooling/upsampling and with strided/transposed convs', async () => {
     await lossFalls(new ConvAutoencoder({ inputShape: [1, 28, 28], encoder: { filters: [8, 4] }, loss: 'bce' }), image);
+    await lossFalls(new ConvAutoencoder({ inputShape: [1, 28, 28], encoder: { filters: [8, 4] }, decoder: { upsample: 'transpose' }, loss: 'bce' }), image);
     await lossFalls(new ConvAutoencoder({ inputShape: [1, 28, 28], encoder: { filters: [8, 8], downsample: 'stride' }, latentDim: 8, loss: 'bce' }), image);
   });
 
