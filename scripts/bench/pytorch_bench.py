@@ -7,6 +7,11 @@ JSON line with the timing.
 
 Needs Debian's PyTorch:  apt-get install python3-torch   (then run it with
 /usr/bin/python3, since a pyenv/venv python3 on PATH will not see it).
+Debian's torch calls whatever libblas.so.3 the loader finds; Netlib's reference
+BLAS makes the dense workload several times slower. For a fair anchor install
+OpenBLAS (apt-get install libopenblas0-pthread) and run with
+LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread, as scripts/bench.ts
+does; the JSON line's "blas" field names the library actually loaded.
 
   /usr/bin/python3 scripts/bench/pytorch_bench.py --workload dense --threads 1
   /usr/bin/python3 scripts/bench/pytorch_bench.py --workload conv --threads 2 --samples 6000

@@ -25,6 +25,12 @@ export interface SessionOptions {
    * serialize.ts), which ONNX Runtime reports as a warning at session creation.
    */
   logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+  /**
+   * Let idle intra-op threads spin waiting for work (ONNX Runtime's default,
+   * true). Spinning saves wake-up latency on an idle machine but burns a core
+   * that other processes may need.
+   */
+  spinning?: boolean;
 }
 
 const LOG_LEVELS = { verbose: 0, info: 1, warning: 2, error: 3, fatal: 4 } as const;
@@ -70,6 +76,7 @@ export class RuntimeSession {
       logSeverityLevel: LOG_LEVELS[options.logLevel ?? 'error'],
     };
     if (options.threads) opts.intraOpNumThreads = options.threads;
+    if (options.spinning === false) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
     if (options.profilePrefix) {
       opts.enableProfiling = true;
       opts.profileFilePrefix = options.profilePrefix;

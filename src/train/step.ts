@@ -37,7 +37,10 @@ export interface StepOptions {
   seed?: number;
   /**
    * Run an elementwise optimizer's update once over all parameters concatenated
-   * (default true); false updates each parameter with its own nodes.
+   * (same numbers, a dozen nodes instead of a dozen per parameter, plus Concat and
+   * Split copies). Default false: it measured neutral on the benchmark's dense
+   * autoencoder (docs/performance.md); it pays off once parameters and slots are
+   * stored flat, so that the copies go away.
    */
   fuseUpdate?: boolean;
 }
@@ -89,7 +92,7 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
     }
     return slotValues;
   });
-  const fused = (opts.fuseUpdate ?? true) && opts.optimizer.elementwise === true && paramValues.length > 1 && paramValues.every((p) => p.dtype === paramValues[0]!.dtype);
+  const fused = (opts.fuseUpdate ?? false) && opts.optimizer.elementwise === true && paramValues.length > 1 && paramValues.every((p) => p.dtype === paramValues[0]!.dtype);
   let poisoned: Value[];
   if (fused) {
     // An elementwise update gives the same numbers on one flat vector holding every

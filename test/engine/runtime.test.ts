@@ -56,6 +56,35 @@ describe('ONNX serialization and runtime', () => {
     }
   });
 
+  it('runs without spinning threads and finds its profile file', async () => {
+    const g = new Graph();
+    const x = g.input('x', [2, 2]);
+    const bytes = (await compile(g, { y: g.mul(x, 2) })).model.bytes;
+    const prefix = join(mkdtempSync(join(tmpdir(), 'aekit-prof-')), 'trace');
+    const session = await RuntimeSession.create(bytes, { threads: 2, spinning: false, profilePrefix: prefix });
+    const out = await session.run({ x: tensor('float32', [2, 2], [1, 2, 3, 4]) });
+    assert.deepEqual(values(out.y!), [2, 4, 6, 8]);
+    const trace = session.endProfiling();
+    assert.ok(trace.startsWith(prefix), trace);
+    assert.ok(Array.isArray(JSON.parse(readFileSync(trace, 'utf8'))));
+    await session.release();
+  });
+
+  it('keeps constant Conv kernels overridable so ONNX Runtime does not fold them, without asking for a feed', async () => {
+    const g = new Graph();
+    const x = g.input('x', ['N', 2, 4, 4]);
+    const w = g.param('w', [3, 2, 3, 3]);
+    const [dw] = grad(g, g.reduceSum(g.conv2d(x, w, { pads: 1 })), [w]);
+    const compiled = await compile(g, { dw: dw! });
+    const graph = onnxProto.onnx.ModelProto.decode(compiled.model.bytes).graph as onnxProto.onnx.GraphProto;
+    const inits = new Set(graph.initializer.map((t) => t.name));
+    assert.ok(graph.input.some((i) => inits.has(i.name)), 'a constant kernel is declared as an input too');
+    assert.deepEqual(compiled.inputNames.sort(), ['w', 'x']);
+    const out = await compiled.run({ x: tensor('float32', [1, 2, 4, 4], new Array(32).fill(1)), w: tensor('float32', [3, 2, 3, 3], new Array(54).fill(0)) });
+    // Σ over outputs of a 'same' 3x3 conv of ones: kernel cell (i, j) meets (4 − |i − 1|)·(4 − |j − 1|) ones.
+    assert.deepEqual(values(out.dw!).slice(0, 9), [9, 12, 9, 12, 16, 12, 9, 12, 9]);
+  });
+
   it('reports a missing input by name', async () => {
     const g = new Graph();
     const x = g.input('x', [2]);

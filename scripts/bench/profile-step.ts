@@ -1,0 +1,136 @@
+/**
+ * Where a training step's time goes, per ONNX Runtime op (issue #3).
+ *
+ *   node --import tsx scripts/bench/profile-step.ts conv --threads 1 --steps 10 [--nodes 30]
+ *   node --import tsx scripts/bench/profile-step.ts dense --threads 1 --steps 60
+ *   node --import tsx scripts/bench/profile-step.ts conv --threads 1 --time 5x6
+ *
+ * Builds the benchmark workload's step (src/bench/workloads.ts, Adam, batch 256
+ * dense / 128 conv), runs it on MNIST batches the way src/train/loop.ts does
+ * (outputs written into alternating buffers), and with ONNX Runtime's profiler on
+ * sums the `*_kernel_time` events per op over the steps after 3 warm-up steps
+ * (--nodes N also lists the N slowest nodes with their shapes). `--time RxS`
+ * instead times R rounds of S steps without the profiler and prints wall and
+ * process CPU milliseconds per step: on a shared machine the CPU time of a
+ * 1-thread run is the steadier figure.
+ */
+import { readFileSync, unlinkSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { convBenchModel, denseBenchModel } from '../../src/bench/workloads.js';
+import { mnist } from '../../src/data/datasets.js';
+import { type TensorData } from '../../src/graph/types.js';
+import { initialValues } from '../../src/layers/core.js';
+import { RuntimeSession, type SessionOptions } from '../../src/onnx/runtime.js';
+import { Adam } from '../../src/optim/optimizers.js';
+import { NON_FINITE_CHECK, buildStep, nextName } from '../../src/train/step.js';
+
+type Workload = 'dense' | 'conv';
+
+async function makeRunner(workload: Workload, session: SessionOptions) {
+  const art = buildStep(workload === 'dense' ? denseBenchModel() : convBenchModel(), { optimizer: new Adam(), seed: 1 });
+  let tensors: Record<string, TensorData> = Object.fromEntries(initialValues(art.specs, 1));
+  for (const [slot, param] of art.slots) tensors[slot] = { dtype: 'float32', shape: [...tensors[param]!.shape], data: new Float32Array(tensors[param]!.data.length) };
+  const sess = await RuntimeSession.create(art.train.bytes, session);
+  const batch = workload === 'dense' ? 256 : 128;
+  const data = mnist({ split: 'train', shape: workload === 'dense' ? 'flat' : 'image', limit: batch * 16 });
+  const sampleShape = data.shape.slice(1);
+  const size = sampleShape.reduce((a, b) => a * b, 1);
+  const updated = [...art.params, ...art.slots.map(([s]) => s), ...art.state];
+  const fetch = [...art.metrics, ...updated.map(nextName), NON_FINITE_CHECK];
+  let spare: Record<string, TensorData> = {};
+  for (const name of updated) spare[nextName(name)] = { ...tensors[name]!, data: (tensors[name]!.data as Float32Array).slice() };
+  let step = 0;
+  let loss = NaN;
+  const run = async (steps: number) => {
+    for (let i = 0; i < steps; i++) {
+      const b = step % 16;
+      const out = await sess.run({
+        ...tensors,
+        x: { dtype: 'float32', shape: [batch, ...sampleShape], data: data.x.subarray(b * batch * size, (b + 1) * batch * size) },
+        lr: { dtype: 'float32', shape: [], data: new Float32Array([1e-3]) },
+        step: { dtype: 'float32', shape: [], data: new Float32Array([step + 1]) },
+      }, fetch, spare);
+      loss = Number(out.loss!.data[0]);
+      const next = { ...tensors };
+      const freed: Record<string, TensorData> = {};
+      for (const name of updated) { next[name] = out[nextName(name)]!; freed[nextName(name)] = tensors[name]!; }
+      tensors = next;
+      spare = freed;
+      step++;
+    }
+  };
+  return { run, sess, loss: () => loss, inputs: art.train.inputs.length };
+}
+
+interface TraceEvent { name: string; cat: string; ts: number; dur: number; args?: Record<string, unknown> }
+
+function summarize(path: string, skip: number, nodes: number): void {
+  const events = (JSON.parse(readFileSync(path, 'utf8')) as TraceEvent[]).sort((a, b) => a.ts - b.ts);
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+  const after = runs[skip - 1] ? runs[skip - 1]!.ts + runs[skip - 1]!.dur : 0;
+  const measured = runs.slice(skip);
+  const steps = measured.length;
+  const byOp = new Map<string, number>();
+  const byNode = new Map<string, { ms: number; op: string; shapes: string }>();
+  for (const e of events) {
+    if (e.ts < after || e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const op = String(e.args?.op_name ?? '?');
+    byOp.set(op, (byOp.get(op) ?? 0) + e.dur / steps / 1000);
+    const node = byNode.get(e.name) ?? { ms: 0, op, shapes: `${JSON.stringify(e.args?.input_type_shape)} -> ${JSON.stringify(e.args?.output_type_shape)}`.replace(/"float"|\{|\}|"/g, '') };
+    node.ms += e.dur / steps / 1000;
+    byNode.set(e.name, node);
+  }
+  const rows = [...byOp.entries()].sort((a, b) => b[1] - a[1]);
+  const kernel = rows.reduce((s, r) => s + r[1], 0);
+  const runMs = measured.reduce((s, e) => s + e.dur, 0) / steps / 1000;
+  console.log(`model_run ${runMs.toFixed(2)} ms/step over ${steps} steps; kernels ${kernel.toFixed(2)} ms/step`);
+  for (const [op, ms] of rows) if (ms >= 0.01) console.log(`  ${op.padEnd(22)} ${ms.toFixed(2).padStart(7)} ms`);
+  if (nodes > 0) {
+    console.log(`slowest ${nodes} nodes:`);
+    for (const [name, r] of [...byNode.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, nodes)) {
+      console.log(`  ${r.ms.toFixed(2).padStart(7)} ms  ${r.op.padEnd(16)} ${name.replace('_kernel_time', '').slice(0, 32).padEnd(32)} ${r.shapes.slice(0, 140)}`);
+    }
+  }
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    threads: { type: 'string', default: '1' },
+    steps: { type: 'string', default: '10' },
+    nodes: { type: 'string', default: '0' },
+    time: { type: 'string' },
+    optimization: { type: 'string', default: 'all' },
+  },
+});
+const workload = (positionals[0] ?? 'conv') as Workload;
+if (workload !== 'dense' && workload !== 'conv') throw new Error(`workload must be dense or conv, got ${workload}`);
+const session: SessionOptions = { threads: Number(values.threads), optimization: values.optimization as SessionOptions['optimization'] };
+
+if (values.time) {
+  const [rounds, steps] = values.time.split('x').map(Number) as [number, number];
+  const r = await makeRunner(workload, session);
+  await r.run(3);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await r.run(steps);
+    wall.push((performance.now() - t0) / steps);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000 / steps);
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  console.log(`${workload}, ${values.threads} thread(s): wall ${med(wall).toFixed(2)} ms/step (min ${Math.min(...wall).toFixed(2)}), process CPU ${med(cpu).toFixed(2)} ms/step (min ${Math.min(...cpu).toFixed(2)}), loss ${r.loss().toFixed(5)}`);
+  await r.sess.release();
+} else {
+  const steps = Number(values.steps);
+  const r = await makeRunner(workload, { ...session, profilePrefix: `/tmp/aekit-profile-${workload}-${process.pid}` });
+  await r.run(steps + 3);
+  const path = r.sess.endProfiling();
+  console.log(`${workload}, ${values.threads} thread(s), ${steps} steps after 3 warm-up, ${r.inputs} graph inputs, loss ${r.loss().toFixed(5)}`);
+  summarize(path, 3, Number(values.nodes));
+  unlinkSync(path);
+  await r.sess.release();
+}
