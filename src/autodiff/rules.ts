@@ -307,7 +307,8 @@ export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
     const [h, w] = [x!.shape[2] as number, x!.shape[3] as number];
     const [kh, kw] = attrs.kernel;
     const tiled = attrs.strides[0] === kh && attrs.strides[1] === kw && attrs.pads.every((p) => p === 0) && h % kh === 0 && w % kw === 0;
-    if (tiled) {
+    // (float32 only: ONNX Runtime's Resize has no float64 kernel.)
+    if (tiled && x!.dtype === 'float32') {
       // Windows tile the input: each cell belongs to one window, and the cells that
       // equal their window's max share its gradient (ties split it evenly, as
       // ReduceMax does; ONNX Runtime's indices would give it all to the first).

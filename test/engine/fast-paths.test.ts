@@ -80,6 +80,14 @@ describe('conv fast paths', () => {
     // Window 1 holds three 3s (ties), window 2 one 7.
     assert.deepEqual(Array.from(out.dx!.data as Float32Array), [0.5, 0.5, 0, 2, 0, 0.5, 0, 0]);
   });
+
+  it('max-pool gradient of float64 input still runs (scatter by indices: ONNX Runtime has no float64 Resize)', async () => {
+    const g = new Graph();
+    const x = g.input('x', [1, 1, 2, 4], 'float64');
+    const [dx] = grad(g, g.reduceSum(g.maxPool2d(x, { kernel: 2 })), [x]);
+    const out = await compile(g, { dx: dx! }).then((c) => c.run({ x: tensor('float64', [1, 1, 2, 4], [3, 2, 1, 7, 0, 3.5, 2, 5]) }));
+    assert.deepEqual(Array.from(out.dx!.data as Float64Array), [0, 0, 0, 1, 0, 1, 0, 0]);
+  });
 });
 
 describe('fused optimizer update', () => {
