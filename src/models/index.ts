@@ -10,3 +10,4 @@ export { ConvAutoencoder, type ConvAutoencoderConfig } from './conv.js';
 export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurrent.js';
 export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';
 export { ImageClassifier, type ImageClassifierConfig, type ClassifierData } from './classifier.js';
+export { PCA, type PcaData, type PcaFitOptions } from './pca.js';
