@@ -90,7 +90,7 @@ const PROTOCOLS: Record<QualityModel, Protocol> = {
   dense: { epochs: 50, quickEpochs: 1, batchSize: 128, lr: 1e-2, schedule: COSINE },
   deep: { epochs: 50, quickEpochs: 1, batchSize: 256, lr: 2e-3, schedule: COSINE },
   conv: { epochs: 15, quickEpochs: 1, batchSize: 128, lr: 5e-3, schedule: COSINE },
-  denoising: { epochs: 10, quickEpochs: 1, batchSize: 128, lr: 2e-3, schedule: COSINE },
+  denoising: { epochs: 10, quickEpochs: 1, batchSize: 128, lr: 5e-3, schedule: COSINE },
   linear: { epochs: 40, quickEpochs: 1, batchSize: 256, lr: 3e-3, schedule: COSINE },
   // The Keras blog's recipe for both the sparse model and its unregularized twin.
   sparse: { epochs: 50, quickEpochs: 1, batchSize: 256, lr: 1e-3 },
@@ -190,9 +190,10 @@ const RUNNERS: Record<QualityModel, Runner> = {
     return { metric: 'test BCE per pixel', value: m.bce, reference: 0.0622, goal: '≤ 0.0622', goalMet: m.bce <= 0.0622, details: { mse: m.mse, psnr: m.psnr, code: '32×7×7', activation: 'elu' } };
   },
   // Gaussian noise factor 0.5 clipped to [0, 1] on the input only; PSNR of the denoised test images against the clean ones.
-  // The conv model's layers; one level of 64 filters at 5e-3 won a short trial but lost the full run (docs/quality.md).
+  // The conv model's layers with 64 filters (code 64×7×7; the task sets no code size): with 32 it reached 19.17 dB.
+  // One level of 64 filters at 5e-3 won a short trial but lost the full run (docs/quality.md).
   denoising: async (ctx, p, epochs) => {
-    const model = convModel({ noise: { type: 'gaussian', std: NOISE_FACTOR, clip: true } });
+    const model = convModel({ encoder: { filters: [64, 64], activation: 'elu' }, noise: { type: 'gaussian', std: NOISE_FACTOR, clip: true } });
     await train(ctx, 'denoising', model, p, epochs);
     const clean = ctx.test.x;
     const noisy = new Float32Array(clean.length);
@@ -203,7 +204,7 @@ const RUNNERS: Record<QualityModel, Runner> = {
     const pca = reconstructionMetrics(clean, pcaOf(ctx).reconstruct({ x: noisy, shape: [ctx.test.shape[0]!, 784] }));
     return {
       metric: 'test PSNR (dB) of denoised vs clean images', value: denoised.psnr, reference: 20, goal: '≥ 20 dB', goalMet: denoised.psnr >= 20,
-      details: { noisyInputPsnr: input.psnr, pca64ProjectionPsnr: pca.psnr, denoisedMse: denoised.mse, code: '32×7×7' },
+      details: { noisyInputPsnr: input.psnr, pca64ProjectionPsnr: pca.psnr, denoisedMse: denoised.mse, code: '64×7×7' },
     };
   },
   // A linear autoencoder spans PCA's subspace at best: its test MSE should be within 1% of PCA's with the same k.
