@@ -45,8 +45,6 @@ export interface QualityResult {
   details: Record<string, number | string>;
 }
 
-export type { Protocol as QualityProtocol };
-
 export interface QualityOptions {
   /** A short schedule on a slice of the data, for smoke tests. */
   quick?: boolean;
@@ -151,7 +149,7 @@ async function train(ctx: Context, name: string, model: AutoencoderModel, protoc
 type Runner = (ctx: Context, protocol: Protocol, epochs: number) => Promise<Omit<QualityResult, 'epochs' | 'batchSize' | 'optimizer' | 'seed' | 'trainSamples' | 'testSamples' | 'seconds'>>;
 
 /** Per-pixel BCE of the model's reconstructions of the test images. */
-async function testBce(ctx: Context, model: AutoencoderModel): Promise<{ bce: number; mse: number; psnr: number }> {
+async function testReconstruction(ctx: Context, model: AutoencoderModel): Promise<{ bce: number; mse: number; psnr: number }> {
   // The same row-major bytes serve the shapes [784], [1, 28, 28] and [28, 28].
   const x = ctx.test.x;
   return reconstructionMetrics(x, await model.reconstruct(x));
@@ -172,21 +170,21 @@ const RUNNERS: Record<QualityModel, Runner> = {
   dense: async (ctx, p, epochs) => {
     const model = denseModel({ sizes: [32], codeActivation: 'softplus' });
     await train(ctx, 'dense', model, p, epochs);
-    const m = await testBce(ctx, model);
+    const m = await testReconstruction(ctx, model);
     return { metric: 'test BCE per pixel', value: m.bce, reference: 0.09, goal: '≤ 0.09', goalMet: m.bce <= 0.09, details: { mse: m.mse, psnr: m.psnr, codeActivation: 'softplus' } };
   },
   // Keras blog: 784-128-64-32 and mirror → ≈0.08. ELU hidden layers and a linear code: with ReLU, a quarter of the code units died.
   deep: async (ctx, p, epochs) => {
     const model = denseModel({ sizes: [128, 64, 32], activation: 'elu', codeActivation: 'linear' });
     await train(ctx, 'deep', model, p, epochs);
-    const m = await testBce(ctx, model);
+    const m = await testReconstruction(ctx, model);
     return { metric: 'test BCE per pixel', value: m.bce, reference: 0.08, goal: '≤ 0.08', goalMet: m.bce <= 0.08, details: { mse: m.mse, psnr: m.psnr, activation: 'elu', codeActivation: 'linear' } };
   },
   // keras-io examples/vision/autoencoder.py: the same layers (ELU here, ReLU there), 7×7×32 code → 0.0622 after 50 epochs.
   conv: async (ctx, p, epochs) => {
     const model = convModel();
     await train(ctx, 'conv', model, p, epochs);
-    const m = await testBce(ctx, model);
+    const m = await testReconstruction(ctx, model);
     return { metric: 'test BCE per pixel', value: m.bce, reference: 0.0622, goal: '≤ 0.0622', goalMet: m.bce <= 0.0622, details: { mse: m.mse, psnr: m.psnr, code: '32×7×7', activation: 'elu' } };
   },
   // Gaussian noise factor 0.5 clipped to [0, 1] on the input only; PSNR of the denoised test images against the clean ones.
@@ -211,7 +209,7 @@ const RUNNERS: Record<QualityModel, Runner> = {
   linear: async (ctx, p, epochs) => {
     const model = new Autoencoder({ inputShape: [784], encoder: { sizes: [32] }, linear: true, loss: 'mse', outputActivation: 'linear' });
     await train(ctx, 'linear', model, p, epochs);
-    const m = await testBce(ctx, model);
+    const m = await testReconstruction(ctx, model);
     const pcaMse = reconstructionMetrics(ctx.test.x, pcaOf(ctx).truncate(32).reconstruct({ x: ctx.test.x, shape: [ctx.test.shape[0]!, 784] })).mse;
     return {
       metric: 'test MSE per pixel (k=32)', value: m.mse, reference: pcaMse, goal: `≤ 1.01 × PCA k=32 (${pcaMse.toFixed(5)}, same run; ANCHORS 0.0168)`, goalMet: m.mse <= 1.01 * pcaMse,
@@ -222,10 +220,10 @@ const RUNNERS: Record<QualityModel, Runner> = {
   sparse: async (ctx, p, epochs) => {
     const twin = denseModel({ sizes: [32], activation: 'relu' });
     await train(ctx, 'sparse (twin without L1)', twin, p, epochs);
-    const baseline = { ...(await testBce(ctx, twin)), meanActivation: mean(await twin.encode(ctx.test.x)) };
+    const baseline = { ...(await testReconstruction(ctx, twin)), meanActivation: mean(await twin.encode(ctx.test.x)) };
     const model = denseModel({ sizes: [32], activation: 'relu' }, { sparsity: { type: 'l1', coefficient: SPARSE_L1 } });
     await train(ctx, 'sparse', model, p, epochs);
-    const m = await testBce(ctx, model);
+    const m = await testReconstruction(ctx, model);
     const meanActivation = mean(await model.encode(ctx.test.x));
     const activationRatio = baseline.meanActivation / meanActivation;
     const lossRatio = m.bce / baseline.bce;
@@ -249,7 +247,7 @@ const RUNNERS: Record<QualityModel, Runner> = {
   // code sat on the predict-the-mean plateau for about 10 epochs, in PyTorch too.) No published reference.
   contractive: async (ctx, p, epochs) => {
     const jacobianAndBce = async (model: Autoencoder, weight: number) => {
-      const m = await testBce(ctx, model);
+      const m = await testReconstruction(ctx, model);
       const ev = await model.evaluate({ x: ctx.test.x, shape: [ctx.test.shape[0]!, 784] });
       return { ...m, jacobian: (ev.contractive ?? NaN) / weight };
     };
@@ -270,7 +268,7 @@ const RUNNERS: Record<QualityModel, Runner> = {
   recurrent: async (ctx, p, epochs) => {
     const model = new RecurrentAutoencoder({ inputShape: [28, 28], cell: 'lstm', encoder: { units: [64] }, loss: 'bce' });
     await train(ctx, 'recurrent', model, p, epochs);
-    const m = await testBce(ctx, model);
+    const m = await testReconstruction(ctx, model);
     return { metric: 'test MSE per pixel', value: m.mse, reference: null, goal: null, goalMet: null, details: { bce: m.bce, psnr: m.psnr, code: 64 } };
   },
 };
