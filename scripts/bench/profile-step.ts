@@ -4,6 +4,7 @@
  *   node --import tsx scripts/bench/profile-step.ts conv --threads 1 --steps 10 [--nodes 30]
  *   node --import tsx scripts/bench/profile-step.ts dense --threads 1 --steps 60
  *   node --import tsx scripts/bench/profile-step.ts conv --threads 1 --time 5x6
+ *   node --import tsx scripts/bench/profile-step.ts dense --time 5x100 --unfused   (per-parameter updates)
  *
  * Builds the benchmark workload's step (src/bench/workloads.ts, Adam, batch 256
  * dense / 128 conv), runs it on MNIST batches the way src/train/loop.ts does
@@ -22,20 +23,23 @@ import { type TensorData } from '../../src/graph/types.js';
 import { initialValues } from '../../src/layers/core.js';
 import { RuntimeSession, type SessionOptions } from '../../src/onnx/runtime.js';
 import { Adam } from '../../src/optim/optimizers.js';
+import { packTensors } from '../../src/train/loop.js';
 import { NON_FINITE_CHECK, buildStep, nextName } from '../../src/train/step.js';
 
 type Workload = 'dense' | 'conv';
 
-async function makeRunner(workload: Workload, session: SessionOptions) {
-  const art = buildStep(workload === 'dense' ? denseBenchModel() : convBenchModel(), { optimizer: new Adam(), seed: 1 });
-  let tensors: Record<string, TensorData> = Object.fromEntries(initialValues(art.specs, 1));
-  for (const [slot, param] of art.slots) tensors[slot] = { dtype: 'float32', shape: [...tensors[param]!.shape], data: new Float32Array(tensors[param]!.data.length) };
+async function makeRunner(workload: Workload, session: SessionOptions, fuseUpdate: boolean) {
+  const art = buildStep(workload === 'dense' ? denseBenchModel() : convBenchModel(), { optimizer: new Adam(), seed: 1, fuseUpdate });
+  const named: Record<string, TensorData> = Object.fromEntries(initialValues(art.specs, 1));
+  for (const [slot, param] of art.slots) named[slot] = { dtype: 'float32', shape: [...named[param]!.shape], data: new Float32Array(named[param]!.data.length) };
+  let tensors = packTensors(named, art.packed);
   const sess = await RuntimeSession.create(art.train.bytes, session);
   const batch = workload === 'dense' ? 256 : 128;
   const data = mnist({ split: 'train', shape: workload === 'dense' ? 'flat' : 'image', limit: batch * 16 });
   const sampleShape = data.shape.slice(1);
   const size = sampleShape.reduce((a, b) => a * b, 1);
-  const updated = [...art.params, ...art.slots.map(([s]) => s), ...art.state];
+  const members = new Set(art.packed.flatMap((g) => g.members));
+  const updated = [...art.packed.map((g) => g.name), ...art.params, ...art.slots.map(([s]) => s), ...art.state].filter((n) => !members.has(n));
   const fetch = [...art.metrics, ...updated.map(nextName), NON_FINITE_CHECK];
   let spare: Record<string, TensorData> = {};
   for (const name of updated) spare[nextName(name)] = { ...tensors[name]!, data: (tensors[name]!.data as Float32Array).slice() };
@@ -101,6 +105,7 @@ const { values, positionals } = parseArgs({
     nodes: { type: 'string', default: '0' },
     time: { type: 'string' },
     optimization: { type: 'string', default: 'all' },
+    unfused: { type: 'boolean', default: false },
   },
 });
 const workload = (positionals[0] ?? 'conv') as Workload;
@@ -109,7 +114,7 @@ const session: SessionOptions = { threads: Number(values.threads), optimization:
 
 if (values.time) {
   const [rounds, steps] = values.time.split('x').map(Number) as [number, number];
-  const r = await makeRunner(workload, session);
+  const r = await makeRunner(workload, session, !values.unfused);
   await r.run(3);
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -126,7 +131,7 @@ if (values.time) {
   await r.sess.release();
 } else {
   const steps = Number(values.steps);
-  const r = await makeRunner(workload, { ...session, profilePrefix: `/tmp/aekit-profile-${workload}-${process.pid}` });
+  const r = await makeRunner(workload, { ...session, profilePrefix: `/tmp/aekit-profile-${workload}-${process.pid}` }, !values.unfused);
   await r.run(steps + 3);
   const path = r.sess.endProfiling();
   console.log(`${workload}, ${values.threads} thread(s), ${steps} steps after 3 warm-up, ${r.inputs} graph inputs, loss ${r.loss().toFixed(5)}`);

@@ -283,6 +283,13 @@ export interface ExportSpec {
   name?: string;
   /** Free-form metadata (string key/value) stored in the file. */
   metadata?: Record<string, string>;
+  /**
+   * Parameters stored back to back in one flat graph input: each member is cut
+   * out of `input` (one Split, then a Reshape that ONNX Runtime runs as a view)
+   * instead of being a graph input of its own. `input` must be a 1-D graph input
+   * holding exactly the members' elements, in order.
+   */
+  packed?: { input: Value; members: Value[] }[];
 }
 
 /** Result of lowering: the serialized model and the names it expects and returns. */
@@ -290,6 +297,14 @@ export interface LoweredModel {
   bytes: Uint8Array;
   inputs: { name: string; dtype: DType; shape: Dim[] }[];
   outputs: { name: string; dtype: DType; shape: Dim[] }[];
+}
+
+/** Element count of a value whose shape has no symbolic dims. */
+function sizeOfStatic(v: Value): number {
+  return v.shape.reduce<number>((n, d) => {
+    if (typeof d !== 'number') throw new GraphBuildError(`'${v.name}' has a symbolic dim; only static shapes can be packed`);
+    return n * d;
+  }, 1);
 }
 
 /**
@@ -320,6 +335,19 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
         stack.push(...v.producer.inputs);
       }
     } else neededLeaves.add(v);
+  }
+  const packedMembers = new Set<Value>();
+  for (const group of spec.packed ?? []) {
+    if (group.input.graph !== g || g.inputs.indexOf(group.input) < 0 || group.input.rank !== 1) throw new GraphBuildError(`packed input '${group.input.name}' must be a 1-D input of this graph`);
+    const total = group.members.reduce((n, m) => n + sizeOfStatic(m), 0);
+    if (group.input.shape[0] !== total) throw new GraphBuildError(`packed input '${group.input.name}' has ${String(group.input.shape[0])} elements, its members hold ${total}`);
+    if (!group.members.some((m) => neededLeaves.has(m))) continue;
+    for (const m of group.members) {
+      if (m.producer || m.graph !== g) throw new GraphBuildError(`packed member '${m.name}' must be a parameter or input of this graph`);
+      packedMembers.add(m);
+      neededLeaves.delete(m);
+    }
+    neededLeaves.add(group.input);
   }
   const consumed = new Set<Value>(outputEntries.map(([, v]) => v));
   for (const n of neededNodes) n.inputs.forEach((v) => consumed.add(v));
@@ -357,6 +385,12 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
     }
   }
 
+  for (const group of spec.packed ?? []) {
+    if (!neededLeaves.has(group.input) || !group.members.some((m) => packedMembers.has(m))) continue;
+    const pieces = group.members.map((m) => e.tmp(`${m.name}__flat`));
+    e.node('Split', [group.input.name, e.ints(group.members.map(sizeOfStatic))], pieces, { axis: 0 });
+    group.members.forEach((m, i) => e.node('Reshape', [pieces[i]!, e.ints(m.shape as number[])], [m.name]));
+  }
   for (const node of g.nodes) {
     if (!neededNodes.has(node)) continue;
     const lower = lowerings[node.op] as Lowering<OpName>;

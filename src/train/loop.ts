@@ -9,7 +9,7 @@ import { type StreamSource, streamBatches } from '../data/source.js';
 import { type TensorData, sizeOf } from '../graph/types.js';
 import { RuntimeSession, type SessionOptions } from '../onnx/runtime.js';
 import { LearningRateSchedule, type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
-import { NON_FINITE_CHECK, nextName } from './step.js';
+import { NON_FINITE_CHECK, type PackedGroup, nextName } from './step.js';
 
 /** A dataset as the loop sees it: n samples stored row after row. */
 export interface LoopData {
@@ -70,6 +70,8 @@ export interface LoopInput {
   metrics: string[];
   targetIsInput: boolean;
   tensors: Record<string, TensorData>;
+  /** Tensors the training graph takes packed into flat inputs (StepArtifacts.packed). */
+  packed?: PackedGroup[];
   data: LoopData | StreamLoopData;
   validation?: LoopData | StreamLoopData;
   options: LoopOptions;
@@ -93,6 +95,53 @@ export const NON_FINITE = 'non-finite loss';
 function copyTensors(t: Record<string, TensorData>): Record<string, TensorData> {
   const out: Record<string, TensorData> = {};
   for (const [k, v] of Object.entries(t)) out[k] = { dtype: v.dtype, shape: [...v.shape], data: (v.data as Float32Array).slice() };
+  return out;
+}
+
+/**
+ * Replaces each group's members by one flat float32 tensor holding them back to
+ * back (a copy: the caller's arrays stay untouched).
+ */
+export function packTensors(tensors: Record<string, TensorData>, groups: readonly PackedGroup[]): Record<string, TensorData> {
+  const out: Record<string, TensorData> = { ...tensors };
+  for (const group of groups) {
+    let total = 0;
+    for (const m of group.members) {
+      const t = tensors[m];
+      if (!t) throw new Error(`packing ${group.name}: no tensor '${m}'`);
+      total += t.data.length;
+    }
+    const flat = new Float32Array(total);
+    let offset = 0;
+    for (const m of group.members) {
+      flat.set(tensors[m]!.data as Float32Array, offset);
+      offset += tensors[m]!.data.length;
+      delete out[m];
+    }
+    out[group.name] = { dtype: 'float32', shape: [total], data: flat };
+  }
+  return out;
+}
+
+/**
+ * The inverse of {@link packTensors}; `shapes` gives each member's shape. With
+ * `copy` false the members are views of the flat buffers (valid until the loop
+ * writes them again).
+ */
+export function unpackTensors(tensors: Record<string, TensorData>, groups: readonly PackedGroup[], shapes: ReadonlyMap<string, readonly number[]>, copy: boolean): Record<string, TensorData> {
+  const out: Record<string, TensorData> = { ...tensors };
+  for (const group of groups) {
+    const flat = tensors[group.name]!.data as Float32Array;
+    let offset = 0;
+    for (const m of group.members) {
+      const shape = shapes.get(m)!;
+      const size = sizeOf([...shape]);
+      const view = flat.subarray(offset, offset + size);
+      out[m] = { dtype: 'float32', shape: [...shape], data: copy ? view.slice() : view };
+      offset += size;
+    }
+    delete out[group.name];
+  }
   return out;
 }
 
@@ -206,7 +255,13 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
     if (options.rngState) rng.setState(options.rngState);
     const schedule = new LearningRateSchedule(options.baseLr, options.schedule);
     if (options.scheduleState) schedule.setState(options.scheduleState);
-    let tensors = input.tensors;
+    // Flat groups stand in for their members from here until the tensors are handed back.
+    const groups = input.packed ?? [];
+    const members = new Set(groups.flatMap((gr) => gr.members));
+    const shapes = new Map([...members].map((m) => [m, input.tensors[m]?.shape ?? []] as const));
+    const handBack = (t: Record<string, TensorData>) => copyTensors(unpackTensors(t, groups, shapes, false));
+    const updated = [...groups.map((gr) => gr.name), ...input.updated.filter((name) => !members.has(name))];
+    let tensors = packTensors(input.tensors, groups);
     const history: EpochMetrics[] = [];
     let step = options.startStep ?? 0;
     let epoch = options.startEpoch ?? 0;
@@ -215,11 +270,11 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
     let best = Infinity;
     let bestTensors: Record<string, TensorData> | undefined;
     let badEpochs = 0;
-    const fetch = [...input.metrics, ...input.updated.map(nextName), NON_FINITE_CHECK];
+    const fetch = [...input.metrics, ...updated.map(nextName), NON_FINITE_CHECK];
     // Two buffer sets for the updated tensors: a step reads one and ONNX Runtime
     // writes the other in place, so no step allocates or copies weights.
     let spare: Record<string, TensorData> = {};
-    for (const name of input.updated) {
+    for (const name of updated) {
       const t = tensors[name]!;
       spare[nextName(name)] = { dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() };
     }
@@ -270,7 +325,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         }
         const next: Record<string, TensorData> = { ...tensors };
         const freed: Record<string, TensorData> = {};
-        for (const name of input.updated) {
+        for (const name of updated) {
           next[name] = out[nextName(name)]!;
           freed[nextName(name)] = tensors[name]!;
         }
@@ -295,14 +350,14 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
       const metrics: EpochMetrics = {};
       for (const m of input.metrics) metrics[m] = (sums[m] ?? NaN) / seen;
       if (input.validation) {
-        const val = await evaluateData(evaluator, { metrics: input.metrics, targetIsInput: input.targetIsInput, tensors }, input.validation, options.batchSize);
+        const val = await evaluateData(evaluator, { metrics: input.metrics, targetIsInput: input.targetIsInput, tensors: unpackTensors(tensors, groups, shapes, false) }, input.validation, options.batchSize);
         for (const [k, v] of Object.entries(val)) metrics[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
       }
       history.push(metrics);
       schedule.onEpochEnd(metrics);
       emit({
         type: 'epoch', epoch: epoch + 1, metrics, lr, seconds: (performance.now() - started) / 1000,
-        tensors: options.snapshotEachEpoch ? copyTensors(tensors) : undefined, rngState: rng.getState(), scheduleState: schedule.getState(), step,
+        tensors: options.snapshotEachEpoch ? handBack(tensors) : undefined, rngState: rng.getState(), scheduleState: schedule.getState(), step,
       });
       if (early) {
         const monitored = metrics[early.monitor ?? (input.validation ? 'valLoss' : 'loss')];
@@ -316,7 +371,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         }
       }
     }
-    finished = { type: 'done', tensors, history, epoch, step, stopReason, rngState: rng.getState(), scheduleState: schedule.getState() };
+    finished = { type: 'done', tensors: handBack(tensors), history, epoch, step, stopReason, rngState: rng.getState(), scheduleState: schedule.getState() };
   } finally {
     await train.release();
     await evaluator.release();

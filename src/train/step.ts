@@ -13,6 +13,20 @@ export const NON_FINITE_CHECK = 'nonFiniteCheck';
 /** Name of an optimizer slot input for a parameter. */
 export const slotName = (param: string, slot: string) => `${param}:${slot}`;
 
+/** Graph input holding every trainable parameter back to back (when the update is fused). */
+export const PACKED_PARAMS = 'packed:params';
+/** Graph input holding one optimizer slot of every parameter back to back. */
+export const packedSlotName = (slot: string) => `packed:${slot}`;
+
+/**
+ * Tensors that the training graph takes as one flat input: `members` (named as
+ * everywhere else: checkpoints, exports) stored back to back in this order.
+ */
+export interface PackedGroup {
+  name: string;
+  members: string[];
+}
+
 /** The compiled artifacts of a training set-up, serializable to a worker. */
 export interface StepArtifacts {
   train: LoweredModel;
@@ -27,6 +41,12 @@ export interface StepArtifacts {
   metrics: string[];
   targetIsInput: boolean;
   specs: ParamSpec[];
+  /**
+   * Flat inputs of the training graph, each standing for the listed tensors;
+   * empty when every parameter and slot is an input of its own. The training
+   * loop packs before the first step and unpacks what it hands back.
+   */
+  packed: PackedGroup[];
 }
 
 export interface StepOptions {
@@ -36,13 +56,17 @@ export interface StepOptions {
   /** Seed of the graph's random ops. */
   seed?: number;
   /**
-   * Run an elementwise optimizer's update once over all parameters concatenated
-   * (same numbers, a dozen nodes instead of a dozen per parameter, plus Concat and
-   * Split copies). Default false: it measured neutral on the benchmark's dense
-   * autoencoder (docs/performance.md); it pays off once parameters and slots are
-   * stored flat, so that the copies go away.
+   * Store the parameters and each optimizer slot as one flat tensor apiece and
+   * run an elementwise optimizer's update once over them (same numbers as
+   * per-parameter updates, far fewer graph nodes and session feeds). Default
+   * true; optimizers that are not elementwise, and parameters that are not all
+   * float32, always get per-parameter updates.
    */
   fuseUpdate?: boolean;
+}
+
+function canPack(opts: StepOptions, params: Value[]): boolean {
+  return (opts.fuseUpdate ?? true) && opts.optimizer.elementwise === true && params.length > 0 && params.every((p) => p.dtype === 'float32' && p.shape.every((d) => typeof d === 'number'));
 }
 
 function inputsFor(g: Graph, model: TrainableModel): { x: Value; target: Value; targetIsInput: boolean } {
@@ -83,37 +107,39 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
   const lr = g.input('lr', []);
   const step = g.input('step', []);
   const slots: [string, string][] = [];
-  const slotInputs = paramValues.map((param) => {
-    const slotValues: Record<string, Value> = {};
-    for (const s of opts.optimizer.slotNames) {
-      const name = slotName(param.name, s);
-      slotValues[s] = g.input(name, param.shape);
-      slots.push([name, param.name]);
-    }
-    return slotValues;
-  });
-  const fused = (opts.fuseUpdate ?? false) && opts.optimizer.elementwise === true && paramValues.length > 1 && paramValues.every((p) => p.dtype === paramValues[0]!.dtype);
+  const packed: PackedGroup[] = [];
+  const exportPacked: { input: Value; members: Value[] }[] = [];
   let poisoned: Value[];
-  if (fused) {
-    // An elementwise update gives the same numbers on one flat vector holding every
-    // parameter as on each parameter apart, in a dozen nodes instead of a dozen per
-    // parameter; the results are sliced back to the parameters' shapes.
-    const sizes = paramValues.map((p) => (p.shape as number[]).reduce((a, b) => a * b, 1));
-    const flat = (vs: Value[]) => g.concat(vs.map((v, i) => g.reshape(v, [sizes[i]!])), 0);
-    const slotsFlat: Record<string, Value> = {};
-    for (const s of opts.optimizer.slotNames) slotsFlat[s] = flat(slotInputs.map((sv) => sv[s]!));
-    const updated = opts.optimizer.update(g, { param: flat(paramValues), grad: flat(grads), slots: slotsFlat, lr, step });
-    let offset = 0;
-    paramValues.forEach((param, i) => {
-      const piece = (v: Value) => g.reshape(g.slice(v, [offset], [offset + sizes[i]!], [0]), param.shape);
-      trainOutputs[nextName(param.name)] = piece(updated.param);
-      for (const s of opts.optimizer.slotNames) trainOutputs[nextName(slotName(param.name, s))] = piece(updated.slots[s]!);
-      offset += sizes[i]!;
-    });
+  if (canPack(opts, paramValues)) {
+    // Parameters and each optimizer slot live in one flat tensor apiece: an
+    // elementwise update gives the same numbers on the flat vectors as on each
+    // parameter apart, in a dozen nodes instead of a dozen per parameter, and a
+    // step feeds and returns a handful of tensors instead of dozens. The forward
+    // pass reads each parameter through a view of the flat input (one Split).
+    const flatOf = (vs: Value[]) => g.concat(vs.map((v) => g.reshape(v, [v.shape.reduce<number>((a, b) => a * (b as number), 1)])), 0);
+    const total = paramValues.reduce((n, p) => n + p.shape.reduce<number>((a, b) => a * (b as number), 1), 0);
+    const flatParams = g.input(PACKED_PARAMS, [total]);
+    exportPacked.push({ input: flatParams, members: paramValues });
+    packed.push({ name: PACKED_PARAMS, members: paramValues.map((p) => p.name) });
+    const flatSlots: Record<string, Value> = {};
+    for (const s of opts.optimizer.slotNames) {
+      flatSlots[s] = g.input(packedSlotName(s), [total]);
+      packed.push({ name: packedSlotName(s), members: paramValues.map((p) => slotName(p.name, s)) });
+      for (const p of paramValues) slots.push([slotName(p.name, s), p.name]);
+    }
+    const updated = opts.optimizer.update(g, { param: flatParams, grad: flatOf(grads), slots: flatSlots, lr, step });
+    trainOutputs[nextName(PACKED_PARAMS)] = updated.param;
+    for (const s of opts.optimizer.slotNames) trainOutputs[nextName(packedSlotName(s))] = updated.slots[s]!;
     poisoned = [g.reduceSum(g.mul(updated.param, 0))];
   } else {
     paramValues.forEach((param, i) => {
-      const updated = opts.optimizer.update(g, { param, grad: grads[i]!, slots: slotInputs[i]!, lr, step });
+      const slotValues: Record<string, Value> = {};
+      for (const s of opts.optimizer.slotNames) {
+        const name = slotName(param.name, s);
+        slotValues[s] = g.input(name, param.shape);
+        slots.push([name, param.name]);
+      }
+      const updated = opts.optimizer.update(g, { param, grad: grads[i]!, slots: slotValues, lr, step });
       trainOutputs[nextName(param.name)] = updated.param;
       for (const s of opts.optimizer.slotNames) trainOutputs[nextName(slotName(param.name, s))] = updated.slots[s]!;
     });
@@ -130,7 +156,7 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
   const evalOutputs = objective(ectx, model, eio.x, eio.target).outputs;
   const metrics = Object.keys(outputs);
   return {
-    train: toOnnx(g, { outputs: trainOutputs, name: 'train_step' }),
+    train: toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: exportPacked }),
     evaluate: toOnnx(ge, { outputs: evalOutputs, name: 'evaluate' }),
     params: trainable.map((s) => s.name),
     slots,
@@ -138,6 +164,7 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
     metrics,
     targetIsInput,
     specs: ctx.specs,
+    packed,
   };
 }
 

@@ -180,6 +180,7 @@ export class Trainer {
       metrics: this.artifacts.metrics,
       targetIsInput: this.artifacts.targetIsInput,
       tensors: this.tensors,
+      packed: this.artifacts.packed,
       data: train,
       validation,
       options: {

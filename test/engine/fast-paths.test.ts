@@ -12,7 +12,8 @@ import { initialValues } from '../../src/layers/core.js';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
 import { toOnnx } from '../../src/onnx/serialize.js';
 import { AdamW, type Optimizer, RMSProp, SGD } from '../../src/optim/optimizers.js';
-import { buildStep, nextName } from '../../src/train/step.js';
+import { packTensors, unpackTensors } from '../../src/train/loop.js';
+import { PACKED_PARAMS, buildStep, nextName, packedSlotName } from '../../src/train/step.js';
 import { TinyAutoencoder, curveData } from '../train/tiny-model.js';
 
 /** Direct NCHW convolution, stride 1: y[n,o,h,w] = b[o] + Σ x[n,c,h+i·dh−pt, w+j·dw−pl] · W[o,c,i,j]. */
@@ -90,7 +91,7 @@ describe('conv fast paths', () => {
   });
 });
 
-describe('fused optimizer update', () => {
+describe('fused optimizer update on packed parameters', () => {
   const optimizers: [string, () => Optimizer][] = [
     ['AdamW', () => new AdamW({ learningRate: 0.01 })],
     ['RMSProp with momentum', () => new RMSProp({ learningRate: 0.01, momentum: 0.9 })],
@@ -101,23 +102,62 @@ describe('fused optimizer update', () => {
       const model = new TinyAutoencoder();
       const fused = buildStep(model, { optimizer: make(), fuseUpdate: true });
       const apart = buildStep(model, { optimizer: make(), fuseUpdate: false });
+      assert.equal(apart.packed.length, 0);
+      assert.deepEqual(fused.packed.map((g) => g.name), [PACKED_PARAMS, ...make().slotNames.map(packedSlotName)]);
+      // The packed graph takes the flat tensors instead of one input per parameter and slot.
+      assert.ok(fused.train.inputs.length < apart.train.inputs.length - fused.params.length, `${fused.train.inputs.length} vs ${apart.train.inputs.length} inputs`);
       const tensors: Record<string, TensorData> = Object.fromEntries(initialValues(fused.specs, 3));
       for (const [slot, param] of fused.slots) {
         tensors[slot] = { dtype: 'float32', shape: [...tensors[param]!.shape], data: new Float32Array(tensors[param]!.data.length).map((_, i) => (i % 7) * 0.01) };
       }
       const data = curveData(16);
-      const feeds = { ...tensors, x: { dtype: 'float32' as const, shape: data.shape, data: data.x }, lr: tensor('float32', [], [0.01]), step: tensor('float32', [], [3]) };
-      const names = [...fused.params, ...fused.slots.map(([s]) => s)].map(nextName);
-      const results = [];
-      for (const art of [fused, apart]) {
-        const session = await RuntimeSession.create(art.train.bytes);
-        results.push(await session.run(feeds, [...names, 'loss', 'nonFiniteCheck']));
-        await session.release();
+      const extra = { x: { dtype: 'float32' as const, shape: data.shape, data: data.x }, lr: tensor('float32', [], [0.01]), step: tensor('float32', [], [3]) };
+      const names = [...fused.params, ...fused.slots.map(([s]) => s)];
+      const shapes = new Map(names.map((n) => [n, tensors[n]!.shape] as const));
+      const run = async (bytes: Uint8Array, feeds: Record<string, TensorData>, fetch: string[]) => {
+        const session = await RuntimeSession.create(bytes);
+        try {
+          return await session.run(feeds, fetch);
+        } finally {
+          await session.release();
+        }
+      };
+      const flatOut = await run(fused.train.bytes, { ...packTensors(tensors, fused.packed), ...extra }, [...fused.packed.map((g) => nextName(g.name)), 'loss', 'nonFiniteCheck']);
+      const packedNext = Object.fromEntries(fused.packed.map((g) => [g.name, flatOut[nextName(g.name)]!]));
+      const unpacked = unpackTensors(packedNext, fused.packed, shapes, true);
+      const apartOut = await run(apart.train.bytes, { ...tensors, ...extra }, [...names.map(nextName), 'loss', 'nonFiniteCheck']);
+      for (const n of names) {
+        assert.deepEqual(Array.from(unpacked[n]!.data as Float32Array), Array.from(apartOut[nextName(n)]!.data as Float32Array), n);
+        assert.deepEqual(unpacked[n]!.shape, apartOut[nextName(n)]!.shape, n);
       }
-      for (const n of [...names, 'loss', 'nonFiniteCheck']) {
-        assert.deepEqual(Array.from(results[0]![n]!.data as Float32Array), Array.from(results[1]![n]!.data as Float32Array), n);
-        assert.deepEqual(results[0]![n]!.shape, results[1]![n]!.shape, n);
-      }
+      for (const n of ['loss', 'nonFiniteCheck']) assert.deepEqual(Array.from(flatOut[n]!.data as Float32Array), Array.from(apartOut[n]!.data as Float32Array), n);
     });
   }
+
+  it('pack and unpack are inverse, and unpacking can share or copy the flat buffer', () => {
+    const tensors: Record<string, TensorData> = {
+      a: tensor('float32', [2, 2], [1, 2, 3, 4]),
+      b: tensor('float32', [3], [5, 6, 7]),
+      'a:m': tensor('float32', [2, 2], [0.1, 0.2, 0.3, 0.4]),
+      'b:m': tensor('float32', [3], [0.5, 0.6, 0.7]),
+      other: tensor('float32', [1], [9]),
+    };
+    const groups = [{ name: 'P', members: ['a', 'b'] }, { name: 'M', members: ['a:m', 'b:m'] }];
+    const packed = packTensors(tensors, groups);
+    assert.deepEqual(Object.keys(packed).sort(), ['M', 'P', 'other']);
+    assert.deepEqual(Array.from(packed.P!.data as Float32Array), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(packed.M!.shape, [7]);
+    const shapes = new Map(Object.entries(tensors).map(([k, t]) => [k, t.shape] as const));
+    const views = unpackTensors(packed, groups, shapes, false);
+    const copies = unpackTensors(packed, groups, shapes, true);
+    for (const k of Object.keys(tensors)) {
+      assert.deepEqual(views[k]!.shape, tensors[k]!.shape, k);
+      assert.deepEqual(Array.from(views[k]!.data as Float32Array), Array.from(tensors[k]!.data as Float32Array), k);
+    }
+    (packed.P!.data as Float32Array)[4] = 50;
+    assert.equal(views.b!.data[0], 50, 'a view sees the flat buffer');
+    assert.equal(copies.b!.data[0], 5, 'a copy does not');
+    assert.equal(tensors.b!.data[0], 5, "packing copied the caller's arrays");
+    assert.throws(() => packTensors({ a: tensors.a! }, groups), /packing P: no tensor 'b'/);
+  });
 });
