@@ -4,8 +4,8 @@
  * metric next to the reference of shared/ANCHORS.md. Partial results are
  * written after every model to runs/bench-quality/results.json.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { formatTable, QUALITY_MODELS, type QualityModel, type QualityResult, runQualityBenchmark } from '../src/bench/quality.js';
 import { writeFileAtomic } from '../src/onnx/compile.js';
@@ -51,7 +51,7 @@ const program = new Command('bench:quality')
   .option('--batch-size <n>', 'override every model\'s batch size', integer('--batch-size', 1))
   .option('--lr <x>', 'override every model\'s Adam learning rate', positive('--lr'))
   .option('--schedule <name>', "override the learning-rate schedule: 'cosine' (decay to 1e-5 over the epochs) or 'none'", schedule)
-  .option('--out <file>', 'where results are saved after every model', 'runs/bench-quality/results.json')
+  .option('--out <path>', 'file (or folder, then results.json in it) where results are saved after every model', 'runs/bench-quality/results.json')
   .parse();
 const opts = program.opts<{ quick: boolean; only?: QualityModel[]; json: boolean; seed: number; threads?: number; out: string; epochs?: number; batchSize?: number; lr?: number; schedule?: ScheduleConfig | null }>();
 const overridden = opts.batchSize !== undefined || opts.lr !== undefined || opts.schedule !== undefined;
@@ -60,19 +60,33 @@ const overridden = opts.batchSize !== undefined || opts.lr !== undefined || opts
 const log = (line: string) => (opts.json ? console.error(line) : console.log(line));
 const started = performance.now();
 const saved: Partial<Record<QualityModel, QualityResult>> = {};
-mkdirSync(dirname(opts.out), { recursive: true });
+// A folder gets results.json inside it; the file is written once now, so a bad
+// path fails before hours of training instead of after the first model.
+let outFile = opts.out;
+try {
+  if (opts.out.endsWith('/') || statSync(opts.out, { throwIfNoEntry: false })?.isDirectory()) outFile = join(opts.out, 'results.json');
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileAtomic(outFile, '{}\n');
+} catch (e) {
+  console.error(`bench:quality: cannot write results to ${outFile}: ${(e as Error).message}`);
+  process.exit(2);
+}
 const results = await runQualityBenchmark({
   quick: opts.quick, only: opts.only, seed: opts.seed, threads: opts.threads, log, epochs: opts.epochs,
   protocol: overridden ? { batchSize: opts.batchSize, lr: opts.lr, schedule: opts.schedule } : undefined,
   onResult: (name, r) => {
     saved[name] = r;
-    writeFileAtomic(opts.out, `${JSON.stringify(saved, null, 2)}\n`);
+    try {
+      writeFileAtomic(outFile, `${JSON.stringify(saved, null, 2)}\n`);
+    } catch (e) {
+      log(`  warning: could not save results to ${outFile} (${(e as Error).message}); the run goes on`);
+    }
   },
 });
 log('');
 log(`MNIST quality benchmark${opts.quick ? ' (--quick: short schedule, not comparable with the references)' : ''}, ${((performance.now() - started) / 60000).toFixed(1)} min:`);
 for (const line of formatTable(results)) log(line);
-log(`Results saved to ${opts.out}`);
+log(`Results saved to ${outFile}`);
 if (opts.json) {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, r] of Object.entries(results)) out[name] = { metric: r.metric, value: r.value, reference: r.reference, goalMet: r.goalMet, epochs: r.epochs, seconds: r.seconds, batchSize: r.batchSize, optimizer: r.optimizer, seed: r.seed, details: r.details };
