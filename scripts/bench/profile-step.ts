@@ -106,11 +106,12 @@ const { values, positionals } = parseArgs({
     time: { type: 'string' },
     optimization: { type: 'string', default: 'all' },
     unfused: { type: 'boolean', default: false },
+    'no-spin': { type: 'boolean', default: false },
   },
 });
 const workload = (positionals[0] ?? 'conv') as Workload;
 if (workload !== 'dense' && workload !== 'conv') throw new Error(`workload must be dense or conv, got ${workload}`);
-const session: SessionOptions = { threads: Number(values.threads), optimization: values.optimization as SessionOptions['optimization'] };
+const session: SessionOptions = { threads: Number(values.threads), optimization: values.optimization as SessionOptions['optimization'], ...(values['no-spin'] ? { spinning: false } : {}) };
 
 if (values.time) {
   const [rounds, steps] = values.time.split('x').map(Number) as [number, number];

@@ -207,13 +207,19 @@ export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
   LogSoftmax: ({ g, outputs: [y], dy, attrs }) => [g.sub(dy, g.mul(g.exp(y!), g.reduceSum(dy, [attrs.axis], true)))],
   ReduceSum: ({ g, inputs: [x], dy, attrs }) => [g.expand(keepdimsShape(g, dy, x!, attrs.axes, attrs.keepdims), x!)],
   ReduceMean: ({ g, inputs: [x], dy, attrs }) => {
-    const spread = g.expand(keepdimsShape(g, dy, x!, attrs.axes, attrs.keepdims), x!);
-    const reduced = reduceAxes(attrs.axes, x!.rank).map((a) => x!.shape[a]!);
-    if (reduced.every((d) => typeof d === 'number')) {
-      return [g.div(spread, reduced.reduce<number>((p, d) => p * (d as number), 1))];
-    }
-    // A symbolic (batch) axis is reduced: count the elements at run time.
-    return [g.div(spread, g.reduceSum(g.onesLike(x!), attrs.axes, true))];
+    // Dividing the reduced gradient before spreading it gives the same numbers
+    // (one division per element either way) with one full-size pass, not two.
+    const axes = reduceAxes(attrs.axes, x!.rank);
+    const dyKeep = keepdimsShape(g, dy, x!, attrs.axes, attrs.keepdims);
+    const staticCount = axes.reduce<number>((p, a) => p * (typeof x!.shape[a] === 'number' ? (x!.shape[a] as number) : 1), 1);
+    const symbolic = axes.filter((a) => typeof x!.shape[a] !== 'number');
+    if (!symbolic.length) return [g.expand(g.div(dyKeep, staticCount), x!)];
+    // A symbolic (batch) axis is reduced: count its length at run time on a
+    // slice of x one element wide along every other axis.
+    const others = [...Array(x!.rank).keys()].filter((a) => !symbolic.includes(a));
+    const thin = others.length ? g.slice(x!, others.map(() => 0), others.map(() => 1), others) : x!;
+    const count = g.mul(g.reduceSum(g.onesLike(thin), symbolic, true), staticCount);
+    return [g.expand(g.div(dyKeep, count), x!)];
   },
   ReduceMax: ({ g, inputs: [x], outputs: [y], dy, attrs }) => {
     // Ties share the gradient equally, as PyTorch's amax does.

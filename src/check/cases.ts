@@ -61,6 +61,7 @@ export function opCases(): OpCase[] {
     c('ReduceSum', 'all axes', [inp([2, 3])], (g, [x]) => g.reduceSum(x!)),
     c('ReduceMean', 'axes [0,2]', [inp([2, 3, 4])], (g, [x]) => g.reduceMean(x!, [0, 2])),
     c('ReduceMean', 'symbolic batch, all axes', [inp([3, 4], 'normal', { symbolicBatch: true })], (g, [x]) => g.reduceMean(x!)),
+    c('ReduceMean', 'symbolic batch, axes [0,2] of 3', [inp([3, 2, 4], 'normal', { symbolicBatch: true })], (g, [x]) => g.reduceMean(x!, [0, 2])),
     c('ReduceMax', 'axis 1', [inp([3, 4], 'distinct')], (g, [x]) => g.reduceMax(x!, [1])),
     c('ReduceMax', 'all axes, keepdims', [inp([2, 3], 'distinct')], (g, [x]) => g.reduceMax(x!, [], true)),
     // Shape ops.
