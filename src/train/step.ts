@@ -116,8 +116,9 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
     // parameter apart, in a dozen nodes instead of a dozen per parameter, and a
     // step feeds and returns a handful of tensors instead of dozens. The forward
     // pass reads each parameter through a view of the flat input (one Split).
-    const flatOf = (vs: Value[]) => g.concat(vs.map((v) => g.reshape(v, [v.shape.reduce<number>((a, b) => a * (b as number), 1)])), 0);
-    const total = paramValues.reduce((n, p) => n + p.shape.reduce<number>((a, b) => a * (b as number), 1), 0);
+    const sizes = paramValues.map((p) => p.shape.reduce<number>((a, b) => a * (b as number), 1));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const flatGrads = g.concat(grads.map((v, i) => g.reshape(v, [sizes[i]!])), 0);
     const flatParams = g.input(PACKED_PARAMS, [total]);
     exportPacked.push({ input: flatParams, members: paramValues });
     packed.push({ name: PACKED_PARAMS, members: paramValues.map((p) => p.name) });
@@ -127,7 +128,7 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
       packed.push({ name: packedSlotName(s), members: paramValues.map((p) => slotName(p.name, s)) });
       for (const p of paramValues) slots.push([slotName(p.name, s), p.name]);
     }
-    const updated = opts.optimizer.update(g, { param: flatParams, grad: flatOf(grads), slots: flatSlots, lr, step });
+    const updated = opts.optimizer.update(g, { param: flatParams, grad: flatGrads, slots: flatSlots, lr, step });
     trainOutputs[nextName(PACKED_PARAMS)] = updated.param;
     for (const s of opts.optimizer.slotNames) trainOutputs[nextName(packedSlotName(s))] = updated.slots[s]!;
     poisoned = [g.reduceSum(g.mul(updated.param, 0))];
