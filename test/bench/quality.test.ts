@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatTable, runQualityBenchmark } from '../../src/bench/quality.js';
 
@@ -38,4 +41,23 @@ test('bench:quality rejects an unknown model name with the list of valid ones', 
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-quality.ts', '--only', 'dense,bogus'], { encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /unknown model 'bogus'; choose from dense, deep, conv/);
+});
+
+test('bench:quality checks --out before training and puts results.json inside a folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aekit-quality-out-'));
+  try {
+    const notAFolder = join(dir, 'file');
+    writeFileSync(notAFolder, 'x');
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-quality.ts', '--only', 'linear', '--out', join(notAFolder, 'results.json')], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /cannot write results to .*file\/results\.json/);
+    assert.doesNotMatch(bad.stdout + bad.stderr, /linear: /, 'no model was trained');
+    const good = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-quality.ts', '--only', 'linear', '--quick', '--epochs', '1', '--out', dir], { encoding: 'utf8' });
+    assert.equal(good.status, 0, good.stderr);
+    const saved = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Record<string, { epochs: number }>;
+    assert.deepEqual(Object.keys(saved), ['linear']);
+    assert.equal(saved.linear!.epochs, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
