@@ -61,17 +61,26 @@ export function binaryCrossEntropy(probabilities: Value, target: Value, epsilon 
 /**
  * Binary cross-entropy from logits z against targets t in [0, 1], i.e. the
  * binary cross-entropy of p = σ(z), computed stably as
- * ℓ = max(z, 0) − z · t + log(1 + exp(−|z|)) elementwise
- * (built as relu(z) − z·t + softplus(−|z|)), finite for any z: no exp
- * overflows and no log of 0 is taken. Its gradient is σ(z) − t.
+ * ℓ = max(z, 0) − z · t + log(1 + exp(−|z|)) elementwise, finite for any z:
+ * no exp overflows and no log of 0 is taken. Its gradient is σ(z) − t for
+ * every z, z = 0 included (0.5 − t there, as PyTorch's
+ * `binary_cross_entropy_with_logits` gives).
  * `perElement` = (1/(N·D)) Σ ℓ; `perSample` = (1/N) Σ_n Σ_features ℓ;
  * `samples[n]` = Σ_features ℓ.
  */
 export function binaryCrossEntropyWithLogits(logits: Value, target: Value): LossTerms {
   requireSameShape('binaryCrossEntropyWithLogits', logits, target);
   const g = logits.graph;
-  const linear = g.sub(g.relu(logits), g.mul(logits, target));
-  return lossTerms(g.add(linear, g.softplus(g.neg(g.abs(logits)))));
+  // max(z, 0) and −|z| each have a kink at 0 whose derivative autodiff takes as
+  // 0 (relu'(0) = sign(0) = 0), which would make dℓ/dz = −t there instead of
+  // 0.5 − t: with zero-initialized biases over blank inputs the logits are
+  // exactly 0. Both are taken from one branch decision instead, so at z = 0
+  // the whole expression is the z ≤ 0 branch, log(1 + e^z) − z·t, smooth with
+  // derivative σ(z) − t; the values are unchanged.
+  const positive = g.greater(logits, 0);
+  const relu = g.where(positive, logits, 0);
+  const negAbs = g.where(positive, g.neg(logits), logits);
+  return lossTerms(g.add(g.sub(relu, g.mul(logits, target)), g.softplus(negAbs)));
 }
 
 /**
