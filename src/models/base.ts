@@ -5,8 +5,6 @@
  * wraps a {@link Trainer} behind a Keras-like API, plus the registry that
  * rebuilds any model from its JSON config.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Rng } from '../data/random.js';
 import { Graph, type Value } from '../graph/graph.js';
 import { type Shape, type TensorData, formatShape, sizeOf } from '../graph/types.js';
@@ -22,6 +20,8 @@ import { type ModelPart, type TrainableModel } from '../train/model.js';
 import { type ArrayData, type FitOptions, type FitResult, Trainer, type TrainerOptions } from '../train/trainer.js';
 import { type StreamSource, isStreamSource } from '../data/source.js';
 import { type EpochMetrics } from '../train/loop.js';
+import { CheckpointError, openCheckpointDir } from '../train/checkpoint.js';
+import { checkTrainerOptions } from '../train/options.js';
 import {
   ConfigError, activationName, bool, numberIn, objectOf, oneOf, opt, positiveInt, positiveInts, req,
 } from './config.js';
@@ -498,6 +498,8 @@ export abstract class AutoencoderModel implements TrainableModel {
    * the first use creates a trainer with Adam and seed 0.
    */
   compile(options: TrainerOptions = {}): this {
+    checkTrainerOptions(options, 'compile');
+    if (this.trainerInstance?.training) throw new Error('compile: this model is training; compile replaces its weights, so wait for fit to finish');
     this.trainerOptions = { ...options };
     this.trainerInstance = this.withFrozenWeights(Trainer.create(this, this.trainerOptions));
     return this;
@@ -608,8 +610,7 @@ export abstract class AutoencoderModel implements TrainableModel {
    * the config alone.
    */
   save(dir: string): void {
-    this.trainer.saveCheckpoint(dir);
-    writeFileSync(join(dir, 'model.json'), JSON.stringify(this.getConfig(), null, 2));
+    this.trainer.saveCheckpoint(dir, { 'model.json': JSON.stringify(this.getConfig(), null, 2) });
   }
 
   /**
@@ -618,11 +619,24 @@ export abstract class AutoencoderModel implements TrainableModel {
    * subclass (`VariationalAutoencoder.load`), it also checks the class.
    */
   static load<T extends AutoencoderModel>(this: { prototype: T; name: string }, dir: string, options: Omit<TrainerOptions, 'optimizer' | 'seed'> = {}): T {
-    const file = join(dir, 'model.json');
-    const config = existsSync(file)
-      ? JSON.parse(readFileSync(file, 'utf8')) as unknown
-      : (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { model: unknown }).model;
-    const model = modelFromConfig(config);
+    const files = openCheckpointDir(dir);
+    // model.json is the config alone; a checkpoint written by fit({ checkpointDir }) has its copy in checkpoint.json.
+    const fromModelJson = files.has('model.json');
+    const file = files.path(fromModelJson ? 'model.json' : 'checkpoint.json');
+    let config: unknown;
+    try {
+      const parsed = JSON.parse(files.read(fromModelJson ? 'model.json' : 'checkpoint.json').toString('utf8')) as unknown;
+      config = fromModelJson ? parsed : (parsed as { model?: unknown } | null)?.model;
+    } catch (e) {
+      throw new CheckpointError(file, `not valid JSON (${(e as Error).message}); the file is damaged or truncated`);
+    }
+    let model: AutoencoderModel;
+    try {
+      model = modelFromConfig(config);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CheckpointError(file, e.message);
+      throw e;
+    }
     // `this` is the class load was called on; its prototype chain tells whether the saved model is one.
     if (!(this.prototype as object).isPrototypeOf(model)) throw new Error(`${dir}: holds a ${model.className}, not a ${this.name}`);
     model.trainerInstance = Trainer.resume(dir, model, options);

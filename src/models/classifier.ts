@@ -4,8 +4,6 @@
  * `PerceptualLossConfig` in base.ts): an autoencoder's reconstructions are then
  * judged by what a digit classifier sees in them rather than pixel by pixel.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Value } from '../graph/graph.js';
 import { type TensorData, sizeOf } from '../graph/types.js';
 import { Conv2D, MaxPool2D } from '../layers/conv.js';
@@ -13,7 +11,7 @@ import { type GraphBuildContext, type Layer } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
-import { writeFileAtomic } from '../onnx/compile.js';
+import { CheckpointError, openCheckpointDir } from '../train/checkpoint.js';
 import { type EpochMetrics } from '../train/loop.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
 import { type FitOptions, type FitResult, Trainer, type TrainerOptions } from '../train/trainer.js';
@@ -249,24 +247,27 @@ export class ImageClassifier implements TrainableModel {
 
   /**
    * Saves to a directory: the trainer's checkpoint (`checkpoint.json` with the
-   * config, `weights.safetensors`, `optimizer.safetensors`; written beside the
-   * old directory and swapped in) plus `classifier.json`, the config alone,
-   * written atomically.
+   * config, `weights.safetensors`, `optimizer.safetensors`) plus
+   * `classifier.json`, the config alone, all replaced in one atomic step. The
+   * directory must be new, empty or hold an aekit checkpoint.
    */
   save(dir: string): void {
-    this.trainer.saveCheckpoint(dir);
-    writeFileAtomic(join(dir, 'classifier.json'), JSON.stringify(this.getConfig(), null, 2));
+    this.trainer.saveCheckpoint(dir, { 'classifier.json': JSON.stringify(this.getConfig(), null, 2) });
   }
 
   /** Loads a classifier saved with {@link save} (weights and optimizer state, so training can resume). */
   static load(dir: string, options: Omit<TrainerOptions, 'optimizer' | 'seed'> = {}): ImageClassifier {
-    const file = join(dir, 'classifier.json');
-    const checkpoint = join(dir, 'checkpoint.json');
-    if (!existsSync(file) && !existsSync(checkpoint)) throw new Error(`${dir}: no saved classifier here (neither classifier.json nor checkpoint.json)`);
-    // classifier.json is written after the checkpoint swap; the checkpoint's own copy of the config is as good.
-    const config = existsSync(file)
-      ? JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-      : (JSON.parse(readFileSync(checkpoint, 'utf8')) as { model: Record<string, unknown> }).model;
+    const files = openCheckpointDir(dir);
+    // A checkpoint written by fit({ checkpointDir }) has no classifier.json; checkpoint.json holds the same config.
+    const own = files.has('classifier.json');
+    const file = files.path(own ? 'classifier.json' : 'checkpoint.json');
+    let config: Record<string, unknown> | undefined;
+    try {
+      const parsed = JSON.parse(files.read(own ? 'classifier.json' : 'checkpoint.json').toString('utf8')) as Record<string, unknown> | null;
+      config = (own ? parsed : parsed?.model) as Record<string, unknown> | undefined;
+    } catch (e) {
+      throw new CheckpointError(file, `not valid JSON (${(e as Error).message}); the file is damaged or truncated`);
+    }
     if (config?.className !== 'ImageClassifier') throw new Error(`${dir}: holds a ${String(config?.className)}, not an ImageClassifier`);
     const model = new ImageClassifier(config as unknown as ImageClassifierConfig);
     model.trainerInstance = Trainer.resume(dir, model, options);

@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../io/files.js';
 import { type Graph, type Value } from '../graph/graph.js';
 import { type TensorData } from '../graph/types.js';
 import { RuntimeSession, type SessionOptions } from './runtime.js';
@@ -47,10 +46,4 @@ export function compile(g: Graph, outputs: Record<string, Value>, options: Sessi
   return CompiledGraph.create(g, { outputs, bake, name, metadata }, session);
 }
 
-/** Writes through a temporary file and a rename, so a crash never leaves half a file. */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+export { writeFileAtomic };

@@ -1,17 +1,18 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type TensorData, sizeOf } from '../graph/types.js';
-import { writeFileAtomic } from '../onnx/compile.js';
+import { writeFileAtomic } from '../io/files.js';
 import { RuntimeSession, type SessionOptions } from '../onnx/runtime.js';
 import { Adam, type Optimizer, type OptimizerConfig, optimizerFromConfig } from '../optim/optimizers.js';
 import { type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
 import { DataFormatError } from '../data/errors.js';
 import { type StreamSource, isStreamSource, probeSource } from '../data/source.js';
-import { type EarlyStopping, type EpochMetrics, type LoopData, type LoopEvent, type LoopInput, type StreamLoopData, evaluateData, runLoop } from './loop.js';
+import { type EarlyStopping, type EpochMetrics, type LoopData, type LoopEvent, type LoopInput, NON_FINITE, type StreamLoopData, evaluateData, runLoop } from './loop.js';
 import { initialValues } from '../layers/core.js';
 import { type TrainableModel } from './model.js';
-import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { CHECKPOINT_VERSION, CheckpointError, type CheckpointMeta, openCheckpointDir, parseCheckpointMeta, sha256, writeCheckpointDir } from './checkpoint.js';
+import { checkEvaluateOptions, checkFitOptions, checkPredictOptions, checkResumeOptions, checkTrainerOptions } from './options.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import { type StepArtifacts, buildPart, buildStep } from './step.js';
 
 /** Samples stored row after row: `shape` is [n, ...sampleShape]. */
@@ -49,10 +50,29 @@ export interface FitOptions {
   earlyStopping?: EarlyStopping;
   /** Progress: per batch (throttled) and per epoch. */
   onProgress?: (e: ProgressEvent) => void;
-  /** Save a checkpoint here after every epoch (the previous one is kept until the new one is complete). */
+  /**
+   * Save a checkpoint here after every epoch. The directory must be new, empty
+   * or hold an aekit checkpoint; the previous checkpoint stays loadable until
+   * the new one is complete, and files aekit did not write are never touched.
+   */
   checkpointDir?: string;
   /** Run the loop in a worker thread (default true) so the event loop stays free. */
   worker?: boolean;
+  /**
+   * What a NaN or infinite loss (or parameter) does. 'stop' (default, as Keras'
+   * TerminateOnNaN): training ends, the weights from before the bad step are
+   * kept, and `fit` resolves with `stopReason` saying so. 'throw': the same,
+   * then `fit` rejects with a {@link NonFiniteError}.
+   */
+  onNonFinite?: 'stop' | 'throw';
+}
+
+/** `fit` with `onNonFinite: 'throw'` met a non-finite loss; the trainer kept the last good weights. */
+export class NonFiniteError extends Error {
+  constructor(readonly result: FitResult) {
+    super(result.stopReason ?? NON_FINITE);
+    this.name = 'NonFiniteError';
+  }
 }
 
 export interface FitResult {
@@ -80,15 +100,15 @@ interface Progress {
 }
 
 function checkData(data: ArrayData, sampleShape: number[], what: string): void {
+  if (typeof data !== 'object' || data === null) throw new TypeError(`${what}: expected { x: Float32Array, shape: [n, ${sampleShape}] } or a streamSource(...), got ${data === null ? 'null' : typeof data}`);
+  if (!Array.isArray(data.shape)) throw new TypeError(`${what}: 'shape' is ${JSON.stringify(data.shape)}, expected [n, ${sampleShape}]`);
   const n = data.shape[0]!;
   const expected = [n, ...sampleShape];
   if (data.shape.length !== expected.length || data.shape.some((d, i) => d !== expected[i])) {
     throw new Error(`${what}: shape [${data.shape}] does not match the model input [n, ${sampleShape}]`);
   }
+  checkSamples(data.x, sampleShape, what);
   if (data.x.length !== sizeOf(data.shape)) throw new Error(`${what}: ${data.x.length} values for shape [${data.shape}]`);
-  for (let i = 0; i < data.x.length; i++) {
-    if (!Number.isFinite(data.x[i]!)) throw new Error(`${what}: sample ${Math.floor(i / sizeOf(sampleShape))} holds ${data.x[i]} at element ${i % sizeOf(sampleShape)}; clean or impute the data first`);
-  }
 }
 
 function toLoopData(data: ArrayData, model: TrainableModel, from = 0, to = data.shape[0]!): LoopData {
@@ -113,6 +133,8 @@ export class Trainer {
   tensors: Record<string, TensorData>;
   readonly history: EpochMetrics[] = [];
   private progress: Progress = { epoch: 0, step: 0, history: [] };
+  /** Set while `fit` runs: a second call would train from the same weights and one run's updates would be lost. */
+  private fitting = false;
 
   private constructor(
     readonly model: TrainableModel,
@@ -124,6 +146,7 @@ export class Trainer {
   }
 
   static create(model: TrainableModel, options: TrainerOptions = {}): Trainer {
+    checkTrainerOptions(options, 'Trainer.create');
     const optimizer = options.optimizer ?? new Adam();
     const artifacts = buildStep(model, { optimizer, clipNorm: options.clipNorm, seed: options.seed ?? 0 });
     const trainer = new Trainer(model, optimizer, artifacts, options);
@@ -145,6 +168,22 @@ export class Trainer {
    *   (naming the file and line or byte), or whose samples do not fit the model.
    */
   async fit(data: FitData, opts: FitOptions = {}): Promise<FitResult> {
+    checkFitOptions(opts);
+    if (this.fitting) throw new Error('fit: this model is already training; wait for the running fit to finish (two runs at once would lose one run\'s updates)');
+    this.fitting = true;
+    try {
+      return await this.fitOnce(data, opts);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  /** Whether `fit` is running. */
+  get training(): boolean {
+    return this.fitting;
+  }
+
+  private async fitOnce(data: FitData, opts: FitOptions): Promise<FitResult> {
     let train: LoopData | StreamLoopData;
     let validation: LoopData | StreamLoopData | undefined;
     if (isStreamSource(data)) {
@@ -170,7 +209,6 @@ export class Trainer {
       validation = toLoopData(data, this.model, cut, n);
     }
     const batchSize = opts.batchSize ?? 32;
-    if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
     const epochs = opts.epochs ?? 1;
     const resumed = this.progress.epoch > 0;
     const input: LoopInput = {
@@ -202,7 +240,9 @@ export class Trainer {
     const done = await (opts.worker === false ? runInline(input, (e) => this.onEvent(e, opts)) : runInWorker(input, (e) => this.onEvent(e, opts)));
     this.tensors = done.tensors;
     this.progress = { epoch: done.epoch, step: done.step, rngState: done.rngState, scheduleState: done.scheduleState, history: [...this.history] };
-    return { history: done.history, epochs: done.epoch, steps: done.step, stopReason: done.stopReason };
+    const result: FitResult = { history: done.history, epochs: done.epoch, steps: done.step, stopReason: done.stopReason };
+    if (opts.onNonFinite === 'throw' && done.stopReason?.startsWith(NON_FINITE)) throw new NonFiniteError(result);
+    return result;
   }
 
   /** Checks a file source against the model before any thread is started. */
@@ -222,7 +262,13 @@ export class Trainer {
     if (e.type === 'epoch') {
       this.history.push(e.metrics);
       if (opts.checkpointDir && e.tensors) {
-        this.writeCheckpoint(opts.checkpointDir, e.tensors, { epoch: e.epoch, step: e.step, rngState: e.rngState, scheduleState: e.scheduleState, history: this.history });
+        try {
+          this.writeCheckpoint(opts.checkpointDir, e.tensors, { epoch: e.epoch, step: e.step, rngState: e.rngState, scheduleState: e.scheduleState, history: this.history });
+        } catch (err) {
+          // The run stops: going on would train epochs the user believes are saved.
+          const reason = (err as Error).message;
+          throw new CheckpointError(opts.checkpointDir, `cannot save the checkpoint after epoch ${e.epoch}, so training stopped; the previous checkpoint, if any, is intact (${reason})`);
+        }
       }
     }
     opts.onProgress?.({ ...e, tensors: undefined } as ProgressEvent);
@@ -230,6 +276,7 @@ export class Trainer {
 
   /** Mean metrics over a dataset (arrays or a file source, read in order), in inference mode. */
   async evaluate(data: FitData, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
+    checkEvaluateOptions(opts);
     let loopData: LoopData | StreamLoopData;
     if (isStreamSource(data)) {
       loopData = await this.streamData(data, 'evaluation data');
@@ -247,12 +294,13 @@ export class Trainer {
 
   /** Runs an inference part ('model' by default) over samples in batches; outputs are concatenated. */
   async predict(x: Float32Array, opts: { part?: string; batchSize?: number } = {}): Promise<Record<string, TensorData>> {
+    checkPredictOptions(opts);
     const partName = opts.part ?? 'model';
     const part = this.model.parts()[partName];
     if (!part) throw new Error(`no model part '${partName}'; parts: ${Object.keys(this.model.parts()).join(', ')}`);
     const size = sizeOf(part.inputShape);
+    checkSamples(x, part.inputShape, `${partName} input`);
     const n = x.length / size;
-    if (!Number.isInteger(n)) throw new Error(`predict: ${x.length} values are not a whole number of samples of shape [${part.inputShape}]`);
     const lowered = buildPart(part, partName);
     const session = await RuntimeSession.create(lowered.bytes, this.options.session);
     const batchSize = opts.batchSize ?? 256;
@@ -291,50 +339,107 @@ export class Trainer {
     writeFileAtomic(path, lowered.bytes);
   }
 
-  /** Saves config, weights and optimizer state so training can resume exactly. */
-  saveCheckpoint(dir: string): void {
-    this.writeCheckpoint(dir, this.tensors, this.progress);
+  /**
+   * Saves config, weights and optimizer state so training can resume exactly.
+   * `dir` must be new, empty, or hold an aekit checkpoint, which is replaced in
+   * one atomic step (a kill at any instant leaves the old or the new one);
+   * other files in it are kept. `configFiles` (e.g. `model.json`) are written
+   * in the same step.
+   * @throws {CheckpointError} when `dir` is a file or a directory aekit did not write.
+   */
+  saveCheckpoint(dir: string, configFiles: Record<string, string> = {}): void {
+    this.writeCheckpoint(dir, this.tensors, this.progress, configFiles);
   }
 
-  private writeCheckpoint(dir: string, tensors: Record<string, TensorData>, progress: Progress): void {
-    // Build the new checkpoint beside the old one, then swap, so a crash never leaves neither.
-    const staging = `${dir}.tmp-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true });
+  private writeCheckpoint(dir: string, tensors: Record<string, TensorData>, progress: Progress, configFiles: Record<string, string> = {}): void {
     const slotNames = new Set(this.artifacts.slots.map(([s]) => s));
-    const weights = new Map(Object.entries(tensors).filter(([k]) => !slotNames.has(k)));
-    const slots = new Map(Object.entries(tensors).filter(([k]) => slotNames.has(k)));
-    saveSafetensors(`${staging}/weights.safetensors`, weights, { format: 'aekit' });
-    saveSafetensors(`${staging}/optimizer.safetensors`, slots, { format: 'aekit' });
-    writeFileAtomic(`${staging}/checkpoint.json`, JSON.stringify({
-      format: 'aekit-checkpoint', version: 1, model: this.model.getConfig(), optimizer: this.optimizer.getConfig(), seed: this.options.seed ?? 0, clipNorm: this.options.clipNorm ?? null, ...progress,
-    }, null, 2));
-    const old = `${dir}.old-${process.pid}`;
-    if (existsSync(dir)) renameSync(dir, old);
-    renameSync(staging, dir);
-    rmSync(old, { recursive: true, force: true });
+    const weights = encodeSafetensors(new Map(Object.entries(tensors).filter(([k]) => !slotNames.has(k))), { format: 'aekit' });
+    const slots = encodeSafetensors(new Map(Object.entries(tensors).filter(([k]) => slotNames.has(k))), { format: 'aekit' });
+    const meta: CheckpointMeta = {
+      format: 'aekit-checkpoint', version: CHECKPOINT_VERSION, model: this.model.getConfig(), optimizer: this.optimizer.getConfig() as CheckpointMeta['optimizer'],
+      seed: this.options.seed ?? 0, clipNorm: this.options.clipNorm ?? null, ...progress, scheduleState: progress.scheduleState as Record<string, unknown> | undefined,
+      checksums: { 'weights.safetensors': sha256(weights), 'optimizer.safetensors': sha256(slots) },
+    };
+    writeCheckpointDir(dir, new Map<string, Uint8Array | string>([
+      ['weights.safetensors', weights],
+      ['optimizer.safetensors', slots],
+      ['checkpoint.json', JSON.stringify(meta, null, 2)],
+      ...Object.entries(configFiles),
+    ]));
   }
 
   /**
    * Restores a trainer from a checkpoint. The model object must be rebuilt by
-   * the caller (from the saved config); tensors are checked name by name.
+   * the caller (from the saved config); tensors are checked name by name, and
+   * against the checksums and for non-finite values. An interrupted save is
+   * resolved first (see src/train/checkpoint.ts).
+   * @throws {CheckpointError} naming the file and what is wrong with it.
    */
   static resume(dir: string, model: TrainableModel, options: Omit<TrainerOptions, 'optimizer' | 'seed'> = {}): Trainer {
-    const file = `${dir}/checkpoint.json`;
-    if (!existsSync(file)) throw new Error(`${file}: no checkpoint here`);
-    const meta = JSON.parse(readFileSync(file, 'utf8')) as Progress & { format: string; optimizer: OptimizerConfig; seed: number; clipNorm: number | null };
-    if (meta.format !== 'aekit-checkpoint') throw new Error(`${file}: field 'format' is '${meta.format}', expected 'aekit-checkpoint'`);
-    const trainer = Trainer.create(model, { ...options, optimizer: optimizerFromConfig(meta.optimizer), seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
-    const loaded = { ...Object.fromEntries(loadSafetensors(`${dir}/weights.safetensors`).tensors), ...Object.fromEntries(loadSafetensors(`${dir}/optimizer.safetensors`).tensors) };
+    checkResumeOptions(options, 'resume');
+    const files = openCheckpointDir(dir);
+    const { meta, tensors: loaded } = readCheckpoint(files);
+    let optimizer: Optimizer;
+    try {
+      optimizer = optimizerFromConfig(meta.optimizer as unknown as OptimizerConfig);
+    } catch (e) {
+      throw new CheckpointError(files.path('checkpoint.json'), `field 'optimizer': ${(e as Error).message}`);
+    }
+    const trainer = Trainer.create(model, { ...options, optimizer, seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
     for (const [name, t] of Object.entries(trainer.tensors)) {
       const saved = loaded[name];
-      if (!saved) throw new Error(`${dir}: tensor '${name}' is missing from the checkpoint`);
-      if (saved.shape.join() !== t.shape.join()) throw new Error(`${dir}: tensor '${name}' has shape [${saved.shape}], the model expects [${t.shape}]`);
+      if (!saved) throw new CheckpointError(dir, `tensor '${name}' is missing from the checkpoint`);
+      if (saved.shape.join() !== t.shape.join()) throw new CheckpointError(dir, `tensor '${name}' has shape [${saved.shape}], the model expects [${t.shape}]`);
     }
     trainer.tensors = Object.fromEntries(Object.keys(trainer.tensors).map((k) => [k, loaded[k]!]));
-    trainer.progress = { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, scheduleState: meta.scheduleState, history: meta.history };
+    trainer.progress = { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, scheduleState: meta.scheduleState as ScheduleState | undefined, history: meta.history };
     trainer.history.push(...meta.history);
     return trainer;
+  }
+}
+
+/**
+ * Reads and checks a checkpoint's metadata and tensors: the checksums of
+ * version 2, the safetensors structure, and that every value is finite.
+ */
+export function readCheckpoint(files: ReturnType<typeof openCheckpointDir>): { meta: CheckpointMeta; tensors: Record<string, TensorData> } {
+  const metaFile = files.path('checkpoint.json');
+  const meta = parseCheckpointMeta(files.read('checkpoint.json').toString('utf8'), metaFile);
+  const tensors: Record<string, TensorData> = {};
+  for (const name of ['weights.safetensors', 'optimizer.safetensors']) {
+    const bytes = files.read(name);
+    const file = files.path(name);
+    const expected = meta.checksums?.[name];
+    if (meta.version >= 2 && expected === undefined) throw new CheckpointError(metaFile, `field 'checksums' has no entry for ${name}`);
+    if (expected !== undefined && sha256(bytes) !== expected) throw new CheckpointError(file, 'does not match the checksum in checkpoint.json: the file is damaged or was changed after saving');
+    let decoded: Map<string, TensorData>;
+    try {
+      decoded = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file).tensors;
+    } catch (e) {
+      throw new CheckpointError(file, (e as Error).message.replace(`${file}: `, ''));
+    }
+    for (const [tname, t] of decoded) {
+      const data = t.data as Float32Array;
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i]!)) throw new CheckpointError(file, `tensor '${tname}' holds ${data[i]} at element ${i}; a checkpoint must hold finite values`);
+      }
+      tensors[tname] = t;
+    }
+  }
+  return { meta, tensors };
+}
+
+/** Checks samples given to an inference part: a Float32Array, non-empty, whole samples, finite values. */
+function checkSamples(x: unknown, sampleShape: number[], what: string): void {
+  if (!(x instanceof Float32Array)) {
+    const kind = Array.isArray(x) ? 'a plain Array' : x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'an object' : typeof x;
+    throw new TypeError(`${what}: expected a Float32Array of samples of shape [${sampleShape}] stored row after row, got ${kind}${Array.isArray(x) ? ' (wrap it: new Float32Array(values))' : ''}`);
+  }
+  const size = sizeOf(sampleShape);
+  if (x.length === 0) throw new Error(`${what}: no samples (an empty array); expected n >= 1 samples of shape [${sampleShape}]`);
+  if (x.length % size !== 0) throw new Error(`${what}: ${x.length} values are not a whole number of samples of shape [${sampleShape}] (${size} values each)`);
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) throw new Error(`${what}: sample ${Math.floor(i / size)} holds ${x[i]} at element ${i % size}; clean or impute the data first`);
   }
 }
 
@@ -382,25 +487,48 @@ async function runInline(input: LoopInput, onEvent: (e: LoopEvent) => void): Pro
   return done!;
 }
 
+/**
+ * Runs the loop in a worker thread. When the caller's event handler throws (a
+ * user callback, a checkpoint that cannot be written), the worker is asked to
+ * stop after its current step and the promise rejects with that error once it
+ * has: ending the thread while ONNX Runtime runs would abort the process.
+ */
 function runInWorker(input: LoopInput, onEvent: (e: LoopEvent) => void): Promise<DoneEvent> {
   const here = import.meta.url;
   const worker = here.endsWith('.ts')
     ? new Worker(new URL('./worker-boot.mjs', here), { workerData: { entry: new URL('./worker.ts', here).href } })
     : new Worker(fileURLToPath(new URL('./worker.js', here)));
   return new Promise((resolve, reject) => {
+    let settled = false;
+    let failure: { error: unknown } | undefined;
+    const finish = (outcome: { error: unknown } | { done: DoneEvent }): void => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if ('done' in outcome) resolve(outcome.done);
+      else reject(outcome.error);
+    };
     worker.on('message', (e: LoopEvent | WorkerError) => {
-      if (e.type === 'error') {
-        void worker.terminate();
-        reject(fromWorker(e));
+      if (failure) {
+        if (e.type === 'done' || e.type === 'error') finish(failure);
         return;
       }
-      onEvent(e);
-      if (e.type === 'done') {
-        void worker.terminate();
-        resolve(e);
+      if (e.type === 'error') {
+        finish({ error: fromWorker(e) });
+        return;
       }
+      try {
+        onEvent(e);
+      } catch (error) {
+        failure = { error };
+        if (e.type === 'done') finish(failure);
+        else worker.postMessage({ type: 'stop' });
+        return;
+      }
+      if (e.type === 'done') finish({ done: e });
     });
-    worker.on('error', (err) => reject(err));
+    worker.on('error', (error) => finish(failure ?? { error }));
+    worker.on('exit', (code) => finish(failure ?? { error: new Error(`training failed: the worker thread exited (code ${code}) before finishing`) }));
     worker.postMessage({ type: 'start', input });
   });
 }

@@ -1,0 +1,79 @@
+/**
+ * Hand-written validation of configs and API options. Every check names the
+ * offending field by its path from the root (`config.encoder.sizes[2]`,
+ * `fit.batchSize`), so a mistake in a JSON file or a call can be found without
+ * reading aekit's code. Plain functions rather than a schema library: cross-field
+ * checks (sizes that must agree) need code anyway.
+ */
+
+/** A config that is malformed or inconsistent; `path` names the field, e.g. `config.encoder.sizes[2]`. */
+export class ConfigError extends Error {
+  constructor(readonly path: string, detail: string) {
+    super(`${path}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A value as a short string for an error message. */
+export const show = (v: unknown): string => {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(v);
+  }
+};
+
+/** Checks `v` is a plain object whose keys are all in `allowed` (named `noun`s in the message); returns it. */
+export function objectOf(v: unknown, path: string, allowed: readonly string[], noun = 'field'): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(path, `expected an object, got ${show(v)}`);
+  for (const key of Object.keys(v)) {
+    if (!allowed.includes(key)) throw new ConfigError(`${path}.${key}`, `unknown ${noun}; allowed ${noun}s: ${allowed.join(', ')}`);
+  }
+  return v as Record<string, unknown>;
+}
+
+export function positiveInt(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(path, `expected a positive integer, got ${show(v)}`);
+  return v;
+}
+
+/** A finite number in [min, max] (or the open interval, per side, when asked). */
+export function numberIn(v: unknown, path: string, min: number, max: number, open: { min?: boolean; max?: boolean } = {}): number {
+  const lo = open.min ? `(${min}` : `[${min}`;
+  const hi = open.max ? `${max})` : `${max}]`;
+  const range = `${lo}, ${hi}`.replace('Infinity]', '∞)').replace('Infinity)', '∞)');
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(path, `expected a number in ${range}, got ${show(v)}`);
+  if (v < min || v > max || (open.min && v === min) || (open.max && v === max)) throw new ConfigError(path, `expected a number in ${range}, got ${v}`);
+  return v;
+}
+
+export function bool(v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') throw new ConfigError(path, `expected true or false, got ${show(v)}`);
+  return v;
+}
+
+export function oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
+  if (typeof v !== 'string' || !values.includes(v as T)) throw new ConfigError(path, `expected one of ${values.map((s) => `'${s}'`).join(', ')}, got ${show(v)}`);
+  return v as T;
+}
+
+/** A non-empty (unless `allowEmpty`) array of positive integers. */
+export function positiveInts(v: unknown, path: string, allowEmpty = false): number[] {
+  if (!Array.isArray(v)) throw new ConfigError(path, `expected an array of positive integers, got ${show(v)}`);
+  if (!allowEmpty && v.length === 0) throw new ConfigError(path, 'expected at least one entry, got []');
+  return v.map((d, i) => positiveInt(d, `${path}[${i}]`));
+}
+
+/** Reads an optional field: `undefined` gives the default, anything else must pass `check`. */
+export function opt<T>(obj: Record<string, unknown>, key: string, path: string, check: (v: unknown, path: string) => T, fallback: T): T {
+  return obj[key] === undefined ? fallback : check(obj[key], `${path}.${key}`);
+}
+
+/** Reads a required field. */
+export function req<T>(obj: Record<string, unknown>, key: string, path: string, check: (v: unknown, path: string) => T): T {
+  if (obj[key] === undefined) throw new ConfigError(`${path}.${key}`, 'required field is missing');
+  return check(obj[key], `${path}.${key}`);
+}

@@ -1,0 +1,137 @@
+/**
+ * File-system helpers for every place aekit writes a user's files: atomic
+ * writes (temp file, fsync, rename) and directory creation that cannot hang.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** A path aekit cannot write to: names the path and what was wrong, for a user to act on. */
+export class WriteError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = 'WriteError';
+  }
+}
+
+function code(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException)?.code;
+}
+
+/** The reason of a failed file-system call in words, without Node's stack. */
+export function fsReason(e: unknown): string {
+  const c = code(e);
+  switch (c) {
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EROFS': return 'read-only file system';
+    case 'ENOTDIR': return 'a part of the path is a file, not a directory';
+    case 'EISDIR': return 'is a directory';
+    case 'ENOENT': return 'no such file or directory';
+    case 'EEXIST': return 'already exists';
+    case 'ENAMETOOLONG': return 'the name is too long';
+    case 'EDQUOT': return 'disk quota exceeded';
+    default: return c ? `${c}: ${(e as Error).message}` : String((e as Error)?.message ?? e);
+  }
+}
+
+function isDirectory(path: string): boolean | undefined {
+  try {
+    return statSync(path).isDirectory();
+  } catch (e) {
+    if (code(e) === 'ENOENT') return undefined;
+    throw new WriteError(path, fsReason(e));
+  }
+}
+
+/**
+ * Creates `path` and any missing parents, one level at a time. Node's own
+ * `mkdirSync(p, { recursive: true })` never returns on procfs (it loops at 100%
+ * CPU on `/proc/x`), so the walk stops at the first level that cannot be made.
+ * @throws {WriteError} naming the level that failed and why.
+ */
+export function makeDirs(path: string): void {
+  const full = resolve(path);
+  const missing: string[] = [];
+  for (let p = full; ; p = dirname(p)) {
+    const dir = isDirectory(p);
+    if (dir === true) break;
+    if (dir === false) throw new WriteError(p, 'is a file, not a directory');
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      mkdirSync(p);
+    } catch (e) {
+      if (code(e) === 'EEXIST' && isDirectory(p)) continue;
+      throw new WriteError(p, `cannot create the directory (${fsReason(e)})`);
+    }
+  }
+}
+
+let tempCounter = 0;
+
+/** A name beside `path` no other writer uses: this process's id and a counter. */
+export function tempPathFor(path: string): string {
+  return `${path}.tmp-${process.pid}-${++tempCounter}`;
+}
+
+/** Writes `data` to a new file and flushes it to the disk before returning. */
+export function writeFileDurable(path: string, data: Uint8Array | string): void {
+  const fd = openSync(path, 'wx');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes a directory's entries (a rename into it) to the disk; a no-op where the platform cannot. */
+export function syncDirectory(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Writes through a temporary file and a rename, so a crash or a kill leaves
+ * either the old file or the new one, never half of one. Refuses to replace a
+ * directory; the temporary file is removed when the write fails.
+ * @throws {WriteError} naming the path and the reason (permission, disk full...).
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  if (path === '' || /[/\\]$/.test(path)) throw new WriteError(path || "''", 'expected a file name, got a directory path');
+  if (isDirectory(path)) throw new WriteError(path, 'is a directory; give the path of a file inside it');
+  makeDirs(dirname(path));
+  const tmp = tempPathFor(path);
+  try {
+    writeFileDurable(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    if (e instanceof WriteError) throw e;
+    throw new WriteError(path, `cannot write the file (${fsReason(e)})`);
+  }
+  syncDirectory(dirname(path));
+}
+
+/** Whether a process with this id is running (on this machine). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return code(e) === 'EPERM';
+  }
+}

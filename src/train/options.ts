@@ -1,0 +1,127 @@
+/**
+ * Checks of the options objects the training API takes. Each rejects an
+ * unknown key (naming it and the allowed ones) and a value of the wrong kind
+ * (naming the option and what was expected), before any thread or session is
+ * started: a typo such as `{ device: 'webgpu' }` must not be ignored silently.
+ */
+import { ConfigError, bool, numberIn, objectOf, oneOf, positiveInt, show } from '../config/validate.js';
+
+function nonNegativeInt(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ConfigError(path, `expected a non-negative integer, got ${show(v)}`);
+  return v;
+}
+
+function safeInt(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ConfigError(path, `expected an integer, got ${show(v)}`);
+  return v;
+}
+
+function nonEmptyString(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v === '') throw new ConfigError(path, `expected a non-empty string, got ${show(v)}`);
+  return v;
+}
+
+function fn(v: unknown, path: string): void {
+  if (typeof v !== 'function') throw new ConfigError(path, `expected a function, got ${show(v)}`);
+}
+
+type Checks = Record<string, (v: unknown, path: string) => unknown>;
+
+/** Checks each present key of `v` with its check; unknown keys are errors. `undefined` values count as absent. */
+function checkObject(v: unknown, path: string, checks: Checks): void {
+  if (v === undefined) return;
+  const o = objectOf(v, path, Object.keys(checks), 'option');
+  for (const [key, check] of Object.entries(checks)) if (o[key] !== undefined) check(o[key], `${path}.${key}`);
+}
+
+/** ONNX Runtime session options ({@link SessionOptions}). */
+export function checkSessionOptions(v: unknown, path: string): void {
+  checkObject(v, path, {
+    threads: positiveInt,
+    optimization: (x, p) => oneOf(x, p, ['disabled', 'basic', 'extended', 'all']),
+    profilePrefix: nonEmptyString,
+    executionProviders: (x, p) => {
+      if (!Array.isArray(x) || x.length === 0) throw new ConfigError(p, `expected a non-empty array of provider names, got ${show(x)}`);
+      x.forEach((name, i) => nonEmptyString(name, `${p}[${i}]`));
+    },
+    logLevel: (x, p) => oneOf(x, p, ['verbose', 'info', 'warning', 'error', 'fatal']),
+    spinning: bool,
+  });
+}
+
+/** Options of `Trainer.create` and a model's `compile`. */
+export function checkTrainerOptions(v: unknown, path: string): void {
+  checkObject(v, path, {
+    optimizer: (x, p) => {
+      if (typeof x !== 'object' || x === null || typeof (x as { getConfig?: unknown }).getConfig !== 'function') {
+        throw new ConfigError(p, `expected an optimizer (new Adam(), new SGD(), ...), got ${show(x)}`);
+      }
+    },
+    seed: safeInt,
+    clipNorm: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }),
+    session: checkSessionOptions,
+  });
+}
+
+/** Options of `Trainer.resume` and `load`: the session only (optimizer and seed come from the checkpoint). */
+export function checkResumeOptions(v: unknown, path: string): void {
+  checkObject(v, path, { session: checkSessionOptions });
+}
+
+function checkSchedule(v: unknown, path: string): void {
+  const o = objectOf(v, path, ['type', 'gamma', 'stepSize', 'totalEpochs', 'minLr', 'monitor', 'factor', 'patience', 'minDelta'], 'option');
+  const type = oneOf(o.type, `${path}.type`, ['constant', 'step', 'exponential', 'cosine', 'reduceOnPlateau']);
+  const fields: Record<string, Checks> = {
+    constant: {},
+    step: { gamma: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }), stepSize: positiveInt },
+    exponential: { gamma: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }) },
+    cosine: { totalEpochs: positiveInt, minLr: (x, p) => numberIn(x, p, 0, Infinity, { max: true }) },
+    reduceOnPlateau: {
+      monitor: nonEmptyString, factor: (x, p) => numberIn(x, p, 0, 1, { min: true, max: true }), patience: nonNegativeInt,
+      minDelta: (x, p) => numberIn(x, p, 0, Infinity, { max: true }), minLr: (x, p) => numberIn(x, p, 0, Infinity, { max: true }),
+    },
+  };
+  const required: Record<string, string[]> = { constant: [], step: ['gamma', 'stepSize'], exponential: ['gamma'], cosine: ['totalEpochs'], reduceOnPlateau: [] };
+  const { type: _type, ...rest } = o;
+  checkObject(rest, path, fields[type]!);
+  for (const key of required[type]!) if (o[key] === undefined) throw new ConfigError(`${path}.${key}`, `required for a '${type}' schedule`);
+}
+
+function checkEarlyStopping(v: unknown, path: string): void {
+  checkObject(v, path, {
+    monitor: nonEmptyString,
+    patience: nonNegativeInt,
+    minDelta: (x, p) => numberIn(x, p, 0, Infinity, { max: true }),
+    restoreBest: bool,
+  });
+}
+
+/** Options of `fit`; data sets are checked against the model separately. */
+export function checkFitOptions(v: unknown, path = 'fit'): void {
+  checkObject(v, path, {
+    epochs: nonNegativeInt,
+    batchSize: positiveInt,
+    validationSplit: (x, p) => numberIn(x, p, 0, 1, { min: true, max: true }),
+    validationData: (x, p) => {
+      if (typeof x !== 'object' || x === null) throw new ConfigError(p, `expected arrays { x, shape } or a streamSource(...), got ${show(x)}`);
+    },
+    shuffle: bool,
+    seed: safeInt,
+    schedule: checkSchedule,
+    earlyStopping: checkEarlyStopping,
+    onProgress: fn,
+    checkpointDir: nonEmptyString,
+    worker: bool,
+    onNonFinite: (x, p) => oneOf(x, p, ['stop', 'throw']),
+  });
+}
+
+/** Options of `evaluate`. */
+export function checkEvaluateOptions(v: unknown, path = 'evaluate'): void {
+  checkObject(v, path, { batchSize: positiveInt });
+}
+
+/** Options of `predict`. */
+export function checkPredictOptions(v: unknown, path = 'predict'): void {
+  checkObject(v, path, { part: nonEmptyString, batchSize: positiveInt });
+}
