@@ -1,4 +1,5 @@
 import { type Graph, type Value } from '../graph/graph.js';
+import { type DType } from '../graph/types.js';
 
 /** Inputs an optimizer's in-graph update sees for one parameter. */
 export interface UpdateArgs {
@@ -129,6 +130,21 @@ export class RMSProp implements Optimizer {
   }
 }
 
+/**
+ * Adam's per-step scalars, lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ), formed in float64
+ * and rounded once to `dtype`. In float32, 1 − β₂ᵗ cancels: β₂ = 0.999 is
+ * stored as 0.99900001287, so 1 − β₂ came out 1.3e-5 relatively too small and
+ * early updates 4e-6 to 1e-5 too small. The step count fed as float32 is
+ * exact up to 2²⁴ steps; past that its rounding (at most 2⁻²⁴ relative)
+ * changes 1 − βᵗ by at most as much relatively, below float32 resolution.
+ */
+function adamScalars(g: Graph, beta1: number, beta2: number, lr: Value, step: Value, dtype: DType): { stepSize: Value; sqrtCorrection2: Value } {
+  const t = g.cast(step, 'float64');
+  const correction = (beta: number) => g.sub(1, g.pow(g.scalar(beta, 'float64'), t));
+  const stepSize = g.div(g.cast(lr, 'float64'), correction(beta1));
+  return { stepSize: g.cast(stepSize, dtype), sqrtCorrection2: g.cast(g.sqrt(correction(beta2)), dtype) };
+}
+
 /** Options of {@link Adam} and {@link AdamW}. */
 export interface AdamArgs {
   learningRate?: number;
@@ -159,13 +175,11 @@ export class Adam implements Optimizer {
   protected adamStep(g: Graph, { param, grad, slots, lr, step }: UpdateArgs): UpdateResult {
     const m = g.add(g.mul(slots.m!, this.beta1), g.mul(grad, 1 - this.beta1));
     const v = g.add(g.mul(slots.v!, this.beta2), g.mul(g.square(grad), 1 - this.beta2));
-    // Bias-correct m and v as written rather than folding both into the step
-    // size, which would change what ε means relative to PyTorch.
-    const c1 = g.sub(1, g.pow(g.scalarLike(this.beta1, step), step));
-    const c2 = g.sub(1, g.pow(g.scalarLike(this.beta2, step), step));
-    const denom = g.add(g.sqrt(g.div(v, c2)), this.epsilon);
-    const delta = g.div(g.mul(m, g.div(lr, c1)), denom);
-    return { param: g.sub(param, delta), slots: { m, v } };
+    // PyTorch's arrangement: step size lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ) as scalars,
+    // √v / √(1 − β₂ᵗ) + ε as the denominator (ε keeps its meaning).
+    const { stepSize, sqrtCorrection2 } = adamScalars(g, this.beta1, this.beta2, lr, step, param.dtype);
+    const denom = g.add(g.div(g.sqrt(v), sqrtCorrection2), this.epsilon);
+    return { param: g.sub(param, g.mul(g.div(m, denom), stepSize)), slots: { m, v } };
   }
 
   update(g: Graph, args: UpdateArgs): UpdateResult {
@@ -190,7 +204,10 @@ export class AdamW extends Adam {
   }
 
   override update(g: Graph, args: UpdateArgs): UpdateResult {
-    const decayed = g.sub(args.param, g.mul(g.mul(args.param, args.lr), this.weightDecay));
+    // p · (1 − lr·λ) with the factor formed in float64, as PyTorch does: one
+    // multiply per element and one rounding of the factor.
+    const factor = g.sub(1, g.mul(g.cast(args.lr, 'float64'), this.weightDecay));
+    const decayed = g.mul(args.param, g.cast(factor, args.param.dtype));
     return this.adamStep(g, { ...args, param: decayed });
   }
 
