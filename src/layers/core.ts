@@ -71,6 +71,12 @@ export interface BuildContext {
   addLoss(term: Value, label: string): void;
 }
 
+/**
+ * The most values one parameter tensor may hold: 2^31 − 1, 8 GiB of float32,
+ * the length ONNX Runtime and typed arrays handle everywhere aekit runs.
+ */
+export const MAX_TENSOR_VALUES = 2 ** 31 - 1;
+
 /** Spec of one parameter or state tensor held by a model. */
 export interface ParamSpec {
   name: string;
@@ -120,6 +126,10 @@ export class GraphBuildContext implements BuildContext {
     if (existing) {
       if (existing.shape.join() !== shape.join()) throw new Error(`parameter ${full} is declared twice with shapes ${formatShape(existing.shape)} and ${formatShape(shape)}`);
       return existing;
+    }
+    const size = shape.reduce((a, d) => a * d, 1);
+    if (size > MAX_TENSOR_VALUES) {
+      throw new Error(`parameter ${full} of shape ${formatShape(shape)} would hold ${size.toExponential(2)} values (${(size * 4 / 2 ** 30).toFixed(1)} GiB); one tensor holds at most ${MAX_TENSOR_VALUES} values: use fewer units or filters`);
     }
     const v = this.g.param(full, shape);
     this.values.set(full, v);

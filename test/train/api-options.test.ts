@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Dense } from '../../src/layers/index.js';
+import { Autoencoder, LayerAutoencoder } from '../../src/models/index.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { TinyAutoencoder, curveData } from './tiny-model.js';
+
+const data = curveData(32);
+
+describe('numeric options are checked at the API', () => {
+  const t = Trainer.create(new TinyAutoencoder());
+  for (const batchSize of [0, -1, 2.5, NaN, '8']) {
+    it(`predict and evaluate reject batchSize ${String(batchSize)} (no spin, no runtime error)`, async () => {
+      await assert.rejects(t.predict(data.x, { batchSize: batchSize as number }), /predict\.batchSize: expected a positive integer/);
+      await assert.rejects(t.evaluate(data, { batchSize: batchSize as number }), /evaluate\.batchSize: expected a positive integer/);
+      await assert.rejects(t.fit(data, { batchSize: batchSize as number }), /fit\.batchSize: expected a positive integer/);
+    });
+  }
+  for (const epochs of [-1, NaN, 1.5, '2']) {
+    it(`fit rejects epochs ${String(epochs)}`, async () => {
+      await assert.rejects(t.fit(data, { epochs: epochs as number, worker: false }), /fit\.epochs: expected a non-negative integer/);
+    });
+  }
+  it('fit rejects bad nested options: validationSplit, schedule fields, early stopping', async () => {
+    await assert.rejects(t.fit(data, { validationSplit: 1 }), /fit\.validationSplit: expected a number in \(0, 1\)/);
+    await assert.rejects(t.fit(data, { schedule: { type: 'step', gamma: 0.5 } as never }), /fit\.schedule\.stepSize: required/);
+    await assert.rejects(t.fit(data, { schedule: { type: 'cosine', totalEpochs: 0 } }), /fit\.schedule\.totalEpochs: expected a positive integer/);
+    await assert.rejects(t.fit(data, { earlyStopping: { patience: -2 } }), /fit\.earlyStopping\.patience/);
+  });
+});
+
+describe('unknown option keys are errors naming the key and the allowed ones', () => {
+  it('compile, Trainer.create, fit, predict, evaluate, session', async () => {
+    const m = new Autoencoder({ inputShape: [8], encoder: { sizes: [3] } });
+    assert.throws(() => m.compile({ learningrate: 0.1 } as never), /compile\.learningrate: unknown option; allowed options: optimizer, seed, clipNorm, session/);
+    assert.throws(() => m.compile({ session: { thread: 2 } } as never), /compile\.session\.thread: unknown option; allowed options: threads,/);
+    assert.throws(() => Trainer.create(new TinyAutoencoder(), { seeed: 1 } as never), /Trainer\.create\.seeed: unknown option/);
+    const t = Trainer.create(new TinyAutoencoder());
+    await assert.rejects(t.fit(data, { epoch: 3 } as never), /fit\.epoch: unknown option; allowed options: epochs, batchSize/);
+    await assert.rejects(t.predict(data.x, { parts: 'encoder' } as never), /predict\.parts: unknown option; allowed options: part, batchSize/);
+    await assert.rejects(t.evaluate(data, { batch_size: 4 } as never), /evaluate\.batch_size: unknown option/);
+  });
+});
+
+describe('inference inputs', () => {
+  const m = new Autoencoder({ inputShape: [8], encoder: { sizes: [3] } });
+  it('encode rejects NaN input, naming the sample and element', async () => {
+    const x = new Float32Array(data.x);
+    x[13] = NaN;
+    await assert.rejects(m.encode(x), /encoder input: sample 1 holds NaN at element 5/);
+    x[13] = Infinity;
+    await assert.rejects(m.reconstruct(x), /model input: sample 1 holds Infinity/);
+  });
+  it('an empty input or a plain Array gets a message saying what was expected', async () => {
+    await assert.rejects(m.encode(new Float32Array(0)), /encoder input: no samples \(an empty array\)/);
+    await assert.rejects(m.encode([0.1, 0.2] as never), /expected a Float32Array .* got a plain Array \(wrap it: new Float32Array\(values\)\)/);
+    await assert.rejects(m.fit({ x: [1, 2] as never, shape: [1, 8] }), /training data: expected a Float32Array/);
+    await assert.rejects(m.encode(new Float32Array(12)), /12 values are not a whole number of samples of shape \[8\]/);
+  });
+  it('exportOnnx onto a directory is refused and leaves no temporary file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aekit-export-'));
+    mkdirSync(join(dir, 'out'));
+    assert.throws(() => m.exportOnnx(join(dir, 'out')), /out: is a directory; give the path of a file inside it/);
+    assert.throws(() => m.exportOnnx(join(dir, 'out') + '/'), /expected a file name, got a directory path/);
+    assert.deepEqual(readdirSync(dir), ['out']);
+    assert.deepEqual(readdirSync(join(dir, 'out')), []);
+  });
+  it('a layer too large to hold is named with its size, not "Invalid typed array length"', () => {
+    const huge = new LayerAutoencoder({ inputShape: [784], encoder: [new Dense({ units: 2e9 })], decoder: [new Dense({ units: 784 })] });
+    assert.throws(() => Trainer.create(huge), /parameter .*\/kernel of shape \[784, 2000000000\] would hold 1\.57e\+12 values \(5841\.3 GiB\); one tensor holds at most 2147483647 values/);
+  });
+});
