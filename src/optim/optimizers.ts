@@ -9,7 +9,11 @@ export interface UpdateArgs {
   slots: Record<string, Value>;
   /** Learning rate, a scalar graph input so schedules need no recompilation. */
   lr: Value;
-  /** 1-based step count as a float scalar, for bias corrections. */
+  /**
+   * 1-based step count as a float32 scalar (exact up to 2²⁴), for bias
+   * corrections; form anything sensitive to rounding from it in float64, as
+   * {@link Adam} does.
+   */
   step: Value;
 }
 
@@ -43,20 +47,39 @@ export interface Optimizer {
   getConfig(): OptimizerConfig;
 }
 
-/** Options of {@link SGD}. */
+/**
+ * Reads one numeric option: `fallback` when absent, otherwise a finite number
+ * in [min, max) (or [min, max] with `maxIncluded`), or a clear error naming
+ * the optimizer and the option.
+ */
+function option(owner: string, name: string, value: unknown, fallback: number, min: number, max = Infinity, maxIncluded = false): number {
+  if (value === undefined) return fallback;
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && (maxIncluded ? value <= max : value < max);
+  if (!ok) {
+    const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}${maxIncluded ? ']' : ')'}`;
+    throw new Error(`${owner}: ${name} must be a number ${range}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return value;
+}
+
+/** Options of {@link SGD}; defaults are torch.optim.SGD's. */
 export interface SGDArgs {
+  /** Learning rate. Default 1e-3. */
   learningRate?: number;
-  /** Momentum factor μ (0 disables it). */
+  /** Momentum factor μ (0 disables it). Default 0. */
   momentum?: number;
-  /** Nesterov momentum (needs momentum > 0). */
+  /** Nesterov momentum (needs momentum > 0). Default false. */
   nesterov?: boolean;
-  /** L2 penalty λ added to the gradient (coupled weight decay). */
+  /** L2 penalty λ added to the gradient (coupled weight decay). Default 0. */
   weightDecay?: number;
 }
 
 /**
- * Stochastic gradient descent, PyTorch's formulation:
- * b ← μ·b + g; step = g + μ·b (Nesterov) or b; p ← p − lr·step.
+ * Stochastic gradient descent, PyTorch's `torch.optim.SGD` (2.x) formula and
+ * defaults (lr 1e-3, momentum 0, dampening 0, weight decay 0):
+ * d = g + λ·p; b ← μ·b + d (b₁ = d); p ← p − lr·(d + μ·b) with Nesterov,
+ * p ← p − lr·b without. Unlike Keras, the learning rate multiplies the whole
+ * buffer, not each gradient as it enters it.
  */
 export class SGD implements Optimizer {
   readonly learningRate: number;
@@ -67,10 +90,11 @@ export class SGD implements Optimizer {
   readonly elementwise = true;
 
   constructor(args: SGDArgs = {}) {
-    this.learningRate = args.learningRate ?? 0.01;
-    this.momentum = args.momentum ?? 0;
+    this.learningRate = option('SGD', 'learningRate', args.learningRate, 1e-3, 0);
+    this.momentum = option('SGD', 'momentum', args.momentum, 0, 0);
+    this.weightDecay = option('SGD', 'weightDecay', args.weightDecay, 0, 0);
+    if (args.nesterov !== undefined && typeof args.nesterov !== 'boolean') throw new Error(`SGD: nesterov must be true or false, got ${JSON.stringify(args.nesterov)}`);
     this.nesterov = args.nesterov ?? false;
-    this.weightDecay = args.weightDecay ?? 0;
     if (this.nesterov && this.momentum <= 0) throw new Error('SGD: nesterov needs momentum > 0');
     this.slotNames = this.momentum > 0 ? ['momentum'] : [];
   }
@@ -78,6 +102,7 @@ export class SGD implements Optimizer {
   update(g: Graph, { param, grad, slots, lr }: UpdateArgs): UpdateResult {
     const d = this.weightDecay ? g.add(grad, g.mul(param, this.weightDecay)) : grad;
     if (this.momentum <= 0) return { param: g.sub(param, g.mul(d, lr)), slots: {} };
+    // The buffer starts at zero, so the first step's μ·0 + d is PyTorch's b₁ = d.
     const buf = g.add(g.mul(slots.momentum!, this.momentum), d);
     const step = this.nesterov ? g.add(d, g.mul(buf, this.momentum)) : buf;
     return { param: g.sub(param, g.mul(step, lr)), slots: { momentum: buf } };
@@ -88,18 +113,25 @@ export class SGD implements Optimizer {
   }
 }
 
-/** Options of {@link RMSProp}. */
+/** Options of {@link RMSProp}; defaults are torch.optim.RMSprop's. */
 export interface RMSPropArgs {
+  /** Learning rate. Default 1e-2. */
   learningRate?: number;
-  /** Decay ρ of the squared-gradient average. */
+  /** Decay ρ of the squared-gradient average (PyTorch's `alpha`). Default 0.99. */
   rho?: number;
+  /** Added to √s, outside the square root. Default 1e-8. */
   epsilon?: number;
+  /** Momentum factor μ (0 disables it). Default 0. */
   momentum?: number;
 }
 
 /**
- * RMSProp, PyTorch's formulation: s ← ρ·s + (1 − ρ)·g²;
- * p ← p − lr·g / (√s + ε) (with momentum: b ← μ·b + g / (√s + ε); p ← p − lr·b).
+ * RMSProp, PyTorch's `torch.optim.RMSprop` formula and defaults (lr 1e-2,
+ * alpha = ρ 0.99, eps 1e-8, momentum 0; not centered, no weight decay):
+ * s ← ρ·s + (1 − ρ)·g²; p ← p − lr·g / (√s + ε); with momentum
+ * b ← μ·b + g / (√s + ε), p ← p − lr·b.
+ * Keras differs in both: ε inside the root (g / √(s + ε)) with ρ 0.9, ε 1e-7,
+ * lr 1e-3; a config saved with explicit values keeps them.
  */
 export class RMSProp implements Optimizer {
   readonly learningRate: number;
@@ -110,10 +142,10 @@ export class RMSProp implements Optimizer {
   readonly elementwise = true;
 
   constructor(args: RMSPropArgs = {}) {
-    this.learningRate = args.learningRate ?? 0.001;
-    this.rho = args.rho ?? 0.9;
-    this.epsilon = args.epsilon ?? 1e-7;
-    this.momentum = args.momentum ?? 0;
+    this.learningRate = option('RMSProp', 'learningRate', args.learningRate, 1e-2, 0);
+    this.rho = option('RMSProp', 'rho', args.rho, 0.99, 0, 1);
+    this.epsilon = option('RMSProp', 'epsilon', args.epsilon, 1e-8, 0);
+    this.momentum = option('RMSProp', 'momentum', args.momentum, 0, 0);
     this.slotNames = this.momentum > 0 ? ['square', 'momentum'] : ['square'];
   }
 
@@ -145,17 +177,25 @@ function adamScalars(g: Graph, beta1: number, beta2: number, lr: Value, step: Va
   return { stepSize: g.cast(stepSize, dtype), sqrtCorrection2: g.cast(g.sqrt(correction(beta2)), dtype) };
 }
 
-/** Options of {@link Adam} and {@link AdamW}. */
+/** Options of {@link Adam} and {@link AdamW}; defaults are torch.optim.Adam's. */
 export interface AdamArgs {
+  /** Learning rate. Default 1e-3. */
   learningRate?: number;
+  /** Decay of the first-moment average. Default 0.9. */
   beta1?: number;
+  /** Decay of the second-moment average. Default 0.999. */
   beta2?: number;
+  /** Added to √v̂, outside the square root. Default 1e-8 (Keras: 1e-7). */
   epsilon?: number;
 }
 
 /**
- * Adam (Kingma & Ba): m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
- * p ← p − lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+ * Adam (Kingma & Ba), PyTorch's `torch.optim.Adam` formula and defaults
+ * (lr 1e-3, betas (0.9, 0.999), eps 1e-8; no weight decay, no AMSGrad):
+ * m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+ * p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+ * The bias corrections are formed in float64 from the step count, so they do
+ * not cancel in float32 when β₂ is close to 1.
  */
 export class Adam implements Optimizer {
   readonly learningRate: number;
@@ -166,10 +206,11 @@ export class Adam implements Optimizer {
   readonly elementwise = true;
 
   constructor(args: AdamArgs = {}) {
-    this.learningRate = args.learningRate ?? 0.001;
-    this.beta1 = args.beta1 ?? 0.9;
-    this.beta2 = args.beta2 ?? 0.999;
-    this.epsilon = args.epsilon ?? 1e-8;
+    const owner = new.target === Adam ? 'Adam' : 'AdamW';
+    this.learningRate = option(owner, 'learningRate', args.learningRate, 1e-3, 0);
+    this.beta1 = option(owner, 'beta1', args.beta1, 0.9, 0, 1);
+    this.beta2 = option(owner, 'beta2', args.beta2, 0.999, 0, 1);
+    this.epsilon = option(owner, 'epsilon', args.epsilon, 1e-8, 0);
   }
 
   protected adamStep(g: Graph, { param, grad, slots, lr, step }: UpdateArgs): UpdateResult {
@@ -192,15 +233,16 @@ export class Adam implements Optimizer {
 }
 
 /**
- * AdamW (Loshchilov & Hutter): decoupled weight decay, p ← p − lr·λ·p, then
- * the Adam step.
+ * AdamW (Loshchilov & Hutter), PyTorch's `torch.optim.AdamW` formula and
+ * defaults (Adam's, with weight decay λ = 1e-2): decoupled decay
+ * p ← p · (1 − lr·λ), then the {@link Adam} step.
  */
 export class AdamW extends Adam {
   readonly weightDecay: number;
 
   constructor(args: AdamArgs & { weightDecay?: number } = {}) {
     super(args);
-    this.weightDecay = args.weightDecay ?? 0.01;
+    this.weightDecay = option('AdamW', 'weightDecay', args.weightDecay, 1e-2, 0);
   }
 
   override update(g: Graph, args: UpdateArgs): UpdateResult {
@@ -216,16 +258,31 @@ export class AdamW extends Adam {
   }
 }
 
-/** Rebuilds an optimizer from its config, rejecting unknown names. */
+const CONFIG_FIELDS: Record<OptimizerConfig['name'], readonly string[]> = {
+  sgd: ['learningRate', 'momentum', 'nesterov', 'weightDecay'],
+  rmsprop: ['learningRate', 'rho', 'epsilon', 'momentum'],
+  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
+  adamw: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+};
+
+/**
+ * Rebuilds an optimizer from its config (as {@link Optimizer.getConfig} wrote
+ * it), rejecting unknown names and fields. Fields a config omits take the
+ * current defaults; saved configs carry every value, so they rebuild exactly.
+ */
 export function optimizerFromConfig(config: OptimizerConfig): Optimizer {
+  if (typeof config !== 'object' || config === null) throw new Error(`optimizer: expected a config object, got ${JSON.stringify(config)}`);
   const { name, ...rest } = config;
+  const fields = Object.hasOwn(CONFIG_FIELDS, String(name)) ? CONFIG_FIELDS[name] : undefined;
+  if (!fields) throw new Error(`optimizer: unknown name '${String(name)}'; expected sgd, rmsprop, adam or adamw`);
+  const unknown = Object.keys(rest).filter((k) => !fields.includes(k));
+  if (unknown.length) throw new Error(`optimizer ${name}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${fields.join(', ')}`);
   switch (name) {
     case 'sgd': return new SGD(rest as SGDArgs);
     case 'rmsprop': return new RMSProp(rest as RMSPropArgs);
     case 'adam': return new Adam(rest as AdamArgs);
     case 'adamw': return new AdamW(rest as AdamArgs & { weightDecay?: number });
   }
-  throw new Error(`optimizer: unknown name '${String(name)}'; expected sgd, rmsprop, adam or adamw`);
 }
 
 /**
