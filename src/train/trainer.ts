@@ -187,7 +187,7 @@ export class Trainer {
     let train: LoopData | StreamLoopData;
     let validation: LoopData | StreamLoopData | undefined;
     if (isStreamSource(data)) {
-      if (opts.validationSplit) throw new Error('validationSplit needs in-memory data; for a file source pass validationData (arrays or another streamSource)');
+      if (opts.validationSplit) throw new Error('fit.validationSplit needs in-memory data; for a file source pass validationData (arrays or another streamSource)');
       train = await this.streamData(data, 'training data');
     } else {
       checkData(data, this.model.inputShape, 'training data');
@@ -202,9 +202,8 @@ export class Trainer {
       }
     } else if (opts.validationSplit && !isStreamSource(data)) {
       const n = data.shape[0]!;
-      if (!(opts.validationSplit > 0 && opts.validationSplit < 1)) throw new Error(`validationSplit must be in (0, 1), got ${opts.validationSplit}`);
       const cut = Math.floor(n * (1 - opts.validationSplit));
-      if (cut < 1 || cut >= n) throw new Error(`validationSplit ${opts.validationSplit} leaves no training or no validation samples out of ${n}`);
+      if (cut < 1 || cut >= n) throw new Error(`fit.validationSplit: ${opts.validationSplit} leaves no training or no validation samples out of ${n}`);
       train = toLoopData(data, this.model, 0, cut);
       validation = toLoopData(data, this.model, cut, n);
     }
