@@ -155,6 +155,17 @@ function poolDivisors(
   return counts;
 }
 
+/**
+ * For windows of kh × kw tiling an h × w plane: each cell's rank from the end
+ * of its window in row-major order, kh·kw for the window's first cell down to
+ * 1 for its last (exact in float32 for any window under 2²⁴ cells).
+ */
+function firstWins(h: number, w: number, kh: number, kw: number): Float64Array {
+  const out = new Float64Array(h * w);
+  for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) out[r * w + q] = kh * kw - ((r % kh) * kw + (q % kw));
+  return out;
+}
+
 const floatOf = (v: Value): 'float32' | 'float64' => (v.dtype === 'float64' ? 'float64' : 'float32');
 
 /**
@@ -315,12 +326,17 @@ export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
     const tiled = attrs.strides[0] === kh && attrs.strides[1] === kw && attrs.pads.every((p) => p === 0) && h % kh === 0 && w % kw === 0;
     // (float32 only: ONNX Runtime's Resize has no float64 kernel.)
     if (tiled && x!.dtype === 'float32') {
-      // Windows tile the input: each cell belongs to one window, and the cells that
-      // equal their window's max share its gradient (ties split it evenly, as
-      // ReduceMax does; ONNX Runtime's indices would give it all to the first).
-      const isMax = g.cast(g.equal(x!, g.upsample2d(y!, [kh, kw])), x!.dtype);
-      const ties = g.mul(g.avgPool2d(isMax, { kernel: [kh, kw] }), kh * kw);
-      return [g.mul(isMax, g.upsample2d(g.div(dy, ties), [kh, kw]))];
+      // Windows tile the input, so each cell belongs to one window. A cell gets
+      // its window's gradient when it is the window's first maximum in row-major
+      // order, as with the indices below (and in PyTorch), whatever the input
+      // size: maxima score kh·kw − (their place in the window), other cells 0,
+      // and the cell whose score equals its window's best wins. 0/1 multiplies
+      // measured faster than Where here (docs/performance.md).
+      const ranks = g.constant(tensor('float32', [h, w], firstWins(h, w, kh, kw)));
+      const isMax = g.cast(g.equal(x!, g.upsample2d(y!, [kh, kw])), 'float32');
+      const score = g.mul(isMax, ranks);
+      const best = g.upsample2d(g.maxPool2d(score, { kernel: [kh, kw] }), [kh, kw]);
+      return [g.mul(g.cast(g.equal(score, best), 'float32'), g.upsample2d(dy, [kh, kw]))];
     }
     // Indices are flat over the whole NCHW tensor; scatter-add handles overlapping windows.
     const flat = g.scatterAddAlongAxis(g.flatten(x!, 0), g.flatten(indices!, 0), g.flatten(dy, 0), 0);

@@ -68,7 +68,7 @@ describe('conv fast paths', () => {
     assert.doesNotMatch(ops(8), /Sum/);
   });
 
-  it('max-pool gradient splits a tie evenly and keeps the total', async () => {
+  it('max-pool gradient by mask gives a tie to the first maximum in row-major order and keeps the total', async () => {
     const g = new Graph();
     const x = g.input('x', [1, 1, 2, 4]);
     const y = g.maxPool2d(x, { kernel: 2 });
@@ -78,8 +78,8 @@ describe('conv fast paths', () => {
       x: tensor('float32', [1, 1, 2, 4], [3, 3, 1, 7, 0, 3, 2, 5]),
       seed: tensor('float32', [1, 1, 1, 2], [1.5, 2]),
     }));
-    // Window 1 holds three 3s (ties), window 2 one 7.
-    assert.deepEqual(Array.from(out.dx!.data as Float32Array), [0.5, 0.5, 0, 2, 0, 0.5, 0, 0]);
+    // Window 1 holds three 3s (ties): the top-left one takes it all; window 2 one 7.
+    assert.deepEqual(Array.from(out.dx!.data as Float32Array), [1.5, 0, 0, 2, 0, 0, 0, 0]);
   });
 
   it('max-pool gradient of float64 input still runs (scatter by indices: ONNX Runtime has no float64 Resize)', async () => {
