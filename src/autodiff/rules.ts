@@ -173,6 +173,14 @@ const floatOf = (v: Value): 'float32' | 'float64' => (v.dtype === 'float64' ? 'f
  * an op without a rule (or an explicit NotDifferentiable marker) a compile
  * error. Rules emit ordinary IR ops that themselves have rules, so gradient
  * graphs can be differentiated again (double backprop).
+ *
+ * Where an op is not differentiable at a point, the rule takes PyTorch
+ * autograd's value there: relu′(0) = 0, |x|′(0) = sign(0) = 0,
+ * leakyRelu′(0) = elu′(0) = α, clip passes the gradient at its bounds
+ * (min ≤ x ≤ max), ReduceMax splits it evenly among tied maxima (as `amax`),
+ * MaxPool gives it to the first maximum of its window in row-major order.
+ * A composite whose true derivative is smooth must not be built from two such
+ * kinks at the same point (see binaryCrossEntropyWithLogits).
  */
 export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
   Identity: ({ dy }) => [dy],
