@@ -115,6 +115,7 @@ export function opCases(): OpCase[] {
     c('ConvTranspose', 'stride 2, pads 1, output padding', [inp([2, 1, 3, 4]), inp([1, 2, 3, 3])], (g, [x, w]) => g.convTranspose2d(x!, w!, { strides: 2, pads: 1, outputSize: [6, 8] })),
     c('ConvTranspose', 'dilation 2', [inp([1, 2, 3, 3]), inp([2, 1, 2, 2])], (g, [x, w]) => g.convTranspose2d(x!, w!, { dilations: 2 })),
     c('MaxPool', '2x2 non-overlapping', [inp([2, 2, 4, 4], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: 2 })),
+    c('MaxPool', '3x2 windows tiling 6x4', [inp([2, 1, 6, 4], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: [3, 2] })),
     c('MaxPool', '3x3 stride 2 pads 1 (overlapping)', [inp([1, 2, 5, 5], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: 3, strides: 2, pads: 1 })),
     c('AveragePool', '2x2 non-overlapping', [inp([2, 2, 4, 4])], (g, [x]) => g.avgPool2d(x!, { kernel: 2 })),
     c('AveragePool', '3x3 stride 2 pads 1, pads not counted', [inp([1, 2, 5, 6])], (g, [x]) => g.avgPool2d(x!, { kernel: 3, strides: 2, pads: 1 })),
