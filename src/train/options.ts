@@ -113,6 +113,9 @@ export function checkFitOptions(v: unknown, path = 'fit'): void {
     checkpointDir: nonEmptyString,
     worker: bool,
     onNonFinite: (x, p) => oneOf(x, p, ['stop', 'throw']),
+    signal: (x, p) => {
+      if (!(x instanceof AbortSignal)) throw new ConfigError(p, `expected an AbortSignal (new AbortController().signal), got ${show(x)}`);
+    },
   });
 }
 

@@ -65,6 +65,13 @@ export interface FitOptions {
    * then `fit` rejects with a {@link NonFiniteError}.
    */
   onNonFinite?: 'stop' | 'throw';
+  /**
+   * Stops training after the current step when aborted (e.g. on Ctrl-C): `fit`
+   * resolves with `stopReason: 'stopped by request'` and the weights of the
+   * last step; the unfinished epoch is not counted (a checkpoint of the last
+   * finished epoch stays as it was).
+   */
+  signal?: AbortSignal;
 }
 
 /** `fit` with `onNonFinite: 'throw'` met a non-finite loss; the trainer kept the last good weights. */
@@ -236,7 +243,8 @@ export class Trainer {
         snapshotEachEpoch: Boolean(opts.checkpointDir),
       },
     };
-    const done = await (opts.worker === false ? runInline(input, (e) => this.onEvent(e, opts)) : runInWorker(input, (e) => this.onEvent(e, opts)));
+    const onEvent = (e: LoopEvent) => this.onEvent(e, opts);
+    const done = await (opts.worker === false ? runInline(input, onEvent, opts.signal) : runInWorker(input, onEvent, opts.signal));
     this.tensors = done.tensors;
     this.progress = { epoch: done.epoch, step: done.step, rngState: done.rngState, scheduleState: done.scheduleState, history: [...this.history] };
     const result: FitResult = { history: done.history, epochs: done.epoch, steps: done.step, stopReason: done.stopReason };
@@ -477,12 +485,12 @@ function fromWorker(e: WorkerError): Error {
   return new Error(`training failed: ${e.message}`);
 }
 
-async function runInline(input: LoopInput, onEvent: (e: LoopEvent) => void): Promise<DoneEvent> {
+async function runInline(input: LoopInput, onEvent: (e: LoopEvent) => void, signal?: AbortSignal): Promise<DoneEvent> {
   let done: DoneEvent | undefined;
   await runLoop(input, (e) => {
     if (e.type === 'done') done = e;
     onEvent(e);
-  });
+  }, () => signal?.aborted ?? false);
   return done!;
 }
 
@@ -492,7 +500,7 @@ async function runInline(input: LoopInput, onEvent: (e: LoopEvent) => void): Pro
  * stop after its current step and the promise rejects with that error once it
  * has: ending the thread while ONNX Runtime runs would abort the process.
  */
-function runInWorker(input: LoopInput, onEvent: (e: LoopEvent) => void): Promise<DoneEvent> {
+function runInWorker(input: LoopInput, onEvent: (e: LoopEvent) => void, signal?: AbortSignal): Promise<DoneEvent> {
   const here = import.meta.url;
   const worker = here.endsWith('.ts')
     ? new Worker(new URL('./worker-boot.mjs', here), { workerData: { entry: new URL('./worker.ts', here).href } })
@@ -528,6 +536,10 @@ function runInWorker(input: LoopInput, onEvent: (e: LoopEvent) => void): Promise
     });
     worker.on('error', (error) => finish(failure ?? { error }));
     worker.on('exit', (code) => finish(failure ?? { error: new Error(`training failed: the worker thread exited (code ${code}) before finishing`) }));
+    const requestStop = () => worker.postMessage({ type: 'stop' });
+    signal?.addEventListener('abort', requestStop, { once: true });
+    worker.once('exit', () => signal?.removeEventListener('abort', requestStop));
     worker.postMessage({ type: 'start', input });
+    if (signal?.aborted) requestStop();
   });
 }

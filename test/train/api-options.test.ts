@@ -73,3 +73,23 @@ describe('inference inputs', () => {
     assert.throws(() => Trainer.create(huge), /parameter .*\/kernel of shape \[784, 2000000000\] would hold 1\.57e\+12 values \(5841\.3 GiB\); one tensor holds at most 2147483647 values/);
   });
 });
+
+describe('fit({ signal })', () => {
+  for (const worker of [true, false]) {
+    it(`an aborted signal stops training after the current step (${worker ? 'worker' : 'inline'})`, async () => {
+      const t = Trainer.create(new TinyAutoencoder(), { seed: 1 });
+      const controller = new AbortController();
+      let batches = 0;
+      const r = await t.fit(curveData(2048), {
+        epochs: 50, batchSize: 8, worker,
+        onProgress: (e) => { if (e.type === 'batch' && ++batches === 1) controller.abort(); },
+        signal: controller.signal,
+      });
+      assert.equal(r.stopReason, 'stopped by request');
+      assert.ok(r.epochs < 50, `stopped at epoch ${r.epochs}`);
+    });
+  }
+  it('rejects a signal that is not an AbortSignal', async () => {
+    await assert.rejects(Trainer.create(new TinyAutoencoder()).fit(data, { signal: {} as never }), /fit\.signal: expected an AbortSignal/);
+  });
+});
