@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { DataFormatError, ioError } from './errors.js';
@@ -13,33 +14,48 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-/** Images larger than this are refused before decoding, so a hostile header cannot exhaust memory. */
-const MAX_PIXELS = 100_000_000;
+/**
+ * The largest image, in pixels (width × height), that {@link decodeImage} will
+ * decode: 100 megapixels, e.g. 10000 × 10000. Decoding holds a few copies of
+ * the image (compressed, filtered, RGBA: about 12 bytes a pixel for an 8-bit
+ * PNG), so this bounds one decode at roughly 1.2 GB while still admitting
+ * scans and photographs far larger than any autoencoder input. A header that
+ * declares more is refused before anything is allocated for it.
+ */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+/**
+ * Deflate's best case is 258 bytes out for 2 bits in, so no zlib stream expands
+ * more than 1032:1 (zlib's own figure). Image data that needs more than this
+ * many times the compressed bytes present cannot be in the file.
+ */
+const MAX_DEFLATE_RATIO = 1032;
 
 /**
  * Decodes PNG or JPEG bytes (recognized by their signature, not the file name).
- * @throws {DataFormatError} for other formats and for corrupt or truncated images.
+ *
+ * The declared size is checked before anything is allocated for it: at most
+ * {@link MAX_IMAGE_PIXELS} pixels, and no more than the file's compressed data
+ * could possibly hold. A PNG whose compressed data ends before the last row
+ * (or holds more than the declared image) is rejected, rather than filled with
+ * zeros or whatever memory held.
+ * @throws {DataFormatError} for other formats, for corrupt or truncated images
+ *   and for images over the size limit, naming `file`.
  */
 export function decodeImage(bytes: Uint8Array, file = '<buffer>'): RgbaImage {
-  const isPng = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const isPng = bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
   const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) {
     throw new DataFormatError(file, { offset: 0 }, 'not a PNG or JPEG image (unrecognized signature)');
   }
   try {
     if (isPng) {
-      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      // Check the declared size from the IHDR chunk before pngjs allocates for it.
-      if (bytes.length >= 24) {
-        const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        const w = dv.getUint32(16, false);
-        const h = dv.getUint32(20, false);
-        if (w * h > MAX_PIXELS) throw new DataFormatError(file, { offset: 16 }, `image declares ${w}×${h} pixels, more than the limit of ${MAX_PIXELS}`);
-      }
-      const png = pngjs.PNG.sync.read(buf);
+      checkPng(bytes, file);
+      const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
+    checkJpeg(bytes, file);
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
     if (img.width === 0 || img.height === 0 || img.data.length !== img.width * img.height * 4) {
       throw new Error('decoded to an empty image');
     }
@@ -48,6 +64,171 @@ export function decodeImage(bytes: Uint8Array, file = '<buffer>'): RgbaImage {
     if (err instanceof DataFormatError) throw err;
     const msg = (err as Error)?.message ?? String(err);
     throw new DataFormatError(file, {}, `corrupt ${isPng ? 'PNG' : 'JPEG'} image: ${msg}`);
+  }
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Channels per pixel and the bit depths the PNG specification allows, by colour type. */
+const PNG_COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
+  0: { channels: 1, depths: [1, 2, 4, 8, 16] },
+  2: { channels: 3, depths: [8, 16] },
+  3: { channels: 1, depths: [1, 2, 4, 8] },
+  4: { channels: 2, depths: [8, 16] },
+  6: { channels: 4, depths: [8, 16] },
+};
+
+/** Adam7 passes as [x0, y0, dx, dy]. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/**
+ * Walks the chunks and inflates the image data once to check that it has
+ * exactly the declared size. pngjs's synchronous decoder does not: a short
+ * stream leaves the rest of its output buffer unwritten (uninitialized memory),
+ * and a tiny file may declare a gigapixel image that it then allocates for.
+ */
+function checkPng(bytes: Uint8Array, file: string): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8;
+  let header: { width: number; height: number; bitsPerPixel: number; interlaced: boolean } | undefined;
+  const idat: Uint8Array[] = [];
+  let idatBytes = 0;
+  let ended = false;
+  while (!ended) {
+    if (pos + 12 > bytes.length) {
+      throw new DataFormatError(file, { offset: pos }, 'file ends before the IEND chunk (truncated PNG)');
+    }
+    const length = dv.getUint32(pos, false);
+    const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
+    if (length > 0x7fffffff || pos + 12 + length > bytes.length) {
+      throw new DataFormatError(file, { offset: pos }, `chunk ${JSON.stringify(type)} declares ${length} bytes, past the end of the file (truncated PNG)`);
+    }
+    const body = bytes.subarray(pos + 8, pos + 8 + length);
+    if ((crc32(bytes.subarray(pos + 4, pos + 8 + length)) >>> 0) !== dv.getUint32(pos + 8 + length, false)) {
+      throw new DataFormatError(file, { offset: pos }, `chunk ${JSON.stringify(type)} fails its CRC check (damaged PNG)`);
+    }
+    if (header === undefined && type !== 'IHDR') {
+      throw new DataFormatError(file, { offset: pos }, `first chunk is ${JSON.stringify(type)}, expected IHDR`);
+    }
+    if (type === 'IHDR') {
+      if (header !== undefined) throw new DataFormatError(file, { offset: pos }, 'second IHDR chunk');
+      header = readIhdr(body, pos + 8, file);
+    } else if (type === 'IDAT') {
+      idat.push(body);
+      idatBytes += length;
+    } else if (type === 'IEND') {
+      ended = true;
+    }
+    pos += 12 + length;
+  }
+  const { width, height, bitsPerPixel, interlaced } = header!;
+  let expected = 0;
+  for (const [x0, y0, dx, dy] of interlaced ? ADAM7 : [[0, 0, 1, 1] as const]) {
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
+    if (w > 0 && h > 0) expected += h * (1 + Math.ceil((w * bitsPerPixel) / 8));
+  }
+  const size = `${width}×${height}`;
+  if (idatBytes === 0) throw new DataFormatError(file, {}, `no image data (no IDAT chunk) for the declared ${size} image`);
+  if (expected > idatBytes * MAX_DEFLATE_RATIO) {
+    throw new DataFormatError(file, {},
+      `declares a ${size} image (${expected} bytes of pixel data) but has ${idatBytes} bytes of compressed data, ` +
+      `which can hold at most ${idatBytes * MAX_DEFLATE_RATIO}: the file is truncated or its header is wrong`);
+  }
+  let inflated: Buffer;
+  try {
+    // A sync flush returns what a truncated stream holds instead of throwing, so
+    // the length check below can say how much is missing.
+    inflated = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat, idatBytes),
+      { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: expected + 1 });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataFormatError(file, {}, `compressed image data holds more than the declared ${size} image (${expected} bytes)`);
+    }
+    throw new DataFormatError(file, {}, `corrupt compressed image data: ${(err as Error)?.message ?? String(err)}`);
+  }
+  if (inflated.length > expected) {
+    throw new DataFormatError(file, {}, `compressed image data holds more than the declared ${size} image (${expected} bytes)`);
+  }
+  if (inflated.length < expected) {
+    const rowBytes = 1 + Math.ceil((width * bitsPerPixel) / 8);
+    const rows = interlaced ? '' : ` (${Math.floor(inflated.length / rowBytes)} of ${height} rows)`;
+    throw new DataFormatError(file, {},
+      `compressed image data ends after ${inflated.length} of ${expected} bytes${rows}: the file is truncated or damaged`);
+  }
+}
+
+function readIhdr(body: Uint8Array, offset: number, file: string) {
+  if (body.length !== 13) throw new DataFormatError(file, { offset }, `IHDR chunk has ${body.length} bytes, expected 13`);
+  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const width = dv.getUint32(0, false);
+  const height = dv.getUint32(4, false);
+  const [depth, colorType, compression, filter, interlace] = [body[8]!, body[9]!, body[10]!, body[11]!, body[12]!];
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
+    throw new DataFormatError(file, { offset }, `image size ${width}×${height} is invalid (each side must be 1 to 2^31-1)`);
+  }
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new DataFormatError(file, { offset }, `image declares ${width}×${height} pixels, more than the limit of ${MAX_IMAGE_PIXELS}`);
+  }
+  const ct = PNG_COLOR_TYPES[colorType];
+  if (ct === undefined || !ct.depths.includes(depth)) {
+    throw new DataFormatError(file, { offset: offset + 8 }, `bit depth ${depth} with colour type ${colorType} is not a valid PNG combination`);
+  }
+  if (compression !== 0 || filter !== 0 || interlace > 1) {
+    throw new DataFormatError(file, { offset: offset + 10 },
+      `unknown compression (${compression}), filter (${filter}) or interlace (${interlace}) method; PNG defines only 0, 0 and 0/1`);
+  }
+  return { width, height, bitsPerPixel: ct.channels * depth, interlaced: interlace === 1 };
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 as PNG defines it (zlib.crc32 is missing from the Node 20 releases before 20.15). */
+function crc32(data: Uint8Array): number {
+  if (crcTable === undefined) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Reads the frame header and checks the declared size before jpeg-js
+ * allocates its component buffers. Every 8×8 block of the full-resolution
+ * component costs at least one bit (its DC code; Huffman codes are never
+ * shorter), so a file of n bytes holds at most 512·n pixels.
+ */
+function checkJpeg(bytes: Uint8Array, file: string): void {
+  let pos = 2;
+  while (pos + 4 <= bytes.length) {
+    if (bytes[pos] !== 0xff) return; // leave malformed marker streams to the decoder's own error
+    const marker = bytes[pos + 1]!;
+    if (marker === 0xff) { pos++; continue; } // fill byte
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { pos += 2; continue; }
+    if (marker === 0xda || marker === 0xd9) return; // start of scan / end of image: no frame header before it
+    const length = (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof && pos + 9 <= bytes.length) {
+      const height = (bytes[pos + 5]! << 8) | bytes[pos + 6]!;
+      const width = (bytes[pos + 7]! << 8) | bytes[pos + 8]!;
+      if (width * height > MAX_IMAGE_PIXELS) {
+        throw new DataFormatError(file, { offset: pos + 5 }, `image declares ${width}×${height} pixels, more than the limit of ${MAX_IMAGE_PIXELS}`);
+      }
+      const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+      if (blocks > 8 * bytes.length) {
+        throw new DataFormatError(file, { offset: pos + 5 },
+          `declares a ${width}×${height} image (${blocks} blocks of 8×8) but a ${bytes.length}-byte JPEG can hold at most ${8 * bytes.length}: ` +
+          'the file is truncated or its header is wrong');
+      }
+      return;
+    }
+    pos += 2 + length;
   }
 }
 
@@ -188,7 +369,8 @@ export interface ImageFolderOptions extends ImageOptions {
  * that the result does not depend on the file system; other files are skipped.
  * Without `size`, every image must have the size of the first one.
  * @throws {DataFormatError} naming the image (path relative to `dir`) that is
- *   corrupt, not an image, or of the wrong size.
+ *   corrupt, truncated, not an image, of the wrong size, or larger than
+ *   {@link MAX_IMAGE_PIXELS}.
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions = {}): Promise<Dataset> {
   const entries = await listDir(dir, basename(dir));
