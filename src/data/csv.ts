@@ -38,6 +38,28 @@ export interface CsvOptions {
    * value per feature column, and listed in the result's `missing` report.
    */
   impute?: ImputeStrategy;
+  /**
+   * Longest line accepted, in characters (default {@link DEFAULT_MAX_LINE_LENGTH},
+   * 16 Mi). A file with no line breaks would otherwise be split into one huge
+   * record, at many times its size in memory; such a file is rejected naming the line.
+   */
+  maxLineLength?: number;
+}
+
+/** Default {@link CsvOptions.maxLineLength}: 16 Mi characters, far beyond any row of numbers (a million columns fit). */
+export const DEFAULT_MAX_LINE_LENGTH = 1 << 24;
+
+/** Checks {@link CsvOptions.maxLineLength} and returns it or the default. */
+export function resolveMaxLineLength(opts: { maxLineLength?: number }): number {
+  const v = opts.maxLineLength;
+  if (v === undefined) return DEFAULT_MAX_LINE_LENGTH;
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new RangeError(`maxLineLength must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** The error for a line over {@link CsvOptions.maxLineLength}; the same from the in-memory parser and the streams. */
+export function lineTooLongError(file: string, line: number, max: number): DataFormatError {
+  return new DataFormatError(file, { line }, `line longer than ${max} characters (not a CSV file, or no line breaks?); raise maxLineLength if it is meant to be`);
 }
 
 /** Where cells were missing or non-finite (and so were imputed). */
@@ -396,13 +418,17 @@ export function imputeInPlace(x: Float32Array, d: number, impute: ImputeStrategy
   for (let i = 0; i < x.length; i++) if (x[i] !== x[i]) x[i] = fill[i % d]!;
 }
 
-/** Splits text into lines, keeping 1-based line numbers; a trailing `\r` is dropped. */
-function* lines(text: string): Generator<[string, number]> {
+/**
+ * Splits text into lines, keeping 1-based line numbers; a trailing `\r` is
+ * dropped. A line over `max` characters is an error before it is copied.
+ */
+function* lines(text: string, max: number, file: string): Generator<[string, number]> {
   let start = 0;
   let no = 1;
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
+    if (end - start > max && !(end - start === max + 1 && text.charCodeAt(end - 1) === 13)) throw lineTooLongError(file, no, max);
     let line = text.slice(start, end);
     if (line.endsWith('\r')) line = line.slice(0, -1);
     yield [line, no++];
@@ -412,16 +438,20 @@ function* lines(text: string): Generator<[string, number]> {
 
 /**
  * Parses CSV text of numbers into a {@link CsvDataset} of shape `[rows, features]`.
- * Blank lines are skipped.
+ * Blank lines are skipped. A header with no rows gives a data set of 0 rows
+ * (training or evaluating on it is an error: `<file>: holds no samples`).
  * @param file name used in error messages.
  * @throws {DataFormatError} for ragged rows, non-numeric cells, missing or
- *   NaN/Inf cells (unless `impute` is set), unknown columns, bad labels.
+ *   NaN/Inf cells (unless `impute` is set), unknown columns, bad labels, lines
+ *   over `maxLineLength`.
+ * @throws {RangeError} for a `maxLineLength` that is not a positive integer.
  */
 export function parseCsv(text: string, options: CsvOptions = {}, file = '<string>'): CsvDataset {
   const dec = new CsvRowDecoder(file, options);
+  const max = resolveMaxLineLength(options);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 byte order mark
   const data: [string, number][] = [];
-  for (const [line, no] of lines(text)) if (line.trim() !== '') data.push([line, no]);
+  for (const [line, no] of lines(text, max, file)) if (line.trim() !== '') data.push([line, no]);
   if (data.length === 0) {
     throw new DataFormatError(file, { line: 1 }, 'no data: the file is empty');
   }

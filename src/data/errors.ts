@@ -64,3 +64,13 @@ export function ioError(file: string, err: unknown): DataFormatError {
   (e as { cause?: unknown }).cause = err;
   return e;
 }
+
+/**
+ * The error for a file with no samples in it (a CSV with a header and no rows,
+ * an .npy whose first axis is 0) when it is used to train or evaluate. Every
+ * such path throws this one message, `<file>: holds no samples`, rather than
+ * training on nothing or returning NaN metrics.
+ */
+export function noSamplesError(file: string): DataFormatError {
+  return new DataFormatError(file, {}, 'holds no samples');
+}

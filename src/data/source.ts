@@ -6,7 +6,7 @@
  * iterator would not, which is why `fit` takes this instead of a stream.
  */
 import { resolve as resolvePath, basename, extname } from 'node:path';
-import { DataFormatError } from './errors.js';
+import { DataFormatError, noSamplesError } from './errors.js';
 import { Rng } from './random.js';
 import { scalerFromJSON, type Scaler, type ScalerJSON } from './preprocess.js';
 import { openCsvStream, openNpyStream, type CsvStream, type CsvStreamOptions, type NpyStream, type NpyStreamOptions } from './stream.js';
@@ -155,7 +155,7 @@ export async function probeSource(src: StreamSource): Promise<SourceInfo> {
     if (s.shape.length < 1) throw new DataFormatError(file, {}, 'holds a scalar; expected samples along the first axis');
     fileSampleShape = s.shape.slice(1);
     samples = s.shape[0];
-    if (samples === 0) throw new DataFormatError(file, {}, 'holds no samples (first axis is 0)');
+    if (samples === 0) throw noSamplesError(file);
   } else {
     const s = await openCsvStream(src.path, { ...csvOptions(src), batchSize: 1 });
     fileSampleShape = [s.columns.length];
@@ -193,7 +193,9 @@ export interface StreamBatchOptions {
  * one pass over the file. This is what `fit` iterates in its worker; it is public
  * so that the same batches can be inspected or fed to other code.
  * @throws {DataFormatError} naming the file and line/byte for unreadable or
- *   non-finite values, before the batch holding them is delivered.
+ *   non-finite values, before the batch holding them is delivered; and
+ *   {@link noSamplesError} for a file without samples (a CSV with only a
+ *   header), which would otherwise train on nothing or evaluate to NaN.
  */
 export async function* streamBatches(src: StreamSource, options: StreamBatchOptions): AsyncGenerator<Batch> {
   const bs = positiveInt(options.batchSize, 'streamBatches: batchSize');
@@ -235,9 +237,11 @@ export async function* streamBatches(src: StreamSource, options: StreamBatchOpti
     return b;
   };
 
+  let read = 0;
   for await (const chunk of reader) {
     const x = chunk.x;
     const rows = chunk.shape[0]!;
+    read += rows;
     if (scaler) scaler.transformInPlace(chunk);
     checkFinite(x, d, chunk.indices!, file, scaler ? ' after scaling' : '', describe);
     for (let i = 0; i < rows; i++) {
@@ -261,6 +265,7 @@ export async function* streamBatches(src: StreamSource, options: StreamBatchOpti
       if (m === bs) yield take();
     }
   }
+  if (read === 0) throw noSamplesError(file);
   // Drain the buffer in random order.
   while (held > 0) {
     const j = rng!.int(held);

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { CsvRowDecoder, imputeInPlace, type CsvOptions, type MissingReport } from './csv.js';
+import { CsvRowDecoder, imputeInPlace, lineTooLongError, resolveMaxLineLength, type CsvOptions, type MissingReport } from './csv.js';
 import { applyNonFinite, decodeElements, DTYPE_BYTES, toFloat32 } from './dtype.js';
 import { DataFormatError, ioError } from './errors.js';
 import { parseNpyHeader, type NpyHeader } from './npy.js';
@@ -34,8 +34,6 @@ export interface CsvStreamOptions extends Omit<CsvOptions, 'impute'> {
    * {@link StandardScaler}) and pass the means as an array.
    */
   impute?: 'zero' | number | number[];
-  /** Longest line accepted, in characters (default 16 Mi); guards against files with no line breaks. */
-  maxLineLength?: number;
 }
 
 /**
@@ -64,6 +62,7 @@ export class CsvStream implements AsyncIterable<Batch> {
     if ((options.impute as unknown) === 'mean') {
       throw new RangeError("impute: 'mean' needs the whole file; pass per-column values computed in a first pass");
     }
+    resolveMaxLineLength(options);
   }
 
   /** Reads only the first lines, to learn the columns (done by {@link openCsvStream}). */
@@ -96,7 +95,7 @@ export class CsvStream implements AsyncIterable<Batch> {
   private async *records(): AsyncGenerator<[string, number]> {
     const fh = await openFile(this.path);
     const chunk = Buffer.allocUnsafe(Math.max(1024, this.options.chunkBytes ?? 1 << 20));
-    const maxLine = this.options.maxLineLength ?? 1 << 24;
+    const maxLine = resolveMaxLineLength(this.options);
     const utf8 = new StringDecoder('utf8');
     let rest = '';
     let lineNo = 0;
@@ -113,14 +112,13 @@ export class CsvStream implements AsyncIterable<Batch> {
           if (nl < 0) break;
           lineNo++;
           const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+          if (end - start > maxLine) throw lineTooLongError(this.file, lineNo, maxLine);
           const line = text.slice(start, end);
           start = nl + 1;
           if (line.trim() !== '') yield [line, lineNo];
         }
         rest = text.slice(start);
-        if (rest.length > maxLine) {
-          throw new DataFormatError(this.file, { line: lineNo + 1 }, `line longer than ${maxLine} characters (not a CSV file, or no line breaks?)`);
-        }
+        if (rest.length > maxLine && !(rest.length === maxLine + 1 && rest.endsWith('\r'))) throw lineTooLongError(this.file, lineNo + 1, maxLine);
         if (bytesRead === 0) {
           if (rest.endsWith('\r')) rest = rest.slice(0, -1);
           if (rest.trim() !== '') yield [rest, lineNo + 1];
