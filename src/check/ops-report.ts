@@ -12,6 +12,30 @@ export interface OpsReport {
   failed: number;
 }
 
+/** Every op name `aekit ops` reports (and `--only` accepts): the IR's ops, then the composites. */
+export function checkableOps(): string[] {
+  return [...Object.keys(opSpecs), ...COMPOSITES];
+}
+
+/**
+ * Parses `--only`'s comma-separated op names (case-sensitive, as the report
+ * prints them). A misspelt name would otherwise select nothing and the run
+ * would pass with "0 ops".
+ * @throws {Error} naming each unknown op and listing the valid names, or for a list with no names.
+ */
+export function parseOpList(list: string): string[] {
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const valid = checkableOps();
+  if (names.length === 0) throw new Error(`expected comma-separated op names, got ${JSON.stringify(list)}; valid names: ${valid.join(', ')}`);
+  const unknown = names.filter((n) => !valid.includes(n));
+  if (unknown.length > 0) {
+    const hint = unknown.map((u) => valid.find((v) => v.toLowerCase() === u.toLowerCase())).filter((v) => v !== undefined);
+    throw new Error(`unknown op${unknown.length === 1 ? '' : 's'} ${unknown.map((u) => `'${u}'`).join(', ')}` +
+      `${hint.length ? ` (did you mean ${hint.map((h) => `'${h}'`).join(', ')}?)` : ''}; valid names: ${valid.join(', ')}`);
+  }
+  return [...new Set(names)];
+}
+
 /**
  * Runs every check case and groups the results by op. An op of the IR with no
  * case at all is reported as failed, so coverage cannot silently shrink.
@@ -30,7 +54,7 @@ export async function runOpChecks(filter?: (op: string) => boolean, onResult?: (
     onResult?.(r);
   }
   const reports = summarize(results);
-  const names = [...Object.keys(opSpecs), ...COMPOSITES].filter((op) => !filter || filter(op));
+  const names = checkableOps().filter((op) => !filter || filter(op));
   const ops = names.map(
     (op) =>
       reports.find((r) => r.op === op) ?? {

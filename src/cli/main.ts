@@ -1,6 +1,14 @@
-import { Command } from 'commander';
-import { formatOpLine, runOpChecks } from '../check/ops-report.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatOpLine, parseOpList, runOpChecks } from '../check/ops-report.js';
 import { trainCommand } from './train.js';
+
+function onlyOps(value: string): string[] {
+  try {
+    return parseOpList(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
 
 const program = new Command();
 program.name('aekit').description('Autoencoder toolkit: build, train and use autoencoders compiled to ONNX.').version('0.1.0');
@@ -8,11 +16,11 @@ program.name('aekit').description('Autoencoder toolkit: build, train and use aut
 program
   .command('ops')
   .description('check every op: forward against a reference, gradient against central finite differences (through ONNX Runtime)')
-  .option('--only <ops>', 'comma-separated op names to check')
+  .addOption(new Option('--only <ops>', 'comma-separated op names to check (as the report prints them)').argParser(onlyOps))
   .option('--json', 'print the report as JSON')
   .option('-v, --verbose', 'print every case')
-  .action(async (opts: { only?: string; json?: boolean; verbose?: boolean }) => {
-    const wanted = opts.only?.split(',').map((s) => s.trim());
+  .action(async (opts: { only?: string[]; json?: boolean; verbose?: boolean }) => {
+    const wanted = opts.only;
     const report = await runOpChecks(wanted ? (op) => wanted.includes(op) : undefined, (r) => {
       if (opts.verbose && !opts.json) console.log(`  ${r.op} / ${r.label}: ${r.dtype} forward ${r.forward} gradient ${r.gradient} err ${r.gradError.toExponential(2)}${r.message ? ` (${r.message})` : ''}`);
     });
