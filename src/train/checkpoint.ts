@@ -279,6 +279,8 @@ export interface CheckpointMeta {
   history: Record<string, number>[];
   /** SHA-256 of each tensor file (version 2). */
   checksums?: Record<string, string>;
+  /** Where a stop by request left an unfinished epoch (see PartialEpoch in loop.ts). */
+  partialEpoch?: { batch: number; samples: number; rngState: number[]; sums: Record<string, number> };
 }
 
 export const CHECKPOINT_VERSION = 2;
@@ -319,6 +321,12 @@ export function parseCheckpointMeta(text: string, file: string): CheckpointMeta 
     // JSON has no NaN: a NaN metric was saved as null.
     if (!isObject(h) || !Object.values(h).every((v) => typeof v === 'number' || v === null)) throw bad(`history[${i}]`, 'an object of metric numbers', h);
   });
+  if (m.partialEpoch !== undefined) {
+    const p = m.partialEpoch as Record<string, unknown> | null;
+    const ok = isObject(p) && count(p.batch) && (p.batch as number) > 0 && count(p.samples) && Array.isArray(p.rngState) && p.rngState.length === 4
+      && p.rngState.every((v) => count(v) && (v as number) < 2 ** 32) && isObject(p.sums) && Object.values(p.sums).every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!ok) throw bad('partialEpoch', '{ batch, samples, rngState, sums } of an epoch stopped part-way', p);
+  }
   if (m.version === 2) {
     const c = m.checksums;
     if (!isObject(c) || !Object.values(c).every((v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v))) throw bad('checksums', 'an object of SHA-256 hex digests by file name', c);

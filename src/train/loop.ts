@@ -60,6 +60,23 @@ export interface LoopOptions {
   scheduleState?: ScheduleState;
   /** Include a copy of every tensor in each epoch event (for checkpoints). */
   snapshotEachEpoch?: boolean;
+  /** Resume inside epoch `startEpoch + 1`, where a stop by request left it. */
+  partialEpoch?: PartialEpoch;
+}
+
+/**
+ * Where a stop by request left an unfinished epoch: enough to finish it
+ * exactly as an uninterrupted run would (same batch order, same metrics).
+ */
+export interface PartialEpoch {
+  /** Batches of the epoch already trained. */
+  batch: number;
+  /** Samples in those batches. */
+  samples: number;
+  /** The shuffle generator's state at the start of the epoch (before its permutation). */
+  rngState: number[];
+  /** Running sums of the epoch's metrics, weighted by batch size. */
+  sums: Record<string, number>;
 }
 
 export interface LoopInput {
@@ -87,7 +104,10 @@ export type EpochMetrics = Record<string, number>;
 export type LoopEvent =
   | { type: 'batch'; epoch: number; batch: number; batches?: number; samples: number; step: number; loss: number; samplesPerSec: number; etaSeconds?: number }
   | { type: 'epoch'; epoch: number; metrics: EpochMetrics; lr: number; seconds: number; tensors?: Record<string, TensorData>; rngState: number[]; scheduleState: ScheduleState; step: number }
-  | { type: 'done'; tensors: Record<string, TensorData>; history: EpochMetrics[]; epoch: number; step: number; stopReason?: string; rngState: number[]; scheduleState: ScheduleState };
+  | { type: 'done'; tensors: Record<string, TensorData>; history: EpochMetrics[]; epoch: number; step: number; stopReason?: string; rngState: number[]; scheduleState: ScheduleState; partialEpoch?: PartialEpoch };
+
+/** The stop reason of a run ended by `shouldStop` (an aborted signal). */
+export const STOPPED_BY_REQUEST = 'stopped by request';
 
 /** Raised when the loss becomes NaN or infinite; the loop keeps the last good weights. */
 export const NON_FINITE = 'non-finite loss';
@@ -290,7 +310,13 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
     }
     tensors = copyTensors(tensors); // the caller's arrays stay untouched
 
+    let resumeAt = options.partialEpoch;
+    let partial: PartialEpoch | undefined;
+    let stoppedRngState: number[] | undefined;
     for (; epoch < options.epochs && !stopReason; epoch++) {
+      // A resumed epoch replays its permutation from the state saved at its start.
+      if (resumeAt) rng.setState(resumeAt.rngState);
+      const epochRngState = rng.getState();
       const lr = schedule.lrForEpoch(epoch);
       const batches = n === undefined ? undefined : Math.ceil(n / options.batchSize);
       // In-memory data keeps its exact permutation per epoch; a file gets a fork
@@ -303,7 +329,15 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
       let done = 0;
       let emitted = 0;
       let loss = NaN;
-      const sums: Record<string, number> = {};
+      const sums: Record<string, number> = { ...resumeAt?.sums };
+      const skip = resumeAt?.batch ?? 0;
+      if (resumeAt) {
+        done = resumeAt.samples;
+        b = skip;
+        emitted = skip;
+      }
+      let visited = 0;
+      resumeAt = undefined;
       const report = (now: number): void => {
         lastEmit = now;
         emitted = b;
@@ -314,8 +348,10 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         });
       };
       for await (const batch of batchesOf(data, options.batchSize, input.targetIsInput, order, fileRng)) {
+        if (visited++ < skip) continue; // trained before the stop
         if (shouldStop()) {
-          stopReason = 'stopped by request';
+          stopReason = STOPPED_BY_REQUEST;
+          if (b > 0) partial = { batch: b, samples: done, rngState: epochRngState, sums: { ...sums } };
           break;
         }
         const feeds: Record<string, TensorData> = {
@@ -348,7 +384,11 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         const now = performance.now();
         if (now - lastEmit > 200 || done === n) report(now);
       }
-      if (stopReason) break; // an unfinished epoch is not counted
+      if (stopReason) {
+        // An unfinished epoch is not counted; the generator goes back to its start, so the epoch can be redone (or finished, see partial) in the same order.
+        stoppedRngState = epochRngState;
+        break;
+      }
       // Of unknown size, the epoch's end shows only now: report its last batch.
       if (emitted !== b) report(performance.now());
       if (streamed) {
@@ -381,7 +421,11 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         }
       }
     }
-    finished = { type: 'done', tensors: handBack(tensors), history, epoch, step, stopReason, rngState: rng.getState(), scheduleState: schedule.getState() };
+    // After a stop mid-epoch, the generator state to resume from is the one that epoch started with.
+    finished = {
+      type: 'done', tensors: handBack(tensors), history, epoch, step, stopReason, rngState: stoppedRngState ?? rng.getState(), scheduleState: schedule.getState(),
+      ...(partial ? { partialEpoch: partial } : {}),
+    };
   } finally {
     await train.release();
     await evaluator.release();

@@ -7,7 +7,7 @@ import { Adam, type Optimizer, type OptimizerConfig, optimizerFromConfig } from 
 import { type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
 import { DataFormatError } from '../data/errors.js';
 import { type StreamSource, isStreamSource, probeSource } from '../data/source.js';
-import { type EarlyStopping, type EpochMetrics, type LoopData, type LoopEvent, type LoopInput, NON_FINITE, type StreamLoopData, evaluateData, runLoop } from './loop.js';
+import { type EarlyStopping, type EpochMetrics, type LoopData, type LoopEvent, type LoopInput, NON_FINITE, type PartialEpoch, type StreamLoopData, evaluateData, runLoop } from './loop.js';
 import { initialValues } from '../layers/core.js';
 import { type TrainableModel } from './model.js';
 import { CHECKPOINT_VERSION, CheckpointError, type CheckpointMeta, openCheckpointDir, parseCheckpointMeta, sha256, writeCheckpointDir } from './checkpoint.js';
@@ -104,6 +104,8 @@ interface Progress {
   rngState?: number[];
   scheduleState?: ScheduleState;
   history: EpochMetrics[];
+  /** Set after a stop by request inside an epoch: the next fit finishes that epoch exactly. */
+  partialEpoch?: PartialEpoch;
 }
 
 function checkData(data: ArrayData, sampleShape: number[], what: string): void {
@@ -240,13 +242,17 @@ export class Trainer {
         startStep: this.progress.step,
         rngState: this.progress.rngState,
         scheduleState: this.progress.scheduleState,
+        ...(this.progress.partialEpoch ? { partialEpoch: this.progress.partialEpoch } : {}),
         snapshotEachEpoch: Boolean(opts.checkpointDir),
       },
     };
     const onEvent = (e: LoopEvent) => this.onEvent(e, opts);
     const done = await (opts.worker === false ? runInline(input, onEvent, opts.signal) : runInWorker(input, onEvent, opts.signal));
     this.tensors = done.tensors;
-    this.progress = { epoch: done.epoch, step: done.step, rngState: done.rngState, scheduleState: done.scheduleState, history: [...this.history] };
+    this.progress = {
+      epoch: done.epoch, step: done.step, rngState: done.rngState, scheduleState: done.scheduleState, history: [...this.history],
+      ...(done.partialEpoch ? { partialEpoch: done.partialEpoch } : {}),
+    };
     const result: FitResult = { history: done.history, epochs: done.epoch, steps: done.step, stopReason: done.stopReason };
     if (opts.onNonFinite === 'throw' && done.stopReason?.startsWith(NON_FINITE)) throw new NonFiniteError(result);
     return result;
@@ -399,7 +405,10 @@ export class Trainer {
       if (saved.shape.join() !== t.shape.join()) throw new CheckpointError(dir, `tensor '${name}' has shape [${saved.shape}], the model expects [${t.shape}]`);
     }
     trainer.tensors = Object.fromEntries(Object.keys(trainer.tensors).map((k) => [k, loaded[k]!]));
-    trainer.progress = { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, scheduleState: meta.scheduleState as ScheduleState | undefined, history: meta.history };
+    trainer.progress = {
+      epoch: meta.epoch, step: meta.step, rngState: meta.rngState, scheduleState: meta.scheduleState as ScheduleState | undefined, history: meta.history,
+      ...(meta.partialEpoch ? { partialEpoch: meta.partialEpoch } : {}),
+    };
     trainer.history.push(...meta.history);
     return trainer;
   }
