@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { mnist } from '../data/datasets.js';
@@ -8,6 +8,7 @@ import { LayerAutoencoder } from '../models/layer-autoencoder.js';
 import { PCA } from '../models/pca.js';
 import { Adam } from '../optim/optimizers.js';
 import { type ProgressEvent, Trainer } from '../train/trainer.js';
+import { prepareOutputFolder } from './output-folder.js';
 
 /** Options of `aekit train` (after parsing). */
 export interface TrainCommandOptions {
@@ -92,12 +93,13 @@ const fmt = (v: number, digits = 5) => (Number.isFinite(v) ? v.toFixed(digits) :
 /**
  * Trains the conv autoencoder on MNIST, evaluates it on the 10,000 test images
  * next to PCA fitted on the same training images, and writes the checkpoint,
- * the ONNX exports and metrics.json into `opts.out`.
+ * the ONNX exports and metrics.json into `opts.out`. The output folder is
+ * created and checked for writing before anything is trained.
+ * @throws {Error} naming `--out` when the folder cannot be created or written.
  */
 export async function runTrain(opts: TrainCommandOptions, io: TrainIo = { log: (l) => console.log(l) }): Promise<TrainReport> {
   const started = performance.now();
-  const out = resolve(opts.out);
-  mkdirSync(out, { recursive: true });
+  const out = prepareOutputFolder(opts.out, '--out');
   const { log } = io;
 
   const train = mnist({ split: 'train', shape: 'image', limit: opts.samples });
@@ -200,6 +202,13 @@ function positiveNumber(name: string) {
   };
 }
 
+function folderPath(name: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${name} must be a folder path, got ''.`);
+    return value;
+  };
+}
+
 /** The `aekit train` command; `main.ts` registers it with `program.addCommand(trainCommand())`. */
 export function trainCommand(io?: TrainIo): Command {
   const d = TRAIN_DEFAULTS;
@@ -212,7 +221,7 @@ export function trainCommand(io?: TrainIo): Command {
     .addOption(new Option('--lr <rate>', 'Adam learning rate').default(d.lr).argParser(positiveNumber('--lr')))
     .addOption(new Option('--seed <n>', 'seed of initialization and shuffling').default(d.seed).argParser(intIn('--seed', 0, 2 ** 31 - 1)))
     .addOption(new Option('--loss <loss>', 'training loss, per pixel (bce as in the Keras conv AE reference; with mse the sigmoid output can collapse to blank images on short runs)').choices(['mse', 'bce']).default(d.loss))
-    .addOption(new Option('--out <dir>', 'output directory (checkpoint/, model.onnx, encoder.onnx, decoder.onnx, metrics.json)').default(d.out))
+    .addOption(new Option('--out <dir>', 'output directory (checkpoint/, model.onnx, encoder.onnx, decoder.onnx, metrics.json)').default(d.out).argParser(folderPath('--out')))
     .addOption(new Option('--threads <n>', 'ONNX Runtime threads per op (default: all cores)').argParser(intIn('--threads', 1, 1024)))
     .action(async (opts: TrainCommandOptions) => {
       await runTrain({ ...opts }, io);

@@ -1,0 +1,65 @@
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Why a file-system call failed, in a few words plus the error code. */
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const code = err?.code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
+    EROFS: 'read-only file system', ENOTDIR: 'a part of the path is a file, not a folder', ENOSPC: 'no space left on the device',
+  };
+  return code ? `${words[code] ?? err.message} (${code})` : String(err?.message ?? e);
+}
+
+/**
+ * Makes sure `path` is a folder this process can write into, creating it and
+ * any missing parents, and returns its absolute path. Meant to run before
+ * training, so that a bad output path fails in milliseconds rather than after
+ * the last epoch.
+ *
+ * Parents are created one at a time, not with `mkdirSync(..., { recursive: true })`:
+ * on a file system that refuses new folders while reporting them missing
+ * (procfs, e.g. `/proc/x`), Node's recursive mkdir retries forever at 100% CPU.
+ * @param option how the user gave the path, for messages (e.g. `--out`).
+ * @throws {Error} for an empty path, a path through a file, or a folder that
+ *   cannot be created or written, naming the option, the path and the reason.
+ */
+export function prepareOutputFolder(path: string, option = '--out'): string {
+  if (typeof path !== 'string' || path.trim() === '') {
+    throw new Error(`${option}: expected a folder path, got ${JSON.stringify(path)}`);
+  }
+  const abs = resolve(path);
+  const what = `${option} ${path}`;
+  const missing: string[] = [];
+  for (let p = abs; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      throw new Error(`${what}: cannot use ${p}: ${reason(e)}`);
+    }
+    if (st?.isDirectory()) break;
+    if (st) throw new Error(`${what}: ${p} is a file, not a folder`);
+    if (dirname(p) === p) throw new Error(`${what}: the root ${p} does not exist`);
+    missing.push(p);
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      // Another process may have created it in the meantime; a folder is all we need.
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+      throw new Error(`${what}: cannot create the folder ${dir}: ${reason(e)}`);
+    }
+  }
+  // Permission bits do not tell (root, read-only mounts, procfs): try a write.
+  const probe = join(abs, `.aekit-write-check-${process.pid}`);
+  try {
+    writeFileSync(probe, '');
+  } catch (e) {
+    throw new Error(`${what}: cannot write into ${abs}: ${reason(e)}`);
+  }
+  rmSync(probe, { force: true });
+  return abs;
+}
