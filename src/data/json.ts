@@ -43,7 +43,8 @@ export function parseJsonData(text: string, file = '<string>'): Dataset {
       labelNames = o.labelNames as string[];
     }
   }
-  const { shape, data } = flattenNested(xs, file, path);
+  // Each number takes at least one character and a separator.
+  const { shape, data } = flattenNested(xs, file, path, Math.ceil(text.length / 2));
   if (labels && labels.length !== shape[0]) {
     throw new DataFormatError(file, { field: 'labels' }, `has ${labels.length} labels for ${shape[0]} samples`);
   }
@@ -70,8 +71,14 @@ function parseLabels(v: unknown, file: string): Int32Array {
   return out;
 }
 
-/** Shape and values of a rectangular nested array, checked leaf by leaf. */
-function flattenNested(v: unknown, file: string, path: string): { shape: number[]; data: Float32Array } {
+/**
+ * Shape and values of a rectangular nested array, checked leaf by leaf.
+ * `maxValues` bounds how many numbers the source text can hold: the shape is
+ * inferred from the first element at every depth, so a ragged array can imply
+ * far more values than exist, and is then walked without allocating for them
+ * until the walk finds where it is ragged.
+ */
+function flattenNested(v: unknown, file: string, path: string, maxValues: number): { shape: number[]; data: Float32Array } {
   // The shape is read off the first element at every depth; everything else must match it.
   const shape: number[] = [];
   let probe: unknown = v;
@@ -84,7 +91,8 @@ function flattenNested(v: unknown, file: string, path: string): { shape: number[
   if (shape.length === 0) throw new DataFormatError(file, { field: path || '$' }, `expected an array of samples, got ${short(v)}`);
   let size = 1;
   for (const d of shape) size *= d;
-  const data = new Float32Array(size);
+  const store = size <= maxValues;
+  const data = new Float32Array(store ? size : 0);
   let k = 0;
   // Indices of the current position; the path string is only built for an error.
   const idx: number[] = [];
@@ -93,7 +101,8 @@ function flattenNested(v: unknown, file: string, path: string): { shape: number[
     if (depth === shape.length) {
       if (typeof a !== 'number') throw new DataFormatError(file, { field: at() }, `expected a number, got ${short(a)}`);
       if (!(Math.abs(a) <= FLOAT32_MAX)) throw new DataFormatError(file, { field: at() }, `value ${a} is outside the float32 range`);
-      data[k++] = a;
+      if (store) data[k] = a;
+      k++;
       return;
     }
     if (!Array.isArray(a)) {
@@ -105,8 +114,10 @@ function flattenNested(v: unknown, file: string, path: string): { shape: number[
     if (depth === shape.length - 1) {
       for (let i = 0; i < a.length; i++) {
         const x = a[i];
-        if (typeof x === 'number' && Math.abs(x) <= FLOAT32_MAX) data[k++] = x;
-        else { idx.push(i); walk(x, depth + 1); }
+        if (typeof x === 'number' && Math.abs(x) <= FLOAT32_MAX) {
+          if (store) data[k] = x;
+          k++;
+        } else { idx.push(i); walk(x, depth + 1); }
       }
       return;
     }
@@ -117,6 +128,8 @@ function flattenNested(v: unknown, file: string, path: string): { shape: number[
     }
   };
   walk(v, 0);
+  // A complete walk found shape-many numbers, which the text must hold; this guards the bound above.
+  if (!store) throw new Error(`internal: ${size} values walked but the text holds at most ${maxValues}`);
   return { shape, data };
 }
 

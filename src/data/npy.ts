@@ -158,19 +158,38 @@ export async function writeNpy(path: string, t: { shape: readonly number[]; data
 /**
  * Parses an .npz archive (what `np.savez` and `np.savez_compressed` write): a zip
  * of `name.npy` entries. Returns the arrays by name, without the `.npy` suffix.
- * @throws {DataFormatError} if the zip is corrupt or an entry is not valid .npy;
- *   the error's `field` names the entry.
+ * @throws {DataFormatError} if the zip is corrupt or truncated (sizes in its
+ *   directory that its data cannot hold are refused before anything is
+ *   allocated for them) or an entry is not valid .npy; the error's `field`
+ *   names the entry.
  */
 export function parseNpz(bytes: Uint8Array, file = '<buffer>', options: BinaryReadOptions = {}): Record<string, Tensor> {
   let entries: Record<string, Uint8Array>;
+  const declared = new Map<string, number>();
   try {
-    entries = unzipSync(bytes);
+    // fflate allocates each entry's declared uncompressed size before inflating
+    // it, so the sizes are checked here, against what the entry's compressed
+    // bytes can possibly hold, before any allocation.
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        checkZipEntry(f, file);
+        declared.set(f.name, f.originalSize);
+        return true;
+      },
+    });
   } catch (err) {
+    if (err instanceof DataFormatError) throw err;
     throw new DataFormatError(file, {}, `not a valid .npz (zip) archive: ${(err as Error)?.message ?? String(err)}`);
   }
   const out: Record<string, Tensor> = {};
   for (const [name, data] of Object.entries(entries)) {
     if (name.endsWith('/')) continue; // directory entries
+    // A stored entry running past the end of the file, or a deflate stream that
+    // ends early, comes back shorter than its directory entry says.
+    if (data.length !== declared.get(name)) {
+      throw new DataFormatError(file, { field: name },
+        `entry holds ${data.length} bytes but the archive's directory declares ${declared.get(name)} (truncated or damaged archive)`);
+    }
     const key = name.endsWith('.npy') ? name.slice(0, -4) : name;
     try {
       out[key] = parseNpy(data, name, options);
@@ -183,6 +202,20 @@ export function parseNpz(bytes: Uint8Array, file = '<buffer>', options: BinaryRe
     }
   }
   return out;
+}
+
+/** No deflate stream expands more than 1032:1 (258-byte matches at 2 bits each, zlib's figure). */
+const MAX_DEFLATE_RATIO = 1032;
+
+function checkZipEntry(f: { name: string; size: number; originalSize: number; compression: number }, file: string): void {
+  if (f.compression === 0 && f.originalSize !== f.size) {
+    throw new DataFormatError(file, { field: f.name },
+      `stored (uncompressed) entry declares ${f.originalSize} bytes but occupies ${f.size} (damaged archive)`);
+  }
+  if (f.compression === 8 && f.originalSize > f.size * MAX_DEFLATE_RATIO) {
+    throw new DataFormatError(file, { field: f.name },
+      `entry declares ${f.originalSize} bytes uncompressed from ${f.size} compressed bytes, more than deflate can produce (damaged archive)`);
+  }
 }
 
 /** Reads an .npz file; see {@link parseNpz}. */

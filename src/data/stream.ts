@@ -243,8 +243,10 @@ export class NpyStream implements AsyncIterable<Batch> {
     const rowBytes = d * elem;
     const nBlocks = Math.ceil(n / bs);
     const blocks = this.rng ? this.rng.permutation(nBlocks) : null;
+    if (nBlocks === 0) return;
     const fh = await openFile(this.path);
-    const buf = new Uint8Array(bs * rowBytes);
+    // No larger than the file's samples: a batch size beyond them must not allocate for rows that do not exist.
+    const buf = new Uint8Array(Math.min(bs, n) * rowBytes);
     try {
       for (let bi = 0; bi < nBlocks; bi++) {
         const block = blocks ? blocks[bi]! : bi;
