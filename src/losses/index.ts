@@ -13,6 +13,7 @@ export {
   contractivePenalty,
   contractivePenaltySigmoidDense,
 } from './regularizers.js';
+export { type UniformityOptions, uniformityPenalty } from './contrastive.js';
 export {
   PERCEPTUAL_PREFIX, FrozenContext, type PerceptualLossOptions, type PerceptualTerms, perceptualLoss, addTerms, scaleTerms,
 } from './perceptual.js';
