@@ -169,6 +169,10 @@ export class MinMaxScaler extends BaseScaler implements Scaler {
   }
 
   static fromJSON(j: MinMaxScalerJSON): MinMaxScaler {
+    checkScalerJson(j, 'minmax', ['min', 'max']);
+    if (typeof j.clip !== 'boolean') throw new RangeError(`minmax scaler JSON: clip must be true or false, got ${show(j.clip)}`);
+    const below = j.max.findIndex((v, i) => v < j.min[i]!);
+    if (below >= 0) throw new RangeError(`minmax scaler JSON: max[${below}] = ${j.max[below]} is below min[${below}] = ${j.min[below]}`);
     const s = new MinMaxScaler({ axis: j.axis, clip: j.clip });
     s.sampleShape = [...j.sampleShape];
     s.min = Float64Array.from(j.min);
@@ -266,16 +270,48 @@ export class StandardScaler extends BaseScaler implements Scaler {
   }
 
   static fromJSON(j: StandardScalerJSON): StandardScaler {
+    checkScalerJson(j, 'zscore', ['mean', 'std']);
+    const negative = j.std.findIndex((v) => v < 0);
+    if (negative >= 0) throw new RangeError(`zscore scaler JSON: std[${negative}] = ${j.std[negative]} is negative`);
     const s = new StandardScaler({ axis: j.axis });
     s.sampleShape = [...j.sampleShape];
     s.mean = Float64Array.from(j.mean);
     s.count = j.count;
-    if (!(Number.isInteger(j.count) && j.count > 0)) throw new RangeError('zscore scaler JSON: count must be a positive integer');
     // Rebuild the running sums so that partialFit can continue where fitting stopped.
     s.n = j.axis === 'global' ? j.count * shapeSize(j.sampleShape) : j.count;
     s.m2 = Float64Array.from(j.std, (v) => v * v * s.n);
     checkRestored(s.width(), [j.mean, j.std], 'zscore');
     return s;
+  }
+}
+
+function show(v: unknown): string {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+}
+
+/**
+ * Checks the fields of a saved scaler (a run folder's file, a source
+ * description) before any is used, so that a damaged or hand-edited one is
+ * refused naming the field rather than failing inside the arithmetic.
+ */
+function checkScalerJson(j: unknown, kind: 'minmax' | 'zscore', stats: string[]): void {
+  const o = j as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null) throw new RangeError(`${kind} scaler JSON: expected an object, got ${show(j)}`);
+  if (o.axis !== 'feature' && o.axis !== 'global') throw new RangeError(`${kind} scaler JSON: axis must be 'feature' or 'global', got ${show(o.axis)}`);
+  const shape = o.sampleShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+    throw new RangeError(`${kind} scaler JSON: sampleShape must be a non-empty array of positive integers, got ${show(shape)}`);
+  }
+  if (!(Number.isSafeInteger(o.count) && (o.count as number) > 0)) throw new RangeError(`${kind} scaler JSON: count must be a positive integer, got ${show(o.count)}`);
+  const width = o.axis === 'global' ? 1 : shapeSize(shape as number[]);
+  for (const name of stats) {
+    const a = o[name];
+    if (!Array.isArray(a) || a.length !== width) {
+      throw new RangeError(`${kind} scaler JSON: ${name} must be an array of ${width} numbers (one per ${o.axis === 'global' ? 'scaler' : 'feature'}), got ${Array.isArray(a) ? `${a.length} values` : show(a)}`);
+    }
+    const bad = a.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`${kind} scaler JSON: ${name}[${bad}] must be a finite number, got ${show(a[bad])}`);
   }
 }
 
