@@ -12,7 +12,7 @@ import { type ActivationName, applyActivation } from '../layers/activations.js';
 import { GraphBuildContext, type Layer } from '../layers/core.js';
 import { type Sequential } from '../layers/wrappers.js';
 import {
-  type LossTerms, binaryCrossEntropy, binaryCrossEntropyWithLogits, contractivePenalty, klSparsityPenalty, l1ActivityPenalty, mae, mse,
+  type LossTerms, binaryCrossEntropy, binaryCrossEntropyWithLogits, contractivePenalty, klSparsityPenalty, l1ActivityPenalty, mae, mse, uniformityPenalty,
 } from '../losses/index.js';
 import { PERCEPTUAL_PREFIX, addTerms, perceptualLoss, scaleTerms } from '../losses/perceptual.js';
 import { ImageClassifier } from './classifier.js';
@@ -104,6 +104,20 @@ export type NoiseConfig =
  */
 export type SparsityConfig = { type: 'l1'; coefficient: number } | { type: 'kl'; rho: number; beta?: number };
 
+/**
+ * Contrastive regularization of the code (config field `contrastive`): the
+ * uniformity term of Wang & Isola on the L2-normalized codes ẑ of each batch,
+ * weight · log( 1/(N(N−1)) Σ_{i≠j} exp(−t‖ẑᵢ − ẑⱼ‖²) ), which pushes the codes
+ * of different inputs apart (see `uniformityPenalty`). A number is the weight
+ * with t = 2. Reported as metric `contrastive` (it is ≤ 0: lower is more spread).
+ */
+export interface ContrastiveConfig {
+  /** Weight of the term, > 0. */
+  weight: number;
+  /** Kernel sharpness t > 0. Default 2. */
+  t?: number;
+}
+
 /** Fields every model config accepts. */
 export interface CommonConfig {
   /** Per-sample input shape: [features], [channels, height, width] or [timesteps, features]. */
@@ -128,9 +142,11 @@ export interface CommonConfig {
    * backward pass per code unit, so keep codes small).
    */
   contractive?: number;
+  /** Contrastive regularization: push the codes of different inputs apart (a VAE: its means μ). */
+  contrastive?: number | ContrastiveConfig;
 }
 
-export const COMMON_FIELDS = ['className', 'inputShape', 'loss', 'outputActivation', 'reduction', 'noise', 'sparsity', 'contractive'] as const;
+export const COMMON_FIELDS = ['className', 'inputShape', 'loss', 'outputActivation', 'reduction', 'noise', 'sparsity', 'contractive', 'contrastive'] as const;
 
 /** Common fields after validation and defaults. */
 export interface ResolvedCommon {
@@ -143,6 +159,14 @@ export interface ResolvedCommon {
   noise?: NoiseConfig;
   sparsity?: SparsityConfig;
   contractive?: number;
+  contrastive?: Required<ContrastiveConfig>;
+}
+
+function parseContrastive(v: unknown, path: string): Required<ContrastiveConfig> {
+  const weight = (x: unknown, p: string) => numberIn(x, p, 0, Infinity, { min: true });
+  if (typeof v === 'number') return { weight: weight(v, path), t: 2 };
+  const o = objectOf(v, path, ['weight', 't']);
+  return { weight: req(o, 'weight', path, weight), t: opt(o, 't', path, (x, p) => numberIn(x, p, 0, Infinity, { min: true }), 2) };
 }
 
 function parseNoise(v: unknown, path: string): NoiseConfig {
@@ -238,6 +262,7 @@ export function parseCommon(c: Record<string, unknown>, path: string, defaults: 
   if (c.noise !== undefined) out.noise = parseNoise(c.noise, `${path}.noise`);
   if (c.sparsity !== undefined) out.sparsity = parseSparsity(c.sparsity, `${path}.sparsity`);
   if (c.contractive !== undefined) out.contractive = numberIn(c.contractive, `${path}.contractive`, 0, Infinity, { min: true });
+  if (c.contrastive !== undefined) out.contrastive = parseContrastive(c.contrastive, `${path}.contrastive`);
   return out;
 }
 
@@ -251,6 +276,7 @@ export function commonConfig(c: ResolvedCommon): Record<string, unknown> {
     ...(c.noise ? { noise: { ...c.noise } } : {}),
     ...(c.sparsity ? { sparsity: { ...c.sparsity } } : {}),
     ...(c.contractive !== undefined ? { contractive: c.contractive } : {}),
+    ...(c.contrastive ? { contrastive: { ...c.contrastive } } : {}),
   };
 }
 
@@ -335,6 +361,7 @@ export abstract class AutoencoderModel implements TrainableModel {
   readonly noise?: NoiseConfig;
   readonly sparsity?: SparsityConfig;
   readonly contractive?: number;
+  readonly contrastive?: Required<ContrastiveConfig>;
   private trainerInstance?: Trainer;
   private trainerOptions: TrainerOptions = {};
 
@@ -347,6 +374,7 @@ export abstract class AutoencoderModel implements TrainableModel {
     this.noise = common.noise;
     this.sparsity = common.sparsity;
     this.contractive = common.contractive;
+    this.contrastive = common.contrastive;
   }
 
   /** Per-sample code shape (a VAE: the latent dimension). */
@@ -454,6 +482,12 @@ export abstract class AutoencoderModel implements TrainableModel {
       ctx.addLoss(term, 'sparsity');
     }
     if (this.contractive !== undefined) ctx.addLoss(contractivePenalty(code, encoderInput, this.contractive), 'contractive');
+    this.addContrastive(ctx, code);
+  }
+
+  /** Adds the contrastive term on a batch of codes when the option is set (a VAE calls it with μ). */
+  protected addContrastive(ctx: GraphBuildContext, code: Value): void {
+    if (this.contrastive) ctx.addLoss(uniformityPenalty(code, this.contrastive.weight, { t: this.contrastive.t }), 'contrastive');
   }
 
   /**
@@ -485,7 +519,7 @@ export abstract class AutoencoderModel implements TrainableModel {
   getConfig(): Record<string, unknown> {
     return {
       className: this.className,
-      ...commonConfig({ inputShape: this.inputShape, loss: this.loss, perceptual: this.perceptual, outputActivation: this.outputActivation, reduction: this.reduction, noise: this.noise, sparsity: this.sparsity, contractive: this.contractive }),
+      ...commonConfig({ inputShape: this.inputShape, loss: this.loss, perceptual: this.perceptual, outputActivation: this.outputActivation, reduction: this.reduction, noise: this.noise, sparsity: this.sparsity, contractive: this.contractive, contrastive: this.contrastive }),
       ...this.ownConfig(),
     };
   }
@@ -683,6 +717,7 @@ export abstract class AutoencoderModel implements TrainableModel {
       this.noise ? `noise: ${JSON.stringify(this.noise)}` : '',
       this.sparsity ? `sparsity: ${JSON.stringify(this.sparsity)}` : '',
       this.contractive !== undefined ? `contractive: ${this.contractive}` : '',
+      this.contrastive ? `contrastive: ${this.contrastive.weight} · uniformity (t = ${this.contrastive.t})` : '',
       this.perceptual ? `perceptual: ${this.perceptual.weight} · classifier features [${this.perceptual.layers.join(', ')}] + ${this.perceptual.pixelWeight} · ${this.loss}` : '',
     ].filter(Boolean);
     return [

@@ -159,6 +159,7 @@ export class VariationalAutoencoder extends AutoencoderModel {
     const terms = this.reconstructionTerms(ctx, this.decodeGraph(ctx, this.trainingCode(ctx, encoded)), target);
     const reconstruction = terms.perSample;
     const kl = klDivergenceGaussian(encoded.mu!, encoded.logVar!).perSample;
+    this.addContrastive(ctx, encoded.mu!);
     return { loss: g.add(reconstruction, g.mul(kl, this.beta)), metrics: { reconstruction, kl, ...this.termMetrics(ctx, terms) } };
   }
 
