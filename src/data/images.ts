@@ -347,10 +347,16 @@ function normalizeSize(size: ImageOptions['size']): [number, number] | undefined
   if (!hw.every((d) => Number.isInteger(d) && d >= 1 && d <= 65535)) {
     throw new RangeError(`image size must be positive integers, got ${JSON.stringify(size)}`);
   }
+  if (hw[0] * hw[1] > MAX_IMAGE_PIXELS) {
+    throw new RangeError(`image size ${hw[0]}×${hw[1]} (height×width) is more than MAX_IMAGE_PIXELS (${MAX_IMAGE_PIXELS}) pixels`);
+  }
   return hw;
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+
+/** The longest Float32Array V8 allocates (2^32 elements, 16 GiB). */
+const MAX_ARRAY_LENGTH = 2 ** 32;
 
 /** Options for {@link loadImageFolder}. */
 export interface ImageFolderOptions extends ImageOptions {
@@ -405,12 +411,19 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
     }
     const img = decodeImage(bytes, f.rel);
     size ??= [img.height, img.width];
-    const chw = imageToChw(img, { ...options, size, resize }, f.rel);
     if (x === undefined) {
-      sample = chw.data.length;
-      shape = [files.length, ...chw.shape];
+      // Checked before the first image is converted, so an impossible request fails at once.
+      const sampleShape = [options.channels ?? 1, ...size];
+      sample = sampleShape[0]! * size[0] * size[1];
+      if (files.length * sample > MAX_ARRAY_LENGTH) {
+        throw new DataFormatError(basename(dir), {},
+          `${files.length} images of ${sampleShape.join('×')} values make ${files.length * sample} float32 values, ` +
+          `more than one array holds (${MAX_ARRAY_LENGTH}); pass a smaller size to resize them, or use fewer images`);
+      }
+      shape = [files.length, ...sampleShape];
       x = new Float32Array(files.length * sample);
     }
+    const chw = imageToChw(img, { ...options, size, resize }, f.rel);
     x.set(chw.data, i * sample);
   }
   const [c, h, w] = shape.slice(1) as [number, number, number];

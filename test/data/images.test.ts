@@ -193,3 +193,14 @@ test('image sizes are checked against the limit and the file size before decodin
   // A large flat JPEG is far above one bit per block and decodes.
   assert.equal(decodeImage(jpg(512, 512, 0), 'flat.jpg').width, 512);
 });
+
+test('sizes too large for memory are refused up front, naming the option or the folder', async () => {
+  assert.throws(() => imageToChw({ width: 1, height: 1, data: new Uint8Array(4) }, { size: [20000, 20000] }), /image size 20000×20000 \(height×width\) is more than MAX_IMAGE_PIXELS/);
+  // 43 images at 10000×10000 need 4.3e9 values: Float32Array threw a bare RangeError.
+  const dir = tempDir();
+  const tiny = png(2, 2, () => [1, 2, 3]);
+  for (let i = 0; i < 43; i++) writeFileSync(join(dir, `${String(i).padStart(2, '0')}.png`), tiny);
+  const t0 = performance.now();
+  await rejectsData(loadImageFolder(dir, { size: 10000 }), { message: /43 images of 1×10000×10000 values make 4300000000 float32 values, more than one array holds \(4294967296\); pass a smaller size/ });
+  assert.ok(performance.now() - t0 < 2000, 'before resizing anything');
+});
