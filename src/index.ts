@@ -10,7 +10,7 @@ export { grad } from './autodiff/grad.js';
 export { vjpRules, isDifferentiable, sumToShape } from './autodiff/rules.js';
 export { OPSET, IR_VERSION, toOnnx, type ExportSpec, type LoweredModel } from './onnx/serialize.js';
 export { compile, CompiledGraph, writeFileAtomic } from './onnx/compile.js';
-export { RuntimeSession, RuntimeError, type SessionOptions } from './onnx/runtime.js';
+export { RuntimeSession, RuntimeError, DeviceUnavailableError, probeWebGpu, resolveDevice, type Device, type ResolvedDevice, type SessionOptions, type WebGpuProbe } from './onnx/runtime.js';
 export { checkCase, type OpCase, type CaseResult } from './check/gradcheck.js';
 export * from './layers/index.js';
 export * from './losses/index.js';

@@ -168,6 +168,58 @@ function firstWins(h: number, w: number, kh: number, kw: number): Float64Array {
 
 const floatOf = (v: Value): 'float32' | 'float64' => (v.dtype === 'float64' ? 'float64' : 'float32');
 
+/** Graphs whose gradients must run on ONNX Runtime's WebGPU provider (see {@link differentiateForWebGpu}). */
+const webGpuGraphs = new WeakSet<Graph>();
+
+/**
+ * Marks `g` so that its gradients avoid what ONNX Runtime's WebGPU provider
+ * cannot run: its MaxPool kernel fails at run time when asked for the Indices
+ * output ("The Indices output is not supported yet", ORT 1.30), which the
+ * general max-pool gradient scatters through. Other rules are unchanged.
+ */
+export function differentiateForWebGpu(g: Graph): void {
+  webGpuGraphs.add(g);
+}
+
+/**
+ * Max-pool gradient without MaxPool's indices, for any window geometry: the
+ * kH·kW cells of every window are read by one Conv with one-hot kernels (as
+ * {@link patches}), a cell that equals the window's maximum and lies inside the
+ * input scores kH·kW − (its place in the window), the best score picks the
+ * window's first maximum in row-major order (as the indices do), and one
+ * ConvTranspose with the same one-hot kernels adds each window's gradient back
+ * onto its cell, summing where windows overlap.
+ */
+function maxPoolGradByCells(g: Graph, x: Value, y: Value, dy: Value, attrs: OpAttrs['MaxPool']): Value {
+  const [n, c, h, w] = x.shape as [Dim, Dim, number, number];
+  const [ho, wo] = [y.shape[2] as number, y.shape[3] as number];
+  const [kh, kw] = attrs.kernel;
+  const cells = kh * kw;
+  const dtype = floatOf(x);
+  const eye = new Float64Array(cells * cells);
+  for (let k = 0; k < cells; k++) eye[k * cells + k] = 1;
+  const oneHot = g.constant(tensor(dtype, [cells, 1, kh, kw], eye));
+  const geo = { strides: attrs.strides, pads: attrs.pads, dilations: [1, 1] as [number, number] };
+  // Padding reads as 0, which may equal a window's maximum: cells outside the input score 0.
+  const score = new Float64Array(cells * ho * wo);
+  for (let k = 0; k < cells; k++) {
+    const [i, j] = [Math.floor(k / kw), k % kw];
+    for (let r = 0; r < ho; r++) {
+      for (let q = 0; q < wo; q++) {
+        const [hr, wq] = [r * attrs.strides[0] - attrs.pads[0] + i, q * attrs.strides[1] - attrs.pads[1] + j];
+        if (hr >= 0 && hr < h && wq >= 0 && wq < w) score[(k * ho + r) * wo + q] = cells - k;
+      }
+    }
+  }
+  const windows = g.apply('Conv', [g.reshape(x, [-1, 1, h, w]), oneHot], geo)[0]!; // [N·C, kH·kW, Ho, Wo]
+  const isMax = g.cast(g.equal(windows, g.reshape(y, [-1, 1, ho, wo])), dtype);
+  const scored = g.mul(isMax, g.constant(tensor(dtype, [cells, ho, wo], score)));
+  const first = g.mul(g.cast(g.equal(scored, g.reduceMax(scored, [1], true)), dtype), isMax);
+  const perCell = g.mul(first, g.reshape(dy, [-1, 1, ho, wo]));
+  const back = g.apply('ConvTranspose', [perCell, oneHot], { ...geo, outputSize: [h, w] })[0]!; // [N·C, 1, H, W]
+  return g.reshape(back, [n, c, h, w]);
+}
+
 /**
  * The vector-Jacobian product of every op, in one table. The mapped type makes
  * an op without a rule (or an explicit NotDifferentiable marker) a compile
@@ -346,6 +398,7 @@ export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
       const best = g.upsample2d(g.maxPool2d(score, { kernel: [kh, kw] }), [kh, kw]);
       return [g.mul(g.cast(g.equal(score, best), 'float32'), g.upsample2d(dy, [kh, kw]))];
     }
+    if (webGpuGraphs.has(g)) return [maxPoolGradByCells(g, x!, y!, dy, attrs)];
     // Indices are flat over the whole NCHW tensor; scatter-add handles overlapping windows.
     const flat = g.scatterAddAlongAxis(g.flatten(x!, 0), g.flatten(indices!, 0), g.flatten(dy, 0), 0);
     return [g.reshape(flat, x!.shape)];

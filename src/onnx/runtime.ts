@@ -4,10 +4,24 @@
  * arrays (TensorData), so a browser build can swap onnxruntime-node for
  * onnxruntime-web in this one place.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
+import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
+import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { type DType, type TensorData } from '../graph/types.js';
+
+/**
+ * Where a session's nodes run. 'cpu': ONNX Runtime's CPU provider (MLAS).
+ * 'webgpu': ONNX Runtime's WebGPU provider (Dawn, on Vulkan under Linux); nodes
+ * it has no kernel for run on the CPU, with copies in between. 'auto': WebGPU
+ * when this machine has an adapter for it, else the CPU.
+ */
+export type Device = 'cpu' | 'webgpu' | 'auto';
+/** A device after 'auto' has been decided. */
+export type ResolvedDevice = 'cpu' | 'webgpu';
 
 /** Session settings, in one place. */
 export interface SessionOptions {
@@ -17,7 +31,16 @@ export interface SessionOptions {
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Write a Chrome-trace profile with this file prefix. */
   profilePrefix?: string;
-  /** Execution providers in order of preference. Default ['cpu']. */
+  /**
+   * Where to run: 'cpu' (default), 'webgpu', or 'auto' (WebGPU when an adapter
+   * is found, else the CPU; {@link RuntimeSession.device} says which). Without
+   * a WebGPU adapter, 'webgpu' fails with a {@link DeviceUnavailableError}.
+   */
+  device?: Device;
+  /**
+   * ONNX Runtime execution providers in order of preference, for providers
+   * aekit has no `device` name for. Give this or `device`, not both.
+   */
   executionProviders?: string[];
   /**
    * Least severe ONNX Runtime log message printed. Default 'error': training graphs
@@ -38,6 +61,127 @@ const LOG_LEVELS = { verbose: 0, info: 1, warning: 2, error: 3, fatal: 4 } as co
 /** ONNX Runtime refused a model or failed while running it. */
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
+}
+
+/** The requested device cannot be used on this machine (e.g. no WebGPU adapter). */
+export class DeviceUnavailableError extends RuntimeError {
+  override name = 'DeviceUnavailableError';
+  constructor(readonly device: Device, message: string) {
+    super(message);
+  }
+}
+
+/** What probing for a WebGPU adapter found. */
+export interface WebGpuProbe {
+  available: boolean;
+  /** Why WebGPU is unavailable, in ONNX Runtime's and Dawn's words; '' when it is available. */
+  reason: string;
+}
+
+/** Seconds the WebGPU probe may take before it counts as failed (a hung driver must not hang training). */
+export const WEBGPU_PROBE_TIMEOUT_S = 60;
+
+// Worker threads copy environment data from the thread that starts them, so a
+// probe made before a training worker starts is not repeated inside it.
+const PROBE_KEY = 'aekit:webgpu-probe';
+let webGpuProbe: WebGpuProbe | undefined;
+
+/** y = x + x over float32 [2]: the smallest model that makes ONNX Runtime compile and run a WebGPU shader. */
+function probeModel(): Uint8Array {
+  const { onnx } = onnxProto;
+  const io = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } });
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 18 }],
+    graph: { name: 'webgpu_probe', node: [{ opType: 'Add', input: ['x', 'x'], output: ['y'], name: 'add' }], input: [io('x')], output: [io('y')] },
+  }).finish();
+}
+
+// Runs in a child process: a driver that crashes or hangs while ONNX Runtime
+// asks Dawn for an adapter takes the child down, not the caller (session
+// creation is a blocking native call that no timer can interrupt), and what
+// Dawn prints on stderr (e.g. "Couldn't load Vulkan") stays out of the
+// caller's output. Node keeps Dawn's threads alive, hence the explicit exit.
+const PROBE_SCRIPT = `
+const ort = require(process.argv[1]);
+const done = (r) => { process.stdout.write(JSON.stringify(r)); process.exit(0); };
+ort.InferenceSession.create(Buffer.from(process.argv[2], 'base64'), { executionProviders: ['webgpu'], logSeverityLevel: 3 })
+  .then((s) => s.run({ x: new ort.Tensor('float32', Float32Array.from([1.5, -2]), [2]) }))
+  .then((out) => { const y = out.y.data; done(y[0] === 3 && y[1] === -4 ? { ok: true } : { ok: false, error: 'the probe model computed [' + Array.from(y) + '] instead of [3, -4]' }); })
+  .catch((e) => done({ ok: false, error: String(e && e.message || e) }));
+`;
+
+/** The part of an ONNX Runtime error worth showing: its last sentence, without the source location. */
+function ortReason(message: string): string {
+  const adapter = /Failed to get a WebGPU adapter[^\n]*/.exec(message);
+  if (adapter) return adapter[0].trim();
+  const lines = message.trim().split('\n');
+  return lines[lines.length - 1]!.replace(/^.*? was false\. /, '').trim();
+}
+
+function runProbe(): WebGpuProbe {
+  let ortPath: string;
+  try {
+    ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+  } catch (e) {
+    return { available: false, reason: `onnxruntime-node could not be located (${(e as Error).message})` };
+  }
+  const r = spawnSync(process.execPath, ['-e', PROBE_SCRIPT, ortPath, Buffer.from(probeModel()).toString('base64')], {
+    encoding: 'utf8',
+    timeout: WEBGPU_PROBE_TIMEOUT_S * 1000,
+    killSignal: 'SIGKILL',
+    env: process.env,
+  });
+  const dawn = (r.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => /vulkan|adapter|dawn/i.test(l) && !/^at /.test(l));
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    return { available: false, reason: `the WebGPU probe did not finish within ${WEBGPU_PROBE_TIMEOUT_S} s (a GPU driver that hangs?)` };
+  }
+  if (r.error) return { available: false, reason: `the WebGPU probe could not run (${r.error.message})` };
+  let result: { ok: boolean; error?: string } | undefined;
+  try {
+    result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    result = undefined;
+  }
+  if (result?.ok) return { available: true, reason: '' };
+  const parts = [result?.error ? `ONNX Runtime: ${ortReason(result.error)}` : `the probe process ended with ${r.signal ?? `exit code ${r.status}`}`];
+  if (dawn.length) parts.push(`Dawn: ${[...new Set(dawn)].join('; ')}`);
+  return { available: false, reason: parts.join('; ') };
+}
+
+/**
+ * Whether ONNX Runtime's WebGPU provider finds an adapter here. Probed once per
+ * process (a child process creates and runs a one-node session), then cached;
+ * worker threads started afterwards reuse the answer.
+ */
+export function probeWebGpu(): WebGpuProbe {
+  if (webGpuProbe) return webGpuProbe;
+  const inherited = getEnvironmentData(PROBE_KEY) as WebGpuProbe | undefined;
+  if (inherited) return (webGpuProbe = inherited);
+  webGpuProbe = runProbe();
+  setEnvironmentData(PROBE_KEY, webGpuProbe as never);
+  return webGpuProbe;
+}
+
+/**
+ * The device a session with `device` runs on: 'auto' becomes 'webgpu' when
+ * {@link probeWebGpu} finds an adapter, else 'cpu'.
+ * @throws {DeviceUnavailableError} for 'webgpu' when there is no adapter, naming what is missing.
+ */
+export function resolveDevice(device: Device = 'cpu'): ResolvedDevice {
+  if (device === 'cpu') return 'cpu';
+  const probe = probeWebGpu();
+  if (device === 'auto') return probe.available ? 'webgpu' : 'cpu';
+  if (!probe.available) {
+    throw new DeviceUnavailableError(device, `device 'webgpu': no usable WebGPU adapter (${probe.reason}); a GPU with a Vulkan driver (and the Vulkan loader, libvulkan.so.1) is needed — use device 'cpu', or 'auto' to fall back to it`);
+  }
+  return 'webgpu';
+}
+
+/** `options` with `device` decided ('auto' resolved), so that other threads need not probe again. */
+export function resolveSessionOptions(options: SessionOptions | undefined): SessionOptions | undefined {
+  if (!options?.device || options.device === 'cpu') return options;
+  return { ...options, device: resolveDevice(options.device) };
 }
 
 const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
@@ -63,14 +207,24 @@ function fromOrt(t: ort.Tensor): TensorData {
 export class RuntimeSession {
   private constructor(
     private readonly session: ort.InferenceSession,
+    /** Where the session runs: 'cpu' or 'webgpu' ('auto' decided), or the first of explicit `executionProviders`. */
+    readonly device: string,
     private readonly profilePrefix?: string,
   ) {}
 
-  /** Creates a session from serialized ONNX bytes. */
+  /**
+   * Creates a session from serialized ONNX bytes.
+   * @throws {DeviceUnavailableError} when `options.device` is 'webgpu' and there is no adapter.
+   */
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
+    if (options.device !== undefined && options.executionProviders !== undefined) {
+      throw new RuntimeError(`session options: give 'device' (${options.device}) or 'executionProviders' ([${options.executionProviders}]), not both`);
+    }
+    const providers = options.executionProviders ?? [resolveDevice(options.device ?? 'cpu')];
+    const device = providers[0]!;
     const opts: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: options.optimization ?? 'all',
-      executionProviders: options.executionProviders ?? ['cpu'],
+      executionProviders: providers,
       executionMode: 'sequential',
       interOpNumThreads: 1,
       logSeverityLevel: LOG_LEVELS[options.logLevel ?? 'error'],
@@ -82,9 +236,9 @@ export class RuntimeSession {
       opts.profileFilePrefix = options.profilePrefix;
     }
     try {
-      return new RuntimeSession(await ort.InferenceSession.create(model, opts), options.profilePrefix);
+      return new RuntimeSession(await ort.InferenceSession.create(model, opts), device, options.profilePrefix);
     } catch (e) {
-      throw new RuntimeError(`ONNX Runtime rejected the model: ${(e as Error).message}`);
+      throw new RuntimeError(`ONNX Runtime rejected the model${device === 'cpu' ? '' : ` on device '${device}'`}: ${(e as Error).message}`);
     }
   }
 

@@ -16,6 +16,8 @@ type AttrValue = number | boolean | string | number[] | TensorData | { float: nu
 
 /** Everything a lowering rule may do: emit ONNX nodes, constants and temporary names. */
 class Emitter {
+  /** The provider the model is lowered for (see ExportSpec.device). */
+  device: 'cpu' | 'webgpu' = 'cpu';
   readonly nodes: onnxProto.onnx.INodeProto[] = [];
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private constCache = new Map<string, string>();
@@ -236,7 +238,8 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
     const { strides, pads, dilations } = node.attrs;
     const [x, w] = node.inputs as [Value, Value];
     const [m, c, kh, kw] = w.shape as number[] as [number, number, number, number];
-    if (m <= FEW_OUTPUT_CHANNELS && c > m && kh * kw > 1 && strides[0] === 1 && strides[1] === 1) {
+    // (Not for WebGPU: its provider has no Sum kernel, and its Conv has no im2col penalty to dodge.)
+    if (e.device === 'cpu' && m <= FEW_OUTPUT_CHANNELS && c > m && kh * kw > 1 && strides[0] === 1 && strides[1] === 1) {
       lowerFewOutputConv(e, x, w, ins, outs[0]!, { pads, dilations });
       return;
     }
@@ -290,6 +293,11 @@ export interface ExportSpec {
    * holding exactly the members' elements, in order.
    */
   packed?: { input: Value; members: Value[] }[];
+  /**
+   * ONNX Runtime provider the model is lowered for. Default 'cpu'; 'webgpu'
+   * avoids ops that provider lacks where an equivalent formulation exists.
+   */
+  device?: 'cpu' | 'webgpu';
 }
 
 /** Result of lowering: the serialized model and the names it expects and returns. */
@@ -363,6 +371,7 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
   for (const [name] of outputEntries) usedNames.add(name);
   const nameOf = (v: Value) => onnxName.get(v) ?? v.name;
   const e = new Emitter(usedNames);
+  e.device = spec.device ?? 'cpu';
 
   const inputs: LoweredModel['inputs'] = [];
   const initializers: onnxProto.onnx.ITensorProto[] = [];

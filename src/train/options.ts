@@ -46,7 +46,12 @@ export function checkSessionOptions(v: unknown, path: string): void {
     },
     logLevel: (x, p) => oneOf(x, p, ['verbose', 'info', 'warning', 'error', 'fatal']),
     spinning: bool,
+    device: (x, p) => oneOf(x, p, ['cpu', 'webgpu', 'auto']),
   });
+  const o = v as { device?: unknown; executionProviders?: unknown } | undefined;
+  if (o?.device !== undefined && o.executionProviders !== undefined) {
+    throw new ConfigError(`${path}.device`, `give either 'device' or 'executionProviders', not both (device ${show(o.device)} picks the providers itself)`);
+  }
 }
 
 /** Options of `Trainer.create` and a model's `compile`. */

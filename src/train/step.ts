@@ -1,7 +1,9 @@
 import { grad } from '../autodiff/grad.js';
+import { differentiateForWebGpu } from '../autodiff/rules.js';
 import { Graph, type Value } from '../graph/graph.js';
 import { type TensorData } from '../graph/types.js';
 import { GraphBuildContext, type ParamSpec } from '../layers/core.js';
+import { type ResolvedDevice } from '../onnx/runtime.js';
 import { type LoweredModel, toOnnx } from '../onnx/serialize.js';
 import { type Optimizer, clipByGlobalNorm } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from './model.js';
@@ -47,6 +49,8 @@ export interface StepArtifacts {
    * loop packs before the first step and unpacks what it hands back.
    */
   packed: PackedGroup[];
+  /** The device the graphs are lowered for. */
+  device: ResolvedDevice;
 }
 
 export interface StepOptions {
@@ -63,6 +67,19 @@ export interface StepOptions {
    * float32, always get per-parameter updates.
    */
   fuseUpdate?: boolean;
+  /**
+   * The device the step will run on. Default 'cpu'. 'webgpu' lowers the few
+   * ops whose CPU formulation ONNX Runtime's WebGPU provider cannot run (or runs
+   * on the CPU) to equivalent ones: the same values, tested against each other.
+   */
+  device?: ResolvedDevice;
+}
+
+/** A graph for `device`: gradients built in it avoid what that device's provider lacks. */
+function graphFor(device: ResolvedDevice, seed: number): Graph {
+  const g = new Graph(seed);
+  if (device === 'webgpu') differentiateForWebGpu(g);
+  return g;
 }
 
 function canPack(opts: StepOptions, params: Value[]): boolean {
@@ -91,7 +108,8 @@ function objective(ctx: GraphBuildContext, model: TrainableModel, x: Value, targ
  * graph) and the evaluation graph, and lowers both to ONNX.
  */
 export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifacts {
-  const g = new Graph(opts.seed ?? 0);
+  const device = opts.device ?? 'cpu';
+  const g = graphFor(device, opts.seed ?? 0);
   const ctx = new GraphBuildContext(g, true);
   const { x, target, targetIsInput } = inputsFor(g, model);
   const { total, outputs } = objective(ctx, model, x, target);
@@ -151,14 +169,14 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
   // NaN or infinite: a one-pass native check instead of scanning arrays in JS.
   if (poisoned.length) trainOutputs[NON_FINITE_CHECK] = poisoned.reduce((a, b) => g.add(a, b));
 
-  const ge = new Graph(opts.seed ?? 0);
+  const ge = graphFor(device, opts.seed ?? 0);
   const ectx = new GraphBuildContext(ge, false);
   const eio = inputsFor(ge, model);
   const evalOutputs = objective(ectx, model, eio.x, eio.target).outputs;
   const metrics = Object.keys(outputs);
   return {
-    train: toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: exportPacked }),
-    evaluate: toOnnx(ge, { outputs: evalOutputs, name: 'evaluate' }),
+    train: toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: exportPacked, device }),
+    evaluate: toOnnx(ge, { outputs: evalOutputs, name: 'evaluate', device }),
     params: trainable.map((s) => s.name),
     slots,
     state: [...ctx.stateUpdates.keys()].map((v) => v.name),
@@ -166,12 +184,16 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
     targetIsInput,
     specs: ctx.specs,
     packed,
+    device,
   };
 }
 
-/** Lowers an inference part; with `bake`, weights become initializers so the file stands alone. */
-export function buildPart(part: ModelPart, name: string, bake?: Map<string, TensorData>, metadata?: Record<string, string>): LoweredModel {
-  const g = new Graph(0);
+/**
+ * Lowers an inference part; with `bake`, weights become initializers so the
+ * file stands alone. `device` as in {@link StepOptions} (exports keep the default).
+ */
+export function buildPart(part: ModelPart, name: string, bake?: Map<string, TensorData>, metadata?: Record<string, string>, device: ResolvedDevice = 'cpu'): LoweredModel {
+  const g = graphFor(device, 0);
   const ctx = new GraphBuildContext(g, false);
   const x = g.input('x', ['N', ...part.inputShape]);
   const outputs = part.build(ctx, x);
@@ -183,5 +205,5 @@ export function buildPart(part: ModelPart, name: string, bake?: Map<string, Tens
       baked.set(v, t);
     }
   }
-  return toOnnx(g, { outputs, name, bake: bake ? baked : undefined, metadata });
+  return toOnnx(g, { outputs, name, bake: bake ? baked : undefined, metadata, device });
 }

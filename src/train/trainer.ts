@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type TensorData, sizeOf } from '../graph/types.js';
 import { writeFileAtomic } from '../io/files.js';
-import { RuntimeSession, type SessionOptions } from '../onnx/runtime.js';
+import { RuntimeSession, type SessionOptions, resolveSessionOptions } from '../onnx/runtime.js';
 import { Adam, type Optimizer, type OptimizerConfig, optimizerFromConfig } from '../optim/optimizers.js';
 import { type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
 import { DataFormatError } from '../data/errors.js';
@@ -157,8 +157,10 @@ export class Trainer {
   static create(model: TrainableModel, options: TrainerOptions = {}): Trainer {
     checkTrainerOptions(options, 'Trainer.create');
     const optimizer = options.optimizer ?? new Adam();
-    const artifacts = buildStep(model, { optimizer, clipNorm: options.clipNorm, seed: options.seed ?? 0 });
-    const trainer = new Trainer(model, optimizer, artifacts, options);
+    // 'auto' is decided here, once: the graphs are lowered for the device they will run on.
+    const session = resolveSessionOptions(options.session);
+    const artifacts = buildStep(model, { optimizer, clipNorm: options.clipNorm, seed: options.seed ?? 0, device: session?.device === 'webgpu' ? 'webgpu' : 'cpu' });
+    const trainer = new Trainer(model, optimizer, artifacts, session === options.session ? options : { ...options, session });
     trainer.tensors = initialTensors(artifacts, options.seed ?? 0);
     return trainer;
   }
@@ -314,7 +316,7 @@ export class Trainer {
     const size = sizeOf(part.inputShape);
     checkSamples(x, part.inputShape, `${partName} input`);
     const n = x.length / size;
-    const lowered = buildPart(part, partName);
+    const lowered = buildPart(part, partName, undefined, undefined, this.artifacts.device);
     const session = await RuntimeSession.create(lowered.bytes, this.options.session);
     const batchSize = opts.batchSize ?? 256;
     const chunks: Record<string, Float32Array[]> = {};
