@@ -24,3 +24,4 @@ export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors 
 export * as data from './data/index.js';
 export { datasets } from './data/datasets.js';
 export * from './models/index.js';
+export * from './tasks/compress.js';
