@@ -233,7 +233,10 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
   Cast: ({ e, node, ins, outs }) => e.node('Cast', ins, outs, { to: ONNX_DTYPE[node.attrs.to] }),
   Expand: ({ e, ins, outs }) => e.node('Expand', [ins[0]!, e.call('Shape', [ins[1]!])], outs),
   FillLike: ({ e, node, ins, outs }) =>
-    e.node('ConstantOfShape', [e.call('Shape', [ins[0]!])], outs, { value: tensor(node.inputs[0]!.dtype, [1], [node.attrs.value]) }),
+    // WebGPU has no ConstantOfShape kernel (ORT 1.30): a broadcast scalar fills on the device instead.
+    e.device === 'webgpu'
+      ? e.node('Expand', [e.scalar(node.attrs.value, node.inputs[0]!.dtype), e.call('Shape', [ins[0]!])], outs)
+      : e.node('ConstantOfShape', [e.call('Shape', [ins[0]!])], outs, { value: tensor(node.inputs[0]!.dtype, [1], [node.attrs.value]) }),
   Conv: ({ e, node, ins, outs }) => {
     const { strides, pads, dilations } = node.attrs;
     const [x, w] = node.inputs as [Value, Value];

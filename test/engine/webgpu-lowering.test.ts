@@ -2,7 +2,7 @@
  * Lowerings that differ by device (issue 16): a graph lowered for ONNX
  * Runtime's WebGPU provider must compute what the CPU lowering computes. Both
  * run here on the CPU provider; the WebGPU one must also avoid the ops that
- * provider lacks (Sum) or cannot run (MaxPool's Indices output).
+ * provider lacks (Sum, ConstantOfShape) or cannot run (MaxPool's Indices output).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -122,13 +122,16 @@ describe('WebGPU lowerings compute what the CPU lowerings compute', () => {
     assertClose(webgpu.params, cpu.params, 1e-6, 'updated parameters');
   });
 
-  it('the conv workload\'s one-channel output conv: no Sum on WebGPU, same step and reconstruction', async () => {
+  it('the conv workload: no Sum (one-channel output conv) or ConstantOfShape (fills) on WebGPU, same step and reconstruction', async () => {
     const model = convBenchModel();
     const cpuArt = buildStep(model, { optimizer: new Adam(), seed: 1 });
     const gpuArt = buildStep(model, { optimizer: new Adam(), seed: 1, device: 'webgpu' });
     assert.ok(nodesOf(cpuArt.train.bytes).some((node) => node.opType === 'Sum'), 'the CPU lowering uses the few-output-channel Conv');
     assert.ok(!nodesOf(gpuArt.train.bytes).some((node) => node.opType === 'Sum'), 'no Sum on WebGPU');
     assert.ok(!nodesOf(gpuArt.evaluate.bytes).some((node) => node.opType === 'Sum'));
+    // Fills (gradient seeds, zeros) broadcast a scalar instead of ConstantOfShape, which WebGPU lacks.
+    assert.ok(nodesOf(cpuArt.train.bytes).some((node) => node.opType === 'ConstantOfShape'));
+    assert.ok(!nodesOf(gpuArt.train.bytes).some((node) => node.opType === 'ConstantOfShape'), 'no ConstantOfShape on WebGPU');
     const batch = values(8 * 784, 5, 255);
     const cpu = await step(cpuArt, 1, batch, [1, 28, 28]);
     const gpu = await step(gpuArt, 1, batch, [1, 28, 28]);
