@@ -3,7 +3,7 @@
  * Rate–distortion on the 10,000 MNIST test images: aekit's compressed files at
  * several code sizes and bit depths, PCA codes through the same quantizer and
  * coder, JPEG qualities 10–90 (jpeg-js, whole files) and PNG (lossless). With
- * --json the last stdout line is `{ points: [{ method, setting, bytesPerImage, psnr }], goal, protocol }`.
+ * --json the last stdout line is `{ points: [{ method, setting, bytesPerImage, psnr }], goal, coders, protocol }`.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { formatCompressTable, runCompressBenchmark } from '../src/tasks/compress-bench.js';
@@ -19,7 +19,7 @@ function integer(name: string, min: number) {
 const program = new Command('bench:compress')
   .description('Rate–distortion of aekit compression vs PCA codes, JPEG and PNG on the MNIST test images')
   .option('--quick', 'two small models, 2 epochs on 3,000 training images, 500 test images (smoke test)', false)
-  .option('--json', 'print one JSON object { points, goal, protocol } on the last line', false)
+  .option('--json', 'print one JSON object { points, goal, coders, protocol } on the last line', false)
   .option('--seed <n>', 'seed of initialization and shuffling', integer('--seed', 0), 1)
   .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)', integer('--threads', 1))
   .option('--epochs <n>', "override the models' epochs (not the documented protocol)", integer('--epochs', 1))
@@ -34,7 +34,7 @@ try {
   log('');
   log(formatCompressTable(result));
   log(`\n${(result.protocol.seconds as { total: number }).total.toFixed(0)} s in all`);
-  if (opts.json) console.log(JSON.stringify({ points: result.points, goal: result.goal, protocol: result.protocol }));
+  if (opts.json) console.log(JSON.stringify({ points: result.points, goal: result.goal, coders: result.coders, protocol: result.protocol }));
 } catch (e) {
   console.error(`bench:compress: ${(e as Error).message}`);
   process.exitCode = 1;
