@@ -25,3 +25,4 @@ export * as data from './data/index.js';
 export { datasets } from './data/datasets.js';
 export * from './models/index.js';
 export * from './tasks/compress.js';
+export * from './tasks/embed.js';

@@ -1,0 +1,341 @@
+/**
+ * Codes as features: how well a classifier that sees only the codes does.
+ * k-nearest-neighbour accuracy (no training at all) and a linear probe
+ * (multinomial logistic regression trained on the codes with aekit's own
+ * engine), the two standard ways to judge a representation.
+ */
+import { type Value } from '../graph/graph.js';
+import { Dense } from '../layers/dense.js';
+import { type GraphBuildContext } from '../layers/core.js';
+import { Adam } from '../optim/optimizers.js';
+import { type ModelPart, type TrainableModel } from '../train/model.js';
+import { Trainer } from '../train/trainer.js';
+
+/**
+ * Samples as rows of features: `x` holds n rows of d = product of
+ * `shape.slice(1)` values each (a `Dataset`, or codes from `embed`), with one
+ * integer class per row in `labels` where the caller has them.
+ */
+export interface FeatureSet {
+  x: Float32Array;
+  /** [n, ...]: everything after the first axis is flattened into one feature vector. */
+  shape: readonly number[];
+  labels?: ArrayLike<number>;
+}
+
+/** A checked feature matrix: n rows of d values. */
+export interface FeatureMatrix {
+  x: Float32Array;
+  n: number;
+  d: number;
+}
+
+/**
+ * Checks a feature set and returns it as an n×d matrix; `what` names it in
+ * errors ("train", "test"...). Values must be finite.
+ */
+export function featureMatrix(set: FeatureSet, what: string): FeatureMatrix {
+  if (set === null || typeof set !== 'object') throw new TypeError(`${what}: expected { x: Float32Array, shape: [n, d] }, got ${set === null ? 'null' : typeof set}`);
+  if (!(set.x instanceof Float32Array)) throw new TypeError(`${what}.x: expected a Float32Array of n rows stored one after the other, got ${Array.isArray(set.x) ? 'a plain Array' : typeof set.x}`);
+  const shape = set.shape;
+  if (!Array.isArray(shape) || shape.length < 2 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new Error(`${what}.shape: expected [n, d] (or [n, ...]) of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  const n = shape[0]!;
+  const d = shape.slice(1).reduce((a: number, b: number) => a * b, 1);
+  if (set.x.length !== n * d) throw new Error(`${what}: shape [${shape}] needs ${n * d} values, x has ${set.x.length}`);
+  for (let i = 0; i < set.x.length; i++) {
+    if (!Number.isFinite(set.x[i]!)) throw new Error(`${what}: row ${Math.floor(i / d)} holds ${set.x[i]} at feature ${i % d}; features must be finite`);
+  }
+  return { x: set.x, n, d };
+}
+
+/** Checks class labels (integers ≥ 0, one per row) and returns them as an Int32Array. */
+export function classLabels(labels: ArrayLike<number> | undefined, n: number, what: string): Int32Array {
+  if (labels === undefined || labels === null) throw new Error(`${what}: labels are needed (one integer class per row)`);
+  if (labels.length !== n) throw new Error(`${what}: ${labels.length} labels for ${n} rows`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i]!;
+    if (!(Number.isInteger(c) && c >= 0 && c < 2 ** 31)) throw new Error(`${what}: label ${i} is ${c}; expected an integer class >= 0`);
+    out[i] = c;
+  }
+  return out;
+}
+
+/** Options of {@link knnClassify} and {@link knnAccuracy}. */
+export interface KnnOptions {
+  /** Number of neighbours. Default 5. */
+  k?: number;
+}
+
+function squaredNorms(m: FeatureMatrix): Float64Array {
+  const out = new Float64Array(m.n);
+  for (let i = 0; i < m.n; i++) {
+    let s = 0;
+    for (let c = i * m.d, end = c + m.d; c < end; c++) s += m.x[c]! * m.x[c]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+const QUERY_BLOCK = 16;
+const REFERENCE_BLOCK = 512;
+
+/**
+ * Indices of the k nearest reference rows of each query row (Euclidean),
+ * nearest first; `k·nq` entries. Exact brute force in blocks: a block of 16
+ * queries against 512 reference rows at a time, with squared distances
+ * ‖q‖² + ‖r‖² − 2 q·r from precomputed norms (float64), so each reference
+ * row is read once per query block. Among equal distances the lower
+ * reference index comes first.
+ */
+export function nearestNeighbors(reference: FeatureMatrix, query: FeatureMatrix, k: number): Int32Array {
+  if (reference.d !== query.d) throw new Error(`nearestNeighbors: reference rows have ${reference.d} features, queries ${query.d}`);
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`k must be a positive integer, got ${k}`);
+  if (k > reference.n) throw new Error(`k = ${k} is more than the ${reference.n} reference rows`);
+  const { d } = query;
+  const rNorm = squaredNorms(reference);
+  const qNorm = squaredNorms(query);
+  const bestIndex = new Int32Array(query.n * k);
+  const bestDist = new Float64Array(query.n * k).fill(Infinity);
+  const dots = new Float64Array(QUERY_BLOCK * REFERENCE_BLOCK);
+  const rx = reference.x;
+  const qx = query.x;
+  for (let q0 = 0; q0 < query.n; q0 += QUERY_BLOCK) {
+    const q1 = Math.min(q0 + QUERY_BLOCK, query.n);
+    for (let r0 = 0; r0 < reference.n; r0 += REFERENCE_BLOCK) {
+      const r1 = Math.min(r0 + REFERENCE_BLOCK, reference.n);
+      const width = r1 - r0;
+      for (let q = q0; q < q1; q++) {
+        const qOff = q * d;
+        const row = (q - q0) * width;
+        for (let r = r0; r < r1; r++) {
+          const rOff = r * d;
+          let s = 0;
+          for (let c = 0; c < d; c++) s += qx[qOff + c]! * rx[rOff + c]!;
+          dots[row + r - r0] = s;
+        }
+      }
+      for (let q = q0; q < q1; q++) {
+        const base = q * k;
+        const row = (q - q0) * width;
+        let worst = bestDist[base + k - 1]!;
+        for (let r = r0; r < r1; r++) {
+          const dist = qNorm[q]! + rNorm[r]! - 2 * dots[row + r - r0]!;
+          if (!(dist < worst)) continue;
+          // Insertion into the sorted list; strict < keeps the earlier (lower-index) row ahead on ties.
+          let pos = k - 1;
+          while (pos > 0 && bestDist[base + pos - 1]! > dist) {
+            bestDist[base + pos] = bestDist[base + pos - 1]!;
+            bestIndex[base + pos] = bestIndex[base + pos - 1]!;
+            pos--;
+          }
+          bestDist[base + pos] = dist;
+          bestIndex[base + pos] = r;
+          worst = bestDist[base + k - 1]!;
+        }
+      }
+    }
+  }
+  return bestIndex;
+}
+
+/**
+ * k-nearest-neighbour classification: each query row gets the majority class
+ * among its k nearest reference rows (Euclidean distance). A tie between
+ * classes goes to the one whose nearest member among the k is closest.
+ *
+ * @param reference rows with `labels` (e.g. the training codes).
+ * @param query rows to classify (e.g. the test codes).
+ */
+export function knnClassify(reference: FeatureSet, query: FeatureSet, options: KnnOptions = {}): Int32Array {
+  const k = options.k ?? 5;
+  const ref = featureMatrix(reference, 'reference');
+  const labels = classLabels(reference.labels, ref.n, 'reference');
+  const qry = featureMatrix(query, 'query');
+  if (ref.d !== qry.d) throw new Error(`knn: reference rows have ${ref.d} features but query rows ${qry.d}`);
+  const neighbors = nearestNeighbors(ref, qry, k);
+  const out = new Int32Array(qry.n);
+  const votes = new Map<number, number>();
+  for (let q = 0; q < qry.n; q++) {
+    votes.clear();
+    let bestVotes = 0;
+    for (let j = 0; j < k; j++) {
+      const c = labels[neighbors[q * k + j]!]!;
+      const v = (votes.get(c) ?? 0) + 1;
+      votes.set(c, v);
+      if (v > bestVotes) bestVotes = v;
+    }
+    // Neighbours come nearest first: the first class met with the top count has the nearest member among the tied.
+    let j = 0;
+    while (votes.get(labels[neighbors[q * k + j]!]!) !== bestVotes) j++;
+    out[q] = labels[neighbors[q * k + j]!]!;
+  }
+  return out;
+}
+
+/** Fraction of predictions equal to the labels. */
+export function classificationAccuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  if (predicted.length !== labels.length) throw new Error(`classificationAccuracy: ${predicted.length} predictions for ${labels.length} labels`);
+  if (labels.length === 0) throw new Error('accuracy: no samples');
+  let hits = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) hits++;
+  return hits / labels.length;
+}
+
+/**
+ * k-NN accuracy (default k = 5) of `query` (with labels) against `reference`
+ * (with labels): the fraction of query rows whose {@link knnClassify} class
+ * is their label. The protocol of the feature literature: test codes
+ * classified with the training codes as the reference.
+ */
+export function knnAccuracy(reference: FeatureSet, query: FeatureSet, options: KnnOptions = {}): number {
+  const predicted = knnClassify(reference, query, options);
+  return classificationAccuracy(predicted, classLabels(query.labels, predicted.length, 'query'));
+}
+
+// ----- Linear probe -----
+
+/**
+ * Multinomial logistic regression as an aekit model: one Dense layer of K
+ * units (the logits z = xW + b) trained with the softmax cross-entropy
+ * ℓ_n = logsumexp(z_n) − z_n,y_n, averaged over the batch (ONNX LogSoftmax,
+ * stable), the same objective as `ImageClassifier`. Inference part `model`
+ * returns `probabilities` and `logits`.
+ */
+export class LinearProbe implements TrainableModel {
+  readonly inputShape: number[];
+  readonly targetShape: number[];
+  readonly layer: Dense;
+
+  constructor(readonly features: number, readonly numClasses: number) {
+    if (!(Number.isInteger(features) && features >= 1)) throw new Error(`LinearProbe: features must be a positive integer, got ${features}`);
+    if (!(Number.isInteger(numClasses) && numClasses >= 2)) throw new Error(`LinearProbe: numClasses must be an integer >= 2, got ${numClasses}`);
+    this.inputShape = [features];
+    this.targetShape = [numClasses];
+    this.layer = new Dense({ name: 'logits', units: numClasses });
+  }
+
+  buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
+    const { g } = ctx;
+    const logits = this.layer.call(ctx, x);
+    const loss = g.reduceMean(g.neg(g.reduceSum(g.mul(target, g.logSoftmax(logits, 1)), [1])), [0]);
+    const trueLogit = g.reduceSum(g.mul(target, logits), [1]);
+    const wrong = g.cast(g.less(trueLogit, g.reduceMax(logits, [1])), 'float32');
+    return { loss, metrics: { accuracy: g.sub(1, g.reduceMean(wrong, [0])) } };
+  }
+
+  parts(): Record<string, ModelPart> {
+    return {
+      model: {
+        inputShape: this.inputShape,
+        build: (ctx, x) => {
+          const logits = this.layer.call(ctx, x);
+          return { probabilities: ctx.g.softmax(logits, 1), logits: ctx.g.identity(logits) };
+        },
+      },
+    };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { className: 'LinearProbe', features: this.features, numClasses: this.numClasses };
+  }
+}
+
+/** Options of {@link linearProbe}. */
+export interface LinearProbeOptions {
+  /** Passes over the training rows. Default 30. */
+  epochs?: number;
+  /** Default 256. */
+  batchSize?: number;
+  /** Adam's learning rate. Default 1e-2. */
+  learningRate?: number;
+  /** Seeds the weights and the shuffling. Default 0. */
+  seed?: number;
+  /** Number of classes K. Default: the largest label in either set + 1. */
+  numClasses?: number;
+  /**
+   * Standardize every feature with the training rows' mean and standard
+   * deviation before the probe sees it (default true): the probe's accuracy
+   * then does not depend on the codes' scale, only on their geometry.
+   */
+  standardize?: boolean;
+  /** Train in a worker thread (default false: the probe is small). */
+  worker?: boolean;
+}
+
+/** What {@link linearProbe} returns. */
+export interface LinearProbeResult {
+  /** Accuracy on the training rows. */
+  trainAccuracy: number;
+  /** Accuracy on the test rows. */
+  testAccuracy: number;
+  /** The final training loss (mean cross-entropy, nats). */
+  loss: number;
+  /** The trained probe and its trainer (weights under `trainer.tensors`). */
+  probe: LinearProbe;
+  trainer: Trainer;
+}
+
+function standardizer(m: FeatureMatrix): (x: Float32Array) => Float32Array {
+  const mean = new Float64Array(m.d);
+  const sq = new Float64Array(m.d);
+  for (let i = 0; i < m.n; i++) for (let c = 0; c < m.d; c++) mean[c]! += m.x[i * m.d + c]!;
+  for (let c = 0; c < m.d; c++) mean[c]! /= m.n;
+  for (let i = 0; i < m.n; i++) for (let c = 0; c < m.d; c++) sq[c]! += (m.x[i * m.d + c]! - mean[c]!) ** 2;
+  // A constant feature keeps scale 1 instead of dividing by zero.
+  const scale = Array.from(sq, (s) => (s > 0 ? 1 / Math.sqrt(s / m.n) : 1));
+  return (x) => {
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = (x[i]! - mean[i % m.d]!) * scale[i % m.d]!;
+    return out;
+  };
+}
+
+async function predictClasses(trainer: Trainer, x: Float32Array, k: number): Promise<Int32Array> {
+  const logits = (await trainer.predict(x, { batchSize: 4096 })).logits!.data as Float32Array;
+  const out = new Int32Array(logits.length / k);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (logits[i * k + j]! > logits[i * k + best]!) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Linear probe: trains a {@link LinearProbe} (multinomial logistic regression,
+ * Adam, softmax cross-entropy) on the training rows and their labels and
+ * reports its accuracy on both sets. A representation whose classes are
+ * linearly separable scores high.
+ */
+export async function linearProbe(train: FeatureSet, test: FeatureSet, options: LinearProbeOptions = {}): Promise<LinearProbeResult> {
+  const tr = featureMatrix(train, 'train');
+  const te = featureMatrix(test, 'test');
+  if (tr.d !== te.d) throw new Error(`linearProbe: train rows have ${tr.d} features but test rows ${te.d}`);
+  const trLabels = classLabels(train.labels, tr.n, 'train');
+  const teLabels = classLabels(test.labels, te.n, 'test');
+  let maxLabel = 0;
+  for (const l of [trLabels, teLabels]) for (let i = 0; i < l.length; i++) maxLabel = Math.max(maxLabel, l[i]!);
+  const k = options.numClasses ?? Math.max(2, maxLabel + 1);
+  if (!(Number.isInteger(k) && k >= 2)) throw new Error(`linearProbe: numClasses must be an integer >= 2, got ${options.numClasses}`);
+  if (maxLabel >= k) throw new Error(`linearProbe: a label is ${maxLabel}, but numClasses is ${k}`);
+  const prepare = options.standardize === false ? (x: Float32Array) => x : standardizer(tr);
+  const xTrain = prepare(tr.x);
+  const xTest = prepare(te.x);
+  const oneHot = new Float32Array(tr.n * k);
+  for (let i = 0; i < tr.n; i++) oneHot[i * k + trLabels[i]!] = 1;
+  const probe = new LinearProbe(tr.d, k);
+  const trainer = Trainer.create(probe, { optimizer: new Adam({ learningRate: options.learningRate ?? 1e-2 }), seed: options.seed ?? 0 });
+  const fit = await trainer.fit({ x: xTrain, shape: [tr.n, tr.d], target: oneHot, targetShape: [tr.n, k] }, {
+    epochs: options.epochs ?? 30, batchSize: options.batchSize ?? 256, worker: options.worker ?? false,
+  });
+  return {
+    trainAccuracy: classificationAccuracy(await predictClasses(trainer, xTrain, k), trLabels),
+    testAccuracy: classificationAccuracy(await predictClasses(trainer, xTest, k), teLabels),
+    loss: fit.history.at(-1)?.loss ?? NaN,
+    probe,
+    trainer,
+  };
+}
