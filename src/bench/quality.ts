@@ -4,7 +4,7 @@
  * shared/ANCHORS.md. `scripts/bench-quality.ts` is the command line; this
  * module holds the protocols so a test can run them on a small slice.
  */
-import { reconstructionMetrics } from '../cli/train.js';
+import { reconstructionMetrics } from '../eval/reconstruction.js';
 import { mnist } from '../data/datasets.js';
 import { type Dataset } from '../data/types.js';
 import { Rng } from '../data/random.js';

@@ -10,13 +10,14 @@ export function denseBenchModel(): LayerAutoencoder {
   });
 }
 
-/** The benchmark's conv workload: 3×3 convs with 32 filters, max-pool 2, nearest upsampling 2, MSE. */
-export function convBenchModel(): LayerAutoencoder {
+/** The benchmark's conv workload: 3×3 convs with 32 filters, max-pool 2, nearest upsampling 2, MSE (or `loss`). */
+export function convBenchModel(loss: 'mse' | 'bce' = 'mse'): LayerAutoencoder {
   const conv = (filters: number, activation: 'relu' | 'sigmoid') => new Conv2D({ filters, kernelSize: 3, padding: 'same', activation });
   return new LayerAutoencoder({
     inputShape: [1, 28, 28],
     encoder: [conv(32, 'relu'), new MaxPool2D({ poolSize: 2 }), conv(32, 'relu'), new MaxPool2D({ poolSize: 2 })],
     decoder: [conv(32, 'relu'), new UpSampling2D({ size: 2 }), conv(32, 'relu'), new UpSampling2D({ size: 2 }), conv(1, 'sigmoid')],
+    loss,
   });
 }
 

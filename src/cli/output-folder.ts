@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { UsageError } from './errors.js';
 
 /** Why a file-system call failed, in a few words plus the error code. */
 function reason(e: unknown): string {
@@ -22,12 +23,12 @@ function reason(e: unknown): string {
  * on a file system that refuses new folders while reporting them missing
  * (procfs, e.g. `/proc/x`), Node's recursive mkdir retries forever at 100% CPU.
  * @param option how the user gave the path, for messages (e.g. `--out`).
- * @throws {Error} for an empty path, a path through a file, or a folder that
+ * @throws {UsageError} for an empty path, a path through a file, or a folder that
  *   cannot be created or written, naming the option, the path and the reason.
  */
 export function prepareOutputFolder(path: string, option = '--out'): string {
   if (typeof path !== 'string' || path.trim() === '') {
-    throw new Error(`${option}: expected a folder path, got ${JSON.stringify(path)}`);
+    throw new UsageError(`${option}: expected a folder path, got ${JSON.stringify(path)}`);
   }
   const abs = resolve(path);
   const what = `${option} ${path}`;
@@ -37,11 +38,11 @@ export function prepareOutputFolder(path: string, option = '--out'): string {
     try {
       st = statSync(p, { throwIfNoEntry: false });
     } catch (e) {
-      throw new Error(`${what}: cannot use ${p}: ${reason(e)}`);
+      throw new UsageError(`${what}: cannot use ${p}: ${reason(e)}`);
     }
     if (st?.isDirectory()) break;
-    if (st) throw new Error(`${what}: ${p} is a file, not a folder`);
-    if (dirname(p) === p) throw new Error(`${what}: the root ${p} does not exist`);
+    if (st) throw new UsageError(`${what}: ${p} is a file, not a folder`);
+    if (dirname(p) === p) throw new UsageError(`${what}: the root ${p} does not exist`);
     missing.push(p);
   }
   for (const dir of missing.reverse()) {
@@ -50,7 +51,7 @@ export function prepareOutputFolder(path: string, option = '--out'): string {
     } catch (e) {
       // Another process may have created it in the meantime; a folder is all we need.
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
-      throw new Error(`${what}: cannot create the folder ${dir}: ${reason(e)}`);
+      throw new UsageError(`${what}: cannot create the folder ${dir}: ${reason(e)}`);
     }
   }
   // Permission bits do not tell (root, read-only mounts, procfs): try a write.
@@ -58,7 +59,7 @@ export function prepareOutputFolder(path: string, option = '--out'): string {
   try {
     writeFileSync(probe, '');
   } catch (e) {
-    throw new Error(`${what}: cannot write into ${abs}: ${reason(e)}`);
+    throw new UsageError(`${what}: cannot write into ${abs}: ${reason(e)}`);
   }
   rmSync(probe, { force: true });
   return abs;

@@ -118,6 +118,7 @@ export function checkFitOptions(v: unknown, path = 'fit'): void {
     checkpointDir: nonEmptyString,
     worker: bool,
     onNonFinite: (x, p) => oneOf(x, p, ['stop', 'throw']),
+    snapshotWeights: bool,
     signal: (x, p) => {
       if (!(x instanceof AbortSignal)) throw new ConfigError(p, `expected an AbortSignal (new AbortController().signal), got ${show(x)}`);
     },
@@ -131,5 +132,10 @@ export function checkEvaluateOptions(v: unknown, path = 'evaluate'): void {
 
 /** Options of `predict`. */
 export function checkPredictOptions(v: unknown, path = 'predict'): void {
-  checkObject(v, path, { part: nonEmptyString, batchSize: positiveInt });
+  checkObject(v, path, {
+    part: nonEmptyString, batchSize: positiveInt,
+    tensors: (x, p) => {
+      if (typeof x !== 'object' || x === null) throw new ConfigError(p, `expected tensors by name (e.g. an epoch event's e.tensors), got ${show(x)}`);
+    },
+  });
 }

@@ -72,6 +72,12 @@ export interface FitOptions {
    * finished epoch stays as it was).
    */
   signal?: AbortSignal;
+  /**
+   * Give each 'epoch' progress event a copy of every tensor (`e.tensors`), to
+   * look at the model while it trains (e.g. `predict(x, { tensors: e.tensors })`
+   * for a picture per epoch). Costs one copy of the weights per epoch.
+   */
+  snapshotWeights?: boolean;
 }
 
 /** `fit` with `onNonFinite: 'throw'` met a non-finite loss; the trainer kept the last good weights. */
@@ -245,7 +251,7 @@ export class Trainer {
         rngState: this.progress.rngState,
         scheduleState: this.progress.scheduleState,
         ...(this.progress.partialEpoch ? { partialEpoch: this.progress.partialEpoch } : {}),
-        snapshotEachEpoch: Boolean(opts.checkpointDir),
+        snapshotEachEpoch: Boolean(opts.checkpointDir || opts.snapshotWeights),
       },
     };
     const onEvent = (e: LoopEvent) => this.onEvent(e, opts);
@@ -286,7 +292,8 @@ export class Trainer {
         }
       }
     }
-    opts.onProgress?.({ ...e, tensors: undefined } as ProgressEvent);
+    // Epoch events carry the weights only when asked for (a copy of every tensor per epoch).
+    opts.onProgress?.({ ...e, tensors: opts.snapshotWeights && e.type === 'epoch' ? e.tensors : undefined } as ProgressEvent);
   }
 
   /** Mean metrics over a dataset (arrays or a file source, read in order), in inference mode. */
@@ -307,8 +314,12 @@ export class Trainer {
     }
   }
 
-  /** Runs an inference part ('model' by default) over samples in batches; outputs are concatenated. */
-  async predict(x: Float32Array, opts: { part?: string; batchSize?: number } = {}): Promise<Record<string, TensorData>> {
+  /**
+   * Runs an inference part ('model' by default) over samples in batches; outputs are concatenated.
+   * `tensors` runs it with other weights than the trainer's, e.g. an epoch's
+   * snapshot from `fit({ snapshotWeights: true })` while training goes on.
+   */
+  async predict(x: Float32Array, opts: { part?: string; batchSize?: number; tensors?: Record<string, TensorData> } = {}): Promise<Record<string, TensorData>> {
     checkPredictOptions(opts);
     const partName = opts.part ?? 'model';
     const part = this.model.parts()[partName];
@@ -324,7 +335,7 @@ export class Trainer {
     try {
       for (let start = 0; start < n; start += batchSize) {
         const count = Math.min(batchSize, n - start);
-        const out = await session.run({ ...this.tensors, x: { dtype: 'float32', shape: [count, ...part.inputShape], data: x.subarray(start * size, (start + count) * size) } });
+        const out = await session.run({ ...(opts.tensors ?? this.tensors), x: { dtype: 'float32', shape: [count, ...part.inputShape], data: x.subarray(start * size, (start + count) * size) } });
         for (const [name, t] of Object.entries(out)) {
           (chunks[name] ??= []).push(t.data as Float32Array);
           shapes[name] = t.shape.slice(1) as number[];

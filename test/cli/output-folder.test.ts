@@ -29,8 +29,8 @@ test('prepareOutputFolder creates missing parents, accepts an existing folder, l
 });
 
 test('prepareOutputFolder names the option, the path and the reason', () => {
-  assert.throws(() => prepareOutputFolder(''), /^Error: --out: expected a folder path, got ""$/);
-  assert.throws(() => prepareOutputFolder('  ', '--dir'), /^Error: --dir: expected a folder path, got "  "$/);
+  assert.throws(() => prepareOutputFolder(''), /^UsageError: --out: expected a folder path, got ""$/);
+  assert.throws(() => prepareOutputFolder('  ', '--dir'), /^UsageError: --dir: expected a folder path, got "  "$/);
   const file = join(dir, 'file');
   writeFileSync(file, 'x');
   assert.throws(() => prepareOutputFolder(file), /--out .*file: .*file is a file, not a folder/);

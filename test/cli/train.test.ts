@@ -1,20 +1,24 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { CommanderError } from 'commander';
-import { TRAIN_DEFAULTS, type TrainReport, reconstructionMetrics, runTrain, trainCommand } from '../../src/cli/train.js';
+import { trainCommand } from '../../src/cli/commands/train.js';
+import { AutoencoderModel } from '../../src/models/base.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aekit-train-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const tsx = import.meta.resolve('tsx');
 
 /** Parses `args` with the train command, without running it; returns the error commander raises. */
 async function parseError(args: string[]): Promise<CommanderError> {
   let stderr = '';
   let ran = false;
-  const cmd = trainCommand().exitOverride().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} });
+  const cmd = trainCommand().exitOverride().configureOutput({ writeErr: (s: string) => { stderr += s; }, writeOut: () => {} });
   cmd.action(() => { ran = true; });
   try {
     await cmd.parseAsync(args, { from: 'user' });
@@ -27,64 +31,68 @@ async function parseError(args: string[]): Promise<CommanderError> {
   assert.fail(`${args.join(' ')} was accepted`);
 }
 
-describe('aekit train', () => {
-  it('trains a tiny run and writes the checkpoint, three ONNX exports and finite metrics', async () => {
-    const lines: string[] = [];
-    const out = join(dir, 'run');
-    const report: TrainReport = await runTrain({ ...TRAIN_DEFAULTS, samples: 256, testSamples: 1000, epochs: 1, batchSize: 64, out }, { log: (l) => lines.push(l), progress: false });
-    for (const f of ['checkpoint/checkpoint.json', 'checkpoint/weights.safetensors', 'checkpoint/optimizer.safetensors', 'model.onnx', 'encoder.onnx', 'decoder.onnx', 'metrics.json']) {
-      assert.ok(existsSync(join(out, f)) && statSync(join(out, f)).size > 0, `${f} written`);
-    }
-    assert.equal(report.codeSize, 32 * 7 * 7);
-    assert.equal(report.history.length, 1);
-    assert.equal(report.test.images, 1000);
-    for (const m of [report.test.conv, report.test.pca.k32!, report.test.pca.k64!]) {
-      for (const v of [m.mse, m.bce, m.psnr]) assert.ok(Number.isFinite(v), JSON.stringify(m));
-      assert.ok(m.mse > 0 && m.mse < 1 && m.bce > 0);
-    }
-    assert.ok(report.test.pca.k64!.mse < report.test.pca.k32!.mse);
-    const saved = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as TrainReport;
-    assert.equal(saved.test.conv.mse, report.test.conv.mse);
-    const text = lines.join('\n');
-    assert.match(text, /epoch 1\/1: loss \d/);
-    assert.match(text, /conv AE \(code 1568\)\s+0\.\d{5}\s+\d\.\d{5}\s+\d+\.\d{2}/);
-    assert.match(text, /PCA k=32 \(fit on 256 images\)/);
-    assert.match(text, /PCA k=64 \(fit on 256 images\)/);
-  });
+function aekit(args: string[], cwd = dir) {
+  return spawnSync(process.execPath, ['--import', tsx, main, ...args], { cwd, encoding: 'utf8', timeout: 60000, killSignal: 'SIGKILL' });
+}
 
-  it('rejects bad options with clear messages', async () => {
-    assert.match((await parseError(['--epochs', '0'])).message, /option '--epochs <n>' argument '0' is invalid\. --epochs must be an integer >= 1, got '0'/);
-    assert.match((await parseError(['--samples', '70000'])).message, /--samples must be an integer in \[1, 60000\], got '70000'/);
-    assert.match((await parseError(['--test-samples', '0'])).message, /--test-samples must be an integer in \[1, 10000\], got '0'/);
+describe('aekit train flags', () => {
+  it('rejects bad values with the flag named', async () => {
+    assert.match((await parseError(['--epochs', '0'])).message, /--epochs must be an integer >= 1, got '0'/);
     assert.match((await parseError(['--batch-size', '2.5'])).message, /--batch-size must be an integer >= 1, got '2.5'/);
-    assert.match((await parseError(['--lr', '-1'])).message, /--lr must be a positive number, got '-1'/);
+    assert.match((await parseError(['--lr', '-1'])).message, /--lr must be a number in \(0, 10\), got '-1'/);
+    assert.match((await parseError(['--validation-split', '1'])).message, /--validation-split must be a number in \(0, 1\), got '1'/);
     assert.match((await parseError(['--threads', 'many'])).message, /--threads must be an integer in \[1, 1024\], got 'many'/);
-    assert.match((await parseError(['--loss', 'huber'])).message, /Allowed choices are mse, bce/);
+    assert.match((await parseError(['--shape', '1,x,28'])).message, /--shape must be positive integers separated by commas/);
+    assert.match((await parseError(['--optimizer', 'lbfgs'])).message, /Allowed choices are adam, adamw, sgd, rmsprop/);
     assert.match((await parseError(['--bogus'])).message, /unknown option '--bogus'/);
   });
 
-  it('parses options into numbers with the documented defaults', async () => {
-    let got: Record<string, unknown> | undefined;
-    const cmd = trainCommand().exitOverride();
-    cmd.action((opts: Record<string, unknown>) => { got = opts; });
-    await cmd.parseAsync(['--epochs', '3', '--lr', '3e-4', '--threads', '2'], { from: 'user' });
-    assert.deepEqual(got, { ...TRAIN_DEFAULTS, epochs: 3, lr: 3e-4, threads: 2 });
+  it('the CLI exits 1 with one line naming the problem: bad flag, unknown model, missing file, foreign --out', () => {
+    for (const [args, message] of [
+      [['train', '--epochs', 'two'], /--epochs must be an integer >= 1, got 'two'/],
+      [['train', '--model', 'transformer'], /^aekit: --model: unknown model 'transformer'; expected one of dense, deep/m],
+      [['train', '--data', 'missing.npy'], /^aekit: data\.source: 'missing\.npy' is neither a built-in data set/m],
+      [['eval', 'runs/none'], /^aekit: runs\/none: no such run folder or checkpoint$/m],
+    ] as const) {
+      const r = aekit([...args]);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.ok(!existsSync(join(dir, 'runs')), 'no run folder for a rejected run');
   });
 
-  it('the CLI exits non-zero with the message on a bad option', () => {
-    const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', main, 'train', '--epochs', 'two'], { encoding: 'utf8', timeout: 20000 });
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /--epochs must be an integer >= 1, got 'two'/);
+  it('--help of every command shows an example', () => {
+    for (const command of ['train', 'eval', 'encode', 'export', 'summary', 'ops']) {
+      const r = aekit([command, '--help']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`Example[s]?:\\n  aekit ${command}`), command);
+    }
   });
 
-  it('reconstructionMetrics: per-pixel MSE, clipped BCE, PSNR from the pooled MSE', () => {
-    const m = reconstructionMetrics(Float32Array.of(0, 1, 0.5, 1), Float32Array.of(0, 0.5, 0.5, 1));
-    assert.ok(Math.abs(m.mse - 0.0625) < 1e-12);
-    assert.ok(Math.abs(m.psnr - 10 * Math.log10(16)) < 1e-9);
-    const clip = 1e-7;
-    const expected = (-Math.log(1 - clip) - Math.log(0.5) - Math.log(0.5) - Math.log(1 - clip)) / 4;
-    assert.ok(Math.abs(m.bce - expected) < 1e-9, `${m.bce} vs ${expected}`);
-    assert.throws(() => reconstructionMetrics(new Float32Array(2), new Float32Array(3)), /3 reconstructed values for 2 inputs/);
+  it('SIGINT during training saves a checkpoint that --resume continues; the run is marked stopped', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, ['--import', tsx, main, 'train', '--model', 'dense', '--samples', '20000', '--test-samples', '64', '--epochs', '30', '--batch-size', '32', '--no-figures', '--out', out], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Interrupt once training has started (the first epoch line, or a few seconds in).
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (/epoch 1\/30/.test(stdout) || existsSync(join(out, 'checkpoint'))) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /Stopped during epoch \d+; checkpoint saved/);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    assert.equal(run.status, 'stopped');
+    const model = AutoencoderModel.load(join(out, 'checkpoint'));
+    assert.ok(model.trainer.history.length < 30);
   });
 });

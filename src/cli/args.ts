@@ -1,0 +1,41 @@
+/** Parsers for numeric flags: each rejects a bad value with the flag named (commander exits with code 1). */
+import { InvalidArgumentError } from 'commander';
+
+export type ArgParser = (value: string) => number;
+
+/** An integer in [min, max]. */
+export function intIn(name: string, min: number, max = Number.MAX_SAFE_INTEGER): ArgParser {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`}, got '${value}'.`);
+    }
+    return n;
+  };
+}
+
+/** A number in the open interval (min, max). */
+export function floatIn(name: string, min: number, max: number): ArgParser {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= min || n >= max) throw new InvalidArgumentError(`${name} must be a number in (${min}, ${max}), got '${value}'.`);
+    return n;
+  };
+}
+
+/** Comma-separated positive integers, e.g. `1,28,28`. */
+export function listOfInts(name: string): (value: string) => number[] {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim());
+    if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new InvalidArgumentError(`${name} must be positive integers separated by commas (e.g. 1,28,28), got '${value}'.`);
+    return parts.map(Number);
+  };
+}
+
+/** A path that is not empty (an empty --out would mean the current folder). */
+export function nonEmptyPath(name: string): (value: string) => string {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${name} must be a folder path, got '${value}'.`);
+    return value;
+  };
+}

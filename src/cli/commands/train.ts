@@ -1,0 +1,288 @@
+/**
+ * `aekit train`: trains any model of the family on any data the CLI reads,
+ * into a run folder (see run-folder.ts), and reports test metrics next to PCA
+ * with the same code size.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { ConfigError } from '../../config/validate.js';
+import { type Dataset, shapeSize } from '../../data/types.js';
+import { reconstructionMetrics, type ReconstructionMetrics } from '../../eval/reconstruction.js';
+import { AutoencoderModel } from '../../models/base.js';
+import { modelFromConfig } from '../../models/index.js';
+import { PCA } from '../../models/pca.js';
+import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizers.js';
+import { type ScheduleConfig } from '../../optim/schedules.js';
+import { type EarlyStopping } from '../../train/loop.js';
+import { type FitResult } from '../../train/trainer.js';
+import { UsageError } from '../errors.js';
+import { type ArgParser, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
+import { prepareOutputFolder } from '../output-folder.js';
+import { PRESET_HELP, presetConfig } from '../presets.js';
+import { progressView, formatDuration } from '../progress.js';
+import { type RunConfig, type RunOverrides, applyOverrides, isPreset, readRunConfig } from '../run-config.js';
+import { type RunData, loadRunData } from '../run-data.js';
+import { RunFolder, readRunInfo } from '../run-folder.js';
+import { type Io, defaultIo } from '../io.js';
+import { head, imageShapeOf, writeRunFigures } from '../figures.js';
+import { TensorBoardWriter, reconstructionGridPng } from '../../viz/index.js';
+
+/** Flags of `aekit train` after parsing. */
+export interface TrainFlags extends RunOverrides {
+  config?: string;
+  runs: string;
+  /** The run folder itself (instead of --runs/<name>). */
+  out?: string;
+  resume?: string;
+  printConfig?: boolean;
+  figures?: boolean;
+}
+
+/** What `aekit train` produced, for tests and `aekit demo`. */
+export interface TrainOutcome {
+  run: RunFolder;
+  model: AutoencoderModel;
+  data: RunData;
+  config: RunConfig;
+  result: FitResult;
+  test?: { samples: number; model: ReconstructionMetrics; pca?: ReconstructionMetrics & { k: number } };
+  seconds: number;
+}
+
+/** The model config a run trains: a preset built for the data, or the config's own (checked against the data). */
+export function resolveModelConfig(config: RunConfig, data: RunData): Record<string, unknown> {
+  if (isPreset(config.model)) {
+    const preset = { ...config.preset };
+    // BCE needs targets in [0, 1]; data outside it (a z-scored table) trains with MSE instead.
+    if (!data.unitRange && preset.loss === undefined) preset.loss = 'mse';
+    const resolved = presetConfig(config.model, data.sampleShape, preset);
+    if (!data.unitRange && resolved.loss === 'bce') {
+      throw new ConfigError('--loss', `bce needs data in [0, 1]; ${data.name} has values outside it: use --loss mse or --scale minmax`);
+    }
+    return resolved;
+  }
+  const model = { ...config.model };
+  const shape = model.inputShape;
+  if (shape === undefined) model.inputShape = data.sampleShape;
+  else if (!Array.isArray(shape) || shape.join() !== data.sampleShape.join()) {
+    throw new ConfigError('config.model.inputShape', `is ${JSON.stringify(shape)}, but the data's samples have shape [${data.sampleShape.join(', ')}] (set data.shape to reshape them)`);
+  }
+  return model;
+}
+
+const flat = (ds: Dataset) => ({ x: ds.x, shape: [ds.shape[0]!, shapeSize(ds.shape.slice(1))] });
+
+/** Test metrics of the model, and of PCA with as many components as the code has values (when affordable). */
+async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: string) => void): Promise<TrainOutcome['test']> {
+  const test = data.test;
+  if (!test) return undefined;
+  const rec = await model.reconstruct(test.x);
+  const metrics = reconstructionMetrics(test.x, rec);
+  const k = shapeSize(model.latentShape);
+  const d = shapeSize(data.sampleShape);
+  let pca: (ReconstructionMetrics & { k: number }) | undefined;
+  // PCA's eigendecomposition is O(d³): skip it for wide inputs, and where the code is not smaller than the input.
+  if (k < d && d <= 4096 && data.train.shape[0]! > k) {
+    const fitted = PCA.fit(flat(data.train), { components: k });
+    pca = { k, ...reconstructionMetrics(test.x, fitted.reconstruct(flat(test))) };
+  } else {
+    log(`(PCA baseline skipped: code ${k} values, input ${d} values)`);
+  }
+  return { samples: test.shape[0]!, model: metrics, ...(pca ? { pca } : {}) };
+}
+
+/** Reads a resumed run's config and saved scaler. */
+function resumeConfig(dir: string, epochs: number | undefined): { config: RunConfig; scaler?: unknown } {
+  readRunInfo(dir); // checks it is a run folder
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) throw new ConfigError('--resume', `${dir} has no config.json; was it written by aekit train?`);
+  const config = readRunConfig(file);
+  if (epochs !== undefined) config.training.epochs = epochs;
+  const scalerFile = join(dir, 'scaler.json');
+  return { config, ...(existsSync(scalerFile) ? { scaler: JSON.parse(readFileSync(scalerFile, 'utf8')) } : {}) };
+}
+
+/**
+ * Runs `aekit train`. Ctrl-C (SIGINT) stops after the current step, saves a
+ * checkpoint that `--resume` continues exactly (mid-epoch included) and marks
+ * the run 'stopped'; a second Ctrl-C exits at once (every write is atomic, so
+ * the last checkpoint stays whole).
+ */
+export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): Promise<TrainOutcome | undefined> {
+  const started = performance.now();
+  const { log } = io;
+  if (flags.resume && (flags.config || flags.model || flags.data || flags.out)) throw new UsageError('--resume continues a run with its own config and folder; --config, --model, --data and --out cannot change it (only --epochs)');
+  if (flags.out !== undefined && flags.name !== undefined) throw new UsageError('--out names the run folder itself; drop --name (or use --runs with --name)');
+  // A bad output path fails now, not after training.
+  if (flags.out !== undefined) prepareOutputFolder(flags.out, '--out');
+  const resumed = flags.resume ? resumeConfig(flags.resume, flags.epochs) : undefined;
+  const config = resumed?.config ?? applyOverrides(flags.config ? readRunConfig(flags.config) : undefined, flags);
+  const data = await loadRunData(config.data, resumed?.scaler ? { scaler: resumed.scaler as never } : undefined);
+  const modelConfig = resolveModelConfig(config, data);
+  const fullConfig: RunConfig = { ...config, model: modelConfig };
+  if (flags.printConfig) {
+    io.out(JSON.stringify(fullConfig, null, 2));
+    return undefined;
+  }
+  const t = config.training;
+  let model: AutoencoderModel;
+  let run: RunFolder;
+  if (flags.resume) {
+    run = RunFolder.open(flags.resume);
+    model = AutoencoderModel.load(run.path('checkpoint'), t.threads ? { session: { threads: t.threads } } : {});
+    if (model.trainer.history.length >= t.epochs) throw new UsageError(`${flags.resume} has already trained ${model.trainer.history.length} epochs; pass --epochs N with N > ${model.trainer.history.length} to train more`);
+    run.setStatus('running', { epochsPlanned: t.epochs });
+    log(`Resuming ${run.dir} at epoch ${model.trainer.history.length + 1} of ${t.epochs}`);
+  } else {
+    model = modelFromConfig(modelConfig);
+    const base = `${isPreset(config.model) ? config.model : model.className.replace(/Autoencoder$/, '').toLowerCase() || 'model'}-${data.name}`;
+    run = flags.out !== undefined ? RunFolder.createAt(flags.out, t.epochs) : RunFolder.create(flags.runs, config.name, base, t.epochs);
+    run.write('config.json', fullConfig);
+    if (data.scaler) run.write('scaler.json', data.scaler.toJSON());
+    model.compile({
+      optimizer: optimizerFromConfig(t.optimizer as OptimizerConfig), seed: t.seed,
+      ...(t.clipNorm ? { clipNorm: t.clipNorm } : {}), ...(t.threads ? { session: { threads: t.threads } } : {}),
+    });
+  }
+  const n = data.train.shape[0]!;
+  log(`aekit train → ${run.dir}`);
+  log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${model.countParams().toLocaleString('en-US')} parameters · loss ${model.loss}`);
+  log(`  data ${data.name}: ${n} training samples${data.test ? `, ${data.test.shape[0]} test` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${config.data.scale ?? 'minmax'}, fitted on the training samples)` : ''}`);
+  log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed}`);
+
+  // Ctrl-C: the first stops gracefully, the second exits at once.
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      view.stop();
+      log('Stopping after this step (Ctrl-C again to quit at once; the last checkpoint stays intact)...');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const view = progressView(t.epochs, log, io.tty);
+  const board = TensorBoardWriter.open(run.path('tb'));
+  // A fixed handful of samples, reconstructed after every epoch for TensorBoard's image tab.
+  const probe = imageShapeOf(data.sampleShape) ? head(data.test ?? data.train, 8) : undefined;
+  const pending: Promise<void>[] = [];
+  let result: FitResult;
+  const epochsBefore = model.trainer.history.length;
+  try {
+    result = await model.fit(data.train, {
+      epochs: t.epochs, batchSize: t.batchSize, seed: t.seed,
+      ...(config.data.validationSplit ? { validationSplit: config.data.validationSplit } : {}),
+      ...(t.schedule ? { schedule: t.schedule as unknown as ScheduleConfig } : {}),
+      ...(t.earlyStopping ? { earlyStopping: t.earlyStopping as EarlyStopping } : {}),
+      checkpointDir: run.path('checkpoint'),
+      signal: controller.signal,
+      snapshotWeights: probe !== undefined,
+      onProgress: (e) => {
+        view.onEvent(e);
+        if (e.type === 'batch') {
+          board.addScalar('batch/loss', e.loss, e.step);
+          return;
+        }
+        run.addEpoch({ epoch: e.epoch, ...e.metrics, lr: e.lr, seconds: e.seconds });
+        board.addScalars({ ...Object.fromEntries(Object.entries(e.metrics).map(([k, v]) => [`epoch/${k}`, v])), 'epoch/lr': e.lr }, e.epoch);
+        if (probe && e.tensors) {
+          const weights = e.tensors;
+          pending.push(model.trainer.predict(probe.x, { part: 'model', tensors: weights }).then((out) => {
+            board.addImage('reconstructions', reconstructionGridPng(probe.x, out.reconstruction!.data as Float32Array, { imageShape: imageShapeOf(data.sampleShape)!, rowTitles: [] }), e.epoch);
+          }));
+        }
+        board.flush();
+      },
+    });
+    await Promise.all(pending);
+  } catch (e) {
+    view.stop();
+    run.setStatus('failed', { message: (e as Error).message });
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    view.stop();
+    await Promise.allSettled(pending);
+    board.close();
+  }
+  const trainedEpochs = model.trainer.history.length;
+  if (result.stopReason === 'stopped by request') {
+    // The checkpoint records where in the epoch training stopped, so --resume finishes it exactly.
+    model.save(run.path('checkpoint'));
+    run.setStatus('stopped', { message: `stopped by Ctrl-C during epoch ${trainedEpochs + 1}` });
+    log(`Stopped during epoch ${trainedEpochs + 1}; checkpoint saved (${trainedEpochs - epochsBefore} epoch${trainedEpochs - epochsBefore === 1 ? '' : 's'} finished in this run). Continue with: aekit train --resume ${run.dir}`);
+    return { run, model, data, config: fullConfig, result, seconds: (performance.now() - started) / 1000 };
+  }
+  if (result.stopReason) log(`Training ended early: ${result.stopReason}`);
+  // Early stopping may have restored the best weights: the final save holds what the model now is.
+  model.save(run.path('checkpoint'));
+  for (const part of ['model', 'encoder', 'decoder']) model.exportOnnx(run.path(`${part}.onnx`), part);
+  const test = await testMetrics(model, data, log);
+  const seconds = (performance.now() - started) / 1000;
+  run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
+  const figures = flags.figures === false ? [] : await writeRunFigures(run, model, data, log);
+  run.setStatus(result.stopReason?.startsWith('non-finite') ? 'failed' : 'finished', { epochsDone: trainedEpochs, ...(result.stopReason ? { message: result.stopReason } : {}) });
+  if (test) {
+    const row = (name: string, m: ReconstructionMetrics) => `  ${name.padEnd(30)} ${m.mse.toFixed(5).padStart(9)} ${m.bce.toFixed(4).padStart(8)} ${m.psnr.toFixed(2).padStart(8)}`;
+    log('');
+    log(`Test set, ${test.samples} samples, per value:     ${'MSE'.padStart(9)} ${'BCE'.padStart(8)} ${'PSNR dB'.padStart(8)}`);
+    log(row(`${model.className} (code ${shapeSize(model.latentShape)})`, test.model));
+    if (test.pca) log(row(`PCA k=${test.pca.k} (same code size)`, test.pca));
+  }
+  log('');
+  log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, model.onnx, encoder.onnx, decoder.onnx, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}`);
+  log(`Next: aekit eval ${run.dir} · aekit encode ${run.dir} --out codes.csv · tensorboard --logdir ${flags.runs ?? 'runs'}`);
+  return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds };
+}
+
+/** The `aekit train` command. */
+export function trainCommand(io?: Io): Command {
+  const parsers: Record<string, ArgParser> = {
+    epochs: intIn('--epochs', 1), batchSize: intIn('--batch-size', 1), seed: intIn('--seed', 0, 2 ** 31 - 1),
+    samples: intIn('--samples', 1), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
+    lr: floatIn('--lr', 0, 10), validationSplit: floatIn('--validation-split', 0, 1), noise: floatIn('--noise', 0, 100),
+  };
+  return new Command('train')
+    .description('train an autoencoder into a run folder: checkpoint, metrics, ONNX models, figures')
+    .option('--config <file>', 'run config (JSON or YAML): name, model, data, training; flags override its fields')
+    .addOption(new Option('--model <name>', 'model preset (see aekit train --help) or use --config for a full model config'))
+    .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images (default mnist)')
+    .option('--test-data <source>', 'a separate test set (built-in sets use their test split)')
+    .option('--label-column <column>', 'CSV: the label column (name or 0-based index), excluded from the features')
+    .addOption(new Option('--scale <kind>', 'scaling fitted on the training samples').choices(['minmax', 'standard', 'none']))
+    .option('--shape <dims>', 'reshape each sample, e.g. 1,28,28 or 28,28', listOfInts('--shape'))
+    .option('--samples <n>', 'use the first n training samples', parsers.samples)
+    .option('--test-samples <n>', 'use the first n test samples', parsers.testSamples)
+    .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
+    .option('--epochs <n>', 'epochs (with --resume: the total to reach)', parsers.epochs)
+    .option('--batch-size <n>', 'batch size', parsers.batchSize)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'adamw', 'sgd', 'rmsprop']))
+    .option('--lr <rate>', 'learning rate', parsers.lr)
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule (others via --config)').choices(['constant', 'cosine', 'plateau']))
+    .option('--seed <n>', 'seed of initialization, shuffling and noise', parsers.seed)
+    .option('--latent <n>', 'code size of a preset model', parsers.latent)
+    .addOption(new Option('--loss <loss>', 'reconstruction loss of a preset model').choices(['mse', 'bce', 'mae']))
+    .option('--noise <std>', 'Gaussian corruption of the denoising presets', parsers.noise)
+    .option('--threads <n>', 'ONNX Runtime threads per op (default: all cores)', parsers.threads)
+    .option('--name <name>', 'run folder name (default: <model>-<data>-<n>)')
+    .option('--runs <dir>', 'parent folder of run folders', 'runs')
+    .option('--out <dir>', 'the run folder itself (new or empty), instead of --runs/<name>', nonEmptyPath('--out'))
+    .option('--resume <run>', 'continue a run folder from its last checkpoint (with --epochs to train longer)')
+    .option('--no-figures', 'skip the PNG figures')
+    .option('--print-config', 'print the resolved config (the full model config included) and exit')
+    .addHelpText('after', `
+Models: ${Object.entries(PRESET_HELP).map(([k, v]) => `\n  ${k.padEnd(15)} ${v}`).join('')}
+
+Examples:
+  aekit train --model conv --data mnist --epochs 5
+  aekit train --config run.yaml --epochs 20
+  aekit train --model dense --data table.csv --label-column class --validation-split 0.1
+  aekit train --resume runs/conv-mnist-1 --epochs 10`)
+    .action(async (flags: TrainFlags) => {
+      await runTrainCommand(flags, io);
+    });
+}

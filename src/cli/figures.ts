@@ -1,0 +1,95 @@
+/**
+ * The pictures of a run folder (`figures/*.png`), drawn with src/viz from a
+ * trained model and its data: what a user opens first to see whether the
+ * model learned something.
+ */
+import { shapeSize } from '../data/types.js';
+import { type AutoencoderModel } from '../models/base.js';
+import { type Dataset } from '../data/types.js';
+import { imageGridPng, latentScatterPng, lossCurveFromHistory, lossCurvesPng, reconstructionGridPng, worstReconstructionsPng } from '../viz/index.js';
+import { type RunData } from './run-data.js';
+import { type RunFolder } from './run-folder.js';
+
+/** Whether samples of this shape can be drawn as images: [C, H, W] with C 1 or 3, or a flat square. */
+export function imageShapeOf(sampleShape: readonly number[]): number[] | undefined {
+  if (sampleShape.length === 3 && (sampleShape[0] === 1 || sampleShape[0] === 3)) return [...sampleShape];
+  if (sampleShape.length === 2 && sampleShape[0]! >= 8 && sampleShape[1]! >= 8) return [1, ...sampleShape];
+  const d = shapeSize(sampleShape);
+  const side = Math.round(Math.sqrt(d));
+  if (sampleShape.length === 1 && side * side === d && side >= 8) return [1, side, side];
+  return undefined;
+}
+
+/** The first n samples of a set (a view, no copy). */
+export function head(ds: Dataset, n: number): Dataset {
+  const k = Math.min(n, ds.shape[0]!);
+  const size = shapeSize(ds.shape.slice(1));
+  return { ...ds, x: ds.x.subarray(0, k * size), shape: [k, ...ds.shape.slice(1)], ...(ds.labels ? { labels: ds.labels.subarray(0, k) } : {}) };
+}
+
+/** Points of a regular grid over [−r, r]² (row-major, top row first: z2 decreasing) for a 2-D latent space. */
+export function latentGrid(side: number, radius: number): Float32Array {
+  const z = new Float32Array(side * side * 2);
+  for (let row = 0; row < side; row++) {
+    for (let col = 0; col < side; col++) {
+      const i = (row * side + col) * 2;
+      z[i] = -radius + (2 * radius * col) / (side - 1);
+      z[i + 1] = radius - (2 * radius * row) / (side - 1);
+    }
+  }
+  return z;
+}
+
+/**
+ * Writes the run's figures and returns their file names: loss curves; for
+ * image data, reconstructions of the first test samples and the worst
+ * reconstructed ones; the latent space coloured by label; for a VAE, samples
+ * from the prior and (2-D latent) the decoded latent grid.
+ */
+export async function writeRunFigures(run: RunFolder, model: AutoencoderModel, data: RunData, log: (line: string) => void): Promise<string[]> {
+  const written: string[] = [];
+  const save = (name: string, png: Uint8Array) => {
+    run.write(`figures/${name}`, png);
+    written.push(name);
+  };
+  try {
+    const history = run.epochs;
+    if (history.length > 0) save('loss.png', await lossCurvesPng(lossCurveFromHistory(history), { title: `${model.className} on ${data.name}` }));
+    const set = data.test ?? data.train;
+    const imageShape = imageShapeOf(data.sampleShape);
+    if (imageShape) {
+      const first = head(set, 10);
+      const rec = await model.reconstruct(first.x);
+      save('reconstructions.png', reconstructionGridPng(first.x, rec, { imageShape, title: `Reconstructions (${data.test ? 'test' : 'training'} samples)`, ...(first.labels ? { captions: labelsOf(first) } : {}) }));
+      const many = head(set, 2000);
+      const recMany = await model.reconstruct(many.x);
+      save('worst.png', worstReconstructionsPng(many.x, recMany, { imageShape, k: 10, title: `Worst reconstructed of ${many.shape[0]} ${data.test ? 'test' : 'training'} samples`, ...(many.labels ? { labels: labelsOf(many) } : {}) }));
+    }
+    const sample = head(set, 3000);
+    const codes = await model.encode(sample.x);
+    const dim = shapeSize(model.latentShape);
+    if (dim >= 2) {
+      const input = { codes, dim, ...(sample.labels ? { labels: sample.labels } : {}), ...(set.labelNames ? { classNames: set.labelNames } : {}) };
+      const title = `Latent space (${sample.shape[0]} ${data.test ? 'test' : 'training'} samples)`;
+      // A 2-D code is drawn as it is; a wider one through PCA (linear, fast) and UMAP (neighbourhoods kept).
+      save('latent.png', await latentScatterPng(input, { title, method: dim > 2 ? 'pca' : 'auto' }));
+      if (dim > 2) save('latent-umap.png', await latentScatterPng({ ...input, codes: codes.subarray(0, Math.min(2000, sample.shape[0]!) * dim), ...(sample.labels ? { labels: sample.labels.subarray(0, 2000) } : {}) }, { title: `Latent space, UMAP (${Math.min(2000, sample.shape[0]!)} samples)`, method: 'umap', seed: 1 }));
+    }
+    if (model.className === 'VariationalAutoencoder' && imageShape) {
+      save('samples.png', imageGridPng(await model.sample(64, 1), { imageShape, columns: 8, title: 'Samples from the prior N(0, I)' }));
+      if (dim === 2) {
+        const side = 15;
+        save('latent-grid.png', imageGridPng(await model.decode(latentGrid(side, 2.5)), { imageShape, columns: side, scale: 2, gap: 0, title: 'Decoded latent grid, z in [-2.5, 2.5]²' }));
+      }
+    }
+  } catch (e) {
+    // A figure that cannot be drawn must not lose the trained run: say so and go on.
+    log(`(figures: ${(e as Error).message})`);
+  }
+  return written;
+}
+
+/** Label captions of a set's samples. */
+function labelsOf(ds: Dataset): string[] {
+  return Array.from(ds.labels!, (l) => ds.labelNames?.[l] ?? String(l));
+}

@@ -1,0 +1,65 @@
+/**
+ * Opens what the commands after `train` work on: a run folder (its
+ * checkpoint, config and scaler) or a bare checkpoint directory.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../config/validate.js';
+import { type ScalerJSON } from '../data/preprocess.js';
+import { AutoencoderModel } from '../models/base.js';
+import { type RunConfig, readRunConfig } from './run-config.js';
+import { type RunData, loadRunData } from './run-data.js';
+
+export interface OpenedRun {
+  /** The run folder, or the checkpoint directory itself. */
+  dir: string;
+  model: AutoencoderModel;
+  /** The run's config (absent for a bare checkpoint). */
+  config?: RunConfig;
+  scaler?: ScalerJSON;
+}
+
+/**
+ * Loads the model of a run folder (`runs/<name>`) or of a checkpoint directory.
+ * @throws {ConfigError} when the path is neither.
+ */
+export function openRun(path: string, threads?: number): OpenedRun {
+  const options = threads ? { session: { threads } } : {};
+  if (existsSync(join(path, 'run.json'))) {
+    const checkpoint = join(path, 'checkpoint');
+    if (!existsSync(checkpoint)) throw new ConfigError(path, 'run folder has no checkpoint/ yet (did its training finish an epoch?)');
+    const configFile = join(path, 'config.json');
+    const scalerFile = join(path, 'scaler.json');
+    return {
+      dir: path,
+      model: AutoencoderModel.load(checkpoint, options),
+      ...(existsSync(configFile) ? { config: readRunConfig(configFile) } : {}),
+      ...(existsSync(scalerFile) ? { scaler: JSON.parse(readFileSync(scalerFile, 'utf8')) as ScalerJSON } : {}),
+    };
+  }
+  if (existsSync(join(path, 'checkpoint.json')) || existsSync(join(path, '.aekit-commit'))) {
+    return { dir: path, model: AutoencoderModel.load(path, options) };
+  }
+  throw new ConfigError(path, existsSync(path) ? 'is neither a run folder (run.json) nor a checkpoint (checkpoint.json)' : 'no such run folder or checkpoint');
+}
+
+/**
+ * The data a command applies a run's model to: `--data` when given (scaled
+ * with the run's scaler), else the run's own test set (or its training set
+ * when it has no test set).
+ */
+export async function dataForRun(run: OpenedRun, source: string | undefined, opts: { samples?: number; labelColumn?: string } = {}): Promise<{ data: RunData; split: 'test' | 'train' | 'given' }> {
+  const base = run.config?.data;
+  if (!source && !base) throw new ConfigError('--data', `${run.dir} is a bare checkpoint with no run config: say which data to use with --data`);
+  const cfg = source
+    ? { ...(base?.shape ? { shape: base.shape } : {}), ...(base?.imageSize ? { imageSize: base.imageSize } : {}), ...(base?.channels ? { channels: base.channels } : {}), source, ...(opts.samples ? { samples: opts.samples } : {}), ...(opts.labelColumn !== undefined ? { labelColumn: /^\d+$/.test(opts.labelColumn) ? Number(opts.labelColumn) : opts.labelColumn } : base?.labelColumn !== undefined ? { labelColumn: base.labelColumn } : {}), scale: 'none' as const }
+    : { ...base!, ...(opts.samples ? { samples: opts.samples, testSamples: opts.samples } : {}) };
+  const data = await loadRunData(cfg, run.scaler ? { scaler: run.scaler } : undefined);
+  const want = run.model.inputShape;
+  const have = data.sampleShape;
+  if (have.join() !== want.join()) {
+    throw new ConfigError('--data', `samples of shape [${have.join(', ')}] do not fit the model's input [${want.join(', ')}]${have.reduce((a, b) => a * b, 1) === want.reduce((a, b) => a * b, 1) ? ' (the same size: the run was trained with data.shape set; pass data of that shape)' : ''}`);
+  }
+  if (source) return { data: { ...data, train: data.train }, split: 'given' };
+  return data.test ? { data: { ...data, train: data.test }, split: 'test' } : { data, split: 'train' };
+}

@@ -1,0 +1,83 @@
+/**
+ * Named models for `aekit train --model <name>`: each gives a full model config
+ * (the JSON `modelFromConfig` takes) for the data's sample shape, so a run
+ * folder always records the exact model, and `--config` can start from
+ * `aekit train --model conv --print-config`.
+ */
+import { ConfigError } from '../config/validate.js';
+
+/** Names accepted by `--model`. */
+export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'vae', 'conv-vae', 'lstm', 'gru'] as const;
+export type ModelPreset = (typeof MODEL_PRESETS)[number];
+
+export interface PresetOptions {
+  /** Code size (the latent dimension). Default per preset. */
+  latent?: number;
+  /** Reconstruction loss; default 'bce' for data in [0, 1], else 'mse'. */
+  loss?: 'mse' | 'bce' | 'mae';
+  /** Gaussian noise std of the denoising presets (the corruption during training). Default 0.5. */
+  noise?: number;
+}
+
+/** One-line descriptions for `--help`. */
+export const PRESET_HELP: Record<ModelPreset, string> = {
+  dense: 'one hidden layer each way: d-128-latent(32)',
+  deep: 'd-256-128-latent(32), ELU',
+  linear: 'linear encoder and decoder (spans the PCA subspace), MSE, latent 32',
+  sparse: 'dense with an L1 activity penalty 1e-4 on the code',
+  denoising: 'dense trained on Gaussian-corrupted inputs (noise 0.5) to reconstruct clean ones',
+  contractive: 'dense with the contractive penalty 1e-4·‖∂h/∂x‖²',
+  conv: 'images: 3×3 convs [32, 32] with max pooling and transposed-conv decoder, dense code (latent 32)',
+  'conv-denoising': 'conv trained on Gaussian-corrupted images (noise 0.5), no dense bottleneck',
+  vae: 'variational, dense 512-256 encoder, latent 2 (a picture of the latent space)',
+  'conv-vae': 'variational, conv encoder [32, 64], latent 2',
+  lstm: 'sequences [T, F]: LSTM encoder/decoder, 64 units',
+  gru: 'sequences [T, F]: GRU encoder/decoder, 64 units',
+};
+
+/**
+ * The model config of a preset for samples of `sampleShape`.
+ * @throws {ConfigError} when the preset does not fit the data (e.g. conv on flat vectors).
+ */
+export function presetConfig(name: string, sampleShape: readonly number[], options: PresetOptions = {}): Record<string, unknown> {
+  if (!(MODEL_PRESETS as readonly string[]).includes(name)) {
+    throw new ConfigError('--model', `unknown model '${name}'; expected one of ${MODEL_PRESETS.join(', ')} (or a model config file with --config)`);
+  }
+  const preset = name as ModelPreset;
+  const inputShape = [...sampleShape];
+  const loss = options.loss ?? 'bce';
+  const noise = { type: 'gaussian', std: options.noise ?? 0.5, clip: true };
+  const latent = (fallback: number) => options.latent ?? fallback;
+  const needImage = () => {
+    if (inputShape.length !== 3) {
+      throw new ConfigError('--model', `'${preset}' needs images [channels, height, width]; the data's samples have shape [${inputShape.join(', ')}] (use --shape, or a dense model)`);
+    }
+    const [, h, w] = inputShape as [number, number, number];
+    if (h % 4 !== 0 || w % 4 !== 0) throw new ConfigError('--model', `'${preset}' halves the image twice; height and width must be multiples of 4, got ${h}×${w}`);
+  };
+  const needSequence = () => {
+    if (inputShape.length !== 2) throw new ConfigError('--model', `'${preset}' needs sequences [timesteps, features]; the data's samples have shape [${inputShape.join(', ')}] (use --shape)`);
+  };
+  switch (preset) {
+    case 'dense': return { className: 'Autoencoder', inputShape, encoder: { sizes: [128, latent(32)] }, loss };
+    case 'deep': return { className: 'Autoencoder', inputShape, encoder: { sizes: [256, 128, latent(32)], activation: 'elu', codeActivation: 'linear' }, loss };
+    case 'linear': return { className: 'Autoencoder', inputShape, encoder: { sizes: [latent(32)] }, linear: true, loss: 'mse', outputActivation: 'linear' };
+    case 'sparse': return { className: 'Autoencoder', inputShape, encoder: { sizes: [128, latent(32)] }, loss, sparsity: { type: 'l1', coefficient: 1e-4 } };
+    case 'denoising': return { className: 'Autoencoder', inputShape, encoder: { sizes: [256, latent(64)] }, loss, noise };
+    case 'contractive': return { className: 'Autoencoder', inputShape, encoder: { sizes: [latent(32)] }, loss, contractive: 1e-4 };
+    case 'conv':
+      needImage();
+      return { className: 'ConvAutoencoder', inputShape, encoder: { filters: [32, 32], activation: 'elu' }, decoder: { upsample: 'transpose' }, latentDim: latent(32), loss };
+    case 'conv-denoising':
+      needImage();
+      return { className: 'ConvAutoencoder', inputShape, encoder: { filters: [32, 32], activation: 'elu' }, decoder: { upsample: 'transpose' }, loss, noise };
+    case 'vae': return { className: 'VariationalAutoencoder', inputShape, latentDim: latent(2), encoder: { type: 'dense', sizes: [512, 256] } };
+    case 'conv-vae':
+      needImage();
+      return { className: 'VariationalAutoencoder', inputShape, latentDim: latent(2), encoder: { type: 'conv', filters: [32, 64] } };
+    case 'lstm':
+    case 'gru':
+      needSequence();
+      return { className: 'RecurrentAutoencoder', inputShape, cell: preset, encoder: { units: [latent(64)] }, loss };
+  }
+}

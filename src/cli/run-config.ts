@@ -1,0 +1,278 @@
+/**
+ * The config of a training run: what `aekit train --config run.json|yaml`
+ * reads, what flags override, and what the run folder records as
+ * `config.json`. Checked field by field before anything runs, in the same
+ * message style as model configs (`config.training.epochs: expected ...`).
+ *
+ * ```yaml
+ * name: digits            # run folder name under --runs (default: <model>-<data>-<n>)
+ * model: conv             # a preset name, or a full model config { className: ... }
+ * data:
+ *   source: mnist         # mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | an image folder
+ *   samples: 12000
+ *   validationSplit: 0.1
+ * training:
+ *   epochs: 5
+ *   batchSize: 128
+ *   optimizer: { name: adam, learningRate: 0.002 }
+ *   schedule: { type: cosine, totalEpochs: 5 }
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, numberIn, objectOf, oneOf, positiveInt, positiveInts, show } from '../config/validate.js';
+import { checkFitOptions } from '../train/options.js';
+import { MODEL_PRESETS, type ModelPreset, type PresetOptions } from './presets.js';
+
+/** Where the samples come from and how they are prepared. */
+export interface DataConfig {
+  /** `mnist`, `fashion-mnist`, a file (.csv .npy .npz .idx .json) or a folder of PNG/JPEG images. */
+  source: string;
+  /** A separate test set (a file or folder); built-in data sets use their test split. */
+  test?: string;
+  /** Keep only the first n training samples. */
+  samples?: number;
+  /** Keep only the first n test samples. */
+  testSamples?: number;
+  /** Fraction of the training samples held out for validation (from the end, as Keras does). */
+  validationSplit?: number;
+  /** CSV: the column holding labels (name or 0-based index), excluded from the features. */
+  labelColumn?: string | number;
+  /** Scaling fitted on the training samples: min-max to [0, 1], z-score, or none. Default: none for images and built-in sets, minmax for tables. */
+  scale?: 'minmax' | 'standard' | 'none';
+  /** Reshape every sample, e.g. [1, 28, 28] for flat images or [28, 28] for rows as time steps. */
+  shape?: number[];
+  /** Image folders: [height, width] to resize to; channels 1 (gray) or 3 (RGB). */
+  imageSize?: number[];
+  channels?: 1 | 3;
+}
+
+export interface TrainingConfig {
+  epochs: number;
+  batchSize: number;
+  optimizer: { name: 'adam' | 'adamw' | 'sgd' | 'rmsprop'; [key: string]: unknown };
+  schedule?: Record<string, unknown>;
+  seed: number;
+  clipNorm?: number;
+  earlyStopping?: Record<string, unknown>;
+  /** ONNX Runtime intra-op threads (default: all cores). */
+  threads?: number;
+}
+
+export interface RunConfig {
+  name?: string;
+  /** A preset name (see `--model`) or a model config. */
+  model: ModelPreset | Record<string, unknown>;
+  /** Options of a preset (ignored for a full model config). */
+  preset?: PresetOptions;
+  data: DataConfig;
+  training: TrainingConfig;
+}
+
+export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, optimizer: { name: 'adam', learningRate: 2e-3 }, seed: 1 };
+
+const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
+const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels'] as const;
+const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads'] as const;
+const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
+
+/** A run name must be one plain folder name: no separators, no `..`. */
+export function checkRunName(v: unknown, path: string): string {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v)) {
+    throw new ConfigError(path, `expected a folder name of letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${show(v)}`);
+  }
+  return v;
+}
+
+function nonEmptyString(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(path, `expected a non-empty string, got ${show(v)}`);
+  return v;
+}
+
+/**
+ * Checks a run config as read from a file (or built from flags), filling in
+ * defaults. `file` names the config file in messages.
+ * @throws {ConfigError} naming the field.
+ */
+export function parseRunConfig(raw: unknown, file = 'config'): RunConfig {
+  const root = objectOf(raw, file, RUN_FIELDS);
+  const name = root.name === undefined ? undefined : checkRunName(root.name, `${file}.name`);
+  let model: RunConfig['model'];
+  if (typeof root.model === 'string') {
+    model = oneOf(root.model, `${file}.model`, MODEL_PRESETS);
+  } else if (typeof root.model === 'object' && root.model !== null && !Array.isArray(root.model)) {
+    model = root.model as Record<string, unknown>; // checked by modelFromConfig once the data's shape is known
+  } else {
+    throw new ConfigError(`${file}.model`, `expected a model name (${MODEL_PRESETS.join(', ')}) or a model config object, got ${show(root.model)}`);
+  }
+  const preset = root.preset === undefined ? undefined : parsePreset(root.preset, `${file}.preset`);
+  const data = parseData(root.data, `${file}.data`);
+  const training = parseTraining(root.training ?? {}, `${file}.training`);
+  return { ...(name ? { name } : {}), model, ...(preset ? { preset } : {}), data, training };
+}
+
+function parsePreset(v: unknown, path: string): PresetOptions {
+  const o = objectOf(v, path, ['latent', 'loss', 'noise']);
+  return {
+    ...(o.latent !== undefined ? { latent: positiveInt(o.latent, `${path}.latent`) } : {}),
+    ...(o.loss !== undefined ? { loss: oneOf(o.loss, `${path}.loss`, ['mse', 'bce', 'mae'] as const) } : {}),
+    ...(o.noise !== undefined ? { noise: numberIn(o.noise, `${path}.noise`, 0, Infinity, { min: true, max: true }) } : {}),
+  };
+}
+
+function parseData(v: unknown, path: string): DataConfig {
+  if (v === undefined) throw new ConfigError(path, 'required: where the samples come from, e.g. { source: mnist } (or --data)');
+  const o = objectOf(v, path, DATA_FIELDS);
+  const out: DataConfig = { source: nonEmptyString(o.source, `${path}.source`) };
+  if (o.test !== undefined) out.test = nonEmptyString(o.test, `${path}.test`);
+  if (o.samples !== undefined) out.samples = positiveInt(o.samples, `${path}.samples`);
+  if (o.testSamples !== undefined) out.testSamples = positiveInt(o.testSamples, `${path}.testSamples`);
+  if (o.validationSplit !== undefined) out.validationSplit = numberIn(o.validationSplit, `${path}.validationSplit`, 0, 1, { min: true, max: true });
+  if (o.labelColumn !== undefined) {
+    if (!(typeof o.labelColumn === 'string' && o.labelColumn !== '') && !(typeof o.labelColumn === 'number' && Number.isInteger(o.labelColumn) && o.labelColumn >= 0)) {
+      throw new ConfigError(`${path}.labelColumn`, `expected a column name or a 0-based column index, got ${show(o.labelColumn)}`);
+    }
+    out.labelColumn = o.labelColumn;
+  }
+  if (o.scale !== undefined) out.scale = oneOf(o.scale, `${path}.scale`, ['minmax', 'standard', 'none'] as const);
+  if (o.shape !== undefined) out.shape = positiveInts(o.shape, `${path}.shape`);
+  if (o.imageSize !== undefined) {
+    const size = positiveInts(o.imageSize, `${path}.imageSize`);
+    if (size.length !== 2) throw new ConfigError(`${path}.imageSize`, `expected [height, width], got ${show(o.imageSize)}`);
+    out.imageSize = size;
+  }
+  if (o.channels !== undefined) {
+    if (o.channels !== 1 && o.channels !== 3) throw new ConfigError(`${path}.channels`, `expected 1 (gray) or 3 (RGB), got ${show(o.channels)}`);
+    out.channels = o.channels;
+  }
+  return out;
+}
+
+function parseTraining(v: unknown, path: string): TrainingConfig {
+  const o = objectOf(v, path, TRAINING_FIELDS);
+  const out: TrainingConfig = { ...TRAINING_DEFAULTS, optimizer: { ...TRAINING_DEFAULTS.optimizer } };
+  if (o.epochs !== undefined) out.epochs = positiveInt(o.epochs, `${path}.epochs`);
+  if (o.batchSize !== undefined) out.batchSize = positiveInt(o.batchSize, `${path}.batchSize`);
+  if (o.seed !== undefined) {
+    if (typeof o.seed !== 'number' || !Number.isSafeInteger(o.seed)) throw new ConfigError(`${path}.seed`, `expected an integer, got ${show(o.seed)}`);
+    out.seed = o.seed;
+  }
+  if (o.clipNorm !== undefined) out.clipNorm = numberIn(o.clipNorm, `${path}.clipNorm`, 0, Infinity, { min: true, max: true });
+  if (o.threads !== undefined) out.threads = positiveInt(o.threads, `${path}.threads`);
+  if (o.optimizer !== undefined) {
+    const opt = objectOf(o.optimizer, `${path}.optimizer`, ['name', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentum', 'nesterov', 'rho', 'amsgrad']);
+    out.optimizer = { ...opt, name: oneOf(opt.name, `${path}.optimizer.name`, OPTIMIZER_NAMES) };
+  }
+  // Schedules and early stopping take the same fields as fit(); their checks name the config path.
+  if (o.schedule !== undefined) {
+    checkFitOptions({ schedule: o.schedule }, path);
+    out.schedule = o.schedule as Record<string, unknown>;
+  }
+  if (o.earlyStopping !== undefined) {
+    checkFitOptions({ earlyStopping: o.earlyStopping }, path);
+    out.earlyStopping = o.earlyStopping as Record<string, unknown>;
+  }
+  return out;
+}
+
+/**
+ * Reads a run config from a JSON or YAML file (by extension; `.yml`/`.yaml`
+ * are YAML, anything else JSON).
+ * @throws {ConfigError} naming the file (and the line for a YAML or JSON syntax error).
+ */
+export function readRunConfig(path: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory; expected a JSON or YAML config file' : `cannot read (${code ?? (e as Error).message})`);
+  }
+  const yaml = ['.yml', '.yaml'].includes(extname(path).toLowerCase());
+  let raw: unknown;
+  try {
+    raw = yaml ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(path, `not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return parseRunConfig(raw, path);
+}
+
+/** What flags may change in a run config; undefined leaves the config's value. */
+export interface RunOverrides {
+  name?: string;
+  model?: string;
+  data?: string;
+  testData?: string;
+  samples?: number;
+  testSamples?: number;
+  validationSplit?: number;
+  labelColumn?: string;
+  scale?: string;
+  shape?: number[];
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: string;
+  schedule?: string;
+  seed?: number;
+  threads?: number;
+  latent?: number;
+  loss?: string;
+  noise?: number;
+}
+
+/**
+ * Applies flags over a config (or over the defaults when there is no config
+ * file) and checks the result as a whole. `--schedule cosine` becomes a cosine
+ * decay over the run's epochs; `--lr` sets the optimizer's learning rate.
+ */
+export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunOverrides): RunConfig {
+  const raw: Record<string, unknown> = JSON.parse(JSON.stringify(base ?? {}));
+  const data = (raw.data ?? {}) as Record<string, unknown>;
+  const training = (raw.training ?? {}) as Record<string, unknown>;
+  const preset = (raw.preset ?? {}) as Record<string, unknown>;
+  const set = (o: Record<string, unknown>, key: string, v: unknown) => {
+    if (v !== undefined) o[key] = v;
+  };
+  if (flags.model !== undefined && !(MODEL_PRESETS as readonly string[]).includes(flags.model)) {
+    throw new ConfigError('--model', `unknown model '${flags.model}'; expected one of ${MODEL_PRESETS.join(', ')} (or a model config file with --config)`);
+  }
+  set(raw, 'name', flags.name);
+  set(raw, 'model', flags.model);
+  if (raw.model === undefined) raw.model = 'dense';
+  set(data, 'source', flags.data);
+  if (data.source === undefined) data.source = 'mnist';
+  set(data, 'test', flags.testData);
+  set(data, 'samples', flags.samples);
+  set(data, 'testSamples', flags.testSamples);
+  set(data, 'validationSplit', flags.validationSplit);
+  if (flags.labelColumn !== undefined) data.labelColumn = /^\d+$/.test(flags.labelColumn) ? Number(flags.labelColumn) : flags.labelColumn;
+  set(data, 'scale', flags.scale);
+  set(data, 'shape', flags.shape);
+  set(training, 'epochs', flags.epochs);
+  set(training, 'batchSize', flags.batchSize);
+  set(training, 'seed', flags.seed);
+  set(training, 'threads', flags.threads);
+  if (flags.optimizer !== undefined) training.optimizer = { ...((training.optimizer as object | undefined) ?? {}), name: flags.optimizer };
+  if (flags.lr !== undefined) training.optimizer = { name: 'adam', ...((training.optimizer as object | undefined) ?? {}), learningRate: flags.lr };
+  if (flags.schedule !== undefined) {
+    training.schedule = flags.schedule === 'constant' ? { type: 'constant' }
+      : flags.schedule === 'cosine' ? { type: 'cosine', totalEpochs: (training.epochs as number | undefined) ?? TRAINING_DEFAULTS.epochs, minLr: 1e-5 }
+        : flags.schedule === 'plateau' ? { type: 'reduceOnPlateau' }
+          : (() => { throw new ConfigError('--schedule', `expected constant, cosine or plateau (other schedules through a config file), got '${flags.schedule}'`); })();
+  }
+  set(preset, 'latent', flags.latent);
+  set(preset, 'loss', flags.loss);
+  set(preset, 'noise', flags.noise);
+  raw.data = data;
+  raw.training = training;
+  if (Object.keys(preset).length > 0) raw.preset = preset;
+  return parseRunConfig(raw, 'config');
+}
+
+/** Whether a run config names a preset rather than a full model config. */
+export function isPreset(model: RunConfig['model']): model is ModelPreset {
+  return typeof model === 'string';
+}

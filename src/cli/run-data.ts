@@ -1,0 +1,158 @@
+/**
+ * `--data`: turns a data config into training and test sets in memory, with
+ * labels when the source has them and a scaler fitted on the training samples
+ * only. Built-in sets come from npm packages; files are read by src/data's
+ * parsers, whose errors name the file and line or byte.
+ */
+import { statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { ConfigError } from '../config/validate.js';
+import { readCsv } from '../data/csv.js';
+import { fashionMnist, mnist } from '../data/datasets.js';
+import { DataFormatError } from '../data/errors.js';
+import { readIdx } from '../data/idx.js';
+import { loadImageFolder } from '../data/images.js';
+import { readJsonData } from '../data/json.js';
+import { readNpy, readNpz } from '../data/npy.js';
+import { MinMaxScaler, type Scaler, type ScalerJSON, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
+import { type Dataset, type Tensor, shapeSize } from '../data/types.js';
+import { type DataConfig } from './run-config.js';
+
+/** The data of a run, ready for the model. */
+export interface RunData {
+  /** Short name for run folder names, e.g. 'mnist' or the file's base name. */
+  name: string;
+  train: Dataset;
+  /** The test split of a built-in set, or `data.test`; undefined when there is none. */
+  test?: Dataset;
+  /** Fitted on the training samples when `scale` asks for it; saved in the run folder. */
+  scaler?: Scaler;
+  /** Whether the samples lie in [0, 1] (after scaling): BCE and sigmoid outputs fit. */
+  unitRange: boolean;
+  /** One sample's shape, e.g. [784] or [1, 28, 28]. */
+  sampleShape: number[];
+}
+
+const BUILTIN: Record<string, (o: { split: 'train' | 'test'; shape?: 'flat' | number[]; limit?: number }) => Dataset> = {
+  mnist: (o) => mnist(o),
+  'fashion-mnist': (o) => fashionMnist(o),
+};
+
+/** Names of the built-in data sets. */
+export const BUILTIN_DATA = Object.keys(BUILTIN);
+
+function tensorToDataset(t: Tensor, file: string): Dataset {
+  if (t.shape.length < 2) throw new DataFormatError(file, {}, `holds an array of shape [${t.shape.join(', ')}]; expected samples × features (at least 2 dimensions)`);
+  const x = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+  // 8-bit images are scaled to [0, 1] like the built-in sets; other integers keep their values.
+  if (t.dtype === 'uint8') for (let i = 0; i < x.length; i++) x[i] = x[i]! / 255;
+  return { x, shape: [...t.shape], description: `${basename(file)} (${t.dtype} [${t.shape.join(', ')}]${t.dtype === 'uint8' ? ', divided by 255' : ''})` };
+}
+
+async function readSource(source: string, cfg: DataConfig, what: string): Promise<Dataset> {
+  let isDir: boolean;
+  try {
+    isDir = statSync(source).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(what, code === 'ENOENT'
+      ? `'${source}' is neither a built-in data set (${BUILTIN_DATA.join(', ')}) nor an existing file or folder`
+      : `cannot read '${source}' (${code ?? (e as Error).message})`);
+  }
+  if (isDir) {
+    const size = cfg.imageSize as [number, number] | undefined;
+    return loadImageFolder(source, { ...(size ? { size } : {}), ...(cfg.channels ? { channels: cfg.channels } : {}) });
+  }
+  const ext = extname(source).toLowerCase();
+  switch (ext) {
+    case '.csv':
+    case '.tsv':
+    case '.txt':
+      return readCsv(source, cfg.labelColumn !== undefined ? { labelColumn: cfg.labelColumn } : {});
+    case '.npy':
+      return tensorToDataset(await readNpy(source), source);
+    case '.npz': {
+      const arrays = await readNpz(source);
+      const names = Object.keys(arrays);
+      const key = names.includes('x') ? 'x' : names.length === 1 ? names[0]! : undefined;
+      if (!key) throw new DataFormatError(source, {}, `holds arrays ${names.join(', ')}; name the samples 'x' (and labels 'y')`);
+      const ds = tensorToDataset(arrays[key]!, source);
+      const y = arrays.y;
+      if (y) {
+        if (y.shape.length !== 1 || y.shape[0] !== ds.shape[0]) throw new DataFormatError(source, { field: 'y' }, `labels of shape [${y.shape.join(', ')}] do not match ${ds.shape[0]} samples`);
+        ds.labels = Int32Array.from(y.data as ArrayLike<number>, (v) => Math.trunc(Number(v)));
+      }
+      return ds;
+    }
+    case '.idx':
+    case '.ubyte':
+      return tensorToDataset(await readIdx(source), source);
+    case '.json':
+      return readJsonData(source);
+    default:
+      throw new ConfigError(what, `'${source}': unknown file type '${ext || '(none)'}'; expected .csv, .npy, .npz, .idx, .json or a folder of images`);
+  }
+}
+
+function reshape(ds: Dataset, shape: number[] | undefined, what: string): Dataset {
+  if (!shape) return ds;
+  const have = ds.shape.slice(1);
+  if (shapeSize(have) !== shapeSize(shape)) {
+    throw new ConfigError(what, `[${shape.join(', ')}] holds ${shapeSize(shape)} values per sample, the data has ${shapeSize(have)} ([${have.join(', ')}])`);
+  }
+  return { ...ds, shape: [ds.shape[0]!, ...shape] };
+}
+
+function limit(ds: Dataset, n: number | undefined): Dataset {
+  if (n === undefined || n >= ds.shape[0]!) return ds;
+  const size = shapeSize(ds.shape.slice(1));
+  return { ...ds, x: ds.x.subarray(0, n * size), shape: [n, ...ds.shape.slice(1)], ...(ds.labels ? { labels: ds.labels.subarray(0, n) } : {}) };
+}
+
+function inUnitRange(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!(x[i]! >= 0 && x[i]! <= 1)) return false;
+  return true;
+}
+
+function makeScaler(kind: 'minmax' | 'standard'): Scaler {
+  // Clipping keeps test samples outside the training range inside [0, 1], where BCE is defined.
+  return kind === 'minmax' ? new MinMaxScaler({ clip: true }) : new StandardScaler();
+}
+
+/**
+ * Loads the training (and test) data of a run. A saved scaler (from a run
+ * folder) is applied as it is, so evaluation uses the training statistics.
+ * @throws {ConfigError} for a source that is not a data set, file or folder.
+ * @throws {DataFormatError} for a file that cannot be parsed, naming it.
+ */
+export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): Promise<RunData> {
+  const builtin = BUILTIN[cfg.source];
+  let train: Dataset;
+  let test: Dataset | undefined;
+  let name: string;
+  if (builtin) {
+    const shape = cfg.shape ?? [1, 28, 28];
+    train = builtin({ split: 'train', shape, ...(cfg.samples ? { limit: cfg.samples } : {}) });
+    test = builtin({ split: 'test', shape, ...(cfg.testSamples ? { limit: cfg.testSamples } : {}) });
+    name = cfg.source;
+  } else {
+    train = limit(reshape(await readSource(cfg.source, cfg, 'data.source'), cfg.shape, 'data.shape'), cfg.samples);
+    if (cfg.test) test = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
+    name = basename(cfg.source).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '-') || 'data';
+  }
+  if (train.shape[0] === 0) throw new DataFormatError(cfg.source, {}, 'holds no samples');
+  const sampleShape = train.shape.slice(1);
+  if (test) {
+    const t = test.shape.slice(1);
+    if (t.join() !== sampleShape.join()) throw new ConfigError('data.test', `samples of shape [${t.join(', ')}] do not match the training samples [${sampleShape.join(', ')}]`);
+  }
+  const scale = cfg.scale ?? (builtin !== undefined || sampleShape.length === 3 ? 'none' : 'minmax');
+  let scaler: Scaler | undefined;
+  if (saved?.scaler) scaler = scalerFromJSON(saved.scaler);
+  else if (scale !== 'none') scaler = makeScaler(scale).fit(train);
+  if (scaler) {
+    train = { ...train, x: scaler.transform(train) };
+    if (test) test = { ...test, x: scaler.transform(test) };
+  }
+  return { name, train, ...(test ? { test } : {}), ...(scaler ? { scaler } : {}), unitRange: inUnitRange(train.x), sampleShape };
+}

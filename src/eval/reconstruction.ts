@@ -1,0 +1,32 @@
+/**
+ * Reconstruction quality over a whole set, shared by the CLI, the tasks and
+ * the benchmarks.
+ */
+
+/** Reconstruction metrics over a whole set, per value (pixel). */
+export interface ReconstructionMetrics {
+  /** Mean over all values of (x − x̂)². */
+  mse: number;
+  /** Mean over all values of −[x·ln p + (1−x)·ln(1−p)], p = x̂ clipped to [1e-7, 1 − 1e-7] (as Keras does); meaningful for x in [0, 1]. */
+  bce: number;
+  /** 10·log10(1 / mse): peak signal 1 (data in [0, 1]), from the pooled MSE. */
+  psnr: number;
+}
+
+const EPS = 1e-7;
+
+/** Per-value MSE, BCE and PSNR of reconstructions `rec` against `x` (same length), accumulated in float64. */
+export function reconstructionMetrics(x: Float32Array, rec: Float32Array): ReconstructionMetrics {
+  if (x.length !== rec.length) throw new Error(`reconstructionMetrics: ${rec.length} reconstructed values for ${x.length} inputs`);
+  let se = 0;
+  let ce = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = x[i]!;
+    const r = rec[i]!;
+    se += (t - r) * (t - r);
+    const p = Math.min(1 - EPS, Math.max(EPS, r));
+    ce -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+  }
+  const mse = se / x.length;
+  return { mse, bce: ce / x.length, psnr: 10 * Math.log10(1 / mse) };
+}

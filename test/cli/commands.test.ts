@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseNpy } from '../../src/data/npy.js';
+import { runEncodeCommand } from '../../src/cli/commands/encode.js';
+import { runEvalCommand } from '../../src/cli/commands/eval.js';
+import { runExportCommand } from '../../src/cli/commands/export.js';
+import { runSummaryCommand } from '../../src/cli/commands/summary.js';
+import { runTrainCommand } from '../../src/cli/commands/train.js';
+import { type Io } from '../../src/cli/io.js';
+import { RuntimeSession } from '../../src/onnx/runtime.js';
+import { AutoencoderModel } from '../../src/models/base.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-cli-'));
+function quietIo(): Io & { lines: string[]; outs: string[] } {
+  const lines: string[] = [];
+  const outs: string[] = [];
+  return { lines, outs, log: (l) => lines.push(l), out: (l) => outs.push(l), tty: false };
+}
+const fast = { samples: 256, testSamples: 128, epochs: 2, batchSize: 64, figures: false } as const;
+
+describe('aekit train', () => {
+  it('trains a preset into a run folder: config, checkpoint, metrics per epoch, ONNX parts, results next to PCA', async () => {
+    const runs = tmp();
+    const io = quietIo();
+    const outcome = (await runTrainCommand({ ...fast, runs, model: 'dense', data: 'mnist', latent: 8 }, io))!;
+    const dir = outcome.run.dir;
+    assert.equal(dir, join(runs, 'dense-mnist-1'));
+    for (const f of ['run.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'results.json', 'model.onnx', 'encoder.onnx', 'decoder.onnx', 'checkpoint/checkpoint.json']) assert.ok(existsSync(join(dir, f)), f);
+    const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 3, 'header + one row per epoch');
+    assert.match(csv[0]!, /^epoch,loss,/);
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    assert.equal(run.status, 'finished');
+    assert.equal(run.epochsDone, 2);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    assert.equal(config.model.className, 'Autoencoder');
+    assert.deepEqual(config.model.encoder.sizes, [128, 8]);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    assert.equal(results.test.samples, 128);
+    assert.equal(results.test.pca.k, 8);
+    assert.ok(results.test.model.mse > 0 && results.test.model.mse < 0.2);
+    assert.ok(io.lines.some((l) => l.includes('PCA k=8')));
+    // The exported model runs in ONNX Runtime on its own.
+    const session = await RuntimeSession.create(new Uint8Array(readFileSync(join(dir, 'encoder.onnx'))));
+    const out = await session.run({ x: { dtype: 'float32', shape: [2, 1, 28, 28], data: outcome.data.test!.x.subarray(0, 2 * 784) } });
+    assert.deepEqual(Object.values(out)[0]!.shape, [2, 8]);
+    await session.release();
+    // A second run gets the next free name.
+    const second = (await runTrainCommand({ ...fast, epochs: 1, runs, model: 'dense', data: 'mnist', latent: 8 }, quietIo()))!;
+    assert.equal(second.run.name, 'dense-mnist-2');
+  });
+
+  it('--resume continues the epoch count and matches an uninterrupted run', async () => {
+    const runs = tmp();
+    const straight = (await runTrainCommand({ ...fast, epochs: 3, runs, model: 'dense', latent: 4, name: 'straight' }, quietIo()))!;
+    await runTrainCommand({ ...fast, epochs: 1, runs, model: 'dense', latent: 4, name: 'split' }, quietIo());
+    const resumed = (await runTrainCommand({ runs, resume: join(runs, 'split'), epochs: 3, figures: false }, quietIo()))!;
+    const rows = readFileSync(join(runs, 'split', 'metrics.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows.length, 4, 'header + epochs 1..3');
+    assert.deepEqual(rows.slice(1).map((r) => r.split(',')[0]), ['1', '2', '3']);
+    const a = straight.model.trainer.tensors;
+    const b = resumed.model.trainer.tensors;
+    for (const k of Object.keys(a)) assert.deepEqual(Array.from(b[k]!.data as Float32Array), Array.from(a[k]!.data as Float32Array), k);
+    await assert.rejects(runTrainCommand({ runs, resume: join(runs, 'split'), figures: false }, quietIo()), /already trained 3 epochs; pass --epochs N/);
+  });
+
+  it('reads a YAML config, flags override it, and a bad field is named before anything runs', async () => {
+    const dir = tmp();
+    const file = join(dir, 'run.yaml');
+    writeFileSync(file, 'name: from-yaml\nmodel: conv\npreset: { latent: 6 }\ndata: { source: mnist, samples: 128, testSamples: 64 }\ntraining: { epochs: 3, batchSize: 64, optimizer: { name: adam, learningRate: 0.003 } }\n');
+    const outcome = (await runTrainCommand({ config: file, epochs: 1, runs: join(dir, 'runs'), figures: false }, quietIo()))!;
+    assert.equal(outcome.run.name, 'from-yaml');
+    assert.equal(outcome.model.className, 'ConvAutoencoder');
+    assert.deepEqual(outcome.model.latentShape, [6]);
+    assert.equal(outcome.result.epochs, 1);
+    writeFileSync(file, 'model: dense\ndata: { source: mnist }\ntraining: { epochs: 0 }\n');
+    await assert.rejects(runTrainCommand({ config: file, runs: join(dir, 'runs') }, quietIo()), (e: Error) => e.name === 'ConfigError' && /run\.yaml\.training\.epochs: expected a positive integer, got 0/.test(e.message));
+    writeFileSync(file, 'model: dense\ndata: { source: mnist }\ntraining: { optimiser: adam }\n');
+    await assert.rejects(runTrainCommand({ config: file, runs: join(dir, 'runs') }, quietIo()), /training\.optimiser: unknown field; allowed fields: epochs/);
+    await assert.rejects(runTrainCommand({ runs: dir, model: 'conv', data: 'nowhere.csv' }, quietIo()), /'nowhere\.csv' is neither a built-in data set/);
+    await assert.rejects(runTrainCommand({ runs: dir, model: 'lstm', data: 'mnist' }, quietIo()), /'lstm' needs sequences \[timesteps, features\]/);
+    assert.deepEqual(readdirSync(join(dir, 'runs')), ['from-yaml'], 'no run folder for rejected configs');
+  });
+
+  it('trains on a CSV with a label column: features scaled to [0, 1], labels kept out', async () => {
+    const dir = tmp();
+    const rows = ['a,b,c,d,kind'];
+    for (let i = 0; i < 120; i++) rows.push(`${i},${i * 2 + 5},${Math.sin(i) * 100},${(i % 7) * 3},${i % 2 ? 'x' : 'y'}`);
+    writeFileSync(join(dir, 'table.csv'), rows.join('\n'));
+    const io = quietIo();
+    const outcome = (await runTrainCommand({ runs: join(dir, 'runs'), model: 'dense', latent: 2, data: join(dir, 'table.csv'), labelColumn: 'kind', epochs: 2, batchSize: 16, figures: false }, io))!;
+    assert.deepEqual(outcome.model.inputShape, [4]);
+    assert.ok(existsSync(join(outcome.run.dir, 'scaler.json')));
+    assert.equal(outcome.model.loss, 'bce');
+  });
+});
+
+describe('commands on a trained run', async () => {
+  const runs = tmp();
+  const trained = (await runTrainCommand({ ...fast, runs, model: 'vae', latent: 2, name: 'vae' }, quietIo()))!;
+  const dir = trained.run.dir;
+
+  it('eval prints loss and reconstruction metrics on the test set, --json for programs', async () => {
+    const io = quietIo();
+    const m = await runEvalCommand(dir, { batchSize: 64, json: true }, io);
+    assert.equal(m.samples, 128);
+    assert.ok(Number.isFinite(m.loss) && Number.isFinite(m.psnr));
+    assert.deepEqual(JSON.parse(io.outs[0]!), m);
+  });
+
+  it('encode writes codes (the VAE means) with labels as NPY or CSV', async () => {
+    const out = join(tmp(), 'codes.npy');
+    assert.deepEqual(await runEncodeCommand(dir, { out }, quietIo()), [128, 2]);
+    const codes = parseNpy(new Uint8Array(readFileSync(out)));
+    assert.deepEqual(codes.shape, [128, 2]);
+    assert.deepEqual(parseNpy(new Uint8Array(readFileSync(out.replace('.npy', '.labels.npy')))).shape, [128]);
+    const csv = join(tmp(), 'codes.csv');
+    await runEncodeCommand(dir, { out: csv, samples: 5 }, quietIo());
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'z1,z2,label');
+    assert.equal(lines.length, 6);
+    await assert.rejects(runEncodeCommand(dir, { out: 'codes.txt' }, quietIo()), /expected a \.npy or \.csv file name/);
+  });
+
+  it('export writes every part, or one part to a file', () => {
+    const out = tmp();
+    const files = runExportCommand(dir, { out }, quietIo());
+    assert.deepEqual(files.map((f) => f.slice(out.length + 1)).sort(), ['decoder.onnx', 'encoder.onnx', 'errors.onnx', 'model.onnx']);
+    assert.throws(() => runExportCommand(dir, { out: join(out, 'x.onnx') }, quietIo()), /is one file: name one --part/);
+    assert.throws(() => runExportCommand(dir, { out, part: ['nope'] }, quietIo()), /--part nope: this model has parts/);
+  });
+
+  it('summary of a run and of a preset before training', async () => {
+    const io = quietIo();
+    assert.match(await runSummaryCommand(dir, {}, io), /VariationalAutoencoder/);
+    assert.match(await runSummaryCommand(undefined, { model: 'conv', data: 'fashion-mnist' }, quietIo()), /ConvAutoencoder\s+input \[1,28,28\]/);
+  });
+
+  it('a bare checkpoint works too, and a wrong path is named', async () => {
+    const model = AutoencoderModel.load(join(dir, 'checkpoint'));
+    assert.equal(model.className, 'VariationalAutoencoder');
+    await assert.rejects(runEvalCommand(join(dir, 'checkpoint'), { batchSize: 64 }, quietIo()), /bare checkpoint with no run config: say which data to use with --data/);
+    await assert.rejects(runEvalCommand(join(runs, 'missing'), { batchSize: 64 }, quietIo()), /missing: no such run folder or checkpoint/);
+  });
+});
