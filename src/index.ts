@@ -26,3 +26,4 @@ export { datasets } from './data/datasets.js';
 export * from './models/index.js';
 export * from './tasks/compress.js';
 export * from './tasks/embed.js';
+export * from './anomaly/index.js';

@@ -1,0 +1,266 @@
+/**
+ * A saved detector's directory:
+ *
+ *     detector.json      what the detector is (score, threshold, scaler, statistics)
+ *                        and which generation of the files below is current
+ *     model-<g>/         the autoencoder (`model.save`)
+ *     codes-<g>.f32      the training codes, float32 little-endian (latent scores only)
+ *
+ * A save writes generation g + 1 beside the current one, then replaces
+ * detector.json atomically (the commit point), then removes the older
+ * generation. A kill at any instant leaves a detector.json whose files are
+ * all there. Only names of this pattern are ever written or removed, and a
+ * directory holding anything else without a detector.json is refused.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ScalerJSON, scalerFromJSON } from '../data/preprocess.js';
+import { WriteError, fsReason, makeDirs, writeFileAtomic } from '../io/files.js';
+import { AutoencoderModel } from '../models/index.js';
+import { CHECKPOINT_FILES, sha256 } from '../train/checkpoint.js';
+import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
+import { type SavedThresholdStrategy } from './threshold.js';
+
+export const DETECTOR_FORMAT = 'aekit-anomaly-detector';
+export const DETECTOR_VERSION = 1;
+const MODEL_RE = /^model-(\d+)$/;
+const CODES_RE = /^codes-(\d+)\.f32$/;
+
+/** A detector directory or file that cannot be read or written: names the path (and field) and what was wrong. */
+export class DetectorFileError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = 'DetectorFileError';
+  }
+}
+
+/** What a save writes and a load gives back. */
+export interface SavedDetector {
+  state: DetectorState;
+  model: AutoencoderModel;
+  codes: Float32Array | null;
+  /** A block of the caller's own (the time-series detector's), stored as is. */
+  extra?: Record<string, unknown>;
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  if (!existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DetectorFileError(file, `not valid JSON (${(e as Error).message}); the file is damaged or was not written by aekit`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DetectorFileError(file, 'expected a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+/** The generation of the detector saved in `dir`, 0 when the directory is new or empty; refuses foreign directories. */
+function currentGeneration(dir: string): number {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new DetectorFileError(dir, fsReason(e));
+  }
+  if (!isDir) throw new DetectorFileError(dir, 'is a file; a detector is saved to a directory, and aekit will not replace a file it did not write');
+  const entries = readdirSync(dir);
+  const file = join(dir, 'detector.json');
+  const json = entries.includes('detector.json') ? readJson(file) : undefined;
+  if (json) {
+    if (json.format !== DETECTOR_FORMAT) throw new DetectorFileError(file, "is not an aekit detector (no format 'aekit-anomaly-detector'); aekit only replaces detectors it wrote: choose a new or empty directory");
+    const g = json.generation;
+    return Number.isSafeInteger(g) && (g as number) >= 1 ? (g as number) : 0;
+  }
+  // Leftovers of a first save killed before its detector.json are ours to reuse.
+  const foreign = entries.filter((e) => !MODEL_RE.test(e) && !CODES_RE.test(e) && !/^codes-\d+\.f32\.tmp-/.test(e));
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, … (${foreign.length} entries)` : '');
+    throw new DetectorFileError(dir, `is not empty (${shown}) and holds no aekit detector; aekit only replaces detectors it wrote: choose a new or empty directory`);
+  }
+  return entries.reduce((g, e) => Math.max(g, Number(MODEL_RE.exec(e)?.[1] ?? CODES_RE.exec(e)?.[1] ?? 0)), 0);
+}
+
+function encodeF32(a: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(a.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < a.length; i++) view.setFloat32(i * 4, a[i]!, true);
+  return bytes;
+}
+
+function decodeF32(bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/** Whether a `model-<g>` folder holds only what a model save writes (so removing it loses nothing of the user's). */
+function onlyModelFiles(folder: string): boolean {
+  try {
+    return readdirSync(folder).every((e) => CHECKPOINT_FILES.includes(e) || e.startsWith('.aekit-') || CHECKPOINT_FILES.some((f) => e.startsWith(`${f}.tmp-`)));
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a detector to `dir` (see the module comment for the protocol). */
+export function writeDetectorDir(dir: string, saved: SavedDetector): void {
+  if (typeof dir !== 'string' || dir === '') throw new DetectorFileError(String(dir || "''"), 'expected a directory path');
+  const old = currentGeneration(dir);
+  const g = old + 1;
+  try {
+    makeDirs(dir);
+  } catch (e) {
+    if (e instanceof WriteError) throw new DetectorFileError(e.path, e.message.slice(e.path.length + 2));
+    throw e;
+  }
+  const modelName = `model-${g}`;
+  // A folder of this name is a leftover of a killed save (never referenced): model.save replaces it.
+  saved.model.save(join(dir, modelName));
+  let codes: Record<string, unknown> | null = null;
+  if (saved.codes) {
+    const bytes = encodeF32(saved.codes);
+    const file = `codes-${g}.f32`;
+    writeFileAtomic(join(dir, file), bytes);
+    codes = { file, count: saved.codes.length, sha256: sha256(bytes) };
+  }
+  const json = {
+    format: DETECTOR_FORMAT,
+    version: DETECTOR_VERSION,
+    generation: g,
+    model: modelName,
+    codes,
+    ...saved.state,
+    ...(saved.extra ? { extra: saved.extra } : {}),
+  };
+  writeFileAtomic(join(dir, 'detector.json'), `${JSON.stringify(json, null, 2)}\n`);
+  // Committed: older generations are garbage now.
+  for (const e of readdirSync(dir)) {
+    const m = MODEL_RE.exec(e) ?? CODES_RE.exec(e);
+    if (!m || Number(m[1]) === g) continue;
+    const path = join(dir, e);
+    if (MODEL_RE.test(e)) {
+      if (onlyModelFiles(path)) rmSync(path, { recursive: true, force: true });
+    } else {
+      rmSync(path, { force: true });
+    }
+  }
+}
+
+// ----- Reading: every field checked before use, errors naming it -----
+
+type Obj = Record<string, unknown>;
+
+function field<T>(o: Obj, name: string, file: string, check: (v: unknown) => T | undefined, expected: string): T {
+  const v = check(o[name]);
+  if (v === undefined) throw new DetectorFileError(file, `field '${name}': expected ${expected}, got ${JSON.stringify(o[name]) ?? 'nothing'}`);
+  return v;
+}
+
+const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const posInt = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : undefined);
+const oneOfStr = <T extends string>(values: readonly T[]) => (v: unknown) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : undefined);
+
+function stats(v: unknown): ScoreStats | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Obj;
+  const n = posInt(o.n);
+  const [min, max, mean, std] = [finite(o.min), finite(o.max), finite(o.mean), finite(o.std)];
+  if (n === undefined || min === undefined || max === undefined || mean === undefined || std === undefined || std < 0 || max < min) return undefined;
+  return { n, min, max, mean, std };
+}
+
+function strategy(v: unknown): SavedThresholdStrategy | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Obj;
+  switch (o.type) {
+    case 'contamination': return typeof o.contamination === 'number' && o.contamination > 0 && o.contamination <= 0.5 ? { type: 'contamination', contamination: o.contamination } : undefined;
+    case 'max': return { type: 'max' };
+    case 'meanStd': return finite(o.k) !== undefined ? { type: 'meanStd', k: o.k as number } : undefined;
+    case 'manual': return { type: 'manual' };
+    case 'bestF1': return finite(o.f1) !== undefined ? { type: 'bestF1', f1: o.f1 as number } : undefined;
+    default: return undefined;
+  }
+}
+
+/**
+ * Reads and checks a detector directory: detector.json field by field, the
+ * model, and the codes against their recorded size and checksum.
+ * @throws {DetectorFileError} naming the file and field.
+ */
+export function readDetectorDir(dir: string): SavedDetector {
+  const file = join(dir, 'detector.json');
+  if (!existsSync(dir)) throw new DetectorFileError(dir, 'no such directory');
+  const json = readJson(file);
+  if (!json) throw new DetectorFileError(dir, 'no detector here (no detector.json)');
+  if (json.format !== DETECTOR_FORMAT) throw new DetectorFileError(file, `field 'format': expected '${DETECTOR_FORMAT}', got ${JSON.stringify(json.format)}`);
+  if (json.version !== DETECTOR_VERSION) throw new DetectorFileError(file, `field 'version': this aekit reads version ${DETECTOR_VERSION}, got ${JSON.stringify(json.version)}`);
+  const modelName = field(json, 'model', file, (v) => (typeof v === 'string' && MODEL_RE.test(v) ? v : undefined), "a folder name 'model-<n>'");
+  const score = field(json, 'score', file, oneOfStr(SCORE_KINDS), `one of ${SCORE_KINDS.join(', ')}`);
+  const k = field(json, 'k', file, posInt, 'a positive integer');
+  const metric = field(json, 'metric', file, oneOfStr(['euclidean', 'cosine'] as const), "'euclidean' or 'cosine'");
+  const combine = field(json, 'combine', file, (v) => (Array.isArray(v) && v.length >= 2 && v.every((x) => oneOfStr(SCORE_KINDS)(x) && x !== 'combined') ? (v as ScoreKind[]) : undefined), 'an array of at least two score kinds');
+  const proba = field(json, 'proba', file, oneOfStr(['linear', 'unify'] as const), "'linear' or 'unify'");
+  const threshold = field(json, 'threshold', file, finite, 'a finite number');
+  const thresholdStrategy = field(json, 'thresholdStrategy', file, strategy, 'a threshold strategy object');
+  const trainStats = field(json, 'trainStats', file, stats, 'score statistics { n, min, max, mean, std }');
+  const componentStats: Partial<Record<ScoreKind, ScoreStats>> = {};
+  const cs = json.componentStats;
+  if (cs === null || typeof cs !== 'object' || Array.isArray(cs)) throw new DetectorFileError(file, "field 'componentStats': expected an object");
+  for (const [kind, v] of Object.entries(cs as Obj)) {
+    const s = stats(v);
+    if (!oneOfStr(SCORE_KINDS)(kind) || !s) throw new DetectorFileError(file, `field 'componentStats.${kind}': expected score statistics of a score kind`);
+    componentStats[kind as ScoreKind] = s;
+  }
+  if (score === 'combined') {
+    const missing = combine.find((c) => !componentStats[c]);
+    if (missing) throw new DetectorFileError(file, `field 'componentStats': no statistics for component '${missing}' of the combined score`);
+  }
+  const center = json.center === null ? null : field(json, 'center', file, (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => finite(x) !== undefined) ? (v as number[]) : undefined), 'null or an array of finite numbers');
+  let scaler: ScalerJSON | null = null;
+  if (json.scaler !== null && json.scaler !== undefined) {
+    try {
+      scalerFromJSON(json.scaler as ScalerJSON);
+    } catch (e) {
+      throw new DetectorFileError(file, `field 'scaler': ${(e as Error).message}`);
+    }
+    scaler = json.scaler as ScalerJSON;
+  }
+  let model: AutoencoderModel;
+  try {
+    model = AutoencoderModel.load(join(dir, modelName));
+  } catch (e) {
+    throw new DetectorFileError(join(dir, modelName), `cannot load the detector's model (${(e as Error).message})`);
+  }
+  if (scaler && scaler.sampleShape.join() !== model.inputShape.join()) {
+    throw new DetectorFileError(file, `field 'scaler': fitted on samples of shape [${scaler.sampleShape}], the model takes [${model.inputShape}]`);
+  }
+  const latent = model.latentShape.reduce((a, b) => a * b, 1);
+  let codes: Float32Array | null = null;
+  const needsCodes = (score === 'combined' ? combine : [score]).some((s) => s === 'knn' || s === 'center');
+  if (json.codes !== null && json.codes !== undefined) {
+    const c = json.codes as Obj;
+    const name = field(c, 'file', file, (v) => (typeof v === 'string' && CODES_RE.test(v) ? v : undefined), "a file name 'codes-<n>.f32'");
+    const count = field(c, 'count', file, posInt, 'a positive integer');
+    const hash = field(c, 'sha256', file, (v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? v : undefined), 'a hex SHA-256');
+    const path = join(dir, name);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new DetectorFileError(path, `cannot read the training codes (${fsReason(e)})`);
+    }
+    if (bytes.length !== count * 4) throw new DetectorFileError(path, `holds ${bytes.length} bytes, detector.json says ${count} float32 values (${count * 4} bytes); the file is truncated or damaged`);
+    if (sha256(bytes) !== hash) throw new DetectorFileError(path, 'checksum does not match detector.json; the file is damaged');
+    if (count % latent !== 0) throw new DetectorFileError(file, `field 'codes.count': ${count} values are not whole codes of ${latent}`);
+    codes = decodeF32(bytes);
+  }
+  if (needsCodes && !codes) throw new DetectorFileError(file, `field 'codes': score '${score}' needs the training codes, none recorded`);
+  if (needsCodes && (!center || center.length !== latent)) throw new DetectorFileError(file, `field 'center': expected ${latent} numbers (the model's code size)`);
+  const extra = json.extra;
+  if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) throw new DetectorFileError(file, "field 'extra': expected an object");
+  const state: DetectorState = { score, k, metric, combine, proba, scaler, threshold, thresholdStrategy, trainStats, componentStats, center };
+  return { state, model, codes, ...(extra ? { extra: extra as Record<string, unknown> } : {}) };
+}

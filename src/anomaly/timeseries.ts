@@ -1,0 +1,329 @@
+/**
+ * Time-series anomaly detection: sliding windows over one or more numeric
+ * channels, scored by an {@link AnomalyDetector} on the windows, spread back
+ * to per-time-step scores (the mean of the windows covering each step), and
+ * thresholded into flagged time ranges.
+ */
+import { StandardScaler, type StandardScalerJSON } from '../data/preprocess.js';
+import { sizeOf } from '../graph/types.js';
+import { type AutoencoderModel } from '../models/index.js';
+import { AnomalyDetector, type AnomalyDetectorOptions, type DetectorFitOptions } from './detector.js';
+import { AnomalyInputError } from './input.js';
+import { readDetectorDir } from './store.js';
+import { type SavedThresholdStrategy, type ThresholdStrategy, bestF1Threshold, checkContamination, maxThreshold, meanStdThreshold, quantile } from './threshold.js';
+
+/** A series: T steps of F channels, step after step (`shape` [T, F]), or a Float32Array of one channel. */
+export type SeriesData = Float32Array | { x: Float32Array; shape: readonly number[] };
+
+/** Window length and step. */
+export interface WindowOptions {
+  /** Steps per window (≥ 2). */
+  window: number;
+  /** Steps between window starts (≥ 1). Default 1. */
+  stride?: number;
+}
+
+/** Windows cut from a series: [count, window, features], and where each starts. */
+export interface Windows {
+  x: Float32Array;
+  shape: [number, number, number];
+  starts: number[];
+}
+
+function checkWindowOptions(o: WindowOptions, what: string): { window: number; stride: number } {
+  if (o === null || typeof o !== 'object') throw new TypeError(`${what}: expected { window, stride? }`);
+  const { window } = o;
+  const stride = o.stride ?? 1;
+  if (!(Number.isInteger(window) && window >= 2)) throw new RangeError(`${what}: window must be an integer >= 2, got ${JSON.stringify(window)}`);
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new RangeError(`${what}: stride must be a positive integer, got ${JSON.stringify(o.stride)}`);
+  if (stride > window) throw new RangeError(`${what}: stride ${stride} > window ${window} would leave steps no window covers`);
+  return { window, stride };
+}
+
+/** Checks a series and returns its values, length T and channel count F. */
+export function checkSeries(data: SeriesData, what: string, features?: number): { x: Float32Array; steps: number; features: number } {
+  let x: Float32Array;
+  let f: number;
+  if (data instanceof Float32Array) {
+    x = data;
+    f = features ?? 1;
+    if (x.length % f !== 0) throw new AnomalyInputError(`${what}: ${x.length} values are not whole steps of ${f} channels`);
+  } else if (data !== null && typeof data === 'object' && data.x instanceof Float32Array && Array.isArray(data.shape)) {
+    if (data.shape.length !== 2) throw new AnomalyInputError(`${what}: a series has shape [steps, channels], got [${data.shape}]`);
+    x = data.x;
+    f = data.shape[1]!;
+    if (x.length !== data.shape[0]! * f) throw new AnomalyInputError(`${what}: x has ${x.length} values, shape [${data.shape}] needs ${data.shape[0]! * f}`);
+    if (features !== undefined && f !== features) throw new AnomalyInputError(`${what}: the series has ${f} channels, the detector was fitted on ${features}`);
+  } else {
+    throw new AnomalyInputError(`${what}: expected a Float32Array or { x: Float32Array, shape: [steps, channels] }`);
+  }
+  const steps = x.length / f;
+  if (steps === 0) throw new AnomalyInputError(`${what}: the series is empty`);
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) throw new AnomalyInputError(`${what}: step ${Math.floor(i / f)}, channel ${i % f} is ${x[i]}; impute or cut missing values first`);
+  }
+  return { x, steps, features: f };
+}
+
+/**
+ * Cuts windows of `window` steps every `stride` steps from a series of T
+ * steps and F channels (row after row). When (T − window) is not a multiple of
+ * the stride, one more window ends at the last step, so every step is covered.
+ */
+export function slidingWindows(series: Float32Array, features: number, options: WindowOptions): Windows {
+  const { window, stride } = checkWindowOptions(options, 'slidingWindows');
+  const steps = series.length / features;
+  if (!Number.isInteger(steps)) throw new RangeError(`slidingWindows: ${series.length} values are not whole steps of ${features} channels`);
+  if (steps < window) throw new AnomalyInputError(`slidingWindows: the series has ${steps} steps, fewer than one window of ${window}`);
+  const starts: number[] = [];
+  for (let s = 0; s + window <= steps; s += stride) starts.push(s);
+  if (starts[starts.length - 1]! + window < steps) starts.push(steps - window);
+  const size = window * features;
+  const x = new Float32Array(starts.length * size);
+  starts.forEach((s, i) => x.set(series.subarray(s * features, s * features + size), i * size));
+  return { x, shape: [starts.length, window, features], starts };
+}
+
+/** Per-step scores: each step gets the mean score of the windows that cover it. */
+export function stepScores(windowScores: ArrayLike<number>, starts: readonly number[], window: number, steps: number): Float64Array {
+  if (windowScores.length !== starts.length) throw new RangeError(`stepScores: ${windowScores.length} scores for ${starts.length} windows`);
+  const sum = new Float64Array(steps);
+  const count = new Uint32Array(steps);
+  starts.forEach((s, i) => {
+    for (let t = s; t < s + window && t < steps; t++) {
+      sum[t] += windowScores[i]!;
+      count[t]!++;
+    }
+  });
+  for (let t = 0; t < steps; t++) {
+    if (count[t] === 0) throw new RangeError(`stepScores: step ${t} is covered by no window`);
+    sum[t] /= count[t]!;
+  }
+  return sum;
+}
+
+/** A run of flagged steps: [start, end) with the highest score in it and where it is. */
+export interface FlaggedRange {
+  start: number;
+  /** One past the last flagged step. */
+  end: number;
+  peak: number;
+  maxScore: number;
+}
+
+/**
+ * Runs of consecutive steps scoring above the threshold. Runs separated by
+ * at most `mergeGap` unflagged steps are joined; runs shorter than
+ * `minLength` steps are dropped.
+ */
+export function flaggedRanges(scores: ArrayLike<number>, threshold: number, options: { minLength?: number; mergeGap?: number } = {}): FlaggedRange[] {
+  const minLength = options.minLength ?? 1;
+  const mergeGap = options.mergeGap ?? 0;
+  if (!(Number.isInteger(minLength) && minLength >= 1)) throw new RangeError(`flaggedRanges: minLength must be a positive integer, got ${JSON.stringify(options.minLength)}`);
+  if (!(Number.isInteger(mergeGap) && mergeGap >= 0)) throw new RangeError(`flaggedRanges: mergeGap must be a non-negative integer, got ${JSON.stringify(options.mergeGap)}`);
+  const runs: FlaggedRange[] = [];
+  for (let t = 0; t < scores.length; t++) {
+    if (!(scores[t]! > threshold)) continue;
+    const last = runs[runs.length - 1];
+    if (last && t - last.end <= mergeGap) {
+      last.end = t + 1;
+    } else {
+      runs.push({ start: t, end: t + 1, peak: t, maxScore: scores[t]! });
+      continue;
+    }
+    if (scores[t]! > last.maxScore) {
+      last.maxScore = scores[t]!;
+      last.peak = t;
+    }
+  }
+  return runs.filter((r) => r.end - r.start >= minLength);
+}
+
+/** Options of {@link TimeSeriesDetector}: the window detector's, plus windowing and channel scaling. */
+export interface TimeSeriesDetectorOptions extends Omit<AnomalyDetectorOptions, 'scaler'> {
+  window: number;
+  stride?: number;
+  /** Standardize each channel with its training mean and std before windowing (default true). */
+  standardize?: boolean;
+}
+
+/** The result of {@link TimeSeriesDetector.detect}. */
+export interface SeriesDetection {
+  /** One score per step. */
+  scores: Float64Array;
+  /** 1 where the step's score is above the threshold. */
+  flags: Uint8Array;
+  ranges: FlaggedRange[];
+}
+
+/**
+ * Anomaly detection on a multichannel series with an autoencoder over sliding
+ * windows: a {@link RecurrentAutoencoder} with inputShape [window, channels],
+ * or a dense {@link Autoencoder} with inputShape [window·channels] (the
+ * window's values in step order). The threshold applies to per-step scores
+ * and is set from the training series' step scores.
+ *
+ * ```ts
+ * const det = new TimeSeriesDetector(new RecurrentAutoencoder({ inputShape: [32, 2], encoder: { units: [16] } }), { window: 32, stride: 4 });
+ * await det.fit({ x: normal, shape: [T, 2] }, { threshold: { type: 'max' } });
+ * const { ranges } = await det.detect({ x: live, shape: [T2, 2] }); // [{ start, end, peak, maxScore }]
+ * ```
+ */
+export class TimeSeriesDetector {
+  readonly windows: AnomalyDetector;
+  readonly window: number;
+  readonly stride: number;
+  readonly standardize: boolean;
+  private scalerJson: StandardScalerJSON | null = null;
+  private scaler: StandardScaler | null = null;
+  private featuresValue = 0;
+  private thresholdValue = NaN;
+  private strategy: SavedThresholdStrategy = { type: 'manual' };
+
+  constructor(model: AutoencoderModel | string | AnomalyDetector, options: TimeSeriesDetectorOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('TimeSeriesDetector: options { window, stride? } are required');
+    const { window, stride, standardize, ...rest } = options;
+    ({ window: this.window, stride: this.stride } = checkWindowOptions({ window, stride }, 'TimeSeriesDetector options'));
+    this.standardize = standardize ?? true;
+    this.windows = model instanceof AnomalyDetector ? model : new AnomalyDetector(model, rest);
+    const shape = this.windows.sampleShape;
+    const size = sizeOf(shape);
+    if (size % this.window !== 0 || (shape.length === 2 && shape[0] !== this.window)) {
+      throw new RangeError(`TimeSeriesDetector: the model takes samples of shape [${shape}], which is not a window of ${this.window} steps ([${this.window}, channels] or [${this.window}·channels])`);
+    }
+    this.featuresValue = size / this.window;
+  }
+
+  /** Channels per step. */
+  get features(): number {
+    return this.featuresValue;
+  }
+
+  /** Steps scoring above this are flagged. Setting it makes the strategy 'manual'. */
+  get threshold(): number {
+    if (!this.windows.fitted) throw new Error('TimeSeriesDetector.threshold: not fitted; call fit(series) first');
+    return this.thresholdValue;
+  }
+
+  set threshold(value: number) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`threshold: expected a finite number, got ${String(value)}`);
+    this.thresholdValue = value;
+    this.strategy = { type: 'manual' };
+  }
+
+  get thresholdStrategy(): SavedThresholdStrategy {
+    return { ...this.strategy };
+  }
+
+  private windowed(data: SeriesData, what: string, fitScaler = false): { w: Windows; steps: number } {
+    const s = checkSeries(data, what, this.featuresValue);
+    let x = s.x;
+    if (fitScaler && this.standardize) {
+      const scaler = new StandardScaler().fit({ x, shape: [s.steps, s.features] });
+      this.scalerJson = scaler.toJSON();
+      this.scaler = StandardScaler.fromJSON(this.scalerJson);
+    }
+    if (this.scaler) x = this.scaler.transform({ x, shape: [s.steps, s.features] });
+    return { w: slidingWindows(x, s.features, { window: this.window, stride: this.stride }), steps: s.steps };
+  }
+
+  private async stepScoresOf(w: Windows, steps: number): Promise<Float64Array> {
+    return stepScores(await this.windows.score(this.asSamples(w)), w.starts, this.window, steps);
+  }
+
+  private asSamples(w: Windows): { x: Float32Array; shape: number[] } {
+    return { x: w.x, shape: [w.starts.length, ...this.windows.sampleShape] };
+  }
+
+  /**
+   * Fits on a series of normal behaviour: standardizes the channels, trains
+   * the window detector (see {@link AnomalyDetector.fit}) and sets the step
+   * threshold from the training series' step scores. A `bestF1` threshold
+   * takes a labelled series (`x`) and per-step labels.
+   */
+  async fit(series: SeriesData, options: Omit<DetectorFitOptions, 'threshold'> & { threshold?: ThresholdStrategy } = {}): Promise<this> {
+    if (options.contamination !== undefined && options.threshold !== undefined) throw new RangeError('fit: give contamination or threshold, not both');
+    const strategy = options.threshold ?? { type: 'contamination', contamination: options.contamination ?? 0.1 };
+    if (strategy.type === 'contamination') checkContamination(strategy.contamination, "threshold 'contamination'");
+    const { w, steps } = this.windowed(series, 'fit', true);
+    await this.windows.fit(this.asSamples(w), { train: options.train, threshold: { type: 'max' } });
+    const train = await this.stepScoresOf(w, steps);
+    switch (strategy.type) {
+      case 'contamination':
+        this.thresholdValue = quantile(train, 1 - strategy.contamination);
+        this.strategy = { type: 'contamination', contamination: strategy.contamination };
+        break;
+      case 'max':
+        this.thresholdValue = maxThreshold(train);
+        this.strategy = { type: 'max' };
+        break;
+      case 'meanStd':
+        this.thresholdValue = meanStdThreshold(train, strategy.k ?? 3);
+        this.strategy = { type: 'meanStd', k: strategy.k ?? 3 };
+        break;
+      case 'manual':
+        this.threshold = strategy.value;
+        break;
+      case 'bestF1': {
+        const val = await this.scoreSteps({ x: strategy.x, shape: [strategy.x.length / this.featuresValue, this.featuresValue] });
+        if (strategy.labels.length !== val.length) throw new AnomalyInputError(`threshold 'bestF1': ${val.length} steps but ${strategy.labels.length} labels`);
+        const best = bestF1Threshold(val, strategy.labels);
+        this.thresholdValue = best.threshold;
+        this.strategy = { type: 'bestF1', f1: best.f1 };
+        break;
+      }
+      default:
+        throw new RangeError(`threshold.type: expected 'contamination', 'max', 'meanStd', 'manual' or 'bestF1', got ${JSON.stringify((strategy as { type?: unknown }).type)}`);
+    }
+    return this;
+  }
+
+  /** One score per time step: the mean score of the windows covering it. */
+  async scoreSteps(series: SeriesData): Promise<Float64Array> {
+    if (!this.windows.fitted) throw new Error('TimeSeriesDetector.scoreSteps: not fitted; call fit(series) first');
+    const { w, steps } = this.windowed(series, 'scoreSteps');
+    return this.stepScoresOf(w, steps);
+  }
+
+  /** Step scores, flags and the flagged time ranges ([start, end) in steps). */
+  async detect(series: SeriesData, options: { minLength?: number; mergeGap?: number } = {}): Promise<SeriesDetection> {
+    const scores = await this.scoreSteps(series);
+    const t = this.threshold;
+    return { scores, flags: Uint8Array.from(scores, (v) => (v > t ? 1 : 0)), ranges: flaggedRanges(scores, t, options) };
+  }
+
+  /** Saves like {@link AnomalyDetector.save}, with the windowing, channel scaler and step threshold in detector.json. */
+  save(dir: string): void {
+    this.windows.save(dir, {
+      timeSeries: { window: this.window, stride: this.stride, standardize: this.standardize, features: this.featuresValue, scaler: this.scalerJson, threshold: this.thresholdValue, thresholdStrategy: this.strategy },
+    });
+  }
+
+  /** Loads a detector saved with {@link TimeSeriesDetector.save}. */
+  static load(dir: string): TimeSeriesDetector {
+    const saved = readDetectorDir(dir);
+    const { detector, extra } = AnomalyDetector.fromSaved(saved);
+    const ts = extra?.timeSeries as Record<string, unknown> | undefined;
+    const file = `${dir}/detector.json`;
+    if (!ts || typeof ts !== 'object') throw new RangeError(`${file}: no 'extra.timeSeries' block; this is a plain AnomalyDetector (load it with AnomalyDetector.load)`);
+    let d: TimeSeriesDetector;
+    try {
+      d = new TimeSeriesDetector(detector, { window: ts.window as number, stride: ts.stride as number, standardize: ts.standardize === true });
+    } catch (e) {
+      throw new RangeError(`${file}: field 'extra.timeSeries': ${(e as Error).message}`);
+    }
+    if (ts.features !== d.featuresValue) throw new RangeError(`${file}: field 'extra.timeSeries.features' is ${JSON.stringify(ts.features)}, the model's windows hold ${d.featuresValue} channels`);
+    if (typeof ts.threshold !== 'number' || !Number.isFinite(ts.threshold)) throw new RangeError(`${file}: field 'extra.timeSeries.threshold': expected a finite number, got ${JSON.stringify(ts.threshold)}`);
+    if (d.standardize) {
+      try {
+        d.scaler = StandardScaler.fromJSON(ts.scaler as StandardScalerJSON);
+      } catch (e) {
+        throw new RangeError(`${file}: field 'extra.timeSeries.scaler': ${(e as Error).message}`);
+      }
+      d.scalerJson = ts.scaler as StandardScalerJSON;
+    }
+    d.thresholdValue = ts.threshold;
+    d.strategy = (ts.thresholdStrategy as SavedThresholdStrategy | undefined) ?? { type: 'manual' };
+    return d;
+  }
+}
