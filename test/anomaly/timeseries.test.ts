@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { TimeSeriesDetector, flaggedRanges, readTabular, slidingWindows, stepScores } from '../../src/anomaly/index.js';
+import { Autoencoder, RecurrentAutoencoder } from '../../src/models/index.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-anomaly-ts-'));
+
+/** Two channels: a sine and a cosine of period 25 steps, with a little noise. */
+function series(steps: number, seed: number): Float32Array {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const x = new Float32Array(steps * 2);
+  for (let t = 0; t < steps; t++) {
+    x[2 * t] = Math.sin((2 * Math.PI * t) / 25) + 0.02 * (rand() - 0.5);
+    x[2 * t + 1] = 2 + 0.5 * Math.cos((2 * Math.PI * t) / 25) + 0.02 * (rand() - 0.5);
+  }
+  return x;
+}
+
+describe('sliding windows, step scores, ranges', () => {
+  it('windows cover every step; the last one ends at the last step', () => {
+    const x = Float32Array.from({ length: 20 }, (_, i) => i); // 10 steps × 2 channels
+    const w = slidingWindows(x, 2, { window: 4, stride: 3 });
+    assert.deepEqual(w.starts, [0, 3, 6]);
+    assert.deepEqual(w.shape, [3, 4, 2]);
+    assert.deepEqual(Array.from(w.x.subarray(8, 16)), [6, 7, 8, 9, 10, 11, 12, 13]);
+    assert.deepEqual(slidingWindows(x, 2, { window: 4, stride: 4 }).starts, [0, 4, 6]);
+    assert.throws(() => slidingWindows(x, 2, { window: 11 }), /10 steps, fewer than one window of 11/);
+    assert.throws(() => slidingWindows(x, 2, { window: 4, stride: 5 }), /stride 5 > window 4/);
+    assert.throws(() => slidingWindows(x, 2, { window: 1 }), /window must be an integer >= 2/);
+  });
+
+  it('a step gets the mean of the windows covering it; runs above the threshold become ranges', () => {
+    // Windows of 3 at 0, 2, 4 over 7 steps: step 2 is in windows 0 and 1, step 4 in 1 and 2.
+    assert.deepEqual(Array.from(stepScores([1, 3, 5], [0, 2, 4], 3, 7)), [1, 1, 2, 3, 4, 5, 5]);
+    const s = [0, 5, 6, 0, 0, 7, 0, 9, 9, 9, 0];
+    assert.deepEqual(flaggedRanges(s, 1), [
+      { start: 1, end: 3, peak: 2, maxScore: 6 }, { start: 5, end: 6, peak: 5, maxScore: 7 }, { start: 7, end: 10, peak: 7, maxScore: 9 },
+    ]);
+    assert.deepEqual(flaggedRanges(s, 1, { mergeGap: 1, minLength: 3 }), [{ start: 5, end: 10, peak: 7, maxScore: 9 }]);
+  });
+});
+
+describe('TimeSeriesDetector', () => {
+  it('flags an injected spike at the right range, and saves/loads', async () => {
+    const window = 10;
+    const model = new Autoencoder({ inputShape: [window * 2], encoder: { sizes: [16, 4] } }).compile({ seed: 1 });
+    const det = new TimeSeriesDetector(model, { window, stride: 2, score: 'mse' });
+    await det.fit({ x: series(1000, 1), shape: [1000, 2] }, { threshold: { type: 'max' }, train: { epochs: 30, batchSize: 32, worker: false } });
+    const live = series(400, 2);
+    for (let t = 200; t < 204; t++) live[2 * t] = live[2 * t]! + 3; // a spike on channel 0, steps [200, 204)
+    const { scores, flags, ranges } = await det.detect({ x: live, shape: [400, 2] });
+    assert.equal(scores.length, 400);
+    assert.equal(ranges.length, 1, JSON.stringify(ranges));
+    const r = ranges[0]!;
+    assert.ok(r.start <= 200 && r.end >= 204, `the range [${r.start}, ${r.end}) holds the spike`);
+    assert.ok(r.start > 200 - window && r.end < 204 + window, `the range [${r.start}, ${r.end}) stays within a window of it`);
+    assert.ok(r.peak >= 196 && r.peak < 208, `peak at ${r.peak}`);
+    assert.equal(flags.reduce((a, b) => a + b, 0), r.end - r.start);
+    const dir = join(tmp(), 'ts');
+    det.save(dir);
+    const loaded = TimeSeriesDetector.load(dir);
+    assert.equal(loaded.threshold, det.threshold);
+    assert.deepEqual(Array.from(await loaded.scoreSteps({ x: live, shape: [400, 2] })), Array.from(scores));
+    await assert.rejects(det.scoreSteps({ x: new Float32Array(30), shape: [10, 3] }), /the series has 3 channels, the detector was fitted on 2/);
+    const gap = live.slice();
+    gap[7] = NaN;
+    await assert.rejects(det.scoreSteps({ x: gap, shape: [400, 2] }), /step 3, channel 1 is NaN/);
+  });
+
+  it('works with a recurrent autoencoder over [window, channels]', async () => {
+    const model = new RecurrentAutoencoder({ inputShape: [6, 2], cell: 'gru', encoder: { units: [4] } }).compile({ seed: 1 });
+    const det = new TimeSeriesDetector(model, { window: 6, stride: 3, score: 'reconstruction' });
+    await det.fit({ x: series(120, 3), shape: [120, 2] }, { train: { epochs: 1, worker: false } });
+    assert.equal((await det.scoreSteps({ x: series(50, 4), shape: [50, 2] })).length, 50);
+    assert.throws(() => new TimeSeriesDetector(model, { window: 5 }), /samples of shape \[6,2\], which is not a window of 5 steps/);
+  });
+});
+
+describe('readTabular', () => {
+  it('numeric columns as features, the label column out of them, anomalies by label value', async () => {
+    const file = join(tmp(), 'rows.csv');
+    writeFileSync(file, 'id,a,b,diagnosis\nx1,1.5,2,benign\nx2,3,4,malignant\nx3,5,6.5,benign\n');
+    const t = await readTabular(file, { labelColumn: 'diagnosis', anomalyLabel: 'malignant' });
+    assert.deepEqual(t.columns, ['a', 'b']);
+    assert.deepEqual(t.shape, [3, 2]);
+    assert.deepEqual(Array.from(t.x), [1.5, 2, 3, 4, 5, 6.5]);
+    assert.deepEqual(Array.from(t.labels!), [0, 1, 0]);
+    await assert.rejects(readTabular(file, { labelColumn: 'diagnosis', anomalyLabel: 'M' }), /has no value 'M' \(anomalyLabel\); its values: 'benign', 'malignant'/);
+  });
+});
