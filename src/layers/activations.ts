@@ -1,7 +1,7 @@
 import { type Value } from '../graph/graph.js';
 import { type Shape } from '../graph/types.js';
 import { type BuildContext, Layer, registerLayer } from './core.js';
-import { layerError } from './utils.js';
+import { LayerError, argNames, checkLayerArgs, layerError, show } from './utils.js';
 
 /**
  * Activation names:
@@ -25,12 +25,14 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = ['linear', 'relu', 'l
 export function parseActivation(spec: unknown, where: string): ActivationSpec {
   const name = typeof spec === 'string' ? spec : spec && typeof spec === 'object' ? (spec as { name?: unknown }).name : undefined;
   if (typeof name !== 'string' || !ACTIVATION_NAMES.includes(name as ActivationName)) {
-    throw new Error(`${where}: unknown activation ${JSON.stringify(spec)}; known: ${ACTIVATION_NAMES.join(', ')}`);
+    throw new LayerError(`${where}: unknown activation ${show(spec)}; known: ${ACTIVATION_NAMES.join(', ')}`);
   }
   if (typeof spec === 'string') return spec as ActivationName;
+  const unknown = Object.keys(spec as object).find((k) => k !== 'name' && k !== 'alpha');
+  if (unknown !== undefined) throw new LayerError(`${where}: unknown activation key '${unknown}'; allowed keys: name, alpha`);
   const alpha = (spec as { alpha?: unknown }).alpha;
   if (alpha === undefined) return name as ActivationName;
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`${where}: activation alpha must be a number, got ${JSON.stringify(alpha)}`);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new LayerError(`${where}: activation alpha must be a finite number, got ${show(alpha)}`);
   return { name: name as ActivationName, alpha };
 }
 
@@ -57,13 +59,15 @@ export interface ActivationArgs {
   name?: string;
 }
 
+const ACTIVATION_ARGS = argNames<ActivationArgs>()(['activation', 'name']);
+
 /** Applies an activation function; the output has the input's shape. */
 export class Activation extends Layer {
   readonly className = 'Activation';
   readonly activation: ActivationSpec;
 
   constructor(args: ActivationArgs) {
-    super(args.name, 'Activation');
+    super(checkLayerArgs('Activation', args, ACTIVATION_ARGS).name, 'Activation');
     this.activation = parseActivation(args.activation, `Activation '${this.name}'`);
   }
 

@@ -3,8 +3,8 @@ import { type Shape, formatShape } from '../graph/types.js';
 import { type BuildContext, type Initializer, Layer, registerLayer } from './core.js';
 import { type ActivationSpec, applyActivation, parseActivation } from './activations.js';
 import {
-  type Regularizer, addActivityPenalty, addKernelPenalty, expectShape, initializerArg, intPair, knownDim, layerError, paddingArg,
-  positiveInt, regularizerArg, requireRank, windowLength,
+  type Regularizer, addActivityPenalty, addKernelPenalty, argNames, boolArg, checkLayerArgs, expectShape, initializerArg, intPair, knownDim,
+  layerError, paddingArg, positiveInt, regularizerArg, requireRank, windowLength,
 } from './utils.js';
 
 /** Spatial sizes of an NCHW input, which must be known. */
@@ -39,6 +39,11 @@ export interface Conv2DArgs {
   name?: string;
 }
 
+const CONV2D_ARGS = argNames<Conv2DArgs>()([
+  'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer',
+  'kernelRegularizer', 'activityRegularizer', 'name',
+]);
+
 /**
  * 2-D convolution over NCHW input: y = activation(conv(x, W) + b), W of shape
  * [filters, inChannels, kH, kW]. Output [N, filters, H', W'] with
@@ -60,14 +65,14 @@ export class Conv2D extends Layer {
   readonly activityRegularizer?: Regularizer;
 
   constructor(args: Conv2DArgs) {
-    super(args.name, 'conv2d');
+    super(checkLayerArgs('Conv2D', args, CONV2D_ARGS).name, 'conv2d');
     this.filters = positiveInt(this, 'filters', args.filters);
     this.kernelSize = intPair(this, 'kernelSize', args.kernelSize);
     this.strides = intPair(this, 'strides', args.strides ?? 1);
     this.padding = paddingArg(this, args.padding ?? 'valid');
     this.dilationRate = intPair(this, 'dilationRate', args.dilationRate ?? 1);
     this.activation = parseActivation(args.activation ?? 'linear', `Conv2D '${this.name}'`);
-    this.useBias = args.useBias ?? true;
+    this.useBias = boolArg(this, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerArg(this, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerArg(this, 'biasInitializer', args.biasInitializer ?? 'zeros');
     this.kernelRegularizer = regularizerArg(this, 'kernelRegularizer', args.kernelRegularizer);
@@ -133,6 +138,11 @@ export interface Conv2DTransposeArgs {
   name?: string;
 }
 
+const CONV2D_TRANSPOSE_ARGS = argNames<Conv2DTransposeArgs>()([
+  'filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer',
+  'activityRegularizer', 'name',
+]);
+
 /**
  * Transposed 2-D convolution (the adjoint of Conv2D's input map), NCHW, kernel
  * of shape [inChannels, filters, kH, kW]. Output size per axis, as in Keras:
@@ -153,13 +163,13 @@ export class Conv2DTranspose extends Layer {
   readonly activityRegularizer?: Regularizer;
 
   constructor(args: Conv2DTransposeArgs) {
-    super(args.name, 'conv2dTranspose');
+    super(checkLayerArgs('Conv2DTranspose', args, CONV2D_TRANSPOSE_ARGS).name, 'conv2dTranspose');
     this.filters = positiveInt(this, 'filters', args.filters);
     this.kernelSize = intPair(this, 'kernelSize', args.kernelSize);
     this.strides = intPair(this, 'strides', args.strides ?? 1);
     this.padding = paddingArg(this, args.padding ?? 'valid');
     this.activation = parseActivation(args.activation ?? 'linear', `Conv2DTranspose '${this.name}'`);
-    this.useBias = args.useBias ?? true;
+    this.useBias = boolArg(this, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerArg(this, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerArg(this, 'biasInitializer', args.biasInitializer ?? 'zeros');
     this.kernelRegularizer = regularizerArg(this, 'kernelRegularizer', args.kernelRegularizer);
@@ -217,13 +227,15 @@ export interface Pool2DArgs {
   name?: string;
 }
 
+const POOL2D_ARGS = argNames<Pool2DArgs>()(['poolSize', 'strides', 'padding', 'name']);
+
 abstract class Pool2D extends Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'same' | 'valid';
 
-  constructor(args: Pool2DArgs, className: string, nameBase: string) {
-    super(args.name, nameBase);
+  constructor(args: Pool2DArgs | undefined, className: string, nameBase: string) {
+    super((args = checkLayerArgs(className, args, POOL2D_ARGS, true)).name, nameBase);
     // className is a subclass field, not yet set here; name errors explicitly.
     const who = { className, name: this.name };
     this.poolSize = intPair(who, 'poolSize', args.poolSize ?? 2);
@@ -275,13 +287,15 @@ export interface UpSampling2DArgs {
   name?: string;
 }
 
+const UPSAMPLING2D_ARGS = argNames<UpSampling2DArgs>()(['size', 'name']);
+
 /** Nearest-neighbour upsampling of NCHW input: [N, C, H, W] → [N, C, H·sH, W·sW]. */
 export class UpSampling2D extends Layer {
   readonly className = 'UpSampling2D';
   readonly size: [number, number];
 
-  constructor(args: UpSampling2DArgs = {}) {
-    super(args.name, 'upSampling2d');
+  constructor(args?: UpSampling2DArgs) {
+    super((args = checkLayerArgs('UpSampling2D', args, UPSAMPLING2D_ARGS, true)).name, 'upSampling2d');
     this.size = intPair(this, 'size', args.size ?? 2);
   }
 

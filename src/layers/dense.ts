@@ -3,7 +3,8 @@ import { type Shape } from '../graph/types.js';
 import { type BuildContext, type Initializer, Layer, registerLayer } from './core.js';
 import { type ActivationSpec, applyActivation, parseActivation } from './activations.js';
 import {
-  type Regularizer, addActivityPenalty, addKernelPenalty, expectShape, initializerArg, knownDim, layerError, positiveInt, regularizerArg,
+  type Regularizer, addActivityPenalty, addKernelPenalty, argNames, boolArg, checkLayerArgs, expectShape, initializerArg, knownDim, layerError,
+  positiveInt, regularizerArg,
 } from './utils.js';
 
 export interface DenseArgs {
@@ -24,6 +25,8 @@ export interface DenseArgs {
   name?: string;
 }
 
+const DENSE_ARGS = argNames<DenseArgs>()(['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'activityRegularizer', 'name']);
+
 /**
  * Fully connected layer on the last axis: y = activation(x·W + b), with W of
  * shape [inFeatures, units]. A 2-D input [N, F] becomes one Gemm; inputs of
@@ -41,10 +44,10 @@ export class Dense extends Layer {
   readonly activityRegularizer?: Regularizer;
 
   constructor(args: DenseArgs) {
-    super(args.name, 'Dense');
+    super(checkLayerArgs('Dense', args, DENSE_ARGS).name, 'Dense');
     this.units = positiveInt(this, 'units', args.units);
     this.activation = parseActivation(args.activation ?? 'linear', `Dense '${this.name}'`);
-    this.useBias = args.useBias ?? true;
+    this.useBias = boolArg(this, 'useBias', args.useBias, true);
     this.kernelInitializer = initializerArg(this, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerArg(this, 'biasInitializer', args.biasInitializer ?? 'zeros');
     this.kernelRegularizer = regularizerArg(this, 'kernelRegularizer', args.kernelRegularizer);

@@ -1,13 +1,15 @@
 import { type Value } from '../graph/graph.js';
 import { type Shape, tensor } from '../graph/types.js';
 import { type BuildContext, type Initializer, Layer, registerLayer } from './core.js';
-import { expectShape, initializerArg, knownDim, layerError, requireRank } from './utils.js';
+import { argNames, boolArg, checkLayerArgs, expectShape, initializerArg, knownDim, layerError, requireRank, show } from './utils.js';
 
 export interface DropoutArgs {
   /** Fraction of elements zeroed in training, in [0, 1). */
   rate: number;
   name?: string;
 }
+
+const DROPOUT_ARGS = argNames<DropoutArgs>()(['rate', 'name']);
 
 /**
  * Inverted dropout: when the context is a training one, each element is zeroed
@@ -19,8 +21,8 @@ export class Dropout extends Layer {
   readonly rate: number;
 
   constructor(args: DropoutArgs) {
-    super(args.name, 'Dropout');
-    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw layerError(this, `rate must be in [0, 1), got ${JSON.stringify(args.rate)}`);
+    super(checkLayerArgs('Dropout', args, DROPOUT_ARGS).name, 'Dropout');
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw layerError(this, `rate must be in [0, 1), got ${show(args.rate)}`);
     this.rate = args.rate;
   }
 
@@ -62,6 +64,10 @@ export interface BatchNormalizationArgs {
   name?: string;
 }
 
+const BATCH_NORMALIZATION_ARGS = argNames<BatchNormalizationArgs>()([
+  'momentum', 'epsilon', 'center', 'scale', 'gammaInitializer', 'betaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'name',
+]);
+
 /**
  * Batch normalization over the channel axis 1 of [N, C] or [N, C, H, W]:
  * y = γ · (x − μ) / √(σ² + ε) + β. In training, μ and σ² are the batch's mean
@@ -81,14 +87,15 @@ export class BatchNormalization extends Layer {
   readonly movingMeanInitializer: Initializer;
   readonly movingVarianceInitializer: Initializer;
 
-  constructor(args: BatchNormalizationArgs = {}) {
-    super(args.name, 'BatchNormalization');
+  constructor(args?: BatchNormalizationArgs) {
+    super((args = checkLayerArgs('BatchNormalization', args, BATCH_NORMALIZATION_ARGS, true)).name, 'BatchNormalization');
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw layerError(this, `momentum must be in [0, 1], got ${JSON.stringify(args.momentum)}`);
-    if (!(this.epsilon > 0)) throw layerError(this, `epsilon must be positive, got ${JSON.stringify(args.epsilon)}`);
-    this.center = args.center ?? true;
-    this.scale = args.scale ?? true;
+    // typeof first: a string such as '0.9' would pass the comparisons by coercion.
+    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) throw layerError(this, `momentum must be a number in [0, 1], got ${show(args.momentum)}`);
+    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0 && Number.isFinite(this.epsilon))) throw layerError(this, `epsilon must be a positive finite number, got ${show(args.epsilon)}`);
+    this.center = boolArg(this, 'center', args.center, true);
+    this.scale = boolArg(this, 'scale', args.scale, true);
     this.gammaInitializer = initializerArg(this, 'gammaInitializer', args.gammaInitializer ?? 'ones');
     this.betaInitializer = initializerArg(this, 'betaInitializer', args.betaInitializer ?? 'zeros');
     this.movingMeanInitializer = initializerArg(this, 'movingMeanInitializer', args.movingMeanInitializer ?? 'zeros');

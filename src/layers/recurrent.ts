@@ -1,7 +1,7 @@
 import { type Graph, type Value } from '../graph/graph.js';
 import { type Dim, type Shape } from '../graph/types.js';
 import { type BuildContext, type Initializer, Layer, registerLayer } from './core.js';
-import { expectShape, initializerArg, knownDim, positiveInt, requireRank } from './utils.js';
+import { argNames, boolArg, checkLayerArgs, expectShape, initializerArg, knownDim, positiveInt, requireRank } from './utils.js';
 
 /** Shared args of the recurrent layers. */
 export interface RecurrentArgs {
@@ -34,11 +34,11 @@ abstract class Recurrent extends Layer {
   readonly recurrentInitializer: Initializer;
   readonly biasInitializer: Initializer;
 
-  constructor(args: RecurrentArgs, className: string, nameBase: string) {
-    super(args.name, nameBase);
+  constructor(args: RecurrentArgs, className: string, nameBase: string, allowed: readonly string[]) {
+    super(checkLayerArgs(className, args, allowed).name, nameBase);
     const who = { className, name: this.name };
     this.units = positiveInt(who, 'units', args.units);
-    this.returnSequences = args.returnSequences ?? false;
+    this.returnSequences = boolArg(who, 'returnSequences', args.returnSequences, false);
     this.kernelInitializer = initializerArg(who, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.recurrentInitializer = initializerArg(who, 'recurrentInitializer', args.recurrentInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerArg(who, 'biasInitializer', args.biasInitializer ?? 'zeros');
@@ -82,6 +82,8 @@ export interface LSTMArgs extends RecurrentArgs {
   unitForgetBias?: boolean;
 }
 
+const LSTM_ARGS = argNames<LSTMArgs>()(['units', 'returnSequences', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'unitForgetBias', 'name']);
+
 /**
  * Long short-term memory over [N, T, F], unrolled over the fixed T. Gates in
  * Keras order i, f, c, o; with z = x_t·W + h_{t−1}·U + b split into four:
@@ -101,8 +103,8 @@ export class LSTM extends Recurrent {
   readonly unitForgetBias: boolean;
 
   constructor(args: LSTMArgs) {
-    super(args, 'LSTM', 'lstm');
-    this.unitForgetBias = args.unitForgetBias ?? true;
+    super(args, 'LSTM', 'lstm', LSTM_ARGS);
+    this.unitForgetBias = boolArg(this, 'unitForgetBias', args.unitForgetBias, true);
   }
 
   call(ctx: BuildContext, x: Value): Value {
@@ -140,6 +142,8 @@ export class LSTM extends Recurrent {
 
 export type GRUArgs = RecurrentArgs;
 
+const GRU_ARGS = argNames<GRUArgs>()(['units', 'returnSequences', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'name']);
+
 /**
  * Gated recurrent unit over [N, T, F], unrolled over the fixed T, in the
  * "reset after" form (Keras' default reset_after=true, the same equations as
@@ -158,7 +162,7 @@ export class GRU extends Recurrent {
   readonly className = 'GRU';
 
   constructor(args: GRUArgs) {
-    super(args, 'GRU', 'gru');
+    super(args, 'GRU', 'gru', GRU_ARGS);
   }
 
   call(ctx: BuildContext, x: Value): Value {

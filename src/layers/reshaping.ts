@@ -1,7 +1,7 @@
 import { type Value } from '../graph/graph.js';
 import { type Dim, type Shape, formatShape } from '../graph/types.js';
 import { type BuildContext, Layer, registerLayer } from './core.js';
-import { expectShape, knownDim, layerError, positiveInt, requireRank } from './utils.js';
+import { argNames, checkLayerArgs, expectShape, knownDim, layerError, positiveInt, requireRank, show } from './utils.js';
 
 /** Product of the non-batch dims, which must be known. */
 function featureCount(layer: Layer, input: Shape): number {
@@ -14,12 +14,14 @@ export interface FlattenArgs {
   name?: string;
 }
 
+const FLATTEN_ARGS = argNames<FlattenArgs>()(['name']);
+
 /** Flattens every axis but the batch: [N, d1, d2, ...] → [N, d1·d2·...]. */
 export class Flatten extends Layer {
   readonly className = 'Flatten';
 
-  constructor(args: FlattenArgs = {}) {
-    super(args.name, 'Flatten');
+  constructor(args?: FlattenArgs) {
+    super(checkLayerArgs('Flatten', args, FLATTEN_ARGS, true).name, 'Flatten');
   }
 
   computeOutputShape(input: Shape): Shape {
@@ -43,16 +45,18 @@ export interface ReshapeArgs {
   name?: string;
 }
 
+const RESHAPE_ARGS = argNames<ReshapeArgs>()(['targetShape', 'name']);
+
 /** Reshapes each sample: [N, ...] → [N, ...targetShape]; the element count per sample is kept. */
 export class Reshape extends Layer {
   readonly className = 'Reshape';
   readonly targetShape: number[];
 
   constructor(args: ReshapeArgs) {
-    super(args.name, 'Reshape');
+    super(checkLayerArgs('Reshape', args, RESHAPE_ARGS).name, 'Reshape');
     const t = args.targetShape;
     if (!Array.isArray(t) || t.some((d) => d !== -1 && !(Number.isInteger(d) && d >= 1)) || t.filter((d) => d === -1).length > 1) {
-      throw layerError(this, `targetShape must be positive integers with at most one -1, got ${JSON.stringify(t)}`);
+      throw layerError(this, `targetShape must be positive integers with at most one -1, got ${show(t)}`);
     }
     this.targetShape = [...t];
   }
@@ -84,13 +88,15 @@ export interface RepeatVectorArgs {
   name?: string;
 }
 
+const REPEAT_VECTOR_ARGS = argNames<RepeatVectorArgs>()(['n', 'name']);
+
 /** Repeats each sample n times along a new time axis: [N, F] → [N, n, F] (reshape to [N, 1, F], then concat). */
 export class RepeatVector extends Layer {
   readonly className = 'RepeatVector';
   readonly n: number;
 
   constructor(args: RepeatVectorArgs) {
-    super(args.name, 'RepeatVector');
+    super(checkLayerArgs('RepeatVector', args, REPEAT_VECTOR_ARGS).name, 'RepeatVector');
     this.n = positiveInt(this, 'n', args.n);
   }
 

@@ -7,6 +7,17 @@ import { type Graph, type Value } from '../graph/graph.js';
 import { type Dim, type Shape, formatShape } from '../graph/types.js';
 import { type BuildContext, type Initializer, type Layer } from './core.js';
 
+/** A value for an error message; unlike JSON.stringify, keeps NaN, ±Infinity and undefined visible. */
+export function show(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return String(v);
+  try {
+    return JSON.stringify(v, (_, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 /** Raised for invalid layer arguments and incompatible input shapes; the message names the layer. */
 export class LayerError extends Error {
   override name = 'LayerError';
@@ -17,22 +28,102 @@ export function layerError(layer: Pick<Layer, 'className' | 'name'>, message: st
   return new LayerError(`${layer.className} '${layer.name}': ${message}`);
 }
 
+/**
+ * The arg names of a layer's `XxxArgs` interface, as a list checked against
+ * the interface when compiling: a name that is not a field does not compile,
+ * and neither does a list that leaves a field out (the argument's type becomes
+ * `never`), so the runtime check of unknown keys cannot drift from the
+ * documented args.
+ *
+ * ```ts
+ * const DENSE_ARGS = argNames<DenseArgs>()(['units', 'activation', ..., 'name']);
+ * ```
+ */
+export function argNames<T>() {
+  return <const K extends readonly (keyof T & string)[]>(keys: [Exclude<keyof T, K[number]>] extends [never] ? K : never): readonly string[] => keys;
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The allowed key closest to a misspelt one (case-insensitive, snake_case
+ * folded), when it is close enough to be a likely typo.
+ */
+export function closestKey(key: string, allowed: readonly string[]): string | undefined {
+  const fold = (k: string) => k.toLowerCase().replace(/_/g, '');
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const a of allowed) {
+    const d = editDistance(fold(key), fold(a));
+    if (d < bestDistance) {
+      best = a;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+/**
+ * Checks a layer constructor's args before anything reads them: a plain
+ * object (`undefined` too when every arg is optional) whose keys are all
+ * documented args, with a `name`, if any, a non-empty string. Layers call it
+ * inside their `super(...)` call, so a typo such as `activaton` fails at once,
+ * naming the key and the allowed ones, instead of being ignored.
+ * @param allowed the layer's arg names ({@link argNames}).
+ * @throws {LayerError} `Dense 'enc': unknown arg 'activaton' (did you mean 'activation'?); allowed args: ...`
+ */
+export function checkLayerArgs<T>(className: string, args: T | undefined, allowed: readonly string[], optional = false): T & { name?: string } {
+  if (args === undefined && optional) return {} as T & { name?: string };
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+    const required = optional ? 'an object (or nothing)' : 'an object';
+    throw new LayerError(`${className}: args must be ${required} with fields ${allowed.join(', ')}; got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : `${typeof args} ${show(args)}`}`);
+  }
+  const name = (args as { name?: unknown }).name;
+  const who = typeof name === 'string' && name !== '' ? `${className} '${name}'` : className;
+  for (const key of Object.keys(args)) {
+    if (!allowed.includes(key)) {
+      const near = closestKey(key, allowed);
+      throw new LayerError(`${who}: unknown arg '${key}'${near ? ` (did you mean '${near}'?)` : ''}; allowed args: ${allowed.join(', ')}`);
+    }
+  }
+  if (name !== undefined && (typeof name !== 'string' || name === '')) throw new LayerError(`${className}: name must be a non-empty string, got ${show(name)}`);
+  return args as T & { name?: string };
+}
+
+/** An optional boolean arg: `undefined` gives the default, anything but true/false is an error. */
+export function boolArg(layer: Pick<Layer, 'className' | 'name'>, what: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw layerError(layer, `${what} must be true or false, got ${show(v)}`);
+  return v;
+}
+
 /** Throws unless `v` is a positive integer. */
 export function positiveInt(layer: Pick<Layer, 'className' | 'name'>, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw layerError(layer, `${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw layerError(layer, `${what} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
 /** A number or an [h, w] pair of positive integers, normalized to a pair. */
 export function intPair(layer: Pick<Layer, 'className' | 'name'>, what: string, v: unknown): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2) throw layerError(layer, `${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(p) || p.length !== 2) throw layerError(layer, `${what} must be a positive integer or a pair of them, got ${show(v)}`);
   return [positiveInt(layer, what, p[0]), positiveInt(layer, what, p[1])];
 }
 
 /** Throws unless `v` is 'same' or 'valid'. */
 export function paddingArg(layer: Pick<Layer, 'className' | 'name'>, v: unknown): 'same' | 'valid' {
-  if (v !== 'same' && v !== 'valid') throw layerError(layer, `padding must be 'same' or 'valid', got ${JSON.stringify(v)}`);
+  if (v !== 'same' && v !== 'valid') throw layerError(layer, `padding must be 'same' or 'valid', got ${show(v)}`);
   return v;
 }
 
@@ -40,8 +131,11 @@ export function paddingArg(layer: Pick<Layer, 'className' | 'name'>, v: unknown)
 export function initializerArg(layer: Pick<Layer, 'className' | 'name'>, what: string, v: unknown): Initializer {
   const names = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'lecunNormal', 'zeros', 'ones'];
   if (typeof v === 'string' && names.includes(v)) return v as Initializer;
-  if (v && typeof v === 'object' && typeof (v as { constant?: unknown }).constant === 'number') return { constant: (v as { constant: number }).constant };
-  throw layerError(layer, `${what} must be one of ${names.join(', ')} or {constant: number}, got ${JSON.stringify(v)}`);
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => k === 'constant')) {
+    const c = (v as { constant?: unknown }).constant;
+    if (typeof c === 'number' && Number.isFinite(c)) return { constant: c };
+  }
+  throw layerError(layer, `${what} must be one of ${names.join(', ')} or {constant: <finite number>}, got ${show(v)}`);
 }
 
 /** Checks the rank of an input shape. */
@@ -84,10 +178,12 @@ export interface Regularizer {
 /** Validates and normalizes a regularizer argument (undefined when absent or all zero). */
 export function regularizerArg(layer: Pick<Layer, 'className' | 'name'>, what: string, v: unknown): Regularizer | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object') throw layerError(layer, `${what} must be {l1?, l2?}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw layerError(layer, `${what} must be {l1?, l2?}, got ${show(v)}`);
+  const unknown = Object.keys(v).find((k) => k !== 'l1' && k !== 'l2');
+  if (unknown !== undefined) throw layerError(layer, `${what}: unknown key '${unknown}'; allowed keys: l1, l2`);
   const { l1, l2 } = v as Regularizer;
   for (const [k, c] of [['l1', l1], ['l2', l2]] as const) {
-    if (c !== undefined && !(typeof c === 'number' && c >= 0 && Number.isFinite(c))) throw layerError(layer, `${what}.${k} must be a non-negative number, got ${JSON.stringify(c)}`);
+    if (c !== undefined && !(typeof c === 'number' && c >= 0 && Number.isFinite(c))) throw layerError(layer, `${what}.${k} must be a non-negative number, got ${show(c)}`);
   }
   const out: Regularizer = {};
   if (l1) out.l1 = l1;

@@ -1,7 +1,7 @@
 import { type Value } from '../graph/graph.js';
 import { type Dim, type Shape, formatShape, joinDim, splitDim } from '../graph/types.js';
 import { type BuildContext, Layer, type LayerJSON, layerFromJSON, registerLayer } from './core.js';
-import { LayerError, expectShape, knownDim, layerError } from './utils.js';
+import { LayerError, argNames, checkLayerArgs, expectShape, knownDim, layerError } from './utils.js';
 
 const asLayer = (l: Layer | LayerJSON, where: string): Layer => (l instanceof Layer ? l : layerFromJSON(l, where));
 
@@ -10,6 +10,8 @@ export interface TimeDistributedArgs {
   layer: Layer | LayerJSON;
   name?: string;
 }
+
+const TIME_DISTRIBUTED_ARGS = argNames<TimeDistributedArgs>()(['layer', 'name']);
 
 /**
  * Applies one layer, with one set of weights, to every time step:
@@ -22,7 +24,7 @@ export class TimeDistributed extends Layer {
   readonly layer: Layer;
 
   constructor(args: TimeDistributedArgs) {
-    super(args.name, 'TimeDistributed');
+    super(checkLayerArgs('TimeDistributed', args, TIME_DISTRIBUTED_ARGS).name, 'TimeDistributed');
     if (!args.layer || typeof args.layer !== 'object') throw layerError(this, `layer must be a Layer or its JSON, got ${JSON.stringify(args.layer)}`);
     this.layer = asLayer(args.layer, `TimeDistributed '${this.name}'.layer`);
   }
@@ -62,6 +64,8 @@ export interface SequentialArgs {
   name?: string;
 }
 
+const SEQUENTIAL_ARGS = argNames<SequentialArgs>()(['layers', 'name']);
+
 /**
  * A stack of layers, each feeding the next. Parameters keep their layers'
  * names (`${child}/kernel`), so child names must be unique in a model.
@@ -71,8 +75,8 @@ export class Sequential extends Layer {
   readonly className = 'Sequential';
   readonly layers: Layer[] = [];
 
-  constructor(args: SequentialArgs = {}) {
-    super(args.name, 'Sequential');
+  constructor(args?: SequentialArgs) {
+    super((args = checkLayerArgs('Sequential', args, SEQUENTIAL_ARGS, true)).name, 'Sequential');
     if (args.layers !== undefined && !Array.isArray(args.layers)) throw layerError(this, `layers must be an array, got ${JSON.stringify(args.layers)}`);
     (args.layers ?? []).forEach((l, i) => this.add(asLayer(l, `Sequential '${this.name}'.layers[${i}]`)));
   }

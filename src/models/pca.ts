@@ -18,6 +18,8 @@ export interface PcaData {
   shape: number[];
 }
 
+import { ConfigError, objectOf } from '../config/validate.js';
+
 export interface PcaFitOptions {
   /** Number of principal components k to keep (1 ≤ k ≤ d). */
   components: number;
@@ -36,12 +38,58 @@ export interface PcaJson {
   totalVariance: number;
 }
 
+/** What a non-Float32Array input is, for messages. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a plain Array (wrap it: new Float32Array(values))';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} (convert it: Float32Array.from(values))`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
 function dims(data: PcaData, what: string): { n: number; d: number } {
-  const n = data.shape[0];
-  if (n === undefined || data.shape.length < 2) throw new RangeError(`${what}: shape [${data.shape}] is not [n, ...sampleShape]`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new TypeError(`${what}: data must be { x: Float32Array, shape: [n, ...sampleShape] } or a Float32Array, got ${kindOf(data)}`);
+  }
+  if (!(data.x instanceof Float32Array)) throw new TypeError(`${what}: data.x must be a Float32Array, got ${kindOf(data.x)}`);
+  const shape: unknown = data.shape;
+  if (!Array.isArray(shape) || shape.length < 2 || !shape.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new RangeError(`${what}: data.shape must be [n, ...sampleShape] of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  const n = data.shape[0]!;
   const d = data.shape.slice(1).reduce((a, b) => a * b, 1);
   if (data.x.length !== n * d) throw new RangeError(`${what}: ${data.x.length} values do not fill shape [${data.shape}]`);
   return { n, d };
+}
+
+/** Throws naming the sample and feature of the first NaN or ±Infinity in `x` (d features per sample). */
+function checkFinite(x: Float32Array, d: number, what: string): void {
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) throw new RangeError(`${what}: sample ${Math.floor(i / d)} holds ${x[i]} at feature ${i % d}`);
+  }
+}
+
+const FIT_OPTIONS = ['components'] as const;
+const JSON_FIELDS = ['format', 'version', 'features', 'components', 'samples', 'mean', 'axes', 'explainedVariance', 'totalVariance'] as const;
+
+/** `v` as an array of `length` finite numbers (`min` or more), or a ConfigError naming the field. */
+function finiteArray(v: unknown, length: number, path: string, min = -Infinity): number[] {
+  if (!Array.isArray(v) || v.length !== length) {
+    throw new ConfigError(path, `expected ${length} numbers, got ${Array.isArray(v) ? `${v.length} values` : JSON.stringify(v) ?? String(v)}`);
+  }
+  v.forEach((x, i) => finiteNumber(x, `${path}[${i}]`, min));
+  return v as number[];
+}
+
+function finiteNumber(x: unknown, path: string, min = -Infinity): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < min) {
+    throw new ConfigError(path, `expected a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${JSON.stringify(x) ?? String(x)}`);
+  }
+  return x;
+}
+
+function countField(v: unknown, path: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(path, `expected an integer >= ${min}, got ${JSON.stringify(v) ?? String(v)}`);
+  return v;
 }
 
 export class PCA {
@@ -69,15 +117,20 @@ export class PCA {
     return this.explainedVariance.map((v) => v / this.totalVariance);
   }
 
+  /**
+   * Fits k principal axes to the samples.
+   * @throws {ConfigError} for an unknown option (`PCA.fit.component: unknown option; allowed options: components`).
+   * @throws {RangeError} or {TypeError} for missing options, `components` out of [1, features], data that is not a Float32Array of the stated shape, holds NaN/Infinity, or has fewer than 2 samples.
+   */
   static fit(data: PcaData, options: PcaFitOptions): PCA {
+    if (options === undefined) throw new TypeError('PCA.fit: options { components } are required (the number of axes to keep)');
+    objectOf(options, 'PCA.fit', FIT_OPTIONS, 'option');
     const { n, d } = dims(data, 'PCA.fit');
     const k = options.components;
-    if (!(Number.isInteger(k) && k >= 1 && k <= d)) throw new RangeError(`PCA.fit: components must be an integer in [1, ${d}], got ${k}`);
+    if (!(typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= d)) throw new RangeError(`PCA.fit: components must be an integer in [1, ${d}], got ${JSON.stringify(k) ?? String(k)}`);
     if (n < 2) throw new RangeError(`PCA.fit: needs at least 2 samples, got ${n}`);
     const x = data.x;
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i]!)) throw new RangeError(`PCA.fit: sample ${Math.floor(i / d)} holds ${x[i]} at feature ${i % d}`);
-    }
+    checkFinite(x, d, 'PCA.fit');
     const mean = new Float64Array(d);
     for (let r = 0; r < n; r++) {
       const o = r * d;
@@ -137,14 +190,17 @@ export class PCA {
     return new PCA(this.mean, this.axes.slice(0, k * this.features), this.explainedVariance.slice(0, k), this.totalVariance, this.features, this.samples);
   }
 
+  /** The samples of an input as a flat Float32Array, checked: whole samples of `features` values, all finite. */
   private check(data: PcaData | Float32Array, what: string): { x: Float32Array; n: number } {
     if (data instanceof Float32Array) {
       const n = data.length / this.features;
       if (!Number.isInteger(n)) throw new RangeError(`${what}: ${data.length} values are not a whole number of ${this.features}-feature samples`);
+      checkFinite(data, this.features, what);
       return { x: data, n };
     }
     const { n, d } = dims(data, what);
     if (d !== this.features) throw new RangeError(`${what}: samples have ${d} features, the PCA was fitted on ${this.features}`);
+    checkFinite(data.x, d, what);
     return { x: data.x, n };
   }
 
@@ -183,8 +239,10 @@ export class PCA {
   inverseTransform(z: Float32Array): Float32Array {
     const k = this.components;
     const d = this.features;
+    if (!(z instanceof Float32Array)) throw new TypeError(`PCA.inverseTransform: codes must be a Float32Array, got ${kindOf(z)}`);
     const n = z.length / k;
     if (!Number.isInteger(n)) throw new RangeError(`PCA.inverseTransform: ${z.length} values are not a whole number of ${k}-component codes`);
+    checkFinite(z, k, 'PCA.inverseTransform');
     const out = new Float32Array(n * d);
     const row = new Float64Array(d);
     for (let r = 0; r < n; r++) {
@@ -227,18 +285,37 @@ export class PCA {
     };
   }
 
+  /**
+   * Restores a PCA saved with `toJSON()` (the object or its JSON text). Every
+   * field is checked before use, so a damaged or hand-edited file fails naming
+   * the field (`PCA.fromJSON.axes[1][3]: expected a finite number, got null`)
+   * rather than giving NaN codes later.
+   * @throws {ConfigError} for invalid JSON text, a missing, unknown or malformed field.
+   */
   static fromJSON(json: PcaJson | string): PCA {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as PcaJson;
-    if (j.format !== 'aekit-pca') throw new Error(`PCA.fromJSON: field 'format' is '${String(j.format)}', expected 'aekit-pca'`);
-    if (j.version !== 1) throw new Error(`PCA.fromJSON: unsupported version ${String(j.version)}`);
-    const d = j.features;
-    const k = j.components;
-    if (j.mean.length !== d) throw new Error(`PCA.fromJSON: 'mean' has ${j.mean.length} values, expected ${d}`);
-    if (j.axes.length !== k || j.axes.some((a) => a.length !== d)) throw new Error(`PCA.fromJSON: 'axes' must be ${k} rows of ${d} values`);
-    if (j.explainedVariance.length !== k) throw new Error(`PCA.fromJSON: 'explainedVariance' has ${j.explainedVariance.length} values, expected ${k}`);
+    const path = 'PCA.fromJSON';
+    let parsed: unknown = json;
+    if (typeof json === 'string') {
+      try {
+        parsed = JSON.parse(json);
+      } catch (e) {
+        throw new ConfigError(path, `not valid JSON (${(e as Error).message}); the text is damaged or truncated`);
+      }
+    }
+    const j = objectOf(parsed, path, JSON_FIELDS);
+    if (j.format !== 'aekit-pca') throw new ConfigError(`${path}.format`, `expected 'aekit-pca', got ${JSON.stringify(j.format) ?? 'undefined'}`);
+    if (j.version !== 1) throw new ConfigError(`${path}.version`, `unsupported version ${JSON.stringify(j.version) ?? 'undefined'}; this aekit reads version 1`);
+    const d = countField(j.features, `${path}.features`, 1);
+    const k = countField(j.components, `${path}.components`, 1);
+    if (k > d) throw new ConfigError(`${path}.components`, `${k} components cannot exceed the ${d} features`);
+    const samples = countField(j.samples, `${path}.samples`, 2);
+    const mean = finiteArray(j.mean, d, `${path}.mean`);
+    if (!Array.isArray(j.axes) || j.axes.length !== k) throw new ConfigError(`${path}.axes`, `expected ${k} rows of ${d} numbers, got ${Array.isArray(j.axes) ? `${j.axes.length} rows` : JSON.stringify(j.axes) ?? 'undefined'}`);
     const axes = new Float64Array(k * d);
-    j.axes.forEach((a, c) => axes.set(a, c * d));
-    return new PCA(Float64Array.from(j.mean), axes, Float64Array.from(j.explainedVariance), j.totalVariance, d, j.samples);
+    j.axes.forEach((a: unknown, c: number) => axes.set(finiteArray(a, d, `${path}.axes[${c}]`), c * d));
+    const explained = finiteArray(j.explainedVariance, k, `${path}.explainedVariance`, 0);
+    const total = finiteNumber(j.totalVariance, `${path}.totalVariance`, 0);
+    return new PCA(Float64Array.from(mean), axes, Float64Array.from(explained), total, d, samples);
   }
 }
 
