@@ -4,6 +4,7 @@
  * (see errors.ts).
  */
 import { Command } from 'commander';
+import { demoCommand } from './commands/demo.js';
 import { encodeCommand } from './commands/encode.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
@@ -18,8 +19,8 @@ program
   .description('Autoencoder toolkit: build, train and use autoencoders compiled to ONNX.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
-  .addHelpText('after', '\nStart with:\n  aekit train --model conv --data mnist --epochs 3\n  aekit eval runs/conv-mnist-1');
-for (const command of [trainCommand(), evalCommand(), encodeCommand(), exportCommand(), summaryCommand(), opsCommand()]) {
+  .addHelpText('after', '\nStart with:\n  aekit demo\n  aekit train --model conv --data mnist --epochs 3\n  aekit eval runs/conv-mnist-1');
+for (const command of [demoCommand(), trainCommand(), evalCommand(), encodeCommand(), exportCommand(), summaryCommand(), opsCommand()]) {
   program.addCommand(command.showHelpAfterError('(run with --help for usage)'));
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseNpy } from '../../src/data/npy.js';
+import { runDemoCommand } from '../../src/cli/commands/demo.js';
 import { runEncodeCommand } from '../../src/cli/commands/encode.js';
 import { runEvalCommand } from '../../src/cli/commands/eval.js';
 import { runExportCommand } from '../../src/cli/commands/export.js';
@@ -144,5 +145,26 @@ describe('commands on a trained run', async () => {
     assert.equal(model.className, 'VariationalAutoencoder');
     await assert.rejects(runEvalCommand(join(dir, 'checkpoint'), { batchSize: 64 }, quietIo()), /bare checkpoint with no run config: say which data to use with --data/);
     await assert.rejects(runEvalCommand(join(runs, 'missing'), { batchSize: 64 }, quietIo()), /missing: no such run folder or checkpoint/);
+  });
+});
+
+describe('aekit demo --quick', () => {
+  it('trains both models and the detector, writes figures, report.html and demo.json', async () => {
+    const runs = tmp();
+    const io = quietIo();
+    const r = await runDemoCommand({ runs, quick: true }, io);
+    const dir = join(runs, 'demo');
+    assert.equal(r.folder, dir);
+    for (const f of ['report.html', 'demo.json', 'figures/reconstructions.png', 'figures/anomaly-scores.png', 'figures/anomaly-top.png', 'vae/figures/latent-grid.png', 'vae/figures/samples.png', 'detector', 'checkpoint/checkpoint.json']) {
+      assert.ok(existsSync(join(dir, f)), f);
+    }
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    assert.match(html, /<img alt="Test digits \(top\) and their reconstructions \(bottom\)" src="data:image\/png;base64,/);
+    assert.doesNotMatch(html, /<script|https?:\/\//, 'self-contained: no scripts, no links out');
+    assert.ok(r.anomaly.rocAuc > 0 && r.anomaly.rocAuc <= 1);
+    assert.ok(r.reconstruction.pca.mse > r.reconstruction.pcaDouble.mse);
+    assert.ok(io.lines.some((l) => l.includes('report.html')));
+    // A second demo goes into a new folder.
+    assert.equal((await runDemoCommand({ runs, quick: true }, quietIo())).folder, join(runs, 'demo-2'));
   });
 });
