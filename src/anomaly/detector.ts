@@ -59,7 +59,7 @@ export interface DetectorFitOptions {
 }
 
 /** The default score kind, chosen by the one-class MNIST benchmark (docs/anomaly.md). */
-export const DEFAULT_SCORE: ScoreKind = 'knn';
+export const DEFAULT_SCORE: ScoreKind = 'combined';
 
 function statsOf(scores: ArrayLike<number>): ScoreStats {
   let min = Infinity;

@@ -25,6 +25,11 @@ export interface TabularData {
   columns: string[];
   /** 1 = anomaly, per row; present with `labelColumn`. */
   labels?: Uint8Array;
+  /**
+   * The distinct values of the label column (a file of normal rows holds no
+   * anomaly label, so a misspelt `anomalyLabel` shows here, not as an error).
+   */
+  labelValues?: string[];
 }
 
 /**
@@ -52,11 +57,7 @@ export async function readTabular(path: string, options: TabularOptions = {}): P
       const text = names ? names[idx]! : String(idx);
       labels[i] = anomalous.has(text) ? 1 : 0;
     }
-    const known = names ?? [...new Set(Array.from(ds.labels!, String))];
-    const missing = [...anomalous].filter((a) => !known.includes(a));
-    if (missing.length === anomalous.size) {
-      throw new DataFormatError(path, {}, `label column ${JSON.stringify(labelColumn)} has no value ${[...anomalous].map((a) => `'${a}'`).join(' or ')} (anomalyLabel); its values: ${known.slice(0, 10).map((k) => `'${k}'`).join(', ')}`);
-    }
+    out.labelValues = names ?? [...new Set(Array.from(ds.labels!, String))].sort();
     out.labels = labels;
   }
   return out;

@@ -89,6 +89,12 @@ describe('readTabular', () => {
     assert.deepEqual(t.shape, [3, 2]);
     assert.deepEqual(Array.from(t.x), [1.5, 2, 3, 4, 5, 6.5]);
     assert.deepEqual(Array.from(t.labels!), [0, 1, 0]);
-    await assert.rejects(readTabular(file, { labelColumn: 'diagnosis', anomalyLabel: 'M' }), /has no value 'M' \(anomalyLabel\); its values: 'benign', 'malignant'/);
+    assert.deepEqual(t.labelValues, ['benign', 'malignant']);
+    const numeric = join(tmp(), 'numeric.csv');
+    writeFileSync(numeric, 'a,b,label\n1,2,0\n3,4,0\n5,6,1\n');
+    const u = await readTabular(numeric, { labelColumn: 'label' });
+    assert.deepEqual(Array.from(u.labels!), [0, 0, 1]);
+    assert.deepEqual(u.columns, ['a', 'b']);
+    await assert.rejects(readTabular(numeric, { labelColumn: 'lable' }), /lable/);
   });
 });
