@@ -58,6 +58,8 @@ export interface TrainingConfig {
   earlyStopping?: Record<string, unknown>;
   /** ONNX Runtime intra-op threads (default: all cores). */
   threads?: number;
+  /** Where training runs: 'cpu' (default), 'webgpu' (a GPU through ONNX Runtime's WebGPU provider) or 'auto'. */
+  device?: 'cpu' | 'webgpu' | 'auto';
 }
 
 export interface RunConfig {
@@ -74,7 +76,7 @@ export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, op
 
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
 const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels'] as const;
-const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads'] as const;
+const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
 const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
@@ -160,6 +162,7 @@ function parseTraining(v: unknown, path: string): TrainingConfig {
   }
   if (o.clipNorm !== undefined) out.clipNorm = numberIn(o.clipNorm, `${path}.clipNorm`, 0, Infinity, { min: true, max: true });
   if (o.threads !== undefined) out.threads = positiveInt(o.threads, `${path}.threads`);
+  if (o.device !== undefined) out.device = oneOf(o.device, `${path}.device`, ['cpu', 'webgpu', 'auto'] as const);
   if (o.optimizer !== undefined) {
     const opt = objectOf(o.optimizer, `${path}.optimizer`, ['name', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentum', 'nesterov', 'rho', 'amsgrad']);
     out.optimizer = { ...opt, name: oneOf(opt.name, `${path}.optimizer.name`, OPTIMIZER_NAMES) };
@@ -218,6 +221,7 @@ export interface RunOverrides {
   schedule?: string;
   seed?: number;
   threads?: number;
+  device?: string;
   latent?: number;
   loss?: string;
   noise?: number;
@@ -255,6 +259,7 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   set(training, 'batchSize', flags.batchSize);
   set(training, 'seed', flags.seed);
   set(training, 'threads', flags.threads);
+  set(training, 'device', flags.device);
   if (flags.optimizer !== undefined) training.optimizer = { ...((training.optimizer as object | undefined) ?? {}), name: flags.optimizer };
   if (flags.lr !== undefined) training.optimizer = { name: 'adam', ...((training.optimizer as object | undefined) ?? {}), learningRate: flags.lr };
   if (flags.schedule !== undefined) {

@@ -31,8 +31,11 @@ async function parseError(args: string[]): Promise<CommanderError> {
   assert.fail(`${args.join(' ')} was accepted`);
 }
 
+/** Vulkan pointed at no driver: WebGPU has no adapter here or on a GPU machine. */
+const noGpu = { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_ADD_DRIVER_FILES: '' };
+
 function aekit(args: string[], cwd = dir) {
-  return spawnSync(process.execPath, ['--import', tsx, main, ...args], { cwd, encoding: 'utf8', timeout: 60000, killSignal: 'SIGKILL' });
+  return spawnSync(process.execPath, ['--import', tsx, main, ...args], { cwd, encoding: 'utf8', timeout: 60000, killSignal: 'SIGKILL', env: noGpu });
 }
 
 describe('aekit train flags', () => {
@@ -53,6 +56,7 @@ describe('aekit train flags', () => {
       [['train', '--model', 'transformer'], /^aekit: --model: unknown model 'transformer'; expected one of dense, deep/m],
       [['train', '--data', 'missing.npy'], /^aekit: data\.source: 'missing\.npy' is neither a built-in data set/m],
       [['eval', 'runs/none'], /^aekit: runs\/none: no such run folder or checkpoint$/m],
+      [['train', '--device', 'webgpu', '--samples', '64'], /^aekit: device 'webgpu': no usable WebGPU adapter/m],
     ] as const) {
       const r = aekit([...args]);
       assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);

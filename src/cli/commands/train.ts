@@ -16,6 +16,7 @@ import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizer
 import { type ScheduleConfig } from '../../optim/schedules.js';
 import { type EarlyStopping } from '../../train/loop.js';
 import { type FitResult } from '../../train/trainer.js';
+import { type SessionOptions } from '../../onnx/runtime.js';
 import { UsageError } from '../errors.js';
 import { type ArgParser, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
 import { prepareOutputFolder } from '../output-folder.js';
@@ -48,6 +49,11 @@ export interface TrainOutcome {
   result: FitResult;
   test?: { samples: number; model: ReconstructionMetrics; pca?: ReconstructionMetrics & { k: number } };
   seconds: number;
+}
+
+/** Session options of a run's training config. */
+function sessionOf(t: RunConfig['training']): SessionOptions {
+  return { ...(t.threads ? { threads: t.threads } : {}), ...(t.device ? { device: t.device } : {}) };
 }
 
 /** The model config a run trains: a preset built for the data, or the config's own (checked against the data). */
@@ -130,26 +136,27 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   let run: RunFolder;
   if (flags.resume) {
     run = RunFolder.open(flags.resume);
-    model = AutoencoderModel.load(run.path('checkpoint'), t.threads ? { session: { threads: t.threads } } : {});
+    model = AutoencoderModel.load(run.path('checkpoint'), { session: sessionOf(t) });
     if (model.trainer.history.length >= t.epochs) throw new UsageError(`${flags.resume} has already trained ${model.trainer.history.length} epochs; pass --epochs N with N > ${model.trainer.history.length} to train more`);
     run.setStatus('running', { epochsPlanned: t.epochs });
     log(`Resuming ${run.dir} at epoch ${model.trainer.history.length + 1} of ${t.epochs}`);
   } else {
     model = modelFromConfig(modelConfig);
+    // Compiled before the run folder exists: a model or device that cannot work leaves no folder behind.
+    model.compile({
+      optimizer: optimizerFromConfig(t.optimizer as OptimizerConfig), seed: t.seed,
+      ...(t.clipNorm ? { clipNorm: t.clipNorm } : {}), session: sessionOf(t),
+    });
     const base = `${isPreset(config.model) ? config.model : model.className.replace(/Autoencoder$/, '').toLowerCase() || 'model'}-${data.name}`;
     run = flags.out !== undefined ? RunFolder.createAt(flags.out, t.epochs) : RunFolder.create(flags.runs, config.name, base, t.epochs);
     run.write('config.json', fullConfig);
     if (data.scaler) run.write('scaler.json', data.scaler.toJSON());
-    model.compile({
-      optimizer: optimizerFromConfig(t.optimizer as OptimizerConfig), seed: t.seed,
-      ...(t.clipNorm ? { clipNorm: t.clipNorm } : {}), ...(t.threads ? { session: { threads: t.threads } } : {}),
-    });
   }
   const n = data.train.shape[0]!;
   log(`aekit train → ${run.dir}`);
   log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${model.countParams().toLocaleString('en-US')} parameters · loss ${model.loss}`);
   log(`  data ${data.name}: ${n} training samples${data.test ? `, ${data.test.shape[0]} test` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${config.data.scale ?? 'minmax'}, fitted on the training samples)` : ''}`);
-  log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed}`);
+  log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed} · device ${model.trainer.artifacts.device}${t.device === 'auto' ? ' (auto)' : ''}`);
 
   // Ctrl-C: the first stops gracefully, the second exits at once.
   const controller = new AbortController();
@@ -268,6 +275,7 @@ export function trainCommand(io?: Io): Command {
     .addOption(new Option('--loss <loss>', 'reconstruction loss of a preset model').choices(['mse', 'bce', 'mae']))
     .option('--noise <std>', 'Gaussian corruption of the denoising presets', parsers.noise)
     .option('--threads <n>', 'ONNX Runtime threads per op (default: all cores)', parsers.threads)
+    .addOption(new Option('--device <device>', "where to train: cpu, webgpu (a GPU through ONNX Runtime's WebGPU provider) or auto (WebGPU when an adapter exists)").choices(['cpu', 'webgpu', 'auto']))
     .option('--name <name>', 'run folder name (default: <model>-<data>-<n>)')
     .option('--runs <dir>', 'parent folder of run folders', 'runs')
     .option('--out <dir>', 'the run folder itself (new or empty), instead of --runs/<name>', nonEmptyPath('--out'))
