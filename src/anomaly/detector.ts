@@ -27,9 +27,12 @@ export interface AnomalyDetectorOptions {
   /** Neighbours of the `knn` score. Default 5. */
   k?: number;
   /**
-   * Distance between codes for `knn` and `center`: 'euclidean', or 'cosine'
-   * (Euclidean distance between codes scaled to unit length, so only their
-   * direction counts). Default 'cosine' (see docs/anomaly.md for the measurements).
+   * Distance between codes for `knn` and `center`: 'euclidean' (default), or
+   * 'cosine' (Euclidean distance between codes scaled to unit length, so only
+   * their direction counts). Measured in docs/anomaly.md: on MNIST digits with
+   * a dense autoencoder's ReLU codes, 'cosine' is far better (one-class ROC-AUC
+   * of k-NN on digit 8: 91.3 vs 67.5); on z-scored tabular data, where anomalies
+   * differ by magnitude, it is far worse (breast cancer: 37.5 vs 95.7).
    */
   metric?: 'euclidean' | 'cosine';
   /** Components of the `combined` score. Default ['reconstruction', 'knn']. */
@@ -58,7 +61,13 @@ export interface DetectorFitOptions {
   train?: boolean | FitOptions;
 }
 
-/** The default score kind, chosen by the one-class MNIST benchmark (docs/anomaly.md). */
+/**
+ * The default score kind, chosen by measurement (docs/anomaly.md): the sum of
+ * standardized reconstruction error and k-NN code distance catches anomalies
+ * off the training data's manifold (which the encoder may map among normal
+ * codes) and on it (which the decoder may reconstruct well), and on one-class
+ * MNIST it beat both of its parts on the mean over the ten digits.
+ */
 export const DEFAULT_SCORE: ScoreKind = 'combined';
 
 function statsOf(scores: ArrayLike<number>): ScoreStats {
@@ -133,7 +142,7 @@ export class AnomalyDetector {
     this.scoreKind = checkScoreKind(options.score ?? DEFAULT_SCORE, 'AnomalyDetector options.score');
     this.k = options.k ?? 5;
     if (!(Number.isInteger(this.k) && this.k >= 1)) throw new RangeError(`AnomalyDetector options.k: expected a positive integer, got ${JSON.stringify(options.k)}`);
-    this.metric = options.metric ?? 'cosine';
+    this.metric = options.metric ?? 'euclidean';
     if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new RangeError(`AnomalyDetector options.metric: expected 'euclidean' or 'cosine', got ${JSON.stringify(options.metric)}`);
     this.combine = options.combine ? [...options.combine] : ['reconstruction', 'knn'];
     if (!Array.isArray(this.combine) || this.combine.length < 2) throw new RangeError(`AnomalyDetector options.combine: expected at least two score kinds, got ${JSON.stringify(options.combine)}`);
@@ -257,6 +266,8 @@ export class AnomalyDetector {
     }
     if (!trainData) throw new RangeError("setThreshold: a 'contamination' threshold needs the training data again (its scores are not kept): setThreshold(strategy, trainData)");
     const { x, n } = checkSamples(trainData, this.model.inputShape, 'setThreshold');
+    const fittedOn = this.trainStatsValue!.n;
+    if (n !== fittedOn) throw new AnomalyInputError(`setThreshold: pass the training data fit was given (${fittedOn} samples), got ${n} samples`);
     return this.applyStrategy(strategy, this.finalScores(await this.components(this.scaled(x, n), true)));
   }
 

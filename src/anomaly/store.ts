@@ -74,7 +74,7 @@ function currentGeneration(dir: string): number {
     return Number.isSafeInteger(g) && (g as number) >= 1 ? (g as number) : 0;
   }
   // Leftovers of a first save killed before its detector.json are ours to reuse.
-  const foreign = entries.filter((e) => !MODEL_RE.test(e) && !CODES_RE.test(e) && !/^codes-\d+\.f32\.tmp-/.test(e));
+  const foreign = entries.filter((e) => !MODEL_RE.test(e) && !CODES_RE.test(e) && !/^(codes-\d+\.f32|detector\.json)\.tmp-/.test(e));
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, … (${foreign.length} entries)` : '');
     throw new DetectorFileError(dir, `is not empty (${shown}) and holds no aekit detector; aekit only replaces detectors it wrote: choose a new or empty directory`);
