@@ -4,11 +4,14 @@
  * (see errors.ts).
  */
 import { Command } from 'commander';
+import { compressCommand, decompressCommand } from './commands/compress.js';
 import { demoCommand } from './commands/demo.js';
+import { detectCommand } from './commands/detect.js';
 import { encodeCommand } from './commands/encode.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { opsCommand } from './commands/ops.js';
+import { reconstructCommand } from './commands/reconstruct.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { reportError } from './errors.js';
@@ -20,7 +23,11 @@ program
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText('after', '\nStart with:\n  aekit demo\n  aekit train --model conv --data mnist --epochs 3\n  aekit eval runs/conv-mnist-1');
-for (const command of [demoCommand(), trainCommand(), evalCommand(), encodeCommand(), exportCommand(), summaryCommand(), opsCommand()]) {
+const commands = [
+  demoCommand(), trainCommand(), evalCommand(), encodeCommand(), reconstructCommand(), detectCommand(),
+  compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(),
+];
+for (const command of commands) {
   program.addCommand(command.showHelpAfterError('(run with --help for usage)'));
 }
 

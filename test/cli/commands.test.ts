@@ -7,6 +7,10 @@ import { parseNpy } from '../../src/data/npy.js';
 import { runDemoCommand } from '../../src/cli/commands/demo.js';
 import { runEncodeCommand } from '../../src/cli/commands/encode.js';
 import { runEvalCommand } from '../../src/cli/commands/eval.js';
+import { runCompressCommand, runDecompressCommand } from '../../src/cli/commands/compress.js';
+import { runDetectCommand } from '../../src/cli/commands/detect.js';
+import { runReconstructCommand } from '../../src/cli/commands/reconstruct.js';
+import pngjs from 'pngjs';
 import { runExportCommand } from '../../src/cli/commands/export.js';
 import { runSummaryCommand } from '../../src/cli/commands/summary.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
@@ -14,6 +18,7 @@ import { type Io } from '../../src/cli/io.js';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
 import { AutoencoderModel } from '../../src/models/base.js';
 
+const { PNG } = pngjs;
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-cli-'));
 function quietIo(): Io & { lines: string[]; outs: string[] } {
   const lines: string[] = [];
@@ -138,6 +143,41 @@ describe('commands on a trained run', async () => {
     const io = quietIo();
     assert.match(await runSummaryCommand(dir, {}, io), /VariationalAutoencoder/);
     assert.match(await runSummaryCommand(undefined, { model: 'conv', data: 'fashion-mnist' }, quietIo()), /ConvAutoencoder\s+input \[1,28,28\]/);
+  });
+
+  it('reconstruct writes NPY and a PNG of inputs above outputs', async () => {
+    const out = tmp();
+    await runReconstructCommand(dir, { out: join(out, 'rec.npy'), png: join(out, 'rec.png'), samples: 30 }, quietIo());
+    assert.deepEqual(parseNpy(new Uint8Array(readFileSync(join(out, 'rec.npy')))).shape, [30, 1, 28, 28]);
+    const png = PNG.sync.read(readFileSync(join(out, 'rec.png')));
+    assert.ok(png.width > 200 && png.height > 60);
+    await assert.rejects(runReconstructCommand(dir, {}, quietIo()), /say where to write/);
+  });
+
+  it('detect: threshold from the training data, scores and flags written, evaluation against labels; a saved detector reused', async () => {
+    const out = tmp();
+    const io = quietIo();
+    const r = await runDetectCommand(dir, { contamination: 0.1, anomalyLabels: '1', out: join(out, 'scores.csv'), png: join(out, 'scores.png'), save: join(out, 'det'), score: 'reconstruction' }, io);
+    assert.equal(r.samples, 128);
+    assert.ok(r.evaluation && r.evaluation.rocAuc >= 0 && r.evaluation.rocAuc <= 1);
+    const lines = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'index,score,anomaly,label');
+    assert.equal(lines.length, 129);
+    assert.ok(io.lines.some((l) => /ROC-AUC \d\.\d{4}/.test(l)));
+    const again = await runDetectCommand(join(out, 'det'), { contamination: 0.1, data: 'mnist', samples: 64 }, quietIo());
+    assert.equal(again.threshold, r.threshold);
+    await assert.rejects(runDetectCommand(dir, { contamination: 0.1, anomalyLabels: 'eleven' }, quietIo()), /no sample has one of these labels/);
+  });
+
+  it('compress → decompress round trip; another model cannot decode the file', async () => {
+    const out = tmp();
+    const c = await runCompressCommand(dir, { out: join(out, 'd.aez'), bits: 6, coder: 'range', samples: 50 }, quietIo());
+    assert.ok(c.bytesPerSample < 784 * 4 / 10);
+    const shape = await runDecompressCommand(dir, join(out, 'd.aez'), { out: join(out, 'd.npy'), png: join(out, 'd.png') }, quietIo());
+    assert.deepEqual(shape, [50, 1, 28, 28]);
+    assert.ok(existsSync(join(out, 'd.png')));
+    const other = (await runTrainCommand({ ...fast, epochs: 1, runs, model: 'vae', latent: 2, name: 'other' }, quietIo()))!;
+    await assert.rejects(runDecompressCommand(other.run.dir, join(out, 'd.aez'), { out: join(out, 'x.npy') }, quietIo()), /made by a different model/);
   });
 
   it('a bare checkpoint works too, and a wrong path is named', async () => {

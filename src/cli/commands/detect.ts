@@ -1,0 +1,116 @@
+/**
+ * `aekit detect <run>`: anomaly scores and flags for a data set, from a
+ * detector built around a run's model (fitted on the run's training data) or
+ * a detector saved before.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { AnomalyDetector } from '../../anomaly/detector.js';
+import { SCORE_KINDS, type ScoreKind } from '../../anomaly/types.js';
+import { evaluateDetector } from '../../eval/detection.js';
+import { writeFileAtomic } from '../../io/files.js';
+import { scoreHistogramPng } from '../../viz/index.js';
+import { UsageError } from '../errors.js';
+import { floatIn, intIn } from '../args.js';
+import { type Io, defaultIo } from '../io.js';
+import { dataForRun, openRun } from '../open-run.js';
+import { loadRunData } from '../run-data.js';
+
+export interface DetectFlags {
+  data?: string;
+  samples?: number;
+  labelColumn?: string;
+  score?: ScoreKind;
+  contamination: number;
+  /** Labels (class names or indices) of the anomalies, to evaluate the detector. */
+  anomalyLabels?: string;
+  out?: string;
+  png?: string;
+  save?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+export interface DetectOutcome {
+  threshold: number;
+  flagged: number;
+  samples: number;
+  evaluation?: ReturnType<typeof evaluateDetector>;
+}
+
+/** Scores, flags and (with --anomaly-labels) evaluates; writes the requested files. */
+export async function runDetectCommand(path: string, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome> {
+  let detector: AnomalyDetector;
+  const saved = existsSync(join(path, 'detector.json'));
+  const run = saved ? undefined : openRun(path, flags.threads);
+  if (saved) {
+    detector = AnomalyDetector.load(path);
+    if (!flags.data) throw new UsageError(`${path} is a saved detector: say which data to score with --data`);
+  } else {
+    detector = new AnomalyDetector(run!.model, { ...(flags.score ? { score: flags.score } : {}) });
+    if (!run!.config) throw new UsageError(`${path} is a bare checkpoint: the detector is fitted on a run's training data, so give a run folder`);
+    // The training samples, scaled as the model saw them, set the threshold.
+    const train = await loadRunData(run!.config.data, run!.scaler ? { scaler: run!.scaler } : undefined);
+    await detector.fit(train.train, { contamination: flags.contamination, train: false });
+  }
+  const { data, split } = run
+    ? await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) })
+    : { data: await loadRunData({ source: flags.data!, ...(flags.samples ? { samples: flags.samples } : {}), scale: 'none' }), split: 'given' as const };
+  const set = data.train;
+  const scores = await detector.score(set);
+  const flagsOut = await detector.predict(set);
+  const flagged = flagsOut.reduce((a, b) => a + b, 0);
+  let truth: Uint8Array | undefined;
+  if (flags.anomalyLabels !== undefined) {
+    if (!set.labels) throw new UsageError('--anomaly-labels: the data has no labels (a CSV needs --label-column)');
+    const wanted = flags.anomalyLabels.split(',').map((s) => s.trim());
+    const isAnomaly = (l: number) => wanted.includes(String(l)) || (set.labelNames !== undefined && wanted.includes(set.labelNames[l]!));
+    truth = Uint8Array.from(set.labels, (l) => (isAnomaly(l) ? 1 : 0));
+    const positives = truth.reduce((a, b) => a + b, 0);
+    if (positives === 0 || positives === truth.length) throw new UsageError(`--anomaly-labels ${flags.anomalyLabels}: ${positives === 0 ? 'no' : 'every'} sample has one of these labels; evaluation needs both kinds`);
+  }
+  const evaluation = truth ? evaluateDetector(scores, truth, detector.threshold) : undefined;
+  if (flags.out) {
+    const rows = ['index,score,anomaly' + (set.labels ? ',label' : '')];
+    for (let i = 0; i < scores.length; i++) rows.push(`${i},${scores[i]},${flagsOut[i]}${set.labels ? `,${set.labelNames?.[set.labels[i]!] ?? set.labels[i]}` : ''}`);
+    writeFileAtomic(flags.out, `${rows.join('\n')}\n`);
+  }
+  if (flags.png) writeFileAtomic(flags.png, await scoreHistogramPng({ scores, threshold: detector.threshold, ...(truth ? { labels: truth } : {}) }, { title: `Anomaly scores (${detector.scoreKind})`, xName: `score (${detector.scoreKind})` }));
+  if (flags.save) detector.save(flags.save);
+  const outcome: DetectOutcome = { threshold: detector.threshold, flagged, samples: scores.length, ...(evaluation ? { evaluation } : {}) };
+  if (flags.json) {
+    io.out(JSON.stringify(outcome));
+  } else {
+    io.log(`${detector.scoreKind} scores of ${scores.length} samples (${split === 'given' ? flags.data : `the run's ${split} set`}); threshold ${detector.threshold.toPrecision(4)}: ${flagged} flagged (${((100 * flagged) / scores.length).toFixed(1)}%)`);
+    if (evaluation) {
+      io.log(`  ROC-AUC ${evaluation.rocAuc.toFixed(4)} · average precision ${evaluation.averagePrecision.toFixed(4)} · at the threshold: precision ${evaluation.precision.toFixed(3)}, recall ${evaluation.recall.toFixed(3)}, F1 ${evaluation.f1.toFixed(3)}`);
+      const c = evaluation.confusion;
+      io.log(`  confusion: ${c.tp} anomalies flagged, ${c.fn} missed, ${c.fp} normal flagged, ${c.tn} normal passed`);
+    }
+    const written = [flags.out, flags.png, flags.save].filter(Boolean);
+    if (written.length) io.log(`  wrote ${written.join(', ')}`);
+  }
+  return outcome;
+}
+
+export function detectCommand(io?: Io): Command {
+  return new Command('detect')
+    .description("anomaly scores and flags: a detector around a run's model (threshold from its training data) or a saved detector")
+    .argument('<run>', 'a run folder, or a detector saved with --save')
+    .option('--data <source>', "data to score (default: the run's test set)")
+    .option('--samples <n>', 'use the first n samples', intIn('--samples', 1))
+    .option('--label-column <column>', 'CSV: the label column, excluded from the features')
+    .addOption(new Option('--score <kind>', 'anomaly score (default: the detector\'s, see docs/anomaly.md)').choices([...SCORE_KINDS]))
+    .option('--contamination <f>', 'expected share of anomalies in the training data: sets the threshold', floatIn('--contamination', 0, 0.5 + 1e-12), 0.05)
+    .option('--anomaly-labels <labels>', 'labels (names or indices, comma-separated) of the anomalies, to evaluate: ROC-AUC, precision, recall')
+    .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label')
+    .option('--png <file>', 'a histogram of the scores with the threshold')
+    .option('--save <dir>', 'save the fitted detector (model, codes, threshold) to reuse with aekit detect <dir>')
+    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
+    .option('--json', 'print the outcome as one JSON object')
+    .addHelpText('after', '\nExample:\n  aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png\n  aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv')
+    .action(async (path: string, flags: DetectFlags) => {
+      await runDetectCommand(path, flags, io);
+    });
+}
