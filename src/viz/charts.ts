@@ -350,7 +350,7 @@ export function scoreHistogramSpec(input: ScoreHistogramInput, options: ScoreHis
   return {
     ...base(options.title ?? 'Anomaly scores', notes.join(' · ')),
     tooltip: { trigger: 'axis' },
-    legend: labels ? { top: 56, textStyle: { fontSize: 12 } } : { show: false },
+    legend: labels ? { top: 56, itemGap: 28, textStyle: { fontSize: 12 } } : { show: false },
     grid: { left: 72, right: 40, top: labels ? 100 : 84, bottom: 56 },
     xAxis: { type: 'value', name: options.xName ?? 'anomaly score', nameLocation: 'middle', nameGap: 30, min: round(lo, 8), max: round(hi, 8), interval: round(step, 8), splitLine: { show: false }, ...AXIS },
     yAxis: { type: options.logCount ? 'log' : 'value', name: 'count', nameLocation: 'middle', nameGap: 50, minInterval: 1, ...AXIS },
