@@ -46,6 +46,8 @@ export interface DataConfig {
   /** Image folders: [height, width] to resize to; channels 1 (gray) or 3 (RGB). */
   imageSize?: number[];
   channels?: 1 | 3;
+  /** Read a CSV/NPY training file batch by batch instead of loading it. Default: when it is larger than 256 MiB. */
+  stream?: boolean;
 }
 
 export interface TrainingConfig {
@@ -75,7 +77,7 @@ export interface RunConfig {
 export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, optimizer: { name: 'adam', learningRate: 2e-3 }, seed: 1 };
 
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
-const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels'] as const;
+const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream'] as const;
 const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
 const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 
@@ -143,6 +145,10 @@ function parseData(v: unknown, path: string): DataConfig {
     const size = positiveInts(o.imageSize, `${path}.imageSize`);
     if (size.length !== 2) throw new ConfigError(`${path}.imageSize`, `expected [height, width], got ${show(o.imageSize)}`);
     out.imageSize = size;
+  }
+  if (o.stream !== undefined) {
+    if (typeof o.stream !== 'boolean') throw new ConfigError(`${path}.stream`, `expected true or false, got ${show(o.stream)}`);
+    out.stream = o.stream;
   }
   if (o.channels !== undefined) {
     if (o.channels !== 1 && o.channels !== 3) throw new ConfigError(`${path}.channels`, `expected 1 (gray) or 3 (RGB), got ${show(o.channels)}`);
@@ -214,6 +220,7 @@ export interface RunOverrides {
   labelColumn?: string;
   scale?: string;
   shape?: number[];
+  stream?: boolean;
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -255,6 +262,7 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   if (flags.labelColumn !== undefined) data.labelColumn = /^\d+$/.test(flags.labelColumn) ? Number(flags.labelColumn) : flags.labelColumn;
   set(data, 'scale', flags.scale);
   set(data, 'shape', flags.shape);
+  set(data, 'stream', flags.stream);
   set(training, 'epochs', flags.epochs);
   set(training, 'batchSize', flags.batchSize);
   set(training, 'seed', flags.seed);

@@ -16,6 +16,7 @@ import { readJsonData } from '../data/json.js';
 import { readNpy, readNpz } from '../data/npy.js';
 import { MinMaxScaler, type Scaler, type ScalerJSON, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
 import { type Dataset, type Tensor, shapeSize } from '../data/types.js';
+import { type StreamSource, streamBatches, streamSource } from '../data/source.js';
 import { type DataConfig } from './run-config.js';
 
 /** The data of a run, ready for the model. */
@@ -31,7 +32,17 @@ export interface RunData {
   unitRange: boolean;
   /** One sample's shape, e.g. [784] or [1, 28, 28]. */
   sampleShape: number[];
+  /**
+   * A training file too large to load, read batch by batch by `fit`; then
+   * `train` holds only its first samples (for figures and the PCA baseline).
+   */
+  trainStream?: StreamSource;
 }
+
+/** CSV and NPY files larger than this are streamed rather than loaded (`data.stream` overrides). */
+export const STREAM_THRESHOLD_BYTES = 256 * 2 ** 20;
+/** Samples of a streamed file kept in memory for figures and baselines. */
+const STREAM_HEAD = 4000;
 
 const BUILTIN: Record<string, (o: { split: 'train' | 'test'; shape?: 'flat' | number[]; limit?: number }) => Dataset> = {
   mnist: (o) => mnist(o),
@@ -127,6 +138,7 @@ function makeScaler(kind: 'minmax' | 'standard'): Scaler {
  */
 export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): Promise<RunData> {
   const builtin = BUILTIN[cfg.source];
+  if (!builtin && shouldStream(cfg)) return streamRunData(cfg, saved);
   let train: Dataset;
   let test: Dataset | undefined;
   let name: string;
@@ -155,4 +167,54 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     if (test) test = { ...test, x: scaler.transform(test) };
   }
   return { name, train, ...(test ? { test } : {}), ...(scaler ? { scaler } : {}), unitRange: inUnitRange(train.x), sampleShape };
+}
+
+/** Whether the training source is a CSV or NPY file to stream: asked for, or larger than {@link STREAM_THRESHOLD_BYTES}. */
+function shouldStream(cfg: DataConfig): boolean {
+  const ext = extname(cfg.source).toLowerCase();
+  const streamable = ['.csv', '.tsv', '.txt', '.npy'].includes(ext);
+  if (cfg.stream === true && !streamable) throw new ConfigError('data.stream', `only CSV and NPY files can be streamed, not '${cfg.source}'`);
+  if (!streamable || cfg.stream === false) return false;
+  if (cfg.stream === true) return true;
+  try {
+    return statSync(cfg.source).size > STREAM_THRESHOLD_BYTES;
+  } catch {
+    return false; // readSource names the missing file
+  }
+}
+
+/**
+ * A large training file: described as a stream source for `fit`, with its
+ * scaler fitted in one pass over the file, and its first samples in memory.
+ */
+async function streamRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): Promise<RunData> {
+  if (cfg.validationSplit) throw new ConfigError('data.validationSplit', `'${cfg.source}' is streamed (too large to load); hold out validation data in a separate file with --test-data instead`);
+  if (cfg.samples) throw new ConfigError('data.samples', `'${cfg.source}' is streamed whole; to train on part of it, write that part to its own file (or drop --stream for a file that fits in memory)`);
+  const base = { ...(cfg.labelColumn !== undefined && !cfg.source.toLowerCase().endsWith('.npy') ? { labelColumn: cfg.labelColumn } : {}), ...(cfg.shape ? { sampleShape: cfg.shape } : {}) };
+  let scalerJson = saved?.scaler;
+  const scale = cfg.scale ?? 'minmax';
+  if (!scalerJson && scale !== 'none') {
+    // Statistics of every sample, one batch at a time: the file never sits in memory.
+    const scaler = makeScaler(scale);
+    for await (const b of streamBatches(streamSource(cfg.source, base), { batchSize: 4096 })) scaler.partialFit(b);
+    scalerJson = scaler.toJSON();
+  }
+  const src = streamSource(cfg.source, { ...base, ...(scalerJson ? { scaler: scalerJson } : {}) });
+  let train: Dataset | undefined;
+  for await (const b of streamBatches(src, { batchSize: STREAM_HEAD })) {
+    train = { x: b.x, shape: b.shape, ...(b.labels ? { labels: b.labels } : {}), description: `the first ${b.shape[0]} samples of ${basename(cfg.source)}` };
+    break;
+  }
+  if (!train) throw new DataFormatError(cfg.source, {}, 'holds no samples');
+  const sampleShape = train.shape.slice(1);
+  let test: Dataset | undefined;
+  if (cfg.test) {
+    const t = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
+    test = scalerJson ? { ...t, x: scalerFromJSON(scalerJson).transform(t) } : t;
+  }
+  const name = basename(cfg.source).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '-') || 'data';
+  return {
+    name, train, ...(test ? { test } : {}), ...(scalerJson ? { scaler: scalerFromJSON(scalerJson) } : {}),
+    unitRange: inUnitRange(train.x), sampleShape, trainStream: src,
+  };
 }

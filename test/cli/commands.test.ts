@@ -104,6 +104,29 @@ describe('aekit train', () => {
   });
 });
 
+describe('aekit train --stream', () => {
+  it('trains from a CSV read batch by batch: scaler fitted in one pass, labels kept out, test file evaluated', async () => {
+    const dir = tmp();
+    const rows = (n: number, from: number) => {
+      const out = ['a,b,c,d,e,f,kind'];
+      for (let i = from; i < from + n; i++) out.push(`${i % 50},${(i * 7) % 31},${Math.sin(i) * 10},${Math.cos(i) * 3},${i % 3},${(i * i) % 11},${i % 2 ? 'x' : 'y'}`);
+      return out.join('\n');
+    };
+    writeFileSync(join(dir, 'big.csv'), rows(600, 0));
+    writeFileSync(join(dir, 'test.csv'), rows(100, 600));
+    const io = quietIo();
+    const outcome = (await runTrainCommand({ runs: join(dir, 'runs'), model: 'dense', latent: 2, data: join(dir, 'big.csv'), testData: join(dir, 'test.csv'), labelColumn: 'kind', stream: true, epochs: 2, batchSize: 32, figures: false }, io))!;
+    assert.ok(outcome.data.trainStream, 'streamed');
+    assert.deepEqual(outcome.model.inputShape, [6]);
+    assert.equal(outcome.result.epochs, 2);
+    assert.equal(outcome.test!.samples, 100);
+    assert.ok(io.lines.some((l) => l.includes('streamed from the file')));
+    const scaler = JSON.parse(readFileSync(join(outcome.run.dir, 'scaler.json'), 'utf8'));
+    assert.deepEqual(scaler.sampleShape, [6]);
+    await assert.rejects(runTrainCommand({ runs: join(dir, 'runs'), model: 'dense', data: join(dir, 'big.csv'), stream: true, validationSplit: 0.1 }, quietIo()), /is streamed \(too large to load\); hold out validation data/);
+  });
+});
+
 describe('commands on a trained run', async () => {
   const runs = tmp();
   const trained = (await runTrainCommand({ ...fast, runs, model: 'vae', latent: 2, name: 'vae' }, quietIo()))!;

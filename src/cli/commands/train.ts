@@ -155,7 +155,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   const n = data.train.shape[0]!;
   log(`aekit train → ${run.dir}`);
   log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${model.countParams().toLocaleString('en-US')} parameters · loss ${model.loss}`);
-  log(`  data ${data.name}: ${n} training samples${data.test ? `, ${data.test.shape[0]} test` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${config.data.scale ?? 'minmax'}, fitted on the training samples)` : ''}`);
+  log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${config.data.scale ?? 'minmax'}, fitted on the training samples)` : ''}`);
   log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed} · device ${model.trainer.artifacts.device}${t.device === 'auto' ? ' (auto)' : ''}`);
 
   // Ctrl-C: the first stops gracefully, the second exits at once.
@@ -180,7 +180,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   let result: FitResult;
   const epochsBefore = model.trainer.history.length;
   try {
-    result = await model.fit(data.train, {
+    result = await model.fit(data.trainStream ?? data.train, {
       epochs: t.epochs, batchSize: t.batchSize, seed: t.seed,
       ...(config.data.validationSplit ? { validationSplit: config.data.validationSplit } : {}),
       ...(t.schedule ? { schedule: t.schedule as unknown as ScheduleConfig } : {}),
@@ -263,6 +263,7 @@ export function trainCommand(io?: Io): Command {
     .addOption(new Option('--scale <kind>', 'scaling fitted on the training samples').choices(['minmax', 'standard', 'none']))
     .option('--shape <dims>', 'reshape each sample, e.g. 1,28,28 or 28,28', listOfInts('--shape'))
     .option('--samples <n>', 'use the first n training samples', parsers.samples)
+    .option('--stream', 'read a CSV/NPY training file batch by batch (automatic above 256 MiB)')
     .option('--test-samples <n>', 'use the first n test samples', parsers.testSamples)
     .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
     .option('--epochs <n>', 'epochs (with --resume: the total to reach)', parsers.epochs)
