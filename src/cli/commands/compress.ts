@@ -9,22 +9,18 @@ import { UsageError } from '../errors.js';
 import { intIn } from '../args.js';
 import { head, imageShapeOf } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
-import { dataForRun, openRun } from '../open-run.js';
+import { type RunDataFlags, openRun, openRunWithData, withRunData } from '../open-run.js';
 
-export interface CompressFlags {
-  data?: string;
-  samples?: number;
-  labelColumn?: string;
+export interface CompressFlags extends RunDataFlags {
   out: string;
   bits: number;
   coder: 'range' | 'deflate';
-  threads?: number;
 }
 
 /** Compresses a data set with a run's encoder; prints the size and the quality of what decompress will give back. */
 export async function runCompressCommand(path: string, flags: CompressFlags, io: Io = defaultIo()): Promise<{ fileBytes: number; bytesPerSample: number; psnr: number }> {
-  const run = openRun(path, flags.threads);
-  const { data } = await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) });
+  const run = await openRunWithData(path, flags);
+  const data = run.data;
   const set = data.train;
   const result = await compress(run.model, set, flags.out, { bits: flags.bits, coder: flags.coder });
   const quality = reconstructionMetrics(set.x, await run.model.decode(result.codes));
@@ -56,16 +52,11 @@ export async function runDecompressCommand(path: string, file: string, flags: De
 }
 
 export function compressCommand(io?: Io): Command {
-  return new Command('compress')
+  return withRunData(new Command('compress'), 'compress')
     .description("compress a data set with a run's encoder: quantized, entropy-coded codes in one checked file")
-    .argument('<run>', 'a run folder (runs/<name>) or a checkpoint directory')
     .requiredOption('--out <file>', 'the compressed file (e.g. digits.aez)')
-    .option('--data <source>', "data to compress (default: the run's test set)")
-    .option('--samples <n>', 'use the first n samples', intIn('--samples', 1))
-    .option('--label-column <column>', 'CSV: a label column to leave out')
     .option('--bits <n>', 'bits per code value, 1..8', intIn('--bits', 1, 8), 8)
     .addOption(new Option('--coder <coder>', 'entropy coder').choices(['range', 'deflate']).default('range'))
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
     .addHelpText('after', '\nExample:\n  aekit compress runs/conv-mnist-1 --out digits.aez --bits 6\n  aekit decompress runs/conv-mnist-1 digits.aez --png digits.png')
     .action(async (path: string, flags: CompressFlags) => {
       await runCompressCommand(path, flags, io);

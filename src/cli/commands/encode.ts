@@ -4,16 +4,11 @@ import { encodeNpy } from '../../data/npy.js';
 import { shapeSize } from '../../data/types.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { UsageError } from '../errors.js';
-import { intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
-import { dataForRun, openRun } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
 
-export interface EncodeFlags {
-  data?: string;
-  samples?: number;
-  labelColumn?: string;
+export interface EncodeFlags extends RunDataFlags {
   out: string;
-  threads?: number;
 }
 
 /** Codes as CSV: a header `z1,...,zk[,label]`, one row per sample. */
@@ -31,8 +26,8 @@ export function codesCsv(codes: Float32Array, k: number, labels?: Int32Array, la
 export async function runEncodeCommand(path: string, flags: EncodeFlags, io: Io = defaultIo()): Promise<number[]> {
   const format = flags.out.toLowerCase().endsWith('.csv') ? 'csv' : flags.out.toLowerCase().endsWith('.npy') ? 'npy' : undefined;
   if (!format) throw new UsageError(`--out ${flags.out}: expected a .npy or .csv file name`);
-  const run = openRun(path, flags.threads);
-  const { data } = await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) });
+  const run = await openRunWithData(path, flags);
+  const data = run.data;
   const set = data.train;
   const codes = await run.model.encode(set.x);
   const k = shapeSize(run.model.latentShape);
@@ -48,14 +43,9 @@ export async function runEncodeCommand(path: string, flags: EncodeFlags, io: Io 
 }
 
 export function encodeCommand(io?: Io): Command {
-  return new Command('encode')
-    .description('write the codes (latent vectors) of a data set as NPY or CSV')
-    .argument('<run>', 'a run folder (runs/<name>) or a checkpoint directory')
+  return withRunData(new Command('encode'), 'encode')
+    .description('write the codes (latent vectors) of a data set as NPY or CSV, with labels when it has them')
     .requiredOption('--out <file>', 'codes.npy or codes.csv')
-    .option('--data <source>', "data to encode (default: the run's test set)")
-    .option('--samples <n>', 'use the first n samples', intIn('--samples', 1))
-    .option('--label-column <column>', 'CSV: the label column, excluded from the features and written beside the codes')
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
     .addHelpText('after', '\nExample:\n  aekit encode runs/vae-mnist-1 --out codes.csv')
     .action(async (path: string, flags: EncodeFlags) => {
       await runEncodeCommand(path, flags, io);

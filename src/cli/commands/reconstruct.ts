@@ -4,18 +4,13 @@ import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { reconstructionGridPng } from '../../viz/index.js';
 import { UsageError } from '../errors.js';
-import { intIn } from '../args.js';
 import { head, imageShapeOf } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
-import { dataForRun, openRun } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
 
-export interface ReconstructFlags {
-  data?: string;
-  samples?: number;
-  labelColumn?: string;
+export interface ReconstructFlags extends RunDataFlags {
   out?: string;
   png?: string;
-  threads?: number;
 }
 
 /** Writes the reconstructions (NPY) and/or the picture (PNG); returns the files written. */
@@ -23,8 +18,8 @@ export async function runReconstructCommand(path: string, flags: ReconstructFlag
   if (!flags.out && !flags.png) throw new UsageError('say where to write: --out reconstructions.npy and/or --png grid.png');
   if (flags.out && !flags.out.toLowerCase().endsWith('.npy')) throw new UsageError(`--out ${flags.out}: expected a .npy file name`);
   if (flags.png && !flags.png.toLowerCase().endsWith('.png')) throw new UsageError(`--png ${flags.png}: expected a .png file name`);
-  const run = openRun(path, flags.threads);
-  const { data } = await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) });
+  const run = await openRunWithData(path, flags);
+  const data = run.data;
   const set = data.train;
   const files: string[] = [];
   if (flags.out) {
@@ -45,15 +40,10 @@ export async function runReconstructCommand(path: string, flags: ReconstructFlag
 }
 
 export function reconstructCommand(io?: Io): Command {
-  return new Command('reconstruct')
+  return withRunData(new Command('reconstruct'), 'reconstruct')
     .description('reconstruct a data set through the model: NPY of the outputs and/or a PNG of inputs above outputs')
-    .argument('<run>', 'a run folder (runs/<name>) or a checkpoint directory')
     .option('--out <file>', 'reconstructions.npy, same shape as the input')
     .option('--png <file>', 'a picture of the first 20 inputs above their reconstructions')
-    .option('--data <source>', "data to reconstruct (default: the run's test set)")
-    .option('--samples <n>', 'use the first n samples', intIn('--samples', 1))
-    .option('--label-column <column>', 'CSV: the label column, excluded from the features')
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
     .addHelpText('after', '\nExample:\n  aekit reconstruct runs/conv-mnist-1 --png reconstructions.png')
     .action(async (path: string, flags: ReconstructFlags) => {
       await runReconstructCommand(path, flags, io);

@@ -227,7 +227,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   if (result.stopReason) log(`Training ended early: ${result.stopReason}`);
   // Early stopping may have restored the best weights: the final save holds what the model now is.
   model.save(run.path('checkpoint'));
-  for (const part of ['model', 'encoder', 'decoder']) model.exportOnnx(run.path(`${part}.onnx`), part);
+  // A U-Net's decoder needs its encoder's skips, so it has no 'decoder' part to export.
+  for (const part of ['model', 'encoder', 'decoder'].filter((p) => p in model.parts())) model.exportOnnx(run.path(`${part}.onnx`), part);
   const test = await testMetrics(model, data, log);
   const seconds = (performance.now() - started) / 1000;
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
