@@ -28,6 +28,7 @@ const RAW_MESSAGES: readonly RegExp[] = [
   /in JSON at position/,
   /Bad control character in string literal/,
   /^E[A-Z]{2,}[:,]/, // a bare errno message: "ENOENT: no such file or directory, open 'x'"
+  /\bE[A-Z]{3,}: [a-zE]/, // the same after a path prefix: "loop: ELOOP: too many symbolic links encountered, stat '...'"
   /The value of "[\w.]+" is out of range/,
   /The "[\w.]+" argument must be/,
   /Offset is outside the bounds/,

@@ -14,6 +14,7 @@ export const SELF_TEST: readonly { c: Case; verdict: Verdict }[] = [
   { c: t.bad('clear', 'throws a message naming the option', ['epochs'], () => { throw new Error('fit.epochs: expected a positive integer, got -1'); }), verdict: 'rejected clearly' },
   { c: t.bad('raw', 'throws a raw TypeError', ['x'], () => (null as unknown as { x: number }).x), verdict: 'rejected unclearly' },
   { c: t.bad('wrapped-raw', 'throws a message quoting a raw cause in parentheses', ['a.json'], () => { throw new Error('a.json: not valid JSON (Unexpected end of JSON input)'); }), verdict: 'rejected clearly' },
+  { c: t.bad('errno', 'throws a raw errno message behind a path', ['loop'], () => { throw new Error("loop: ELOOP: too many symbolic links encountered, stat 'loop'"); }), verdict: 'rejected unclearly' },
   { c: t.bad('silent', 'returns', ['x'], () => 42), verdict: 'silently accepted' },
   { c: t.bad('abort', 'process.abort() (SIGABRT)', ['x'], () => process.abort()), verdict: 'crash/abort' },
   { c: t.bad('after-neighbour-abort', 'a clear rejection right after an abort in the same group', ['x'], () => { throw new Error('x: bad'); }), verdict: 'rejected clearly' },
