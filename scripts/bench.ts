@@ -1,38 +1,61 @@
 /**
- * Speed benchmark (issue #3): aekit against PyTorch (CPU), TensorFlow.js and
- * the machine's float32 matmul peak, on the same MNIST data and batch sizes,
- * in one run. `npm run bench -- [--json] [--quick] [--no-peers]`
+ * Speed benchmark (issues #3 and #15): aekit against PyTorch (CPU) and
+ * TensorFlow.js, and against the machine's float32 matmul peak, on the same
+ * MNIST data and batch sizes, in one run.
  *
- * PyTorch comes from Debian (`apt-get install python3-torch`, run through
- * /usr/bin/python3); each peer and aekit get their best of 1 and 2 threads,
- * and the thread counts are reported. Every engine's timed epoch follows an
- * untimed warm-up (PyTorch and TF.js: a pass over 2,048 samples; aekit: a
- * first epoch in the same session).
+ *   npm run bench -- [--json] [--quick] [--no-peers]
+ *
+ * Workloads (src/bench/workloads.ts): dense 784-128-64-32-…-784 (batch 256),
+ * conv 3×3×32 (batch 128), and Hinton & Salakhutdinov's 784-1000-500-250-30
+ * deep autoencoder (batch 256), all Adam and MSE. For each:
+ * - training: samples/s of one epoch after a warm-up (PyTorch and TF.js: an
+ *   untimed pass over 2,048 samples; aekit: a first epoch in the same session);
+ * - inference: codes and per-sample reconstruction errors of the 10,000 MNIST
+ *   test images with the trained model (aekit: `trainer.predict` of a scoring
+ *   part, session creation included; PyTorch: `eval()` under `no_grad`; TF.js:
+ *   wasm backend, untrained weights), batches of 1,000;
+ * - start-up: model construction to the end of the first training step
+ *   (aekit: `Trainer.create` + `fit` on one batch, in-process, and with the
+ *   default worker thread; PyTorch: construction, Adam, first step).
+ *
+ * Every engine gets its best setting on this machine. aekit: 1 or 2 intra-op
+ * threads. PyTorch (Debian's python3-torch through /usr/bin/python3): 1 or 2
+ * threads × ATen CPU capability default or avx512, with OpenBLAS choosing its
+ * kernels for this CPU: the OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE guard some
+ * environments set (which keeps OpenBLAS on AVX2 kernels) is removed for the
+ * peer processes only. Each peer process first checks a float32 matmul
+ * against float64; if it disagrees, that setting is rerun with the guard and
+ * the report says so. The report names the setting each best result used
+ * (threads, capability, OpenBLAS core name). The peak probe times 2048²
+ * matmuls through OpenBLAS (as detected), oneDNN, numpy and ONNX Runtime's
+ * MLAS at 1 and 2 threads and reports the best; aekit's training FLOP/s are
+ * given as a fraction of it.
  *
  * BLAS: Debian's torch calls whatever libblas.so.3 the dynamic loader finds.
  * Netlib's reference BLAS (package libblas3) is several times slower than a
  * tuned one and would make PyTorch look slow, so when OpenBLAS is installed
- * (`apt-get install libopenblas0-pthread`) the PyTorch runs get
- * LD_LIBRARY_PATH=<its openblas-pthread dir>, which makes libblas.so.3 resolve
- * to OpenBLAS whatever the system's alternatives say. The table names the
- * library PyTorch actually mapped.
+ * (`apt-get install libopenblas0-pthread`) the peer processes get
+ * LD_LIBRARY_PATH=<its openblas-pthread dir>.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { convBenchModel, denseBenchModel, TRAIN_FLOPS_PER_SAMPLE } from '../src/bench/workloads.js';
+import { BENCH_BATCH, BENCH_WORKLOADS, type BenchWorkload, FORWARD_FLOPS_PER_SAMPLE, SCORING_PART, TRAIN_FLOPS_PER_SAMPLE, benchModel, withScoring } from '../src/bench/workloads.js';
 import { mnist } from '../src/data/datasets.js';
 import { Trainer } from '../src/train/trainer.js';
-
-type Workload = 'dense' | 'conv';
-interface Measured { samplesPerSec: number; threads: number; samples: number; secondsPerEpoch: number; finalLoss?: number; blas?: string }
+import { mlasPeakGflops } from './bench/peak-mlas.js';
+import {
+  type PeerRun, type PeerSetting, bestRun, describeRun, guardOf, numberAt, parsePeerOutput, peerEnv, peerSettings, runPeerProcess, runWithFallback, settingsOf,
+} from './bench/peers.js';
 
 const args = new Set(process.argv.slice(2));
+for (const a of args) if (!['--json', '--quick', '--no-peers'].includes(a)) throw new Error(`bench: unknown option ${a}; options: --json, --quick, --no-peers`);
 const json = args.has('--json');
 const quick = args.has('--quick');
 const peers = !args.has('--no-peers');
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const log = (s: string) => { if (!json) console.log(s); else console.error(s); };
+const THREADS = [1, 2];
 
 /** Debian's OpenBLAS directories (pthread build first), whose libblas.so.3 is OpenBLAS. */
 function findOpenBlas(): string | undefined {
@@ -45,92 +68,223 @@ function findOpenBlas(): string | undefined {
   return undefined;
 }
 const OPENBLAS_DIR = findOpenBlas();
-const PEER_ENV: NodeJS.ProcessEnv = OPENBLAS_DIR
-  ? { ...process.env, LD_LIBRARY_PATH: [OPENBLAS_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
-  : process.env;
+const GUARD = guardOf(process.env);
 const OPENBLAS_HINT = 'OpenBLAS not found: PyTorch uses the system libblas.so.3 (Netlib reference BLAS makes it several times slower); install it with `apt-get install libopenblas0-pthread` for a fair anchor';
 
-const SETTINGS: Record<Workload, { batch: number; samples: number; tfjsSamples: number }> = {
-  dense: { batch: 256, samples: quick ? 8192 : 60000, tfjsSamples: quick ? 2048 : 6000 },
-  conv: { batch: 128, samples: quick ? 1024 : 6000, tfjsSamples: quick ? 16 : 32 }, // TF.js cpu backend: under 1 sample/s
-};
+interface Sizes { samples: number; tfjsSamples: number; inference: number; tfjsInference: number }
+const SIZES: Record<BenchWorkload, Sizes> = quick
+  ? {
+    dense: { samples: 4096, tfjsSamples: 1024, inference: 2000, tfjsInference: 1000 },
+    conv: { samples: 512, tfjsSamples: 8, inference: 1000, tfjsInference: 200 },
+    hinton: { samples: 2048, tfjsSamples: 256, inference: 2000, tfjsInference: 500 },
+  }
+  : {
+    dense: { samples: 60000, tfjsSamples: 6000, inference: 10000, tfjsInference: 10000 },
+    // TF.js trains the conv model on its cpu backend at under one sample per second.
+    conv: { samples: 6000, tfjsSamples: 32, inference: 10000, tfjsInference: 2000 },
+    hinton: { samples: 60000, tfjsSamples: 1024, inference: 10000, tfjsInference: 10000 },
+  };
+const INFERENCE_BATCH = 1000;
 
-async function aekit(workload: Workload, threads: number, samples: number): Promise<Measured> {
-  const data = mnist({ split: 'train', shape: workload === 'dense' ? 'flat' : 'image', limit: samples });
-  const model = workload === 'dense' ? denseBenchModel() : convBenchModel();
-  const trainer = Trainer.create(model, { seed: 1, session: { threads } });
+const imageShape = (w: BenchWorkload) => (w === 'conv' ? 'image' : 'flat');
+
+interface AekitRun { threads: number; samplesPerSec: number; secondsPerEpoch: number; samples: number; finalLoss?: number; trainer: Trainer }
+
+async function aekitTrain(workload: BenchWorkload, threads: number, samples: number): Promise<AekitRun> {
+  const data = mnist({ split: 'train', shape: imageShape(workload), limit: samples });
+  const trainer = Trainer.create(withScoring(benchModel(workload)), { seed: 1, session: { threads } });
   // Like the peers' untimed warm-up pass, the first epoch (ONNX Runtime's first
   // runs plan memory and pick kernels) is not timed: the second one is.
   let seconds = NaN;
-  const result = await trainer.fit(data, { epochs: 2, batchSize: SETTINGS[workload].batch, onProgress: (e) => { if (e.type === 'epoch') seconds = e.seconds; } });
-  return { samplesPerSec: samples / seconds, threads, samples, secondsPerEpoch: seconds, finalLoss: result.history.at(-1)?.loss };
+  const result = await trainer.fit(data, { epochs: 2, batchSize: BENCH_BATCH[workload], onProgress: (e) => { if (e.type === 'epoch') seconds = e.seconds; } });
+  return { threads, samples, secondsPerEpoch: seconds, samplesPerSec: samples / seconds, finalLoss: result.history.at(-1)?.loss, trainer };
 }
 
-function runPeer(cmd: string, argv: string[]): Measured | { error: string } {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 10 * 60_000, env: PEER_ENV });
-  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
-  if (r.status !== 0 || !line) return { error: (r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ') };
-  const j = JSON.parse(line) as Measured;
-  return j;
+/** Codes and errors of the test images through the public API, one `predict` call (session creation included) after an untimed one. */
+async function aekitInference(trainer: Trainer, workload: BenchWorkload, count: number): Promise<{ samplesPerSec: number; seconds: number; meanError: number }> {
+  const test = mnist({ split: 'test', shape: imageShape(workload), limit: count });
+  const size = test.x.length / count;
+  await trainer.predict(test.x.subarray(0, INFERENCE_BATCH * size), { part: SCORING_PART, batchSize: INFERENCE_BATCH });
+  const t0 = performance.now();
+  const out = await trainer.predict(test.x, { part: SCORING_PART, batchSize: INFERENCE_BATCH });
+  const seconds = (performance.now() - t0) / 1000;
+  const errors = out.errors!.data as Float32Array;
+  return { samplesPerSec: count / seconds, seconds, meanError: errors.reduce((a, b) => a + b, 0) / count };
 }
 
-function best(results: (Measured | { error: string })[]): Measured | { error: string } {
-  const ok = results.filter((r): r is Measured => 'samplesPerSec' in r);
-  return ok.length ? ok.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a)) : results[0]!;
+/** Milliseconds from model construction to the end of `fit` on one batch (one step). */
+async function aekitStartup(workload: BenchWorkload, worker: boolean): Promise<number> {
+  const batch = BENCH_BATCH[workload];
+  const data = mnist({ split: 'train', shape: imageShape(workload), limit: batch });
+  const t0 = performance.now();
+  const trainer = Trainer.create(benchModel(workload), { seed: 1, session: { threads: 1 } });
+  await trainer.fit(data, { epochs: 1, batchSize: batch, worker });
+  return performance.now() - t0;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+function pythonPeer(script: string, argv: string[]): (s: PeerSetting) => ReturnType<typeof runPeerProcess> {
+  return (s) => runPeerProcess(PYTHON, [script, ...argv, ...(script.endsWith('pytorch_bench.py') ? ['--threads', String(s.threads)] : [])], peerEnv(process.env, s, OPENBLAS_DIR));
+}
+
+function tfjs(workload: BenchWorkload, argv: string[]): PeerRun {
+  const setting: PeerSetting = { threads: 1, capability: 'default', openblas: 'guarded' };
+  return parsePeerOutput(setting, runPeerProcess(process.execPath, ['--import', 'tsx', 'scripts/bench/tfjs-bench.ts', '--workload', workload, ...argv], process.env));
+}
+
+// ----- peak -----
+const loadStart = loadavg()[0]!;
+log(`load average (1 min) at start: ${loadStart.toFixed(2)}${loadStart > 0.5 ? ' — the machine is busy; timings will be noisy' : ''}`);
 if (peers) log(OPENBLAS_DIR ? `PyTorch runs with LD_LIBRARY_PATH=${OPENBLAS_DIR} (OpenBLAS)` : OPENBLAS_HINT);
-const peak = peers ? runPeer(PYTHON, ['scripts/bench/peak_flops.py']) as unknown as { peakGflops1Thread?: number; peakGflops2Threads?: number; error?: string } : {};
-const report: Record<string, Record<string, unknown>> = {};
-for (const workload of ['dense', 'conv'] as Workload[]) {
-  const { samples, tfjsSamples } = SETTINGS[workload];
-  log(`${workload}: aekit ...`);
-  const ours = best([await aekit(workload, 1, samples), await aekit(workload, 2, samples)]) as Measured;
-  let torch: Measured | { error: string } = { error: 'skipped (--no-peers)' };
-  let tfjs: Measured | { error: string } = { error: 'skipped (--no-peers)' };
+if (peers && GUARD.length) log(`environment sets ${GUARD.join(' ')}: removed for the peer processes (OpenBLAS picks this CPU's kernels), kept for aekit`);
+
+const peakN = quick ? 1024 : 2048;
+const peakReps = quick ? 3 : 10;
+const peak: Record<string, unknown> = {};
+const mlas = [await mlasPeakGflops(1, peakN, peakReps), await mlasPeakGflops(2, peakN, peakReps)];
+peak.mlasGflops1Thread = mlas[0];
+peak.mlasGflops2Threads = mlas[1];
+let peakRun: PeerRun | undefined;
+if (peers) {
+  log('peak: float32 matmul ...');
+  peakRun = runWithFallback({ threads: 1, capability: 'avx512', openblas: 'detected' }, pythonPeer('scripts/bench/peak_flops.py', ['--n', String(peakN), '--reps', String(peakReps)]), GUARD);
+  if (peakRun.result) for (const [k, v] of Object.entries(peakRun.result)) if (/Gflops/.test(k) && !/^peak/.test(k)) peak[k] = v;
+  peak.openblasCore = peakRun.result?.openblasCore ?? null;
+  if (peakRun.error) peak.error = peakRun.error;
+  if (peakRun.note) peak.note = peakRun.note;
+}
+const kernelRates = (threads: number) => Object.entries(peak).filter(([k, v]) => typeof v === 'number' && k.endsWith(threads === 1 ? 'Gflops1Thread' : 'Gflops2Threads')) as [string, number][];
+const peakOf = (threads: number) => Math.max(...kernelRates(threads).map(([, v]) => v));
+const peakKernel = (threads: number) => kernelRates(threads).reduce((a, b) => (b[1] > a[1] ? b : a))[0].replace(/Gflops.*/, '');
+const peakGflops = { 1: peakOf(1), 2: peakOf(2) } as Record<number, number>;
+log(`peak float32 matmul (${peakN}², best of ${peakReps}): ${peakGflops[1]!.toFixed(0)} GFLOP/s on 1 thread (${peakKernel(1)}), ${peakGflops[2]!.toFixed(0)} on 2 (${peakKernel(2)})${peak.openblasCore ? `; OpenBLAS core ${String(peak.openblasCore)}` : ''}${peak.note ? ` [${String(peak.note)}]` : ''}`);
+
+// ----- workloads -----
+const rate = (r: PeerRun | undefined, path = 'samplesPerSec') => (r ? numberAt(r, path) ?? null : null);
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+const report: Record<string, unknown> = {};
+const inference: Record<string, Record<string, unknown>> = {};
+const startup: Record<string, Record<string, unknown>> = {};
+
+for (const workload of BENCH_WORKLOADS) {
+  const sizes = SIZES[workload];
+  log(`${workload}: aekit start-up ...`);
+  const inline = [await aekitStartup(workload, false), await aekitStartup(workload, false), await aekitStartup(workload, false)];
+  const worker = await aekitStartup(workload, true);
+  log(`${workload}: aekit training ...`);
+  const runs: AekitRun[] = [];
+  for (const t of THREADS) runs.push(await aekitTrain(workload, t, sizes.samples));
+  for (const r of runs) log(`  aekit ${r.threads} thread(s): ${r.samplesPerSec.toFixed(0)} samples/s`);
+  const ours = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
+  log(`${workload}: aekit inference ...`);
+  const inferRuns = [];
+  for (const r of runs) inferRuns.push({ threads: r.threads, ...(await aekitInference(r.trainer, workload, sizes.inference)) });
+  const ourInference = inferRuns.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
+
+  let torchRuns: PeerRun[] = [];
+  let tfjsTrain: PeerRun | undefined;
+  let tfjsInfer: PeerRun | undefined;
   if (peers) {
     log(`${workload}: PyTorch ...`);
-    const torchRuns = [1, 2].map((t) => runPeer(PYTHON, ['scripts/bench/pytorch_bench.py', '--workload', workload, '--threads', String(t), '--samples', String(samples)]));
-    for (const r of torchRuns) log(`  PyTorch ${'threads' in r ? `${r.threads} thread(s): ${r.samplesPerSec.toFixed(0)} samples/s` : r.error}`);
-    torch = best(torchRuns);
+    const exec = pythonPeer('scripts/bench/pytorch_bench.py', ['--workload', workload, '--samples', String(sizes.samples), '--inference-samples', String(sizes.inference), '--inference-batch', String(INFERENCE_BATCH)]);
+    torchRuns = peerSettings(THREADS).map((s) => runWithFallback(s, exec, GUARD));
+    for (const r of torchRuns) log(`  PyTorch ${describeRun(r)}; inference ${rate(r, 'inference.samplesPerSec')?.toFixed(0) ?? '-'}/s; start-up ${rate(r, 'startupMs')?.toFixed(0) ?? '-'} ms`);
     log(`${workload}: TensorFlow.js ...`);
-    tfjs = runPeer(process.execPath, ['--import', 'tsx', 'scripts/bench/tfjs-bench.ts', '--workload', workload, '--samples', String(tfjsSamples)]);
+    tfjsTrain = tfjs(workload, ['--samples', String(sizes.tfjsSamples), ...(quick ? ['--warmup', String(Math.min(sizes.tfjsSamples, 256))] : [])]);
+    tfjsInfer = tfjs(workload, ['--inference', String(sizes.tfjsInference), '--inference-batch', String(INFERENCE_BATCH)]);
   }
+  const torch = bestRun(torchRuns, 'samplesPerSec');
+  const torchInfer = bestRun(torchRuns, 'inference.samplesPerSec');
+  const torchStartup = bestRun(torchRuns, 'startupMs', true);
   const gflops = (ours.samplesPerSec * TRAIN_FLOPS_PER_SAMPLE[workload]) / 1e9;
-  const peakGflops = ours.threads === 1 ? peak.peakGflops1Thread : peak.peakGflops2Threads;
-  const rate = (r: Measured | { error: string }) => ('samplesPerSec' in r ? r.samplesPerSec : null);
+  const errors = [...torchRuns, tfjsTrain, tfjsInfer].filter((r): r is PeerRun => Boolean(r?.error)).map((r) => `${r === tfjsTrain || r === tfjsInfer ? 'TF.js' : `PyTorch (${r.setting.threads} thread(s), ${r.setting.capability})`}: ${r.error}`);
+  if (!peers) errors.push('peers skipped (--no-peers)');
   report[workload] = {
     aekitSamplesPerSec: ours.samplesPerSec,
     pytorchSamplesPerSec: rate(torch),
-    tfjsSamplesPerSec: rate(tfjs),
-    vsPytorch: rate(torch) ? ours.samplesPerSec / rate(torch)! : null,
-    vsTfjs: rate(tfjs) ? ours.samplesPerSec / rate(tfjs)! : null,
+    tfjsSamplesPerSec: rate(tfjsTrain),
+    vsPytorch: ratio(ours.samplesPerSec, rate(torch)),
+    vsTfjs: ratio(ours.samplesPerSec, rate(tfjsTrain)),
     gflops,
-    peakGflops: peakGflops ?? null,
+    peakGflops: peakGflops[ours.threads] ?? null,
+    peakFraction: ratio(gflops, peakGflops[ours.threads]),
     aekitThreads: ours.threads,
-    pytorchThreads: 'threads' in torch ? torch.threads : null,
-    pytorchBlas: 'blas' in torch ? torch.blas ?? null : null,
-    samples: { aekit: ours.samples, pytorch: 'samples' in torch ? torch.samples : null, tfjs: 'samples' in tfjs ? tfjs.samples : null },
-    batchSize: SETTINGS[workload].batch,
-    errors: [torch, tfjs].filter((r): r is { error: string } => 'error' in r).map((r) => r.error),
+    aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, finalLoss: r.finalLoss ?? null })),
+    pytorchThreads: torch?.setting.threads ?? null,
+    pytorchBlas: (torch?.result?.blas as string | undefined) ?? null,
+    pytorchSettings: torch ? settingsOf(torch) : null,
+    pytorchRuns: torchRuns.map((r) => ({ ...settingsOf(r), samplesPerSec: rate(r), inferenceSamplesPerSec: rate(r, 'inference.samplesPerSec'), startupMs: rate(r, 'startupMs'), ...(r.error ? { error: r.error } : {}) })),
+    tfjsSettings: tfjsTrain?.result ? { engine: tfjsTrain.result.engine ?? null, threads: 1 } : null,
+    samples: { aekit: ours.samples, pytorch: (torch?.result?.samples as number | undefined) ?? null, tfjs: (tfjsTrain?.result?.samples as number | undefined) ?? null },
+    batchSize: BENCH_BATCH[workload],
+    errors,
+  };
+  inference[workload] = {
+    samplesPerSec: ourInference.samplesPerSec,
+    aekitThreads: ourInference.threads,
+    pytorchSamplesPerSec: rate(torchInfer, 'inference.samplesPerSec'),
+    tfjsSamplesPerSec: rate(tfjsInfer, 'inference.samplesPerSec'),
+    vsPytorch: ratio(ourInference.samplesPerSec, rate(torchInfer, 'inference.samplesPerSec')),
+    vsTfjs: ratio(ourInference.samplesPerSec, rate(tfjsInfer, 'inference.samplesPerSec')),
+    gflops: (ourInference.samplesPerSec * FORWARD_FLOPS_PER_SAMPLE[workload]) / 1e9,
+    samples: { aekit: sizes.inference, pytorch: rate(torchInfer, 'inference.samples'), tfjs: rate(tfjsInfer, 'inference.samples') },
+    batchSize: INFERENCE_BATCH,
+    meanError: { aekit: ourInference.meanError, pytorch: rate(torchInfer, 'inference.meanError') },
+    pytorchSettings: torchInfer ? settingsOf(torchInfer) : null,
+    tfjsSettings: tfjsInfer?.result ? { engine: tfjsInfer.result.engine ?? null, threads: 1 } : null,
+  };
+  startup[workload] = {
+    aekitMs: median(inline),
+    aekitRunsMs: inline,
+    aekitWorkerMs: worker,
+    pytorchMs: rate(torchStartup, 'startupMs'),
+    pytorchSettings: torchStartup ? settingsOf(torchStartup) : null,
   };
 }
+const loadEnd = loadavg()[0]!;
+report.peakGflops = peakGflops[1];
+report.peakGflops2Threads = peakGflops[2];
+report.peak = { ...peak, kernel1Thread: peakKernel(1), kernel2Threads: peakKernel(2), n: peakN, reps: peakReps, settings: peakRun ? settingsOf(peakRun) : null };
+report.inference = inference;
+report.startup = startup;
+report.machine = { loadAverageStart: loadStart, loadAverageEnd: loadEnd, openblasGuard: GUARD, openblasDir: OPENBLAS_DIR ?? null, quick };
 
-if (!json) {
-  console.log('\nworkload  engine         threads  samples  s/epoch(60k)  samples/s   aekit ×');
-  for (const [w, r] of Object.entries(report)) {
-    const row = (name: string, rate: number | null, threads: unknown, samples: unknown) =>
-      console.log(`${w.padEnd(9)} ${name.padEnd(14)} ${String(threads ?? '-').padEnd(8)} ${String(samples ?? '-').padEnd(8)} ${rate ? (60000 / rate).toFixed(2).padStart(12) : '           -'}  ${rate ? rate.toFixed(0).padStart(9) : '        -'}   ${rate ? ((r.aekitSamplesPerSec as number) / rate).toFixed(2) : '-'}`);
+if (json) {
+  console.log(JSON.stringify(report));
+} else {
+  const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '-' : v.toFixed(digits));
+  console.log('\nTraining (one epoch after warm-up)');
+  console.log('workload  engine         threads  samples  s/epoch(60k)  samples/s   aekit ×');
+  for (const w of BENCH_WORKLOADS) {
+    const r = report[w] as Record<string, unknown>;
     const s = r.samples as Record<string, number | null>;
-    row('aekit', r.aekitSamplesPerSec as number, r.aekitThreads, s.aekit);
+    const ourRate = r.aekitSamplesPerSec as number;
+    const row = (name: string, v: number | null, threads: unknown, samples: unknown) =>
+      console.log(`${w.padEnd(9)} ${name.padEnd(14)} ${String(threads ?? '-').padEnd(8)} ${String(samples ?? '-').padEnd(8)} ${v ? (60000 / v).toFixed(2).padStart(12) : '           -'}  ${v ? v.toFixed(0).padStart(9) : '        -'}   ${v ? (ourRate / v).toFixed(2) : '-'}`);
+    row('aekit', ourRate, r.aekitThreads, s.aekit);
     row('PyTorch', r.pytorchSamplesPerSec as number | null, r.pytorchThreads, s.pytorch);
     row('TensorFlow.js', r.tfjsSamplesPerSec as number | null, 1, s.tfjs);
-    const peakG = r.peakGflops as number | null;
-    console.log(`${''.padEnd(9)} aekit achieves ${(r.gflops as number).toFixed(1)} GFLOP/s${peakG ? ` = ${((100 * (r.gflops as number)) / peakG).toFixed(0)}% of the measured ${peakG.toFixed(0)} GFLOP/s matmul peak` : ''}`);
-    if (r.pytorchBlas) console.log(`${''.padEnd(9)} PyTorch BLAS: ${String(r.pytorchBlas)}${/openblas/i.test(String(r.pytorchBlas)) ? ' (OpenBLAS)' : ''}`);
+    console.log(`${''.padEnd(9)} aekit: ${(r.gflops as number).toFixed(1)} GFLOP/s = ${fmt(100 * ((r.peakFraction as number | null) ?? NaN))}% of the ${fmt(r.peakGflops as number)} GFLOP/s peak at ${String(r.aekitThreads)} thread(s)`);
+    const ps = r.pytorchSettings as Record<string, unknown> | null;
+    if (ps) console.log(`${''.padEnd(9)} PyTorch best: ${String(ps.threads)} thread(s), capability ${String(ps.capabilityUsed)}, OpenBLAS ${String(ps.openblasCore ?? '-')} (${String(ps.openblas)})${ps.note ? `; ${String(ps.note)}` : ''}`);
     for (const e of r.errors as string[]) console.log(`          note: ${e}`);
   }
+  console.log('\nInference: codes + per-sample errors of MNIST test images, batch 1000 (samples/s)');
+  console.log('workload  aekit [thr]         PyTorch [thr, capability]   TF.js       aekit/PyTorch  aekit/TF.js');
+  for (const w of BENCH_WORKLOADS) {
+    const r = inference[w]!;
+    const ps = r.pytorchSettings as Record<string, unknown> | null;
+    console.log(`${w.padEnd(9)} ${`${fmt(r.samplesPerSec as number)} [${String(r.aekitThreads)}]`.padEnd(19)} ${`${fmt(r.pytorchSamplesPerSec as number | null)}${ps ? ` [${String(ps.threads)}, ${String(ps.capabilityUsed)}]` : ''}`.padEnd(27)} ${fmt(r.tfjsSamplesPerSec as number | null).padEnd(11)} ${fmt(r.vsPytorch as number | null, 2).padEnd(14)} ${fmt(r.vsTfjs as number | null, 1)}`);
+  }
+  console.log('\nStart-up: model construction to the end of the first training step (ms)');
+  console.log('workload  aekit (in-process, median of 3)  aekit (worker thread)  PyTorch (best setting)');
+  for (const w of BENCH_WORKLOADS) {
+    const r = startup[w]!;
+    console.log(`${w.padEnd(9)} ${fmt(r.aekitMs as number).padEnd(32)} ${fmt(r.aekitWorkerMs as number).padEnd(22)} ${fmt(r.pytorchMs as number | null)}`);
+  }
+  console.log(`\npeak float32 matmul: ${fmt(peakGflops[1])} GFLOP/s (1 thread, ${peakKernel(1)}), ${fmt(peakGflops[2])} (2 threads, ${peakKernel(2)}); OpenBLAS core ${String(peak.openblasCore ?? '-')}`);
   if (peers && !OPENBLAS_DIR) console.log(`note: ${OPENBLAS_HINT}`);
-  console.log('Targets: dense ≥ 1.5× PyTorch, conv ≥ 1.0× PyTorch, both ≥ 20× TensorFlow.js.');
+  console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end`);
+  console.log('Goals: training ≥ 1.5× PyTorch (dense, conv, hinton), inference ≥ 2× PyTorch, ≥ 20× TF.js throughout; dense and hinton ≥ 50% of the peak.');
 }
-if (json) console.log(JSON.stringify(report));

@@ -8,7 +8,7 @@
  * The first epoch includes ONNX Runtime's warm-up; compare the later ones.
  */
 import { parseArgs } from 'node:util';
-import { convBenchModel, denseBenchModel } from '../../src/bench/workloads.js';
+import { BENCH_BATCH, BENCH_WORKLOADS, type BenchWorkload, benchModel } from '../../src/bench/workloads.js';
 import { mnist } from '../../src/data/datasets.js';
 import { Trainer } from '../../src/train/trainer.js';
 
@@ -22,14 +22,14 @@ const { values, positionals } = parseArgs({
     'no-shuffle': { type: 'boolean', default: false },
   },
 });
-const workload = positionals[0] ?? 'dense';
-if (workload !== 'dense' && workload !== 'conv') throw new Error(`workload must be dense or conv, got ${workload}`);
-const samples = Number(values.samples ?? (workload === 'dense' ? 60000 : 6000));
-const data = mnist({ split: 'train', shape: workload === 'dense' ? 'flat' : 'image', limit: samples });
-const trainer = Trainer.create(workload === 'dense' ? denseBenchModel() : convBenchModel(), { seed: 1, session: { threads: Number(values.threads) } });
+const workload = (positionals[0] ?? 'dense') as BenchWorkload;
+if (!BENCH_WORKLOADS.includes(workload)) throw new Error(`workload must be one of ${BENCH_WORKLOADS.join(', ')}, got ${workload}`);
+const samples = Number(values.samples ?? (workload === 'conv' ? 6000 : 60000));
+const data = mnist({ split: 'train', shape: workload === 'conv' ? 'image' : 'flat', limit: samples });
+const trainer = Trainer.create(benchModel(workload), { seed: 1, session: { threads: Number(values.threads) } });
 const seconds: number[] = [];
 await trainer.fit(data, {
-  epochs: Number(values.epochs), batchSize: workload === 'dense' ? 256 : 128, worker: !values.inline, shuffle: !values['no-shuffle'],
+  epochs: Number(values.epochs), batchSize: BENCH_BATCH[workload], worker: !values.inline, shuffle: !values['no-shuffle'],
   onProgress: (e) => { if (e.type === 'epoch') seconds.push(e.seconds); },
 });
 console.log(`${workload}, ${values.threads} thread(s), ${values.inline ? 'inline' : 'worker'}, ${values['no-shuffle'] ? 'in order' : 'shuffled'}: ${seconds.map((s) => `${s.toFixed(3)} s (${(samples / s).toFixed(0)}/s)`).join(', ')}`);

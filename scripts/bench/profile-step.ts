@@ -3,11 +3,12 @@
  *
  *   node --import tsx scripts/bench/profile-step.ts conv --threads 1 --steps 10 [--nodes 30]
  *   node --import tsx scripts/bench/profile-step.ts dense --threads 1 --steps 60
+ *   node --import tsx scripts/bench/profile-step.ts hinton --threads 1 --steps 20 --nodes 20
  *   node --import tsx scripts/bench/profile-step.ts conv --threads 1 --time 5x6
  *   node --import tsx scripts/bench/profile-step.ts dense --time 5x100 --unfused   (per-parameter updates)
  *
  * Builds the benchmark workload's step (src/bench/workloads.ts, Adam, batch 256
- * dense / 128 conv), runs it on MNIST batches the way src/train/loop.ts does
+ * dense and hinton / 128 conv), runs it on MNIST batches the way src/train/loop.ts does
  * (outputs written into alternating buffers), and with ONNX Runtime's profiler on
  * sums the `*_kernel_time` events per op over the steps after 3 warm-up steps
  * (--nodes N also lists the N slowest nodes with their shapes). `--time RxS`
@@ -17,7 +18,7 @@
  */
 import { readFileSync, unlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { convBenchModel, denseBenchModel } from '../../src/bench/workloads.js';
+import { BENCH_BATCH, BENCH_WORKLOADS, type BenchWorkload, benchModel } from '../../src/bench/workloads.js';
 import { mnist } from '../../src/data/datasets.js';
 import { type TensorData } from '../../src/graph/types.js';
 import { initialValues } from '../../src/layers/core.js';
@@ -26,16 +27,16 @@ import { Adam } from '../../src/optim/optimizers.js';
 import { packTensors } from '../../src/train/loop.js';
 import { NON_FINITE_CHECK, buildStep, nextName } from '../../src/train/step.js';
 
-type Workload = 'dense' | 'conv';
+type Workload = BenchWorkload;
 
 async function makeRunner(workload: Workload, session: SessionOptions, fuseUpdate: boolean) {
-  const art = buildStep(workload === 'dense' ? denseBenchModel() : convBenchModel(), { optimizer: new Adam(), seed: 1, fuseUpdate });
+  const art = buildStep(benchModel(workload), { optimizer: new Adam(), seed: 1, fuseUpdate });
   const named: Record<string, TensorData> = Object.fromEntries(initialValues(art.specs, 1));
   for (const [slot, param] of art.slots) named[slot] = { dtype: 'float32', shape: [...named[param]!.shape], data: new Float32Array(named[param]!.data.length) };
   let tensors = packTensors(named, art.packed);
   const sess = await RuntimeSession.create(art.train.bytes, session);
-  const batch = workload === 'dense' ? 256 : 128;
-  const data = mnist({ split: 'train', shape: workload === 'dense' ? 'flat' : 'image', limit: batch * 16 });
+  const batch = BENCH_BATCH[workload];
+  const data = mnist({ split: 'train', shape: workload === 'conv' ? 'image' : 'flat', limit: batch * 16 });
   const sampleShape = data.shape.slice(1);
   const size = sampleShape.reduce((a, b) => a * b, 1);
   const members = new Set(art.packed.flatMap((g) => g.members));
@@ -110,7 +111,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const workload = (positionals[0] ?? 'conv') as Workload;
-if (workload !== 'dense' && workload !== 'conv') throw new Error(`workload must be dense or conv, got ${workload}`);
+if (!BENCH_WORKLOADS.includes(workload)) throw new Error(`workload must be one of ${BENCH_WORKLOADS.join(', ')}, got ${workload}`);
 const session: SessionOptions = { threads: Number(values.threads), optimization: values.optimization as SessionOptions['optimization'], ...(values['no-spin'] ? { spinning: false } : {}) };
 
 if (values.time) {

