@@ -28,6 +28,7 @@ import { RunFolder, readRunInfo } from '../run-folder.js';
 import { type Io, defaultIo } from '../io.js';
 import { head, imageShapeOf, writeRunFigures } from '../figures.js';
 import { TensorBoardWriter, reconstructionGridPng } from '../../viz/index.js';
+import { ProgressFile } from '../../dashboard/progress-file.js';
 
 /** Flags of `aekit train` after parsing. */
 export interface TrainFlags extends RunOverrides {
@@ -174,6 +175,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   process.on('SIGINT', onSigint);
   const view = progressView(t.epochs, log, io.tty);
   const board = TensorBoardWriter.open(run.path('tb'));
+  // Step-level progress for `aekit dashboard` (metrics.jsonl only grows once per epoch).
+  const live = new ProgressFile(run.path('progress.json'), t.epochs);
   // A fixed handful of samples, reconstructed after every epoch for TensorBoard's image tab.
   const probe = imageShapeOf(data.sampleShape) ? head(data.test ?? data.train, 8) : undefined;
   const pending: Promise<void>[] = [];
@@ -191,6 +194,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
       onProgress: (e) => {
         view.onEvent(e);
         if (e.type === 'batch') {
+          live.onStep(e);
           board.addScalar('batch/loss', e.loss, e.step);
           return;
         }
@@ -199,10 +203,13 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
         if (probe && e.tensors) {
           const weights = e.tensors;
           pending.push(model.trainer.predict(probe.x, { part: 'model', tensors: weights }).then((out) => {
-            board.addImage('reconstructions', reconstructionGridPng(probe.x, out.reconstruction!.data as Float32Array, { imageShape: imageShapeOf(data.sampleShape)!, rowTitles: [] }), e.epoch);
+            const png = reconstructionGridPng(probe.x, out.reconstruction!.data as Float32Array, { imageShape: imageShapeOf(data.sampleShape)!, rowTitles: [] });
+            board.addImage('reconstructions', png, e.epoch);
+            run.write('live/reconstructions.png', png); // the dashboard's live view
           }));
         }
         board.flush();
+        live.flush();
       },
     });
     await Promise.all(pending);
@@ -215,6 +222,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
     view.stop();
     await Promise.allSettled(pending);
     board.close();
+    live.flush();
   }
   const trainedEpochs = model.trainer.history.length;
   if (result.stopReason === 'stopped by request') {
