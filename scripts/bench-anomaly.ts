@@ -79,6 +79,7 @@ const program = new Command('bench:anomaly')
   .option('--seed <n>', 'seed of initialization and shuffling (and the peers\' random_state)', integer('--seed', 0), 1)
   .option('--score <kind>', `the main detector's score (default: the library default, '${DEFAULT_SCORE}')`, scoreKind)
   .option('--metric <name>', "code distance of the MNIST detector's latent scores: 'cosine' (default here) or 'euclidean' (the library default)", metricName)
+  .option('--combine <kinds>', "components of the 'combined' score, comma-separated (default: reconstruction,knn)", (v: string) => v.split(',').map((k) => scoreKind(k.trim())))
   .option('--k <n>', 'neighbours of the k-NN score (default 5)', integer('--k', 1))
   .option('--pca-variance <x>', 'PCA peer: fraction of variance its components keep', (v) => {
     const x = Number(v);
@@ -92,7 +93,7 @@ const program = new Command('bench:anomaly')
   .parse();
 const opts = program.opts<{
   quick: boolean; digits?: number[]; model: MnistModelName; code?: number; epochs: number; batchSize: number; seed: number; score?: ScoreKind;
-  metric?: 'cosine' | 'euclidean'; k?: number; pcaVariance: number; peers: boolean; tabular: boolean; json: boolean; out: string;
+  metric?: 'cosine' | 'euclidean'; combine?: ScoreKind[]; k?: number; pcaVariance: number; peers: boolean; tabular: boolean; json: boolean; out: string;
 }>();
 
 const log = (line: string) => (opts.json ? console.error(line) : console.log(line));
@@ -101,7 +102,7 @@ const epochs = opts.quick && !process.argv.includes('--epochs') ? 2 : opts.epoch
 const limits = opts.quick ? { trainLimit: 1000, testLimit: 2000 } : {};
 // Images get cosine code distances (docs/anomaly.md: far better on MNIST; the library default, Euclidean, suits tabular data).
 const metric = opts.metric ?? 'cosine';
-const detector = { ...(opts.score ? { score: opts.score } : {}), metric, ...(opts.k ? { k: opts.k } : {}) };
+const detector = { ...(opts.score ? { score: opts.score } : {}), metric, ...(opts.k ? { k: opts.k } : {}), ...(opts.combine ? { combine: opts.combine } : {}) };
 
 try {
   mkdirSync(dirname(opts.out), { recursive: true });
@@ -143,7 +144,7 @@ const results: OneClassMnistResult[] = [];
 const peerRows: { isolationForest: number; ocsvm: number }[] = [];
 const mainKind = opts.score ?? DEFAULT_SCORE;
 log(`command: npm run bench:anomaly --${process.argv.slice(2).map((a) => ` ${a}`).join('')}`);
-log(`one-class MNIST: model ${opts.model}${opts.code ? ` (code ${opts.code})` : ''}, ${epochs} epochs, batch ${opts.batchSize}, seed ${opts.seed}, score '${mainKind}', ${metric} codes${opts.quick ? ' (quick: 1,000 training / 2,000 test images)' : ''}`);
+log(`one-class MNIST: model ${opts.model}${opts.code ? ` (code ${opts.code})` : ''}, ${epochs} epochs, batch ${opts.batchSize}, seed ${opts.seed}, score '${mainKind}'${opts.combine ? ` (${opts.combine.join(' + ')})` : ''}, ${metric} codes${opts.quick ? ' (quick: 1,000 training / 2,000 test images)' : ''}`);
 const saved: Record<string, unknown> = {};
 for (const digit of digits) {
   const r = await oneClassMnist({ digit, model: opts.model, ...(opts.code ? { code: opts.code } : {}), epochs, batchSize: opts.batchSize, seed: opts.seed, detector, pcaVariance: opts.pcaVariance, ...limits });
