@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { compressCommand, decompressCommand } from './commands/compress.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { detectCommand } from './commands/detect.js';
 import { encodeCommand } from './commands/encode.js';
@@ -25,7 +26,7 @@ program
   .addHelpText('after', '\nStart with:\n  aekit demo\n  aekit train --model conv --data mnist --epochs 3\n  aekit eval runs/conv-mnist-1');
 const commands = [
   demoCommand(), trainCommand(), evalCommand(), encodeCommand(), reconstructCommand(), detectCommand(),
-  compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(),
+  compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(), dashboardCommand(),
 ];
 for (const command of commands) {
   program.addCommand(command.showHelpAfterError('(run with --help for usage)'));

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { Command } from 'commander';
-import { type Dashboard, startDashboard } from '../../dashboard/server.js';
+import type { Dashboard } from '../../dashboard/server.js';
 import { intIn } from '../args.js';
 import { UsageError } from '../errors.js';
 import { type Io, defaultIo } from '../io.js';
@@ -32,6 +32,8 @@ function isLoopbackHost(host: string): boolean {
 export async function runDashboardCommand(flags: DashboardFlags, io: Io = defaultIo()): Promise<Dashboard> {
   if (existsSync(flags.runs) && !statSync(flags.runs).isDirectory()) throw new UsageError(`--runs ${flags.runs}: is a file; expected the folder of run folders (default runs)`);
   let dashboard: Dashboard;
+  // Loaded here, not at the top: Fastify would slow the start of every other command.
+  const { startDashboard } = await import('../../dashboard/server.js');
   try {
     dashboard = await startDashboard({ runsDir: flags.runs, port: flags.port, host: flags.host, ...(flags.assets ? { assetsDir: flags.assets } : {}) });
   } catch (e) {

@@ -1,0 +1,238 @@
+/**
+ * What the dashboard knows about the run folders under `--runs`: found by
+ * their `run.json` (at the top level and one level down, where `aekit demo`
+ * keeps its VAE run), summarized for the runs table, and read defensively: a
+ * folder whose files are half written, damaged or from a crashed process
+ * shows up with its problems named instead of breaking the page.
+ */
+import { type Dirent, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { processAlive } from '../io/files.js';
+import { imageShapeOf } from '../cli/figures.js';
+import { lttbIndices, type SeriesPoint } from './downsample.js';
+import { readProgress, type ProgressSnapshot } from './progress-file.js';
+
+/** A run's state as the dashboard shows it: run.json's status, or what went wrong reading it. */
+export type DashboardStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed' | 'corrupt';
+
+/** One row of the runs table. */
+export interface RunSummary {
+  /** Path relative to the runs folder with '/' separators, e.g. "demo/vae". */
+  id: string;
+  name: string;
+  status: DashboardStatus;
+  /** What is wrong with the folder, in words (empty when nothing is). */
+  problems: string[];
+  message?: string;
+  created?: string;
+  updated?: string;
+  epochsDone?: number;
+  epochsPlanned?: number;
+  /** The model's class, e.g. "ConvAutoencoder". */
+  model?: string;
+  /** The preset options or the whole model config's main fields, for the table's tooltip. */
+  modelConfig?: Record<string, unknown>;
+  data?: string;
+  training?: { epochs?: number; batchSize?: number; optimizer?: string; learningRate?: number; samples?: number };
+  /** One sample's shape; `imageShape` is [C, H, W] when the samples can be drawn as images. */
+  inputShape?: number[];
+  imageShape?: number[];
+  /** The last row of metrics.jsonl. */
+  final?: Record<string, number>;
+  /** Test metrics from results.json, when training finished. */
+  test?: { samples?: number; mse?: number; bce?: number; psnr?: number; pcaMse?: number; pcaK?: number };
+  /** Which files the page can use. */
+  files: { model: boolean; encoder: boolean; decoder: boolean; checkpoint: boolean; scaler: boolean; liveReconstructions: boolean; figures: string[]; report: boolean };
+  /** A variational autoencoder (the page offers the generation view). */
+  vae: boolean;
+  /** The model's reconstruction loss ('mse', 'bce', 'mae'), for scores computed in the browser. */
+  loss?: string;
+}
+
+/** Files whose change means a run's summary may have changed. */
+export const WATCHED_FILES = ['run.json', 'metrics.jsonl', 'results.json', 'config.json', 'progress.json', 'live/reconstructions.png', 'model.onnx'] as const;
+
+/** Run folders under `root` (a folder holding run.json; not following symlinks), as ids. */
+export function findRuns(root: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string, prefix: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      // Dirent.isDirectory() is false for a symlink: a link out of the runs folder is never followed.
+      if (!e.isDirectory() || e.name.startsWith('.')) continue;
+      const path = join(dir, e.name);
+      const id = prefix ? `${prefix}/${e.name}` : e.name;
+      if (existsSync(join(path, 'run.json'))) found.push(id);
+      if (depth < 1) visit(path, id, depth + 1);
+    }
+  };
+  visit(root, '', 0);
+  return found.sort();
+}
+
+function readJson(path: string, problems: string[], what: string): unknown {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (e) {
+    problems.push(`${what} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    return undefined;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Per-epoch rows of metrics.jsonl; damaged lines are skipped and reported in `problems`. */
+export function readMetrics(dir: string, problems: string[] = []): Record<string, number>[] {
+  const file = join(dir, 'metrics.jsonl');
+  if (!existsSync(file)) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    problems.push(`metrics.jsonl cannot be read (${(e as Error).message})`);
+    return [];
+  }
+  const rows: Record<string, number>[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const row = JSON.parse(line) as unknown;
+      if (!isObject(row)) throw new Error('not an object');
+      rows.push(row as Record<string, number>);
+    } catch {
+      problems.push(`metrics.jsonl line ${i + 1} is not a JSON object`);
+    }
+  });
+  return rows;
+}
+
+/** Reads a run folder into a {@link RunSummary}; never throws for a damaged folder. */
+export function summarizeRun(root: string, id: string): RunSummary {
+  const dir = join(root, ...id.split('/'));
+  const problems: string[] = [];
+  const has = (f: string) => existsSync(join(dir, f));
+  let figures: string[] = [];
+  try {
+    figures = readdirSync(join(dir, 'figures')).filter((f) => f.endsWith('.png')).sort();
+  } catch {
+    // no figures yet
+  }
+  const summary: RunSummary = {
+    id, name: id.split('/').pop()!, status: 'corrupt', problems,
+    files: { model: has('model.onnx'), encoder: has('encoder.onnx'), decoder: has('decoder.onnx'), checkpoint: has('checkpoint'), scaler: has('scaler.json'), liveReconstructions: has('live/reconstructions.png'), figures, report: has('report.html') },
+    vae: false,
+  };
+  const info = readJson(join(dir, 'run.json'), problems, 'run.json');
+  if (isObject(info) && info.format === 'aekit-run') {
+    const status = str(info.status);
+    if (status === 'running' || status === 'finished' || status === 'stopped' || status === 'failed') summary.status = status;
+    else problems.push(`run.json has an unknown status ${JSON.stringify(info.status)}`);
+    if (status === 'running' && typeof info.pid === 'number' && !processAlive(info.pid)) {
+      // The trainer died without writing its final status (killed, power cut).
+      summary.status = 'crashed';
+      problems.push(`run.json says running, but its process ${info.pid} is gone`);
+    }
+    summary.name = str(info.name) ?? summary.name;
+    for (const k of ['created', 'updated', 'message'] as const) if (str(info[k]) !== undefined) summary[k] = str(info[k]);
+    for (const k of ['epochsDone', 'epochsPlanned'] as const) if (num(info[k]) !== undefined) summary[k] = num(info[k]);
+  } else if (info !== undefined) {
+    problems.push("run.json is not an aekit run status (no format 'aekit-run')");
+  } else if (problems.length === 0) {
+    problems.push('run.json is missing');
+  }
+  const config = readJson(join(dir, 'config.json'), problems, 'config.json');
+  if (isObject(config)) {
+    const model = config.model;
+    if (isObject(model)) {
+      summary.model = str(model.className);
+      summary.vae = /Variational/.test(summary.model ?? '');
+      if (Array.isArray(model.inputShape) && model.inputShape.every((d) => typeof d === 'number')) {
+        summary.inputShape = model.inputShape as number[];
+        const image = imageShapeOf(summary.inputShape);
+        if (image) summary.imageShape = image;
+      }
+      summary.loss = str(model.loss) ?? (summary.vae ? 'bce' : undefined);
+      const brief: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(model)) if (typeof v !== 'object') brief[k] = v;
+      if (isObject(config.preset)) Object.assign(brief, config.preset);
+      summary.modelConfig = brief;
+    } else if (typeof model === 'string') summary.model = model;
+    if (isObject(config.data)) summary.data = str(config.data.source);
+    if (isObject(config.training)) {
+      const t = config.training;
+      const opt = isObject(t.optimizer) ? t.optimizer : {};
+      summary.training = {
+        ...(num(t.epochs) !== undefined ? { epochs: num(t.epochs) } : {}), ...(num(t.batchSize) !== undefined ? { batchSize: num(t.batchSize) } : {}),
+        ...(str(opt.name) ? { optimizer: str(opt.name) } : {}), ...(num(opt.learningRate) !== undefined ? { learningRate: num(opt.learningRate) } : {}),
+        ...(isObject(config.data) && num(config.data.samples) !== undefined ? { samples: num(config.data.samples) } : {}),
+      };
+    }
+  } else if (config === undefined && problems.length === 0 && summary.status !== 'running') {
+    problems.push('config.json is missing');
+  }
+  const rows = readMetrics(dir, problems);
+  if (rows.length > 0) summary.final = rows[rows.length - 1];
+  const results = readJson(join(dir, 'results.json'), problems, 'results.json');
+  if (isObject(results) && isObject(results.test)) {
+    const t = results.test;
+    const model = isObject(t.model) ? t.model : {};
+    const pca = isObject(t.pca) ? t.pca : {};
+    summary.test = {
+      ...(num(t.samples) !== undefined ? { samples: num(t.samples) } : {}),
+      ...(num(model.mse) !== undefined ? { mse: num(model.mse) } : {}), ...(num(model.bce) !== undefined ? { bce: num(model.bce) } : {}),
+      ...(num(model.psnr) !== undefined ? { psnr: num(model.psnr) } : {}),
+      ...(num(pca.mse) !== undefined ? { pcaMse: num(pca.mse) } : {}), ...(num(pca.k) !== undefined ? { pcaK: num(pca.k) } : {}),
+    };
+  }
+  if (summary.status === 'finished' && !summary.files.model) problems.push('finished, but model.onnx is missing');
+  return summary;
+}
+
+/** What the live and runs views draw: the per-epoch history (thinned) and the step progress. */
+export interface RunCurves {
+  id: string;
+  /** Epoch of each point, and the training and validation loss there (null: none), at most `maxPoints`. */
+  epochs: number[];
+  loss: (number | null)[];
+  valLoss?: (number | null)[];
+  /** Epochs in the run (before thinning). */
+  total: number;
+  progress?: ProgressSnapshot;
+}
+
+/** Loss curves of a run; longer histories are thinned to `maxPoints` epochs (LTTB on the training loss). */
+export function runCurves(root: string, id: string, maxPoints = 500): RunCurves {
+  const dir = join(root, ...id.split('/'));
+  const rows = readMetrics(dir);
+  const value = (r: Record<string, number>, key: string) => (typeof r[key] === 'number' && Number.isFinite(r[key]) ? r[key]! : null);
+  const points = rows.map((r, i): SeriesPoint => [typeof r.epoch === 'number' ? r.epoch : i + 1, value(r, 'loss')]);
+  const keep = rows.length > maxPoints ? lttbIndices(points, maxPoints) : rows.map((_, i) => i);
+  const hasVal = rows.some((r) => typeof r.valLoss === 'number');
+  const progress = readProgress(join(dir, 'progress.json'));
+  return {
+    id, epochs: keep.map((i) => points[i]![0]), loss: keep.map((i) => points[i]![1]),
+    ...(hasVal ? { valLoss: keep.map((i) => value(rows[i]!, 'valLoss')) } : {}),
+    total: rows.length, ...(progress ? { progress } : {}),
+  };
+}
+
+/** A cheap fingerprint of a run folder's watched files (sizes and times), to notice changes by polling. */
+export function runSignature(root: string, id: string): string {
+  const dir = join(root, ...id.split('/'));
+  return WATCHED_FILES.map((f) => {
+    try {
+      const st = statSync(join(dir, f));
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return '-';
+    }
+  }).join('|');
+}

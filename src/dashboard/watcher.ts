@@ -1,0 +1,116 @@
+/**
+ * Notices what changes in the runs folder and tells subscribed pages (the
+ * server-sent event stream). Polling sizes and times of a handful of files
+ * per run is cheap, works the same on every file system (network drives and
+ * containers included, where fs.watch is unreliable), and sees runs written
+ * by any process.
+ */
+import { join } from 'node:path';
+import { readProgress } from './progress-file.js';
+import { type RunSummary, findRuns, runCurves, runSignature, summarizeRun } from './runs.js';
+
+/** An event for the pages: its name and JSON data. */
+export type DashboardEvent =
+  | { event: 'runs'; data: { runs: RunSummary[] } }
+  | { event: 'curves'; data: ReturnType<typeof runCurves> }
+  | { event: 'progress'; data: { id: string; delta: boolean; progress: NonNullable<ReturnType<typeof readProgress>> } }
+  | { event: 'reconstructions'; data: { id: string; version: string } };
+
+type Listener = (e: DashboardEvent) => void;
+
+interface RunState {
+  signature: string;
+  summary: RunSummary;
+  summaryJson: string;
+  // What the last progress event covered, so the next one sends only new steps.
+  sentStride?: number;
+  sentStep?: number;
+}
+
+/** Watches a runs folder while at least one page listens. */
+export class RunWatcher {
+  private readonly listeners = new Set<Listener>();
+  private readonly state = new Map<string, RunState>();
+  private timer?: NodeJS.Timeout;
+  private ticks = 0;
+
+  constructor(private readonly root: string, private readonly pollMs = 500) {}
+
+  /** Current summaries (refreshed now). */
+  summaries(): RunSummary[] {
+    this.scan(false);
+    return [...this.state.values()].map((s) => s.summary).sort(newestFirst);
+  }
+
+  /** Adds a listener; it gets the run list at once, then changes. Returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    listener({ event: 'runs', data: { runs: this.summaries() } });
+    if (!this.timer) this.timer = setInterval(() => this.tick(), this.pollMs);
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  /** Checks the folder now (the timer does this every `pollMs`). */
+  tick(): void {
+    this.ticks++;
+    // Every ~5 s the summaries are rebuilt even without file changes: a 'running' run whose process died turns 'crashed'.
+    const full = this.ticks % Math.max(1, Math.round(5000 / this.pollMs)) === 0;
+    this.scan(true, full);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private emit(e: DashboardEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A page that went away mid-write is dropped by its own close handler.
+      }
+    }
+  }
+
+  private scan(notify: boolean, full = false): void {
+    const ids = findRuns(this.root);
+    let listChanged = ids.length !== this.state.size || ids.some((id) => !this.state.has(id));
+    for (const id of [...this.state.keys()]) if (!ids.includes(id)) this.state.delete(id);
+    for (const id of ids) {
+      const signature = runSignature(this.root, id);
+      const old = this.state.get(id);
+      if (old && old.signature === signature && !full) continue;
+      const summary = summarizeRun(this.root, id);
+      const summaryJson = JSON.stringify(summary);
+      const next: RunState = { ...old, signature, summary, summaryJson };
+      this.state.set(id, next);
+      if (!old || old.summaryJson !== summaryJson) listChanged = true;
+      if (!notify || !old || old.signature === signature) continue;
+      const [, metricsOld, , , progressOld, reconOld] = old.signature.split('|');
+      const [, metricsNew, , , progressNew, reconNew] = signature.split('|');
+      if (metricsOld !== metricsNew) this.emit({ event: 'curves', data: runCurves(this.root, id) });
+      if (progressOld !== progressNew) this.emitProgress(id, next);
+      if (reconOld !== reconNew && reconNew !== '-') this.emit({ event: 'reconstructions', data: { id, version: reconNew! } });
+    }
+    if (notify && listChanged) this.emit({ event: 'runs', data: { runs: [...this.state.values()].map((s) => s.summary).sort(newestFirst) } });
+  }
+
+  private emitProgress(id: string, state: RunState): void {
+    const progress = readProgress(join(this.root, ...id.split('/'), 'progress.json'));
+    if (!progress) return;
+    // Pages hold the steps they have; send the new ones unless the history was thinned (stride changed) or restarted.
+    const continues = state.sentStride === progress.stride && state.sentStep !== undefined && progress.steps.length > 0 && progress.steps[0]![0] <= state.sentStep;
+    const steps = continues ? progress.steps.filter(([s]) => s > state.sentStep!) : progress.steps;
+    state.sentStride = progress.stride;
+    state.sentStep = progress.steps.at(-1)?.[0] ?? state.sentStep;
+    this.emit({ event: 'progress', data: { id, delta: continues, progress: { ...progress, steps } } });
+  }
+}
+
+function newestFirst(a: RunSummary, b: RunSummary): number {
+  return (b.created ?? '').localeCompare(a.created ?? '') || a.id.localeCompare(b.id);
+}

@@ -1,0 +1,172 @@
+/**
+ * One run as it trains: epoch, step, loss, samples/s and ETA as the steps
+ * happen (from progress.json through the event stream), the loss per step and
+ * per epoch, and the reconstructions of a fixed set of inputs, refreshed each
+ * epoch.
+ */
+import { type ChartSpec, lossCurvesSpec } from '../../../viz/charts.js';
+import { api, runFile, type ProgressSnapshot, type RunCurves, type RunSummary } from '../api.js';
+import { type Chart, disposeChart, makeChart, show } from '../chart.js';
+import { badge, duration, fill, fmt, h } from '../dom.js';
+import type { Ctx } from '../main.js';
+
+/** Samples/s points kept for the throughput chart. */
+const SPEED_POINTS = 300;
+
+/** Training throughput over the steps (not a loss: no log axis, starts at 0). */
+function speedSpec(points: [number, number][]): ChartSpec {
+  return {
+    backgroundColor: '#ffffff',
+    textStyle: { fontFamily: 'DejaVu Sans, Verdana, sans-serif', color: '#222' },
+    title: { text: 'Throughput', left: 'center', top: 8, textStyle: { fontSize: 17, fontWeight: 'bold', color: '#222' } },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 72, right: 32, top: 52, bottom: 56 },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 30, scale: true, minInterval: 1, splitLine: { show: false } },
+    yAxis: { type: 'value', name: 'samples/s', nameLocation: 'middle', nameGap: 52, min: 0 },
+    series: [{ type: 'line', name: 'samples/s', data: points.map(([x, y]) => [x, Math.round(y)]), showSymbol: points.length <= 30, sampling: 'lttb', color: '#59a14f', lineStyle: { width: 2 } }],
+  };
+}
+
+export function liveView(root: HTMLElement, ctx: Ctx): () => void {
+  const id = ctx.id!;
+  const title = h('h1', {}, id, ' ');
+  const message = h('p', { class: 'sub' });
+  const stopButton = h('button', { class: 'secondary', hidden: true, onclick: () => void stop() }, 'Stop (saves a checkpoint)');
+  const tile = (k: string, idName: string) => {
+    const v = h('div', { class: 'v', id: idName }, '–');
+    return { el: h('div', { class: 'tile' }, h('div', { class: 'k' }, k), v), v };
+  };
+  const tEpoch = tile('epoch', 'live-epoch');
+  const bar = h('div');
+  tEpoch.el.append(h('div', { class: 'progressbar' }, bar));
+  const tStep = tile('step', 'live-step');
+  const tLoss = tile('loss (last step)', 'live-loss');
+  const tSpeed = tile('samples/s', 'live-speed');
+  const tEta = tile('epoch ends in', 'live-eta');
+  const stepChartEl = h('div', { class: 'chart', id: 'live-step-chart', dataset: { updates: '0' } });
+  const epochChartEl = h('div', { class: 'chart small', id: 'live-epoch-chart' });
+  const speedChartEl = h('div', { class: 'chart small', id: 'live-speed-chart' });
+  const recon = h('img', { class: 'recon pixelated', id: 'live-recon', alt: 'reconstructions of fixed inputs' });
+  const reconNote = h('p', { class: 'note' });
+  root.append(
+    h('div', { class: 'row' }, h('div', {}, title, message), h('div', { style: { marginLeft: 'auto' } }, stopButton)),
+    h('div', { class: 'tiles' }, tEpoch.el, tStep.el, tLoss.el, tSpeed.el, tEta.el),
+    h('div', { class: 'grid2' },
+      h('div', { class: 'card' }, stepChartEl),
+      h('div', { class: 'card' }, h('h2', {}, 'Reconstructions'), recon, reconNote)),
+    h('div', { class: 'grid2', style: { marginTop: '16px' } },
+      h('div', { class: 'card' }, epochChartEl),
+      h('div', { class: 'card' }, speedChartEl)),
+  );
+  const stepChart: Chart = makeChart(stepChartEl);
+  const epochChart: Chart = makeChart(epochChartEl);
+  const speedChart: Chart = makeChart(speedChartEl);
+  let steps: [number, number][] = [];
+  let stride = 1;
+  const speed: [number, number][] = [];
+  let updates = 0;
+
+  const summary = (): RunSummary | undefined => ctx.run(id);
+  const drawHeader = () => {
+    const r = summary();
+    fill(title, id, ' ', badge(r?.status ?? 'unknown'));
+    const parts = [r?.model, r?.data, r?.training?.samples ? `${r.training.samples} samples` : undefined, r?.training?.batchSize ? `batch ${r.training.batchSize}` : undefined, r?.message].filter(Boolean);
+    message.textContent = parts.join(' · ');
+    const job = ctx.jobs().find((j) => j.id === id && j.state === 'running');
+    stopButton.hidden = !job || r?.status !== 'running';
+    if (r && r.epochsDone !== undefined && !steps.length) tEpoch.v.textContent = `${r.epochsDone} / ${r.epochsPlanned ?? '?'}`;
+  };
+
+  const drawSteps = () => {
+    if (steps.length === 0) {
+      stepChart.clear();
+      return;
+    }
+    show(stepChart, lossCurvesSpec({ name: id, x: steps.map((p) => p[0]), train: steps.map((p) => p[1]) }, {
+      title: 'Loss per step', xName: stride > 1 ? `step (points average ${stride} steps)` : 'step',
+    }), false);
+    updates++;
+    stepChartEl.dataset.updates = String(updates);
+  };
+
+  const applyProgress = (p: ProgressSnapshot, delta: boolean) => {
+    if (delta && p.stride === stride) {
+      const last = steps.at(-1)?.[0] ?? -Infinity;
+      for (const s of p.steps) if (s[0] > last) steps.push(s);
+    } else {
+      steps = p.steps.slice();
+      stride = p.stride;
+    }
+    tEpoch.v.textContent = `${p.epoch} / ${p.epochs}`;
+    bar.style.width = p.batches ? `${(100 * p.batch) / p.batches}%` : '0';
+    tStep.v.textContent = String(p.step);
+    tLoss.v.textContent = fmt(p.loss);
+    tSpeed.v.textContent = Number.isFinite(p.samplesPerSec) ? Math.round(p.samplesPerSec).toLocaleString('en-US') : '–';
+    tEta.v.textContent = summary()?.status === 'running' ? duration(p.etaSeconds) : '–';
+    speed.push([p.step, p.samplesPerSec]);
+    if (speed.length > SPEED_POINTS) speed.splice(0, speed.length - SPEED_POINTS);
+    drawSteps();
+    show(speedChart, speedSpec(speed), false);
+  };
+
+  const drawEpochs = (c: RunCurves) => {
+    if (c.loss.length === 0) {
+      epochChart.clear();
+      return;
+    }
+    show(epochChart, lossCurvesSpec({ name: id, x: c.epochs, train: c.loss.map((v) => v ?? NaN), ...(c.valLoss ? { validation: c.valLoss.map((v) => v ?? NaN) } : {}) }, { title: `Loss per epoch${c.total > c.epochs.length ? ` (${c.epochs.length} of ${c.total} epochs drawn)` : ''}` }));
+  };
+
+  const showReconstructions = (version: string) => {
+    const r = summary();
+    if (r?.files.liveReconstructions) {
+      recon.src = `${runFile(id, 'live/reconstructions.png')}?v=${encodeURIComponent(version)}`;
+      reconNote.textContent = 'Fixed inputs (top) and their reconstructions after the last finished epoch.';
+    } else if (r?.files.figures.includes('reconstructions.png')) {
+      recon.src = runFile(id, 'figures/reconstructions.png');
+      reconNote.textContent = 'Reconstructions after training (figures/reconstructions.png).';
+    } else {
+      recon.removeAttribute('src');
+      reconNote.textContent = r?.imageShape ? 'Reconstructions appear after the first epoch.' : 'The samples of this run are not images.';
+    }
+  };
+
+  async function stop() {
+    stopButton.disabled = true;
+    try {
+      await api('/api/stop', { id });
+    } catch (e) {
+      message.textContent = (e as Error).message;
+    }
+  }
+
+  drawHeader();
+  showReconstructions(summary()?.updated ?? '');
+  void api<RunCurves>(`/api/curves?id=${encodeURIComponent(id)}`).then((c) => {
+    drawEpochs(c);
+    if (c.progress) applyProgress(c.progress, false);
+  }).catch((e: Error) => {
+    message.textContent = e.message;
+  });
+  const offs = [
+    ctx.events.on('progress', (d) => {
+      if (d.id === id) applyProgress(d.progress, d.delta);
+    }),
+    ctx.events.on('curves', (c) => {
+      if (c.id === id) drawEpochs(c);
+    }),
+    ctx.events.on('reconstructions', (d) => {
+      if (d.id === id) showReconstructions(d.version);
+    }),
+    ctx.events.on('runs', () => {
+      const before = recon.getAttribute('src');
+      drawHeader();
+      if (!before) showReconstructions(summary()?.updated ?? '');
+    }),
+    ctx.events.on('jobs', drawHeader),
+  ];
+  return () => {
+    for (const off of offs) off();
+    for (const c of [stepChart, epochChart, speedChart]) disposeChart(c);
+  };
+}
