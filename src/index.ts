@@ -26,4 +26,6 @@ export { datasets } from './data/datasets.js';
 export * from './models/index.js';
 export * from './tasks/compress.js';
 export * from './tasks/embed.js';
+export * from './tasks/denoise.js';
+export * from './tasks/generate.js';
 export * from './anomaly/index.js';

@@ -1,12 +1,13 @@
 import { type Value } from '../graph/graph.js';
-import { sizeOf } from '../graph/types.js';
+import { type Dim, joinDim, sizeOf, splitDim } from '../graph/types.js';
 import { type ActivationName } from '../layers/activations.js';
 import { type GraphBuildContext, type Layer } from '../layers/core.js';
 import { Conv2D, Conv2DTranspose } from '../layers/conv.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten, Reshape } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
-import { klDivergenceGaussian } from '../losses/index.js';
+import { binaryCrossEntropyWithLogits, klDivergenceGaussian } from '../losses/index.js';
+import { type ModelPart } from '../train/model.js';
 import {
   AutoencoderModel, COMMON_FIELDS, type CommonConfig, type Encoded, type SummarySection, fieldsOf, parseCommon, registerModel,
 } from './base.js';
@@ -39,6 +40,13 @@ export interface VariationalAutoencoderConfig extends Omit<CommonConfig, 'sparsi
   latentDim: number;
   /** Weight β of the KL term (β-VAE). Default 1. */
   beta?: number;
+  /**
+   * k ≥ 1: train on the importance-weighted bound of Burda, Grosse &
+   * Salakhutdinov (IWAE, 2016) with k samples per input instead of the ELBO
+   * (see the class TSDoc). Default 1: the plain VAE objective. k > 1 needs
+   * loss 'bce' (a Bernoulli decoder, whose likelihood the bound weighs) and β = 1.
+   */
+  importanceSamples?: number;
   encoder: VaeDenseEncoder | VaeConvEncoder;
   decoder?: {
     /** Dense variant: hidden units (default: the encoder's sizes reversed). */
@@ -62,12 +70,28 @@ export interface VariationalAutoencoderConfig extends Omit<CommonConfig, 'sparsi
  * mean). Evaluation samples z the same way (an ELBO estimate); inference parts
  * (`encode`, `reconstruct`, `reconstructionError`) use z = μ; the encoder part
  * returns `mu` and `logVar`; `sample(n)` decodes draws from the prior N(0, I).
+ *
+ * With `importanceSamples: k > 1` the model is an IWAE: each input gets k
+ * draws z_i = μ + σ ⊙ ε_i and the loss is the negative importance-weighted bound
+ *
+ *   loss = −(1/N) Σ_n log (1/k) Σ_i w_ni,   log w = log p(x|z) + log p(z) − log q(z|x),
+ *
+ * with p(x|z) the decoder's Bernoulli likelihood (−BCE summed over features),
+ * p(z) = N(0, I) and q(z|x) = N(μ, σ²). It is the ELBO for k = 1 and tightens
+ * towards log p(x) as k grows; `reconstruction` then reports the mean of
+ * −log p(x|z) over the k draws and `kl` the analytic KL of q, for comparison.
+ *
+ * With loss 'bce', the part `logLikelihood` maps rows [z, x] (the latentDim
+ * values of a code, then the input's values flattened) to log p(x|z), for
+ * importance-sampled likelihood estimates (src/tasks/generate.ts).
  */
 export class VariationalAutoencoder extends AutoencoderModel {
   readonly className = 'VariationalAutoencoder';
   protected override readonly codeOutput = 'mu';
   readonly latentDim: number;
   readonly beta: number;
+  /** Samples k of the importance-weighted bound; 1 is the plain ELBO. */
+  readonly importanceSamples: number;
   readonly encoderConfig: Required<VaeDenseEncoder> | Required<VaeConvEncoder>;
   readonly decoderConfig: { sizes: number[] } | { filters: number[] };
   readonly encoder: Sequential;
@@ -77,7 +101,7 @@ export class VariationalAutoencoder extends AutoencoderModel {
   readonly latentShape: number[];
 
   constructor(config: VariationalAutoencoderConfig) {
-    const c = fieldsOf(config, [...COMMON_FIELDS, 'latentDim', 'beta', 'encoder', 'decoder']);
+    const c = fieldsOf(config, [...COMMON_FIELDS, 'latentDim', 'beta', 'importanceSamples', 'encoder', 'decoder']);
     for (const field of ['sparsity', 'contractive']) {
       if (c[field] !== undefined) throw new ConfigError(`config.${field}`, 'not supported by VariationalAutoencoder (its KL term already regularizes the code)');
     }
@@ -86,6 +110,12 @@ export class VariationalAutoencoder extends AutoencoderModel {
     super(common);
     const latentDim = req(c, 'latentDim', 'config', positiveInt);
     const beta = opt(c, 'beta', 'config', (v, p) => numberIn(v, p, 0, Infinity), 1);
+    const importanceSamples = opt(c, 'importanceSamples', 'config', positiveInt, 1);
+    if (importanceSamples > 1) {
+      if (common.loss !== 'bce' || common.perceptual) throw new ConfigError('config.importanceSamples', `the importance-weighted bound needs the Bernoulli likelihood of loss 'bce'; got loss ${common.perceptual ? "'perceptual'" : `'${common.loss}'`}`);
+      if (beta !== 1) throw new ConfigError('config.importanceSamples', `the importance-weighted bound is a bound on log p(x) only with beta 1; got beta ${beta}`);
+    }
+    this.importanceSamples = importanceSamples;
     const encRaw = objectOf(req(c, 'encoder', 'config', (v) => v), 'config.encoder', ['type', 'sizes', 'filters', 'kernelSize', 'activation']);
     const type = req(encRaw, 'type', 'config.encoder', (v, p) => oneOf(v, p, ['dense', 'conv'] as const));
     this.latentDim = latentDim;
@@ -154,6 +184,7 @@ export class VariationalAutoencoder extends AutoencoderModel {
   }
 
   override buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
+    if (this.importanceSamples > 1) return this.importanceWeightedObjective(ctx, x, target);
     const { g } = ctx;
     const encoded = this.encodeGraph(ctx, this.corruptInput(ctx, x));
     const terms = this.reconstructionTerms(ctx, this.decodeGraph(ctx, this.trainingCode(ctx, encoded)), target);
@@ -161,6 +192,56 @@ export class VariationalAutoencoder extends AutoencoderModel {
     const kl = klDivergenceGaussian(encoded.mu!, encoded.logVar!).perSample;
     this.addContrastive(ctx, encoded.mu!);
     return { loss: g.add(reconstruction, g.mul(kl, this.beta)), metrics: { reconstruction, kl, ...this.termMetrics(ctx, terms) } };
+  }
+
+  /** The negative IWAE bound with k = importanceSamples draws per input (see the class TSDoc). */
+  private importanceWeightedObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
+    const { g } = ctx;
+    const k = this.importanceSamples;
+    const d = this.latentDim;
+    const features = sizeOf(this.inputShape);
+    const encoded = this.encodeGraph(ctx, this.corruptInput(ctx, x));
+    const n: Dim = encoded.mu!.shape[0]!;
+    const { base, factor } = splitDim(n);
+    const nk = joinDim(base, factor * k);
+    const mu = g.reshape(encoded.mu!, [n, 1, d]);
+    const logVar = g.reshape(encoded.logVar!, [n, 1, d]);
+    // k copies give RandomNormalLike the [N, k, d] shape of the draws; μ and σ then broadcast over k.
+    const eps = g.randomNormalLike(g.concat(Array.from({ length: k }, () => mu), 1));
+    const z = g.add(mu, g.mul(g.exp(g.mul(logVar, 0.5)), eps));
+    const logits = g.flatten(this.decodeGraph(ctx, g.reshape(z, [nk, d])));
+    const flatTarget = g.reshape(target, [n, 1, features]);
+    const tiledTarget = g.reshape(g.concat(Array.from({ length: k }, () => flatTarget), 1), [nk, features]);
+    const logPxz = g.reshape(g.neg(binaryCrossEntropyWithLogits(logits, tiledTarget).samples), [n, k]);
+    // log p(z) − log q(z|x) = −½ Σ_j (z² − ε² − log σ²); the log 2π terms cancel.
+    const logPrior = g.sub(g.sub(g.reduceSum(g.square(z), [2]), g.reduceSum(g.square(eps), [2])), g.reduceSum(logVar, [2]));
+    const logW = g.add(logPxz, g.mul(logPrior, -0.5));
+    // log-mean-exp over the k draws, shifted by the max for stability (the shift's gradient cancels exactly).
+    const m = g.reduceMax(logW, [1], true);
+    const bound = g.sub(g.add(g.reshape(m, [n]), g.log(g.reduceSum(g.exp(g.sub(logW, m)), [1]))), Math.log(k));
+    const loss = g.neg(g.reduceMean(bound));
+    this.addContrastive(ctx, encoded.mu!);
+    const reconstruction = g.neg(g.reduceMean(logPxz));
+    const kl = klDivergenceGaussian(encoded.mu!, encoded.logVar!).perSample;
+    return { loss, metrics: { reconstruction, kl } };
+  }
+
+  /** The standard parts, plus `logLikelihood` (rows [z, x] → log p(x|z)) for a Bernoulli decoder (loss 'bce'). */
+  override parts(): Record<string, ModelPart> {
+    const parts = super.parts();
+    if (this.loss !== 'bce' || this.perceptual) return parts;
+    const d = this.latentDim;
+    const features = sizeOf(this.inputShape);
+    parts.logLikelihood = {
+      inputShape: [d + features],
+      build: (ctx, rows) => {
+        const z = ctx.g.slice(rows, [0], [d], [1]);
+        const x = ctx.g.slice(rows, [d], [d + features], [1]);
+        const logits = ctx.g.flatten(this.decodeGraph(ctx, z));
+        return { logLikelihood: ctx.g.neg(binaryCrossEntropyWithLogits(logits, x).samples) };
+      },
+    };
+    return parts;
   }
 
   protected summarySections(): SummarySection[] {
@@ -174,7 +255,13 @@ export class VariationalAutoencoder extends AutoencoderModel {
   }
 
   protected ownConfig(): Record<string, unknown> {
-    return { latentDim: this.latentDim, beta: this.beta, encoder: { ...this.encoderConfig }, decoder: { ...this.decoderConfig } };
+    return {
+      latentDim: this.latentDim, beta: this.beta,
+      // Written only when set, so the configs (and model identities) of plain VAEs stay as they were.
+      ...(this.importanceSamples !== 1 ? { importanceSamples: this.importanceSamples } : {}),
+      encoder: { ...this.encoderConfig },
+      decoder: { ...this.decoderConfig },
+    };
   }
 }
 
