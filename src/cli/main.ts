@@ -7,10 +7,12 @@ import { Command } from 'commander';
 import { compressCommand, decompressCommand } from './commands/compress.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
+import { denoiseCommand } from './commands/denoise.js';
 import { detectCommand } from './commands/detect.js';
 import { encodeCommand } from './commands/encode.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { generateCommand } from './commands/generate.js';
 import { opsCommand } from './commands/ops.js';
 import { reconstructCommand } from './commands/reconstruct.js';
 import { summaryCommand } from './commands/summary.js';
@@ -26,7 +28,7 @@ program
   .addHelpText('after', '\nStart with:\n  aekit demo\n  aekit train --model conv --data mnist --epochs 3\n  aekit eval runs/conv-mnist-1');
 const commands = [
   demoCommand(), trainCommand(), evalCommand(), encodeCommand(), reconstructCommand(), detectCommand(),
-  compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(), dashboardCommand(),
+  denoiseCommand(), generateCommand(), compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(), dashboardCommand(),
 ];
 for (const command of commands) {
   program.addCommand(command.showHelpAfterError('(run with --help for usage)'));

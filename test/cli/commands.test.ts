@@ -9,6 +9,8 @@ import { runEncodeCommand } from '../../src/cli/commands/encode.js';
 import { runEvalCommand } from '../../src/cli/commands/eval.js';
 import { runCompressCommand, runDecompressCommand } from '../../src/cli/commands/compress.js';
 import { runDetectCommand } from '../../src/cli/commands/detect.js';
+import { runDenoiseCommand } from '../../src/cli/commands/denoise.js';
+import { runGenerateCommand } from '../../src/cli/commands/generate.js';
 import { runReconstructCommand } from '../../src/cli/commands/reconstruct.js';
 import pngjs from 'pngjs';
 import { runExportCommand } from '../../src/cli/commands/export.js';
@@ -203,6 +205,29 @@ describe('commands on a trained run', async () => {
     assert.ok(existsSync(join(out, 'd.png')));
     const other = (await runTrainCommand({ ...fast, epochs: 1, runs, model: 'vae', latent: 2, name: 'other' }, quietIo()))!;
     await assert.rejects(runDecompressCommand(other.run.dir, join(out, 'd.aez'), { out: join(out, 'x.npy') }, quietIo()), /made by a different model/);
+  });
+
+  it('generate: prior samples, the latent grid, a traversal and an interpolation as PNG/NPY; a plain AE is refused', async () => {
+    const out = tmp();
+    assert.deepEqual(await runGenerateCommand(dir, { kind: 'samples', n: 12, seed: 1, steps: 5, png: join(out, 's.png'), out: join(out, 's.npy') }, quietIo()), [12, 1, 28, 28]);
+    assert.deepEqual(parseNpy(new Uint8Array(readFileSync(join(out, 's.npy')))).shape, [12, 1, 28, 28]);
+    assert.deepEqual(await runGenerateCommand(dir, { kind: 'grid', n: 1, seed: 0, steps: 4, png: join(out, 'g.png') }, quietIo()), [16, 1, 28, 28]);
+    assert.deepEqual(await runGenerateCommand(dir, { kind: 'traverse', dims: '1', n: 1, seed: 0, steps: 6, png: join(out, 't.png') }, quietIo()), [6, 1, 28, 28]);
+    assert.deepEqual(await runGenerateCommand(dir, { kind: 'interpolate', from: 0, to: 3, n: 1, seed: 0, steps: 7, png: join(out, 'i.png') }, quietIo()), [7, 1, 28, 28]);
+    for (const f of ['s.png', 'g.png', 't.png', 'i.png']) assert.ok(PNG.sync.read(readFileSync(join(out, f))).width > 50, f);
+    await assert.rejects(runGenerateCommand(dir, { kind: 'traverse', dims: '5', n: 1, seed: 0, steps: 3, png: join(out, 'x.png') }, quietIo()), /--dims 5: one or two latent dimensions in 0\.\.1/);
+    const plain = (await runTrainCommand({ ...fast, epochs: 1, runs, model: 'dense', latent: 2, name: 'plain' }, quietIo()))!;
+    await assert.rejects(runGenerateCommand(plain.run.dir, { kind: 'samples', n: 4, seed: 0, steps: 3, png: join(out, 'x.png') }, quietIo()), /holds a Autoencoder; generation needs a VariationalAutoencoder/);
+  });
+
+  it('denoise: noised copies of the test set, PSNR and SSIM before and after, a picture of the three rows', async () => {
+    const out = tmp();
+    const report = (await runDenoiseCommand(dir, { noise: 0.5, seed: 1, png: join(out, 'd.png'), out: join(out, 'd.npy'), samples: 40 }, quietIo()))!;
+    assert.equal(report.images, 40);
+    assert.ok(report.noisy.psnr < 12 && report.denoised.psnr > report.noisy.psnr, JSON.stringify(report));
+    assert.deepEqual(parseNpy(new Uint8Array(readFileSync(join(out, 'd.npy')))).shape, [40, 1, 28, 28]);
+    assert.ok(existsSync(join(out, 'd.png')));
+    await assert.rejects(runDenoiseCommand(dir, {}, quietIo()), /say what to do/);
   });
 
   it('a bare checkpoint works too, and a wrong path is named', async () => {

@@ -67,7 +67,7 @@ describe('aekit train flags', () => {
   });
 
   it('--help of every command shows an example', () => {
-    for (const command of ['demo', 'train', 'eval', 'encode', 'reconstruct', 'detect', 'compress', 'decompress', 'export', 'summary', 'ops']) {
+    for (const command of ['demo', 'train', 'eval', 'encode', 'reconstruct', 'detect', 'denoise', 'generate', 'compress', 'decompress', 'export', 'summary', 'ops']) {
       const r = aekit([command, '--help']);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`Example[s]?:\\n  aekit ${command}`), command);
