@@ -14,7 +14,7 @@ import { copyCheckpoint, put, tinyData, tinyModel } from './workspace.js';
 
 // ---------- CLI ----------
 
-const CLI_CATEGORY = 'CLI (aekit train / ops)';
+const CLI_CATEGORY = 'CLI (aekit commands)';
 const cliIds = new Set<string>();
 
 function cli(expect: 'reject' | 'accept', name: string, args: string[], mentions: Case['mentions'], extra: Partial<Case> = {}): Case {
