@@ -79,7 +79,7 @@ const program = new Command('bench:anomaly')
   .option('--seed <n>', 'seed of initialization and shuffling (and the peers\' random_state)', integer('--seed', 0), 1)
   .option('--score <kind>', `the main detector's score (default: the library default, '${DEFAULT_SCORE}')`, scoreKind)
   .option('--metric <name>', "code distance of the MNIST detector's latent scores: 'cosine' (default here) or 'euclidean' (the library default)", metricName)
-  .option('--combine <kinds>', "components of the 'combined' score, comma-separated (default: reconstruction,knn)", (v: string) => v.split(',').map((k) => scoreKind(k.trim())))
+  .option('--combine <kinds>', "components of the 'combined' score, comma-separated (default: mse,knn)", (v: string) => v.split(',').map((k) => scoreKind(k.trim())))
   .option('--k <n>', 'neighbours of the k-NN score (default 5)', integer('--k', 1))
   .option('--pca-variance <x>', 'PCA peer: fraction of variance its components keep', (v) => {
     const x = Number(v);

@@ -35,7 +35,12 @@ export interface AnomalyDetectorOptions {
    * differ by magnitude, it is far worse (breast cancer: 37.5 vs 95.7).
    */
   metric?: 'euclidean' | 'cosine';
-  /** Components of the `combined` score. Default ['reconstruction', 'knn']. */
+  /**
+   * Components of the `combined` score. Default ['mse', 'knn']: squared error
+   * rather than the model's own loss, since on one-class MNIST the squared
+   * error of a BCE-trained autoencoder ranked anomalies better than its BCE
+   * (mean ROC-AUC 95.7 vs 92.2; combined with k-NN: 97.0 vs 96.0).
+   */
   combine?: ScoreKind[];
   /**
    * Input scaling fitted on the training data and applied before the model:
@@ -144,7 +149,7 @@ export class AnomalyDetector {
     if (!(Number.isInteger(this.k) && this.k >= 1)) throw new RangeError(`AnomalyDetector options.k: expected a positive integer, got ${JSON.stringify(options.k)}`);
     this.metric = options.metric ?? 'euclidean';
     if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new RangeError(`AnomalyDetector options.metric: expected 'euclidean' or 'cosine', got ${JSON.stringify(options.metric)}`);
-    this.combine = options.combine ? [...options.combine] : ['reconstruction', 'knn'];
+    this.combine = options.combine ? [...options.combine] : ['mse', 'knn'];
     if (!Array.isArray(this.combine) || this.combine.length < 2) throw new RangeError(`AnomalyDetector options.combine: expected at least two score kinds, got ${JSON.stringify(options.combine)}`);
     this.combine.forEach((k, i) => {
       checkScoreKind(k, `AnomalyDetector options.combine[${i}]`);
