@@ -31,9 +31,12 @@ export interface ProgressSnapshot {
   /** Training throughput over the current epoch. */
   samplesPerSec: number;
   etaSeconds?: number;
-  /** Steps per history point (1, 2, 4, … as the history is thinned). */
+  /** Reports per history point (1, 2, 4, … as the history is thinned). */
   stride: number;
-  /** [step, mean loss of the steps the point covers], oldest first. */
+  /**
+   * [step, loss], oldest first: the losses the training loop reported (about
+   * five times a second, not every step), each point the mean of `stride` reports.
+   */
   steps: [number, number][];
 }
 

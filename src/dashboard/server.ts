@@ -101,6 +101,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     if (req.method === 'POST') {
       const origin = req.headers.origin;
       if (origin !== undefined && origin !== `http://${req.headers.host}`) return reply.code(403).send({ error: `requests from ${origin} are refused` });
+      // JSON only: a page elsewhere cannot send it without a CORS preflight, which this server never grants.
+      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'Content-Type: expected application/json' });
     }
     reply.header('X-Content-Type-Options', 'nosniff').header('Referrer-Policy', 'no-referrer').header('Cache-Control', 'no-cache');
     return undefined;

@@ -73,7 +73,8 @@ function navigate(view: ViewName, id?: string): void {
 function chooseRun(view: ViewName, routed: string | undefined): string | undefined {
   const def = VIEWS[view];
   const candidates = runs.filter(def.applies ?? (() => false));
-  if (routed && runs.some((r) => r.id === routed)) return routed;
+  // A run started from the page is routed to before its folder exists: the live view waits for it.
+  if (routed && (runs.some((r) => r.id === routed) || view === 'live')) return routed;
   const previous = select.value;
   if (previous && candidates.some((r) => r.id === previous)) return previous;
   if (view === 'live') return (candidates.find((r) => r.status === 'running') ?? candidates[0])?.id;
@@ -85,11 +86,9 @@ function updatePicker(view: ViewName, id: string | undefined): void {
   picker.hidden = !def.applies;
   if (!def.applies) return;
   const options = runs.filter(def.applies);
-  if (id && !options.some((r) => r.id === id)) {
-    const r = runs.find((x) => x.id === id);
-    if (r) options.unshift(r);
-  }
-  fill(select, ...options.map((r) => h('option', { value: r.id, selected: r.id === id }, `${r.id} (${r.status})`)));
+  const known = id === undefined || runs.some((r) => r.id === id);
+  if (id && known && !options.some((r) => r.id === id)) options.unshift(runs.find((x) => x.id === id)!);
+  fill(select, ...(known ? [] : [h('option', { value: id, selected: true }, `${id} (starting)`)]), ...options.map((r) => h('option', { value: r.id, selected: r.id === id }, `${r.id} (${r.status})`)));
   if (id) select.value = id;
 }
 

@@ -69,12 +69,13 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   const summary = (): RunSummary | undefined => ctx.run(id);
   const drawHeader = () => {
     const r = summary();
-    fill(title, id, ' ', badge(r?.status ?? 'unknown'));
+    fill(title, id, ' ', r ? badge(r.status) : h('span', { class: 'note' }, 'waiting for the run folder…'));
     const parts = [r?.model, r?.data, r?.training?.samples ? `${r.training.samples} samples` : undefined, r?.training?.batchSize ? `batch ${r.training.batchSize}` : undefined, r?.message].filter(Boolean);
     message.textContent = parts.join(' · ');
     const job = ctx.jobs().find((j) => j.id === id && j.state === 'running');
     stopButton.hidden = !job || r?.status !== 'running';
     if (r && r.epochsDone !== undefined && !steps.length) tEpoch.v.textContent = `${r.epochsDone} / ${r.epochsPlanned ?? '?'}`;
+    if (r && r.status !== 'running') tEta.v.textContent = '–';
   };
 
   const drawSteps = () => {
@@ -140,14 +141,21 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
     }
   }
 
+  // What happened before the page looked; a run started from the page is fetched once its folder exists.
+  let fetched = false;
+  const fetchCurves = () => {
+    if (fetched || !summary()) return;
+    fetched = true;
+    void api<RunCurves>(`/api/curves?id=${encodeURIComponent(id)}`).then((c) => {
+      drawEpochs(c);
+      if (c.progress && steps.length === 0) applyProgress(c.progress, false);
+    }).catch((e: Error) => {
+      message.textContent = e.message;
+    });
+  };
   drawHeader();
   showReconstructions(summary()?.updated ?? '');
-  void api<RunCurves>(`/api/curves?id=${encodeURIComponent(id)}`).then((c) => {
-    drawEpochs(c);
-    if (c.progress) applyProgress(c.progress, false);
-  }).catch((e: Error) => {
-    message.textContent = e.message;
-  });
+  fetchCurves();
   const offs = [
     ctx.events.on('progress', (d) => {
       if (d.id === id) applyProgress(d.progress, d.delta);
@@ -160,6 +168,7 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
     }),
     ctx.events.on('runs', () => {
       const before = recon.getAttribute('src');
+      fetchCurves();
       drawHeader();
       if (!before) showReconstructions(summary()?.updated ?? '');
     }),

@@ -1,0 +1,158 @@
+/**
+ * The dashboard end to end in headless Chromium: Debian's `chromium` driven by
+ * playwright-core (no browser download; .ci/run installs the package). Runs
+ * are trained in the test with tiny settings; screenshots of every view go to
+ * $AEKIT_DASHBOARD_SHOTS (default <tmp>/aekit-dashboard-shots).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { runTrainCommand } from '../../src/cli/commands/train.js';
+import { buildWebAssets } from '../../src/dashboard/build-web.js';
+import type { TryResult } from '../../src/dashboard/web/views/try.js';
+import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
+import { AutoencoderModel } from '../../src/models/base.js';
+import '../../src/models/index.js';
+import { RuntimeSession } from '../../src/onnx/runtime.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+const SHOTS = process.env.AEKIT_DASHBOARD_SHOTS ?? join(tmpdir(), 'aekit-dashboard-shots');
+const quiet = { log: () => undefined, out: () => undefined, tty: false };
+
+describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
+  let runs: string;
+  let dash: Dashboard;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  const shot = async (name: string) => {
+    await page.waitForTimeout(1200); // ECharts animates new series in
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  };
+  const open = async (hash: string) => {
+    await page.goto(`${dash.url}#${hash}`);
+  };
+
+  before(async () => {
+    assert.ok(CHROMIUM, 'no Chromium found: install Debian\'s chromium package (apt-get install chromium) or set CHROMIUM_PATH');
+    mkdirSync(SHOTS, { recursive: true });
+    runs = mkdtempSync(join(tmpdir(), 'aekit-dash-e2e-'));
+    const assets = await buildWebAssets(mkdtempSync(join(tmpdir(), 'aekit-dash-web-')));
+    const tiny = { data: 'mnist', samples: 256, testSamples: 128, batchSize: 64, figures: false, runs } as const;
+    await runTrainCommand({ ...tiny, model: 'dense', latent: 8, epochs: 2, name: 'tiny' }, quiet);
+    await runTrainCommand({ ...tiny, model: 'vae', latent: 2, epochs: 1, name: 'tiny-vae' }, quiet);
+    dash = await startDashboard({ runsDir: runs, port: 0, assetsDir: assets, pollMs: 200 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dash?.close();
+  });
+
+  it('loads with no console errors and lists the run trained in the test', async () => {
+    await open('runs');
+    const row = page.locator('tr[data-run="tiny"]');
+    await row.waitFor({ timeout: 20_000 });
+    assert.match(await row.locator('.badge').innerText(), /finished/);
+    assert.match(await row.innerText(), /Autoencoder\s+mnist\s+2 \/ 2/);
+    await page.locator('#compare-chart canvas').waitFor();
+    await shot('runs');
+    assert.deepEqual(problems, []);
+  });
+
+  it('streams a training started from the page: the live chart updates while it runs', async () => {
+    await open('runs');
+    const form = page.locator('#new-run');
+    await form.locator('select[name=model]').selectOption('dense');
+    await form.locator('input[name=epochs]').fill('4');
+    await form.locator('input[name=samples]').fill('4000');
+    await form.locator('input[name=testSamples]').fill('200');
+    await form.locator('input[name=batchSize]').fill('32');
+    await form.locator('input[name=name]').fill('live-run');
+    await form.locator('button[type=submit]').click();
+    await page.waitForURL(/#live\/live-run$/, { timeout: 10_000 });
+    assert.match(await page.locator('h1').innerText(), /^live-run/);
+    // Watch the step tile while the run trains: intermediate steps must show up, not only the last.
+    const seen = new Set<string>();
+    const deadline = Date.now() + 150_000;
+    let status = '';
+    while (Date.now() < deadline) {
+      const step = await page.locator('#live-step').innerText();
+      if (step !== '–') seen.add(step);
+      status = await page.locator('h1 .badge').innerText().catch(() => '');
+      if (status === 'finished' || status === 'failed') break;
+      await page.waitForTimeout(150);
+    }
+    assert.equal(status, 'finished', 'the run finished');
+    const updates = Number(await page.locator('#live-step-chart').getAttribute('data-updates'));
+    assert.ok(updates >= 2, `the live chart got ${updates} updates`);
+    assert.ok(seen.size >= 2, `steps seen while training: ${[...seen].join(', ')}`);
+    await page.locator('#live-recon[src]').waitFor({ timeout: 10_000 });
+    await shot('live');
+    assert.deepEqual(problems, []);
+  });
+
+  it('draw a digit: the reconstruction computed in the browser matches the same ONNX model in Node', async () => {
+    await open('try/tiny');
+    await page.waitForFunction(() => /Models loaded/.test(document.querySelector('#try-status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const box = (await page.locator('#pad').boundingBox())!;
+    // A "7": the top bar, then the diagonal.
+    await page.mouse.move(box.x + 70, box.y + 60);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 210, box.y + 60, { steps: 12 });
+    await page.mouse.move(box.x + 120, box.y + 230, { steps: 12 });
+    await page.mouse.up();
+    await page.locator('#try-result[data-state=done]').waitFor({ timeout: 30_000 });
+    const result = await page.evaluate(() => (window as unknown as { __aekitTry: TryResult }).__aekitTry);
+    assert.equal(result.input.length, 784);
+    const ink = result.input.reduce((a, b) => a + b, 0);
+    assert.ok(ink > 20 && ink < 400, `ink ${ink}`);
+    const inputShape = (JSON.parse(readFileSync(join(runs, 'tiny', 'config.json'), 'utf8')) as { model: { inputShape: number[] } }).model.inputShape;
+    for (const part of ['model', 'encoder'] as const) {
+      const session = await RuntimeSession.create(new Uint8Array(readFileSync(join(runs, 'tiny', `${part}.onnx`))));
+      const out = Object.values(await session.run({ x: { dtype: 'float32', shape: [1, ...inputShape], data: Float32Array.from(result.input) } }))[0]!.data as Float32Array;
+      await session.release();
+      const browserOut = part === 'model' ? result.reconstruction : result.code;
+      assert.equal(browserOut.length, out.length, part);
+      const worst = Math.max(...browserOut.map((v, i) => Math.abs(v - out[i]!)));
+      assert.ok(worst < 1e-5, `${part}: browser and Node differ by ${worst}`);
+    }
+    // The score the page shows is the reconstruction error the anomaly view thresholds.
+    const model = AutoencoderModel.load(join(runs, 'tiny', 'checkpoint'));
+    const [nodeScore] = await model.reconstructionError(Float32Array.from(result.input));
+    assert.ok(Math.abs(result.score - nodeScore!) <= 1e-4 * Math.abs(nodeScore!), `browser score ${result.score}, Node ${nodeScore}`);
+    await shot('try');
+    assert.deepEqual(problems, []);
+  });
+
+  it('draws the latent space, the anomalies and a VAE\'s generations', async () => {
+    await open('latent/tiny');
+    await page.locator('#latent-detail canvas').first().waitFor({ timeout: 60_000 });
+    await page.locator('#latent-chart canvas').waitFor();
+    await shot('latent');
+    await open('anomalies/tiny');
+    await page.locator('#anomaly-stats [data-stat=precision]').waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('#anomaly-top .thumb').count(), 24);
+    // Moving the threshold to the far left flags everything: recall 100%.
+    await page.locator('#threshold').fill('0');
+    assert.equal(await page.locator('#anomaly-stats [data-stat=recall] b').innerText(), '100.0%');
+    await shot('anomalies');
+    await open('generate/tiny-vae');
+    await page.locator('#generate-grid[data-version]').waitFor({ timeout: 30_000 });
+    await shot('generate');
+    assert.deepEqual(problems, []);
+  });
+});
