@@ -31,6 +31,8 @@ export function fsReason(e: unknown): string {
     case 'EEXIST': return 'already exists';
     case 'ENAMETOOLONG': return 'the name is too long';
     case 'EDQUOT': return 'disk quota exceeded';
+    case 'ELOOP': return 'too many levels of symbolic links (a link loop?)';
+    case 'EBUSY': return 'the resource is busy';
     default: return c ? `${c}: ${(e as Error).message}` : String((e as Error)?.message ?? e);
   }
 }

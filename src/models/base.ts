@@ -566,13 +566,13 @@ export abstract class AutoencoderModel implements TrainableModel {
   }
 
   /** Trains on `data` (targets are the inputs), in memory or a file from `streamSource`; see {@link FitOptions}. */
-  fit(data: ModelData | StreamSource, opts: FitOptions = {}): Promise<FitResult> {
-    return this.trainer.fit(isStreamSource(data) ? data : { x: data.x, shape: data.shape }, opts);
+  async fit(data: ModelData | StreamSource, opts: FitOptions = {}): Promise<FitResult> {
+    return this.trainer.fit(asFitData(data, 'fit'), opts);
   }
 
   /** Mean loss and metrics over `data` (in memory or a file from `streamSource`), in inference mode (no corruption). */
-  evaluate(data: ModelData | StreamSource, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
-    return this.trainer.evaluate(isStreamSource(data) ? data : { x: data.x, shape: data.shape }, opts);
+  async evaluate(data: ModelData | StreamSource, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
+    return this.trainer.evaluate(asFitData(data, 'evaluate'), opts);
   }
 
   private async runPart(part: string, input: Float32Array, output: string): Promise<Float32Array> {
@@ -730,6 +730,15 @@ export abstract class AutoencoderModel implements TrainableModel {
 }
 
 export { ConfigError, positiveInt, positiveInts };
+
+/** The arrays (or file source) a model trains on, checked to be one before anything reads it. */
+function asFitData(data: ModelData | StreamSource, what: string): ArrayData | StreamSource {
+  if (isStreamSource(data)) return data;
+  if (typeof data !== 'object' || data === null) {
+    throw new TypeError(`${what}: expected data { x: Float32Array, shape: [n, ...] } (a Dataset) or a streamSource(...), got ${data === null ? 'null' : typeof data}`);
+  }
+  return { x: data.x, shape: data.shape };
+}
 
 /**
  * A model whose encoder and decoder are layer stacks: code = encoder(x),

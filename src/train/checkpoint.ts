@@ -46,7 +46,17 @@ function kindOf(path: string): 'dir' | 'file' | undefined {
   }
 }
 
+/** Whether `path` is a regular file: reading a named pipe or a device would block or never end. */
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function isAekitCheckpointJson(file: string): boolean {
+  if (!isRegularFile(file)) return false;
   try {
     const meta = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown } | null;
     return meta?.format === 'aekit-checkpoint';
@@ -85,6 +95,7 @@ function assertReplaceable(dir: string): void {
 function readManifest(commit: string): string[] | undefined {
   const file = join(commit, MANIFEST);
   if (!existsSync(file)) return undefined;
+  if (!isRegularFile(file)) throw new CheckpointError(file, 'is not a regular file');
   let files: unknown;
   try {
     files = (JSON.parse(readFileSync(file, 'utf8')) as { files?: unknown } | null)?.files;
@@ -193,6 +204,7 @@ export function writeCheckpointDir(dirPath: string, files: ReadonlyMap<string, U
   if (kind === 'dir') assertReplaceable(dir);
   else makeDirs(dir);
   const staging = join(dir, `${STAGING_PREFIX}${process.pid}-${++stagingCounter}`);
+  let committed = false;
   try {
     rollForward(dir);
     removeDeadStaging(dir);
@@ -201,10 +213,19 @@ export function writeCheckpointDir(dirPath: string, files: ReadonlyMap<string, U
     writeFileDurable(join(staging, MANIFEST), JSON.stringify({ files: [...files.keys()] }));
     syncDirectory(staging);
     renameSync(staging, join(dir, COMMIT_DIR)); // the commit point
+    committed = true;
     syncDirectory(dir);
     rollForward(dir);
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
+    // A directory this save created and could not fill goes again (a full disk, say), so no empty folder is left behind.
+    if (kind === undefined && !committed) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty or already gone: leave it.
+      }
+    }
     if (e instanceof CheckpointError || e instanceof WriteError) throw e;
     throw new WriteError(dir, `cannot save the checkpoint (${fsReason(e)})`);
   }
@@ -254,6 +275,7 @@ export function openCheckpointDir(dirPath: string): CheckpointFiles {
     read(name: string): Buffer {
       const file = path(name);
       if (!has(name)) throw new CheckpointError(join(dirPath, name), 'missing from the checkpoint');
+      if (existsSync(file) && !isRegularFile(file)) throw new CheckpointError(join(dirPath, name), 'is not a regular file (a named pipe, device or folder); a checkpoint holds plain files');
       try {
         return readFileSync(file);
       } catch (e) {

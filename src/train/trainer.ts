@@ -12,6 +12,7 @@ import { initialValues } from '../layers/core.js';
 import { type TrainableModel } from './model.js';
 import { CHECKPOINT_VERSION, CheckpointError, type CheckpointMeta, openCheckpointDir, parseCheckpointMeta, sha256, writeCheckpointDir } from './checkpoint.js';
 import { checkEvaluateOptions, checkFitOptions, checkPredictOptions, checkResumeOptions, checkTrainerOptions } from './options.js';
+import { ConfigError } from '../config/validate.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import { type StepArtifacts, buildPart, buildStep } from './step.js';
 
@@ -161,6 +162,7 @@ export class Trainer {
   }
 
   static create(model: TrainableModel, options: TrainerOptions = {}): Trainer {
+    checkModel(model);
     checkTrainerOptions(options, 'Trainer.create');
     const optimizer = options.optimizer ?? new Adam();
     // 'auto' is decided here, once: the graphs are lowered for the device they will run on.
@@ -224,6 +226,7 @@ export class Trainer {
       train = toLoopData(data, this.model, 0, cut);
       validation = toLoopData(data, this.model, cut, n);
     }
+    this.checkMonitors(opts, validation !== undefined);
     const batchSize = opts.batchSize ?? 32;
     const epochs = opts.epochs ?? 1;
     const resumed = this.progress.epoch > 0;
@@ -264,6 +267,22 @@ export class Trainer {
     const result: FitResult = { history: done.history, epochs: done.epoch, steps: done.step, stopReason: done.stopReason };
     if (opts.onNonFinite === 'throw' && done.stopReason?.startsWith(NON_FINITE)) throw new NonFiniteError(result);
     return result;
+  }
+
+  /**
+   * A monitored metric that the run never reports (say 'val_loss', Keras'
+   * spelling, for aekit's 'valLoss') would silently never stop or reduce anything.
+   */
+  private checkMonitors(opts: FitOptions, hasValidation: boolean): void {
+    const names = [...this.artifacts.metrics, ...(hasValidation ? this.artifacts.metrics.map((m) => `val${m[0]!.toUpperCase()}${m.slice(1)}`) : [])];
+    const check = (monitor: string | undefined, path: string) => {
+      if (monitor === undefined || names.includes(monitor)) return;
+      const hint = monitor.startsWith('val') && !hasValidation ? ' (validation metrics need validationSplit or validationData)' : '';
+      throw new ConfigError(path, `'${monitor}' is not a metric of this run${hint}; its metrics are ${names.join(', ')}`);
+    };
+    check(opts.earlyStopping?.monitor, 'fit.earlyStopping.monitor');
+    const schedule = opts.schedule as { type?: string; monitor?: string } | undefined;
+    if (schedule?.type === 'reduceOnPlateau') check(schedule.monitor, 'fit.schedule.monitor');
   }
 
   /** Checks a file source against the model before any thread is started. */
@@ -359,6 +378,7 @@ export class Trainer {
 
   /** Writes an inference part as a standalone ONNX file (weights baked in). */
   exportOnnx(path: string, partName = 'model'): void {
+    if (typeof path !== 'string' || path === '') throw new TypeError(`exportOnnx: expected the path of the .onnx file to write, got ${JSON.stringify(path) ?? String(path)}`);
     const part = this.model.parts()[partName];
     if (!part) throw new Error(`no model part '${partName}'; parts: ${Object.keys(this.model.parts()).join(', ')}`);
     const lowered = buildPart(part, partName, new Map(Object.entries(this.tensors)), { producer: 'aekit', part: partName, config: JSON.stringify(this.model.getConfig()) });
@@ -456,6 +476,18 @@ export function readCheckpoint(files: ReturnType<typeof openCheckpointDir>): { m
     }
   }
   return { meta, tensors };
+}
+
+/** Checks that `model` is something a trainer can compile (a model of the family, a LayerAutoencoder, or a TrainableModel of one's own). */
+function checkModel(model: unknown): asserts model is TrainableModel {
+  const m = model as Partial<TrainableModel> | null;
+  const missing = m === null || typeof m !== 'object' ? ['an object'] : [
+    ...(Array.isArray(m.inputShape) && m.inputShape.every((d) => Number.isInteger(d) && d > 0) ? [] : ['inputShape (positive integers)']),
+    ...(typeof m.buildObjective === 'function' ? [] : ['buildObjective()']),
+    ...(typeof m.parts === 'function' ? [] : ['parts()']),
+    ...(typeof m.getConfig === 'function' ? [] : ['getConfig()']),
+  ];
+  if (missing.length) throw new TypeError(`Trainer.create: expected a model (an autoencoder of the family, a LayerAutoencoder or a TrainableModel); this one lacks ${missing.join(', ')}`);
 }
 
 /** Checks samples given to an inference part: a Float32Array, non-empty, whole samples, finite values. */

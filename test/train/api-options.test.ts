@@ -122,3 +122,21 @@ describe('a stop mid-epoch resumes exactly', () => {
     });
   }
 });
+
+describe('more bad calls named at the API', () => {
+  it('fit(null), Trainer.create of a non-model, exportOnnx without a path', async () => {
+    const m = new Autoencoder({ inputShape: [8], encoder: { sizes: [3] } });
+    await assert.rejects(m.fit(null as never), /fit: expected data \{ x: Float32Array, shape: \[n, \.\.\.\] \} \(a Dataset\) or a streamSource\(\.\.\.\), got null/);
+    await assert.rejects(m.evaluate(undefined as never), /evaluate: expected data/);
+    assert.throws(() => Trainer.create({} as never), /Trainer\.create: expected a model .* lacks inputShape \(positive integers\), buildObjective\(\), parts\(\), getConfig\(\)/);
+    assert.throws(() => m.exportOnnx(5 as never), /exportOnnx: expected the path of the \.onnx file to write, got 5/);
+  });
+  it("a monitored metric the run does not report (Keras' 'val_loss') is an error, not a silent no-op", async () => {
+    const t = Trainer.create(new TinyAutoencoder());
+    await assert.rejects(t.fit(data, { validationSplit: 0.25, earlyStopping: { monitor: 'val_loss' } }), /fit\.earlyStopping\.monitor: 'val_loss' is not a metric of this run; its metrics are loss, .*valLoss/);
+    await assert.rejects(t.fit(data, { earlyStopping: { monitor: 'valLoss' } }), /'valLoss' is not a metric of this run \(validation metrics need validationSplit or validationData\)/);
+    await assert.rejects(t.fit(data, { schedule: { type: 'reduceOnPlateau', monitor: 'mse' } }), /fit\.schedule\.monitor: 'mse' is not a metric/);
+    const ok = await t.fit(data, { epochs: 1, validationSplit: 0.25, earlyStopping: { monitor: 'valLoss' }, worker: false });
+    assert.equal(ok.epochs, 1);
+  });
+});

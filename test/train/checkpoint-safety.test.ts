@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -249,4 +250,26 @@ describe('safetensors structure', () => {
       assert.throws(() => decodeSafetensors(withHeader(one(), edit), 'w.safetensors'), (e: Error) => e.message.startsWith('w.safetensors: ') && pattern.test(e.message));
     });
   }
+});
+
+describe('checkpoint paths that are not plain files', () => {
+  it('a named pipe for checkpoint.json is refused at once (reading it would block forever)', async () => {
+    const dir = join(tmp(), 'ckpt');
+    (await trained()).saveCheckpoint(dir);
+    const file = join(dir, 'checkpoint.json');
+    rmSync(file);
+    const r = spawnSync('mkfifo', [file]);
+    assert.equal(r.status, 0, 'mkfifo');
+    const t0 = performance.now();
+    assert.throws(() => Trainer.resume(dir, new TinyAutoencoder()), /checkpoint\.json: is not a regular file/);
+    assert.ok(performance.now() - t0 < 5000);
+    // Saving over it refuses too (its checkpoint.json is not aekit's), without reading the pipe.
+    assert.throws(() => (Trainer.create(new TinyAutoencoder())).saveCheckpoint(dir), /checkpoint\.json that is not an aekit checkpoint/);
+  });
+  it('a symbolic link loop is named in words', () => {
+    const root = tmp();
+    symlinkSync(join(root, 'b'), join(root, 'a'));
+    symlinkSync(join(root, 'a'), join(root, 'b'));
+    assert.throws(() => Trainer.resume(join(root, 'a'), new TinyAutoencoder()), /a: too many levels of symbolic links/);
+  });
 });
