@@ -83,7 +83,8 @@ export class RunWatcher {
     for (const id of ids) {
       const signature = runSignature(this.root, id);
       const old = this.state.get(id);
-      if (old && old.signature === signature && !full) continue;
+      // Unchanged files: only a 'running' run can change (its process may have died) without writing.
+      if (old && old.signature === signature && (!full || old.summary.status !== 'running')) continue;
       const summary = summarizeRun(this.root, id);
       const summaryJson = JSON.stringify(summary);
       const next: RunState = { ...old, signature, summary, summaryJson };

@@ -37,3 +37,8 @@ export function disposeChart(chart: Chart | undefined): void {
 export function show(chart: Chart, spec: ChartSpec, replace = true): void {
   chart.setOption(spec as echarts.EChartsCoreOption, { notMerge: replace, lazyUpdate: true });
 }
+
+/** An empty chart that says why it is empty. */
+export function showEmpty(chart: Chart, text: string): void {
+  chart.setOption({ title: { text, left: 'center', top: 'middle', textStyle: { color: '#8a8f96', fontSize: 14, fontWeight: 'normal' } } }, { notMerge: true });
+}

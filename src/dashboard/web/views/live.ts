@@ -6,7 +6,7 @@
  */
 import { type ChartSpec, lossCurvesSpec } from '../../../viz/charts.js';
 import { api, runFile, type ProgressSnapshot, type RunCurves, type RunSummary } from '../api.js';
-import { type Chart, disposeChart, makeChart, show } from '../chart.js';
+import { type Chart, disposeChart, makeChart, show, showEmpty } from '../chart.js';
 import { badge, duration, fill, fmt, h } from '../dom.js';
 import type { Ctx } from '../main.js';
 
@@ -31,6 +31,7 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   const id = ctx.id!;
   const title = h('h1', {}, id, ' ');
   const message = h('p', { class: 'sub' });
+  const jobLog = h('p', { class: 'error', id: 'live-job-log', hidden: true });
   const stopButton = h('button', { class: 'secondary', hidden: true, onclick: () => void stop() }, 'Stop (saves a checkpoint)');
   const tile = (k: string, idName: string) => {
     const v = h('div', { class: 'v', id: idName }, '–');
@@ -50,6 +51,7 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   const reconNote = h('p', { class: 'note' });
   root.append(
     h('div', { class: 'row' }, h('div', {}, title, message), h('div', { style: { marginLeft: 'auto' } }, stopButton)),
+    jobLog,
     h('div', { class: 'tiles' }, tEpoch.el, tStep.el, tLoss.el, tSpeed.el, tEta.el),
     h('div', { class: 'grid2' },
       h('div', { class: 'card' }, stepChartEl),
@@ -71,16 +73,21 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
     const r = summary();
     fill(title, id, ' ', r ? badge(r.status) : h('span', { class: 'note' }, 'waiting for the run folder…'));
     const parts = [r?.model, r?.data, r?.training?.samples ? `${r.training.samples} samples` : undefined, r?.training?.batchSize ? `batch ${r.training.batchSize}` : undefined, r?.message].filter(Boolean);
-    message.textContent = parts.join(' · ');
-    const job = ctx.jobs().find((j) => j.id === id && j.state === 'running');
-    stopButton.hidden = !job || r?.status !== 'running';
+    fill(message, parts.join(' · '), r?.problems.length ? h('span', { class: 'problems', style: { display: 'block' } }, `⚠ ${r.problems.join('; ')}`) : null);
+    const job = ctx.jobs().find((j) => j.id === id);
+    stopButton.hidden = job?.state !== 'running' || r?.status !== 'running';
+    // A training started from the page that ended badly says why in its own output.
+    if (job && job.state === 'exited' && job.exitCode !== 0) {
+      jobLog.hidden = false;
+      fill(jobLog, `aekit train ended with exit code ${job.exitCode ?? '(none)'}:\n${job.log.slice(-6).join('\n')}`);
+    }
     if (r && r.epochsDone !== undefined && !steps.length) tEpoch.v.textContent = `${r.epochsDone} / ${r.epochsPlanned ?? '?'}`;
     if (r && r.status !== 'running') tEta.v.textContent = '–';
   };
 
   const drawSteps = () => {
     if (steps.length === 0) {
-      stepChart.clear();
+      showEmpty(stepChart, 'No step progress yet (progress.json appears once training runs)');
       return;
     }
     show(stepChart, lossCurvesSpec({ name: id, x: steps.map((p) => p[0]), train: steps.map((p) => p[1]) }, {
@@ -112,7 +119,7 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
 
   const drawEpochs = (c: RunCurves) => {
     if (c.loss.length === 0) {
-      epochChart.clear();
+      showEmpty(epochChart, 'No finished epoch yet');
       return;
     }
     show(epochChart, lossCurvesSpec({ name: id, x: c.epochs, train: c.loss.map((v) => v ?? NaN), ...(c.valLoss ? { validation: c.valLoss.map((v) => v ?? NaN) } : {}) }, { title: `Loss per epoch${c.total > c.epochs.length ? ` (${c.epochs.length} of ${c.total} epochs drawn)` : ''}` }));
@@ -120,6 +127,7 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
 
   const showReconstructions = (version: string) => {
     const r = summary();
+    recon.hidden = false;
     if (r?.files.liveReconstructions) {
       recon.src = `${runFile(id, 'live/reconstructions.png')}?v=${encodeURIComponent(version)}`;
       reconNote.textContent = 'Fixed inputs (top) and their reconstructions after the last finished epoch.';
@@ -128,7 +136,8 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
       reconNote.textContent = 'Reconstructions after training (figures/reconstructions.png).';
     } else {
       recon.removeAttribute('src');
-      reconNote.textContent = r?.imageShape ? 'Reconstructions appear after the first epoch.' : 'The samples of this run are not images.';
+      recon.hidden = true;
+      reconNote.textContent = r?.imageShape || !r?.inputShape ? 'Reconstructions appear after the first epoch.' : 'The samples of this run are not images.';
     }
   };
 
@@ -155,6 +164,9 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   };
   drawHeader();
   showReconstructions(summary()?.updated ?? '');
+  showEmpty(stepChart, 'No step progress yet (progress.json appears once training runs)');
+  showEmpty(epochChart, 'No finished epoch yet');
+  showEmpty(speedChart, 'No throughput yet');
   fetchCurves();
   const offs = [
     ctx.events.on('progress', (d) => {
