@@ -77,3 +77,85 @@ export function req<T>(obj: Record<string, unknown>, key: string, path: string, 
   if (obj[key] === undefined) throw new ConfigError(`${path}.${key}`, 'required field is missing');
   return check(obj[key], `${path}.${key}`);
 }
+
+/**
+ * The names of an options interface's fields, as a list checked against the
+ * interface when compiling: a name that is not a field does not compile, and
+ * neither does a list that leaves a field out (the argument's type becomes
+ * `never`), so a runtime check of unknown keys cannot drift from the
+ * documented options.
+ *
+ * ```ts
+ * const CSV_OPTIONS = argNames<CsvOptions>()(['delimiter', 'header', ...]);
+ * ```
+ */
+export function argNames<T>() {
+  return <const K extends readonly (keyof T & string)[]>(keys: [Exclude<keyof T, K[number]>] extends [never] ? K : never): readonly string[] => keys;
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Common short forms whose full name is too far away for the edit distance to find. */
+const ABBREVIATIONS: Record<string, string> = { lr: 'learningrate', wd: 'weightdecay', eps: 'epsilon', bs: 'batchsize' };
+
+/**
+ * The allowed key closest to a misspelt one (case-insensitive, snake_case
+ * folded, a few usual abbreviations such as `lr` expanded), when it is close
+ * enough to be a likely typo.
+ */
+export function closestKey(key: string, allowed: readonly string[]): string | undefined {
+  const fold = (k: string) => k.toLowerCase().replace(/_/g, '');
+  const folded = fold(key);
+  const full = ABBREVIATIONS[folded];
+  if (full !== undefined) {
+    const hit = allowed.find((a) => fold(a) === full);
+    if (hit !== undefined) return hit;
+  }
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const a of allowed) {
+    const d = editDistance(folded, fold(a));
+    if (d < bestDistance) {
+      best = a;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+/** ` (did you mean 'x'?)` when an allowed key is close to `key`, else the empty string. */
+export function didYouMean(key: string, allowed: readonly string[]): string {
+  const near = closestKey(key, allowed);
+  return near === undefined ? '' : ` (did you mean '${near}'?)`;
+}
+
+/**
+ * Checks the options argument of a function or constructor whose options are
+ * all optional: `undefined` gives `{}`; anything else must be a plain object
+ * (not null, an array or a function) whose keys are all in `allowed`, so that
+ * a misspelt option fails at once instead of being ignored.
+ * @param path what holds the options, e.g. `readCsv options` or `Adam`.
+ * @throws {ConfigError} `Adam.lr: unknown option (did you mean 'learningRate'?); allowed options: learningRate, beta1, beta2, epsilon`
+ */
+export function optionsOf<T extends object>(v: T | undefined, path: string, allowed: readonly string[], noun = 'option'): T {
+  if (v === undefined) return {} as T;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'function' ? 'a function' : `${typeof v} ${show(v)}`;
+    throw new ConfigError(path, `${noun}s must be an object (or left out) with ${noun}s ${allowed.join(', ')}; got ${got}`);
+  }
+  for (const key of Object.keys(v)) {
+    if (!allowed.includes(key)) throw new ConfigError(`${path}.${key}`, `unknown ${noun}${didYouMean(key, allowed)}; allowed ${noun}s: ${allowed.join(', ')}`);
+  }
+  return v;
+}

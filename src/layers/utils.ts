@@ -6,6 +6,10 @@
 import { type Graph, type Value } from '../graph/graph.js';
 import { type Dim, type Shape, formatShape } from '../graph/types.js';
 import { type BuildContext, type Initializer, type Layer } from './core.js';
+import { didYouMean } from '../config/validate.js';
+
+// Shared with the optimizers' and data readers' option checks; re-exported so layers keep one import.
+export { argNames, closestKey } from '../config/validate.js';
 
 /** A value for an error message; unlike JSON.stringify, keeps NaN, ±Infinity and undefined visible. */
 export function show(v: unknown): string {
@@ -29,52 +33,6 @@ export function layerError(layer: Pick<Layer, 'className' | 'name'>, message: st
 }
 
 /**
- * The arg names of a layer's `XxxArgs` interface, as a list checked against
- * the interface when compiling: a name that is not a field does not compile,
- * and neither does a list that leaves a field out (the argument's type becomes
- * `never`), so the runtime check of unknown keys cannot drift from the
- * documented args.
- *
- * ```ts
- * const DENSE_ARGS = argNames<DenseArgs>()(['units', 'activation', ..., 'name']);
- * ```
- */
-export function argNames<T>() {
-  return <const K extends readonly (keyof T & string)[]>(keys: [Exclude<keyof T, K[number]>] extends [never] ? K : never): readonly string[] => keys;
-}
-
-/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
-/**
- * The allowed key closest to a misspelt one (case-insensitive, snake_case
- * folded), when it is close enough to be a likely typo.
- */
-export function closestKey(key: string, allowed: readonly string[]): string | undefined {
-  const fold = (k: string) => k.toLowerCase().replace(/_/g, '');
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const a of allowed) {
-    const d = editDistance(fold(key), fold(a));
-    if (d < bestDistance) {
-      best = a;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
-}
-
-/**
  * Checks a layer constructor's args before anything reads them: a plain
  * object (`undefined` too when every arg is optional) whose keys are all
  * documented args, with a `name`, if any, a non-empty string. Layers call it
@@ -93,8 +51,7 @@ export function checkLayerArgs<T>(className: string, args: T | undefined, allowe
   const who = typeof name === 'string' && name !== '' ? `${className} '${name}'` : className;
   for (const key of Object.keys(args)) {
     if (!allowed.includes(key)) {
-      const near = closestKey(key, allowed);
-      throw new LayerError(`${who}: unknown arg '${key}'${near ? ` (did you mean '${near}'?)` : ''}; allowed args: ${allowed.join(', ')}`);
+      throw new LayerError(`${who}: unknown arg '${key}'${didYouMean(key, allowed)}; allowed args: ${allowed.join(', ')}`);
     }
   }
   if (name !== undefined && (typeof name !== 'string' || name === '')) throw new LayerError(`${className}: name must be a non-empty string, got ${show(name)}`);

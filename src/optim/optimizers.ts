@@ -1,5 +1,6 @@
 import { type Graph, type Value } from '../graph/graph.js';
 import { type DType } from '../graph/types.js';
+import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
 
 /** Inputs an optimizer's in-graph update sees for one parameter. */
 export interface UpdateArgs {
@@ -50,14 +51,14 @@ export interface Optimizer {
 /**
  * Reads one numeric option: `fallback` when absent, otherwise a finite number
  * in [min, max) (or [min, max] with `maxIncluded`), or a clear error naming
- * the optimizer and the option.
+ * the optimizer and the option (NaN and ±Infinity shown as such).
  */
 function option(owner: string, name: string, value: unknown, fallback: number, min: number, max = Infinity, maxIncluded = false): number {
   if (value === undefined) return fallback;
   const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && (maxIncluded ? value <= max : value < max);
   if (!ok) {
     const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}${maxIncluded ? ']' : ')'}`;
-    throw new Error(`${owner}: ${name} must be a number ${range}, got ${JSON.stringify(value) ?? String(value)}`);
+    throw new ConfigError(owner, `${name} must be a number ${range}, got ${show(value)}`);
   }
   return value;
 }
@@ -74,6 +75,8 @@ export interface SGDArgs {
   weightDecay?: number;
 }
 
+const SGD_ARGS = argNames<SGDArgs>()(['learningRate', 'momentum', 'nesterov', 'weightDecay']);
+
 /**
  * Stochastic gradient descent, PyTorch's `torch.optim.SGD` (2.x) formula and
  * defaults (lr 1e-3, momentum 0, dampening 0, weight decay 0):
@@ -89,13 +92,14 @@ export class SGD implements Optimizer {
   readonly slotNames: readonly string[];
   readonly elementwise = true;
 
-  constructor(args: SGDArgs = {}) {
+  constructor(args?: SGDArgs) {
+    args = optionsOf(args, 'SGD', SGD_ARGS);
     this.learningRate = option('SGD', 'learningRate', args.learningRate, 1e-3, 0);
     this.momentum = option('SGD', 'momentum', args.momentum, 0, 0);
     this.weightDecay = option('SGD', 'weightDecay', args.weightDecay, 0, 0);
-    if (args.nesterov !== undefined && typeof args.nesterov !== 'boolean') throw new Error(`SGD: nesterov must be true or false, got ${JSON.stringify(args.nesterov)}`);
+    if (args.nesterov !== undefined && typeof args.nesterov !== 'boolean') throw new ConfigError('SGD', `nesterov must be true or false, got ${show(args.nesterov)}`);
     this.nesterov = args.nesterov ?? false;
-    if (this.nesterov && this.momentum <= 0) throw new Error('SGD: nesterov needs momentum > 0');
+    if (this.nesterov && this.momentum <= 0) throw new ConfigError('SGD', 'nesterov needs momentum > 0');
     this.slotNames = this.momentum > 0 ? ['momentum'] : [];
   }
 
@@ -125,6 +129,8 @@ export interface RMSPropArgs {
   momentum?: number;
 }
 
+const RMSPROP_ARGS = argNames<RMSPropArgs>()(['learningRate', 'rho', 'epsilon', 'momentum']);
+
 /**
  * RMSProp, PyTorch's `torch.optim.RMSprop` formula and defaults (lr 1e-2,
  * alpha = ρ 0.99, eps 1e-8, momentum 0; not centered, no weight decay):
@@ -141,7 +147,8 @@ export class RMSProp implements Optimizer {
   readonly slotNames: readonly string[];
   readonly elementwise = true;
 
-  constructor(args: RMSPropArgs = {}) {
+  constructor(args?: RMSPropArgs) {
+    args = optionsOf(args, 'RMSProp', RMSPROP_ARGS);
     this.learningRate = option('RMSProp', 'learningRate', args.learningRate, 1e-2, 0);
     this.rho = option('RMSProp', 'rho', args.rho, 0.99, 0, 1);
     this.epsilon = option('RMSProp', 'epsilon', args.epsilon, 1e-8, 0);
@@ -189,6 +196,9 @@ export interface AdamArgs {
   epsilon?: number;
 }
 
+const ADAM_ARGS = argNames<AdamArgs>()(['learningRate', 'beta1', 'beta2', 'epsilon']);
+const ADAMW_ARGS = argNames<AdamWArgs>()(['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
+
 /**
  * Adam (Kingma & Ba), PyTorch's `torch.optim.Adam` formula and defaults
  * (lr 1e-3, betas (0.9, 0.999), eps 1e-8; no weight decay, no AMSGrad):
@@ -205,8 +215,10 @@ export class Adam implements Optimizer {
   readonly slotNames: readonly string[] = ['m', 'v'];
   readonly elementwise = true;
 
-  constructor(args: AdamArgs = {}) {
+  constructor(args?: AdamArgs) {
+    // AdamW passes its args through here, weightDecay included.
     const owner = new.target === Adam ? 'Adam' : 'AdamW';
+    args = optionsOf(args, owner, owner === 'Adam' ? ADAM_ARGS : ADAMW_ARGS);
     this.learningRate = option(owner, 'learningRate', args.learningRate, 1e-3, 0);
     this.beta1 = option(owner, 'beta1', args.beta1, 0.9, 0, 1);
     this.beta2 = option(owner, 'beta2', args.beta2, 0.999, 0, 1);
@@ -232,6 +244,12 @@ export class Adam implements Optimizer {
   }
 }
 
+/** Options of {@link AdamW}: Adam's and the decoupled weight decay. */
+export interface AdamWArgs extends AdamArgs {
+  /** Decoupled weight decay λ: p ← p · (1 − lr·λ) before each Adam step. Default 1e-2. */
+  weightDecay?: number;
+}
+
 /**
  * AdamW (Loshchilov & Hutter), PyTorch's `torch.optim.AdamW` formula and
  * defaults (Adam's, with weight decay λ = 1e-2): decoupled decay
@@ -240,9 +258,9 @@ export class Adam implements Optimizer {
 export class AdamW extends Adam {
   readonly weightDecay: number;
 
-  constructor(args: AdamArgs & { weightDecay?: number } = {}) {
+  constructor(args?: AdamWArgs) {
     super(args);
-    this.weightDecay = option('AdamW', 'weightDecay', args.weightDecay, 1e-2, 0);
+    this.weightDecay = option('AdamW', 'weightDecay', args?.weightDecay, 1e-2, 0);
   }
 
   override update(g: Graph, args: UpdateArgs): UpdateResult {
@@ -259,10 +277,10 @@ export class AdamW extends Adam {
 }
 
 const CONFIG_FIELDS: Record<OptimizerConfig['name'], readonly string[]> = {
-  sgd: ['learningRate', 'momentum', 'nesterov', 'weightDecay'],
-  rmsprop: ['learningRate', 'rho', 'epsilon', 'momentum'],
-  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
-  adamw: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+  sgd: SGD_ARGS,
+  rmsprop: RMSPROP_ARGS,
+  adam: ADAM_ARGS,
+  adamw: ADAMW_ARGS,
 };
 
 /**
@@ -271,17 +289,17 @@ const CONFIG_FIELDS: Record<OptimizerConfig['name'], readonly string[]> = {
  * current defaults; saved configs carry every value, so they rebuild exactly.
  */
 export function optimizerFromConfig(config: OptimizerConfig): Optimizer {
-  if (typeof config !== 'object' || config === null) throw new Error(`optimizer: expected a config object, got ${JSON.stringify(config)}`);
+  if (typeof config !== 'object' || config === null) throw new ConfigError('optimizer', `expected a config object, got ${show(config)}`);
   const { name, ...rest } = config;
   const fields = Object.hasOwn(CONFIG_FIELDS, String(name)) ? CONFIG_FIELDS[name] : undefined;
-  if (!fields) throw new Error(`optimizer: unknown name '${String(name)}'; expected sgd, rmsprop, adam or adamw`);
+  if (!fields) throw new ConfigError('optimizer', `unknown name '${String(name)}'; expected sgd, rmsprop, adam or adamw`);
   const unknown = Object.keys(rest).filter((k) => !fields.includes(k));
-  if (unknown.length) throw new Error(`optimizer ${name}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${fields.join(', ')}`);
+  if (unknown.length) throw new ConfigError(`optimizer ${name}`, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected ${fields.join(', ')}`);
   switch (name) {
     case 'sgd': return new SGD(rest as SGDArgs);
     case 'rmsprop': return new RMSProp(rest as RMSPropArgs);
     case 'adam': return new Adam(rest as AdamArgs);
-    case 'adamw': return new AdamW(rest as AdamArgs & { weightDecay?: number });
+    case 'adamw': return new AdamW(rest as AdamWArgs);
   }
 }
 

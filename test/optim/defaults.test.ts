@@ -68,8 +68,8 @@ describe('optimizer configs', () => {
   });
 
   it('rejects bad options and unknown fields, naming the optimizer and the option', () => {
-    assert.throws(() => new SGD({ learningRate: -1 }), /^Error: SGD: learningRate must be a number ≥ 0, got -1$/);
-    assert.throws(() => new SGD({ momentum: Number.NaN }), /SGD: momentum must be a number ≥ 0, got null/);
+    assert.throws(() => new SGD({ learningRate: -1 }), /^ConfigError: SGD: learningRate must be a number ≥ 0, got -1$/);
+    assert.throws(() => new SGD({ momentum: Number.NaN }), /SGD: momentum must be a number ≥ 0, got NaN/);
     assert.throws(() => new SGD({ nesterov: 'yes' as never, momentum: 0.9 }), /SGD: nesterov must be true or false, got "yes"/);
     assert.throws(() => new SGD({ nesterov: true }), /SGD: nesterov needs momentum > 0/);
     assert.throws(() => new RMSProp({ rho: 1 }), /RMSProp: rho must be a number in \[0, 1\), got 1/);
