@@ -18,6 +18,7 @@ import { runSummaryCommand } from '../../src/cli/commands/summary.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { type Io } from '../../src/cli/io.js';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
+import { one, readEvents, text } from '../viz/tb-reader.js';
 import { AutoencoderModel } from '../../src/models/base.js';
 
 const { PNG } = pngjs;
@@ -56,6 +57,14 @@ describe('aekit train', () => {
     const out = await session.run({ x: { dtype: 'float32', shape: [2, 1, 28, 28], data: outcome.data.test!.x.subarray(0, 2 * 784) } });
     assert.deepEqual(Object.values(out)[0]!.shape, [2, 8]);
     await session.release();
+    // TensorBoard: events read back independently of the writer (framing CRCs, protobuf).
+    const tbFiles = readdirSync(join(dir, 'tb'));
+    assert.equal(tbFiles.length, 1);
+    const events = readEvents(join(dir, 'tb', tbFiles[0]!));
+    const tags = new Set(events.flatMap((e) => e.values.map((v) => text(one(v, 1)))));
+    for (const tag of ['batch/loss', 'epoch/loss', 'epoch/lr', 'reconstructions', 'weights/encoder/dense_0/kernel']) assert.ok([...tags].some((t) => t === tag || (tag.startsWith('weights/') && t?.startsWith('weights/'))), `${tag} in ${[...tags].join(', ')}`);
+    const epochLoss = events.filter((e) => e.values.some((v) => text(one(v, 1)) === 'epoch/loss')).map((e) => e.step);
+    assert.deepEqual(epochLoss, [1, 2]);
     // A second run gets the next free name.
     const second = (await runTrainCommand({ ...fast, epochs: 1, runs, model: 'dense', data: 'mnist', latent: 8 }, quietIo()))!;
     assert.equal(second.run.name, 'dense-mnist-2');

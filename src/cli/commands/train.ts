@@ -190,7 +190,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
       ...(t.earlyStopping ? { earlyStopping: t.earlyStopping as EarlyStopping } : {}),
       checkpointDir: run.path('checkpoint'),
       signal: controller.signal,
-      snapshotWeights: probe !== undefined,
+      snapshotWeights: true,
       onProgress: (e) => {
         view.onEvent(e);
         if (e.type === 'batch') {
@@ -200,6 +200,13 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
         }
         run.addEpoch({ epoch: e.epoch, ...e.metrics, lr: e.lr, seconds: e.seconds });
         board.addScalars({ ...Object.fromEntries(Object.entries(e.metrics).map(([k, v]) => [`epoch/${k}`, v])), 'epoch/lr': e.lr }, e.epoch);
+        if (e.tensors) {
+          // Weight histograms: one per parameter tensor, cheap next to an epoch of training.
+          for (const name of model.trainer.paramNames) {
+            const t = e.tensors[name];
+            if (t && t.data.length > 1) board.addHistogram(`weights/${name}`, t.data as Float32Array, e.epoch);
+          }
+        }
         if (probe && e.tensors) {
           const weights = e.tensors;
           pending.push(model.trainer.predict(probe.x, { part: 'model', tensors: weights }).then((out) => {
