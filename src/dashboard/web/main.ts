@@ -74,7 +74,7 @@ function chooseRun(view: ViewName, routed: string | undefined): string | undefin
   const def = VIEWS[view];
   const candidates = runs.filter(def.applies ?? (() => false));
   // A run started from the page is routed to before its folder exists: the live view waits for it.
-  if (routed && (runs.some((r) => r.id === routed) || view === 'live')) return routed;
+  if (routed && (candidates.some((r) => r.id === routed) || view === 'live')) return routed;
   const previous = select.value;
   if (previous && candidates.some((r) => r.id === previous)) return previous;
   if (view === 'live') return (candidates.find((r) => r.status === 'running') ?? candidates[0])?.id;
