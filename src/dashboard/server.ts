@@ -120,8 +120,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       .type(CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream')
       .send(createReadStream(file.path));
   };
-  // The raw path, still percent-encoded: Fastify's decoded params would hide an encoded '/'.
-  const rawTail = (req: FastifyRequest, prefix: string) => (req.raw.url ?? '').split('?')[0]!.slice(prefix.length);
+  // The raw path, still percent-encoded: Fastify's decoded params would hide an encoded '/'. A path
+  // that matched the route only after decoding (/%72uns/...) is not taken apart: it gets an empty tail (404).
+  const rawTail = (req: FastifyRequest, prefix: string) => {
+    const path = (req.raw.url ?? '').split('?')[0]!;
+    return path.startsWith(prefix) ? path.slice(prefix.length) : '';
+  };
 
   app.get('/', (_req, reply) => reply.header('Content-Security-Policy', PAGE_CSP).type(CONTENT_TYPES['.html']!).send(readFileSync(join(assetsDir, 'index.html'))));
   app.get('/assets/*', (req, reply) => sendFile(reply, assetsDir, rawTail(req, '/assets/'), PAGE_CSP));

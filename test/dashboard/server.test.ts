@@ -80,7 +80,7 @@ describe('dashboard server', () => {
       '/runs/../package.json', '/runs/../../../../etc/passwd', '/runs/%2e%2e/%2e%2e/etc/passwd', '/runs/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd',
       '/runs/good/..%2f..%2fsecret.txt', '/runs/good/%2e%2e/%2e%2e/secret.txt', '/runs/%252e%252e/secret.txt', '/runs/..%5c..%5csecret.txt',
       '/runs/good/link.txt', '/runs/linked-dir/secret.txt', '/assets/../../package.json', '/assets/%2e%2e/%2e%2e/package.json',
-      '/runs/good/model.onnx%00.png', '/runs/good', '/runs/', '/runs//etc/passwd', `/runs/${encodeURIComponent(join(tmpdir(), 'x'))}`,
+      '/runs/good/model.onnx%00.png', '/runs/good', '/runs/', '/runs//etc/passwd', '/%72uns/%2e%2e/secret.txt', '/%61ssets/..%2f..%2fpackage.json', `/runs/${encodeURIComponent(join(tmpdir(), 'x'))}`,
     ];
     for (const path of attempts) {
       const res = await raw(port, path);
