@@ -11,6 +11,8 @@
  *     model.onnx, encoder.onnx, decoder.onnx   standalone inference models
  *     figures/*.png     reconstructions, latent space, loss curves...
  *     tb/               TensorBoard event files
+ *     progress.json     the step losses, samples/s and ETA while training (for the dashboard)
+ *     live/             reconstructions of fixed inputs after each epoch (for the dashboard)
  *
  * Every file is written atomically, so a reader (the dashboard) never sees
  * half of one. aekit only writes into a folder it created: `run.json` marks it.
