@@ -171,7 +171,7 @@ export async function runDenoiseBenchmark(options: DenoiseBenchOptions = {}): Pr
     goal: { factor: 0.5, psnr: GOAL_PSNR, met: at ? at.psnr >= GOAL_PSNR : null },
     protocol: {
       quick, seed, trainSamples: train.shape[0], testSamples: n, epochs, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, schedule: 'cosine to 1e-5',
-      model: kind, config: denoiserModel(kind, factors[0]!).getConfig(), noiseFactors: [...factors], pcaComponents: PCA_COMPONENTS,
+      model: kind, config: { ...denoiserModel(kind, factors[0]!).getConfig(), noise: { type: 'gaussian', std: 'the noise factor', clip: true } }, noiseFactors: [...factors], pcaComponents: PCA_COMPONENTS,
       seconds: { ...seconds, total: (performance.now() - t0) / 1000 },
     },
   };
