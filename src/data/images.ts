@@ -1,9 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
+import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
+import { crc32 } from './crc32.js';
 import { DataFormatError, ioError } from './errors.js';
+import { readDataFile } from './files.js';
 import type { Dataset } from './types.js';
 
 /** A decoded image: 8-bit RGBA, row-major. */
@@ -181,23 +184,6 @@ function readIhdr(body: Uint8Array, offset: number, file: string) {
   return { width, height, bitsPerPixel: ct.channels * depth, interlaced: interlace === 1 };
 }
 
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 as PNG defines it (zlib.crc32 is missing from the Node 20 releases before 20.15). */
-function crc32(data: Uint8Array): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 /**
  * Reads the frame header and checks the declared size before jpeg-js
  * allocates its component buffers. Every 8×8 block of the full-resolution
@@ -307,14 +293,31 @@ export interface ImageOptions {
   normalize?: boolean;
 }
 
+const IMAGE_OPTIONS = argNames<ImageOptions>()(['size', 'resize', 'channels', 'normalize']);
+
+/** Checks {@link ImageOptions} (`path` names the function in messages) and returns the channel count. */
+function checkImageOptions(o: ImageOptions, path: string): 1 | 3 {
+  const channels = o.channels ?? 1;
+  if (channels !== 1 && channels !== 3) throw new ConfigError(`${path}.channels`, `expected 1 (grayscale) or 3 (RGB), got ${show(channels)}`);
+  for (const key of ['resize', 'normalize'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new ConfigError(`${path}.${key}`, `expected true or false, got ${show(o[key])}`);
+  }
+  normalizeSize(o.size, `${path}.size`);
+  return channels;
+}
+
 /**
  * Converts a decoded image to a float CHW array with the requested channels,
  * size and scale.
  * @throws {DataFormatError} if `resize` is false and the image is not `size`.
+ * @throws {ConfigError} for an unknown option, `channels` other than 1 or 3,
+ *   a `size` that is not one or two positive integers (or is over
+ *   {@link MAX_IMAGE_PIXELS}), a `resize`/`normalize` that is not a boolean.
  */
-export function imageToChw(img: RgbaImage, options: ImageOptions = {}, file = '<image>'): { data: Float32Array; shape: [number, number, number] } {
-  const channels = options.channels ?? 1;
-  const [outH, outW] = normalizeSize(options.size) ?? [img.height, img.width];
+export function imageToChw(img: RgbaImage, options?: ImageOptions, file = '<image>'): { data: Float32Array; shape: [number, number, number] } {
+  options = optionsOf(options, 'imageToChw', IMAGE_OPTIONS);
+  const channels = checkImageOptions(options, 'imageToChw');
+  const [outH, outW] = normalizeSize(options.size, 'imageToChw.size') ?? [img.height, img.width];
   if ((outH !== img.height || outW !== img.width) && options.resize === false) {
     throw new DataFormatError(file, {},
       `image is ${img.width}×${img.height} (width×height), expected ${outW}×${outH}; pass resize: true to resize it`);
@@ -341,16 +344,16 @@ export function imageToChw(img: RgbaImage, options: ImageOptions = {}, file = '<
   return { data, shape: [channels, outH, outW] };
 }
 
-function normalizeSize(size: ImageOptions['size']): [number, number] | undefined {
+function normalizeSize(size: ImageOptions['size'], path: string): [number, number] | undefined {
   if (size === undefined) return undefined;
-  const hw: [number, number] = typeof size === 'number' ? [size, size] : size;
-  if (!hw.every((d) => Number.isInteger(d) && d >= 1 && d <= 65535)) {
-    throw new RangeError(`image size must be positive integers, got ${JSON.stringify(size)}`);
+  const hw = typeof size === 'number' ? [size, size] : size;
+  if (!Array.isArray(hw) || hw.length !== 2 || !hw.every((d) => Number.isInteger(d) && d >= 1 && d <= 65535)) {
+    throw new ConfigError(path, `image size must be a positive integer or [height, width] of positive integers up to 65535, got ${show(size)}`);
   }
   if (hw[0] * hw[1] > MAX_IMAGE_PIXELS) {
-    throw new RangeError(`image size ${hw[0]}×${hw[1]} (height×width) is more than MAX_IMAGE_PIXELS (${MAX_IMAGE_PIXELS}) pixels`);
+    throw new ConfigError(path, `image size ${hw[0]}×${hw[1]} (height×width) is more than MAX_IMAGE_PIXELS (${MAX_IMAGE_PIXELS}) pixels`);
   }
-  return hw;
+  return hw as [number, number];
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
@@ -369,16 +372,29 @@ export interface ImageFolderOptions extends ImageOptions {
   labels?: 'subfolders' | 'none';
 }
 
+const IMAGE_FOLDER_OPTIONS = argNames<ImageFolderOptions>()(['size', 'resize', 'channels', 'normalize', 'labels']);
+
 /**
  * Loads a folder of PNG/JPEG images into a {@link Dataset} of shape
  * `[n, channels, height, width]` (NCHW). Files are taken in sorted name order so
- * that the result does not depend on the file system; other files are skipped.
+ * that the result does not depend on the file system; files without a .png, .jpg or
+ * .jpeg extension are skipped, and one with such a name that is not a regular file
+ * (a named pipe, a link to a folder) is an error, not skipped silently.
  * Without `size`, every image must have the size of the first one.
  * @throws {DataFormatError} naming the image (path relative to `dir`) that is
- *   corrupt, truncated, not an image, of the wrong size, or larger than
- *   {@link MAX_IMAGE_PIXELS}.
+ *   corrupt, truncated, not an image, not a regular file, of the wrong size,
+ *   or larger than {@link MAX_IMAGE_PIXELS}.
+ * @throws {ConfigError} for an unknown option or a bad value (`channels` other
+ *   than 1 or 3, `labels` other than 'subfolders' or 'none', a bad `size`),
+ *   before the folder is read.
  */
-export async function loadImageFolder(dir: string, options: ImageFolderOptions = {}): Promise<Dataset> {
+export async function loadImageFolder(dir: string, options?: ImageFolderOptions): Promise<Dataset> {
+  // Every option is checked before the folder is read, so a mistake fails at once, not after decoding images.
+  options = optionsOf(options, 'loadImageFolder', IMAGE_FOLDER_OPTIONS);
+  const channels = checkImageOptions(options, 'loadImageFolder');
+  if (options.labels !== undefined && options.labels !== 'subfolders' && options.labels !== 'none') {
+    throw new ConfigError('loadImageFolder.labels', `expected 'subfolders' (one class per subfolder) or 'none', got ${show(options.labels)}`);
+  }
   const entries = await listDir(dir, basename(dir));
   const subdirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodePoint);
   const mode = options.labels ?? (subdirs.length > 0 ? 'subfolders' : 'none');
@@ -386,34 +402,29 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   if (mode === 'subfolders') {
     for (let k = 0; k < subdirs.length; k++) {
       const inner = await listDir(join(dir, subdirs[k]!), `${subdirs[k]}/`);
-      for (const name of inner.filter((e) => e.isFile() && IMAGE_EXT.has(extname(e.name).toLowerCase())).map((e) => e.name).sort(byCodePoint)) {
+      for (const name of inner.filter((e) => !e.isDirectory() && IMAGE_EXT.has(extname(e.name).toLowerCase())).map((e) => e.name).sort(byCodePoint)) {
         files.push({ rel: `${subdirs[k]}/${name}`, label: k });
       }
     }
   } else {
-    for (const name of entries.filter((e) => e.isFile() && IMAGE_EXT.has(extname(e.name).toLowerCase())).map((e) => e.name).sort(byCodePoint)) {
+    for (const name of entries.filter((e) => !e.isDirectory() && IMAGE_EXT.has(extname(e.name).toLowerCase())).map((e) => e.name).sort(byCodePoint)) {
       files.push({ rel: name, label: -1 });
     }
   }
   if (files.length === 0) throw new DataFormatError(basename(dir), {}, 'no .png/.jpg/.jpeg images found');
-  let size = normalizeSize(options.size);
+  let size = normalizeSize(options.size, 'loadImageFolder.size');
   const resize = options.resize ?? size !== undefined;
   let x: Float32Array | undefined;
   let sample = 0;
   let shape: number[] = [];
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(join(dir, f.rel));
-    } catch (err) {
-      throw ioError(f.rel, err);
-    }
+    const bytes = await readDataFile(join(dir, f.rel), f.rel);
     const img = decodeImage(bytes, f.rel);
     size ??= [img.height, img.width];
     if (x === undefined) {
       // Checked before the first image is converted, so an impossible request fails at once.
-      const sampleShape = [options.channels ?? 1, ...size];
+      const sampleShape = [channels, ...size];
       sample = sampleShape[0]! * size[0] * size[1];
       if (files.length * sample > MAX_ARRAY_LENGTH) {
         throw new DataFormatError(basename(dir), {},
@@ -423,7 +434,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
       shape = [files.length, ...sampleShape];
       x = new Float32Array(files.length * sample);
     }
-    const chw = imageToChw(img, { ...options, size, resize }, f.rel);
+    const chw = imageToChw(img, { channels, size, resize, ...(options.normalize !== undefined ? { normalize: options.normalize } : {}) }, f.rel);
     x.set(chw.data, i * sample);
   }
   const [c, h, w] = shape.slice(1) as [number, number, number];

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DataFormatError, ioError } from './errors.js';
+import { DataFormatError } from './errors.js';
+import { readDataFile } from './files.js';
 import type { Dataset } from './types.js';
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -141,15 +141,12 @@ function short(v: unknown): string {
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }
 
-/** Reads and parses a JSON data file; see {@link parseJsonData}. */
+/**
+ * Reads and parses a JSON data file; see {@link parseJsonData}.
+ * @throws {DataFormatError} also for a path that is missing or not a regular file (a directory, a named pipe).
+ */
 export async function readJsonData(path: string): Promise<Dataset> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw ioError(basename(path), err);
-  }
-  return parseJsonData(text, basename(path));
+  return parseJsonData(await readDataFile(path, basename(path), 'utf8'), basename(path));
 }
 
 const NUM_RE = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;

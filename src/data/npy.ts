@@ -1,8 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { checkFinite, decodeElements, DTYPE_BYTES, dtypeOfArray, encodeElements, type BinaryReadOptions } from './dtype.js';
-import { DataFormatError, ioError } from './errors.js';
+import { crc32 } from './crc32.js';
+import { checkBinaryReadOptions, checkFinite, decodeElements, DTYPE_BYTES, dtypeOfArray, encodeElements, type BinaryReadOptions } from './dtype.js';
+import { DataFormatError } from './errors.js';
+import { readDataFile } from './files.js';
 import type { NumericArray, NumericDType, Tensor } from './types.js';
 import { shapeSize } from './types.js';
 
@@ -110,7 +112,8 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>'): NpyHeader 
  *   data size that does not match the header's shape, or NaN/Inf values (unless
  *   `options.nonFinite` says otherwise).
  */
-export function parseNpy(bytes: Uint8Array, file = '<buffer>', options: BinaryReadOptions = {}): Tensor {
+export function parseNpy(bytes: Uint8Array, file = '<buffer>', options?: BinaryReadOptions): Tensor {
+  options = checkBinaryReadOptions(options, 'parseNpy');
   const h = parseNpyHeader(bytes, file);
   const have = bytes.length - h.dataOffset;
   if (have !== h.dataBytes) {
@@ -122,9 +125,14 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>', options: BinaryRe
   return { dtype: h.dtype, shape: h.shape, data };
 }
 
-/** Reads a .npy file; see {@link parseNpy}. */
-export async function readNpy(path: string, options: BinaryReadOptions = {}): Promise<Tensor> {
-  return parseNpy(await readBytes(path), basename(path), options);
+/**
+ * Reads a .npy file; see {@link parseNpy}.
+ * @throws {DataFormatError} also for a path that is missing or not a regular file (a directory, a named pipe).
+ * @throws {ConfigError} for an unknown option or `nonFinite` value.
+ */
+export async function readNpy(path: string, options?: BinaryReadOptions): Promise<Tensor> {
+  options = checkBinaryReadOptions(options, 'readNpy');
+  return parseNpy(await readDataFile(path, basename(path)), basename(path), options);
 }
 
 /** Encodes a tensor as .npy (format 1.0, little-endian, C order) bytes. */
@@ -160,10 +168,11 @@ export async function writeNpy(path: string, t: { shape: readonly number[]; data
  * of `name.npy` entries. Returns the arrays by name, without the `.npy` suffix.
  * @throws {DataFormatError} if the zip is corrupt or truncated (sizes in its
  *   directory that its data cannot hold are refused before anything is
- *   allocated for them) or an entry is not valid .npy; the error's `field`
- *   names the entry.
+ *   allocated for them), an entry's CRC-32 does not match its data, or an
+ *   entry is not valid .npy; the error's `field` names the entry.
  */
-export function parseNpz(bytes: Uint8Array, file = '<buffer>', options: BinaryReadOptions = {}): Record<string, Tensor> {
+export function parseNpz(bytes: Uint8Array, file = '<buffer>', options?: BinaryReadOptions): Record<string, Tensor> {
+  options = checkBinaryReadOptions(options, 'parseNpz');
   let entries: Record<string, Uint8Array>;
   const declared = new Map<string, number>();
   try {
@@ -181,6 +190,9 @@ export function parseNpz(bytes: Uint8Array, file = '<buffer>', options: BinaryRe
     if (err instanceof DataFormatError) throw err;
     throw new DataFormatError(file, {}, `not a valid .npz (zip) archive: ${(err as Error)?.message ?? String(err)}`);
   }
+  // fflate does not check the CRC-32s, so a changed byte in a stored entry
+  // (or one that inflates without error) would load silently.
+  const crcs = zipEntryCrcs(bytes, file);
   const out: Record<string, Tensor> = {};
   for (const [name, data] of Object.entries(entries)) {
     if (name.endsWith('/')) continue; // directory entries
@@ -189,6 +201,17 @@ export function parseNpz(bytes: Uint8Array, file = '<buffer>', options: BinaryRe
     if (data.length !== declared.get(name)) {
       throw new DataFormatError(file, { field: name },
         `entry holds ${data.length} bytes but the archive's directory declares ${declared.get(name)} (truncated or damaged archive)`);
+    }
+    const expected = crcs.get(name);
+    if (expected === undefined) throw new DataFormatError(file, { field: name }, "entry is missing from the archive's central directory (damaged archive)");
+    const actual = crc32(data);
+    if (actual !== expected.central) {
+      throw new DataFormatError(file, { field: name },
+        `entry data fails its CRC-32 check (computed ${hex32(actual)}, the central directory says ${hex32(expected.central)}): the archive is damaged`);
+    }
+    if (expected.local !== undefined && expected.local !== expected.central) {
+      throw new DataFormatError(file, { field: name },
+        `entry's local header gives CRC-32 ${hex32(expected.local)} but the central directory ${hex32(expected.central)}: the archive is damaged`);
     }
     const key = name.endsWith('.npy') ? name.slice(0, -4) : name;
     try {
@@ -218,9 +241,72 @@ function checkZipEntry(f: { name: string; size: number; originalSize: number; co
   }
 }
 
-/** Reads an .npz file; see {@link parseNpz}. */
-export async function readNpz(path: string, options: BinaryReadOptions = {}): Promise<Record<string, Tensor>> {
-  return parseNpz(await readBytes(path), basename(path), options);
+/**
+ * Reads an .npz file; see {@link parseNpz}.
+ * @throws {DataFormatError} also for a path that is missing or not a regular file (a directory, a named pipe).
+ * @throws {ConfigError} for an unknown option or `nonFinite` value.
+ */
+export async function readNpz(path: string, options?: BinaryReadOptions): Promise<Record<string, Tensor>> {
+  options = checkBinaryReadOptions(options, 'readNpz');
+  return parseNpz(await readDataFile(path, basename(path)), basename(path), options);
+}
+
+const hex32 = (v: number): string => `0x${v.toString(16).padStart(8, '0')}`;
+
+/**
+ * The CRC-32 of each entry of a zip archive, by entry name, as the central
+ * directory gives it, and as the entry's local header gives it when that
+ * header carries one (it does not when general-purpose flag bit 3 defers the
+ * CRC to a data descriptor). Reads the end-of-central-directory record (or
+ * its zip64 form, which NumPy's `savez` may write) and walks the directory;
+ * names are decoded as fflate decodes them (UTF-8 when flag bit 11 is set,
+ * else Latin-1), so they match its keys.
+ * @throws {DataFormatError} if the directory cannot be found or runs past the file.
+ */
+function zipEntryCrcs(bytes: Uint8Array, file: string): Map<string, { central: number; local?: number }> {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const damaged = (offset: number, what: string): never => {
+    throw new DataFormatError(file, { offset }, `${what} (damaged zip archive)`);
+  };
+  const u16 = (at: number) => (at + 2 <= bytes.length ? dv.getUint16(at, true) : damaged(at, 'central directory runs past the end of the file'));
+  const u32 = (at: number) => (at + 4 <= bytes.length ? dv.getUint32(at, true) : damaged(at, 'central directory runs past the end of the file'));
+  const u64 = (at: number) => u32(at) + u32(at + 4) * 2 ** 32;
+  // The end record is 22 bytes plus a comment of at most 65535.
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= 0 && i >= bytes.length - 22 - 0xffff; i--) {
+    if (dv.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) damaged(bytes.length, 'no end-of-central-directory record');
+  let count = u16(eocd + 10);
+  let offset = u32(eocd + 16);
+  if ((count === 0xffff || offset === 0xffffffff) && eocd >= 20 && u32(eocd - 20) === 0x07064b50) {
+    const z = u64(eocd - 12);
+    if (u32(z) !== 0x06064b50) damaged(z, 'zip64 end-of-central-directory record not where its locator says');
+    count = u64(z + 32);
+    offset = u64(z + 48);
+  }
+  const crcs = new Map<string, { central: number; local?: number }>();
+  let p = offset;
+  for (let k = 0; k < count; k++) {
+    if (u32(p) !== 0x02014b50) damaged(p, `central directory entry ${k} has a wrong signature`);
+    const flags = u16(p + 8);
+    const central = u32(p + 16);
+    const nameLen = u16(p + 28);
+    const extraLen = u16(p + 30);
+    const commentLen = u16(p + 32);
+    const localAt = u32(p + 42);
+    if (p + 46 + nameLen > bytes.length) damaged(p, 'central directory runs past the end of the file');
+    const raw = bytes.subarray(p + 46, p + 46 + nameLen);
+    const name = flags & 0x800 ? new TextDecoder().decode(raw) : String.fromCharCode(...raw);
+    const entry: { central: number; local?: number } = { central };
+    // A zip64 offset (0xffffffff) lives in the extra field; the central CRC is checked all the same.
+    if (!(flags & 0x8) && localAt !== 0xffffffff && localAt + 30 <= bytes.length && dv.getUint32(localAt, true) === 0x04034b50) {
+      entry.local = dv.getUint32(localAt + 14, true);
+    }
+    crcs.set(name, entry);
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return crcs;
 }
 
 /** Encodes named tensors as an .npz archive (deflate-compressed when `compress`, like `np.savez_compressed`). */
@@ -235,14 +321,6 @@ export function encodeNpz(arrays: Record<string, { shape: readonly number[]; dat
 /** Writes named tensors to an .npz file. */
 export async function writeNpz(path: string, arrays: Record<string, { shape: readonly number[]; data: NumericArray }>, compress = false): Promise<void> {
   await writeFile(path, encodeNpz(arrays, compress));
-}
-
-async function readBytes(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw ioError(basename(path), err);
-  }
 }
 
 type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValue>;

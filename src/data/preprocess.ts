@@ -1,3 +1,4 @@
+import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
 import type { Samples } from './types.js';
 import { shapeSize } from './types.js';
 
@@ -45,6 +46,29 @@ export interface Scaler {
   /** Undoes {@link transform}, e.g. to show reconstructions in the original units. */
   inverseTransform(data: Samples): Float32Array;
   toJSON(): ScalerJSON;
+}
+
+/** Options of {@link MinMaxScaler}. */
+export interface MinMaxScalerOptions {
+  /** Statistics per feature (default) or over all values. */
+  axis?: ScalerAxis;
+  /** Clamp transformed values of new data to [0, 1]. Default false. */
+  clip?: boolean;
+}
+
+/** Options of {@link StandardScaler}. */
+export interface StandardScalerOptions {
+  /** Statistics per feature (default) or over all values. */
+  axis?: ScalerAxis;
+}
+
+const MINMAX_OPTIONS = argNames<MinMaxScalerOptions>()(['axis', 'clip']);
+const STANDARD_OPTIONS = argNames<StandardScalerOptions>()(['axis']);
+
+function checkAxis(v: unknown, path: string): ScalerAxis {
+  if (v === undefined) return 'feature';
+  if (v !== 'feature' && v !== 'global') throw new ConfigError(path, `expected 'feature' (statistics per feature) or 'global' (over all values), got ${show(v)}`);
+  return v;
 }
 
 abstract class BaseScaler {
@@ -111,9 +135,12 @@ export class MinMaxScaler extends BaseScaler implements Scaler {
   /** Clamp transformed values of new data to [0, 1]. */
   readonly clip: boolean;
 
-  constructor(options: { axis?: ScalerAxis; clip?: boolean } = {}) {
-    super(options.axis ?? 'feature');
-    this.clip = options.clip ?? false;
+  /** @throws {ConfigError} for an unknown option, an `axis` other than 'feature'/'global', a non-boolean `clip`. */
+  constructor(options?: MinMaxScalerOptions) {
+    const o = optionsOf(options, 'MinMaxScaler', MINMAX_OPTIONS);
+    super(checkAxis(o.axis, 'MinMaxScaler.axis'));
+    if (o.clip !== undefined && typeof o.clip !== 'boolean') throw new ConfigError('MinMaxScaler.clip', `expected true or false, got ${show(o.clip)}`);
+    this.clip = o.clip ?? false;
   }
 
   partialFit(data: Samples): this {
@@ -196,8 +223,9 @@ export class StandardScaler extends BaseScaler implements Scaler {
   /** Values seen per slot (samples for 'feature', all values for 'global'). */
   private n = 0;
 
-  constructor(options: { axis?: ScalerAxis } = {}) {
-    super(options.axis ?? 'feature');
+  /** @throws {ConfigError} for an unknown option or an `axis` other than 'feature'/'global'. */
+  constructor(options?: StandardScalerOptions) {
+    super(checkAxis(optionsOf(options, 'StandardScaler', STANDARD_OPTIONS).axis, 'StandardScaler.axis'));
   }
 
   partialFit(data: Samples): this {
@@ -285,11 +313,6 @@ export class StandardScaler extends BaseScaler implements Scaler {
   }
 }
 
-function show(v: unknown): string {
-  const t = JSON.stringify(v) ?? String(v);
-  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
-}
-
 /**
  * Checks the fields of a saved scaler (a run folder's file, a source
  * description) before any is used, so that a damaged or hand-edited one is
@@ -321,9 +344,16 @@ function checkRestored(width: number, arrays: number[][], kind: string): void {
   }
 }
 
-/** Restores a scaler saved with `toJSON()` (e.g. from a model's metadata). */
+/**
+ * Restores a scaler saved with `toJSON()` (e.g. from a model's metadata).
+ * @throws {RangeError} naming the field, for anything but a valid scaler JSON.
+ */
 export function scalerFromJSON(json: ScalerJSON): Scaler {
-  if (json?.kind === 'minmax') return MinMaxScaler.fromJSON(json);
-  if (json?.kind === 'zscore') return StandardScaler.fromJSON(json);
-  throw new RangeError(`unknown scaler kind ${JSON.stringify((json as { kind?: unknown })?.kind)}`);
+  const o = json as unknown;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+    throw new RangeError(`scaler JSON: expected an object with kind 'minmax' or 'zscore' (what a scaler's toJSON() returns), got ${show(o)}`);
+  }
+  if (json.kind === 'minmax') return MinMaxScaler.fromJSON(json);
+  if (json.kind === 'zscore') return StandardScaler.fromJSON(json);
+  throw new RangeError(`scaler JSON: unknown scaler kind ${show((o as { kind?: unknown }).kind)}; expected 'minmax' or 'zscore'`);
 }

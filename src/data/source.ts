@@ -6,6 +6,8 @@
  * iterator would not, which is why `fit` takes this instead of a stream.
  */
 import { resolve as resolvePath, basename, extname } from 'node:path';
+import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
+import { checkNonFinitePolicy } from './dtype.js';
 import { DataFormatError, noSamplesError } from './errors.js';
 import { Rng } from './random.js';
 import { scalerFromJSON, type Scaler, type ScalerJSON } from './preprocess.js';
@@ -75,11 +77,15 @@ export type StreamSourceOptions = Omit<Partial<NpySource> & Partial<CsvSource>, 
   scaler?: Scaler | ScalerJSON;
 };
 
+const STREAM_SOURCE_OPTIONS = argNames<StreamSourceOptions>()([
+  'format', 'scaler', 'sampleShape', 'shuffleBuffer', 'scale', 'nonFinite', 'readBlock',
+  'delimiter', 'header', 'labelColumn', 'labelNames', 'columns', 'naValues', 'impute', 'chunkBytes', 'maxLineLength',
+]);
 const NPY_ONLY = ['scale', 'nonFinite', 'readBlock'] as const;
 const CSV_ONLY = ['delimiter', 'header', 'labelColumn', 'labelNames', 'columns', 'naValues', 'impute', 'chunkBytes', 'maxLineLength'] as const;
 
 function positiveInt(v: unknown, what: string): number {
-  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
@@ -98,11 +104,13 @@ function positiveInt(v: unknown, what: string): number {
  * blocks of random order); the order depends only on the seed and the epoch.
  * NaN/Inf values are errors naming the file and the line (CSV) or byte and
  * sample (NPY) unless `impute` (CSV) or `nonFinite` (NPY) says otherwise.
- * @throws {RangeError} for an unknown format or invalid options (the file is
- *   opened later, by `fit`).
+ * @throws {RangeError} for a format that cannot be told from the extension
+ *   or an option of the other format (the file is opened later, by `fit`).
+ * @throws {ConfigError} for an unknown option or a bad `format`, `nonFinite` or `scale`.
  */
-export function streamSource(path: string, options: StreamSourceOptions = {}): StreamSource {
-  const { format, scaler, ...rest } = options;
+export function streamSource(path: string, options?: StreamSourceOptions): StreamSource {
+  const { format, scaler, ...rest } = optionsOf(options, 'streamSource', STREAM_SOURCE_OPTIONS);
+  if (format !== undefined && format !== 'npy' && format !== 'csv') throw new ConfigError('streamSource.format', `expected 'npy' or 'csv', got ${show(format)}`);
   const ext = extname(path).toLowerCase();
   const kind = format ?? (ext === '.npy' ? 'npy' : ['.csv', '.tsv', '.txt'].includes(ext) ? 'csv' : undefined);
   if (kind !== 'npy' && kind !== 'csv') {
@@ -110,10 +118,13 @@ export function streamSource(path: string, options: StreamSourceOptions = {}): S
   }
   const wrong = (kind === 'npy' ? CSV_ONLY : NPY_ONLY).filter((k) => (rest as Record<string, unknown>)[k] !== undefined);
   if (wrong.length) throw new RangeError(`streamSource: option ${wrong.map((w) => `'${w}'`).join(', ')} does not apply to ${kind.toUpperCase()} files`);
+  if ((rest.nonFinite as unknown) === 'mean') throw new ConfigError('streamSource.nonFinite', "'mean' needs the whole file before the first batch; pass 'zero' or a number (e.g. the mean from a first pass)");
+  checkNonFinitePolicy(rest.nonFinite, 'streamSource.nonFinite', ['error', 'allow', 'zero']);
+  if (rest.scale !== undefined && !(typeof rest.scale === 'number' && Number.isFinite(rest.scale))) throw new ConfigError('streamSource.scale', `expected a finite number, got ${show(rest.scale)}`);
   if (rest.shuffleBuffer !== undefined) positiveInt(rest.shuffleBuffer, 'streamSource: shuffleBuffer');
   if (rest.readBlock !== undefined) positiveInt(rest.readBlock, 'streamSource: readBlock');
   if (rest.sampleShape !== undefined) {
-    if (!Array.isArray(rest.sampleShape) || rest.sampleShape.length === 0) throw new RangeError(`streamSource: sampleShape must be a non-empty array of positive integers, got ${JSON.stringify(rest.sampleShape)}`);
+    if (!Array.isArray(rest.sampleShape) || rest.sampleShape.length === 0) throw new RangeError(`streamSource: sampleShape must be a non-empty array of positive integers, got ${show(rest.sampleShape)}`);
     rest.sampleShape.forEach((d, i) => positiveInt(d, `streamSource: sampleShape[${i}]`));
   }
   const json = scaler === undefined ? undefined : 'toJSON' in scaler ? scaler.toJSON() : scaler;

@@ -1,9 +1,11 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
 import { CsvRowDecoder, imputeInPlace, lineTooLongError, resolveMaxLineLength, type CsvOptions, type MissingReport } from './csv.js';
-import { applyNonFinite, decodeElements, DTYPE_BYTES, toFloat32 } from './dtype.js';
+import { applyNonFinite, checkNonFinitePolicy, decodeElements, DTYPE_BYTES, toFloat32 } from './dtype.js';
 import { DataFormatError, ioError } from './errors.js';
+import { checkRegularFile } from './files.js';
 import { parseNpyHeader, type NpyHeader } from './npy.js';
 import { Rng } from './random.js';
 import type { Batch } from './types.js';
@@ -16,6 +18,8 @@ import { shapeSize } from './types.js';
  */
 
 async function openFile(path: string): Promise<FileHandle> {
+  // Checked first: opening a named pipe blocks until something writes to it.
+  await checkRegularFile(path, basename(path));
   try {
     return await open(path, 'r');
   } catch (err) {
@@ -34,6 +38,14 @@ export interface CsvStreamOptions extends Omit<CsvOptions, 'impute'> {
    * {@link StandardScaler}) and pass the means as an array.
    */
   impute?: 'zero' | number | number[];
+}
+
+const CSV_STREAM_OPTIONS = argNames<CsvStreamOptions>()(['delimiter', 'header', 'labelColumn', 'labelNames', 'columns', 'naValues', 'impute', 'maxLineLength', 'batchSize', 'chunkBytes']);
+
+/** Options that must be given (they hold `batchSize`): an object with known keys. */
+function requiredOptions<T extends object>(options: T, owner: string, allowed: readonly string[]): T {
+  if (options === undefined) throw new ConfigError(owner, `options are required: at least { batchSize }; allowed options: ${allowed.join(', ')}`);
+  return optionsOf(options, owner, allowed);
 }
 
 /**
@@ -55,8 +67,16 @@ export class CsvStream implements AsyncIterable<Batch> {
   rows = 0;
   readonly file: string;
 
+  /**
+   * @throws {RangeError} for a `batchSize` that is not a positive integer or `impute: 'mean'`.
+   * @throws {ConfigError} for an unknown option or a bad `chunkBytes`.
+   */
   constructor(readonly path: string, readonly options: CsvStreamOptions) {
     this.file = basename(path);
+    options = requiredOptions(options, 'openCsvStream', CSV_STREAM_OPTIONS);
+    if (options.chunkBytes !== undefined && !(Number.isSafeInteger(options.chunkBytes) && options.chunkBytes >= 1)) {
+      throw new ConfigError('openCsvStream.chunkBytes', `expected a positive integer (bytes per read), got ${show(options.chunkBytes)}`);
+    }
     const bs = options.batchSize;
     if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${bs}`);
     if ((options.impute as unknown) === 'mean') {
@@ -215,6 +235,24 @@ export interface NpyStreamOptions {
   nonFinite?: 'error' | 'allow' | 'zero' | number;
 }
 
+const NPY_STREAM_OPTIONS = argNames<NpyStreamOptions>()(['batchSize', 'scale', 'shuffle', 'seed', 'nonFinite']);
+
+function checkNpyStreamOptions(options: NpyStreamOptions): void {
+  requiredOptions(options, 'openNpyStream', NPY_STREAM_OPTIONS);
+  const bs = options.batchSize;
+  if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${show(bs)}`);
+  if ((options.nonFinite as unknown) === 'mean') throw new RangeError("nonFinite: 'mean' needs the whole file; pass a number");
+  checkNonFinitePolicy(options.nonFinite, 'openNpyStream.nonFinite', ['error', 'allow', 'zero']);
+  if (options.scale !== undefined && !(typeof options.scale === 'number' && Number.isFinite(options.scale))) {
+    throw new ConfigError('openNpyStream.scale', `expected a finite number, got ${show(options.scale)}`);
+  }
+  if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new ConfigError('openNpyStream.shuffle', `expected true or false, got ${show(options.shuffle)}`);
+  const seed = options.seed;
+  if (seed !== undefined && !(seed instanceof Rng) && !(typeof seed === 'number' && Number.isFinite(seed))) {
+    throw new ConfigError('openNpyStream.seed', `expected a finite number or an Rng, got ${show(seed)}`);
+  }
+}
+
 /**
  * An .npy file read batch by batch along its first axis; created by
  * {@link openNpyStream}. Any supported dtype is converted to float32.
@@ -223,7 +261,9 @@ export class NpyStream implements AsyncIterable<Batch> {
   readonly file: string;
   private readonly rng: Rng | undefined;
 
+  /** @throws {ConfigError} (or RangeError for `batchSize`) for bad options, as {@link openNpyStream}. */
   constructor(readonly path: string, readonly header: NpyHeader, readonly options: NpyStreamOptions) {
+    checkNpyStreamOptions(options);
     this.file = basename(path);
     if (options.shuffle) this.rng = options.seed instanceof Rng ? options.seed : new Rng(options.seed ?? 0);
   }
@@ -289,9 +329,7 @@ export class NpyStream implements AsyncIterable<Batch> {
  * @throws {DataFormatError} for a bad header or a file size that does not match it.
  */
 export async function openNpyStream(path: string, options: NpyStreamOptions): Promise<NpyStream> {
-  const bs = options.batchSize;
-  if (!(Number.isInteger(bs) && bs >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${bs}`);
-  if ((options.nonFinite as unknown) === 'mean') throw new RangeError("nonFinite: 'mean' needs the whole file; pass a number");
+  checkNpyStreamOptions(options);
   const file = basename(path);
   const fh = await openFile(path);
   let header: NpyHeader;

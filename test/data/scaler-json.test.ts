@@ -23,7 +23,7 @@ test('a damaged saved scaler is refused naming the field, not failing inside the
     [edit(zscore, 'std', [1, -1]), /zscore scaler JSON: std\[1\] = -1 is negative/],
     [edit(zscore, 'mean', undefined), /zscore scaler JSON: mean must be an array of 2 numbers/],
     [edit(zscore, 'count', 1.5), /zscore scaler JSON: count must be a positive integer, got 1\.5/],
-    [null as unknown as ScalerJSON, /unknown scaler kind undefined/],
+    [null as unknown as ScalerJSON, /scaler JSON: expected an object with kind 'minmax' or 'zscore' .*got null/],
   ];
   for (const [j, message] of cases) assert.throws(() => scalerFromJSON(j), (e: Error) => e instanceof RangeError && message.test(e.message), JSON.stringify(j));
 });
