@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { DataFormatError, ioError } from './errors.js';
 
 function kindOf(st: Stats): string {
-  if (st.isFIFO()) return 'a named pipe (FIFO), which would block until something writes to it';
+  if (st.isFIFO()) return 'a named pipe: reading it would block until something writes to it';
   if (st.isSocket()) return 'a socket';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
