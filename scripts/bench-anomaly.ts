@@ -31,9 +31,10 @@ const PUBLISHED = {
   dcae: { label: 'DCAE (paper)', auc: [97.6, 98.3, 85.4, 86.7, 86.5, 78.2, 94.6, 92.3, 86.5, 90.4] },
 };
 
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+// AEKIT_BENCH_PYTHON picks another interpreter (a venv with scikit-learn); Debian's is the default.
+const PYTHON = process.env.AEKIT_BENCH_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const PEERS_PY = join(dirname(new URL(import.meta.url).pathname), 'bench', 'anomaly_peers.py');
-const SKLEARN_HINT = 'scikit-learn is not installed for /usr/bin/python3: apt-get install -y python3-sklearn (IsolationForest and OneClassSVM columns and the tabular run are skipped)';
+const SKLEARN_HINT = `scikit-learn is not installed for ${PYTHON}: apt-get install -y python3-sklearn, or set AEKIT_BENCH_PYTHON to a python with it (IsolationForest and OneClassSVM columns and the tabular run are skipped)`;
 // Peers get OpenBLAS's own kernel choice (DESIGN.md: the machine-wide guard forces AVX2 kernels).
 const PEER_ENV = { ...process.env };
 delete PEER_ENV.OPENBLAS_CORETYPE;
