@@ -24,7 +24,7 @@ export const EXIT_INTERNAL = 2;
 /** Errors whose message tells the user what to fix. */
 export function isUserError(e: unknown): boolean {
   return e instanceof UsageError || e instanceof ConfigError || e instanceof DataFormatError || e instanceof CheckpointError || e instanceof WriteError
-    || (e instanceof Error && ['ConfigError', 'DataFormatError', 'CheckpointError', 'WriteError', 'UsageError', 'NonFiniteError', 'DeviceUnavailableError', 'AnomalyInputError', 'DetectorFileError', 'CompressedFileError'].includes(e.name));
+    || (e instanceof Error && ['ConfigError', 'DataFormatError', 'CheckpointError', 'WriteError', 'UsageError', 'NonFiniteError', 'DeviceUnavailableError', 'AnomalyInputError', 'DetectorFileError', 'CompressedFileError', 'LayerError'].includes(e.name));
 }
 
 /**

@@ -144,7 +144,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   let name: string;
   if (builtin) {
     const shape = cfg.shape ?? [1, 28, 28];
-    if (shapeSize(shape) !== 784) throw new ConfigError('data.shape', `[${shape.join(', ')}] holds ${shapeSize(shape)} values; ${cfg.source} images have 784 (28×28): e.g. 784, 1,28,28 or 28,28`);
+    if (shapeSize(shape) !== 784) throw new ConfigError('data.shape (--shape)', `[${shape.join(', ')}] holds ${shapeSize(shape)} values; ${cfg.source} images have 784 (28×28): e.g. 784, 1,28,28 or 28,28`);
     train = builtin({ split: 'train', shape, ...(cfg.samples ? { limit: cfg.samples } : {}) });
     test = builtin({ split: 'test', shape, ...(cfg.testSamples ? { limit: cfg.testSamples } : {}) });
     name = cfg.source;
@@ -155,8 +155,8 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   }
   if (train.shape[0] === 0) throw new DataFormatError(cfg.source, {}, 'holds no samples');
   // Asking for more samples than there are is a mistake to report, not to round down silently.
-  if (cfg.samples !== undefined && train.shape[0]! < cfg.samples) throw new ConfigError('data.samples', `${cfg.samples} asked for, but ${cfg.source} has ${train.shape[0]} training samples`);
-  if (cfg.testSamples !== undefined && test && test.shape[0]! < cfg.testSamples) throw new ConfigError('data.testSamples', `${cfg.testSamples} asked for, but the test set has ${test.shape[0]} samples`);
+  if (cfg.samples !== undefined && train.shape[0]! < cfg.samples) throw new ConfigError('data.samples (--samples)', `${cfg.samples} asked for, but ${cfg.source} has ${train.shape[0]} training samples`);
+  if (cfg.testSamples !== undefined && test && test.shape[0]! < cfg.testSamples) throw new ConfigError('data.testSamples (--test-samples)', `${cfg.testSamples} asked for, but the test set has ${test.shape[0]} samples`);
   const sampleShape = train.shape.slice(1);
   if (test) {
     const t = test.shape.slice(1);

@@ -5,6 +5,7 @@
  * started: a typo such as `{ device: 'webgpu' }` must not be ignored silently.
  */
 import { ConfigError, bool, numberIn, objectOf, oneOf, positiveInt, show } from '../config/validate.js';
+import { checkScheduleConfig } from '../optim/schedules.js';
 
 function nonNegativeInt(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ConfigError(path, `expected a non-negative integer, got ${show(v)}`);
@@ -73,25 +74,6 @@ export function checkResumeOptions(v: unknown, path: string): void {
   checkObject(v, path, { session: checkSessionOptions });
 }
 
-function checkSchedule(v: unknown, path: string): void {
-  const o = objectOf(v, path, ['type', 'gamma', 'stepSize', 'totalEpochs', 'minLr', 'monitor', 'factor', 'patience', 'minDelta'], 'option');
-  const type = oneOf(o.type, `${path}.type`, ['constant', 'step', 'exponential', 'cosine', 'reduceOnPlateau']);
-  const fields: Record<string, Checks> = {
-    constant: {},
-    step: { gamma: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }), stepSize: positiveInt },
-    exponential: { gamma: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }) },
-    cosine: { totalEpochs: positiveInt, minLr: (x, p) => numberIn(x, p, 0, Infinity, { max: true }) },
-    reduceOnPlateau: {
-      monitor: nonEmptyString, factor: (x, p) => numberIn(x, p, 0, 1, { min: true, max: true }), patience: nonNegativeInt,
-      minDelta: (x, p) => numberIn(x, p, 0, Infinity, { max: true }), minLr: (x, p) => numberIn(x, p, 0, Infinity, { max: true }),
-    },
-  };
-  const required: Record<string, string[]> = { constant: [], step: ['gamma', 'stepSize'], exponential: ['gamma'], cosine: ['totalEpochs'], reduceOnPlateau: [] };
-  const { type: _type, ...rest } = o;
-  checkObject(rest, path, fields[type]!);
-  for (const key of required[type]!) if (o[key] === undefined) throw new ConfigError(`${path}.${key}`, `required for a '${type}' schedule`);
-}
-
 function checkEarlyStopping(v: unknown, path: string): void {
   checkObject(v, path, {
     monitor: nonEmptyString,
@@ -112,7 +94,7 @@ export function checkFitOptions(v: unknown, path = 'fit'): void {
     },
     shuffle: bool,
     seed: safeInt,
-    schedule: checkSchedule,
+    schedule: (x, p) => checkScheduleConfig(x, p),
     earlyStopping: checkEarlyStopping,
     onProgress: fn,
     checkpointDir: nonEmptyString,

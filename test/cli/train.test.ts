@@ -56,8 +56,8 @@ describe('aekit train flags', () => {
       [['train', '--model', 'transformer'], /^aekit: --model: unknown model 'transformer'; expected one of dense, deep/m],
       [['train', '--data', 'missing.npy'], /^aekit: data\.source: 'missing\.npy' is neither a built-in data set/m],
       [['eval', 'runs/none'], /^aekit: runs\/none: no such run folder or checkpoint$/m],
-      [['train', '--shape', '5,5'], /^aekit: data\.shape: \[5, 5\] holds 25 values; mnist images have 784/m],
-      [['train', '--samples', '99999999'], /^aekit: data\.samples: 99999999 asked for, but mnist has 60000 training samples$/m],
+      [['train', '--shape', '5,5'], /^aekit: data\.shape \(--shape\): \[5, 5\] holds 25 values; mnist images have 784/m],
+      [['train', '--samples', '99999999'], /^aekit: data\.samples \(--samples\): 99999999 asked for, but mnist has 60000 training samples$/m],
       [['train', '--device', 'webgpu', '--samples', '64'], /^aekit: device 'webgpu': no usable WebGPU adapter/m],
     ] as const) {
       const r = aekit([...args]);
