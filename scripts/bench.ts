@@ -31,6 +31,14 @@
  * MLAS at 1 and 2 threads and reports the best; aekit's training FLOP/s are
  * given as a fraction of it.
  *
+ * Next to wall-clock samples/s every engine reports samples per second of its
+ * process's CPU time. With one thread that is the same number on a quiet
+ * machine and much the steadier one on a shared machine (other processes take
+ * wall time, not this process's CPU time), so the report also gives the
+ * one-thread CPU-time ratios. A PyTorch setting whose warm-up projects a timed
+ * epoch over PEER_MAX_SECONDS is timed on fewer samples (reported): OpenMP
+ * threads fighting for busy cores made some settings hundreds of times slower.
+ *
  * BLAS: Debian's torch calls whatever libblas.so.3 the dynamic loader finds.
  * Netlib's reference BLAS (package libblas3) is several times slower than a
  * tuned one and would make PyTorch look slow, so when OpenBLAS is installed
@@ -85,31 +93,46 @@ const SIZES: Record<BenchWorkload, Sizes> = quick
     hinton: { samples: 60000, tfjsSamples: 1024, inference: 10000, tfjsInference: 10000 },
   };
 const INFERENCE_BATCH = 1000;
+const PEER_MAX_SECONDS = quick ? 15 : 60;
 
 const imageShape = (w: BenchWorkload) => (w === 'conv' ? 'image' : 'flat');
 
-interface AekitRun { threads: number; samplesPerSec: number; secondsPerEpoch: number; samples: number; finalLoss?: number; trainer: Trainer }
+interface AekitRun { threads: number; samplesPerSec: number; samplesPerCpuSec: number; secondsPerEpoch: number; samples: number; finalLoss?: number; trainer: Trainer }
 
 async function aekitTrain(workload: BenchWorkload, threads: number, samples: number): Promise<AekitRun> {
   const data = mnist({ split: 'train', shape: imageShape(workload), limit: samples });
   const trainer = Trainer.create(withScoring(benchModel(workload)), { seed: 1, session: { threads } });
   // Like the peers' untimed warm-up pass, the first epoch (ONNX Runtime's first
   // runs plan memory and pick kernels) is not timed: the second one is.
+  // CPU time of the whole process (the training thread and ONNX Runtime's pool)
+  // between the two epochs' ends; the main thread only waits meanwhile.
   let seconds = NaN;
-  const result = await trainer.fit(data, { epochs: 2, batchSize: BENCH_BATCH[workload], onProgress: (e) => { if (e.type === 'epoch') seconds = e.seconds; } });
-  return { threads, samples, secondsPerEpoch: seconds, samplesPerSec: samples / seconds, finalLoss: result.history.at(-1)?.loss, trainer };
+  let cpu = NaN;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  const result = await trainer.fit(data, {
+    epochs: 2, batchSize: BENCH_BATCH[workload],
+    onProgress: (e) => {
+      if (e.type !== 'epoch') return;
+      seconds = e.seconds;
+      if (!cpuAtFirst) cpuAtFirst = process.cpuUsage();
+      else cpu = cpuSeconds(cpuAtFirst);
+    },
+  });
+  return { threads, samples, secondsPerEpoch: seconds, samplesPerSec: samples / seconds, samplesPerCpuSec: samples / cpu, finalLoss: result.history.at(-1)?.loss, trainer };
 }
 
 /** Codes and errors of the test images through the public API, one `predict` call (session creation included) after an untimed one. */
-async function aekitInference(trainer: Trainer, workload: BenchWorkload, count: number): Promise<{ samplesPerSec: number; seconds: number; meanError: number }> {
+async function aekitInference(trainer: Trainer, workload: BenchWorkload, count: number): Promise<{ samplesPerSec: number; samplesPerCpuSec: number; seconds: number; meanError: number }> {
   const test = mnist({ split: 'test', shape: imageShape(workload), limit: count });
   const size = test.x.length / count;
   await trainer.predict(test.x.subarray(0, INFERENCE_BATCH * size), { part: SCORING_PART, batchSize: INFERENCE_BATCH });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const out = await trainer.predict(test.x, { part: SCORING_PART, batchSize: INFERENCE_BATCH });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(c0);
   const errors = out.errors!.data as Float32Array;
-  return { samplesPerSec: count / seconds, seconds, meanError: errors.reduce((a, b) => a + b, 0) / count };
+  return { samplesPerSec: count / seconds, samplesPerCpuSec: count / cpu, seconds, meanError: errors.reduce((a, b) => a + b, 0) / count };
 }
 
 /** Milliseconds from model construction to the end of `fit` on one batch (one step). */
@@ -122,6 +145,10 @@ async function aekitStartup(workload: BenchWorkload, worker: boolean): Promise<n
   return performance.now() - t0;
 }
 
+const cpuSeconds = (start: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1e6;
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 function pythonPeer(script: string, argv: string[]): (s: PeerSetting) => ReturnType<typeof runPeerProcess> {
@@ -187,7 +214,7 @@ for (const workload of BENCH_WORKLOADS) {
   let tfjsInfer: PeerRun | undefined;
   if (peers) {
     log(`${workload}: PyTorch ...`);
-    const exec = pythonPeer('scripts/bench/pytorch_bench.py', ['--workload', workload, '--samples', String(sizes.samples), '--inference-samples', String(sizes.inference), '--inference-batch', String(INFERENCE_BATCH)]);
+    const exec = pythonPeer('scripts/bench/pytorch_bench.py', ['--workload', workload, '--samples', String(sizes.samples), '--inference-samples', String(sizes.inference), '--inference-batch', String(INFERENCE_BATCH), '--max-seconds', String(PEER_MAX_SECONDS)]);
     torchRuns = peerSettings(THREADS).map((s) => runWithFallback(s, exec, GUARD));
     for (const r of torchRuns) log(`  PyTorch ${describeRun(r)}; inference ${rate(r, 'inference.samplesPerSec')?.toFixed(0) ?? '-'}/s; start-up ${rate(r, 'startupMs')?.toFixed(0) ?? '-'} ms`);
     log(`${workload}: TensorFlow.js ...`);
@@ -195,6 +222,11 @@ for (const workload of BENCH_WORKLOADS) {
     tfjsInfer = tfjs(workload, ['--inference', String(sizes.tfjsInference), '--inference-batch', String(INFERENCE_BATCH)]);
   }
   const torch = bestRun(torchRuns, 'samplesPerSec');
+  // One-thread CPU-time rates: the comparison a busy machine disturbs least.
+  const ourCpu = runs.find((r) => r.threads === 1)!;
+  const torchCpu = bestRun(torchRuns.filter((r) => r.setting.threads === 1), 'samplesPerCpuSec');
+  const torchInferCpu = bestRun(torchRuns.filter((r) => r.setting.threads === 1), 'inference.samplesPerCpuSec');
+  const ourInferCpu = inferRuns.find((r) => r.threads === 1)!;
   const torchInfer = bestRun(torchRuns, 'inference.samplesPerSec');
   const torchStartup = bestRun(torchRuns, 'startupMs', true);
   const gflops = (ours.samplesPerSec * TRAIN_FLOPS_PER_SAMPLE[workload]) / 1e9;
@@ -210,11 +242,22 @@ for (const workload of BENCH_WORKLOADS) {
     peakGflops: peakGflops[ours.threads] ?? null,
     peakFraction: ratio(gflops, peakGflops[ours.threads]),
     aekitThreads: ours.threads,
-    aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, finalLoss: r.finalLoss ?? null })),
+    aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, samplesPerCpuSec: r.samplesPerCpuSec, finalLoss: r.finalLoss ?? null })),
+    cpu1Thread: {
+      aekitSamplesPerCpuSec: ourCpu.samplesPerCpuSec,
+      pytorchSamplesPerCpuSec: rate(torchCpu, 'samplesPerCpuSec'),
+      tfjsSamplesPerCpuSec: rate(tfjsTrain, 'samplesPerCpuSec'),
+      vsPytorch: ratio(ourCpu.samplesPerCpuSec, rate(torchCpu, 'samplesPerCpuSec')),
+      vsTfjs: ratio(ourCpu.samplesPerCpuSec, rate(tfjsTrain, 'samplesPerCpuSec')),
+      pytorchSettings: torchCpu ? settingsOf(torchCpu) : null,
+    },
     pytorchThreads: torch?.setting.threads ?? null,
     pytorchBlas: (torch?.result?.blas as string | undefined) ?? null,
     pytorchSettings: torch ? settingsOf(torch) : null,
-    pytorchRuns: torchRuns.map((r) => ({ ...settingsOf(r), samplesPerSec: rate(r), inferenceSamplesPerSec: rate(r, 'inference.samplesPerSec'), startupMs: rate(r, 'startupMs'), ...(r.error ? { error: r.error } : {}) })),
+    pytorchRuns: torchRuns.map((r) => ({
+      ...settingsOf(r), samplesPerSec: rate(r), samplesPerCpuSec: rate(r, 'samplesPerCpuSec'), samples: rate(r, 'samples'),
+      inferenceSamplesPerSec: rate(r, 'inference.samplesPerSec'), startupMs: rate(r, 'startupMs'), ...(r.error ? { error: r.error } : {}),
+    })),
     tfjsSettings: tfjsTrain?.result ? { engine: tfjsTrain.result.engine ?? null, threads: 1 } : null,
     samples: { aekit: ours.samples, pytorch: (torch?.result?.samples as number | undefined) ?? null, tfjs: (tfjsTrain?.result?.samples as number | undefined) ?? null },
     batchSize: BENCH_BATCH[workload],
@@ -233,6 +276,13 @@ for (const workload of BENCH_WORKLOADS) {
     meanError: { aekit: ourInference.meanError, pytorch: rate(torchInfer, 'inference.meanError') },
     pytorchSettings: torchInfer ? settingsOf(torchInfer) : null,
     tfjsSettings: tfjsInfer?.result ? { engine: tfjsInfer.result.engine ?? null, threads: 1 } : null,
+    cpu1Thread: {
+      aekitSamplesPerCpuSec: ourInferCpu.samplesPerCpuSec,
+      pytorchSamplesPerCpuSec: rate(torchInferCpu, 'inference.samplesPerCpuSec'),
+      tfjsSamplesPerCpuSec: rate(tfjsInfer, 'inference.samplesPerCpuSec'),
+      vsPytorch: ratio(ourInferCpu.samplesPerCpuSec, rate(torchInferCpu, 'inference.samplesPerCpuSec')),
+      vsTfjs: ratio(ourInferCpu.samplesPerCpuSec, rate(tfjsInfer, 'inference.samplesPerCpuSec')),
+    },
   };
   startup[workload] = {
     aekitMs: median(inline),
@@ -266,6 +316,8 @@ if (json) {
     row('PyTorch', r.pytorchSamplesPerSec as number | null, r.pytorchThreads, s.pytorch);
     row('TensorFlow.js', r.tfjsSamplesPerSec as number | null, 1, s.tfjs);
     console.log(`${''.padEnd(9)} aekit: ${(r.gflops as number).toFixed(1)} GFLOP/s = ${fmt(100 * ((r.peakFraction as number | null) ?? NaN))}% of the ${fmt(r.peakGflops as number)} GFLOP/s peak at ${String(r.aekitThreads)} thread(s)`);
+    const c = r.cpu1Thread as Record<string, number | null>;
+    console.log(`${''.padEnd(9)} per CPU-second, 1 thread: aekit ${fmt(c.aekitSamplesPerCpuSec)}, PyTorch ${fmt(c.pytorchSamplesPerCpuSec)}, TF.js ${fmt(c.tfjsSamplesPerCpuSec, 1)} samples: aekit × ${fmt(c.vsPytorch, 2)} PyTorch, × ${fmt(c.vsTfjs, 1)} TF.js`);
     const ps = r.pytorchSettings as Record<string, unknown> | null;
     if (ps) console.log(`${''.padEnd(9)} PyTorch best: ${String(ps.threads)} thread(s), capability ${String(ps.capabilityUsed)}, OpenBLAS ${String(ps.openblasCore ?? '-')} (${String(ps.openblas)})${ps.note ? `; ${String(ps.note)}` : ''}`);
     for (const e of r.errors as string[]) console.log(`          note: ${e}`);
@@ -276,6 +328,8 @@ if (json) {
     const r = inference[w]!;
     const ps = r.pytorchSettings as Record<string, unknown> | null;
     console.log(`${w.padEnd(9)} ${`${fmt(r.samplesPerSec as number)} [${String(r.aekitThreads)}]`.padEnd(19)} ${`${fmt(r.pytorchSamplesPerSec as number | null)}${ps ? ` [${String(ps.threads)}, ${String(ps.capabilityUsed)}]` : ''}`.padEnd(27)} ${fmt(r.tfjsSamplesPerSec as number | null).padEnd(11)} ${fmt(r.vsPytorch as number | null, 2).padEnd(14)} ${fmt(r.vsTfjs as number | null, 1)}`);
+    const c = r.cpu1Thread as Record<string, number | null>;
+    console.log(`${''.padEnd(9)} per CPU-second, 1 thread: aekit ${fmt(c.aekitSamplesPerCpuSec)}, PyTorch ${fmt(c.pytorchSamplesPerCpuSec)}, TF.js ${fmt(c.tfjsSamplesPerCpuSec)}: aekit × ${fmt(c.vsPytorch, 2)} PyTorch, × ${fmt(c.vsTfjs, 1)} TF.js`);
   }
   console.log('\nStart-up: model construction to the end of the first training step (ms)');
   console.log('workload  aekit (in-process, median of 3)  aekit (worker thread)  PyTorch (best setting)');

@@ -38,7 +38,13 @@ Order of work in the process:
     loss value (startupMs).
  3. One untimed warm-up pass over min(N, 2048) samples, then --epochs timed
     epochs (shuffled). finalLoss is the sample-weighted mean per-pixel MSE over
-    the last timed epoch.
+    the last timed epoch. With --max-seconds S, an epoch that the warm-up's
+    rate says would take longer than S is cut to the samples S allows (at
+    least 10 batches; "samples" says how many were timed): on a busy machine a
+    slow setting (OpenMP threads fighting for cores) would otherwise hold the
+    benchmark for many minutes. cpuSecondsPerEpoch is the process's CPU time
+    for the timed epoch (time.process_time), steadier than wall time on a
+    shared machine when the run uses one thread.
  4. With --inference-samples K: the trained model in eval() mode under
     torch.no_grad() encodes the first K test images and scores them
     (per-sample sum of squared errors) in batches of --inference-batch, once
@@ -245,6 +251,7 @@ def main():
     p.add_argument("--warmup", type=int, default=2048, help="warm-up samples (capped at N)")
     p.add_argument("--inference-samples", type=int, default=0, help="test images to encode and score (0: none)")
     p.add_argument("--inference-batch", type=int, default=1000)
+    p.add_argument("--max-seconds", type=float, default=0, help="cap on a timed epoch's projected seconds (0: none)")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -279,13 +286,23 @@ def main():
     startup_ms = (time.perf_counter() - t0) * 1000
 
     # Untimed warm-up: allocator, kernel selection, thread pool start.
-    run_epoch(model, opt, loss_fn, x[: max(1, min(n, args.warmup))], batch)
+    warm = max(1, min(n, args.warmup))
+    t0 = time.perf_counter()
+    run_epoch(model, opt, loss_fn, x[:warm], batch)
+    warm_rate = warm / (time.perf_counter() - t0)
+    limited = False
+    if args.max_seconds > 0 and n / warm_rate > args.max_seconds:
+        n = min(n, max(10 * batch, int(args.max_seconds * warm_rate) // batch * batch))
+        x = x[:n]
+        limited = True
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     final_loss = float("nan")
     for _ in range(args.epochs):
         final_loss = run_epoch(model, opt, loss_fn, x, batch)
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
 
     result = dict(
         settings,
@@ -294,6 +311,9 @@ def main():
         epochs=args.epochs,
         secondsPerEpoch=round(elapsed / args.epochs, 4),
         samplesPerSec=round(n * args.epochs / elapsed, 1),
+        cpuSecondsPerEpoch=round(cpu / args.epochs, 4),
+        samplesPerCpuSec=round(n * args.epochs / cpu, 1),
+        limitedByMaxSeconds=limited,
         finalLoss=round(final_loss, 6),
         startupMs=round(startup_ms, 2),
         engine="pytorch " + torch.__version__,
@@ -305,13 +325,16 @@ def main():
         with torch.no_grad():
             score(model, test[: args.inference_batch], args.inference_batch)
             t0 = time.perf_counter()
+            c0 = time.process_time()
             codes, errors = score(model, test, args.inference_batch)
             seconds = time.perf_counter() - t0
+            cpu = time.process_time() - c0
         result["inference"] = {
             "samples": test.shape[0],
             "batch": args.inference_batch,
             "seconds": round(seconds, 5),
             "samplesPerSec": round(test.shape[0] / seconds, 1),
+            "samplesPerCpuSec": round(test.shape[0] / cpu, 1),
             "meanError": round(errors.mean().item(), 5),
             "codeShape": list(codes.shape[1:]),
         }

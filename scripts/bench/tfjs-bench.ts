@@ -17,7 +17,8 @@
  * One untimed warm-up epoch over min(N, 2048) samples (--warmup W to change), then --epochs timed
  * epochs of model.fit (shuffle each epoch). --threads is recorded only: the
  * wasm backend here runs single-threaded (no worker threads under Node) and
- * the cpu backend is plain JavaScript.
+ * the cpu backend is plain JavaScript. cpuSecondsPerEpoch / samplesPerCpuSec: the process's
+ * CPU time over the timed epochs, steadier than wall time on a shared machine.
  * With --inference K, nothing is trained: the (freshly initialized; the speed does not
  * depend on the weights' values) encoder and decoder, on the wasm backend for every
  * workload (its forward kernels cover the conv model), encode the first K MNIST test
@@ -100,6 +101,12 @@ function trainingModel(workload: Workload): tf.LayersModel {
   return sequential([...encoder, ...decoder]);
 }
 
+/** Process CPU seconds since `start` (all threads). */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1e6;
+}
+
 /** Codes and per-sample squared errors of the first `count` test images, timed (one untimed batch first). */
 async function inference(workload: Workload, count: number, batch: number): Promise<Record<string, unknown>> {
   const { encoder, decoder } = layers(workload, true);
@@ -125,10 +132,15 @@ async function inference(workload: Workload, count: number, batch: number): Prom
   };
   await run(Math.min(n, batch));
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const total = await run(n);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(c0);
   x.dispose();
-  return { samples: n, batch, seconds: Number(seconds.toFixed(5)), samplesPerSec: Number((n / seconds).toFixed(1)), meanError: Number((total / n).toFixed(5)) };
+  return {
+    samples: n, batch, seconds: Number(seconds.toFixed(5)), samplesPerSec: Number((n / seconds).toFixed(1)),
+    samplesPerCpuSec: Number((n / cpu).toFixed(1)), meanError: Number((total / n).toFixed(5)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -183,8 +195,10 @@ async function main(): Promise<void> {
   warm.dispose();
 
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const history = await model.fit(x, x, { batchSize, epochs, shuffle: true, verbose: 0 });
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(c0);
   const losses = history.history.loss as number[];
 
   console.log(
@@ -195,6 +209,8 @@ async function main(): Promise<void> {
       epochs,
       secondsPerEpoch: Number((elapsed / epochs).toFixed(4)),
       samplesPerSec: Number(((n * epochs) / elapsed).toFixed(1)),
+      cpuSecondsPerEpoch: Number((cpu / epochs).toFixed(4)),
+      samplesPerCpuSec: Number(((n * epochs) / cpu).toFixed(1)),
       finalLoss: Number(losses[losses.length - 1]!.toFixed(6)),
       engine: `tfjs ${tf.version.tfjs} ${tf.getBackend()}`,
     }),
