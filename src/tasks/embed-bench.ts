@@ -75,7 +75,7 @@ export interface EmbedBenchOptions {
   threads?: number;
   /** Epochs of each autoencoder (default {@link EPOCHS}). */
   epochs?: number;
-  /** Epochs of each neighbour-embedding refinement (default {@link REFINE_EPOCHS}). */
+  /** Epochs of every neighbour-embedding refinement (default: {@link REFINE}'s). */
   refineEpochs?: number;
   /** Also run DEC and DEC with augmentation on the 10-D model (slow; default false). */
   dec?: boolean;
@@ -85,8 +85,15 @@ export interface EmbedBenchOptions {
 export const CODE_SIZES = [2, 10, 32] as const;
 /** Epochs of each autoencoder, batch {@link BATCH_SIZE}, Adam at {@link LEARNING_RATE}. */
 export const EPOCHS = 15;
-/** Epochs of each neighbour-embedding refinement. */
-export const REFINE_EPOCHS = 20;
+/**
+ * The neighbour-embedding refinements: epochs and neighbours per image in the
+ * graph, by code size (chosen in exploratory runs, docs/tasks.md).
+ */
+export const REFINE: Readonly<Record<2 | 10 | 32, { epochs: number; neighbors: number }>> = {
+  2: { epochs: 20, neighbors: 15 },
+  10: { epochs: 20, neighbors: 15 },
+  32: { epochs: 30, neighbors: 5 },
+};
 /** Most epochs of the DEC refinements (`--dec`). */
 export const DEC_EPOCHS = 30;
 export const BATCH_SIZE = 256;
@@ -95,8 +102,6 @@ export const LEARNING_RATE = 1e-3;
 export const HIDDEN = [500, 500];
 /** Weight of the contrastive option in the comparison (t = 2). */
 export const CONTRASTIVE = { weight: 0.1 } as const;
-/** Neighbours per image in the refinement graph. */
-export const NEIGHBORS = 15;
 
 /** The models of the full run, in training order (the 32-D codes give the 2-D refinement its graph). */
 export const MODELS: readonly EmbedModelSpec[] = [
@@ -104,11 +109,10 @@ export const MODELS: readonly EmbedModelSpec[] = [
   { name: 'ae+contrastive', code: 32, contrastive: CONTRASTIVE },
   { name: 'ae', code: 10 },
   { name: 'ae', code: 2 },
-  { name: 'ae+contrastive', code: 2, contrastive: CONTRASTIVE },
 ];
 
 /** The headline aekit variant of each goal. */
-export const HEADLINE = { knn2: 'ae+neighbors', knn10: 'ae', knn32: 'ae', cluster10: 'ae+neighbors' } as const;
+export const HEADLINE = { knn2: 'ae+neighbors', knn10: 'ae', knn32: 'ae+neighbors', cluster10: 'ae+neighbors' } as const;
 
 /** `--quick`: a slice, small encoders, few epochs. */
 export const QUICK = { trainSamples: 3000, testSamples: 1000, epochs: 2, refineEpochs: 2, decEpochs: 2, hidden: [64] } as const;
@@ -135,18 +139,20 @@ function row(method: EmbedRow['method'], name: string, code: number, e: CodeEval
 /**
  * Runs the benchmark; progress lines go to `log`. Every autoencoder trains on
  * the 60,000 training images only; k-means runs on the codes of all 70,000.
- * Refinements: the 2-D model on the training images with the neighbour graph
- * of the 32-D model's codes (so test images get their codes from the refined
- * encoder, never seen in training); the 10-D model on all 70,000 images with
- * the graph of its own codes (the clustering papers train on all images; its
- * 5-NN and probe numbers are then transductive and marked so).
+ * Neighbour-embedding refinements, both on randomly shifted and rotated
+ * images pulled towards their clean neighbours' codes: the 2-D model on the
+ * training images with the neighbour graph of the 32-D model's codes (test
+ * images get their codes from the refined encoder, which never saw them); the
+ * 10-D model on all 70,000 images with the graph of its own codes (the
+ * clustering papers train on all images; its 5-NN and probe numbers are then
+ * transductive and marked so).
  */
 export async function runEmbedBenchmark(options: EmbedBenchOptions = {}): Promise<EmbedBenchResult> {
   const log = options.log ?? (() => {});
   const quick = options.quick ?? false;
   const seed = options.seed ?? 1;
   const epochs = options.epochs ?? (quick ? QUICK.epochs : EPOCHS);
-  const refineEpochs = options.refineEpochs ?? (quick ? QUICK.refineEpochs : REFINE_EPOCHS);
+  const refine = (code: 2 | 10 | 32) => ({ neighbors: REFINE[code].neighbors, epochs: options.refineEpochs ?? (quick ? QUICK.refineEpochs : REFINE[code].epochs) });
   const decEpochs = quick ? QUICK.decEpochs : DEC_EPOCHS;
   const hidden: number[] = quick ? [...QUICK.hidden] : HIDDEN;
   const started = performance.now();
@@ -199,23 +205,28 @@ export async function runEmbedBenchmark(options: EmbedBenchOptions = {}): Promis
   const ae32 = trained.get('ae/32')!;
   const ae10 = trained.get('ae/10')!;
   const ae2 = trained.get('ae/2')!;
-  const refineLog = (what: string) => (e: { epoch: number; metrics: Record<string, number> }) =>
-    log(`  ${what} refinement epoch ${e.epoch}/${refineEpochs}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+  const refineLog = (code: 2 | 10 | 32) => (e: { epoch: number; metrics: Record<string, number> }) =>
+    log(`  ${code}-D refinement epoch ${e.epoch}/${refine(code).epochs}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
 
+  const augment = (x: Float32Array, e: number) => randomAffine(x, { height: 28, width: 28, seed: seed * 1000 + e });
   // 2-D: neighbours from the 32-D codes of the training images.
   t = performance.now();
-  await refineNeighbors(ae2.model, train, { epochs: refineEpochs, neighbors: NEIGHBORS, seed, graph: await embed(ae32.model, train), onEpoch: refineLog('2-D') });
+  await refineNeighbors(ae2.model, train, { ...refine(2), seed, augment, graph: await embed(ae32.model, train), onEpoch: refineLog(2) });
   await judge(ae2.model, 'aekit', 'ae+neighbors', 2, ae2.seconds + since(t));
+  // 32-D: neighbours from its own codes of the training images.
+  t = performance.now();
+  await refineNeighbors(ae32.model, train, { ...refine(32), seed, augment, onEpoch: refineLog(32) });
+  await judge(ae32.model, 'aekit', 'ae+neighbors', 32, ae32.seconds + since(t));
 
   // 10-D: DEC variants first (--dec), each from the plain model's weights, then the neighbour refinement.
   const plain10 = { ...ae10.model.trainer.tensors };
   if (options.dec) {
-    for (const augment of [false, true]) {
+    for (const augmented of [false, true]) {
       t = performance.now();
-      const name = augment ? 'ae+DEC-DA' : 'ae+DEC';
+      const name = augmented ? 'ae+DEC-DA' : 'ae+DEC';
       const refined = await refineClusters(ae10.model, all, {
-        clusters: 10, epochs: decEpochs, seed, learningRate: augment ? 3e-4 : 1e-4,
-        ...(augment ? { augment: (x: Float32Array, e: number) => randomAffine(x, { height: 28, width: 28, seed: seed * 1000 + e }) } : {}),
+        clusters: 10, epochs: decEpochs, seed, learningRate: augmented ? 3e-4 : 1e-4,
+        ...(augmented ? { augment } : {}),
         onEpoch: (e) => log(`  ${name} epoch ${e.epoch}: kl ${e.metrics.kl?.toFixed(4)}, ${(100 * e.changed).toFixed(2)} % changed cluster`),
       });
       await judge(ae10.model, 'aekit', name, 10, ae10.seconds + since(t), { decAccuracy: pct(clusteringAccuracy(all.labels, refined.assignments).accuracy), note: `refined on all ${nAll} images (transductive 5-NN and probe)` });
@@ -223,7 +234,7 @@ export async function runEmbedBenchmark(options: EmbedBenchOptions = {}): Promis
     }
   }
   t = performance.now();
-  await refineNeighbors(ae10.model, all, { epochs: refineEpochs, neighbors: NEIGHBORS, seed, onEpoch: refineLog('10-D') });
+  await refineNeighbors(ae10.model, all, { ...refine(10), seed, augment, onEpoch: refineLog(10) });
   await judge(ae10.model, 'aekit', 'ae+neighbors', 10, ae10.seconds + since(t), { note: `refined on all ${nAll} images (transductive 5-NN and probe)` });
 
   const find = (name: string, code: number) => rows.find((r) => r.name === name && r.code === code);
@@ -257,7 +268,7 @@ export async function runEmbedBenchmark(options: EmbedBenchOptions = {}): Promis
   return {
     rows, summary, goals,
     protocol: {
-      quick, seed, trainImages: nTrain, testImages: test.shape[0], clusteredImages: nAll, epochs, refineEpochs, neighbors: NEIGHBORS,
+      quick, seed, trainImages: nTrain, testImages: test.shape[0], clusteredImages: nAll, epochs, refine: { 2: refine(2), 10: refine(10), 32: refine(32) },
       batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, hidden, models: MODELS.map((m) => ({ ...m })), dec: options.dec ?? false,
       seconds: since(started),
     },

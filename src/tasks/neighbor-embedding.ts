@@ -97,6 +97,13 @@ export interface RefineNeighborsOptions {
   graph?: FeatureSet;
   /** Seeds the neighbour draws and the shuffling. Default 0. */
   seed?: number;
+  /**
+   * Data augmentation: each epoch trains on `augment(x, epoch)` (same samples,
+   * same order) while the neighbours' codes come from the clean samples, so a
+   * distorted sample is pulled towards its clean neighbours (the codes learn to
+   * ignore the distortion). See `randomAffine`.
+   */
+  augment?: (x: Float32Array, epoch: number) => Float32Array;
   /** Called after each epoch with its metrics. */
   onEpoch?: (e: { epoch: number; metrics: Record<string, number> }) => void;
 }
@@ -170,7 +177,9 @@ export async function refineNeighbors(model: AutoencoderModel, data: ModelData, 
       target.set(codes.subarray(j * d, (j + 1) * d), i * d);
     }
     // After the first fit the trainer counts epochs in total, so each call asks for one more.
-    const fit = await trainer.fit({ x: data.x, shape: data.shape, target, targetShape: [n, d] }, { epochs: epoch + 1, batchSize: options.batchSize ?? 256, seed: seed + epoch });
+    const x = options.augment ? options.augment(data.x, epoch) : data.x;
+    if (x.length !== data.x.length) throw new Error(`refineNeighbors: augment returned ${x.length} values for ${data.x.length}`);
+    const fit = await trainer.fit({ x, shape: data.shape, target, targetShape: [n, d] }, { epochs: epoch + 1, batchSize: options.batchSize ?? 256, seed: seed + epoch });
     codes = (await trainer.predict(data.x, { batchSize: 1024 })).code!.data as Float32Array;
     options.onEpoch?.({ epoch: epoch + 1, metrics: fit.history.at(-1) ?? {} });
   }

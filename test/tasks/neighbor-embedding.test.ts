@@ -64,5 +64,14 @@ describe('refineNeighbors', () => {
     await assert.rejects(refineNeighbors(ae, data, { neighbors: 4 }), /4 samples cannot have 4 neighbours each/);
     await assert.rejects(refineNeighbors(ae, data, { neighbors: 1, epochs: 0 }), /epochs must be a positive integer, got 0/);
     await assert.rejects(refineNeighbors(ae, data, { neighbors: 1, graph: { x: new Float32Array(3), shape: [3, 1] } }), /graph features have 3 rows for 4 samples/);
+    await assert.rejects(refineNeighbors(ae, data, { neighbors: 1, augment: () => new Float32Array(3) }), /augment returned 3 values for 8/);
+  });
+
+  it('trains each epoch on augment(x, epoch)', async () => {
+    const ae = new Autoencoder({ inputShape: [2], encoder: { sizes: [2] } });
+    const data = { x: Float32Array.from({ length: 12 }, (_, i) => i / 12), shape: [6, 2] };
+    const seen: number[] = [];
+    await refineNeighbors(ae, data, { neighbors: 2, epochs: 3, augment: (x, e) => (seen.push(e), x.map((v) => v + 0.01)) });
+    assert.deepEqual(seen, [0, 1, 2]);
   });
 });
