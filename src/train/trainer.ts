@@ -151,6 +151,13 @@ export class Trainer {
   private progress: Progress = { epoch: 0, step: 0, history: [] };
   /** Set while `fit` runs: a second call would train from the same weights and one run's updates would be lost. */
   private fitting = false;
+  /**
+   * Inference sessions of `predict` (by part) and `evaluate`, made on first use
+   * and kept: ONNX Runtime plans memory and allocates on a session's first runs,
+   * which a new session per call would pay again every time. `busy` marks one
+   * in use; a concurrent call gets a session of its own.
+   */
+  private readonly sessions = new Map<string, { session: Promise<RuntimeSession>; busy: boolean }>();
 
   private constructor(
     readonly model: TrainableModel,
@@ -325,12 +332,44 @@ export class Trainer {
       checkData(data, this.model.inputShape, 'evaluation data');
       loopData = toLoopData(data, this.model);
     }
-    const session = await RuntimeSession.create(this.artifacts.evaluate.bytes, this.options.session);
-    try {
-      return await evaluateData(session, { metrics: this.artifacts.metrics, targetIsInput: this.artifacts.targetIsInput, tensors: this.tensors }, loopData, opts.batchSize ?? 256);
-    } finally {
-      await session.release();
+    return this.withSession('evaluate', () => this.artifacts.evaluate.bytes, (session) =>
+      evaluateData(session, { metrics: this.artifacts.metrics, targetIsInput: this.artifacts.targetIsInput, tensors: this.tensors }, loopData, opts.batchSize ?? 256));
+  }
+
+  /** Runs `use` with the kept session `key` (made from `bytes()` on first use), or with a one-off session while the kept one is busy. */
+  private async withSession<T>(key: string, bytes: () => Uint8Array, use: (session: RuntimeSession) => Promise<T>): Promise<T> {
+    let entry = this.sessions.get(key);
+    if (entry?.busy) {
+      const session = await RuntimeSession.create(bytes(), this.options.session);
+      try {
+        return await use(session);
+      } finally {
+        await session.release();
+      }
     }
+    if (!entry) {
+      entry = { session: RuntimeSession.create(bytes(), this.options.session), busy: false };
+      this.sessions.set(key, entry);
+      // A session that could not be made is not kept, so the next call tries again (and reports the same error).
+      entry.session.catch(() => this.sessions.delete(key));
+    }
+    entry.busy = true;
+    try {
+      return await use(await entry.session);
+    } finally {
+      entry.busy = false;
+    }
+  }
+
+  /**
+   * Frees the ONNX Runtime sessions that `predict` and `evaluate` keep between
+   * calls (they are made again on the next call). Useful when a long-lived
+   * process is done with a model; otherwise they go with the trainer.
+   */
+  async releaseSessions(): Promise<void> {
+    const entries = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(entries.map(async (e) => (await e.session.catch(() => undefined))?.release()));
   }
 
   /**
@@ -346,12 +385,10 @@ export class Trainer {
     const size = sizeOf(part.inputShape);
     checkSamples(x, part.inputShape, `${partName} input`);
     const n = x.length / size;
-    const lowered = buildPart(part, partName, undefined, undefined, this.artifacts.device);
-    const session = await RuntimeSession.create(lowered.bytes, this.options.session);
     const batchSize = opts.batchSize ?? 256;
     const chunks: Record<string, Float32Array[]> = {};
     const shapes: Record<string, number[]> = {};
-    try {
+    await this.withSession(`part:${partName}`, () => buildPart(part, partName, undefined, undefined, this.artifacts.device).bytes, async (session) => {
       for (let start = 0; start < n; start += batchSize) {
         const count = Math.min(batchSize, n - start);
         const out = await session.run({ ...(opts.tensors ?? this.tensors), x: { dtype: 'float32', shape: [count, ...part.inputShape], data: x.subarray(start * size, (start + count) * size) } });
@@ -360,9 +397,7 @@ export class Trainer {
           shapes[name] = t.shape.slice(1) as number[];
         }
       }
-    } finally {
-      await session.release();
-    }
+    });
     const result: Record<string, TensorData> = {};
     for (const [name, parts] of Object.entries(chunks)) {
       const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));

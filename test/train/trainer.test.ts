@@ -78,6 +78,28 @@ describe('trainer', () => {
     assert.deepEqual(Array.from(decoded.reconstruction!.data as Float32Array), Array.from(whole.reconstruction!.data as Float32Array));
   });
 
+  it('keeps its predict and evaluate sessions: batch sizes, concurrent calls, new weights and a release all agree', async () => {
+    const trainer = Trainer.create(new TinyAutoencoder(), { seed: 5 });
+    const close = (a: Record<string, { data: ArrayLike<number | bigint> }>, b: Record<string, { data: ArrayLike<number | bigint> }>) => {
+      const [x, y] = [arrays(a), arrays(b)];
+      assert.deepEqual(Object.keys(x), Object.keys(y));
+      for (const k of Object.keys(x)) x[k]!.forEach((v, i) => assert.ok(Math.abs(v - y[k]![i]!) < 1e-6, `${k}[${i}]: ${v} vs ${y[k]![i]}`));
+    };
+    const whole = await trainer.predict(data.x, { batchSize: 512 });
+    // Two calls at once: the second gets a session of its own; outputs of earlier batches are not overwritten by later ones.
+    const [small, mid] = await Promise.all([trainer.predict(data.x, { batchSize: 7 }), trainer.predict(data.x, { batchSize: 100 })]);
+    close(small, whole);
+    close(mid, whole);
+    const before = (await trainer.evaluate(data)).loss!;
+    await trainer.fit(data, { epochs: 2, batchSize: 32, worker: false });
+    // The kept sessions run the weights of the moment, not those of their first call.
+    assert.ok((await trainer.evaluate(data)).loss! < before);
+    const after = await trainer.predict(data.x, { batchSize: 512 });
+    assert.notDeepEqual(arrays(after), arrays(whole));
+    await trainer.releaseSessions();
+    close(await trainer.predict(data.x, { batchSize: 512 }), after);
+  });
+
   it('stops on a non-finite update, naming the epoch and step and keeping the last good weights', async () => {
     const trainer = Trainer.create(new TinyAutoencoder(), { optimizer: new SGD({ learningRate: 0.5 }), seed: 1 });
     await trainer.fit(data, { epochs: 1, batchSize: 32, worker: false });
