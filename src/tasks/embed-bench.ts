@@ -90,7 +90,7 @@ export const EPOCHS = 15;
  * graph, by code size (chosen in exploratory runs, docs/tasks.md).
  */
 export const REFINE: Readonly<Record<2 | 10 | 32, { epochs: number; neighbors: number }>> = {
-  2: { epochs: 20, neighbors: 15 },
+  2: { epochs: 40, neighbors: 15 },
   10: { epochs: 20, neighbors: 15 },
   32: { epochs: 30, neighbors: 5 },
 };
