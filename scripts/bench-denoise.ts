@@ -37,8 +37,23 @@ const program = new Command('bench:denoise')
     if (!(DENOISERS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--model must be one of ${DENOISERS.join(', ')}, got '${v}'`);
     return v as DenoiserKind;
   })
+  .option('--filters <list>', "the U-Net's filters per level (default 16,32)", (v: string) => {
+    const list = v.split(',').map((s) => Number(s.trim()));
+    if (list.some((f) => !Number.isInteger(f) || f < 1)) throw new InvalidArgumentError(`--filters must be a comma-separated list of positive integers, got '${v}'`);
+    return list;
+  })
+  .option('--learning-rate <x>', "Adam's initial learning rate (default 0.005)", (v: string) => {
+    const x = Number(v);
+    if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`--learning-rate must be a number in (0, 1), got '${v}'`);
+    return x;
+  })
+  .option('--convs-per-level <n>', "the U-Net's convolutions per level (default 1)", integer('--convs-per-level', 1))
+  .option('--bottleneck <n>', "the U-Net's code channels (default: the last level's filters)", integer('--bottleneck', 1))
   .parse();
-const opts = program.opts<{ quick: boolean; json: boolean; seed: number; threads?: number; epochs?: number; trainSamples?: number; testSamples?: number; noise?: number[]; model?: DenoiserKind }>();
+const opts = program.opts<{
+  quick: boolean; json: boolean; seed: number; threads?: number; epochs?: number; trainSamples?: number; testSamples?: number; noise?: number[]; model?: DenoiserKind;
+  filters?: number[]; convsPerLevel?: number; bottleneck?: number; learningRate?: number;
+}>();
 
 // With --json the last stdout line must be the JSON object, so progress goes to stderr.
 const log = (line: string) => (opts.json ? console.error(line) : console.log(line));
@@ -46,7 +61,7 @@ const log = (line: string) => (opts.json ? console.error(line) : console.log(lin
 try {
   const result = await runDenoiseBenchmark({
     quick: opts.quick, seed: opts.seed, threads: opts.threads, epochs: opts.epochs, trainSamples: opts.trainSamples, testSamples: opts.testSamples,
-    noiseFactors: opts.noise, model: opts.model, log,
+    noiseFactors: opts.noise, model: opts.model, learningRate: opts.learningRate, unet: { filters: opts.filters, convsPerLevel: opts.convsPerLevel, bottleneck: opts.bottleneck }, log,
   });
   log('');
   log(formatDenoiseTable(result));

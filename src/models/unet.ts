@@ -28,6 +28,13 @@ export interface UNetAutoencoderConfig extends CommonConfig {
     kernelSize?: number;
     /** Default 'relu'. */
     activation?: ActivationName;
+    /**
+     * 'same' convolutions at each resolution: in every encoder level, at the
+     * bottleneck and in every decoder level after the merge. Default 1; the
+     * original U-Net uses 2, which doubles the depth (and the receptive field)
+     * at about twice the multiply-adds.
+     */
+    convsPerLevel?: number;
   };
   /** Filters of the convolution at the lowest resolution, whose output is the code. Default: the last level's filters. */
   bottleneck?: number;
@@ -41,13 +48,14 @@ export interface UNetAutoencoderConfig extends CommonConfig {
 }
 
 /**
- * U-Net-style autoencoder on NCHW images. Encoder level i: a 'same'
- * convolution with filters[i] (its output is the skip s_i), then 2×2 max
- * pooling. A 'same' convolution with `bottleneck` filters at H/2^L × W/2^L
- * makes the code. Decoder level i (from the deepest up): a stride-2
- * transposed convolution to filters[i] channels, merged with s_i (`skip`),
- * then a 'same' convolution with filters[i]; a last 'same' convolution maps
- * to the input channels, then the output activation.
+ * U-Net-style autoencoder on NCHW images. Encoder level i: `convsPerLevel`
+ * 'same' convolutions with filters[i] (the last one's output is the skip
+ * s_i), then 2×2 max pooling. `convsPerLevel` 'same' convolutions with
+ * `bottleneck` filters at H/2^L × W/2^L make the code. Decoder level i (from
+ * the deepest up): a stride-2 transposed convolution to filters[i] channels,
+ * merged with s_i (`skip`), then `convsPerLevel` 'same' convolutions with
+ * filters[i]; a last 'same' convolution maps to the input channels, then the
+ * output activation.
  *
  * Because the decoder reads the skips, it cannot decode a code alone: the
  * model has the parts 'model', 'encoder' and 'errors' but no 'decoder', and
@@ -62,12 +70,15 @@ export class UNetAutoencoder extends AutoencoderModel {
   readonly activation: ActivationName;
   readonly bottleneck: number;
   readonly skip: 'concat' | 'add';
+  readonly convsPerLevel: number;
   readonly latentShape: number[];
-  private readonly down: Conv2D[];
+  /** Per encoder level, its convolutions. */
+  private readonly down: Conv2D[][];
   private readonly pools: MaxPool2D[];
-  private readonly middle: Conv2D;
+  private readonly middle: Conv2D[];
   private readonly up: Conv2DTranspose[];
-  private readonly merge: Conv2D[];
+  /** Per decoder level, the convolutions after the merge. */
+  private readonly merge: Conv2D[][];
   private readonly output: Conv2D;
   /** The skip tensors of each code built by `encodeGraph`, for the `decodeGraph` of the same graph. */
   private readonly skipsOf = new WeakMap<Value, Value[]>();
@@ -77,10 +88,11 @@ export class UNetAutoencoder extends AutoencoderModel {
     const common = parseCommon(c, 'config');
     super(common);
     const [channels, h, w] = imageShape(this.inputShape, 'a U-Net autoencoder');
-    const enc = objectOf(req(c, 'encoder', 'config', (v) => v), 'config.encoder', ['filters', 'kernelSize', 'activation']);
+    const enc = objectOf(req(c, 'encoder', 'config', (v) => v), 'config.encoder', ['filters', 'kernelSize', 'activation', 'convsPerLevel']);
     const filters = req(enc, 'filters', 'config.encoder', positiveInts);
     const kernelSize = opt(enc, 'kernelSize', 'config.encoder', positiveInt, 3);
     const activation = opt(enc, 'activation', 'config.encoder', activationName, 'relu');
+    const convsPerLevel = opt(enc, 'convsPerLevel', 'config.encoder', positiveInt, 1);
     const [hc, wc] = checkLevels(h, w, filters.length, 'config.encoder.filters');
     const bottleneck = opt(c, 'bottleneck', 'config', positiveInt, filters[filters.length - 1]!);
     const skip = opt(c, 'skip', 'config', (v, p) => oneOf(v, p, ['concat', 'add'] as const), 'concat');
@@ -90,13 +102,17 @@ export class UNetAutoencoder extends AutoencoderModel {
     this.activation = activation;
     this.bottleneck = bottleneck;
     this.skip = skip;
+    this.convsPerLevel = convsPerLevel;
     this.latentShape = [bottleneck, hc, wc];
     const k = kernelSize;
-    this.down = filters.map((f, i) => new Conv2D({ name: `encoder_conv_${i}`, filters: f, kernelSize: k, padding: 'same', activation }));
+    // The first convolution of a block keeps the name it had before blocks could be deeper, so saved one-conv models load.
+    const block = (name: string, f: number) => Array.from({ length: convsPerLevel }, (_, j) =>
+      new Conv2D({ name: j === 0 ? name : `${name}_${j}`, filters: f, kernelSize: k, padding: 'same', activation }));
+    this.down = filters.map((f, i) => block(`encoder_conv_${i}`, f));
     this.pools = filters.map((_, i) => new MaxPool2D({ name: `encoder_pool_${i}`, poolSize: 2 }));
-    this.middle = new Conv2D({ name: 'bottleneck_conv', filters: bottleneck, kernelSize: k, padding: 'same', activation });
+    this.middle = block('bottleneck_conv', bottleneck);
     this.up = filters.map((f, i) => new Conv2DTranspose({ name: `decoder_up_${i}`, filters: f, kernelSize: k, strides: 2, padding: 'same', activation }));
-    this.merge = filters.map((f, i) => new Conv2D({ name: `decoder_conv_${i}`, filters: f, kernelSize: k, padding: 'same', activation }));
+    this.merge = filters.map((f, i) => block(`decoder_conv_${i}`, f));
     this.output = new Conv2D({ name: 'decoder_output', filters: channels, kernelSize: k, padding: 'same' });
   }
 
@@ -104,11 +120,11 @@ export class UNetAutoencoder extends AutoencoderModel {
     const skips: Value[] = [];
     let h = x;
     this.filters.forEach((_, i) => {
-      h = this.down[i]!.call(ctx, h);
+      h = applyAll(ctx, this.down[i]!, h);
       skips.push(h);
       h = this.pools[i]!.call(ctx, h);
     });
-    const code = this.middle.call(ctx, h);
+    const code = applyAll(ctx, this.middle, h);
     this.skipsOf.set(code, skips);
     return { code };
   }
@@ -120,7 +136,7 @@ export class UNetAutoencoder extends AutoencoderModel {
     for (let i = this.filters.length - 1; i >= 0; i--) {
       const up = this.up[i]!.call(ctx, h);
       const merged = this.skip === 'concat' ? ctx.g.concat([up, skips[i]!], 1) : ctx.g.add(up, skips[i]!);
-      h = this.merge[i]!.call(ctx, merged);
+      h = applyAll(ctx, this.merge[i]!, merged);
     }
     return this.output.call(ctx, h);
   }
@@ -139,14 +155,14 @@ export class UNetAutoencoder extends AutoencoderModel {
   protected summarySections(): SummarySection[] {
     const L = this.filters.length;
     const [c, h, w] = this.inputShape as [number, number, number];
-    const encoderLayers = this.filters.flatMap((_, i) => [this.down[i]!, this.pools[i]!]);
-    const sections: SummarySection[] = [{ title: 'encoder', inputShape: ['N', c, h, w], layers: [...encoderLayers, this.middle] }];
+    const encoderLayers = this.filters.flatMap((_, i) => [...this.down[i]!, this.pools[i]!]);
+    const sections: SummarySection[] = [{ title: 'encoder', inputShape: ['N', c, h, w], layers: [...encoderLayers, ...this.middle] }];
     let shape: (number | string)[] = ['N', ...this.latentShape];
     for (let i = L - 1; i >= 0; i--) {
       const f = this.filters[i]!;
       const size = [h / 2 ** i, w / 2 ** i];
       sections.push({ title: 'decoder', inputShape: shape, layers: [this.up[i]!] });
-      sections.push({ title: 'decoder', inputShape: ['N', this.skip === 'concat' ? 2 * f : f, ...size], layers: [this.merge[i]!] });
+      sections.push({ title: 'decoder', inputShape: ['N', this.skip === 'concat' ? 2 * f : f, ...size], layers: this.merge[i]! });
       shape = ['N', f, ...size];
     }
     sections.push({ title: 'decoder', inputShape: shape, layers: [this.output] });
@@ -155,11 +171,15 @@ export class UNetAutoencoder extends AutoencoderModel {
 
   protected ownConfig(): Record<string, unknown> {
     return {
-      encoder: { filters: [...this.filters], kernelSize: this.kernelSize, activation: this.activation },
+      encoder: { filters: [...this.filters], kernelSize: this.kernelSize, activation: this.activation, convsPerLevel: this.convsPerLevel },
       bottleneck: this.bottleneck,
       skip: this.skip,
     };
   }
+}
+
+function applyAll(ctx: GraphBuildContext, convs: Conv2D[], x: Value): Value {
+  return convs.reduce((h, conv) => conv.call(ctx, h), x);
 }
 
 registerModel('UNetAutoencoder', (c) => new UNetAutoencoder(c as unknown as UNetAutoencoderConfig));

@@ -49,10 +49,20 @@ export const PCA_COMPONENTS = 64;
 /** The slice and schedule of `--quick`. */
 export const QUICK = { trainSamples: 2000, testSamples: 500, epochs: 1 } as const;
 
+/** Changes to the 'unet' denoiser's architecture (`--filters`, `--convs-per-level`, `--bottleneck`). */
+export interface UNetOverrides {
+  filters?: number[];
+  convsPerLevel?: number;
+  bottleneck?: number;
+}
+
 /** A denoising model of the benchmark for a noise factor. */
-export function denoiserModel(kind: DenoiserKind, factor: number): AutoencoderModel {
+export function denoiserModel(kind: DenoiserKind, factor: number, unet: UNetOverrides = {}): AutoencoderModel {
   const noise = { type: 'gaussian' as const, std: factor, clip: true };
-  if (kind === 'unet') return new UNetAutoencoder({ inputShape: [1, 28, 28], encoder: { filters: [16, 32], activation: 'elu' }, loss: 'bce', noise });
+  if (kind === 'unet') {
+    const { filters = [16, 32], convsPerLevel, bottleneck } = unet;
+    return new UNetAutoencoder({ inputShape: [1, 28, 28], encoder: { filters, activation: 'elu', convsPerLevel }, bottleneck, loss: 'bce', noise });
+  }
   return new ConvAutoencoder({ inputShape: [1, 28, 28], encoder: { filters: [64, 64], activation: 'elu' }, decoder: { upsample: 'transpose' }, loss: 'bce', noise });
 }
 
@@ -73,6 +83,10 @@ export interface DenoiseBenchOptions {
   noiseFactors?: readonly number[];
   /** Default 'unet'. */
   model?: DenoiserKind;
+  /** Architecture changes of the 'unet' denoiser. */
+  unet?: UNetOverrides;
+  /** Adam's initial learning rate (default {@link LEARNING_RATE}). */
+  learningRate?: number;
   log?: (line: string) => void;
 }
 
@@ -105,7 +119,10 @@ export async function runDenoiseBenchmark(options: DenoiseBenchOptions = {}): Pr
   const epochs = options.epochs ?? (quick ? QUICK.epochs : EPOCHS);
   const factors = options.noiseFactors ?? NOISE_FACTORS;
   const kind = options.model ?? 'unet';
+  const learningRate = options.learningRate ?? LEARNING_RATE;
+  if (!(learningRate > 0 && learningRate < 1)) throw new Error(`learningRate must be in (0, 1), got ${learningRate}`);
   if (!DENOISERS.includes(kind)) throw new Error(`model must be one of ${DENOISERS.join(', ')}, got ${JSON.stringify(kind)}`);
+  if (options.unet && Object.values(options.unet).some((v) => v !== undefined) && kind !== 'unet') throw new Error(`filters, convsPerLevel and bottleneck change the 'unet' denoiser, not '${kind}'`);
   if (!Array.isArray(factors) || factors.length === 0 || factors.some((f) => !(typeof f === 'number' && f > 0 && f <= 2))) {
     throw new Error(`noiseFactors must be numbers in (0, 2], got ${JSON.stringify(factors)}`);
   }
@@ -117,7 +134,7 @@ export async function runDenoiseBenchmark(options: DenoiseBenchOptions = {}): Pr
   const test: Dataset = mnist({ split: 'test', limit: testSamples });
   const n = test.shape[0]!;
   const clean = { x: test.x, shape: [n, 784] };
-  log(`denoising: ${train.shape[0]} training and ${n} test images, noise factors ${factors.join(', ')}; aekit model '${kind}', ${epochs} epochs each, batch ${BATCH_SIZE}, Adam ${LEARNING_RATE} cosine, seed ${seed}`);
+  log(`denoising: ${train.shape[0]} training and ${n} test images, noise factors ${factors.join(', ')}; aekit model '${kind}', ${epochs} epochs each, batch ${BATCH_SIZE}, Adam ${learningRate} cosine, seed ${seed}`);
 
   const tPca = performance.now();
   const pca = PCA.fit({ x: train.x, shape: [train.shape[0]!, 784] }, { components: PCA_COMPONENTS });
@@ -144,8 +161,8 @@ export async function runDenoiseBenchmark(options: DenoiseBenchOptions = {}): Pr
     log(`  factor ${f}: noisy ${quality.noisy![key(f)]!.psnr.toFixed(2)} dB, PCA 64 ${quality.pca64![key(f)]!.psnr.toFixed(2)} dB, median 3×3 ${quality.median3x3![key(f)]!.psnr.toFixed(2)} dB, Gaussian blur σ ${blur.sigma} ${blur.psnr.toFixed(2)} dB`);
 
     const tModel = performance.now();
-    const model = denoiserModel(kind, f);
-    model.compile({ optimizer: new Adam({ learningRate: LEARNING_RATE }), seed, session: options.threads ? { threads: options.threads } : undefined });
+    const model = denoiserModel(kind, f, options.unet);
+    model.compile({ optimizer: new Adam({ learningRate }), seed, session: options.threads ? { threads: options.threads } : undefined });
     const name = `${kind} (noise ${f})`;
     const fit = await model.fit({ x: train.x, shape: [train.shape[0]!, ...model.inputShape] }, {
       epochs, batchSize: BATCH_SIZE, seed, schedule: { type: 'cosine', totalEpochs: epochs, minLr: 1e-5 },
@@ -170,8 +187,8 @@ export async function runDenoiseBenchmark(options: DenoiseBenchOptions = {}): Pr
     blurSigma,
     goal: { factor: 0.5, psnr: GOAL_PSNR, met: at ? at.psnr >= GOAL_PSNR : null },
     protocol: {
-      quick, seed, trainSamples: train.shape[0], testSamples: n, epochs, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, schedule: 'cosine to 1e-5',
-      model: kind, config: { ...denoiserModel(kind, factors[0]!).getConfig(), noise: { type: 'gaussian', std: 'the noise factor', clip: true } }, noiseFactors: [...factors], pcaComponents: PCA_COMPONENTS,
+      quick, seed, trainSamples: train.shape[0], testSamples: n, epochs, batchSize: BATCH_SIZE, learningRate, schedule: 'cosine to 1e-5',
+      model: kind, config: { ...denoiserModel(kind, factors[0]!, options.unet).getConfig(), noise: { type: 'gaussian', std: 'the noise factor', clip: true } }, noiseFactors: [...factors], pcaComponents: PCA_COMPONENTS,
       seconds: { ...seconds, total: (performance.now() - t0) / 1000 },
     },
   };

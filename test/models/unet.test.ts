@@ -16,7 +16,7 @@ describe('UNetAutoencoder', () => {
     const m = modelFromConfig(config) as UNetAutoencoder;
     assert.ok(m instanceof UNetAutoencoder);
     assert.deepEqual(m.latentShape, [6, 7, 7]);
-    assert.deepEqual(m.getConfig(), { ...config, outputActivation: 'sigmoid', reduction: 'perElement', encoder: { filters: [4, 6], kernelSize: 3, activation: 'relu' }, bottleneck: 6, skip: 'concat' });
+    assert.deepEqual(m.getConfig(), { ...config, outputActivation: 'sigmoid', reduction: 'perElement', encoder: { filters: [4, 6], kernelSize: 3, activation: 'relu', convsPerLevel: 1 }, bottleneck: 6, skip: 'concat' });
     assert.deepEqual(modelFromConfig(m.getConfig()).getConfig(), m.getConfig());
     const summary = m.summary();
     // The merge convolution after a concatenation reads 2·f channels: 3·3·(2·6)·6 + 6 weights.
@@ -24,6 +24,21 @@ describe('UNetAutoencoder', () => {
     const add = new UNetAutoencoder({ ...config, skip: 'add', bottleneck: 5 } as never);
     assert.deepEqual(add.latentShape, [5, 7, 7]);
     assert.match(add.summary(), /decoder\/decoder_conv_1 \(Conv2D\)\s+\[N, 6, 14, 14\]\s+330/);
+  });
+
+  it('stacks convsPerLevel convolutions at every resolution, keeping the first one\'s name', () => {
+    const deep = new UNetAutoencoder({ ...config, encoder: { filters: [4, 6], convsPerLevel: 2 } } as never);
+    assert.deepEqual(deep.latentShape, [6, 7, 7]);
+    assert.equal(deep.getConfig().encoder && (deep.getConfig().encoder as { convsPerLevel: number }).convsPerLevel, 2);
+    const summary = deep.summary();
+    // Encoder level 1: 4 → 6 channels, then 6 → 6; the bottleneck and the decoder's merge each get a second 6 → 6 conv too.
+    assert.match(summary, /encoder\/encoder_conv_1 \(Conv2D\)\s+\[N, 6, 14, 14\]\s+222/);
+    assert.match(summary, /encoder\/encoder_conv_1_1 \(Conv2D\)\s+\[N, 6, 14, 14\]\s+330/);
+    assert.match(summary, /encoder\/bottleneck_conv_1 \(Conv2D\)\s+\[N, 6, 7, 7\]\s+330/);
+    assert.match(summary, /decoder\/decoder_conv_1_1 \(Conv2D\)\s+\[N, 6, 14, 14\]\s+330/);
+    assert.match(summary, /decoder\/decoder_conv_0_1 \(Conv2D\)\s+\[N, 4, 28, 28\]\s+148/);
+    assert.doesNotMatch(new UNetAutoencoder(config as never).summary(), /_conv_\d_1/);
+    assert.throws(() => modelFromConfig({ ...config, encoder: { filters: [4, 6], convsPerLevel: 0 } }), /config.encoder.convsPerLevel/);
   });
 
   it('rejects bad configs naming the field', () => {

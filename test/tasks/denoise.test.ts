@@ -127,4 +127,16 @@ describe('bench:denoise protocol', () => {
     assert.match(table, /Goal: PSNR ≥ 21 dB at noise factor 0.5/);
     await assert.rejects(runDenoiseBenchmark({ noiseFactors: [0] }), /noiseFactors must be numbers in \(0, 2\]/);
   });
+
+  it("trains the U-Net the options describe and reports its config and learning rate", async () => {
+    const result = await runDenoiseBenchmark({ trainSamples: 100, testSamples: 20, epochs: 1, noiseFactors: [0.5], unet: { filters: [4, 6], convsPerLevel: 2, bottleneck: 5 }, learningRate: 0.01 });
+    const config = result.protocol.config as { encoder: { filters: number[]; convsPerLevel: number }; bottleneck: number };
+    assert.deepEqual(config.encoder.filters, [4, 6]);
+    assert.equal(config.encoder.convsPerLevel, 2);
+    assert.equal(config.bottleneck, 5);
+    assert.equal(result.protocol.learningRate, 0.01);
+    assert.ok(Number.isFinite(result.psnr['0.5']!));
+    await assert.rejects(runDenoiseBenchmark({ model: 'conv', unet: { convsPerLevel: 2 } }), /change the 'unet' denoiser, not 'conv'/);
+    await assert.rejects(runDenoiseBenchmark({ learningRate: 0 }), /learningRate must be in \(0, 1\)/);
+  });
 });
