@@ -29,7 +29,7 @@ const program = new Command('bench:denoise')
   .option('--json', 'print one JSON object { psnr, baselines, ssim, goal, protocol } on the last line', false)
   .option('--seed <n>', 'seed of initialization, shuffling and the test noise', integer('--seed', 0), 1)
   .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)', integer('--threads', 1))
-  .option('--epochs <n>', 'epochs per model (default 20; quick: 1)', integer('--epochs', 1))
+  .option('--epochs <n>', 'epochs per model (default 40; quick: 1)', integer('--epochs', 1))
   .option('--train-samples <n>', 'training images (default 60,000)', integer('--train-samples', 1))
   .option('--test-samples <n>', 'test images (default 10,000)', integer('--test-samples', 1))
   .option('--noise <list>', 'noise factors (default 0.3,0.5,0.7)', factors)
@@ -47,7 +47,7 @@ const program = new Command('bench:denoise')
     if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`--learning-rate must be a number in (0, 1), got '${v}'`);
     return x;
   })
-  .option('--convs-per-level <n>', "the U-Net's convolutions per level (default 1)", integer('--convs-per-level', 1))
+  .option('--convs-per-level <n>', "the U-Net's convolutions per level (default 2)", integer('--convs-per-level', 1))
   .option('--bottleneck <n>', "the U-Net's code channels (default: the last level's filters)", integer('--bottleneck', 1))
   .parse();
 const opts = program.opts<{
