@@ -179,6 +179,9 @@ describe('commands on a trained run', async () => {
     const io = quietIo();
     assert.match(await runSummaryCommand(dir, {}, io), /VariationalAutoencoder/);
     assert.match(await runSummaryCommand(undefined, { model: 'conv', data: 'fashion-mnist' }, quietIo()), /ConvAutoencoder\s+input \[1,28,28\]/);
+    const unet = await runSummaryCommand(undefined, { model: 'unet-denoising', data: 'mnist' }, quietIo());
+    assert.match(unet, /UNetAutoencoder\s+input \[1,28,28\]/);
+    assert.match(unet, /encoder_conv_1_1 \(Conv2D\)/);
   });
 
   it('reconstruct writes NPY and a PNG of inputs above outputs', async () => {

@@ -75,5 +75,6 @@ describe('UNetAutoencoder', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(out, 'model.onnx')) && existsSync(join(out, 'encoder.onnx')));
     assert.ok(!existsSync(join(out, 'decoder.onnx')));
+    assert.match(r.stdout, /Run folder .*: checkpoint\/, model\.onnx, encoder\.onnx, metrics\.csv/);
   });
 });

@@ -58,7 +58,7 @@ export function denoiseCommand(io?: Io): Command {
     .option('--out <file>', 'the denoised images as NPY')
     .option('--png <file>', 'a picture: clean, noisy and denoised rows')
     .option('--json', 'print the report as one JSON object')
-    .addHelpText('after', '\nExample:\n  aekit denoise runs/conv-denoising-mnist-1 --noise 0.5 --png denoised.png\n  (after aekit train --model conv-denoising --noise 0.5 --epochs 10)')
+    .addHelpText('after', '\nExample:\n  aekit denoise runs/unet-denoising-mnist-1 --noise 0.5 --png denoised.png\n  (after aekit train --model unet-denoising --noise 0.5 --epochs 10)')
     .action(async (path: string, flags: DenoiseFlags) => {
       await runDenoiseCommand(path, flags, io);
     });
