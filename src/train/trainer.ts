@@ -534,9 +534,31 @@ function checkSamples(x: unknown, sampleShape: number[], what: string): void {
   const size = sizeOf(sampleShape);
   if (x.length === 0) throw new Error(`${what}: no samples (an empty array); expected n >= 1 samples of shape [${sampleShape}]`);
   if (x.length % size !== 0) throw new Error(`${what}: ${x.length} values are not a whole number of samples of shape [${sampleShape}] (${size} values each)`);
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]!)) throw new Error(`${what}: sample ${Math.floor(i / size)} holds ${x[i]} at element ${i % size}; clean or impute the data first`);
+  const i = firstNonFinite(x);
+  if (i >= 0) throw new Error(`${what}: sample ${Math.floor(i / size)} holds ${x[i]} at element ${i % size}; clean or impute the data first`);
+}
+
+/**
+ * Index of the first NaN or ±Infinity in x, or -1. The common all-finite case
+ * is one pass of x·0 sums (0 for a finite value, NaN otherwise) over four
+ * accumulators, which V8 runs about twice as fast as a per-element
+ * `Number.isFinite` test; only a NaN sum pays for the search.
+ */
+export function firstNonFinite(x: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const whole = x.length - (x.length % 4);
+  for (let i = 0; i < whole; i += 4) {
+    s0 += x[i]! * 0;
+    s1 += x[i + 1]! * 0;
+    s2 += x[i + 2]! * 0;
+    s3 += x[i + 3]! * 0;
   }
+  for (let i = whole; i < x.length; i++) s0 += x[i]! * 0;
+  if (s0 + s1 + s2 + s3 === 0) return -1;
+  return x.findIndex((v) => !Number.isFinite(v));
 }
 
 function initialTensors(artifacts: StepArtifacts, seed: number): Record<string, TensorData> {

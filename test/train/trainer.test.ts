@@ -5,10 +5,27 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
 import { Adam, AdamW, RMSProp, SGD } from '../../src/optim/optimizers.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer, firstNonFinite } from '../../src/train/trainer.js';
 import { TinyAutoencoder, curveData } from './tiny-model.js';
 
 const arrays = (t: Record<string, { data: ArrayLike<number | bigint> }>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Array.from(v.data as ArrayLike<number>)]));
+
+describe('firstNonFinite', () => {
+  it('finds the first NaN or ±Infinity at every position and length, and passes extreme finite values', () => {
+    for (let n = 0; n <= 9; n++) {
+      const finite = Float32Array.from({ length: n }, (_, i) => [3.4e38, -3.4e38, -0, 1e-45, 0.5][i % 5]!);
+      assert.equal(firstNonFinite(finite), -1);
+      for (let at = 0; at < n; at++) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const x = finite.slice();
+          x[at] = bad;
+          if (at + 1 < n) x[n - 1] = NaN;
+          assert.equal(firstNonFinite(x), at, `n ${n}, ${bad} at ${at}`);
+        }
+      }
+    }
+  });
+});
 
 describe('trainer', () => {
   const data = curveData(512);
