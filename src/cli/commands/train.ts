@@ -243,8 +243,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   // Early stopping may have restored the best weights: the final save holds what the model now is.
   model.save(run.path('checkpoint'));
   // A U-Net's decoder needs its encoder's skips, so it has no 'decoder' part to export.
-  const exported = ['model', 'encoder', 'decoder'].filter((p) => p in model.parts()).map((part) => `${part}.onnx`);
-  for (const file of exported) model.exportOnnx(run.path(file), file.replace('.onnx', ''));
+  const exportedParts = ['model', 'encoder', 'decoder'].filter((p) => p in model.parts());
+  for (const part of exportedParts) model.exportOnnx(run.path(`${part}.onnx`), part);
   const test = await testMetrics(model, data, log);
   const seconds = (performance.now() - started) / 1000;
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
@@ -258,7 +258,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
     if (test.pca) log(row(`PCA k=${test.pca.k} (same code size)`, test.pca));
   }
   log('');
-  log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, ${exported.join(', ')}, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}`);
+  log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, ${exportedParts.map((p) => `${p}.onnx`).join(', ')}, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}`);
   log(`Next: aekit eval ${run.dir} · aekit encode ${run.dir} --out codes.csv · tensorboard --logdir ${flags.runs ?? 'runs'}`);
   return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds };
 }
