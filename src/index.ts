@@ -19,7 +19,7 @@ export { Trainer, type ArrayData, type FitOptions, type FitResult, type TrainerO
 export { type FitData } from './train/trainer.js';
 export { streamSource, streamBatches, type StreamSource, type StreamSourceOptions, type NpySource, type CsvSource } from './data/source.js';
 export { type TrainableModel, type ModelPart } from './train/model.js';
-export { type EarlyStopping, type EpochMetrics } from './train/loop.js';
+export { type EarlyStopping, type EpochMetrics, type StepsPerExecution } from './train/loop.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './train/safetensors.js';
 export * as data from './data/index.js';
 export { datasets } from './data/datasets.js';

@@ -3,7 +3,7 @@
  * whole loop: shuffling, batching, the worker thread), for A/B checks of the
  * training loop itself; `npm run bench` compares with the peers.
  *
- *   node --import tsx scripts/bench/fit-epochs.ts dense --threads 1 --epochs 3 [--inline] [--no-shuffle]
+ *   node --import tsx scripts/bench/fit-epochs.ts dense --threads 1 --epochs 3 [--inline] [--no-shuffle] [--steps-per-execution 1|N|auto]
  *
  * The first epoch includes ONNX Runtime's warm-up; compare the later ones.
  */
@@ -20,13 +20,15 @@ const { values, positionals } = parseArgs({
     samples: { type: 'string' },
     inline: { type: 'boolean', default: false },
     'no-shuffle': { type: 'boolean', default: false },
+    'steps-per-execution': { type: 'string', default: 'auto' },
   },
 });
 const workload = (positionals[0] ?? 'dense') as BenchWorkload;
 if (!BENCH_WORKLOADS.includes(workload)) throw new Error(`workload must be one of ${BENCH_WORKLOADS.join(', ')}, got ${workload}`);
 const samples = Number(values.samples ?? (workload === 'conv' ? 6000 : 60000));
 const data = mnist({ split: 'train', shape: workload === 'conv' ? 'image' : 'flat', limit: samples });
-const trainer = Trainer.create(benchModel(workload), { seed: 1, session: { threads: Number(values.threads) } });
+const perCall = values['steps-per-execution'] === 'auto' ? 'auto' : Number(values['steps-per-execution']);
+const trainer = Trainer.create(benchModel(workload), { seed: 1, session: { threads: Number(values.threads) }, stepsPerExecution: perCall });
 const seconds: number[] = [];
 await trainer.fit(data, {
   epochs: Number(values.epochs), batchSize: BENCH_BATCH[workload], worker: !values.inline, shuffle: !values['no-shuffle'],

@@ -7,8 +7,9 @@ import { DataFormatError } from '../data/errors.js';
 import { Rng } from '../data/random.js';
 import { type StreamSource, streamBatches } from '../data/source.js';
 import { type TensorData, sizeOf } from '../graph/types.js';
-import { RuntimeSession, type SessionOptions } from '../onnx/runtime.js';
+import { RuntimeSession, type SessionOptions, resolveDevice } from '../onnx/runtime.js';
 import { LearningRateSchedule, type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
+import { CHUNK_FIRST_STEP, CHUNK_STEPS, chunkInputName, chunkedStep, graphSignature } from './chunk.js';
 import { NON_FINITE_CHECK, type PackedGroup, nextName } from './step.js';
 
 /** A dataset as the loop sees it: n samples stored row after row. */
@@ -44,6 +45,17 @@ export interface EarlyStopping {
   restoreBest?: boolean;
 }
 
+/**
+ * How many training steps one ONNX Runtime call runs (Keras' `steps_per_execution`).
+ * Above 1, the step graph runs inside an ONNX Loop, so that parameters and
+ * optimizer state stay inside ONNX Runtime between those steps instead of
+ * being copied out after each one (the same numbers either way; see
+ * src/train/chunk.ts). 'auto' sizes each call to about 200 ms of steps, at
+ * most 64, measured as training goes. 1 runs the plain step graph. On the
+ * WebGPU device every call runs one step.
+ */
+export type StepsPerExecution = number | 'auto';
+
 export interface LoopOptions {
   epochs: number;
   batchSize: number;
@@ -53,6 +65,8 @@ export interface LoopOptions {
   schedule?: ScheduleConfig;
   earlyStopping?: EarlyStopping;
   session?: SessionOptions;
+  /** Training steps per ONNX Runtime call (see {@link StepsPerExecution}). Default 'auto'. */
+  stepsPerExecution?: StepsPerExecution;
   /** Resume: epochs already done, steps already taken, shuffle generator and schedule state. */
   startEpoch?: number;
   startStep?: number;
@@ -165,23 +179,6 @@ export function unpackTensors(tensors: Record<string, TensorData>, groups: reado
   return out;
 }
 
-/**
- * Rows start..start+count of `source`, in `order` when given (gathered into
- * `into`, which the caller reuses from batch to batch: dropping the fresh
- * array per step took the dense benchmark's epoch from 0.99 to 0.92 s, mean of
- * eight epochs on 1 thread, scripts/bench/fit-epochs.ts before and after).
- */
-function batchOf(source: Float32Array, shape: number[], order: Int32Array | null, start: number, count: number, into: Float32Array): TensorData {
-  const size = sizeOf(shape);
-  if (!order) return { dtype: 'float32', shape: [count, ...shape], data: source.subarray(start * size, (start + count) * size) };
-  const out = into.subarray(0, count * size);
-  for (let i = 0; i < count; i++) {
-    const row = order[start + i]!;
-    out.set(source.subarray(row * size, (row + 1) * size), i * size);
-  }
-  return { dtype: 'float32', shape: [count, ...shape], data: out };
-}
-
 function sampleCount(d: LoopData): number {
   return d.x.length / sizeOf(d.sampleShape);
 }
@@ -193,16 +190,15 @@ interface FeedBatch {
   count: number;
 }
 
-/** Batches of in-memory data; a shuffled batch is only valid until the next one is asked for (its buffer is reused). */
-function* memoryBatches(data: LoopData, order: Int32Array | null, batchSize: number, targetIsInput: boolean): Generator<FeedBatch> {
+/** Batches of in-memory data, in order (views of the arrays). */
+function* memoryBatches(data: LoopData, batchSize: number, targetIsInput: boolean): Generator<FeedBatch> {
   const n = sampleCount(data);
-  const rows = Math.min(batchSize, n);
-  const xBuffer = new Float32Array(order ? rows * sizeOf(data.sampleShape) : 0);
-  const targetBuffer = new Float32Array(order && !targetIsInput ? rows * sizeOf(data.targetShape!) : 0);
+  const xSize = sizeOf(data.sampleShape);
+  const targetSize = targetIsInput ? 0 : sizeOf(data.targetShape!);
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
-    const b: FeedBatch = { x: batchOf(data.x, data.sampleShape, order, start, count, xBuffer), count };
-    if (!targetIsInput) b.target = batchOf(data.target!, data.targetShape!, order, start, count, targetBuffer);
+    const b: FeedBatch = { x: { dtype: 'float32', shape: [count, ...data.sampleShape], data: data.x.subarray(start * xSize, (start + count) * xSize) }, count };
+    if (!targetIsInput) b.target = { dtype: 'float32', shape: [count, ...data.targetShape!], data: data.target!.subarray(start * targetSize, (start + count) * targetSize) };
     yield b;
   }
 }
@@ -248,15 +244,117 @@ async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
-function batchesOf(data: LoopData | StreamLoopData, batchSize: number, targetIsInput: boolean, order: Int32Array | null, rng?: Rng): Iterable<FeedBatch> | AsyncIterable<FeedBatch> {
-  return isStreamData(data) ? prefetch(fileBatches(data, batchSize, rng)) : memoryBatches(data, order, batchSize, targetIsInput);
+function batchesOf(data: LoopData | StreamLoopData, batchSize: number, targetIsInput: boolean): Iterable<FeedBatch> | AsyncIterable<FeedBatch> {
+  return isStreamData(data) ? prefetch(fileBatches(data, batchSize, undefined)) : memoryBatches(data, batchSize, targetIsInput);
+}
+
+/** Most steps one call runs under 'auto'. */
+const AUTO_MAX_STEPS = 64;
+/** 'auto' aims each call at about this long: a stop request or progress report waits at most that. */
+const AUTO_CALL_MS = 200;
+/** Stacked batches of one call stay under this size (the stacked copy of shuffled data). */
+const MAX_CHUNK_BYTES = 64 * 2 ** 20;
+
+/**
+ * Consecutive batches of one size, stacked for one call: `x` holds `steps`
+ * batches of `count` samples back to back (and `target` alike).
+ */
+interface FeedChunk {
+  x: Float32Array;
+  target?: Float32Array;
+  steps: number;
+  count: number;
+}
+
+/**
+ * Rows start..start+rows of `source` (each `size` values), in `order` when
+ * given (gathered into `into`, which the caller reuses from call to call: a
+ * fresh array per step had cost the dense benchmark's epoch 0.92 → 0.99 s,
+ * scripts/bench/fit-epochs.ts).
+ */
+function rowsOf(source: Float32Array, size: number, order: Int32Array | null, start: number, rows: number, into: Float32Array): Float32Array {
+  if (!order) return source.subarray(start * size, (start + rows) * size);
+  const out = into.subarray(0, rows * size);
+  for (let i = 0; i < rows; i++) {
+    const row = order[start + i]!;
+    out.set(source.subarray(row * size, (row + 1) * size), i * size);
+  }
+  return out;
+}
+
+/** A buffer of at least `length` values: `buffer` itself when it is big enough. */
+function atLeast(buffer: Float32Array, length: number): Float32Array {
+  return buffer.length >= length ? buffer : new Float32Array(length);
+}
+
+/**
+ * In-memory data as chunks from batch `first` on: full batches, `wanted()` of
+ * them per chunk (fewer at the end), then the short last batch alone. A
+ * shuffled chunk is valid until the next one is asked for (its buffer is reused).
+ */
+function* memoryChunks(data: LoopData, order: Int32Array | null, batchSize: number, targetIsInput: boolean, first: number, wanted: () => number): Generator<FeedChunk> {
+  const n = sampleCount(data);
+  const xSize = sizeOf(data.sampleShape);
+  const targetSize = targetIsInput ? 0 : sizeOf(data.targetShape!);
+  let xBuffer: Float32Array = new Float32Array(0);
+  let targetBuffer: Float32Array = new Float32Array(0);
+  for (let start = first * batchSize; start < n;) {
+    const full = Math.floor((n - start) / batchSize);
+    const steps = full === 0 ? 1 : Math.max(1, Math.min(full, wanted()));
+    const count = full === 0 ? n - start : batchSize;
+    const rows = steps * count;
+    if (order) xBuffer = atLeast(xBuffer, rows * xSize);
+    const chunk: FeedChunk = { x: rowsOf(data.x, xSize, order, start, rows, xBuffer), steps, count };
+    if (!targetIsInput) {
+      if (order) targetBuffer = atLeast(targetBuffer, rows * targetSize);
+      chunk.target = rowsOf(data.target!, targetSize, order, start, rows, targetBuffer);
+    }
+    yield chunk;
+    start += rows;
+  }
+}
+
+/**
+ * A file's batches (after the first `skip`) as chunks: up to `wanted()`
+ * consecutive batches of the same size, copied into one reusable buffer as
+ * they arrive (the reader keeps going, one batch ahead, while a chunk trains).
+ */
+async function* streamChunks(batches: AsyncIterable<FeedBatch>, skip: number, wanted: () => number): AsyncGenerator<FeedChunk> {
+  let buffer: Float32Array = new Float32Array(0);
+  let chunk: FeedChunk | undefined;
+  let limit = 0;
+  let filled = 0;
+  let seen = 0;
+  const finish = (c: FeedChunk): FeedChunk => ({ ...c, x: buffer.subarray(0, filled) });
+  for await (const b of batches) {
+    if (seen++ < skip) continue;
+    const values = b.x.data as Float32Array;
+    if (chunk && b.count !== chunk.count) {
+      yield finish(chunk);
+      chunk = undefined;
+    }
+    if (!chunk) {
+      limit = Math.max(1, wanted());
+      buffer = atLeast(buffer, limit * values.length);
+      chunk = { x: buffer, steps: 0, count: b.count };
+      filled = 0;
+    }
+    buffer.set(values, filled);
+    filled += values.length;
+    chunk.steps += 1;
+    if (chunk.steps >= limit) {
+      yield finish(chunk);
+      chunk = undefined;
+    }
+  }
+  if (chunk) yield finish(chunk);
 }
 
 /** Mean of each metric over a dataset (arrays or a file, read in order), weighting batches by their size. */
 export async function evaluateData(session: RuntimeSession, input: Pick<LoopInput, 'metrics' | 'targetIsInput' | 'tensors'>, data: LoopData | StreamLoopData, batchSize: number): Promise<EpochMetrics> {
   const sums: Record<string, number> = {};
   let n = 0;
-  for await (const b of batchesOf(data, batchSize, input.targetIsInput, null)) {
+  for await (const b of batchesOf(data, batchSize, input.targetIsInput)) {
     const feeds: Record<string, TensorData> = { ...input.tensors, x: b.x };
     if (b.target) feeds.target = b.target;
     const out = await session.run(feeds, input.metrics);
@@ -268,7 +366,7 @@ export async function evaluateData(session: RuntimeSession, input: Pick<LoopInpu
   return result;
 }
 
-/** Runs the epochs, reporting through `emit`; `shouldStop` is polled between batches. */
+/** Runs the epochs, reporting through `emit`; `shouldStop` is polled between calls into ONNX Runtime. */
 export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, shouldStop: () => boolean = () => false): Promise<void> {
   const { options } = input;
   const data = input.data;
@@ -276,7 +374,24 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
   // An unknown size (a CSV stream) is learnt at the end of the first epoch.
   let n = streamed ? data.samples : sampleCount(data);
   if (!streamed && (!Number.isInteger(n) || n! < 1)) throw new Error(`training data holds ${data.x.length} values, not a whole number of samples of shape [${data.sampleShape}]`);
-  const train = await RuntimeSession.create(input.trainModel, options.session);
+  // Flat groups stand in for their members from here until the tensors are handed back.
+  const groups = input.packed ?? [];
+  const members = new Set(groups.flatMap((gr) => gr.members));
+  const shapes = new Map([...members].map((m) => [m, input.tensors[m]?.shape ?? []] as const));
+  const handBack = (t: Record<string, TensorData>) => copyTensors(unpackTensors(t, groups, shapes, false));
+  const updated = [...groups.map((gr) => gr.name), ...input.updated.filter((name) => !members.has(name))];
+  const checked = graphSignature(input.trainModel).outputs.includes(NON_FINITE_CHECK);
+  const perStepOutputs = [...input.metrics, ...(checked ? [NON_FINITE_CHECK] : [])];
+  const perCall = options.stepsPerExecution ?? 'auto';
+  const device = options.session?.executionProviders?.[0] ?? resolveDevice(options.session?.device);
+  // The WebGPU provider would run the Loop itself on the CPU, copying the state each step.
+  const looped = device === 'cpu' && perCall !== 1;
+  const trainModel = looped
+    ? chunkedStep(input.trainModel, {
+      carried: updated, next: nextName, perStep: input.targetIsInput ? ['x'] : ['x', 'target'], counter: 'step', perStepOutputs, stopUnlessFinite: ['loss', ...(checked ? [NON_FINITE_CHECK] : [])],
+    })
+    : input.trainModel;
+  const train = await RuntimeSession.create(trainModel, options.session);
   const evaluator = await RuntimeSession.create(input.evalModel, options.session);
   let finished: Extract<LoopEvent, { type: 'done' }>;
   // A file can fail mid-run (a bad row): the sessions are released all the same.
@@ -285,12 +400,6 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
     if (options.rngState) rng.setState(options.rngState);
     const schedule = new LearningRateSchedule(options.baseLr, options.schedule);
     if (options.scheduleState) schedule.setState(options.scheduleState);
-    // Flat groups stand in for their members from here until the tensors are handed back.
-    const groups = input.packed ?? [];
-    const members = new Set(groups.flatMap((gr) => gr.members));
-    const shapes = new Map([...members].map((m) => [m, input.tensors[m]?.shape ?? []] as const));
-    const handBack = (t: Record<string, TensorData>) => copyTensors(unpackTensors(t, groups, shapes, false));
-    const updated = [...groups.map((gr) => gr.name), ...input.updated.filter((name) => !members.has(name))];
     let tensors = packTensors(input.tensors, groups);
     const history: EpochMetrics[] = [];
     let step = options.startStep ?? 0;
@@ -300,15 +409,61 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
     let best = Infinity;
     let bestTensors: Record<string, TensorData> | undefined;
     let badEpochs = 0;
-    const fetch = [...input.metrics, ...updated.map(nextName), NON_FINITE_CHECK];
-    // Two buffer sets for the updated tensors: a step reads one and ONNX Runtime
-    // writes the other in place, so no step allocates or copies weights.
+    const fetch = [...perStepOutputs, ...updated.map(nextName)];
+    // Two buffer sets for the updated tensors: a call reads one and ONNX Runtime
+    // writes the other in place, so no step allocates weights.
     let spare: Record<string, TensorData> = {};
     for (const name of updated) {
       const t = tensors[name]!;
       spare[nextName(name)] = { dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() };
     }
     tensors = copyTensors(tensors); // the caller's arrays stay untouched
+
+    const targetShape = streamed || input.targetIsInput ? [] : data.targetShape!;
+    const bytesPerStep = options.batchSize * (sizeOf(data.sampleShape) + sizeOf(targetShape)) * 4;
+    let stepMs: number | undefined;
+    /** Steps for the next call: 'auto' starts with one, then sizes calls by the time a step took. */
+    const wanted = (): number => {
+      if (!looped) return 1;
+      if (perCall !== 'auto') return perCall;
+      if (stepMs === undefined) return 1;
+      const cap = Math.max(1, Math.min(AUTO_MAX_STEPS, Math.floor(MAX_CHUNK_BYTES / bytesPerStep)));
+      return Math.max(1, Math.min(cap, Math.round(AUTO_CALL_MS / stepMs)));
+    };
+    const scalar = (v: number): TensorData => ({ dtype: 'float32', shape: [], data: new Float32Array([v]) });
+    /**
+     * Runs the first `steps` steps of `chunk` from `tensors`, writing the state
+     * after them into `spare`. Returns each per-step output by step, how many
+     * steps ran and the first whose loss or parameters are not finite (-1: none;
+     * a chunked call stops after it).
+     */
+    const runChunk = async (chunk: FeedChunk, steps: number, lr: number) => {
+      const feeds: Record<string, TensorData> = { ...tensors, lr: scalar(lr) };
+      const batchShape = [chunk.count, ...data.sampleShape];
+      const targetBatch = [chunk.count, ...targetShape];
+      if (looped) {
+        feeds[chunkInputName('x')] = { dtype: 'float32', shape: [chunk.steps, ...batchShape], data: chunk.x };
+        if (chunk.target) feeds[chunkInputName('target')] = { dtype: 'float32', shape: [chunk.steps, ...targetBatch], data: chunk.target };
+        feeds[CHUNK_FIRST_STEP] = scalar(step + 1);
+        feeds[CHUNK_STEPS] = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(steps)) };
+      } else {
+        feeds.x = { dtype: 'float32', shape: batchShape, data: chunk.x };
+        if (chunk.target) feeds.target = { dtype: 'float32', shape: targetBatch, data: chunk.target };
+        feeds.step = scalar(step + 1);
+      }
+      const out = await train.run(feeds, fetch, spare);
+      const ran = looped ? out.loss!.data.length : 1;
+      const at = (name: string, i: number): number => {
+        const values = out[name]!.data;
+        return Number(values[i * (values.length / ran)]);
+      };
+      let bad = -1;
+      for (let i = 0; i < ran && bad < 0; i++) {
+        if (!Number.isFinite(at('loss', i)) || (checked && at(NON_FINITE_CHECK, i) !== 0)) bad = i;
+      }
+      if (bad < 0 && ran !== steps) throw new Error(`training: ONNX Runtime ran ${ran} of ${steps} steps, yet every one of them was finite`);
+      return { out, ran, bad, at };
+    };
 
     let resumeAt = options.partialEpoch;
     let partial: PartialEpoch | undefined;
@@ -336,7 +491,6 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
         b = skip;
         emitted = skip;
       }
-      let visited = 0;
       resumeAt = undefined;
       const report = (now: number): void => {
         lastEmit = now;
@@ -347,40 +501,48 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
           etaSeconds: n === undefined ? undefined : ((n - done) / done) * seconds,
         });
       };
-      for await (const batch of batchesOf(data, options.batchSize, input.targetIsInput, order, fileRng)) {
-        if (visited++ < skip) continue; // trained before the stop
+      const chunks = streamed
+        ? streamChunks(prefetch(fileBatches(data, options.batchSize, fileRng)), skip, wanted)
+        : memoryChunks(data, order, options.batchSize, input.targetIsInput, skip, wanted);
+      for await (const chunk of chunks) {
         if (shouldStop()) {
           stopReason = STOPPED_BY_REQUEST;
           if (b > 0) partial = { batch: b, samples: done, rngState: epochRngState, sums: { ...sums } };
           break;
         }
-        const feeds: Record<string, TensorData> = {
-          ...tensors,
-          x: batch.x,
-          lr: { dtype: 'float32', shape: [], data: new Float32Array([lr]) },
-          step: { dtype: 'float32', shape: [], data: new Float32Array([step + 1]) },
-        };
-        if (batch.target) feeds.target = batch.target;
-        const out = await train.run(feeds, fetch, spare);
-        loss = Number(out.loss!.data[0]);
-        const check = out[NON_FINITE_CHECK] ? Number(out[NON_FINITE_CHECK].data[0]) : 0;
-        if (!Number.isFinite(loss) || check !== 0) {
-          const what = Number.isFinite(loss) ? 'parameters became non-finite' : `loss ${loss}`;
-          stopReason = `${NON_FINITE} (${what}) at epoch ${epoch + 1}, step ${b + 1}${batches === undefined ? '' : ` of ${batches}`}; kept the weights from before that step`;
+        const callStarted = performance.now();
+        let run = await runChunk(chunk, chunk.steps, lr);
+        let failure: string | undefined;
+        while (run.bad >= 0) {
+          const badLoss = run.at('loss', run.bad);
+          const what = Number.isFinite(badLoss) ? 'parameters became non-finite' : `loss ${badLoss}`;
+          failure = `${NON_FINITE} (${what}) at epoch ${epoch + 1}, step ${b + run.bad + 1}${batches === undefined ? '' : ` of ${batches}`}; kept the weights from before that step`;
+          if (run.bad === 0) break;
+          // The state before the bad step stayed inside ONNX Runtime: run the
+          // good steps again from the chunk's start (the inputs are untouched).
+          run = await runChunk(chunk, run.bad, lr);
+        }
+        const good = run.bad === 0 ? 0 : run.ran;
+        if (good > 0) {
+          const next: Record<string, TensorData> = { ...tensors };
+          const freed: Record<string, TensorData> = {};
+          for (const name of updated) {
+            next[name] = run.out[nextName(name)]!;
+            freed[nextName(name)] = tensors[name]!;
+          }
+          tensors = next;
+          spare = freed;
+          for (let i = 0; i < good; i++) for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + run.at(m, i) * chunk.count;
+          loss = run.at('loss', good - 1);
+          step += good;
+          b += good;
+          done += good * chunk.count;
+        }
+        if (failure) {
+          stopReason = failure;
           break;
         }
-        const next: Record<string, TensorData> = { ...tensors };
-        const freed: Record<string, TensorData> = {};
-        for (const name of updated) {
-          next[name] = out[nextName(name)]!;
-          freed[nextName(name)] = tensors[name]!;
-        }
-        tensors = next;
-        spare = freed;
-        step += 1;
-        b += 1;
-        done += batch.count;
-        for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + Number(out[m]!.data[0]) * batch.count;
+        stepMs = (performance.now() - callStarted) / chunk.steps;
         const now = performance.now();
         if (now - lastEmit > 200 || done === n) report(now);
       }

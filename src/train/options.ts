@@ -66,12 +66,17 @@ export function checkTrainerOptions(v: unknown, path: string): void {
     seed: safeInt,
     clipNorm: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }),
     session: checkSessionOptions,
+    stepsPerExecution: checkStepsPerExecution,
   });
 }
 
-/** Options of `Trainer.resume` and `load`: the session only (optimizer and seed come from the checkpoint). */
+function checkStepsPerExecution(v: unknown, path: string): void {
+  if (v !== 'auto' && !(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new ConfigError(path, `expected 'auto' or a positive integer, got ${show(v)}`);
+}
+
+/** Options of `Trainer.resume` and `load`: the session and steps per call (optimizer and seed come from the checkpoint). */
 export function checkResumeOptions(v: unknown, path: string): void {
-  checkObject(v, path, { session: checkSessionOptions });
+  checkObject(v, path, { session: checkSessionOptions, stepsPerExecution: checkStepsPerExecution });
 }
 
 function checkEarlyStopping(v: unknown, path: string): void {

@@ -95,17 +95,21 @@ describe('fit({ signal })', () => {
 });
 
 describe('a stop mid-epoch resumes exactly', () => {
-  for (const worker of [false, true]) {
-    it(`stopped in epoch 2, saved, resumed in a new trainer: same weights and history as an uninterrupted run (${worker ? 'worker' : 'inline'})`, async () => {
+  // Inline, the loop polls the signal once per call into ONNX Runtime: with a
+  // fixed number of steps per call, the stop lands on a known batch.
+  const cases: { worker: boolean; stepsPerExecution?: number }[] = [{ worker: false, stepsPerExecution: 1 }, { worker: false, stepsPerExecution: 3 }, { worker: true }];
+  for (const { worker, stepsPerExecution } of cases) {
+    it(`stopped in epoch 2, saved, resumed in a new trainer: same weights and history as an uninterrupted run (${worker ? 'worker' : `inline, ${stepsPerExecution} steps per call`})`, async () => {
       // A worker gets the stop as a message a few steps after the abort: its epochs must outlast that.
       const train = curveData(worker ? 8192 : 512);
       const straight = Trainer.create(new TinyAutoencoder(), { seed: 9 });
       await straight.fit(train, { epochs: 3, batchSize: 16, worker: false, validationSplit: 0.25 });
-      const t = Trainer.create(new TinyAutoencoder(), { seed: 9 });
+      const t = Trainer.create(new TinyAutoencoder(), { seed: 9, stepsPerExecution });
       const controller = new AbortController();
-      // Inline, the loop polls the signal once per batch: stop at batch 7 of epoch 2 (24 batches an epoch).
+      // 24 batches an epoch: stop at batch 7 of epoch 2.
       let polls = 0;
-      if (!worker) Object.defineProperty(controller.signal, 'aborted', { get: () => ++polls > 24 + 6 });
+      const callsPerEpoch = 24 / (stepsPerExecution ?? 1);
+      if (!worker) Object.defineProperty(controller.signal, 'aborted', { get: () => ++polls > callsPerEpoch + 6 / (stepsPerExecution ?? 1) });
       const r = await t.fit(train, {
         epochs: 3, batchSize: 16, worker, validationSplit: 0.25, signal: controller.signal,
         onProgress: (e) => { if (worker && e.type === 'epoch' && e.epoch === 1) controller.abort(); },
