@@ -95,6 +95,8 @@ const SIZES: Record<BenchWorkload, Sizes> = quick
 const INFERENCE_BATCH = 1000;
 /** Timed inference passes per engine and setting; the median pass is reported. */
 const INFERENCE_REPEATS = 5;
+/** Timed training epochs (after an untimed one) for aekit and PyTorch; the median epoch is reported. */
+const TIMED_EPOCHS = quick ? 1 : 3;
 const PEER_MAX_SECONDS = quick ? 15 : 60;
 
 const imageShape = (w: BenchWorkload) => (w === 'conv' ? 'image' : 'flat');
@@ -105,21 +107,22 @@ async function aekitTrain(workload: BenchWorkload, threads: number, samples: num
   const data = mnist({ split: 'train', shape: imageShape(workload), limit: samples });
   const trainer = Trainer.create(withScoring(benchModel(workload)), { seed: 1, session: { threads } });
   // Like the peers' untimed warm-up pass, the first epoch (ONNX Runtime's first
-  // runs plan memory and pick kernels) is not timed: the second one is.
+  // runs plan memory and pick kernels) is not timed; of the TIMED_EPOCHS after
+  // it, the median epoch is reported, as for PyTorch.
   // CPU time of the whole process (the training thread and ONNX Runtime's pool)
-  // between the two epochs' ends; the main thread only waits meanwhile.
-  let seconds = NaN;
-  let cpu = NaN;
-  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  // from one epoch's end to the next; the main thread only waits meanwhile.
+  const epochs: { seconds: number; cpu: number }[] = [];
+  let cpuAt: NodeJS.CpuUsage | undefined;
   const result = await trainer.fit(data, {
-    epochs: 2, batchSize: BENCH_BATCH[workload],
+    epochs: 1 + TIMED_EPOCHS, batchSize: BENCH_BATCH[workload],
     onProgress: (e) => {
       if (e.type !== 'epoch') return;
-      seconds = e.seconds;
-      if (!cpuAtFirst) cpuAtFirst = process.cpuUsage();
-      else cpu = cpuSeconds(cpuAtFirst);
+      if (cpuAt) epochs.push({ seconds: e.seconds, cpu: cpuSeconds(cpuAt) });
+      cpuAt = process.cpuUsage();
     },
   });
+  const seconds = median(epochs.map((e) => e.seconds));
+  const cpu = median(epochs.map((e) => e.cpu));
   return { threads, samples, secondsPerEpoch: seconds, samplesPerSec: samples / seconds, samplesPerCpuSec: samples / cpu, finalLoss: result.history.at(-1)?.loss, trainer };
 }
 
@@ -140,7 +143,8 @@ async function aekitInference(trainer: Trainer, workload: BenchWorkload, count: 
     out = await trainer.predict(test.x, { part: SCORING_PART, batchSize: INFERENCE_BATCH });
     passes.push({ seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds(c0) });
   }
-  const { seconds, cpu } = passes.sort((a, b) => a.seconds - b.seconds)[Math.floor(passes.length / 2)]!;
+  const seconds = median(passes.map((p) => p.seconds));
+  const cpu = median(passes.map((p) => p.cpu));
   const errors = out.errors!.data as Float32Array;
   return { samplesPerSec: count / seconds, samplesPerCpuSec: count / cpu, seconds, meanError: errors.reduce((a, b) => a + b, 0) / count };
 }
@@ -227,7 +231,7 @@ for (const workload of BENCH_WORKLOADS) {
   let tfjsInfer: PeerRun | undefined;
   if (peers) {
     log(`${workload}: PyTorch ...`);
-    const exec = pythonPeer('scripts/bench/pytorch_bench.py', ['--workload', workload, '--samples', String(sizes.samples), '--inference-samples', String(sizes.inference), '--inference-batch', String(INFERENCE_BATCH), '--inference-repeats', String(INFERENCE_REPEATS), '--max-seconds', String(PEER_MAX_SECONDS)]);
+    const exec = pythonPeer('scripts/bench/pytorch_bench.py', ['--workload', workload, '--samples', String(sizes.samples), '--inference-samples', String(sizes.inference), '--inference-batch', String(INFERENCE_BATCH), '--inference-repeats', String(INFERENCE_REPEATS), '--epochs', String(TIMED_EPOCHS), '--max-seconds', String(PEER_MAX_SECONDS)]);
     torchRuns = peerSettings(THREADS).map((s) => runWithFallback(s, exec, GUARD));
     for (const r of torchRuns) log(`  PyTorch ${describeRun(r)}; inference ${rate(r, 'inference.samplesPerSec')?.toFixed(0) ?? '-'}/s; start-up ${rate(r, 'startupMs')?.toFixed(0) ?? '-'} ms`);
     log(`${workload}: TensorFlow.js ...`);

@@ -37,7 +37,8 @@ Order of work in the process:
  2. Start-up: model construction, optimizer, and one training step up to its
     loss value (startupMs).
  3. One untimed warm-up pass over min(N, 2048) samples, then --epochs timed
-    epochs (shuffled). finalLoss is the sample-weighted mean per-pixel MSE over
+    epochs (shuffled), each timed alone; the rates are the median epoch's (one
+    sub-second epoch can land in a slow minute of a shared machine). finalLoss is the sample-weighted mean per-pixel MSE over
     the last timed epoch. With --max-seconds S, an epoch that the warm-up's
     rate says would take longer than S is cut to the samples S allows (at
     least 10 batches; "samples" says how many were timed): on a busy machine a
@@ -298,23 +299,26 @@ def main():
         x = x[:n]
         limited = True
 
-    t0 = time.perf_counter()
-    c0 = time.process_time()
     final_loss = float("nan")
+    epochs = []
     for _ in range(args.epochs):
+        t0 = time.perf_counter()
+        c0 = time.process_time()
         final_loss = run_epoch(model, opt, loss_fn, x, batch)
-    elapsed = time.perf_counter() - t0
-    cpu = time.process_time() - c0
+        epochs.append((time.perf_counter() - t0, time.process_time() - c0))
+    elapsed = sorted(e[0] for e in epochs)[len(epochs) // 2]
+    cpu = sorted(e[1] for e in epochs)[len(epochs) // 2]
 
     result = dict(
         settings,
         workload=workload,
         samples=n,
         epochs=args.epochs,
-        secondsPerEpoch=round(elapsed / args.epochs, 4),
-        samplesPerSec=round(n * args.epochs / elapsed, 1),
-        cpuSecondsPerEpoch=round(cpu / args.epochs, 4),
-        samplesPerCpuSec=round(n * args.epochs / cpu, 1),
+        secondsPerEpoch=round(elapsed, 4),
+        epochSeconds=[round(e[0], 4) for e in epochs],
+        samplesPerSec=round(n / elapsed, 1),
+        cpuSecondsPerEpoch=round(cpu, 4),
+        samplesPerCpuSec=round(n / cpu, 1),
         limitedByMaxSeconds=limited,
         finalLoss=round(final_loss, 6),
         startupMs=round(startup_ms, 2),
