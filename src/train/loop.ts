@@ -9,7 +9,7 @@ import { type StreamSource, streamBatches } from '../data/source.js';
 import { type TensorData, sizeOf } from '../graph/types.js';
 import { RuntimeSession, type SessionOptions, resolveDevice } from '../onnx/runtime.js';
 import { LearningRateSchedule, type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
-import { CHUNK_FIRST_STEP, CHUNK_STEPS, chunkInputName, chunkedStep, graphSignature } from './chunk.js';
+import { CHUNK_FIRST_STEP, CHUNK_ROWS, CHUNK_STEPS, chunkInputName, chunkedStep, graphSignature } from './chunk.js';
 import { NON_FINITE_CHECK, type PackedGroup, nextName } from './step.js';
 
 /** A dataset as the loop sees it: n samples stored row after row. */
@@ -252,16 +252,18 @@ function batchesOf(data: LoopData | StreamLoopData, batchSize: number, targetIsI
 const AUTO_MAX_STEPS = 64;
 /** 'auto' aims each call at about this long: a stop request or progress report waits at most that. */
 const AUTO_CALL_MS = 200;
-/** Stacked batches of one call stay under this size (the stacked copy of shuffled data). */
+/** Stacked batches of one call (a file's, copied as they arrive) stay under this size. */
 const MAX_CHUNK_BYTES = 64 * 2 ** 20;
 
 /**
- * Consecutive batches of one size, stacked for one call: `x` holds `steps`
- * batches of `count` samples back to back (and `target` alike).
+ * Consecutive batches of one size for one call: `x` holds `steps` batches of
+ * `count` samples back to back (and `target` alike); or, with `rows`, `x` and
+ * `target` are the whole data set and `rows` the samples of each batch.
  */
 interface FeedChunk {
   x: Float32Array;
   target?: Float32Array;
+  rows?: Int32Array;
   steps: number;
   count: number;
 }
@@ -289,10 +291,12 @@ function atLeast(buffer: Float32Array, length: number): Float32Array {
 
 /**
  * In-memory data as chunks from batch `first` on: full batches, `wanted()` of
- * them per chunk (fewer at the end), then the short last batch alone. A
- * shuffled chunk is valid until the next one is asked for (its buffer is reused).
+ * them per chunk (fewer at the end), then the short last batch alone. With
+ * `byRows` a chunk names its samples (`rows`: the shuffled order, or `identity`
+ * in order) and ONNX Runtime gathers them; otherwise a shuffled chunk is
+ * gathered here, into a buffer reused by the next chunk.
  */
-function* memoryChunks(data: LoopData, order: Int32Array | null, batchSize: number, targetIsInput: boolean, first: number, wanted: () => number): Generator<FeedChunk> {
+function* memoryChunks(data: LoopData, order: Int32Array | null, batchSize: number, targetIsInput: boolean, first: number, wanted: () => number, byRows: Int32Array | null): Generator<FeedChunk> {
   const n = sampleCount(data);
   const xSize = sizeOf(data.sampleShape);
   const targetSize = targetIsInput ? 0 : sizeOf(data.targetShape!);
@@ -303,6 +307,11 @@ function* memoryChunks(data: LoopData, order: Int32Array | null, batchSize: numb
     const steps = full === 0 ? 1 : Math.max(1, Math.min(full, wanted()));
     const count = full === 0 ? n - start : batchSize;
     const rows = steps * count;
+    if (byRows) {
+      yield { x: data.x, ...(targetIsInput ? {} : { target: data.target! }), rows: (order ?? byRows).subarray(start, start + rows), steps, count };
+      start += rows;
+      continue;
+    }
     if (order) xBuffer = atLeast(xBuffer, rows * xSize);
     const chunk: FeedChunk = { x: rowsOf(data.x, xSize, order, start, rows, xBuffer), steps, count };
     if (!targetIsInput) {
@@ -386,9 +395,11 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
   const device = options.session?.executionProviders?.[0] ?? resolveDevice(options.session?.device);
   // The WebGPU provider would run the Loop itself on the CPU, copying the state each step.
   const looped = device === 'cpu' && perCall !== 1;
+  // In-memory data goes in whole, and ONNX Runtime gathers each step's samples.
+  const byRows = looped && !streamed;
   const trainModel = looped
     ? chunkedStep(input.trainModel, {
-      carried: updated, next: nextName, perStep: input.targetIsInput ? ['x'] : ['x', 'target'], counter: 'step', perStepOutputs, stopUnlessFinite: ['loss', ...(checked ? [NON_FINITE_CHECK] : [])],
+      carried: updated, next: nextName, perStep: input.targetIsInput ? ['x'] : ['x', 'target'], rows: byRows, counter: 'step', perStepOutputs, stopUnlessFinite: ['loss', ...(checked ? [NON_FINITE_CHECK] : [])],
     })
     : input.trainModel;
   const train = await RuntimeSession.create(trainModel, options.session);
@@ -420,6 +431,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
     tensors = copyTensors(tensors); // the caller's arrays stay untouched
 
     const targetShape = streamed || input.targetIsInput ? [] : data.targetShape!;
+    const identity = byRows ? Int32Array.from({ length: n! }, (_, i) => i) : null;
     const bytesPerStep = options.batchSize * (sizeOf(data.sampleShape) + sizeOf(targetShape)) * 4;
     let stepMs: number | undefined;
     /** Steps for the next call: 'auto' starts with one, then sizes calls by the time a step took. */
@@ -427,7 +439,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
       if (!looped) return 1;
       if (perCall !== 'auto') return perCall;
       if (stepMs === undefined) return 1;
-      const cap = Math.max(1, Math.min(AUTO_MAX_STEPS, Math.floor(MAX_CHUNK_BYTES / bytesPerStep)));
+      const cap = byRows ? AUTO_MAX_STEPS : Math.max(1, Math.min(AUTO_MAX_STEPS, Math.floor(MAX_CHUNK_BYTES / bytesPerStep)));
       return Math.max(1, Math.min(cap, Math.round(AUTO_CALL_MS / stepMs)));
     };
     const scalar = (v: number): TensorData => ({ dtype: 'float32', shape: [], data: new Float32Array([v]) });
@@ -439,18 +451,19 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
      */
     const runChunk = async (chunk: FeedChunk, steps: number, lr: number) => {
       const feeds: Record<string, TensorData> = { ...tensors, lr: scalar(lr) };
-      const batchShape = [chunk.count, ...data.sampleShape];
-      const targetBatch = [chunk.count, ...targetShape];
+      const sample = (name: 'x' | 'target') => (name === 'x' ? data.sampleShape : targetShape);
+      for (const [name, values] of [['x', chunk.x], ['target', chunk.target]] as const) {
+        if (!values) continue;
+        // A table of every sample, the steps' batches stacked, or one batch.
+        if (chunk.rows) feeds[chunkInputName(name)] = { dtype: 'float32', shape: [values.length / sizeOf(sample(name)), ...sample(name)], data: values };
+        else if (looped) feeds[chunkInputName(name)] = { dtype: 'float32', shape: [chunk.steps, chunk.count, ...sample(name)], data: values };
+        else feeds[name] = { dtype: 'float32', shape: [chunk.count, ...sample(name)], data: values };
+      }
+      if (chunk.rows) feeds[CHUNK_ROWS] = { dtype: 'int32', shape: [chunk.steps, chunk.count], data: chunk.rows };
       if (looped) {
-        feeds[chunkInputName('x')] = { dtype: 'float32', shape: [chunk.steps, ...batchShape], data: chunk.x };
-        if (chunk.target) feeds[chunkInputName('target')] = { dtype: 'float32', shape: [chunk.steps, ...targetBatch], data: chunk.target };
         feeds[CHUNK_FIRST_STEP] = scalar(step + 1);
         feeds[CHUNK_STEPS] = { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(steps)) };
-      } else {
-        feeds.x = { dtype: 'float32', shape: batchShape, data: chunk.x };
-        if (chunk.target) feeds.target = { dtype: 'float32', shape: targetBatch, data: chunk.target };
-        feeds.step = scalar(step + 1);
-      }
+      } else feeds.step = scalar(step + 1);
       const out = await train.run(feeds, fetch, spare);
       const ran = looped ? out.loss!.data.length : 1;
       const at = (name: string, i: number): number => {
@@ -503,7 +516,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
       };
       const chunks = streamed
         ? streamChunks(prefetch(fileBatches(data, options.batchSize, fileRng)), skip, wanted)
-        : memoryChunks(data, order, options.batchSize, input.targetIsInput, skip, wanted);
+        : memoryChunks(data, order, options.batchSize, input.targetIsInput, skip, wanted, identity);
       for await (const chunk of chunks) {
         if (shouldStop()) {
           stopReason = STOPPED_BY_REQUEST;
