@@ -11,7 +11,8 @@
  *    lowering) and on WebGPU (WebGPU lowering); the largest relative
  *    difference per workload, against a float32 tolerance.
  * 3. Throughput: samples/s of the second epoch of Trainer.fit (as
- *    scripts/bench.ts times it), device 'cpu' (all cores) against 'webgpu'.
+ *    scripts/bench.ts times it), device 'cpu' (all cores) against 'webgpu',
+ *    and 'webgpu' with stepsPerExecution 8 (the step as an ONNX Loop).
  * 4. Copy cost: the same training step with parameters and optimizer state
  *    returned to the host each step (what aekit does) and kept on the GPU
  *    between steps (onnxruntime-node's preferredOutputLocation 'gpu-buffer',
@@ -140,10 +141,10 @@ async function curve(model: TrainableModel, workload: Workload, lowering: Resolv
 }
 
 /** Samples/s of the second epoch of Trainer.fit on `device` (the first one plans memory and compiles shaders). */
-async function throughput(workload: Workload, device: ResolvedDevice) {
+async function throughput(workload: Workload, device: ResolvedDevice, stepsPerExecution?: number) {
   const { batch, samples, shape } = SETTINGS[workload];
   const data = mnist({ split: 'train', shape, limit: samples });
-  const trainer = Trainer.create(MODELS[workload](), { seed: 1, session: { device } });
+  const trainer = Trainer.create(MODELS[workload](), { seed: 1, session: { device }, stepsPerExecution });
   let seconds = NaN;
   const fit = await trainer.fit(data, { epochs: 2, batchSize: batch, worker: false, onProgress: (e) => { if (e.type === 'epoch') seconds = e.seconds; } });
   return { samplesPerSec: samples / seconds, secondsPerEpoch: seconds, samples, batch, finalLoss: fit.history.at(-1)?.loss };
@@ -235,8 +236,10 @@ async function main(): Promise<void> {
   for (const w of WORKLOADS) {
     const cpu = await throughput(w, 'cpu');
     const gpu = await throughput(w, GPU);
-    speed[w] = { cpu, webgpu: gpu, speedup: gpu.samplesPerSec / cpu.samplesPerSec };
-    log(`fit ${w}: cpu ${cpu.samplesPerSec.toFixed(0)} samples/s, webgpu ${gpu.samplesPerSec.toFixed(0)} samples/s`);
+    // Eight steps per call as an ONNX Loop (the CPU default; on WebGPU only when asked for).
+    const looped = await throughput(w, GPU, 8).catch((e: Error) => ({ error: e.message }));
+    speed[w] = { cpu, webgpu: gpu, webgpuLoop8: looped, speedup: gpu.samplesPerSec / cpu.samplesPerSec };
+    log(`fit ${w}: cpu ${cpu.samplesPerSec.toFixed(0)} samples/s, webgpu ${gpu.samplesPerSec.toFixed(0)} samples/s, webgpu with 8 steps per call ${'samplesPerSec' in looped ? looped.samplesPerSec.toFixed(0) : looped.error}`);
     result.throughput = speed;
     save();
   }

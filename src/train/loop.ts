@@ -52,7 +52,7 @@ export interface EarlyStopping {
  * being copied out after each one (the same numbers either way; see
  * src/train/chunk.ts). 'auto' sizes each call to about 200 ms of steps, at
  * most 64, measured as training goes. 1 runs the plain step graph. On the
- * WebGPU device every call runs one step.
+ * WebGPU device 'auto' means one step per call (a number loops there too).
  */
 export type StepsPerExecution = number | 'auto';
 
@@ -393,10 +393,13 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
   const perStepOutputs = [...input.metrics, ...(checked ? [NON_FINITE_CHECK] : [])];
   const perCall = options.stepsPerExecution ?? 'auto';
   const device = options.session?.executionProviders?.[0] ?? resolveDevice(options.session?.device);
-  // The WebGPU provider would run the Loop itself on the CPU, copying the state each step.
-  const looped = device === 'cpu' && perCall !== 1;
-  // In-memory data goes in whole, and ONNX Runtime gathers each step's samples.
-  const byRows = looped && !streamed;
+  // On WebGPU 'auto' runs one plain step per call: how that provider places a
+  // Loop and its loop-carried state is not measured yet (issue #16's GPU check
+  // times an explicit stepsPerExecution there).
+  const looped = perCall !== 1 && (device === 'cpu' || perCall !== 'auto');
+  // In-memory data goes in whole, and ONNX Runtime gathers each step's samples
+  // (on the CPU: a GPU would receive the whole table every call).
+  const byRows = looped && !streamed && device === 'cpu';
   const trainModel = looped
     ? chunkedStep(input.trainModel, {
       carried: updated, next: nextName, perStep: input.targetIsInput ? ['x'] : ['x', 'target'], rows: byRows, counter: 'step', perStepOutputs, stopUnlessFinite: ['loss', ...(checked ? [NON_FINITE_CHECK] : [])],

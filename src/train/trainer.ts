@@ -110,7 +110,8 @@ export interface TrainerOptions {
    * a call's steps, which saves copying them out after every step (the dense
    * and Hinton benchmark steps ran 1.6–1.7× faster); the numbers are the same.
    * 1 runs one step per call. A stop request, a progress event and the
-   * non-finite check's rollback all still work per step.
+   * non-finite check's rollback all still work per step. On the WebGPU device
+   * 'auto' runs one step per call.
    */
   stepsPerExecution?: StepsPerExecution;
 }
