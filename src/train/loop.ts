@@ -291,12 +291,13 @@ function atLeast(buffer: Float32Array, length: number): Float32Array {
 
 /**
  * In-memory data as chunks from batch `first` on: full batches, `wanted()` of
- * them per chunk (fewer at the end), then the short last batch alone. With
- * `byRows` a chunk names its samples (`rows`: the shuffled order, or `identity`
- * in order) and ONNX Runtime gathers them; otherwise a shuffled chunk is
- * gathered here, into a buffer reused by the next chunk.
+ * them per chunk (fewer at the end), then the short last batch alone. Given
+ * `identity` (0, 1, …, n−1), a chunk names its samples (`rows`: a view of the
+ * shuffled order, or of `identity` in order) for ONNX Runtime to gather;
+ * otherwise a shuffled chunk is gathered here, into a buffer reused by the
+ * next chunk.
  */
-function* memoryChunks(data: LoopData, order: Int32Array | null, batchSize: number, targetIsInput: boolean, first: number, wanted: () => number, byRows: Int32Array | null): Generator<FeedChunk> {
+function* memoryChunks(data: LoopData, order: Int32Array | null, batchSize: number, targetIsInput: boolean, first: number, wanted: () => number, identity: Int32Array | null): Generator<FeedChunk> {
   const n = sampleCount(data);
   const xSize = sizeOf(data.sampleShape);
   const targetSize = targetIsInput ? 0 : sizeOf(data.targetShape!);
@@ -307,8 +308,8 @@ function* memoryChunks(data: LoopData, order: Int32Array | null, batchSize: numb
     const steps = full === 0 ? 1 : Math.max(1, Math.min(full, wanted()));
     const count = full === 0 ? n - start : batchSize;
     const rows = steps * count;
-    if (byRows) {
-      yield { x: data.x, ...(targetIsInput ? {} : { target: data.target! }), rows: (order ?? byRows).subarray(start, start + rows), steps, count };
+    if (identity) {
+      yield { x: data.x, ...(targetIsInput ? {} : { target: data.target! }), rows: (order ?? identity).subarray(start, start + rows), steps, count };
       start += rows;
       continue;
     }
