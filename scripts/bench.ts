@@ -101,7 +101,7 @@ const PEER_MAX_SECONDS = quick ? 15 : 60;
 
 const imageShape = (w: BenchWorkload) => (w === 'conv' ? 'image' : 'flat');
 
-interface AekitRun { threads: number; samplesPerSec: number; samplesPerCpuSec: number; secondsPerEpoch: number; samples: number; finalLoss?: number; trainer: Trainer }
+interface AekitRun { threads: number; samplesPerSec: number; samplesPerCpuSec: number; secondsPerEpoch: number; epochSeconds: number[]; samples: number; finalLoss?: number; trainer: Trainer }
 
 async function aekitTrain(workload: BenchWorkload, threads: number, samples: number): Promise<AekitRun> {
   const data = mnist({ split: 'train', shape: imageShape(workload), limit: samples });
@@ -123,7 +123,7 @@ async function aekitTrain(workload: BenchWorkload, threads: number, samples: num
   });
   const seconds = median(epochs.map((e) => e.seconds));
   const cpu = median(epochs.map((e) => e.cpu));
-  return { threads, samples, secondsPerEpoch: seconds, samplesPerSec: samples / seconds, samplesPerCpuSec: samples / cpu, finalLoss: result.history.at(-1)?.loss, trainer };
+  return { threads, samples, secondsPerEpoch: seconds, epochSeconds: epochs.map((e) => e.seconds), samplesPerSec: samples / seconds, samplesPerCpuSec: samples / cpu, finalLoss: result.history.at(-1)?.loss, trainer };
 }
 
 /**
@@ -259,7 +259,7 @@ for (const workload of BENCH_WORKLOADS) {
     peakGflops: peakGflops[ours.threads] ?? null,
     peakFraction: ratio(gflops, peakGflops[ours.threads]),
     aekitThreads: ours.threads,
-    aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, samplesPerCpuSec: r.samplesPerCpuSec, finalLoss: r.finalLoss ?? null })),
+    aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, samplesPerCpuSec: r.samplesPerCpuSec, epochSeconds: r.epochSeconds, finalLoss: r.finalLoss ?? null })),
     cpu1Thread: {
       aekitSamplesPerCpuSec: ourCpu.samplesPerCpuSec,
       pytorchSamplesPerCpuSec: rate(torchCpu, 'samplesPerCpuSec'),
@@ -272,7 +272,7 @@ for (const workload of BENCH_WORKLOADS) {
     pytorchBlas: (torch?.result?.blas as string | undefined) ?? null,
     pytorchSettings: torch ? settingsOf(torch) : null,
     pytorchRuns: torchRuns.map((r) => ({
-      ...settingsOf(r), samplesPerSec: rate(r), samplesPerCpuSec: rate(r, 'samplesPerCpuSec'), samples: rate(r, 'samples'),
+      ...settingsOf(r), samplesPerSec: rate(r), samplesPerCpuSec: rate(r, 'samplesPerCpuSec'), samples: rate(r, 'samples'), epochSeconds: (r.result?.epochSeconds as number[] | undefined) ?? null,
       inferenceSamplesPerSec: rate(r, 'inference.samplesPerSec'), startupMs: rate(r, 'startupMs'), ...(r.error ? { error: r.error } : {}),
     })),
     tfjsSettings: tfjsTrain?.result ? { engine: tfjsTrain.result.engine ?? null, threads: 1 } : null,
