@@ -537,6 +537,8 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
           if (run.bad === 0) break;
           // The state before the bad step stayed inside ONNX Runtime: run the
           // good steps again from the chunk's start (the inputs are untouched).
+          // Random ops draw anew in the replay; a replay that itself fails
+          // earlier moves the stop there.
           run = await runChunk(chunk, run.bad, lr);
         }
         const good = run.bad === 0 ? 0 : run.ran;
