@@ -80,16 +80,14 @@ function withName(info: ValueInfo, name: string): ValueInfo {
   return { ...info, name };
 }
 
-/** `info` with a leading dim of `dim` (a per-step value stacked over the steps). */
-function stacked(info: ValueInfo, name: string, dim: string): ValueInfo {
+/**
+ * `info` with a new leading dim `dim`: prepended (a per-step value stacked
+ * over the steps), or replacing the batch dim (a table of samples).
+ */
+function withLeadingDim(info: ValueInfo, name: string, dim: string, replaceBatch = false): ValueInfo {
   const t = info.type!.tensorType!;
-  return { name, type: { tensorType: { elemType: t.elemType, shape: { dim: [{ dimParam: dim }, ...(t.shape?.dim ?? [])] } } } };
-}
-
-/** `info` (a batch [N, ...sample]) as a table of samples: its first dim renamed `dim`. */
-function table(info: ValueInfo, name: string, dim: string): ValueInfo {
-  const t = info.type!.tensorType!;
-  return { name, type: { tensorType: { elemType: t.elemType, shape: { dim: [{ dimParam: dim }, ...(t.shape?.dim ?? []).slice(1)] } } } };
+  const rest = (t.shape?.dim ?? []).slice(replaceBatch ? 1 : 0);
+  return { name, type: { tensorType: { elemType: t.elemType, shape: { dim: [{ dimParam: dim }, ...rest] } } } };
 }
 
 /**
@@ -183,13 +181,13 @@ export function chunkedStep(stepModel: Uint8Array, spec: ChunkSpec): Uint8Array 
     initializer: [{ name: 'chunk:go', dims: [], dataType: bool, int32Data: [1] }, ...outerInit],
     input: [
       ...spec.carried.map((c) => inputs.get(c)!),
-      ...spec.perStep.map((p) => (spec.rows ? table(inputs.get(p)!, chunkInputName(p), 'chunk_samples') : stacked(inputs.get(p)!, chunkInputName(p), 'chunk_steps'))),
+      ...spec.perStep.map((p) => (spec.rows ? withLeadingDim(inputs.get(p)!, chunkInputName(p), 'chunk_samples', true) : withLeadingDim(inputs.get(p)!, chunkInputName(p), 'chunk_steps'))),
       ...(spec.rows ? [{ name: CHUNK_ROWS, type: { tensorType: { elemType: onnx.TensorProto.DataType.INT32, shape: { dim: [{ dimParam: 'chunk_steps' }, { dimParam: 'chunk_batch' }] } } } }] : []),
       ...(counter ? [scalarInfo(CHUNK_FIRST_STEP, float)] : []),
       scalarInfo(CHUNK_STEPS, int64),
       ...shared,
     ],
-    output: [...carriedNext.map((n) => outputs.get(n)!), ...spec.perStepOutputs.map((n) => stacked(outputs.get(n)!, n, 'chunk_steps_run'))],
+    output: [...carriedNext.map((n) => outputs.get(n)!), ...spec.perStepOutputs.map((n) => withLeadingDim(outputs.get(n)!, n, 'chunk_steps_run'))],
   };
   return onnx.ModelProto.encode({ ...model, graph: outer }).finish();
 }
