@@ -23,6 +23,13 @@ export interface PeerSetting {
   threads: number;
   capability: Capability;
   openblas: OpenBlasMode;
+  /**
+   * 'passive': OMP_WAIT_POLICY=PASSIVE, so PyTorch's idle OpenMP workers sleep
+   * instead of spinning while OpenBLAS's own threads run its products (with
+   * both pools spinning on two cores, 2-thread PyTorch ran 3–4× slower than
+   * with one thread). Absent: the library's default policy.
+   */
+  ompWait?: 'passive';
 }
 
 /**
@@ -39,15 +46,21 @@ export const THREAD_VARS = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_
 /** Exit status of a peer whose float32 matmul disagreed with float64 (it timed nothing). */
 export const CHECK_FAILED_STATUS = 3;
 
-/** The settings tried for PyTorch: every thread count × capability, OpenBLAS as detected. */
+/**
+ * The settings tried for PyTorch: every thread count × capability, OpenBLAS as
+ * detected, and with several threads each OpenMP wait policy (default, passive).
+ */
 export function peerSettings(threads: readonly number[] = [1, 2], capabilities: readonly Capability[] = ['default', 'avx512']): PeerSetting[] {
-  return threads.flatMap((t) => capabilities.map((capability) => ({ threads: t, capability, openblas: 'detected' as const })));
+  return threads.flatMap((t) => capabilities.flatMap((capability) => {
+    const setting: PeerSetting = { threads: t, capability, openblas: 'detected' };
+    return t > 1 ? [setting, { ...setting, ompWait: 'passive' as const }] : [setting];
+  }));
 }
 
 /**
  * The environment of a peer process: `base` with the thread variables set,
  * ATEN_CPU_CAPABILITY set to 'avx512' or removed (the default), the OpenBLAS
- * guard removed for 'detected', and `blasDir` put first on LD_LIBRARY_PATH.
+ * guard removed for 'detected', OMP_WAIT_POLICY set to PASSIVE or removed, and `blasDir` put first on LD_LIBRARY_PATH.
  * `base` itself is not changed.
  */
 export function peerEnv(base: NodeJS.ProcessEnv, setting: PeerSetting, blasDir?: string): NodeJS.ProcessEnv {
@@ -56,6 +69,8 @@ export function peerEnv(base: NodeJS.ProcessEnv, setting: PeerSetting, blasDir?:
   if (setting.capability === 'avx512') env.ATEN_CPU_CAPABILITY = 'avx512';
   else delete env.ATEN_CPU_CAPABILITY;
   if (setting.openblas === 'detected') for (const v of OPENBLAS_GUARD_VARS) delete env[v];
+  if (setting.ompWait === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
+  else delete env.OMP_WAIT_POLICY;
   if (blasDir) env.LD_LIBRARY_PATH = [blasDir, base.LD_LIBRARY_PATH].filter(Boolean).join(':');
   return env;
 }
@@ -173,6 +188,7 @@ export function settingsOf(run: PeerRun): Record<string, unknown> {
     capabilityUsed: r.capability ?? null,
     openblas: run.setting.openblas,
     openblasCore: r.openblasCore ?? null,
+    ompWaitPolicy: run.setting.ompWait ?? 'default',
     blas: r.blas ?? null,
     ...(run.note ? { note: run.note } : {}),
   };
@@ -183,7 +199,8 @@ export function describeRun(run: PeerRun, path = 'samplesPerSec'): string {
   const s = run.setting;
   const core = run.result?.openblasCore ? `OpenBLAS ${String(run.result.openblasCore)}` : 'no OpenBLAS';
   const cap = run.result?.capability ? `capability ${String(run.result.capability)}` : `capability ${s.capability}`;
-  const head = `${s.threads} thread${s.threads > 1 ? 's' : ''}, ${cap}, ${core} (${s.openblas})`;
+  const wait = s.ompWait ? `, OpenMP wait ${s.ompWait}` : '';
+  const head = `${s.threads} thread${s.threads > 1 ? 's' : ''}, ${cap}, ${core} (${s.openblas})${wait}`;
   const v = numberAt(run, path);
   const body = run.error ? `failed: ${run.error}` : v !== undefined ? `${v.toFixed(0)} samples/s` : 'no value';
   return `${head}: ${body}${run.note ? ` [${run.note}]` : ''}`;

@@ -23,7 +23,7 @@ import { BENCH_BATCH, BENCH_WORKLOADS, type BenchWorkload, benchModel } from '..
 import { mnist } from '../../src/data/datasets.js';
 import { type TensorData } from '../../src/graph/types.js';
 import { initialValues } from '../../src/layers/core.js';
-import { RuntimeSession, type SessionOptions } from '../../src/onnx/runtime.js';
+import { DEFAULT_OPTIMIZATION, RuntimeSession, type SessionOptions } from '../../src/onnx/runtime.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { packTensors } from '../../src/train/loop.js';
 import { CHUNK_FIRST_STEP, CHUNK_STEPS, chunkInputName, chunkedStep } from '../../src/train/chunk.js';
@@ -117,7 +117,7 @@ const { values, positionals } = parseArgs({
     steps: { type: 'string', default: '10' },
     nodes: { type: 'string', default: '0' },
     time: { type: 'string' },
-    optimization: { type: 'string', default: 'all' },
+    optimization: { type: 'string', default: DEFAULT_OPTIMIZATION },
     unfused: { type: 'boolean', default: false },
     'no-spin': { type: 'boolean', default: false },
     'per-call': { type: 'string', default: '1' },

@@ -23,11 +23,21 @@ export type Device = 'cpu' | 'webgpu' | 'auto';
 /** A device after 'auto' has been decided. */
 export type ResolvedDevice = 'cpu' | 'webgpu';
 
+/** The graph optimization level of a session whose options name none (see {@link SessionOptions.optimization}). */
+export const DEFAULT_OPTIMIZATION = 'extended';
+
 /** Session settings, in one place. */
 export interface SessionOptions {
   /** Threads for one op (ONNX Runtime's intra-op pool). Default: ONNX Runtime's choice (all cores). */
   threads?: number;
-  /** Graph optimization level. Default 'all'. */
+  /**
+   * Graph optimization level. Default 'extended': every fusion aekit's graphs
+   * use (Conv/Gemm + activation, MatMul + transpose). 'all' adds ONNX Runtime's
+   * NCHWc layout rewrite, which converts only convolutions with constant
+   * weights (aekit feeds weights as inputs) but still wraps pooling and
+   * upsampling in layout reorders: measured 7–10% slower on the conv
+   * autoencoder's training step and inference (docs/performance.md).
+   */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Write a Chrome-trace profile with this file prefix. */
   profilePrefix?: string;
@@ -223,7 +233,7 @@ export class RuntimeSession {
     const providers = options.executionProviders ?? [resolveDevice(options.device ?? 'cpu')];
     const device = providers[0]!;
     const opts: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: options.optimization ?? 'all',
+      graphOptimizationLevel: options.optimization ?? DEFAULT_OPTIMIZATION,
       executionProviders: providers,
       executionMode: 'sequential',
       interOpNumThreads: 1,

@@ -7,12 +7,14 @@ import {
 const detected1: PeerSetting = { threads: 1, capability: 'default', openblas: 'detected' };
 const ok = (fields: Record<string, unknown>): ProcessOutput => ({ status: 0, stdout: `${JSON.stringify(fields)}\n`, stderr: '' });
 
-test('peer settings: every thread count × capability, OpenBLAS as detected, fewer threads first', () => {
+test('peer settings: every thread count × capability (× OpenMP wait policy with threads), OpenBLAS as detected, fewer threads first', () => {
   assert.deepEqual(peerSettings([1, 2]), [
     { threads: 1, capability: 'default', openblas: 'detected' },
     { threads: 1, capability: 'avx512', openblas: 'detected' },
     { threads: 2, capability: 'default', openblas: 'detected' },
+    { threads: 2, capability: 'default', openblas: 'detected', ompWait: 'passive' },
     { threads: 2, capability: 'avx512', openblas: 'detected' },
+    { threads: 2, capability: 'avx512', openblas: 'detected', ompWait: 'passive' },
   ]);
 });
 
@@ -28,6 +30,9 @@ test('peer environment: the OpenBLAS guard is removed only for detected kernels,
   assert.equal(env.MKL_NUM_THREADS, '2');
   assert.equal(env.LD_LIBRARY_PATH, '/usr/lib/x86_64-linux-gnu/openblas-pthread:/opt/lib');
   assert.equal(env.PATH, '/bin');
+  assert.equal(env.OMP_WAIT_POLICY, undefined, 'default wait policy: the library chooses');
+  assert.equal(peerEnv({ ...base, OMP_WAIT_POLICY: 'ACTIVE' }, { threads: 2, capability: 'default', openblas: 'detected' }).OMP_WAIT_POLICY, undefined);
+  assert.equal(peerEnv(base, { threads: 2, capability: 'default', openblas: 'detected', ompWait: 'passive' }).OMP_WAIT_POLICY, 'PASSIVE');
   assert.deepEqual(base, before, 'the caller\'s environment is untouched');
 
   const guarded = peerEnv(base, { threads: 1, capability: 'default', openblas: 'guarded' });
@@ -74,6 +79,10 @@ test('fallback: a failed matmul check with detected kernels reruns the setting w
   assert.equal(run.result?.samplesPerSec, 1000);
   assert.match(run.note!, /OpenBLAS Cooperlake as detected .* off float64 by 0\.250 .*reran with the environment's OPENBLAS_CORETYPE=Haswell/);
   assert.equal(settingsOf(run).note, run.note);
+  assert.equal(settingsOf(run).ompWaitPolicy, 'default');
+  const passive: PeerRun = { setting: { threads: 2, capability: 'default', openblas: 'detected', ompWait: 'passive' }, result: { samplesPerSec: 2000, openblasCore: 'Cooperlake', capability: 'AVX2' } };
+  assert.equal(settingsOf(passive).ompWaitPolicy, 'passive');
+  assert.match(describeRun(passive), /^2 threads, capability AVX2, OpenBLAS Cooperlake \(detected\), OpenMP wait passive: 2000 samples\/s$/);
   assert.match(describeRun(run), /1 thread, capability AVX2, OpenBLAS Haswell \(guarded\): 1000 samples\/s \[OpenBLAS Cooperlake/);
 
   // Without a guard in the environment there is nothing else to try: the rerun fails the same way, and the note says why.

@@ -70,6 +70,28 @@ describe('ONNX serialization and runtime', () => {
     await session.release();
   });
 
+  it('by default leaves pooling in NCHW: no NCHWc layout reorders around it (they cost 7–10% of the conv step)', async () => {
+    const g = new Graph();
+    const x = g.input('x', ['N', 32, 8, 8]);
+    const w = g.param('w', [32, 32, 3, 3]);
+    const bytes = (await compile(g, { y: g.upsample2d(g.maxPool2d(g.relu(g.conv2d(x, w, { pads: 1 })), { kernel: 2 }), 2) })).model.bytes;
+    const feeds = { x: tensor('float32', [2, 32, 8, 8], new Array(4096).fill(1)), w: tensor('float32', [32, 32, 3, 3], new Array(9216).fill(0.01)) };
+    const opsRun = async (optimization?: 'all') => {
+      const prefix = join(mkdtempSync(join(tmpdir(), 'aekit-prof-')), 'trace');
+      const session = await RuntimeSession.create(bytes, { threads: 1, profilePrefix: prefix, ...(optimization ? { optimization } : {}) });
+      const out = await session.run(feeds);
+      assert.ok(Math.abs(values(out.y!)[0]! - 2.88) < 1e-4, `one output: ${values(out.y!)[0]}`);
+      const events = JSON.parse(readFileSync(session.endProfiling(), 'utf8')) as { args?: { op_name?: string } }[];
+      await session.release();
+      return new Set(events.map((e) => e.args?.op_name).filter(Boolean));
+    };
+    const byDefault = await opsRun();
+    assert.ok(byDefault.has('MaxPool'), [...byDefault].join(' '));
+    assert.ok(!byDefault.has('ReorderInput') && !byDefault.has('ReorderOutput'), [...byDefault].join(' '));
+    const all = await opsRun('all');
+    assert.ok(all.has('ReorderInput'), `level 'all' on this CPU reorders around the pool: ${[...all].join(' ')}`);
+  });
+
   it('keeps constant Conv kernels overridable so ONNX Runtime does not fold them, without asking for a feed', async () => {
     const g = new Graph();
     const x = g.input('x', ['N', 2, 4, 4]);
