@@ -51,6 +51,7 @@ import { join } from 'node:path';
 import { BENCH_BATCH, BENCH_WORKLOADS, type BenchWorkload, FORWARD_FLOPS_PER_SAMPLE, SCORING_PART, TRAIN_FLOPS_PER_SAMPLE, benchModel, withScoring } from '../src/bench/workloads.js';
 import { mnist } from '../src/data/datasets.js';
 import { Trainer } from '../src/train/trainer.js';
+import { ceilingsOf } from './bench/ceilings.js';
 import { mlasPeakGflops } from './bench/peak-mlas.js';
 import {
   type PeerRun, type PeerSetting, bestRun, describeRun, guardOf, numberAt, parsePeerOutput, peerEnv, peerSettings, runPeerProcess, runWithFallback, settingsOf,
@@ -316,6 +317,7 @@ report.peak = { ...peak, kernel1Thread: peakKernel(1), kernel2Threads: peakKerne
 report.inference = inference;
 report.startup = startup;
 report.machine = { loadAverageStart: loadStart, loadAverageEnd: loadEnd, openblasGuard: GUARD, openblasDir: OPENBLAS_DIR ?? null, quick };
+report.ceilings = ceilingsOf(report);
 
 if (json) {
   console.log(JSON.stringify(report));
@@ -357,5 +359,10 @@ if (json) {
   console.log(`\npeak float32 matmul: ${fmt(peakGflops[1])} GFLOP/s (1 thread, ${peakKernel(1)}), ${fmt(peakGflops[2])} (2 threads, ${peakKernel(2)}); OpenBLAS core ${String(peak.openblasCore ?? '-')}`);
   if (peers && !OPENBLAS_DIR) console.log(`note: ${OPENBLAS_HINT}`);
   console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end`);
+  console.log('\nCeilings: the highest ratio any engine could show here (unavoidable products at the peak ÷ the peer\'s rate); measured / ceiling');
+  const ceil = (a: number | null | undefined, b: number | null | undefined) => `${fmt(a, 2)} / ${fmt(b, 2)}`;
+  for (const [w, c] of Object.entries(report.ceilings as Record<string, Record<string, number | null>>)) {
+    console.log(`${w.padEnd(9)} training ×PyTorch ${ceil(c.trainingVsPytorch, c.trainingCeilingVsPytorch)}, ×TF.js ${ceil(c.trainingVsTfjs, c.trainingCeilingVsTfjs)}; inference ×PyTorch ${ceil(c.inferenceVsPytorch, c.inferenceCeilingVsPytorch)}, ×TF.js ${ceil(c.inferenceVsTfjs, c.inferenceCeilingVsTfjs)}`);
+  }
   console.log('Goals: training ≥ 1.5× PyTorch (dense, conv, hinton), inference ≥ 2× PyTorch, ≥ 20× TF.js throughout; dense and hinton ≥ 50% of the peak.');
 }

@@ -77,6 +77,33 @@ export const TRAIN_FLOPS_PER_SAMPLE: Record<BenchWorkload, number> = {
   hinton: 3 * FORWARD_FLOPS_PER_SAMPLE.hinton,
 };
 
+/**
+ * Multiply-adds of each workload's first layer: its input needs no gradient,
+ * so a training step skips that layer's input-gradient product.
+ */
+const FIRST_LAYER_MACS: Record<BenchWorkload, number> = { dense: 784 * 128, conv: 9 * 1 * 32 * 28 * 28, hinton: 784 * 1000 };
+
+/**
+ * The products a training step cannot avoid, per sample: forward, weight
+ * gradients, and input gradients of every layer but the first (multiply-adds
+ * counted as 2). The floor that {@link ceilingRatio} divides the peak by.
+ */
+export const MIN_TRAIN_FLOPS_PER_SAMPLE: Record<BenchWorkload, number> = {
+  dense: TRAIN_FLOPS_PER_SAMPLE.dense - 2 * FIRST_LAYER_MACS.dense,
+  conv: TRAIN_FLOPS_PER_SAMPLE.conv - 2 * FIRST_LAYER_MACS.conv,
+  hinton: TRAIN_FLOPS_PER_SAMPLE.hinton - 2 * FIRST_LAYER_MACS.hinton,
+};
+
+/**
+ * The highest speed-up over a peer that any engine could show on this machine:
+ * the samples/s of a step doing only its unavoidable products at the measured
+ * matmul peak, divided by the peer's samples/s. A goal above it cannot be met
+ * by making aekit faster; it says how efficient the peer already is.
+ */
+export function ceilingRatio(peakGflops: number, flopsPerSample: number, peerSamplesPerSec: number | null | undefined): number | null {
+  return peerSamplesPerSec ? (peakGflops * 1e9) / flopsPerSample / peerSamplesPerSec : null;
+}
+
 /** Name of the inference part added by {@link withScoring}. */
 export const SCORING_PART = 'scores';
 

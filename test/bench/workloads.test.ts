@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BENCH_WORKLOADS, FORWARD_FLOPS_PER_SAMPLE, SCORING_PART, TRAIN_FLOPS_PER_SAMPLE, benchModel, hintonBenchModel, withScoring } from '../../src/bench/workloads.js';
+import { BENCH_WORKLOADS, FORWARD_FLOPS_PER_SAMPLE, MIN_TRAIN_FLOPS_PER_SAMPLE, SCORING_PART, TRAIN_FLOPS_PER_SAMPLE, benchModel, ceilingRatio, hintonBenchModel, withScoring } from '../../src/bench/workloads.js';
+import { ceilingsOf, lastJsonObject } from '../../scripts/bench/ceilings.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 test('Hinton & Salakhutdinov workload: 784-1000-500-250-30, linear code, mirrored decoder, sigmoid output', () => {
@@ -37,4 +38,25 @@ test('scoring part: codes and per-sample squared errors in one pass agree with t
       assert.ok(Math.abs((scored.errors!.data as Float32Array)[s]! - e) <= 1e-4 * e, `${w} sample ${s}: ${(scored.errors!.data as Float32Array)[s]} vs ${e}`);
     }
   }
+});
+
+test('ceilings: unavoidable products at the peak over the peer\'s rate', () => {
+  // Hinton: 2·(784·1000 + 1000·500 + 500·250 + 250·30) MACs forward; training skips the first layer's input gradient.
+  assert.equal(MIN_TRAIN_FLOPS_PER_SAMPLE.hinton, 3 * 2 * 2 * 1_416_500 - 2 * 784_000);
+  for (const w of BENCH_WORKLOADS) assert.ok(MIN_TRAIN_FLOPS_PER_SAMPLE[w] > 2 * FORWARD_FLOPS_PER_SAMPLE[w] && MIN_TRAIN_FLOPS_PER_SAMPLE[w] < TRAIN_FLOPS_PER_SAMPLE[w], w);
+  assert.equal(ceilingRatio(100, 1e6, 50_000), 2, '100 GFLOP/s at 1 MFLOP a sample is 100k samples/s, twice a peer\'s 50k');
+  assert.equal(ceilingRatio(100, 1e6, null), null);
+  const report = {
+    peakGflops: 100, peakGflops2Threads: 200,
+    dense: { vsPytorch: 1.5, pytorchSamplesPerSec: 1e5, tfjsSamplesPerSec: null },
+    inference: { dense: { vsPytorch: 1.2, pytorchSamplesPerSec: 2e5, tfjsSamplesPerSec: 1e4 } },
+  };
+  const text = `$ npm run bench -- --json\n{ a log line\n${JSON.stringify(report)}\n`;
+  const c = ceilingsOf(lastJsonObject(text)!);
+  assert.equal(c.dense!.peakGflops, 200, 'the higher of the two peaks');
+  assert.equal(c.dense!.trainingVsPytorch, 1.5);
+  assert.ok(Math.abs(c.dense!.trainingCeilingVsPytorch! - 200e9 / MIN_TRAIN_FLOPS_PER_SAMPLE.dense / 1e5) < 1e-9);
+  assert.equal(c.dense!.trainingCeilingVsTfjs, null, 'no peer rate, no ceiling');
+  assert.ok(Math.abs(c.dense!.inferenceCeilingVsTfjs! - 200e9 / FORWARD_FLOPS_PER_SAMPLE.dense / 1e4) < 1e-9);
+  assert.equal(c.conv!.trainingCeilingVsPytorch, null, 'a workload missing from the report');
 });
