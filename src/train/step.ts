@@ -202,14 +202,25 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
 }
 
 /**
+ * Output name of the sum of a part's input batch, added by {@link buildPart}
+ * with `inputSum` for `Trainer.predict`: a finite sum means every value is
+ * finite, so ONNX Runtime's one threaded pass replaces a JavaScript scan of
+ * each sample (measured 4.9 ms per 10,000 MNIST images, 15 % of the dense
+ * model's inference); only a non-finite sum is searched for its cause.
+ */
+export const INPUT_SUM = 'aekit:inputSum';
+
+/**
  * Lowers an inference part; with `bake`, weights become initializers so the
  * file stands alone. `device` as in {@link StepOptions} (exports keep the default).
+ * `inputSum` adds the output {@link INPUT_SUM}.
  */
-export function buildPart(part: ModelPart, name: string, bake?: Map<string, TensorData>, metadata?: Record<string, string>, device: ResolvedDevice = 'cpu'): LoweredModel {
+export function buildPart(part: ModelPart, name: string, bake?: Map<string, TensorData>, metadata?: Record<string, string>, device: ResolvedDevice = 'cpu', inputSum = false): LoweredModel {
   const g = graphFor(device, 0);
   const ctx = new GraphBuildContext(g, false);
   const x = g.input('x', ['N', ...part.inputShape]);
   const outputs = part.build(ctx, x);
+  if (inputSum) outputs[INPUT_SUM] = g.reduceSum(x);
   const baked = new Map<Value, TensorData>();
   if (bake) {
     for (const [pname, v] of ctx.values) {

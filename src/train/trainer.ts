@@ -14,7 +14,7 @@ import { CHECKPOINT_VERSION, CheckpointError, type CheckpointMeta, openCheckpoin
 import { checkEvaluateOptions, checkFitOptions, checkPredictOptions, checkResumeOptions, checkTrainerOptions } from './options.js';
 import { ConfigError } from '../config/validate.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-import { type StepArtifacts, buildPart, buildStep } from './step.js';
+import { INPUT_SUM, type StepArtifacts, buildPart, buildStep } from './step.js';
 
 /** Samples stored row after row: `shape` is [n, ...sampleShape]. */
 export interface ArrayData {
@@ -395,15 +395,19 @@ export class Trainer {
     const part = this.model.parts()[partName];
     if (!part) throw new Error(`no model part '${partName}'; parts: ${Object.keys(this.model.parts()).join(', ')}`);
     const size = sizeOf(part.inputShape);
-    checkSamples(x, part.inputShape, `${partName} input`);
+    const what = `${partName} input`;
+    checkSampleShape(x, part.inputShape, what);
     const n = x.length / size;
     const batchSize = opts.batchSize ?? 256;
     const chunks: Record<string, Float32Array[]> = {};
     const shapes: Record<string, number[]> = {};
-    await this.withSession(`part:${partName}`, () => buildPart(part, partName, undefined, undefined, this.artifacts.device).bytes, async (session) => {
+    await this.withSession(`part:${partName}`, () => buildPart(part, partName, undefined, undefined, this.artifacts.device, true).bytes, async (session) => {
       for (let start = 0; start < n; start += batchSize) {
         const count = Math.min(batchSize, n - start);
-        const out = await session.run({ ...(opts.tensors ?? this.tensors), x: { dtype: 'float32', shape: [count, ...part.inputShape], data: x.subarray(start * size, (start + count) * size) } });
+        const batch = x.subarray(start * size, (start + count) * size);
+        const { [INPUT_SUM]: sum, ...out } = await session.run({ ...(opts.tensors ?? this.tensors), x: { dtype: 'float32', shape: [count, ...part.inputShape], data: batch } });
+        // A non-finite sum: a NaN or ±∞ in the batch, or finite values whose sum overflowed.
+        if (!Number.isFinite(Number(sum!.data[0]))) checkFinite(batch, size, what, start);
         for (const [name, t] of Object.entries(out)) {
           (chunks[name] ??= []).push(t.data as Float32Array);
           shapes[name] = t.shape.slice(1) as number[];
@@ -539,6 +543,18 @@ function checkModel(model: unknown): asserts model is TrainableModel {
 
 /** Checks samples given to an inference part: a Float32Array, non-empty, whole samples, finite values. */
 function checkSamples(x: unknown, sampleShape: number[], what: string): void {
+  checkSampleShape(x, sampleShape, what);
+  checkFinite(x, sizeOf(sampleShape), what);
+}
+
+/** Throws naming the first NaN or ±∞ of `x` (samples of `size` values, the first one numbered `firstSample`), if any. */
+function checkFinite(x: Float32Array, size: number, what: string, firstSample = 0): void {
+  const i = firstNonFinite(x);
+  if (i >= 0) throw new Error(`${what}: sample ${firstSample + Math.floor(i / size)} holds ${x[i]} at element ${i % size}; clean or impute the data first`);
+}
+
+/** Checks that `x` is a non-empty Float32Array of whole samples of `sampleShape`. */
+function checkSampleShape(x: unknown, sampleShape: number[], what: string): asserts x is Float32Array {
   if (!(x instanceof Float32Array)) {
     const kind = Array.isArray(x) ? 'a plain Array' : x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'an object' : typeof x;
     throw new TypeError(`${what}: expected a Float32Array of samples of shape [${sampleShape}] stored row after row, got ${kind}${Array.isArray(x) ? ' (wrap it: new Float32Array(values))' : ''}`);
@@ -546,8 +562,6 @@ function checkSamples(x: unknown, sampleShape: number[], what: string): void {
   const size = sizeOf(sampleShape);
   if (x.length === 0) throw new Error(`${what}: no samples (an empty array); expected n >= 1 samples of shape [${sampleShape}]`);
   if (x.length % size !== 0) throw new Error(`${what}: ${x.length} values are not a whole number of samples of shape [${sampleShape}] (${size} values each)`);
-  const i = firstNonFinite(x);
-  if (i >= 0) throw new Error(`${what}: sample ${Math.floor(i / size)} holds ${x[i]} at element ${i % size}; clean or impute the data first`);
 }
 
 /**

@@ -54,6 +54,21 @@ describe('inference inputs', () => {
     x[13] = Infinity;
     await assert.rejects(m.reconstruct(x), /model input: sample 1 holds Infinity/);
   });
+  it('predict finds a NaN in a later batch by its sample number, and takes finite values whose sum overflows', async () => {
+    const t = Trainer.create(new Autoencoder({ inputShape: [8], encoder: { sizes: [3] } }), { seed: 1 });
+    const x = new Float32Array(10 * 8).fill(0.5);
+    x[7 * 8 + 2] = -Infinity;
+    await assert.rejects(t.predict(x, { part: 'encoder', batchSize: 3 }), /encoder input: sample 7 holds -Infinity at element 2/);
+    x[7 * 8 + 2] = Infinity;
+    x[7 * 8 + 3] = -Infinity; // a sum of NaN
+    await assert.rejects(t.predict(x, { part: 'encoder', batchSize: 4 }), /encoder input: sample 7 holds Infinity at element 2/);
+    x.fill(3e38, 0, 16); // finite, but Σ over the first batch is +∞ in float32
+    x[7 * 8 + 2] = 0.5;
+    x[7 * 8 + 3] = 0.5;
+    const out = await t.predict(x, { part: 'model', batchSize: 3 });
+    assert.deepEqual(Object.keys(out), ['reconstruction'], 'the input check\'s sum is not among the outputs');
+    assert.equal(out.reconstruction!.shape[0], 10);
+  });
   it('an empty input or a plain Array gets a message saying what was expected', async () => {
     await assert.rejects(m.encode(new Float32Array(0)), /encoder input: no samples \(an empty array\)/);
     await assert.rejects(m.encode([0.1, 0.2] as never), /expected a Float32Array .* got a plain Array \(wrap it: new Float32Array\(values\)\)/);
