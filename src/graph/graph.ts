@@ -255,7 +255,11 @@ export class Graph {
    * batch) must be kept, alone or merged with numbers ('N*784').
    */
   reshape(x: Value, shape: readonly Dim[]): Value {
-    return this.one('Reshape', [x], { shape: resolveReshape(x.shape, shape) });
+    const resolved = resolveReshape(x.shape, shape);
+    // Same shape: no node. ONNX Runtime runs even a no-op Reshape as a kernel
+    // call, and the packed update reshaped every 1-D gradient to itself.
+    if (resolved.length === x.rank && resolved.every((d, i) => d === x.shape[i])) return x;
+    return this.one('Reshape', [x], { shape: resolved });
   }
   transpose(x: Value, perm?: number[]): Value {
     return this.one('Transpose', [x], { perm: perm ?? [...Array(x.rank).keys()].reverse() });

@@ -399,9 +399,10 @@ export function toOnnx(g: Graph, spec: ExportSpec): LoweredModel {
 
   for (const group of spec.packed ?? []) {
     if (!neededLeaves.has(group.input) || !group.members.some((m) => packedMembers.has(m))) continue;
-    const pieces = group.members.map((m) => e.tmp(`${m.name}__flat`));
+    // A 1-D member is its piece of the Split as it is; the others are Reshape views of theirs.
+    const pieces = group.members.map((m) => (m.rank === 1 ? m.name : e.tmp(`${m.name}__flat`)));
     e.node('Split', [group.input.name, e.ints(group.members.map(sizeOfStatic))], pieces, { axis: 0 });
-    group.members.forEach((m, i) => e.node('Reshape', [pieces[i]!, e.ints(m.shape as number[])], [m.name]));
+    group.members.forEach((m, i) => { if (m.rank !== 1) e.node('Reshape', [pieces[i]!, e.ints(m.shape as number[])], [m.name]); });
   }
   for (const node of g.nodes) {
     if (!neededNodes.has(node)) continue;
