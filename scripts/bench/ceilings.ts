@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_WORKLOADS, FORWARD_FLOPS_PER_SAMPLE, MIN_TRAIN_FLOPS_PER_SAMPLE, ceilingRatio } from '../../src/bench/workloads.js';
+import { lastJsonObject } from './peers.js';
 
 type Rates = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -35,20 +36,6 @@ export function ceilingsOf(report: Record<string, unknown>): Record<string, Reco
     };
   }
   return out;
-}
-
-/** The last line of `text` that parses as a JSON object (a saved bench output ends with the report). */
-export function lastJsonObject(text: string): Record<string, unknown> | undefined {
-  for (const line of text.trim().split('\n').reverse()) {
-    if (!line.trim().startsWith('{')) continue;
-    try {
-      const v = JSON.parse(line) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      // A log line that starts with a brace: keep looking.
-    }
-  }
-  return undefined;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

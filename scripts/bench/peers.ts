@@ -106,26 +106,28 @@ export interface ProcessOutput {
   error?: Error;
 }
 
+/** The last line of `text` that parses as a JSON object (a log line that merely starts with a brace is skipped). */
+export function lastJsonObject(text: string): Record<string, unknown> | undefined {
+  for (const line of text.trim().split('\n').reverse()) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      const parsed = JSON.parse(t) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // Not the JSON line: keep looking.
+    }
+  }
+  return undefined;
+}
+
 /**
  * Reads a peer's output: the last line of stdout that parses as a JSON
  * object. A run that failed, printed no JSON, or printed an `error` field is
  * an error, described by its JSON error or the last lines of its stderr.
  */
 export function parsePeerOutput(setting: PeerSetting, out: ProcessOutput): PeerRun {
-  let result: Record<string, unknown> | undefined;
-  for (const line of out.stdout.trim().split('\n').reverse()) {
-    const t = line.trim();
-    if (!t.startsWith('{')) continue;
-    try {
-      const parsed = JSON.parse(t) as unknown;
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        result = parsed as Record<string, unknown>;
-        break;
-      }
-    } catch {
-      // Not the JSON line (a log line that starts with a brace): keep looking.
-    }
-  }
+  const result = lastJsonObject(out.stdout);
   const tail = (s: string) => s.trim().split('\n').slice(-3).join(' ');
   if (out.error) return { setting, result, error: `could not run: ${out.error.message}` };
   if (result && typeof result.error === 'string') return { setting, result, error: result.error };
