@@ -3,6 +3,7 @@
  * (flagged: score > threshold, as PyOD's `predict`).
  */
 import { bestF1Threshold } from '../eval/detection.js';
+import { meanStd, quantile } from '../eval/stats.js';
 
 /**
  * How the threshold is chosen.
@@ -38,31 +39,6 @@ export function checkContamination(c: unknown, what: string): number {
   return c;
 }
 
-/**
- * The q-quantile (q ∈ [0, 1]) of `values` with linear interpolation between
- * order statistics: numpy's `percentile(values, 100·q)` (method 'linear').
- */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  if (values.length === 0) throw new RangeError('quantile: no values');
-  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
-  const sorted = Float64Array.from(values).sort();
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
-/** Mean and population standard deviation, accumulated in float64. */
-export function meanStd(values: ArrayLike<number>): { mean: number; std: number } {
-  if (values.length === 0) throw new RangeError('meanStd: no values');
-  let mean = 0;
-  for (let i = 0; i < values.length; i++) mean += values[i]!;
-  mean /= values.length;
-  let v = 0;
-  for (let i = 0; i < values.length; i++) v += (values[i]! - mean) ** 2;
-  return { mean, std: Math.sqrt(v / values.length) };
-}
-
 /** The contamination threshold: the (1 − c) quantile of the training scores. */
 export function contaminationThreshold(trainScores: ArrayLike<number>, contamination: number): number {
   return quantile(trainScores, 1 - checkContamination(contamination, 'contaminationThreshold'));
@@ -83,4 +59,4 @@ export function meanStdThreshold(trainScores: ArrayLike<number>, k = 3): number 
   return mean + k * std;
 }
 
-export { bestF1Threshold };
+export { bestF1Threshold, meanStd, quantile };

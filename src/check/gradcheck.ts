@@ -11,6 +11,7 @@ import { compile } from '../onnx/compile.js';
 import { RuntimeError, RuntimeSession } from '../onnx/runtime.js';
 import { toOnnx } from '../onnx/serialize.js';
 import { type NDArray, type ReferenceOpName, nd, referenceOps } from './reference.js';
+import { mulberry32 } from '../eval/stats.js';
 
 /** How a check input's values are drawn (chosen to keep away from kinks of non-smooth ops). */
 export type InputKind = 'normal' | 'positive' | 'awayFromZero' | 'distinct' | 'uniform01' | 'index' | 'fixed';
@@ -57,17 +58,8 @@ export interface CaseResult {
   message?: string;
 }
 
-/** Small seeded generator (mulberry32) so checks are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small seeded generator so checks are reproducible. */
+export const seededRandom = mulberry32;
 
 function drawValues(input: CheckInput, rand: () => number): number[] {
   const n = sizeOf(input.shape);

@@ -6,6 +6,7 @@
  */
 
 import { PCA } from '../models/pca.js';
+import { mulberry32 } from '../eval/stats.js';
 
 /** How {@link project2d} reduces the codes: 'auto' is the code itself when 2-D, else PCA. */
 export type ProjectionMethod = 'auto' | 'pca' | 'umap';
@@ -34,18 +35,6 @@ export interface Projection2d {
   axisNames: [string, string];
   /** One line for a subtitle, e.g. "PCA of the 32-D code". */
   description: string;
-}
-
-/** Mulberry32: a small seeded PRNG, enough for UMAP's sampling. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
