@@ -272,7 +272,7 @@ interface FeedChunk {
  * Rows start..start+rows of `source` (each `size` values), in `order` when
  * given (gathered into `into`, which the caller reuses from call to call: a
  * fresh array per step had cost the dense benchmark's epoch 0.92 → 0.99 s,
- * scripts/bench/fit-epochs.ts).
+ * bench/speed/fit-epochs.ts).
  */
 function rowsOf(source: Float32Array, size: number, order: Int32Array | null, start: number, rows: number, into: Float32Array): Float32Array {
   if (!order) return source.subarray(start * size, (start + rows) * size);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   type PeerRun, type PeerSetting, type ProcessOutput, CHECK_FAILED_STATUS, bestRun, describeRun, guardOf, parsePeerOutput, peerEnv, peerSettings, runWithFallback, settingsOf,
-} from '../../scripts/bench/peers.js';
+} from '../../bench/speed/peers.js';
 
 const detected1: PeerSetting = { threads: 1, capability: 'default', openblas: 'detected' };
 const ok = (fields: Record<string, unknown>): ProcessOutput => ({ status: 0, stdout: `${JSON.stringify(fields)}\n`, stderr: '' });

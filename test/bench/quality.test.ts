@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { formatTable, runQualityBenchmark } from '../../src/bench/quality.js';
+import { formatTable, runQualityBenchmark } from '../../bench/quality/protocol.js';
 
 test('quality benchmark: a tiny run reports every asked model with its protocol', async () => {
   const lines: string[] = [];
@@ -38,7 +38,7 @@ test('quality benchmark: a tiny run reports every asked model with its protocol'
 });
 
 test('bench:quality rejects an unknown model name with the list of valid ones', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-quality.ts', '--only', 'dense,bogus'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/quality.ts', '--only', 'dense,bogus'], { encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /unknown model 'bogus'; choose from dense, deep, conv/);
 });
@@ -48,11 +48,11 @@ test('bench:quality checks --out before training and puts results.json inside a 
   try {
     const notAFolder = join(dir, 'file');
     writeFileSync(notAFolder, 'x');
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-quality.ts', '--only', 'linear', '--out', join(notAFolder, 'results.json')], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'bench/quality.ts', '--only', 'linear', '--out', join(notAFolder, 'results.json')], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /cannot write results to .*file\/results\.json/);
     assert.doesNotMatch(bad.stdout + bad.stderr, /linear: /, 'no model was trained');
-    const good = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-quality.ts', '--only', 'linear', '--quick', '--epochs', '1', '--out', dir], { encoding: 'utf8' });
+    const good = spawnSync(process.execPath, ['--import', 'tsx', 'bench/quality.ts', '--only', 'linear', '--quick', '--epochs', '1', '--out', dir], { encoding: 'utf8' });
     assert.equal(good.status, 0, good.stderr);
     const saved = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Record<string, { epochs: number }>;
     assert.deepEqual(Object.keys(saved), ['linear']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { grad } from '../../src/autodiff/grad.js';
-import { denseBenchModel } from '../../src/bench/workloads.js';
+import { denseBenchModel } from '../../bench/lib/workloads.js';
 import { Graph } from '../../src/graph/graph.js';
 import { tensor } from '../../src/graph/types.js';
 import { compile } from '../../src/onnx/compile.js';

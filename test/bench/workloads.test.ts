@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BENCH_WORKLOADS, FORWARD_FLOPS_PER_SAMPLE, MIN_TRAIN_FLOPS_PER_SAMPLE, SCORING_PART, TRAIN_FLOPS_PER_SAMPLE, benchModel, ceilingRatio, hintonBenchModel, withScoring } from '../../src/bench/workloads.js';
-import { ceilingsOf } from '../../scripts/bench/ceilings.js';
-import { lastJsonObject } from '../../scripts/bench/peers.js';
+import { BENCH_WORKLOADS, FORWARD_FLOPS_PER_SAMPLE, MIN_TRAIN_FLOPS_PER_SAMPLE, SCORING_PART, TRAIN_FLOPS_PER_SAMPLE, benchModel, ceilingRatio, hintonBenchModel, withScoring } from '../../bench/lib/workloads.js';
+import { ceilingsOf } from '../../bench/speed/ceilings.js';
+import { lastJsonObject } from '../../bench/speed/peers.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 test('Hinton & Salakhutdinov workload: 784-1000-500-250-30, linear code, mirrored decoder, sigmoid output', () => {

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { differentiateForWebGpu } from '../../src/autodiff/rules.js';
 import { grad } from '../../src/autodiff/grad.js';
-import { convBenchModel } from '../../src/bench/workloads.js';
+import { convBenchModel } from '../../bench/lib/workloads.js';
 import { Graph } from '../../src/graph/graph.js';
 import { type TensorData, tensor } from '../../src/graph/types.js';
 import { initialValues } from '../../src/layers/core.js';

@@ -10,7 +10,7 @@ import {
   COMPRESSED_MAGIC, CompressedFileError, compress, decodeCompressed, decompress, dequantizeCodes, encodeCompressed,
   modelIdentity, quantizeCodes, readCompressed,
 } from '../../src/tasks/compress.js';
-import { checkGoal, cheapestAt, jpegHeaderBytes, psnrOverSet, runCompressBenchmark, type RatePoint } from '../../src/tasks/compress-bench.js';
+import { checkGoal, cheapestAt, jpegHeaderBytes, psnrOverSet, runCompressBenchmark, type RatePoint } from '../../bench/compress/protocol.js';
 import { rangeDecode, rangeEncode } from '../../src/tasks/range-coder.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-compress-'));

@@ -6,7 +6,7 @@ import { Adam } from '../../src/optim/index.js';
 import {
   BLUR_SIGMAS, addGaussianNoise, bestGaussianBlur, denoise, denoisingReport, evaluateDenoising, gaussianBlur, medianFilter, meanSquaredError,
 } from '../../src/tasks/denoise.js';
-import { formatDenoiseTable, runDenoiseBenchmark } from '../../src/tasks/denoise-bench.js';
+import { formatDenoiseTable, runDenoiseBenchmark } from '../../bench/denoise/protocol.js';
 
 const train = mnist({ limit: 1000 });
 const test = mnist({ split: 'test', limit: 100 });

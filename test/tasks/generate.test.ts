@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { mnist } from '../../src/data/datasets.js';
 import { Autoencoder, ConfigError, VariationalAutoencoder, modelFromConfig } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/index.js';
-import { formatGenerateTable, runGenerateBenchmark } from '../../src/tasks/generate-bench.js';
+import { formatGenerateTable, runGenerateBenchmark } from '../../bench/generate/protocol.js';
 import {
   binarize, generatedPng, importanceSampledNll, interpolate, latentGrid, latentTraversal, negativeElbo, sample, writeGeneratedPng,
 } from '../../src/tasks/generate.js';
