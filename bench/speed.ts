@@ -205,6 +205,14 @@ log(`peak float32 matmul (${peakN}², best of ${peakReps}): ${peakGflops[1]!.toF
 // ----- workloads -----
 const rate = (r: PeerRun | undefined, path = 'samplesPerSec') => (r ? numberAt(r, path) ?? null : null);
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+/** One-thread samples per CPU-second of aekit and each peer (`path` in the peer's JSON), and aekit's ratios to them. */
+const perCpuSecond = (ours: number, torch: PeerRun | undefined, tfjs: PeerRun | undefined, path: string) => ({
+  aekitSamplesPerCpuSec: ours,
+  pytorchSamplesPerCpuSec: rate(torch, path),
+  tfjsSamplesPerCpuSec: rate(tfjs, path),
+  vsPytorch: ratio(ours, rate(torch, path)),
+  vsTfjs: ratio(ours, rate(tfjs, path)),
+});
 const report: Record<string, unknown> = {};
 const inference: Record<string, Record<string, unknown>> = {};
 const startup: Record<string, Record<string, unknown>> = {};
@@ -261,14 +269,7 @@ for (const workload of BENCH_WORKLOADS) {
     peakFraction: ratio(gflops, peakGflops[ours.threads]),
     aekitThreads: ours.threads,
     aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, samplesPerCpuSec: r.samplesPerCpuSec, epochSeconds: r.epochSeconds, finalLoss: r.finalLoss ?? null })),
-    cpu1Thread: {
-      aekitSamplesPerCpuSec: ourCpu.samplesPerCpuSec,
-      pytorchSamplesPerCpuSec: rate(torchCpu, 'samplesPerCpuSec'),
-      tfjsSamplesPerCpuSec: rate(tfjsTrain, 'samplesPerCpuSec'),
-      vsPytorch: ratio(ourCpu.samplesPerCpuSec, rate(torchCpu, 'samplesPerCpuSec')),
-      vsTfjs: ratio(ourCpu.samplesPerCpuSec, rate(tfjsTrain, 'samplesPerCpuSec')),
-      pytorchSettings: torchCpu ? settingsOf(torchCpu) : null,
-    },
+    cpu1Thread: { ...perCpuSecond(ourCpu.samplesPerCpuSec, torchCpu, tfjsTrain, 'samplesPerCpuSec'), pytorchSettings: torchCpu ? settingsOf(torchCpu) : null },
     pytorchThreads: torch?.setting.threads ?? null,
     pytorchBlas: (torch?.result?.blas as string | undefined) ?? null,
     pytorchSettings: torch ? settingsOf(torch) : null,
@@ -294,13 +295,7 @@ for (const workload of BENCH_WORKLOADS) {
     meanError: { aekit: ourInference.meanError, pytorch: rate(torchInfer, 'inference.meanError') },
     pytorchSettings: torchInfer ? settingsOf(torchInfer) : null,
     tfjsSettings: tfjsInfer?.result ? { engine: tfjsInfer.result.engine ?? null, threads: 1 } : null,
-    cpu1Thread: {
-      aekitSamplesPerCpuSec: ourInferCpu.samplesPerCpuSec,
-      pytorchSamplesPerCpuSec: rate(torchInferCpu, 'inference.samplesPerCpuSec'),
-      tfjsSamplesPerCpuSec: rate(tfjsInfer, 'inference.samplesPerCpuSec'),
-      vsPytorch: ratio(ourInferCpu.samplesPerCpuSec, rate(torchInferCpu, 'inference.samplesPerCpuSec')),
-      vsTfjs: ratio(ourInferCpu.samplesPerCpuSec, rate(tfjsInfer, 'inference.samplesPerCpuSec')),
-    },
+    cpu1Thread: perCpuSecond(ourInferCpu.samplesPerCpuSec, torchInferCpu, tfjsInfer, 'inference.samplesPerCpuSec'),
   };
   startup[workload] = {
     aekitMs: median(inline),
