@@ -1,8 +1,11 @@
 /**
- * Rate–distortion benchmark of compression (issue 12): bytes per image and
- * PSNR on the MNIST test images for aekit's {@link compress} at several code
- * sizes and bit depths, for PCA codes through the same quantizer and entropy
- * coder, for JPEG (jpeg-js, whole files) and for PNG (lossless, size only).
+ * Rate–distortion benchmark of compression (issue 12): bytes per image,
+ * PSNR and SSIM on the MNIST test images for aekit's {@link compress} at
+ * several code sizes and bit depths, for PCA codes through the same quantizer
+ * and entropy coder, for JPEG (jpeg-js, one file per image) and PNG (lossless,
+ * size only), and for image codecs used fairly (./codecs.ts, issue 24): JPEG
+ * and PNG of one mosaic of all test images, WebP and AVIF per image and as a
+ * mosaic.
  * `bench/compress.ts` is the command line; this module holds the
  * protocol so a test can run it on a slice.
  *
@@ -24,18 +27,30 @@ import { Autoencoder } from '../../src/models/dense.js';
 import { PCA } from '../../src/models/pca.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { type ProgressEvent } from '../../src/train/trainer.js';
+import { ssim } from '../../src/eval/image-quality.js';
 import { type MnistSliceOptions, resolveSlice } from '../lib/run-options.js';
+import { type Codec, codecMosaic, codecPerImage, codecVersions, ENCODER_SETTINGS, MOSAIC_TILE } from './codecs.js';
 import { compress, decodeCompressed, decompress, encodeCompressed, modelIdentity } from '../../src/tasks/compress.js';
+
+/**
+ * The methods of the table. 'jpeg' and 'png' are one file per image (jpeg-js,
+ * pngjs); the others after aekit and PCA go through sharp ({@link Codec}):
+ * '-mosaic' is one file holding every test image, the rest one file per image.
+ */
+export const METHODS = ['aekit', 'pca', 'jpeg', 'png', 'jpeg-mosaic', 'png-mosaic', 'webp', 'webp-mosaic', 'avif', 'avif-mosaic'] as const;
+export type Method = (typeof METHODS)[number];
 
 /** One point of the rate–distortion table; `--json` prints `{ points }`. */
 export interface RatePoint {
-  method: 'aekit' | 'pca' | 'jpeg' | 'png';
+  method: Method;
   /** E.g. 'code 32, 5 bits', 'k 64, 4 bits', 'quality 50', 'lossless'. */
   setting: string;
-  /** Mean file bytes per test image (aekit, PCA: one file for the whole set, divided by its images). */
+  /** Mean file bytes per test image (aekit, PCA and mosaics: one file for the whole set, divided by its images). */
   bytesPerImage: number;
-  /** PSNR over the set in dB (see the module's TSDoc); null for PNG, which is lossless. */
+  /** PSNR over the set in dB (see the module's TSDoc); null for lossless PNG. */
   psnr: number | null;
+  /** Mean SSIM over the test images (src/eval/image-quality.ts; 11×11 Gaussian window); null for lossless PNG. */
+  ssim: number | null;
 }
 
 /** Whether aekit is the cheapest at every PSNR of the goal's range. */
@@ -61,6 +76,8 @@ export interface CompressBenchResult {
   protocol: Record<string, unknown>;
   /** Bytes per image of each aekit and PCA point with the range coder (the points') and with deflate instead. */
   coders: { method: 'aekit' | 'pca'; setting: string; range: number; deflate: number }[];
+  /** At each of {@link REPORT_PSNRS} (keyed as printed, "20"), each lossy method's cheapest bytes per image reaching it, null where none does. */
+  bytesAtPsnr: Record<string, Partial<Record<Method, number | null>>>;
 }
 
 /** One aekit model of the benchmark: a dense autoencoder with this code size. */
@@ -80,6 +97,8 @@ export interface CompressBenchOptions extends MnistSliceOptions {
   bits?: readonly number[];
   pcaComponents?: readonly number[];
   jpegQualities?: readonly number[];
+  /** Qualities of the sharp codecs (JPEG mosaic, WebP, AVIF; default {@link CODEC_QUALITIES}). */
+  codecQualities?: readonly number[];
   /** Where the compressed files go (default: a new temporary folder, removed afterwards). */
   workDir?: string;
 }
@@ -98,8 +117,12 @@ export const BATCH_SIZE = 128;
 export const BITS: readonly number[] = [2, 3, 4, 5, 6, 7, 8];
 export const PCA_COMPONENTS: readonly number[] = [4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256];
 export const JPEG_QUALITIES: readonly number[] = [10, 20, 30, 40, 50, 60, 70, 80, 90];
+/** Qualities of the sharp codecs: low ones too, since their files reach the goal's 15–25 dB only at low settings. */
+export const CODEC_QUALITIES: readonly number[] = [1, 5, 10, 25, 50, 90];
+/** PSNRs (dB) at which the report lists each method's cheapest bytes per image. */
+export const REPORT_PSNRS: readonly number[] = [15, 20, 25, 30];
 /** The slice and schedule of `--quick`. */
-export const QUICK = { trainSamples: 3000, testSamples: 500, epochs: 2, models: [8, 32].map((code) => ({ code, hidden: [128] })), pcaComponents: [8, 16, 32, 64], jpegQualities: [10, 50, 90] } as const;
+export const QUICK = { trainSamples: 3000, testSamples: 500, epochs: 2, models: [8, 32].map((code) => ({ code, hidden: [128] })), pcaComponents: [8, 16, 32, 64], jpegQualities: [10, 50, 90], codecQualities: [5, 25, 75] } as const;
 
 /** PSNR over the set, in dB: 10·log10(1 / mean squared error over all values), for values in [0, 1]. */
 export function psnrOverSet(x: ArrayLike<number>, reconstruction: ArrayLike<number>): number {
@@ -107,6 +130,12 @@ export function psnrOverSet(x: ArrayLike<number>, reconstruction: ArrayLike<numb
   let se = 0;
   for (let i = 0; i < x.length; i++) se += (x[i]! - reconstruction[i]!) ** 2;
   return 10 * Math.log10(x.length / se);
+}
+
+/** A lossy point: PSNR over the set and mean SSIM of `reconstruction` (pixels in [0, 1], `count` 28×28 images) against `x`. */
+function lossyPoint(method: Method, setting: string, bytes: number, x: Float32Array, reconstruction: Float32Array): RatePoint {
+  const shape = [x.length / 784, 784];
+  return { method, setting, bytesPerImage: bytes, psnr: psnrOverSet(x, reconstruction), ssim: ssim({ x: reconstruction, shape }, { x, shape }) };
 }
 
 /**
@@ -209,6 +238,7 @@ export async function runCompressBenchmark(options: CompressBenchOptions = {}): 
   const bits = options.bits ?? BITS;
   const pcaComponents = options.pcaComponents ?? (quick ? QUICK.pcaComponents : PCA_COMPONENTS);
   const jpegQualities = options.jpegQualities ?? (quick ? QUICK.jpegQualities : JPEG_QUALITIES);
+  const codecQualities = options.codecQualities ?? (quick ? QUICK.codecQualities : CODEC_QUALITIES);
   const train: Dataset = mnist({ split: 'train', limit: trainSamples });
   const test: Dataset = mnist({ split: 'test', limit: testSamples });
   const n = test.shape[0]!;
@@ -241,11 +271,11 @@ export async function runCompressBenchmark(options: CompressBenchOptions = {}): 
         const path = join(dir, `aekit-code${spec.code}-${b}bit.aez`);
         const written = await compress(model, test, path, { bits: b });
         const back = await decompress(path, model);
-        const point: RatePoint = { method: 'aekit', setting: `code ${spec.code}, ${b} bits`, bytesPerImage: written.fileBytes / n, psnr: psnrOverSet(test.x, back.x) };
+        const point = lossyPoint('aekit', `code ${spec.code}, ${b} bits`, written.fileBytes / n, test.x, back.x);
         points.push(point);
         const deflate = encodeCompressed(rawCodes, { inputShape: [784], codeShape: [spec.code] }, id, { bits: b, coder: 'deflate' }).bytes.length / n;
         coders.push({ method: 'aekit', setting: point.setting, range: point.bytesPerImage, deflate });
-        log(`  ${b} bits: ${fmt(point.bytesPerImage)} bytes/image (deflate: ${fmt(deflate)}), ${fmt(point.psnr!)} dB`);
+        log(`  ${b} bits: ${fmt(point.bytesPerImage)} bytes/image (deflate: ${fmt(deflate)}), ${fmt(point.psnr!)} dB, SSIM ${fmt(point.ssim!, 3)}`);
         rmSync(path, { force: true });
       }
       seconds[`aekit ${name}`] = (performance.now() - tm) / 1000;
@@ -264,7 +294,7 @@ export async function runCompressBenchmark(options: CompressBenchOptions = {}): 
         const { bytes } = encodeCompressed(codes, { inputShape: [784], codeShape: [k] }, id, { bits: b });
         const rec = pca.inverseTransform(decodeCompressed(bytes, `PCA k=${k}`).codes);
         for (let i = 0; i < rec.length; i++) rec[i] = Math.min(1, Math.max(0, rec[i]!));
-        points.push({ method: 'pca', setting: `k ${k}, ${b} bits`, bytesPerImage: bytes.length / n, psnr: psnrOverSet(test.x, rec) });
+        points.push(lossyPoint('pca', `k ${k}, ${b} bits`, bytes.length / n, test.x, rec));
         const deflate = encodeCompressed(codes, { inputShape: [784], codeShape: [k] }, id, { bits: b, coder: 'deflate' }).bytes.length / n;
         coders.push({ method: 'pca', setting: `k ${k}, ${b} bits`, range: bytes.length / n, deflate });
       }
@@ -295,7 +325,7 @@ export async function runCompressBenchmark(options: CompressBenchOptions = {}): 
         const img = jpeg.decode(file, { useTArray: true, formatAsRGBA: false });
         for (let p = 0; p < 784; p++) rec[i * 784 + p] = img.data[3 * p]! / 255;
       }
-      const point: RatePoint = { method: 'jpeg', setting: `quality ${quality}`, bytesPerImage: bytes / n, psnr: psnrOverSet(test.x, rec) };
+      const point = lossyPoint('jpeg', `quality ${quality}`, bytes / n, test.x, rec);
       points.push(point);
       log(`JPEG quality ${quality}: ${fmt(point.bytesPerImage, 1)} bytes/image (${fmt(headers / n, 0)} of them headers), ${fmt(point.psnr!)} dB`);
     }
@@ -313,19 +343,45 @@ export async function runCompressBenchmark(options: CompressBenchOptions = {}): 
       const back = pngjs.PNG.sync.read(file);
       for (let p = 0; p < 784; p++) if (back.data[4 * p] !== image[p]) throw new Error(`PNG: image ${i} did not round-trip at pixel ${p}`);
     }
-    points.push({ method: 'png', setting: 'lossless', bytesPerImage: pngBytes / n, psnr: null });
+    points.push({ method: 'png', setting: 'lossless', bytesPerImage: pngBytes / n, psnr: null, ssim: null });
     log(`PNG (lossless, 8-bit greyscale): ${fmt(pngBytes / n, 1)} bytes/image`);
     seconds.png = (performance.now() - tm) / 1000;
+
+    // The codecs used fairly (./codecs.ts): one mosaic file for the set (JPEG, PNG, WebP, AVIF), and WebP and AVIF per image.
+    const runs: { method: Method; codec: Codec; mosaic: boolean }[] = [
+      { method: 'png-mosaic', codec: 'png', mosaic: true }, { method: 'jpeg-mosaic', codec: 'jpeg', mosaic: true },
+      { method: 'webp', codec: 'webp', mosaic: false }, { method: 'webp-mosaic', codec: 'webp', mosaic: true },
+      { method: 'avif', codec: 'avif', mosaic: false }, { method: 'avif-mosaic', codec: 'avif', mosaic: true },
+    ];
+    for (const { method, codec, mosaic } of runs) {
+      tm = performance.now();
+      for (const quality of codec === 'png' ? [undefined] : codecQualities) {
+        const run = mosaic ? await codecMosaic(pixels, n, 28, codec, quality) : await codecPerImage(pixels, n, 28, codec, quality);
+        if (quality === undefined) {
+          for (let i = 0; i < pixels.length; i++) if (run.decoded[i] !== pixels[i]) throw new Error(`${method}: pixel ${i % 784} of image ${Math.floor(i / 784)} did not round-trip`);
+          points.push({ method, setting: 'lossless', bytesPerImage: run.bytesPerImage, psnr: null, ssim: null });
+          log(`${method} (lossless): ${fmt(run.bytesPerImage)} bytes/image`);
+          continue;
+        }
+        const point = lossyPoint(method, `quality ${quality}`, run.bytesPerImage, test.x, Float32Array.from(run.decoded, (v) => v / 255));
+        points.push(point);
+        log(`${method} quality ${quality}: ${fmt(point.bytesPerImage)} bytes/image, ${fmt(point.psnr!)} dB, SSIM ${fmt(point.ssim!, 3)}`);
+      }
+      seconds[method] = (performance.now() - tm) / 1000;
+    }
   } finally {
     if (ownDir) rmSync(dir, { recursive: true, force: true });
   }
   const goal = checkGoal(points);
+  const lossy = METHODS.filter((m) => points.some((p) => p.method === m && p.psnr !== null));
+  const bytesAtPsnr = Object.fromEntries(REPORT_PSNRS.map((db) => [String(db), Object.fromEntries(lossy.map((m) => [m, cheapestAt(points, m, db)]))]));
   return {
-    points, goal, coders,
+    points, goal, coders, bytesAtPsnr,
     protocol: {
       quick, seed, trainSamples: train.shape[0], testSamples: n, epochs, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE,
       models: models.map((m) => `784-${[...m.hidden, m.code, ...[...m.hidden].reverse()].join('-')}-784`),
-      bits, pcaComponents, jpegQualities, psnr: 'over the set: 10·log10(1 / MSE over all pixels of all test images), pixels in [0, 1]',
+      bits, pcaComponents, jpegQualities, codecQualities, codecSettings: ENCODER_SETTINGS, mosaicTile: MOSAIC_TILE, codecVersions: codecVersions(),
+      ssim: 'mean over the test images of SSIM with an 11×11 Gaussian window (σ 1.5), pixels in [0, 1]', psnr: 'over the set: 10·log10(1 / MSE over all pixels of all test images), pixels in [0, 1]',
       seconds: { ...seconds, total: (performance.now() - t0) / 1000 },
     },
   };
@@ -345,8 +401,14 @@ export function jpegHeaderBytes(file: Uint8Array): number {
 
 /** The table of a run: one row per point, grouped by method, and the goal's verdict. */
 export function formatCompressTable(result: CompressBenchResult): string {
-  const lines = ['| method | setting | bytes/image | PSNR (dB) |', '| --- | --- | ---: | ---: |'];
-  for (const p of result.points) lines.push(`| ${p.method} | ${p.setting} | ${p.bytesPerImage.toFixed(2)} | ${p.psnr === null ? 'lossless' : p.psnr.toFixed(2)} |`);
+  const lines = ['| method | setting | bytes/image | PSNR (dB) | SSIM |', '| --- | --- | ---: | ---: | ---: |'];
+  for (const p of result.points) lines.push(`| ${p.method} | ${p.setting} | ${p.bytesPerImage.toFixed(2)} | ${p.psnr === null ? 'lossless' : p.psnr.toFixed(2)} | ${p.ssim === null ? 'lossless' : p.ssim.toFixed(3)} |`);
+  const levels = Object.keys(result.bytesAtPsnr);
+  const methods = METHODS.filter((m) => levels.some((db) => m in result.bytesAtPsnr[db]!));
+  if (levels.length && methods.length) {
+    lines.push('', 'Cheapest bytes per image reaching each PSNR (– where no setting does):', '', `| method | ${levels.map((db) => `${db} dB`).join(' | ')} |`, `| --- |${' ---: |'.repeat(levels.length)}`);
+    for (const m of methods) lines.push(`| ${m} | ${levels.map((db) => { const v = result.bytesAtPsnr[db]![m]; return v == null ? '–' : v.toFixed(1); }).join(' | ')} |`);
+  }
   const g = result.goal;
   const w = g.worst;
   const b = (v: number | null) => (v === null ? 'not reached' : `${v.toFixed(2)} B`);

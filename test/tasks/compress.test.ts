@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { mnist } from '../../src/data/datasets.js';
+import { meanSquaredError, psnrOf } from '../../src/eval/image-quality.js';
 import { WriteError } from '../../src/io/files.js';
 import { Autoencoder, AutoencoderModel, ConvAutoencoder } from '../../src/models/index.js';
 import {
   COMPRESSED_MAGIC, CompressedFileError, compress, decodeCompressed, decompress, dequantizeCodes, encodeCompressed,
   modelIdentity, quantizeCodes, readCompressed,
 } from '../../src/tasks/compress.js';
-import { checkGoal, cheapestAt, jpegHeaderBytes, psnrOverSet, runCompressBenchmark, type RatePoint } from '../../bench/compress/protocol.js';
 import { rangeDecode, rangeEncode } from '../../src/tasks/range-coder.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-compress-'));
@@ -71,7 +71,8 @@ describe('compress → decompress', () => {
     await compress(model, x, path);
     const back = await decompress(path, model);
     const full = await model.reconstruct(x);
-    assert.ok(psnrOverSet(full, back.x) > 35, `PSNR vs unquantized ${psnrOverSet(full, back.x)}`);
+    const psnr = psnrOf(meanSquaredError(full, back.x));
+    assert.ok(psnr > 35, `PSNR vs unquantized ${psnr}`);
   });
 
   it('a saved and reloaded model decodes the file (same identity)', async () => {
@@ -262,54 +263,5 @@ describe('container without a model (PCA codes in the benchmark)', () => {
     assert.equal(d.header.headerBytes + d.header.payloadBytes + 32, bytes.length);
     assert.throws(() => encodeCompressed(codes, { inputShape: [784], codeShape: [3] }, 'xyz'), /modelId must be 64 lowercase hex digits/);
     assert.throws(() => encodeCompressed(codes, { inputShape: [784], codeShape: [4] }, id), /30 code values are not a whole number of codes of shape \[4\]/);
-  });
-});
-
-describe('benchmark helpers', () => {
-  const pt = (method: RatePoint['method'], bytesPerImage: number, psnr: number | null): RatePoint => ({ method, setting: '', bytesPerImage, psnr });
-
-  it('psnrOverSet: 10·log10(1 / MSE over all values)', () => {
-    assert.equal(psnrOverSet([0, 0, 0, 0], [0.1, 0.1, 0.1, 0.1]), 20);
-    assert.ok(Math.abs(psnrOverSet([1, 0], [0.9, 0]) - 10 * Math.log10(2 / 0.01)) < 1e-9);
-  });
-
-  it('cheapestAt and checkGoal follow the staircase of measured settings', () => {
-    const points = [pt('aekit', 2, 16), pt('aekit', 10, 26), pt('pca', 3, 15.5), pt('pca', 12, 25.5), pt('jpeg', 700, 23), pt('png', 300, null)];
-    assert.equal(cheapestAt(points, 'aekit', 15), 2);
-    assert.equal(cheapestAt(points, 'aekit', 16.01), 10);
-    assert.equal(cheapestAt(points, 'pca', 25.6), null);
-    assert.equal(cheapestAt(points, 'png', 10), null);
-    const ok = checkGoal(points);
-    assert.equal(ok.met, true);
-    // The narrowest margin: between 15.55 and 16 dB aekit pays 2 B where PCA pays 12 B; at 16.05 aekit pays 10 B vs PCA's 12 B.
-    assert.equal(ok.worst.psnr, 16.05);
-    assert.equal(ok.worst.ratio, 10 / 12);
-    const bad = checkGoal([...points, pt('pca', 9, 20)]);
-    assert.equal(bad.met, false);
-    assert.equal(bad.failures[0], 16.05);
-    assert.equal(bad.worst.ratio, 10 / 9);
-    assert.equal(checkGoal([pt('aekit', 1, 20)]).met, false, 'aekit must reach every PSNR of the range');
-  });
-
-  it('jpegHeaderBytes counts the segments up to the start of scan', () => {
-    const file = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 4, 1, 2, 0xff, 0xda, 0, 3, 9, 0x55, 0x66, 0xff, 0xd9]);
-    assert.equal(jpegHeaderBytes(file), 13);
-  });
-
-  it('runs end to end on a slice, with every method in its points', async () => {
-    const lines: string[] = [];
-    const r = await runCompressBenchmark({
-      trainSamples: 200, testSamples: 30, epochs: 1, models: [{ code: 4, hidden: [16] }], bits: [3, 8], pcaComponents: [4], jpegQualities: [50], log: (l) => lines.push(l),
-    });
-    assert.deepEqual(r.points.map((p) => `${p.method} ${p.setting}`), [
-      'aekit code 4, 3 bits', 'aekit code 4, 8 bits', 'pca k 4, 3 bits', 'pca k 4, 8 bits', 'jpeg quality 50', 'png lossless',
-    ]);
-    for (const p of r.points) {
-      assert.ok(p.bytesPerImage > 0 && Number.isFinite(p.bytesPerImage), `${p.method} bytes`);
-      if (p.method === 'png') assert.equal(p.psnr, null);
-      else assert.ok(p.psnr! > 5 && p.psnr! < 60, `${p.method} ${p.setting}: ${p.psnr}`);
-    }
-    assert.ok(JSON.parse(JSON.stringify({ points: r.points })).points.length === 6);
-    assert.equal(lines.some((l) => l.includes('not reusable')), false, 'jpeg-js encoder reused');
   });
 });
