@@ -10,8 +10,8 @@
 import { join } from 'node:path';
 import { shapeSize, type Dataset } from '../data/types.js';
 import { fashionMnist, mnist } from '../data/datasets.js';
-import { imageShapeOf } from '../cli/figures.js';
-import { dataForRun, openRun } from '../cli/open-run.js';
+import { imageShapeOf } from '../viz/image-shape.js';
+import { dataForRun, openRun } from '../runs/open-run.js';
 import { project2d, type ProjectionMethod } from '../viz/projection.js';
 
 /** Numbers quantized to bytes for transport: value = lo + (hi − lo) · byte / 255. */

@@ -5,11 +5,13 @@ import { reconstructionMetrics } from '../../eval/reconstruction.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { compress, decompress } from '../../tasks/compress.js';
 import { imageGridPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { intIn } from '../args.js';
-import { head, imageShapeOf } from '../figures.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
+import { head } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRun, openRunWithData, withRunData } from '../open-run.js';
+import { openRun } from '../../runs/open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 
 export interface CompressFlags extends RunDataFlags {
   out: string;

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Dashboard } from '../../dashboard/server.js';
 import { intIn } from '../args.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
 
 export interface DashboardFlags {

@@ -4,11 +4,12 @@ import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { type DenoisingReport, addGaussianNoise, denoise, denoisingReport } from '../../tasks/denoise.js';
 import { imageGridPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { floatIn } from '../args.js';
-import { head, imageShapeOf } from '../figures.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
+import { head } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 
 export interface DenoiseFlags extends RunDataFlags {
   /** Add Gaussian noise of this factor to the data first (x + f·N(0, 1), clipped to [0, 1]) and report against the clean data. */

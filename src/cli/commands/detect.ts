@@ -11,11 +11,11 @@ import { SCORE_KINDS, type ScoreKind } from '../../anomaly/types.js';
 import { evaluateDetector } from '../../eval/detection.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { scoreHistogramPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { floatIn, intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
-import { dataForRun, openRun } from '../open-run.js';
-import { loadRunData } from '../run-data.js';
+import { dataForRun, openRun } from '../../runs/open-run.js';
+import { loadRunData } from '../../runs/run-data.js';
 
 export interface DetectFlags {
   data?: string;

@@ -3,9 +3,9 @@ import { Command } from 'commander';
 import { encodeNpy } from '../../data/npy.js';
 import { shapeSize } from '../../data/types.js';
 import { writeFileAtomic } from '../../io/files.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 
 export interface EncodeFlags extends RunDataFlags {
   out: string;

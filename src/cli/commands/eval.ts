@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { reconstructionMetrics } from '../../eval/reconstruction.js';
 import { intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 import { formatMetrics } from '../progress.js';
 
 export interface EvalFlags extends RunDataFlags {

@@ -2,9 +2,9 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { makeDirs } from '../../io/files.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
-import { openRun } from '../open-run.js';
+import { openRun } from '../../runs/open-run.js';
 
 export interface ExportFlags {
   part?: string[];

@@ -1,10 +1,10 @@
 /** `aekit generate <run>`: new images from a VAE: prior samples, a latent grid, a traversal, or an interpolation. */
 import { Command, Option } from 'commander';
 import { VariationalAutoencoder } from '../../models/vae.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
-import { dataForRun, openRun } from '../open-run.js';
+import { dataForRun, openRun } from '../../runs/open-run.js';
 import { type GeneratedImages, interpolate, latentGrid, latentTraversal, sample, writeGeneratedPng } from '../../tasks/generate.js';
 import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';

@@ -3,10 +3,11 @@ import { Command } from 'commander';
 import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { reconstructionGridPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
-import { head, imageShapeOf } from '../figures.js';
+import { UsageError } from '../../runs/errors.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
+import { head } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 
 export interface ReconstructFlags extends RunDataFlags {
   out?: string;

@@ -1,11 +1,11 @@
 /** `aekit summary`: a model's layers, output shapes and parameter counts, from a run or before training. */
 import { Command } from 'commander';
 import { modelFromConfig } from '../../models/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
-import { openRun } from '../open-run.js';
-import { applyOverrides, readRunConfig } from '../run-config.js';
-import { loadRunData } from '../run-data.js';
+import { openRun } from '../../runs/open-run.js';
+import { applyOverrides, readRunConfig } from '../../runs/run-config.js';
+import { loadRunData } from '../../runs/run-data.js';
 import { resolveModelConfig } from './train.js';
 
 export interface SummaryFlags {

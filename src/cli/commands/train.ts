@@ -17,18 +17,19 @@ import { type ScheduleConfig } from '../../optim/schedules.js';
 import { type EarlyStopping } from '../../train/loop.js';
 import { type FitResult } from '../../train/trainer.js';
 import { type SessionOptions } from '../../onnx/runtime.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type ArgParser, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
-import { prepareOutputFolder } from '../output-folder.js';
-import { PRESET_HELP, presetConfig } from '../presets.js';
+import { prepareOutputFolder } from '../../runs/output-folder.js';
+import { PRESET_HELP, presetConfig } from '../../runs/presets.js';
 import { progressView, formatDuration } from '../progress.js';
-import { type RunConfig, type RunOverrides, applyOverrides, isPreset, readRunConfig } from '../run-config.js';
-import { type RunData, loadRunData } from '../run-data.js';
-import { RunFolder, readRunInfo } from '../run-folder.js';
+import { type RunConfig, type RunOverrides, applyOverrides, isPreset, readRunConfig } from '../../runs/run-config.js';
+import { type RunData, loadRunData } from '../../runs/run-data.js';
+import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
-import { head, imageShapeOf, writeRunFigures } from '../figures.js';
+import { head, writeRunFigures } from '../figures.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
 import { TensorBoardWriter, reconstructionGridPng } from '../../viz/index.js';
-import { ProgressFile } from '../../dashboard/progress-file.js';
+import { ProgressFile } from '../../runs/progress-file.js';
 
 /** Flags of `aekit train` after parsing. */
 export interface TrainFlags extends RunOverrides {
