@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, numberIn, objectOf, oneOf, positiveInt, positiveInts, show } from '../config/validate.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/names.js';
 import { checkFitOptions } from '../train/options.js';
 import { MODEL_PRESETS, type ModelPreset, type PresetOptions } from './presets.js';
 
@@ -53,7 +54,7 @@ export interface DataConfig {
 export interface TrainingConfig {
   epochs: number;
   batchSize: number;
-  optimizer: { name: 'adam' | 'adamw' | 'sgd' | 'rmsprop'; [key: string]: unknown };
+  optimizer: { name: OptimizerName; [key: string]: unknown };
   schedule?: Record<string, unknown>;
   seed: number;
   clipNorm?: number;
@@ -79,7 +80,6 @@ export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, op
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
 const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream'] as const;
 const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
-const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
 export function checkRunName(v: unknown, path: string): string {

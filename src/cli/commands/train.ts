@@ -12,6 +12,7 @@ import { reconstructionMetrics, type ReconstructionMetrics } from '../../eval/re
 import { AutoencoderModel } from '../../models/base.js';
 import { modelFromConfig } from '../../models/index.js';
 import { PCA } from '../../models/pca.js';
+import { OPTIMIZER_NAMES } from '../../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizers.js';
 import { type ScheduleConfig } from '../../optim/schedules.js';
 import { type EarlyStopping } from '../../train/loop.js';
@@ -286,7 +287,7 @@ export function trainCommand(io?: Io): Command {
     .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
     .option('--epochs <n>', 'epochs (with --resume: the total to reach)', parsers.epochs)
     .option('--batch-size <n>', 'batch size', parsers.batchSize)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'adamw', 'sgd', 'rmsprop']))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES))
     .option('--lr <rate>', 'learning rate', parsers.lr)
     .addOption(new Option('--schedule <name>', 'learning-rate schedule (others via --config)').choices(['constant', 'cosine', 'plateau']))
     .option('--seed <n>', 'seed of initialization, shuffling and noise', parsers.seed)
