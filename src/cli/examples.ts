@@ -1,9 +1,8 @@
-import { type Command } from 'commander';
-
 /**
- * Ends a command's `--help` with example command lines (one per argument,
- * indented under an `Example:` heading), the way every aekit command does.
+ * The text that ends a command's `--help`: example command lines, one per
+ * argument, indented under an `Example:` heading, as every aekit command
+ * shows them (`.addHelpText('after', examplesHelp(...))`).
  */
-export function withExamples(command: Command, ...lines: string[]): Command {
-  return command.addHelpText('after', `\nExample:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+export function examplesHelp(...lines: string[]): string {
+  return `\nExample:\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }

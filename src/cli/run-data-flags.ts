@@ -1,9 +1,9 @@
 /**
- * The `<run>` argument and the data flags of the commands that apply a run's
- * model to data (eval, encode, reconstruct, detect...), declared once so that
- * every command words and checks them the same way.
+ * The `<run>` argument, the data flags and --threads of the commands that
+ * apply a run's model to data (eval, encode, reconstruct, detect...), declared
+ * once so that every command words and checks them the same way.
  */
-import { type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type OpenedRun, dataForRun, openRun } from '../runs/open-run.js';
 import { intIn } from './args.js';
 
@@ -26,14 +26,14 @@ export function withDataFlags(command: Command, verb: string): Command {
     .option('--label-column <column>', 'CSV: the label column, excluded from the features');
 }
 
-/** Adds --threads (ONNX Runtime intra-op threads). */
-export function withThreads(command: Command): Command {
-  return command.option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024));
+/** --threads: ONNX Runtime's intra-op threads (a new Option for each command: commander keeps state in it). */
+export function threadsOption(): Option {
+  return new Option('--threads <n>', 'ONNX Runtime threads per op').argParser(intIn('--threads', 1, 1024));
 }
 
 /** Adds the `<run>` argument and the shared data flags (--data, --samples, --label-column, --threads) to a command. */
 export function withRunData(command: Command, verb: string): Command {
-  return withThreads(withDataFlags(command.argument('<run>', RUN_ARGUMENT_HELP), verb));
+  return withDataFlags(command.argument('<run>', RUN_ARGUMENT_HELP), verb).addOption(threadsOption());
 }
 
 /** Opens a run and loads the data its flags name (see {@link dataForRun}). */
