@@ -7,18 +7,9 @@ import { shapeSize } from '../data/types.js';
 import { type AutoencoderModel } from '../models/base.js';
 import { type Dataset } from '../data/types.js';
 import { imageGridPng, latentScatterPng, lossCurveFromHistory, lossCurvesPng, reconstructionGridPng, worstReconstructionsPng } from '../viz/index.js';
-import { type RunData } from './run-data.js';
-import { type RunFolder } from './run-folder.js';
-
-/** Whether samples of this shape can be drawn as images: [C, H, W] with C 1 or 3, or a flat square. */
-export function imageShapeOf(sampleShape: readonly number[]): number[] | undefined {
-  if (sampleShape.length === 3 && (sampleShape[0] === 1 || sampleShape[0] === 3)) return [...sampleShape];
-  if (sampleShape.length === 2 && sampleShape[0]! >= 8 && sampleShape[1]! >= 8) return [1, ...sampleShape];
-  const d = shapeSize(sampleShape);
-  const side = Math.round(Math.sqrt(d));
-  if (sampleShape.length === 1 && side * side === d && side >= 8) return [1, side, side];
-  return undefined;
-}
+import { imageShapeOf } from '../viz/image-shape.js';
+import { type RunData } from '../runs/run-data.js';
+import { type RunFolder } from '../runs/run-folder.js';
 
 /** The first n samples of a set (a view, no copy). */
 export function head(ds: Dataset, n: number): Dataset {

@@ -17,7 +17,7 @@ import { opsCommand } from './commands/ops.js';
 import { reconstructCommand } from './commands/reconstruct.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
-import { reportError } from './errors.js';
+import { reportError } from './exit.js';
 
 const program = new Command();
 program

@@ -6,7 +6,7 @@
  * ONNX Runtime may print its own lines there.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { isUserError } from '../cli/errors.js';
+import { isUserError } from '../runs/errors.js';
 // Registers the model classes, so a checkpoint's className can be rebuilt.
 import '../models/index.js';
 import { analyzeRun, type AnalysisOptions } from './analysis.js';

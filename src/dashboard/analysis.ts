@@ -10,8 +10,9 @@
 import { join } from 'node:path';
 import { shapeSize, type Dataset } from '../data/types.js';
 import { fashionMnist, mnist } from '../data/datasets.js';
-import { imageShapeOf } from '../cli/figures.js';
-import { dataForRun, openRun } from '../cli/open-run.js';
+import { imageShapeOf } from '../viz/image-shape.js';
+import { dataForRun, openRun } from '../runs/open-run.js';
+import { quantile } from '../eval/stats.js';
 import { project2d, type ProjectionMethod } from '../viz/projection.js';
 
 /** Numbers quantized to bytes for transport: value = lo + (hi − lo) · byte / 255. */
@@ -82,12 +83,6 @@ function quantize(x: Float32Array): Quantized {
   return { lo, hi, bytes: Buffer.from(bytes).toString('base64') };
 }
 
-function quantile(values: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(values).filter(Number.isFinite).sort();
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!;
-}
-
 /**
  * For MNIST runs Fashion-MNIST's test images are the known anomalies and the
  * other way round: the same 28×28 gray format, a different world. Other data
@@ -99,6 +94,12 @@ function knownOutliers(source: string | undefined, sampleShape: number[], count:
   if (source === 'mnist') return { set: fashionMnist({ split: 'test', shape, limit: count }), what: `${count} Fashion-MNIST test images (clothing) as known anomalies` };
   if (source === 'fashion-mnist') return { set: mnist({ split: 'test', shape, limit: count }), what: `${count} MNIST test images (digits) as known anomalies` };
   return undefined;
+}
+
+/** The 95th percentile of the finite scores (0 when there are none: a diverged model). */
+function suggestedThreshold(scores: readonly number[]): number {
+  const finite = scores.filter(Number.isFinite);
+  return finite.length > 0 ? quantile(finite, 0.95) : 0;
 }
 
 /** Computes a run's analysis (seconds for a few thousand samples). */
@@ -146,7 +147,7 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
     ...(labels ? { labels } : {}), ...(set.labelNames ? { classNames: set.labelNames } : {}),
     latent, inputs: quantize(all), reconstructions: quantize(rec), scores,
     ...(truth ? { truth, truthSource } : {}),
-    threshold: quantile(scores.slice(0, n), 0.95),
+    threshold: suggestedThreshold(scores.slice(0, n)),
     seconds: (performance.now() - started) / 1000,
   };
 }

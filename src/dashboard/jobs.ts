@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MODEL_PRESETS } from '../cli/presets.js';
+import { MODEL_PRESETS } from '../runs/presets.js';
 import { nodeScript } from './node-script.js';
 
 /** A request the page sent that cannot be served: names the field and what was expected (HTTP 400). */

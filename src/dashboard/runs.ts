@@ -8,9 +8,9 @@
 import { type Dirent, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../io/files.js';
-import { imageShapeOf } from '../cli/figures.js';
+import { imageShapeOf } from '../viz/image-shape.js';
 import { lttbIndices, type SeriesPoint } from './downsample.js';
-import { readProgress, type ProgressSnapshot } from './progress-file.js';
+import { readProgress, type ProgressSnapshot } from '../runs/progress-file.js';
 
 /** A run's state as the dashboard shows it: run.json's status, or what went wrong reading it. */
 export type DashboardStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed' | 'corrupt';

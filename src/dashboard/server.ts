@@ -20,7 +20,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { MODEL_PRESETS, PRESET_HELP } from '../cli/presets.js';
+import { MODEL_PRESETS, PRESET_HELP } from '../runs/presets.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { PAGE_DATA, RequestError, TrainJobs, parseTrainRequest } from './jobs.js';
 import { defaultAssetsDir } from './node-script.js';

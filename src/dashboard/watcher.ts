@@ -6,7 +6,7 @@
  * by any process.
  */
 import { join } from 'node:path';
-import { readProgress } from './progress-file.js';
+import { readProgress } from '../runs/progress-file.js';
 import { type RunSummary, findRuns, runCurves, runSignature, summarizeRun } from './runs.js';
 
 /** An event for the pages: its name and JSON data. */

@@ -1,2 +1,3 @@
+export * from './names.js';
 export * from './optimizers.js';
 export * from './schedules.js';

@@ -1,6 +1,7 @@
 import { type Graph, type Value } from '../graph/graph.js';
 import { type DType } from '../graph/types.js';
 import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
+import { type OptimizerName } from './names.js';
 
 /** Inputs an optimizer's in-graph update sees for one parameter. */
 export interface UpdateArgs {
@@ -25,7 +26,7 @@ export interface UpdateResult {
 
 /** JSON form of an optimizer. */
 export interface OptimizerConfig {
-  name: 'sgd' | 'rmsprop' | 'adam' | 'adamw';
+  name: OptimizerName;
   learningRate: number;
   [key: string]: unknown;
 }

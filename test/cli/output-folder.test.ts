@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { prepareOutputFolder } from '../../src/cli/output-folder.js';
+import { prepareOutputFolder } from '../../src/runs/output-folder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aekit-out-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -50,6 +50,23 @@ describe('aekit train flags', () => {
     assert.match((await parseError(['--bogus'])).message, /unknown option '--bogus'/);
   });
 
+  it("--scale takes minmax, zscore or none, and reads the old name 'standard' as zscore", async () => {
+    const parsed = async (args: string[]) => {
+      let flags: Record<string, unknown> | undefined;
+      const cmd = trainCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+      cmd.action((f: Record<string, unknown>) => { flags = f; });
+      await cmd.parseAsync(args, { from: 'user' });
+      return flags!;
+    };
+    assert.equal((await parsed(['--scale', 'zscore'])).scale, 'zscore');
+    assert.equal((await parsed(['--scale', 'standard'])).scale, 'zscore');
+    assert.equal((await parsed(['--scale', 'minmax'])).scale, 'minmax');
+    assert.match((await parseError(['--scale', 'robust'])).message, /--scale must be one of minmax, zscore, none, got 'robust'/);
+    let help = '';
+    trainCommand().configureOutput({ writeOut: (t: string) => { help += t; } }).outputHelp();
+    assert.match(help.replace(/\s+/g, ' '), /--scale <kind> scaling fitted on the training samples: minmax, zscore, none \('standard' is read as zscore\)/);
+  });
+
   it('the CLI exits 1 with one line naming the problem: bad flag, unknown model, missing file, foreign --out', () => {
     for (const [args, message] of [
       [['train', '--epochs', 'two'], /--epochs must be an integer >= 1, got 'two'/],

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runDashboardCommand } from '../../src/cli/commands/dashboard.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/runs/errors.js';
 import { type Io } from '../../src/cli/io.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 

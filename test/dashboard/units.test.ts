@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { lttb, lttbIndices } from '../../src/dashboard/downsample.js';
 import { RequestError, parseTrainRequest } from '../../src/dashboard/jobs.js';
-import { ProgressFile, readProgress } from '../../src/dashboard/progress-file.js';
+import { ProgressFile, readProgress } from '../../src/runs/progress-file.js';
 import { findRuns, runCurves, summarizeRun } from '../../src/dashboard/runs.js';
 import { isCleanRunId, isRefusal, resolveUnder, urlPathSegments } from '../../src/dashboard/safe-path.js';
 

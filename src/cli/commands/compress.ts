@@ -5,11 +5,14 @@ import { reconstructionMetrics } from '../../eval/reconstruction.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { compress, decompress } from '../../tasks/compress.js';
 import { imageGridPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { intIn } from '../args.js';
-import { head, imageShapeOf } from '../figures.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
+import { head } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRun, openRunWithData, withRunData } from '../open-run.js';
+import { openRun } from '../../runs/open-run.js';
+import { openRunWithData, type RunDataFlags, threadsOption, withRunData } from '../run-data-flags.js';
+import { examplesHelp } from '../examples.js';
 
 export interface CompressFlags extends RunDataFlags {
   out: string;
@@ -57,7 +60,7 @@ export function compressCommand(io?: Io): Command {
     .requiredOption('--out <file>', 'the compressed file (e.g. digits.aez)')
     .option('--bits <n>', 'bits per code value, 1..8', intIn('--bits', 1, 8), 8)
     .addOption(new Option('--coder <coder>', 'entropy coder').choices(['range', 'deflate']).default('range'))
-    .addHelpText('after', '\nExample:\n  aekit compress runs/conv-mnist-1 --out digits.aez --bits 6\n  aekit decompress runs/conv-mnist-1 digits.aez --png digits.png')
+    .addHelpText('after', examplesHelp('aekit compress runs/conv-mnist-1 --out digits.aez --bits 6', 'aekit decompress runs/conv-mnist-1 digits.aez --png digits.png'))
     .action(async (path: string, flags: CompressFlags) => {
       await runCompressCommand(path, flags, io);
     });
@@ -70,8 +73,8 @@ export function decompressCommand(io?: Io): Command {
     .argument('<file>', 'the compressed file')
     .option('--out <file>', 'the decoded samples as NPY')
     .option('--png <file>', 'a picture of the first decoded samples (images only)')
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
-    .addHelpText('after', '\nExample:\n  aekit decompress runs/conv-mnist-1 digits.aez --out digits.npy')
+    .addOption(threadsOption())
+    .addHelpText('after', examplesHelp('aekit decompress runs/conv-mnist-1 digits.aez --out digits.npy'))
     .action(async (path: string, file: string, flags: DecompressFlags) => {
       await runDecompressCommand(path, file, flags, io);
     });

@@ -7,8 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Dashboard } from '../../dashboard/server.js';
 import { intIn } from '../args.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
+import { examplesHelp } from '../examples.js';
 
 export interface DashboardFlags {
   runs: string;
@@ -70,7 +71,7 @@ export function dashboardCommand(io?: Io): Command {
     .option('--runs <dir>', 'the folder of run folders', 'runs')
     .option('--port <n>', 'port (0: any free port)', intIn('--port', 0, 65535), 6006)
     .option('--host <address>', 'interface to listen on; anything but 127.0.0.1 opens the dashboard to other machines', '127.0.0.1')
-    .addHelpText('after', '\nExamples:\n  aekit dashboard\n  aekit dashboard --runs runs --port 6007\n  aekit train --model conv --data mnist --epochs 5   (in another terminal: watch it live)')
+    .addHelpText('after', examplesHelp('aekit dashboard', 'aekit dashboard --runs runs --port 6007', 'aekit train --model conv --data mnist --epochs 5   (in another terminal: watch it live)'))
     .action(async (flags: DashboardFlags) => {
       await runDashboardCommand(flags, io);
     });

@@ -17,9 +17,10 @@ import { imageGridPng, scoreHistogramPng } from '../../viz/index.js';
 import { type Io, defaultIo } from '../io.js';
 import { type ReportSection, renderReport } from '../report.js';
 import { formatDuration } from '../progress.js';
-import { intIn } from '../args.js';
 import { type TrainOutcome, runTrainCommand } from './train.js';
 import { readFileSync } from 'node:fs';
+import { examplesHelp } from '../examples.js';
+import { threadsOption } from '../run-data-flags.js';
 
 export interface DemoFlags {
   runs: string;
@@ -144,8 +145,8 @@ export function demoCommand(io?: Io): Command {
     .description('train two autoencoders and an anomaly detector on MNIST in a few minutes; figures and report.html in runs/demo')
     .option('--runs <dir>', 'parent folder of the demo run', 'runs')
     .option('--quick', 'a smoke run on a slice (seconds)')
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
-    .addHelpText('after', '\nExample:\n  aekit demo')
+    .addOption(threadsOption())
+    .addHelpText('after', examplesHelp('aekit demo'))
     .action(async (flags: DemoFlags) => {
       await runDemoCommand(flags, io);
     });

@@ -4,11 +4,12 @@ import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { type DenoisingReport, addGaussianNoise, denoise, denoisingReport } from '../../tasks/denoise.js';
 import { imageGridPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { floatIn } from '../args.js';
-import { head, imageShapeOf } from '../figures.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
+import { examplesHelp } from '../examples.js';
 
 export interface DenoiseFlags extends RunDataFlags {
   /** Add Gaussian noise of this factor to the data first (x + f·N(0, 1), clipped to [0, 1]) and report against the clean data. */
@@ -58,7 +59,7 @@ export function denoiseCommand(io?: Io): Command {
     .option('--out <file>', 'the denoised images as NPY')
     .option('--png <file>', 'a picture: clean, noisy and denoised rows')
     .option('--json', 'print the report as one JSON object')
-    .addHelpText('after', '\nExample:\n  aekit denoise runs/unet-denoising-mnist-1 --noise 0.5 --png denoised.png\n  (after aekit train --model unet-denoising --noise 0.5 --epochs 10)')
+    .addHelpText('after', examplesHelp('aekit denoise runs/unet-denoising-mnist-1 --noise 0.5 --png denoised.png', '(after aekit train --model unet-denoising --noise 0.5 --epochs 10)'))
     .action(async (path: string, flags: DenoiseFlags) => {
       await runDenoiseCommand(path, flags, io);
     });

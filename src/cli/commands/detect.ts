@@ -11,11 +11,13 @@ import { SCORE_KINDS, type ScoreKind } from '../../anomaly/types.js';
 import { evaluateDetector } from '../../eval/detection.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { scoreHistogramPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
-import { floatIn, intIn } from '../args.js';
+import { UsageError } from '../../runs/errors.js';
+import { floatIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
-import { dataForRun, openRun } from '../open-run.js';
-import { loadRunData } from '../run-data.js';
+import { dataForRun, openRun } from '../../runs/open-run.js';
+import { loadRunData } from '../../runs/run-data.js';
+import { examplesHelp } from '../examples.js';
+import { threadsOption, withDataFlags } from '../run-data-flags.js';
 
 export interface DetectFlags {
   data?: string;
@@ -95,21 +97,19 @@ export async function runDetectCommand(path: string, flags: DetectFlags, io: Io 
 }
 
 export function detectCommand(io?: Io): Command {
-  return new Command('detect')
+  const command = new Command('detect')
     .description("anomaly scores and flags: a detector around a run's model (threshold from its training data) or a saved detector")
-    .argument('<run>', 'a run folder, or a detector saved with --save')
-    .option('--data <source>', "data to score (default: the run's test set)")
-    .option('--samples <n>', 'use the first n samples', intIn('--samples', 1))
-    .option('--label-column <column>', 'CSV: the label column, excluded from the features')
+    .argument('<run>', 'a run folder, or a detector saved with --save');
+  return withDataFlags(command, 'score')
     .addOption(new Option('--score <kind>', 'anomaly score (default: the detector\'s, see docs/anomaly.md)').choices([...SCORE_KINDS]))
     .option('--contamination <f>', 'expected share of anomalies in the training data: sets the threshold', floatIn('--contamination', 0, 0.5 + 1e-12), 0.05)
     .option('--anomaly-labels <labels>', 'labels (names or indices, comma-separated) of the anomalies, to evaluate: ROC-AUC, precision, recall')
     .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label')
     .option('--png <file>', 'a histogram of the scores with the threshold')
     .option('--save <dir>', 'save the fitted detector (model, codes, threshold) to reuse with aekit detect <dir>')
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
+    .addOption(threadsOption())
     .option('--json', 'print the outcome as one JSON object')
-    .addHelpText('after', '\nExample:\n  aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png\n  aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv')
+    .addHelpText('after', examplesHelp('aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv'))
     .action(async (path: string, flags: DetectFlags) => {
       await runDetectCommand(path, flags, io);
     });

@@ -3,9 +3,10 @@ import { Command } from 'commander';
 import { encodeNpy } from '../../data/npy.js';
 import { shapeSize } from '../../data/types.js';
 import { writeFileAtomic } from '../../io/files.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
+import { examplesHelp } from '../examples.js';
 
 export interface EncodeFlags extends RunDataFlags {
   out: string;
@@ -46,7 +47,7 @@ export function encodeCommand(io?: Io): Command {
   return withRunData(new Command('encode'), 'encode')
     .description('write the codes (latent vectors) of a data set as NPY or CSV, with labels when it has them')
     .requiredOption('--out <file>', 'codes.npy or codes.csv')
-    .addHelpText('after', '\nExample:\n  aekit encode runs/vae-mnist-1 --out codes.csv')
+    .addHelpText('after', examplesHelp('aekit encode runs/vae-mnist-1 --out codes.csv'))
     .action(async (path: string, flags: EncodeFlags) => {
       await runEncodeCommand(path, flags, io);
     });

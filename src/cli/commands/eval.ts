@@ -3,8 +3,9 @@ import { Command } from 'commander';
 import { reconstructionMetrics } from '../../eval/reconstruction.js';
 import { intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 import { formatMetrics } from '../progress.js';
+import { examplesHelp } from '../examples.js';
 
 export interface EvalFlags extends RunDataFlags {
   batchSize: number;
@@ -29,7 +30,7 @@ export function evalCommand(io?: Io): Command {
     .description("evaluate a trained model: its loss, and reconstruction MSE/PSNR (per value)")
     .option('--batch-size <n>', 'batch size', intIn('--batch-size', 1), 256)
     .option('--json', 'print the metrics as one JSON object')
-    .addHelpText('after', '\nExample:\n  aekit eval runs/conv-mnist-1\n  aekit eval runs/dense-table-1 --data new.csv --json')
+    .addHelpText('after', examplesHelp('aekit eval runs/conv-mnist-1', 'aekit eval runs/dense-table-1 --data new.csv --json'))
     .action(async (path: string, flags: EvalFlags) => {
       await runEvalCommand(path, flags, io);
     });

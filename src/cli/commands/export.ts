@@ -2,9 +2,11 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { makeDirs } from '../../io/files.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
-import { openRun } from '../open-run.js';
+import { openRun } from '../../runs/open-run.js';
+import { examplesHelp } from '../examples.js';
+import { RUN_ARGUMENT_HELP } from '../run-data-flags.js';
 
 export interface ExportFlags {
   part?: string[];
@@ -34,10 +36,10 @@ export function runExportCommand(path: string, flags: ExportFlags, io: Io = defa
 export function exportCommand(io?: Io): Command {
   return new Command('export')
     .description('write standalone ONNX models (model, encoder, decoder, errors) with the weights baked in')
-    .argument('<run>', 'a run folder (runs/<name>) or a checkpoint directory')
+    .argument('<run>', RUN_ARGUMENT_HELP)
     .requiredOption('--out <path>', 'a folder (one <part>.onnx per part) or a .onnx file (one --part)')
     .option('--part <name...>', 'parts to export (default: all)')
-    .addHelpText('after', '\nExample:\n  aekit export runs/conv-mnist-1 --out exported/\n  aekit export runs/conv-mnist-1 --part encoder --out encoder.onnx')
+    .addHelpText('after', examplesHelp('aekit export runs/conv-mnist-1 --out exported/', 'aekit export runs/conv-mnist-1 --part encoder --out encoder.onnx'))
     .action((path: string, flags: ExportFlags) => {
       runExportCommand(path, flags, io);
     });

@@ -1,13 +1,15 @@
 /** `aekit generate <run>`: new images from a VAE: prior samples, a latent grid, a traversal, or an interpolation. */
 import { Command, Option } from 'commander';
 import { VariationalAutoencoder } from '../../models/vae.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
-import { dataForRun, openRun } from '../open-run.js';
+import { dataForRun, openRun } from '../../runs/open-run.js';
 import { type GeneratedImages, interpolate, latentGrid, latentTraversal, sample, writeGeneratedPng } from '../../tasks/generate.js';
 import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
+import { examplesHelp } from '../examples.js';
+import { threadsOption } from '../run-data-flags.js';
 
 export interface GenerateFlags {
   kind: 'samples' | 'grid' | 'traverse' | 'interpolate';
@@ -77,8 +79,8 @@ export function generateCommand(io?: Io): Command {
     .option('--to <j>', 'interpolate: index of the last test sample', intIn('--to', 0))
     .option('--png <file>', 'the images as one PNG grid')
     .option('--out <file>', 'the images as NPY')
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024))
-    .addHelpText('after', '\nExample:\n  aekit generate runs/vae-mnist-1 --n 64 --png samples.png\n  aekit generate runs/vae-mnist-1 --kind interpolate --from 0 --to 1 --png morph.png')
+    .addOption(threadsOption())
+    .addHelpText('after', examplesHelp('aekit generate runs/vae-mnist-1 --n 64 --png samples.png', 'aekit generate runs/vae-mnist-1 --kind interpolate --from 0 --to 1 --png morph.png'))
     .action(async (path: string, flags: GenerateFlags) => {
       await runGenerateCommand(path, flags, io);
     });

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatOpLine, parseOpList, runOpChecks } from '../../check/ops-report.js';
 import { type Io, defaultIo } from '../io.js';
+import { examplesHelp } from '../examples.js';
 
 function onlyOps(value: string): string[] {
   try {
@@ -17,7 +18,7 @@ export function opsCommand(io: Io = defaultIo()): Command {
     .addOption(new Option('--only <ops>', 'comma-separated op names to check (as the report prints them)').argParser(onlyOps))
     .option('--json', 'print the report as JSON')
     .option('-v, --verbose', 'print every case')
-    .addHelpText('after', '\nExample:\n  aekit ops --only Conv,MaxPool -v')
+    .addHelpText('after', examplesHelp('aekit ops --only Conv,MaxPool -v'))
     .action(async (opts: { only?: string[]; json?: boolean; verbose?: boolean }) => {
       const wanted = opts.only;
       const report = await runOpChecks(wanted ? (op) => wanted.includes(op) : undefined, (r) => {

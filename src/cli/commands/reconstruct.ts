@@ -3,10 +3,12 @@ import { Command } from 'commander';
 import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { reconstructionGridPng } from '../../viz/index.js';
-import { UsageError } from '../errors.js';
-import { head, imageShapeOf } from '../figures.js';
+import { UsageError } from '../../runs/errors.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
+import { head } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
-import { type RunDataFlags, openRunWithData, withRunData } from '../open-run.js';
+import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
+import { examplesHelp } from '../examples.js';
 
 export interface ReconstructFlags extends RunDataFlags {
   out?: string;
@@ -44,7 +46,7 @@ export function reconstructCommand(io?: Io): Command {
     .description('reconstruct a data set through the model: NPY of the outputs and/or a PNG of inputs above outputs')
     .option('--out <file>', 'reconstructions.npy, same shape as the input')
     .option('--png <file>', 'a picture of the first 20 inputs above their reconstructions')
-    .addHelpText('after', '\nExample:\n  aekit reconstruct runs/conv-mnist-1 --png reconstructions.png')
+    .addHelpText('after', examplesHelp('aekit reconstruct runs/conv-mnist-1 --png reconstructions.png'))
     .action(async (path: string, flags: ReconstructFlags) => {
       await runReconstructCommand(path, flags, io);
     });

@@ -1,12 +1,13 @@
 /** `aekit summary`: a model's layers, output shapes and parameter counts, from a run or before training. */
 import { Command } from 'commander';
 import { modelFromConfig } from '../../models/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
-import { openRun } from '../open-run.js';
-import { applyOverrides, readRunConfig } from '../run-config.js';
-import { loadRunData } from '../run-data.js';
+import { openRun } from '../../runs/open-run.js';
+import { applyOverrides, readRunConfig } from '../../runs/run-config.js';
+import { loadRunData } from '../../runs/run-data.js';
 import { resolveModelConfig } from './train.js';
+import { examplesHelp } from '../examples.js';
 
 export interface SummaryFlags {
   model?: string;
@@ -38,7 +39,7 @@ export function summaryCommand(io?: Io): Command {
     .option('--model <preset>', 'a model preset (see aekit train --help)')
     .option('--config <file>', 'a run config file')
     .option('--data <source>', 'the data the model is for (its sample shape), default mnist')
-    .addHelpText('after', '\nExample:\n  aekit summary runs/conv-mnist-1\n  aekit summary --model conv --data fashion-mnist')
+    .addHelpText('after', examplesHelp('aekit summary runs/conv-mnist-1', 'aekit summary --model conv --data fashion-mnist'))
     .action(async (path: string | undefined, flags: SummaryFlags) => {
       await runSummaryCommand(path, flags, io);
     });

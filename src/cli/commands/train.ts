@@ -5,30 +5,32 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../../config/validate.js';
 import { type Dataset, shapeSize } from '../../data/types.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../../eval/reconstruction.js';
 import { AutoencoderModel } from '../../models/base.js';
 import { modelFromConfig } from '../../models/index.js';
 import { PCA } from '../../models/pca.js';
+import { OPTIMIZER_NAMES } from '../../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizers.js';
 import { type ScheduleConfig } from '../../optim/schedules.js';
 import { type EarlyStopping } from '../../train/loop.js';
 import { type FitResult } from '../../train/trainer.js';
 import { type SessionOptions } from '../../onnx/runtime.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../runs/errors.js';
 import { type ArgParser, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
-import { prepareOutputFolder } from '../output-folder.js';
-import { PRESET_HELP, presetConfig } from '../presets.js';
+import { prepareOutputFolder } from '../../runs/output-folder.js';
+import { PRESET_HELP, presetConfig } from '../../runs/presets.js';
 import { progressView, formatDuration } from '../progress.js';
-import { type RunConfig, type RunOverrides, applyOverrides, isPreset, readRunConfig } from '../run-config.js';
-import { type RunData, loadRunData } from '../run-data.js';
-import { RunFolder, readRunInfo } from '../run-folder.js';
+import { type RunConfig, type RunOverrides, SCALE_KINDS, applyOverrides, isPreset, readRunConfig, scaleKindOf } from '../../runs/run-config.js';
+import { type RunData, loadRunData } from '../../runs/run-data.js';
+import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
-import { head, imageShapeOf, writeRunFigures } from '../figures.js';
+import { head, writeRunFigures } from '../figures.js';
+import { imageShapeOf } from '../../viz/image-shape.js';
 import { TensorBoardWriter, reconstructionGridPng } from '../../viz/index.js';
-import { ProgressFile } from '../../dashboard/progress-file.js';
+import { ProgressFile } from '../../runs/progress-file.js';
 
 /** Flags of `aekit train` after parsing. */
 export interface TrainFlags extends RunOverrides {
@@ -263,6 +265,13 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds };
 }
 
+/** `--scale`: a scale kind, with the old name 'standard' read as 'zscore'. */
+function scaleFlag(value: string): string {
+  const kind = scaleKindOf(value);
+  if (!kind) throw new InvalidArgumentError(`--scale must be one of ${SCALE_KINDS.join(', ')}, got '${value}'.`);
+  return kind;
+}
+
 /** The `aekit train` command. */
 export function trainCommand(io?: Io): Command {
   const parsers: Record<string, ArgParser> = {
@@ -277,7 +286,7 @@ export function trainCommand(io?: Io): Command {
     .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images (default mnist)')
     .option('--test-data <source>', 'a separate test set (built-in sets use their test split)')
     .option('--label-column <column>', 'CSV: the label column (name or 0-based index), excluded from the features')
-    .addOption(new Option('--scale <kind>', 'scaling fitted on the training samples').choices(['minmax', 'standard', 'none']))
+    .option('--scale <kind>', `scaling fitted on the training samples: ${SCALE_KINDS.join(', ')} ('standard' is read as zscore)`, scaleFlag)
     .option('--shape <dims>', 'reshape each sample, e.g. 1,28,28 or 28,28', listOfInts('--shape'))
     .option('--samples <n>', 'use the first n training samples', parsers.samples)
     .option('--stream', 'read a CSV/NPY training file batch by batch (automatic above 256 MiB)')
@@ -285,7 +294,7 @@ export function trainCommand(io?: Io): Command {
     .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
     .option('--epochs <n>', 'epochs (with --resume: the total to reach)', parsers.epochs)
     .option('--batch-size <n>', 'batch size', parsers.batchSize)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'adamw', 'sgd', 'rmsprop']))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES))
     .option('--lr <rate>', 'learning rate', parsers.lr)
     .addOption(new Option('--schedule <name>', 'learning-rate schedule (others via --config)').choices(['constant', 'cosine', 'plateau']))
     .option('--seed <n>', 'seed of initialization, shuffling and noise', parsers.seed)

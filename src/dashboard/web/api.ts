@@ -4,7 +4,7 @@
  */
 import type { RunAnalysis } from '../analysis.js';
 import type { TrainJob } from '../jobs.js';
-import type { ProgressSnapshot } from '../progress-file.js';
+import type { ProgressSnapshot } from '../../runs/progress-file.js';
 import type { RunCurves, RunSummary } from '../runs.js';
 
 export type { RunAnalysis, TrainJob, ProgressSnapshot, RunCurves, RunSummary };

@@ -28,6 +28,8 @@ export type ViewName = 'runs' | 'live' | 'latent' | 'anomalies' | 'try' | 'gener
 type View = (root: HTMLElement, ctx: Ctx) => (() => void) | void;
 
 interface ViewDef {
+  /** The tab's text. */
+  label: string;
   view: View;
   /** Runs this view can show (the picker lists them); absent for views of no single run. */
   applies?: (r: RunSummary) => boolean;
@@ -36,13 +38,14 @@ interface ViewDef {
 }
 
 const hasCheckpoint = (r: RunSummary) => r.files.checkpoint && r.status !== 'corrupt';
+/** The views, in the order of their tabs: the page's nav is built from this list. */
 const VIEWS: Record<ViewName, ViewDef> = {
-  runs: { view: runsView },
-  live: { view: liveView, applies: (r) => r.status !== 'corrupt', none: 'No runs yet. Start one on the Runs tab or with `aekit train` in a terminal.' },
-  latent: { view: latentView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: the latent space needs a model that finished an epoch.' },
-  anomalies: { view: anomaliesView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: anomaly scores need a trained model.' },
-  try: { view: tryView, applies: (r) => r.files.model && r.files.encoder && r.status !== 'corrupt', none: 'No run has exported ONNX models yet (they are written when training finishes).' },
-  generate: { view: generateView, applies: (r) => r.vae && r.files.decoder, none: 'Generation needs a variational autoencoder (model vae or conv-vae) that finished training.' },
+  runs: { label: 'Runs', view: runsView },
+  live: { label: 'Live', view: liveView, applies: (r) => r.status !== 'corrupt', none: 'No runs yet. Start one on the Runs tab or with `aekit train` in a terminal.' },
+  latent: { label: 'Latent space', view: latentView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: the latent space needs a model that finished an epoch.' },
+  anomalies: { label: 'Anomalies', view: anomaliesView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: anomaly scores need a trained model.' },
+  try: { label: 'Try it', view: tryView, applies: (r) => r.files.model && r.files.encoder && r.status !== 'corrupt', none: 'No run has exported ONNX models yet (they are written when training finishes).' },
+  generate: { label: 'Generate', view: generateView, applies: (r) => r.vae && r.files.decoder, none: 'Generation needs a variational autoencoder (model vae or conv-vae) that finished training.' },
 };
 
 const events = new Events();
@@ -55,6 +58,8 @@ const viewEl = document.getElementById('view')!;
 const picker = document.getElementById('run-picker')!;
 const select = document.getElementById('run-select') as HTMLSelectElement;
 const connection = document.getElementById('connection')!;
+const tabs = document.getElementById('tabs')!;
+fill(tabs, ...Object.entries(VIEWS).map(([name, def]) => h('a', { href: `#${name}`, 'data-view': name }, def.label)));
 
 function parseRoute(): { view: ViewName; id?: string } {
   const [name, ...rest] = location.hash.replace(/^#/, '').split('/');

@@ -3,6 +3,7 @@
  * anomalies, when there are some) as a histogram, the threshold as a slider,
  * precision and recall at that threshold, and the top-scoring inputs.
  */
+import { rocAuc } from '../../../eval/detection.js';
 import { scoreHistogramSpec } from '../../../viz/charts.js';
 import type { RunAnalysis } from '../api.js';
 import { type Chart, disposeChart, makeChart, show } from '../chart.js';
@@ -31,24 +32,16 @@ export function confusion(scores: readonly number[], truth: readonly number[] | 
   return { flagged, tp, fp, fn };
 }
 
-/** ROC-AUC: the chance that a known anomaly scores above a normal sample (ties count one half). */
-export function rocAuc(scores: readonly number[], truth: readonly number[]): number {
-  const order = scores.map((s, i) => [s, truth[i]!] as const).sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  let positives = 0;
-  for (let i = 0; i < order.length;) {
-    let j = i;
-    while (j < order.length && order[j]![0] === order[i]![0]) j++;
-    const rank = (i + j + 1) / 2; // mean 1-based rank of the tie group
-    for (let k = i; k < j; k++) if (order[k]![1] === 1) {
-      rankSum += rank;
-      positives++;
-    }
-    i = j;
-  }
-  const negatives = order.length - positives;
-  if (positives === 0 || negatives === 0) return NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+/**
+ * ROC-AUC of the scores against the known anomalies, or NaN where it is not
+ * defined: non-finite scores (a diverged model) are left out, and both
+ * classes must remain.
+ */
+function rocAucOfFinite(scores: readonly number[], truth: readonly number[]): number {
+  const kept = scores.flatMap((s, i) => (Number.isFinite(s) ? [i] : []));
+  const labels = kept.map((i) => truth[i]!);
+  if (!labels.includes(1) || !labels.includes(0)) return NaN;
+  return rocAuc(kept.map((i) => scores[i]!), labels);
 }
 
 export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
@@ -112,7 +105,7 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
     lo = Math.min(...finite);
     hi = Math.max(...finite);
     slider.value = String(Math.round((1000 * (x.threshold - lo)) / (hi - lo || 1)));
-    const auc = x.truth ? rocAuc(x.scores, x.truth) : NaN;
+    const auc = x.truth ? rocAucOfFinite(x.scores, x.truth) : NaN;
     truthNote.textContent = x.truth
       ? `Known anomalies: ${x.truthSource}. ROC-AUC of the score: ${fmt(auc, 3)}. Start threshold: the 95th percentile of the test samples' scores.`
       : 'No known anomalies for this data (labels would need to be 0/1), so precision and recall cannot be shown. Start threshold: the 95th percentile of the scores.';

@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, numberIn, objectOf, oneOf, positiveInt, positiveInts, show } from '../config/validate.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/names.js';
 import { checkFitOptions } from '../train/options.js';
 import { MODEL_PRESETS, type ModelPreset, type PresetOptions } from './presets.js';
 
@@ -40,7 +41,7 @@ export interface DataConfig {
   /** CSV: the column holding labels (name or 0-based index), excluded from the features. */
   labelColumn?: string | number;
   /** Scaling fitted on the training samples: min-max to [0, 1], z-score, or none. Default: none for images and built-in sets, minmax for tables. */
-  scale?: 'minmax' | 'standard' | 'none';
+  scale?: ScaleKind;
   /** Reshape every sample, e.g. [1, 28, 28] for flat images or [28, 28] for rows as time steps. */
   shape?: number[];
   /** Image folders: [height, width] to resize to; channels 1 (gray) or 3 (RGB). */
@@ -50,10 +51,23 @@ export interface DataConfig {
   stream?: boolean;
 }
 
+/** How `data.scale` (`--scale`) scales the samples: min-max to [0, 1], z-score, or not at all. */
+export const SCALE_KINDS = ['minmax', 'zscore', 'none'] as const;
+export type ScaleKind = (typeof SCALE_KINDS)[number];
+
+/** 'standard', the name `--scale` and run configs used for z-score before, is still read (older run folders hold it). */
+const SCALE_ALIASES: Readonly<Record<string, ScaleKind>> = { standard: 'zscore' };
+
+/** The scale kind a name means, reading old names as their new one; undefined for an unknown name. */
+export function scaleKindOf(name: string): ScaleKind | undefined {
+  if (Object.hasOwn(SCALE_ALIASES, name)) return SCALE_ALIASES[name];
+  return (SCALE_KINDS as readonly string[]).includes(name) ? (name as ScaleKind) : undefined;
+}
+
 export interface TrainingConfig {
   epochs: number;
   batchSize: number;
-  optimizer: { name: 'adam' | 'adamw' | 'sgd' | 'rmsprop'; [key: string]: unknown };
+  optimizer: { name: OptimizerName; [key: string]: unknown };
   schedule?: Record<string, unknown>;
   seed: number;
   clipNorm?: number;
@@ -79,7 +93,6 @@ export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, op
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
 const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream'] as const;
 const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
-const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
 export function checkRunName(v: unknown, path: string): string {
@@ -139,7 +152,7 @@ function parseData(v: unknown, path: string): DataConfig {
     }
     out.labelColumn = o.labelColumn;
   }
-  if (o.scale !== undefined) out.scale = oneOf(o.scale, `${path}.scale`, ['minmax', 'standard', 'none'] as const);
+  if (o.scale !== undefined) out.scale = (typeof o.scale === 'string' ? scaleKindOf(o.scale) : undefined) ?? oneOf(o.scale, `${path}.scale`, SCALE_KINDS);
   if (o.shape !== undefined) out.shape = positiveInts(o.shape, `${path}.shape`);
   if (o.imageSize !== undefined) {
     const size = positiveInts(o.imageSize, `${path}.imageSize`);

@@ -1,12 +1,11 @@
 /**
- * Opens what the commands after `train` work on: a run folder (its
- * checkpoint, config and scaler) or a bare checkpoint directory.
+ * Opens what the commands after `train` and the dashboard's analysis work on:
+ * a run folder (its checkpoint, config and scaler) or a bare checkpoint
+ * directory, and the data to apply its model to.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command } from 'commander';
 import { ConfigError } from '../config/validate.js';
-import { intIn } from './args.js';
 import { type ScalerJSON } from '../data/preprocess.js';
 import { AutoencoderModel } from '../models/base.js';
 import { type RunConfig, readRunConfig } from './run-config.js';
@@ -64,29 +63,4 @@ export async function dataForRun(run: OpenedRun, source: string | undefined, opt
   }
   if (source) return { data: { ...data, train: data.train }, split: 'given' };
   return data.test ? { data: { ...data, train: data.test }, split: 'test' } : { data, split: 'train' };
-}
-
-/** The flags every command that applies a run's model to data takes. */
-export interface RunDataFlags {
-  data?: string;
-  samples?: number;
-  labelColumn?: string;
-  threads?: number;
-}
-
-/** Adds the `<run>` argument and the shared data flags (--data, --samples, --label-column, --threads) to a command. */
-export function withRunData(command: Command, verb: string): Command {
-  return command
-    .argument('<run>', 'a run folder (runs/<name>) or a checkpoint directory')
-    .option('--data <source>', `data to ${verb} (default: the run's test set)`)
-    .option('--samples <n>', 'use the first n samples', intIn('--samples', 1))
-    .option('--label-column <column>', 'CSV: the label column, excluded from the features')
-    .option('--threads <n>', 'ONNX Runtime threads per op', intIn('--threads', 1, 1024));
-}
-
-/** Opens a run and loads the data its flags name (see {@link dataForRun}). */
-export async function openRunWithData(path: string, flags: RunDataFlags): Promise<OpenedRun & Awaited<ReturnType<typeof dataForRun>>> {
-  const run = openRun(path, flags.threads);
-  const loaded = await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) });
-  return { ...run, ...loaded };
 }

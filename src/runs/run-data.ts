@@ -17,7 +17,7 @@ import { readNpy, readNpz } from '../data/npy.js';
 import { MinMaxScaler, type Scaler, type ScalerJSON, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
 import { type Dataset, type Tensor, shapeSize } from '../data/types.js';
 import { type StreamSource, streamBatches, streamSource } from '../data/source.js';
-import { type DataConfig } from './run-config.js';
+import { type DataConfig, type ScaleKind } from './run-config.js';
 
 /** The data of a run, ready for the model. */
 export interface RunData {
@@ -125,7 +125,7 @@ function inUnitRange(x: Float32Array): boolean {
   return true;
 }
 
-function makeScaler(kind: 'minmax' | 'standard'): Scaler {
+function makeScaler(kind: Exclude<ScaleKind, 'none'>): Scaler {
   // Clipping keeps test samples outside the training range inside [0, 1], where BCE is defined.
   return kind === 'minmax' ? new MinMaxScaler({ clip: true }) : new StandardScaler();
 }

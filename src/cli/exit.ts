@@ -4,28 +4,11 @@
  * an internal error (a bug in aekit: the stack is printed to report it).
  */
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config/validate.js';
-import { DataFormatError } from '../data/errors.js';
-import { WriteError } from '../io/files.js';
-import { CheckpointError } from '../train/checkpoint.js';
-
-/** A mistake in how a command was called, e.g. two flags that exclude each other. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { isUserError } from '../runs/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USER = 1;
 export const EXIT_INTERNAL = 2;
-
-/** Errors whose message tells the user what to fix. */
-export function isUserError(e: unknown): boolean {
-  return e instanceof UsageError || e instanceof ConfigError || e instanceof DataFormatError || e instanceof CheckpointError || e instanceof WriteError
-    || (e instanceof Error && ['ConfigError', 'DataFormatError', 'CheckpointError', 'WriteError', 'UsageError', 'NonFiniteError', 'DeviceUnavailableError', 'AnomalyInputError', 'DetectorFileError', 'CompressedFileError', 'LayerError'].includes(e.name));
-}
 
 /**
  * Reports an error the way the CLI ends on it and returns the exit code:

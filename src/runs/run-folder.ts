@@ -189,13 +189,3 @@ export function readMetricRows(dir: string): Record<string, number>[] {
     }
   });
 }
-
-/** Run folders under `runsDir` (those with a run.json), newest first. */
-export function listRuns(runsDir: string): string[] {
-  if (!existsSync(runsDir)) return [];
-  return readdirSync(runsDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(runsDir, e.name, 'run.json')))
-    .map((e) => e.name)
-    .sort()
-    .reverse();
-}
