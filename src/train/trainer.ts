@@ -47,9 +47,14 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Seed of the shuffling. Default: the trainer's seed. */
   seed?: number;
+  /** Learning rate per epoch: the same as `callbacks: [new LearningRateScheduler(schedule)]`, put first in the list. */
   schedule?: ScheduleConfig;
+  /** The same as `callbacks: [new EarlyStoppingCallback(earlyStopping)]`, after the schedule and before `callbacks`. */
   earlyStopping?: EarlyStopping;
-  /** Progress: per batch (throttled) and per epoch. */
+  /**
+   * Progress: per batch (throttled; each batch event's `losses` holds every
+   * step's loss since the previous one) and per epoch.
+   */
   onProgress?: (e: ProgressEvent) => void;
   /**
    * Save a checkpoint here after every epoch. The directory must be new, empty
