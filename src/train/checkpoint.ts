@@ -15,7 +15,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { firstNonFinite } from '../data/dtype.js';
+import type { TensorData } from '../graph/types.js';
 import { WriteError, fsReason, makeDirs, processAlive, syncDirectory, writeFileDurable } from '../io/files.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 /** The files a checkpoint may consist of: the only names a save replaces or removes. */
 export const CHECKPOINT_FILES: readonly string[] = ['checkpoint.json', 'weights.safetensors', 'optimizer.safetensors', 'model.json', 'classifier.json'];
@@ -359,4 +362,62 @@ export function parseCheckpointMeta(text: string, file: string): CheckpointMeta 
     ...(m.scheduleState ? { scheduleState: Object.fromEntries(Object.entries(m.scheduleState as Record<string, number | null>).filter(([, v]) => v !== null)) } : {}),
     history: (m.history as Record<string, number | null>[]).map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v ?? NaN]))),
   };
+}
+
+/** The two tensor files of a checkpoint: parameters and state, then the optimizer's slots. */
+const TENSOR_FILES = ['weights.safetensors', 'optimizer.safetensors'] as const;
+
+/** What a checkpoint records besides its format fields and checksums. */
+export type CheckpointContent = Omit<CheckpointMeta, 'format' | 'version' | 'checksums'>;
+
+/**
+ * Writes a version-2 checkpoint: the tensors (those in `slotNames` to
+ * optimizer.safetensors, the rest to weights.safetensors), checkpoint.json
+ * with their checksums, and `configFiles`, all replacing `dir`'s checkpoint
+ * in one atomic step (see {@link writeCheckpointDir}).
+ */
+export function writeCheckpoint(dir: string, content: CheckpointContent, tensors: Record<string, TensorData>, slotNames: ReadonlySet<string>, configFiles: Record<string, string> = {}): void {
+  const weights = encodeSafetensors(new Map(Object.entries(tensors).filter(([k]) => !slotNames.has(k))), { format: 'aekit' });
+  const slots = encodeSafetensors(new Map(Object.entries(tensors).filter(([k]) => slotNames.has(k))), { format: 'aekit' });
+  const meta: CheckpointMeta = {
+    format: 'aekit-checkpoint', version: CHECKPOINT_VERSION, ...content,
+    checksums: { 'weights.safetensors': sha256(weights), 'optimizer.safetensors': sha256(slots) },
+  };
+  writeCheckpointDir(dir, new Map<string, Uint8Array | string>([
+    ['weights.safetensors', weights],
+    ['optimizer.safetensors', slots],
+    ['checkpoint.json', JSON.stringify(meta, null, 2)],
+    ...Object.entries(configFiles),
+  ]));
+}
+
+/**
+ * Reads and checks a checkpoint's metadata and tensors: the checksums of
+ * version 2, the safetensors structure, and that every value is finite.
+ * @throws {CheckpointError} naming the file and what is wrong with it.
+ */
+export function readCheckpoint(files: CheckpointFiles): { meta: CheckpointMeta; tensors: Record<string, TensorData> } {
+  const metaFile = files.path('checkpoint.json');
+  const meta = parseCheckpointMeta(files.read('checkpoint.json').toString('utf8'), metaFile);
+  const tensors: Record<string, TensorData> = {};
+  for (const name of TENSOR_FILES) {
+    const bytes = files.read(name);
+    const file = files.path(name);
+    const expected = meta.checksums?.[name];
+    if (meta.version >= 2 && expected === undefined) throw new CheckpointError(metaFile, `field 'checksums' has no entry for ${name}`);
+    if (expected !== undefined && sha256(bytes) !== expected) throw new CheckpointError(file, 'does not match the checksum in checkpoint.json: the file is damaged or was changed after saving');
+    let decoded: Map<string, TensorData>;
+    try {
+      decoded = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file).tensors;
+    } catch (e) {
+      throw new CheckpointError(file, (e as Error).message.replace(`${file}: `, ''));
+    }
+    for (const [tname, t] of decoded) {
+      const data = t.data as Float32Array;
+      const i = firstNonFinite(data);
+      if (i >= 0) throw new CheckpointError(file, `tensor '${tname}' holds ${data[i]} at element ${i}; a checkpoint must hold finite values`);
+      tensors[tname] = t;
+    }
+  }
+  return { meta, tensors };
 }

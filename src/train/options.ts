@@ -79,12 +79,28 @@ export function checkResumeOptions(v: unknown, path: string): void {
   checkObject(v, path, { session: checkSessionOptions, stepsPerExecution: checkStepsPerExecution });
 }
 
-function checkEarlyStopping(v: unknown, path: string): void {
+/** The `earlyStopping` option and {@link EarlyStoppingCallback}'s fields. */
+export function checkEarlyStopping(v: unknown, path: string): void {
   checkObject(v, path, {
     monitor: nonEmptyString,
     patience: nonNegativeInt,
     minDelta: (x, p) => numberIn(x, p, 0, Infinity, { max: true }),
     restoreBest: bool,
+  });
+}
+
+const CALLBACK_HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+
+/** The `callbacks` option: an array of objects with at least one hook, each a function. */
+function checkCallbacks(v: unknown, path: string): void {
+  if (!Array.isArray(v)) throw new ConfigError(path, `expected an array of callbacks (e.g. [new EarlyStoppingCallback({ patience: 3 })]), got ${show(v)}`);
+  v.forEach((c: unknown, i) => {
+    if (typeof c !== 'object' || c === null) throw new ConfigError(`${path}[${i}]`, `expected a callback object, got ${show(c)}`);
+    const hooks = c as Record<string, unknown>;
+    for (const hook of CALLBACK_HOOKS) {
+      if (hooks[hook] !== undefined && typeof hooks[hook] !== 'function') throw new ConfigError(`${path}[${i}].${hook}`, `expected a function, got ${show(hooks[hook])}`);
+    }
+    if (!CALLBACK_HOOKS.some((hook) => typeof hooks[hook] === 'function')) throw new ConfigError(`${path}[${i}]`, `has none of the hooks ${CALLBACK_HOOKS.join(', ')}`);
   });
 }
 
@@ -101,6 +117,7 @@ export function checkFitOptions(v: unknown, path = 'fit'): void {
     seed: safeInt,
     schedule: (x, p) => checkScheduleConfig(x, p),
     earlyStopping: checkEarlyStopping,
+    callbacks: checkCallbacks,
     onProgress: fn,
     checkpointDir: nonEmptyString,
     worker: bool,

@@ -1,5 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { type TensorData, sizeOf } from '../graph/types.js';
 import { writeFileAtomic } from '../io/files.js';
 import { RuntimeSession, type SessionOptions, resolveSessionOptions } from '../onnx/runtime.js';
@@ -7,13 +5,15 @@ import { Adam, type Optimizer, type OptimizerConfig, optimizerFromConfig } from 
 import { type ScheduleConfig, type ScheduleState } from '../optim/schedules.js';
 import { DataFormatError } from '../data/errors.js';
 import { type StreamSource, isStreamSource, probeSource } from '../data/source.js';
-import { type EarlyStopping, type EpochMetrics, type LoopData, type LoopEvent, type LoopInput, NON_FINITE, type PartialEpoch, type StepsPerExecution, type StreamLoopData, evaluateData, runLoop } from './loop.js';
+import { type EarlyStopping, EarlyStoppingCallback, ReduceLrOnPlateau, type EpochMetrics, LearningRateScheduler, type TrainingCallback, isSerializableCallback } from './callbacks.js';
+import { type LoopData, type LoopEvent, type LoopInput, NON_FINITE, type PartialEpoch, type StepsPerExecution, type StreamLoopData, evaluateData } from './loop.js';
+import { runInWorker, runInline } from './worker-client.js';
+import { firstNonFinite } from '../data/dtype.js';
 import { initialValues } from '../layers/core.js';
 import { type TrainableModel } from './model.js';
-import { CHECKPOINT_VERSION, CheckpointError, type CheckpointMeta, openCheckpointDir, parseCheckpointMeta, sha256, writeCheckpointDir } from './checkpoint.js';
+import { type CheckpointContent, CheckpointError, openCheckpointDir, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkEvaluateOptions, checkFitOptions, checkPredictOptions, checkResumeOptions, checkTrainerOptions } from './options.js';
 import { ConfigError } from '../config/validate.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import { INPUT_SUM, type StepArtifacts, buildPart, buildStep } from './step.js';
 
 /** Samples stored row after row: `shape` is [n, ...sampleShape]. */
@@ -47,9 +47,14 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Seed of the shuffling. Default: the trainer's seed. */
   seed?: number;
+  /** Learning rate per epoch: the same as `callbacks: [new LearningRateScheduler(schedule)]`, put first in the list. */
   schedule?: ScheduleConfig;
+  /** The same as `callbacks: [new EarlyStoppingCallback(earlyStopping)]`, after the schedule and before `callbacks`. */
   earlyStopping?: EarlyStopping;
-  /** Progress: per batch (throttled) and per epoch. */
+  /**
+   * Progress: per batch (throttled; each batch event's `losses` holds every
+   * step's loss since the previous one) and per epoch.
+   */
   onProgress?: (e: ProgressEvent) => void;
   /**
    * Save a checkpoint here after every epoch. The directory must be new, empty
@@ -57,7 +62,18 @@ export interface FitOptions {
    * the new one is complete, and files aekit did not write are never touched.
    */
   checkpointDir?: string;
-  /** Run the loop in a worker thread (default true) so the event loop stays free. */
+  /**
+   * Callbacks with epoch and step hooks (src/train/callbacks.ts), after the
+   * ones `schedule` and `earlyStopping` make: {@link EarlyStoppingCallback},
+   * {@link LearningRateScheduler}, {@link ReduceLrOnPlateau}, or objects of
+   * one's own with any of the hooks of {@link TrainingCallback}.
+   */
+  callbacks?: TrainingCallback[];
+  /**
+   * Run the loop in a worker thread so the event loop stays free. Default true,
+   * unless `callbacks` holds a callback of one's own (not a built-in one):
+   * those run in the calling thread, so the loop does too.
+   */
   worker?: boolean;
   /**
    * What a NaN or infinite loss (or parameter) does. 'stop' (default, as Keras'
@@ -245,6 +261,8 @@ export class Trainer {
       validation = toLoopData(data, this.model, cut, n);
     }
     this.checkMonitors(opts, validation !== undefined);
+    const callbacks = fitCallbacks(opts);
+    const inline = runsInline(opts, callbacks);
     const batchSize = opts.batchSize ?? 32;
     const epochs = opts.epochs ?? 1;
     const resumed = this.progress.epoch > 0;
@@ -264,8 +282,7 @@ export class Trainer {
         shuffle: opts.shuffle ?? true,
         seed: opts.seed ?? this.options.seed ?? 0,
         baseLr: this.optimizer.learningRate,
-        schedule: opts.schedule,
-        earlyStopping: opts.earlyStopping,
+        callbacks: inline ? [] : callbacks.map((c) => c.getConfig!()),
         session: this.options.session,
         stepsPerExecution: this.options.stepsPerExecution,
         startEpoch: this.progress.epoch,
@@ -277,7 +294,7 @@ export class Trainer {
       },
     };
     const onEvent = (e: LoopEvent) => this.onEvent(e, opts);
-    const done = await (opts.worker === false ? runInline(input, onEvent, opts.signal) : runInWorker(input, onEvent, opts.signal));
+    const done = await (inline ? runInline(input, onEvent, opts.signal, callbacks) : runInWorker(input, onEvent, opts.signal));
     this.tensors = done.tensors;
     this.progress = {
       epoch: done.epoch, step: done.step, rngState: done.rngState, scheduleState: done.scheduleState, history: [...this.history],
@@ -302,6 +319,10 @@ export class Trainer {
     check(opts.earlyStopping?.monitor, 'fit.earlyStopping.monitor');
     const schedule = opts.schedule as { type?: string; monitor?: string } | undefined;
     if (schedule?.type === 'reduceOnPlateau') check(schedule.monitor, 'fit.schedule.monitor');
+    (opts.callbacks ?? []).forEach((c, i) => {
+      if (c instanceof EarlyStoppingCallback) check(c.options.monitor, `fit.callbacks[${i}].monitor`);
+      if (c instanceof LearningRateScheduler && c.schedule.type === 'reduceOnPlateau') check(c.schedule.monitor, `fit.callbacks[${i}].monitor`);
+    });
   }
 
   /** Checks a file source against the model before any thread is started. */
@@ -449,20 +470,10 @@ export class Trainer {
   }
 
   private writeCheckpoint(dir: string, tensors: Record<string, TensorData>, progress: Progress, configFiles: Record<string, string> = {}): void {
-    const slotNames = new Set(this.artifacts.slots.map(([s]) => s));
-    const weights = encodeSafetensors(new Map(Object.entries(tensors).filter(([k]) => !slotNames.has(k))), { format: 'aekit' });
-    const slots = encodeSafetensors(new Map(Object.entries(tensors).filter(([k]) => slotNames.has(k))), { format: 'aekit' });
-    const meta: CheckpointMeta = {
-      format: 'aekit-checkpoint', version: CHECKPOINT_VERSION, model: this.model.getConfig(), optimizer: this.optimizer.getConfig() as CheckpointMeta['optimizer'],
+    writeCheckpoint(dir, {
+      model: this.model.getConfig(), optimizer: this.optimizer.getConfig() as CheckpointContent['optimizer'],
       seed: this.options.seed ?? 0, clipNorm: this.options.clipNorm ?? null, ...progress, scheduleState: progress.scheduleState as Record<string, unknown> | undefined,
-      checksums: { 'weights.safetensors': sha256(weights), 'optimizer.safetensors': sha256(slots) },
-    };
-    writeCheckpointDir(dir, new Map<string, Uint8Array | string>([
-      ['weights.safetensors', weights],
-      ['optimizer.safetensors', slots],
-      ['checkpoint.json', JSON.stringify(meta, null, 2)],
-      ...Object.entries(configFiles),
-    ]));
+    }, tensors, new Set(this.artifacts.slots.map(([s]) => s)), configFiles);
   }
 
   /**
@@ -496,37 +507,6 @@ export class Trainer {
     trainer.history.push(...meta.history);
     return trainer;
   }
-}
-
-/**
- * Reads and checks a checkpoint's metadata and tensors: the checksums of
- * version 2, the safetensors structure, and that every value is finite.
- */
-export function readCheckpoint(files: ReturnType<typeof openCheckpointDir>): { meta: CheckpointMeta; tensors: Record<string, TensorData> } {
-  const metaFile = files.path('checkpoint.json');
-  const meta = parseCheckpointMeta(files.read('checkpoint.json').toString('utf8'), metaFile);
-  const tensors: Record<string, TensorData> = {};
-  for (const name of ['weights.safetensors', 'optimizer.safetensors']) {
-    const bytes = files.read(name);
-    const file = files.path(name);
-    const expected = meta.checksums?.[name];
-    if (meta.version >= 2 && expected === undefined) throw new CheckpointError(metaFile, `field 'checksums' has no entry for ${name}`);
-    if (expected !== undefined && sha256(bytes) !== expected) throw new CheckpointError(file, 'does not match the checksum in checkpoint.json: the file is damaged or was changed after saving');
-    let decoded: Map<string, TensorData>;
-    try {
-      decoded = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file).tensors;
-    } catch (e) {
-      throw new CheckpointError(file, (e as Error).message.replace(`${file}: `, ''));
-    }
-    for (const [tname, t] of decoded) {
-      const data = t.data as Float32Array;
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i]!)) throw new CheckpointError(file, `tensor '${tname}' holds ${data[i]} at element ${i}; a checkpoint must hold finite values`);
-      }
-      tensors[tname] = t;
-    }
-  }
-  return { meta, tensors };
 }
 
 /** Checks that `model` is something a trainer can compile (a model of the family, a LayerAutoencoder, or a TrainableModel of one's own). */
@@ -565,26 +545,29 @@ function checkSampleShape(x: unknown, sampleShape: number[], what: string): asse
 }
 
 /**
- * Index of the first NaN or ±Infinity in x, or -1. The common all-finite case
- * is one pass of x·0 sums (0 for a finite value, NaN otherwise) over four
- * accumulators, which V8 runs about twice as fast as a per-element
- * `Number.isFinite` test; only a NaN sum pays for the search.
+ * The run's callbacks: `schedule` and `earlyStopping` as callback objects
+ * (the schedule first, as it always saw an epoch's metrics before early
+ * stopping), then `callbacks`.
  */
-export function firstNonFinite(x: Float32Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const whole = x.length - (x.length % 4);
-  for (let i = 0; i < whole; i += 4) {
-    s0 += x[i]! * 0;
-    s1 += x[i + 1]! * 0;
-    s2 += x[i + 2]! * 0;
-    s3 += x[i + 3]! * 0;
+function fitCallbacks(opts: FitOptions): TrainingCallback[] {
+  const given = opts.callbacks ?? [];
+  if (opts.schedule && given.some((c) => c instanceof LearningRateScheduler)) {
+    throw new ConfigError('fit.callbacks', 'holds a learning-rate schedule, and fit.schedule gives another; give one of them');
   }
-  for (let i = whole; i < x.length; i++) s0 += x[i]! * 0;
-  if (s0 + s1 + s2 + s3 === 0) return -1;
-  return x.findIndex((v) => !Number.isFinite(v));
+  return [
+    ...(opts.schedule ? [new LearningRateScheduler(opts.schedule, 'fit.schedule')] : []),
+    ...(opts.earlyStopping ? [new EarlyStoppingCallback(opts.earlyStopping)] : []),
+    ...given,
+  ];
+}
+
+/** A worker thread gets the callbacks as configs, which only the built-in ones have. */
+function runsInline(opts: FitOptions, callbacks: readonly TrainingCallback[]): boolean {
+  const own = callbacks.findIndex((c) => !isSerializableCallback(c));
+  if (own >= 0 && opts.worker === true) {
+    throw new ConfigError('fit.worker', `true, but fit.callbacks[${own - (callbacks.length - (opts.callbacks?.length ?? 0))}] is a callback of your own, which runs in the calling thread only; leave 'worker' out or set it to false`);
+  }
+  return opts.worker === false || own >= 0;
 }
 
 function initialTensors(artifacts: StepArtifacts, seed: number): Record<string, TensorData> {
@@ -598,85 +581,4 @@ function initialTensors(artifacts: StepArtifacts, seed: number): Record<string, 
 
 function shapeSizeEq(a: number[], b: number[]): boolean {
   return sizeOf(a) === sizeOf(b);
-}
-
-type DoneEvent = Extract<LoopEvent, { type: 'done' }>;
-
-/** How the worker reports a failure; a {@link DataFormatError} keeps its fields so it can be rebuilt here. */
-export interface WorkerError {
-  type: 'error';
-  message: string;
-  name?: string;
-  file?: string;
-  reason?: string;
-  line?: number;
-  offset?: number;
-  field?: string | number;
-}
-
-function fromWorker(e: WorkerError): Error {
-  // Rebuilt as the same class, so callers catch the same error with or without a worker.
-  if (e.name === 'DataFormatError' && e.file !== undefined && e.reason !== undefined) {
-    return new DataFormatError(e.file, { line: e.line, offset: e.offset, field: e.field }, e.reason);
-  }
-  return new Error(`training failed: ${e.message}`);
-}
-
-async function runInline(input: LoopInput, onEvent: (e: LoopEvent) => void, signal?: AbortSignal): Promise<DoneEvent> {
-  let done: DoneEvent | undefined;
-  await runLoop(input, (e) => {
-    if (e.type === 'done') done = e;
-    onEvent(e);
-  }, () => signal?.aborted ?? false);
-  return done!;
-}
-
-/**
- * Runs the loop in a worker thread. When the caller's event handler throws (a
- * user callback, a checkpoint that cannot be written), the worker is asked to
- * stop after its current step and the promise rejects with that error once it
- * has: ending the thread while ONNX Runtime runs would abort the process.
- */
-function runInWorker(input: LoopInput, onEvent: (e: LoopEvent) => void, signal?: AbortSignal): Promise<DoneEvent> {
-  const here = import.meta.url;
-  const worker = here.endsWith('.ts')
-    ? new Worker(new URL('./worker-boot.mjs', here), { workerData: { entry: new URL('./worker.ts', here).href } })
-    : new Worker(fileURLToPath(new URL('./worker.js', here)));
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let failure: { error: unknown } | undefined;
-    const finish = (outcome: { error: unknown } | { done: DoneEvent }): void => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      if ('done' in outcome) resolve(outcome.done);
-      else reject(outcome.error);
-    };
-    worker.on('message', (e: LoopEvent | WorkerError) => {
-      if (failure) {
-        if (e.type === 'done' || e.type === 'error') finish(failure);
-        return;
-      }
-      if (e.type === 'error') {
-        finish({ error: fromWorker(e) });
-        return;
-      }
-      try {
-        onEvent(e);
-      } catch (error) {
-        failure = { error };
-        if (e.type === 'done') finish(failure);
-        else worker.postMessage({ type: 'stop' });
-        return;
-      }
-      if (e.type === 'done') finish({ done: e });
-    });
-    worker.on('error', (error) => finish(failure ?? { error }));
-    worker.on('exit', (code) => finish(failure ?? { error: new Error(`training failed: the worker thread exited (code ${code}) before finishing`) }));
-    const requestStop = () => worker.postMessage({ type: 'stop' });
-    signal?.addEventListener('abort', requestStop, { once: true });
-    worker.once('exit', () => signal?.removeEventListener('abort', requestStop));
-    worker.postMessage({ type: 'start', input });
-    if (signal?.aborted) requestStop();
-  });
 }

@@ -146,6 +146,18 @@ export class TensorBoardWriter {
     this.writeValues([new ProtoWriter().string(1, tag).float(2, value)], step, wallTime);
   }
 
+  /**
+   * One tag's values at consecutive steps, the last at `lastStep`: one point
+   * per step, e.g. every step's loss from a progress event's `losses` (the
+   * steps since the previous event).
+   */
+  addScalarSeries(tag: string, values: readonly number[], lastStep: number, wallTime?: number): void {
+    checkTag(tag, 'addScalarSeries');
+    if (!Array.isArray(values)) throw new TypeError(`TensorBoardWriter.addScalarSeries '${tag}': values must be an array of numbers`);
+    checkStep(lastStep - values.length + 1, 'addScalarSeries', tag);
+    values.forEach((v, i) => this.addScalar(tag, v, lastStep - values.length + 1 + i, wallTime));
+  }
+
   /** Several scalars of the same step in one event, e.g. an epoch's metrics `{ 'loss/train': …, 'loss/validation': … }`. */
   addScalars(values: Record<string, number>, step: number, wallTime?: number): void {
     const entries = Object.entries(values ?? {});

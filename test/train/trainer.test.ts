@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
 import { Adam, AdamW, RMSProp, SGD } from '../../src/optim/optimizers.js';
-import { Trainer, firstNonFinite } from '../../src/train/trainer.js';
+import { firstNonFinite } from '../../src/data/dtype.js';
+import { Trainer } from '../../src/train/trainer.js';
 import { TinyAutoencoder, curveData } from './tiny-model.js';
 
 const arrays = (t: Record<string, { data: ArrayLike<number | bigint> }>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Array.from(v.data as ArrayLike<number>)]));

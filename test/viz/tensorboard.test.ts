@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { crc32c, maskedCrc32c } from '../../src/viz/crc32c.js';
+import { Trainer } from '../../src/train/trainer.js';
 import { TensorBoardWriter } from '../../src/viz/tensorboard.js';
+import { TinyAutoencoder, curveData } from '../train/tiny-model.js';
 import { crcBitwise, decode, doubles, masked, one, readEvents, text } from './tb-reader.js';
 
 test('CRC-32C matches known test vectors and a bit-at-a-time implementation', () => {
@@ -117,4 +119,26 @@ test('two writers in the same second get two files; bad input names the call and
   const blocker = join(dir, 'file');
   writeFileSync(blocker, '');
   assert.throws(() => TensorBoardWriter.open(join(blocker, 'tb')), /TensorBoardWriter.open: cannot create the log directory .*file\/tb/);
+});
+
+test('addScalarSeries: one point per step of a fit, however throttled its progress events and however many steps per call', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aekit-tb-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const tb = TensorBoardWriter.open(dir, { hostname: 'h' });
+  const trainer = Trainer.create(new TinyAutoencoder(), { seed: 3, stepsPerExecution: 'auto' });
+  let events = 0;
+  const r = await trainer.fit(curveData(960), {
+    epochs: 2, batchSize: 8,
+    onProgress: (e) => {
+      if (e.type !== 'batch') return;
+      events++;
+      tb.addScalarSeries('batch/loss', e.losses, e.step);
+    },
+  });
+  tb.close();
+  const points = readEvents(tb.file).filter((e) => e.values.some((v) => text(one(v, 1)) === 'batch/loss'));
+  assert.equal(r.steps, 240);
+  assert.deepEqual(points.map((p) => p.step), Array.from({ length: 240 }, (_, i) => i + 1), `${events} progress events`);
+  assert.ok(points.every((p) => Number.isFinite(one(p.values[0]!, 2)!.f32)));
+  assert.throws(() => tb.addScalarSeries('x', [1], 2), /closed/);
 });

@@ -197,7 +197,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
         view.onEvent(e);
         if (e.type === 'batch') {
           live.onStep(e);
-          board.addScalar('batch/loss', e.loss, e.step);
+          // Every step's loss, not just the throttled event's last one.
+          board.addScalarSeries('batch/loss', e.losses, e.step);
           return;
         }
         run.addEpoch({ epoch: e.epoch, ...e.metrics, lr: e.lr, seconds: e.seconds });
