@@ -4,21 +4,16 @@
  * anomalous), threshold the scores, save and load the whole thing.
  */
 import { type Scaler, type ScalerJSON, MinMaxScaler, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
-import { sizeOf } from '../graph/types.js';
-import { AutoencoderModel, VariationalAutoencoder } from '../models/index.js';
+import { AutoencoderModel } from '../models/index.js';
 import { type FitOptions } from '../train/trainer.js';
 import { type DetectorEvaluation, evaluateDetector } from '../eval/detection.js';
 import { erf } from './erf.js';
 import { AnomalyInputError, type DetectorData, checkSamples } from './input.js';
-import { centerDistance, knnMeanDistance, rowMean } from './knn.js';
+import { rowMean } from './knn.js';
+import { type ScoreInput, needsCodes, scoreKind, unitRows } from './scores.js';
 import { readDetectorDir, writeDetectorDir } from './store.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
-import {
-  type SavedThresholdStrategy, type ThresholdStrategy, bestF1Threshold, checkContamination, maxThreshold, meanStd, meanStdThreshold, quantile,
-} from './threshold.js';
-
-/** Score kinds that use the latent codes (and so store the training codes). */
-const LATENT_KINDS: readonly ScoreKind[] = ['knn', 'center'];
+import { type SavedThresholdStrategy, type ThresholdStrategy, applyThresholdStrategy, checkStrategy, meanStd } from './threshold.js';
 
 /** Options of {@link AnomalyDetector}. */
 export interface AnomalyDetectorOptions {
@@ -92,18 +87,6 @@ function checkScoreKind(v: unknown, what: string): ScoreKind {
   return v as ScoreKind;
 }
 
-/** Scales each row of `codes` to unit length (a zero row stays zero). */
-function unitRows(codes: ArrayLike<number>, dim: number): Float64Array {
-  const out = Float64Array.from(codes);
-  for (let i = 0; i < out.length; i += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += out[i + j]! ** 2;
-    const norm = Math.sqrt(s);
-    if (norm > 0) for (let j = 0; j < dim; j++) out[i + j] = out[i + j]! / norm;
-  }
-  return out;
-}
-
 /**
  * One-class anomaly detector around any autoencoder of the family (or the
  * directory of a saved one).
@@ -157,9 +140,8 @@ export class AnomalyDetector {
       if (this.combine.indexOf(k) !== i) throw new RangeError(`AnomalyDetector options.combine[${i}]: '${k}' is listed twice`);
     });
     for (const kind of this.kinds()) {
-      if (kind === 'elbo' && !(this.model instanceof VariationalAutoencoder)) {
-        throw new RangeError(`AnomalyDetector: score 'elbo' needs a VariationalAutoencoder, got a ${this.model.className}`);
-      }
+      const unfit = scoreKind(kind).unfitModel?.(this.model);
+      if (unfit) throw new RangeError(`AnomalyDetector: score '${kind}' ${unfit}`);
     }
     this.proba = options.proba ?? 'linear';
     if (this.proba !== 'linear' && this.proba !== 'unify') throw new RangeError(`AnomalyDetector options.proba: expected 'linear' or 'unify', got ${JSON.stringify(options.proba)}`);
@@ -235,11 +217,11 @@ export class AnomalyDetector {
       this.scaler = scalerFromJSON(this.scalerJson);
     }
     const x = this.scaled(raw.x, n);
-    const train = options.train ?? this.model.trainer.history.length === 0;
+    const train = options.train ?? !this.model.trained;
     if (train !== false) {
       await this.model.fit({ x, shape: [n, ...this.model.inputShape] }, train === true ? { epochs: 10 } : train);
     }
-    if (this.kinds().some((k) => LATENT_KINDS.includes(k))) {
+    if (needsCodes(this.kinds())) {
       this.codes = await this.model.encode(x);
       const dim = this.codes.length / n;
       this.center = rowMean(this.metric === 'cosine' ? unitRows(this.codes, dim) : this.codes, dim);
@@ -277,34 +259,14 @@ export class AnomalyDetector {
   }
 
   private async applyStrategy(strategy: ThresholdStrategy, trainScores: ArrayLike<number>): Promise<number> {
-    switch (strategy.type) {
-      case 'contamination':
-        this.thresholdValue = quantile(trainScores, 1 - strategy.contamination);
-        this.strategy = { type: 'contamination', contamination: strategy.contamination };
-        break;
-      case 'max':
-        this.thresholdValue = maxThreshold(trainScores);
-        this.strategy = { type: 'max' };
-        break;
-      case 'meanStd':
-        this.thresholdValue = meanStdThreshold(trainScores, strategy.k ?? 3);
-        this.strategy = { type: 'meanStd', k: strategy.k ?? 3 };
-        break;
-      case 'manual':
-        this.thresholdValue = strategy.value;
-        this.strategy = { type: 'manual' };
-        break;
-      case 'bestF1': {
-        const { x, n } = checkSamples(strategy.x, this.model.inputShape, "threshold 'bestF1' validation x");
-        if (strategy.labels?.length !== n) throw new AnomalyInputError(`threshold 'bestF1': ${n} validation samples but ${strategy.labels?.length ?? 'no'} labels`);
-        const scores = this.finalScores(await this.components(this.scaled(x, n), false));
-        const best = bestF1Threshold(scores, strategy.labels);
-        this.thresholdValue = best.threshold;
-        this.strategy = { type: 'bestF1', f1: best.f1 };
-        break;
-      }
-    }
-    return this.thresholdValue;
+    const { threshold, saved } = await applyThresholdStrategy(strategy, trainScores, async (s) => {
+      const { x, n } = checkSamples(s.x, this.model.inputShape, "threshold 'bestF1' validation x");
+      if (s.labels?.length !== n) throw new AnomalyInputError(`threshold 'bestF1': ${n} validation samples but ${s.labels?.length ?? 'no'} labels`);
+      return this.finalScores(await this.components(this.scaled(x, n), false));
+    });
+    this.thresholdValue = threshold;
+    this.strategy = saved;
+    return threshold;
   }
 
   private scaled(x: Float32Array, n: number): Float32Array {
@@ -315,62 +277,14 @@ export class AnomalyDetector {
   private async components(x: Float32Array, training: boolean): Promise<Map<ScoreKind, Float64Array>> {
     const out = new Map<ScoreKind, Float64Array>();
     const kinds = this.kinds();
-    let reconstruction: Float32Array | undefined;
-    const rec = async () => (reconstruction ??= await this.model.reconstruct(x));
-    let codes: Float32Array | undefined;
-    const code = async () => (codes ??= await this.model.encode(x));
-    for (const kind of kinds) {
-      switch (kind) {
-        case 'reconstruction':
-          out.set(kind, Float64Array.from(await this.model.reconstructionError(x)));
-          break;
-        case 'mse':
-        case 'mae':
-        case 'bce':
-          out.set(kind, pointwiseError(x, await rec(), sizeOf(this.model.inputShape), kind));
-          break;
-        case 'elbo':
-          out.set(kind, await this.negativeElbo(x));
-          break;
-        case 'knn': {
-          const z = await code();
-          const dim = sizeOf(this.model.latentShape);
-          const ref = this.metric === 'cosine' ? unitRows(this.codes!, dim) : this.codes!;
-          const q = this.metric === 'cosine' ? unitRows(z, dim) : z;
-          out.set(kind, knnMeanDistance(ref, q, dim, this.k, { excludeSelf: training }));
-          break;
-        }
-        case 'center': {
-          const z = await code();
-          const dim = sizeOf(this.model.latentShape);
-          out.set(kind, centerDistance(this.metric === 'cosine' ? unitRows(z, dim) : z, this.center!));
-          break;
-        }
-        case 'combined':
-          throw new Error('internal: combined is not a component');
-      }
-    }
-    return out;
-  }
-
-  /** −ELBO with z = μ: Σ reconstruction error of the decoded mean + β·KL(N(μ, σ²) ‖ N(0, I)). */
-  private async negativeElbo(x: Float32Array): Promise<Float64Array> {
-    const vae = this.model as VariationalAutoencoder;
-    const rec = await vae.reconstructionError(x);
-    const enc = await vae.trainer.predict(x, { part: 'encoder' });
-    const mu = enc.mu!.data as Float32Array;
-    const logVar = enc.logVar!.data as Float32Array;
-    const k = vae.latentDim;
-    const out = new Float64Array(rec.length);
-    for (let i = 0; i < rec.length; i++) {
-      let kl = 0;
-      for (let j = 0; j < k; j++) {
-        const m = mu[i * k + j]!;
-        const lv = logVar[i * k + j]!;
-        kl += -0.5 * (1 + lv - m * m - Math.exp(lv));
-      }
-      out[i] = rec[i]! + vae.beta * kl;
-    }
+    let reconstruction: Promise<Float32Array> | undefined;
+    let codes: Promise<Float32Array> | undefined;
+    const input: ScoreInput = {
+      model: this.model, x, training, k: this.k, metric: this.metric, trainCodes: this.codes, center: this.center,
+      reconstruction: () => (reconstruction ??= this.model.reconstruct(x)),
+      codes: () => (codes ??= this.model.encode(x)),
+    };
+    for (const kind of kinds) out.set(kind, await scoreKind(kind).compute(input));
     return out;
   }
 
@@ -479,53 +393,4 @@ export class AnomalyDetector {
     d.componentStats = state.componentStats;
     return { detector: d, ...(saved.extra ? { extra: saved.extra } : {}) };
   }
-}
-
-function checkStrategy(s: ThresholdStrategy): void {
-  const t = (s as { type?: unknown } | null)?.type;
-  switch (t) {
-    case 'contamination':
-      checkContamination((s as { contamination: unknown }).contamination, "threshold 'contamination'");
-      return;
-    case 'max':
-      return;
-    case 'meanStd': {
-      const k = (s as { k?: unknown }).k;
-      if (k !== undefined && (typeof k !== 'number' || !Number.isFinite(k))) throw new RangeError(`threshold 'meanStd': k must be a finite number, got ${JSON.stringify(k)}`);
-      return;
-    }
-    case 'manual': {
-      const v = (s as { value?: unknown }).value;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`threshold 'manual': value must be a finite number, got ${JSON.stringify(v)}`);
-      return;
-    }
-    case 'bestF1':
-      if (!(s as { x?: unknown }).x || !(s as { labels?: unknown }).labels) throw new RangeError("threshold 'bestF1': needs x (validation samples) and labels (1 = anomaly)");
-      return;
-    default:
-      throw new RangeError(`threshold.type: expected 'contamination', 'max', 'meanStd', 'manual' or 'bestF1', got ${JSON.stringify(t)}`);
-  }
-}
-
-const EPS = 1e-7;
-
-/** Per-sample Σ over features of a pointwise error between x and its reconstruction. */
-function pointwiseError(x: Float32Array, rec: Float32Array, size: number, kind: 'mse' | 'mae' | 'bce'): Float64Array {
-  const n = x.length / size;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = i * size; j < (i + 1) * size; j++) {
-      const t = x[j]!;
-      const r = rec[j]!;
-      if (kind === 'mse') s += (r - t) * (r - t);
-      else if (kind === 'mae') s += Math.abs(r - t);
-      else {
-        const p = Math.min(1 - EPS, Math.max(EPS, r));
-        s -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
-      }
-    }
-    out[i] = s;
-  }
-  return out;
 }

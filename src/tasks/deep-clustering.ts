@@ -189,7 +189,7 @@ export async function refineClusters(model: AutoencoderModel, data: ModelData, o
   const codes = await model.encode(data.x);
   const init = kMeans({ x: codes, shape: [n, dec.codeSize] }, { k, restarts: options.restarts ?? 10, seed });
   const trainer = Trainer.create(dec, { optimizer: new Adam({ learningRate: options.learningRate ?? 1e-4 }), seed });
-  const source = model.trainer.tensors;
+  const source = model.weights();
   for (const name of [...trainer.artifacts.params, ...trainer.artifacts.state]) {
     if (name === CENTRES) continue;
     const t = source[name];
@@ -218,9 +218,7 @@ export async function refineClusters(model: AutoencoderModel, data: ModelData, o
     epoch++;
     options.onEpoch?.({ epoch, changed: changed.at(-1) ?? 1, assignments, metrics: fit.history.at(-1) ?? {} });
   }
-  for (const name of [...trainer.artifacts.params, ...trainer.artifacts.state]) {
-    if (name !== CENTRES) source[name] = trainer.tensors[name]!;
-  }
+  model.setWeights(Object.fromEntries([...trainer.artifacts.params, ...trainer.artifacts.state].filter((name) => name !== CENTRES).map((name) => [name, trainer.tensors[name]!])));
   if (epoch === epochs) {
     const q = (await trainer.predict(data.x, { batchSize: 1024 })).q!.data as Float32Array;
     assignments = argmaxRows(q, k);
