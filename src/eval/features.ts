@@ -7,6 +7,7 @@
 import { type Value } from '../graph/graph.js';
 import { Dense } from '../layers/dense.js';
 import { type GraphBuildContext } from '../layers/core.js';
+import { argmaxRows } from './stats.js';
 import { classifierOutputs, softmaxCrossEntropy } from '../losses/classification.js';
 import { Adam } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
@@ -319,14 +320,7 @@ function standardizer(m: FeatureMatrix): (x: Float32Array) => Float32Array {
 }
 
 async function predictClasses(trainer: Trainer, x: Float32Array, k: number): Promise<Int32Array> {
-  const logits = (await trainer.predict(x, { batchSize: 4096 })).logits!.data as Float32Array;
-  const out = new Int32Array(logits.length / k);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[i * k + j]! > logits[i * k + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
+  return argmaxRows((await trainer.predict(x, { batchSize: 4096 })).logits!.data as Float32Array, k);
 }
 
 /**

@@ -11,6 +11,7 @@ import { type GraphBuildContext, type Layer } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
+import { argmaxRows } from '../eval/stats.js';
 import { classifierOutputs, softmaxCrossEntropy } from '../losses/classification.js';
 import { CheckpointError, openCheckpointDir } from '../train/checkpoint.js';
 import { type EpochMetrics } from '../train/loop.js';
@@ -192,15 +193,7 @@ export class ImageClassifier implements TrainableModel {
 
   /** The most probable class of each image. */
   async predictClasses(x: Float32Array, opts: { batchSize?: number } = {}): Promise<Int32Array> {
-    const p = await this.predict(x, opts);
-    const k = this.numClasses;
-    const out = new Int32Array(p.length / k);
-    for (let i = 0; i < out.length; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (p[i * k + j]! > p[i * k + best]!) best = j;
-      out[i] = best;
-    }
-    return out;
+    return argmaxRows(await this.predict(x, opts), this.numClasses);
   }
 
   /** Fraction of images whose predicted class equals the integer label. */

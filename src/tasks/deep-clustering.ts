@@ -11,6 +11,7 @@ import { Adam } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
 import { Trainer } from '../train/trainer.js';
 import { kMeans } from '../eval/clustering.js';
+import { argmaxRows } from '../eval/stats.js';
 
 const CENTRES = 'clusters/centres';
 
@@ -150,16 +151,6 @@ export interface RefinedClusters {
   epochs: number;
   /** Fraction of samples that changed cluster, per epoch. */
   changed: number[];
-}
-
-function argmaxRows(q: Float32Array, k: number): Int32Array {
-  const out = new Int32Array(q.length / k);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (q[i * k + j]! > q[i * k + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
 }
 
 /**
