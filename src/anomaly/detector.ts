@@ -22,12 +22,14 @@ export interface AnomalyDetectorOptions {
   /** Neighbours of the `knn` score. Default 5. */
   k?: number;
   /**
-   * Distance between codes for `knn` and `center`: 'euclidean' (default), or
-   * 'cosine' (Euclidean distance between codes scaled to unit length, so only
-   * their direction counts). Measured in docs/anomaly.md: on MNIST digits with
-   * a dense autoencoder's ReLU codes, 'cosine' is far better (one-class ROC-AUC
-   * of k-NN on digit 8: 91.3 vs 67.5); on z-scored tabular data, where anomalies
-   * differ by magnitude, it is far worse (breast cancer: 37.5 vs 95.7).
+   * Distance between codes for `knn` and `center`: 'euclidean', or 'cosine'
+   * (Euclidean distance between codes scaled to unit length, so only their
+   * direction counts). Default: {@link defaultMetric} of the model, the
+   * benchmarked choice for its kind of data. Measured in docs/anomaly.md: on
+   * MNIST digits with a dense autoencoder's ReLU codes, 'cosine' is far better
+   * (one-class ROC-AUC of k-NN on digit 8: 91.3 vs 67.5); on z-scored tabular
+   * data, where anomalies differ by magnitude, it is far worse (breast cancer:
+   * 37.5 vs 95.7).
    */
   metric?: 'euclidean' | 'cosine';
   /**
@@ -55,8 +57,9 @@ export interface DetectorFitOptions {
   threshold?: ThresholdStrategy;
   /**
    * Whether to train the autoencoder first: `true` or the `fit` options to use,
-   * `false` to take the model as it is. Default: train (with `{ epochs: 10 }`
-   * unless given) when the model has never been trained, else not.
+   * `false` to take the model as it is. Default: train when the model has
+   * never been trained, else not. Given options are merged over the defaults
+   * {@link DEFAULT_DETECTOR_TRAINING} (`{ batchSize: 128 }` still trains 10 epochs).
    */
   train?: boolean | FitOptions;
 }
@@ -69,6 +72,21 @@ export interface DetectorFitOptions {
  * MNIST it beat both of its parts on the mean over the ten digits.
  */
 export const DEFAULT_SCORE: ScoreKind = 'combined';
+
+/** How `fit` trains an untrained model; options given in {@link DetectorFitOptions.train} are merged over these. */
+export const DEFAULT_DETECTOR_TRAINING: Readonly<FitOptions> = { epochs: 10 };
+
+/**
+ * The code distance benchmarked for the data a model takes (docs/anomaly.md):
+ * 'cosine' for images, i.e. a model whose input is [channels, height, width]
+ * or whose loss is 'bce' (values in [0, 1], as pixel intensities: the dense
+ * MNIST model), where a ReLU code's length mostly tracks ink; 'euclidean'
+ * for tables and other data (the tabular benchmark: z-scored features,
+ * `scaler: 'zscore'`), where anomalies differ by magnitude.
+ */
+export function defaultMetric(model: AutoencoderModel): 'euclidean' | 'cosine' {
+  return model.inputShape.length === 3 || model.loss === 'bce' ? 'cosine' : 'euclidean';
+}
 
 function statsOf(scores: ArrayLike<number>): ScoreStats {
   let min = Infinity;
@@ -130,7 +148,7 @@ export class AnomalyDetector {
     this.scoreKind = checkScoreKind(options.score ?? DEFAULT_SCORE, 'AnomalyDetector options.score');
     this.k = options.k ?? 5;
     if (!(Number.isInteger(this.k) && this.k >= 1)) throw new RangeError(`AnomalyDetector options.k: expected a positive integer, got ${JSON.stringify(options.k)}`);
-    this.metric = options.metric ?? 'euclidean';
+    this.metric = options.metric ?? defaultMetric(this.model);
     if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new RangeError(`AnomalyDetector options.metric: expected 'euclidean' or 'cosine', got ${JSON.stringify(options.metric)}`);
     this.combine = options.combine ? [...options.combine] : ['mse', 'knn'];
     if (!Array.isArray(this.combine) || this.combine.length < 2) throw new RangeError(`AnomalyDetector options.combine: expected at least two score kinds, got ${JSON.stringify(options.combine)}`);
@@ -219,7 +237,7 @@ export class AnomalyDetector {
     const x = this.scaled(raw.x, n);
     const train = options.train ?? !this.model.trained;
     if (train !== false) {
-      await this.model.fit({ x, shape: [n, ...this.model.inputShape] }, train === true ? { epochs: 10 } : train);
+      await this.model.fit({ x, shape: [n, ...this.model.inputShape] }, { ...DEFAULT_DETECTOR_TRAINING, ...(train === true ? {} : train) });
     }
     if (needsCodes(this.kinds())) {
       this.codes = await this.model.encode(x);
