@@ -4,21 +4,16 @@
  * anomalous), threshold the scores, save and load the whole thing.
  */
 import { type Scaler, type ScalerJSON, MinMaxScaler, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
-import { sizeOf } from '../graph/types.js';
-import { AutoencoderModel, VariationalAutoencoder } from '../models/index.js';
+import { AutoencoderModel } from '../models/index.js';
 import { type FitOptions } from '../train/trainer.js';
 import { type DetectorEvaluation, evaluateDetector } from '../eval/detection.js';
 import { erf } from './erf.js';
 import { AnomalyInputError, type DetectorData, checkSamples } from './input.js';
-import { centerDistance, knnMeanDistance, rowMean } from './knn.js';
+import { rowMean } from './knn.js';
+import { type ScoreInput, needsCodes, scoreKind, unitRows } from './scores.js';
 import { readDetectorDir, writeDetectorDir } from './store.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
-import {
-  type SavedThresholdStrategy, type ThresholdStrategy, bestF1Threshold, checkContamination, maxThreshold, meanStd, meanStdThreshold, quantile,
-} from './threshold.js';
-
-/** Score kinds that use the latent codes (and so store the training codes). */
-const LATENT_KINDS: readonly ScoreKind[] = ['knn', 'center'];
+import { type SavedThresholdStrategy, type ThresholdStrategy, applyThresholdStrategy, checkStrategy, meanStd } from './threshold.js';
 
 /** Options of {@link AnomalyDetector}. */
 export interface AnomalyDetectorOptions {
@@ -27,12 +22,14 @@ export interface AnomalyDetectorOptions {
   /** Neighbours of the `knn` score. Default 5. */
   k?: number;
   /**
-   * Distance between codes for `knn` and `center`: 'euclidean' (default), or
-   * 'cosine' (Euclidean distance between codes scaled to unit length, so only
-   * their direction counts). Measured in docs/anomaly.md: on MNIST digits with
-   * a dense autoencoder's ReLU codes, 'cosine' is far better (one-class ROC-AUC
-   * of k-NN on digit 8: 91.3 vs 67.5); on z-scored tabular data, where anomalies
-   * differ by magnitude, it is far worse (breast cancer: 37.5 vs 95.7).
+   * Distance between codes for `knn` and `center`: 'euclidean', or 'cosine'
+   * (Euclidean distance between codes scaled to unit length, so only their
+   * direction counts). Default: {@link defaultMetric} of the model, the
+   * benchmarked choice for its kind of data. Measured in docs/anomaly.md: on
+   * MNIST digits with a dense autoencoder's ReLU codes, 'cosine' is far better
+   * (one-class ROC-AUC of k-NN on digit 8: 91.3 vs 67.5); on z-scored tabular
+   * data, where anomalies differ by magnitude, it is far worse (breast cancer:
+   * 37.5 vs 95.7).
    */
   metric?: 'euclidean' | 'cosine';
   /**
@@ -60,8 +57,9 @@ export interface DetectorFitOptions {
   threshold?: ThresholdStrategy;
   /**
    * Whether to train the autoencoder first: `true` or the `fit` options to use,
-   * `false` to take the model as it is. Default: train (with `{ epochs: 10 }`
-   * unless given) when the model has never been trained, else not.
+   * `false` to take the model as it is. Default: train when the model has
+   * never been trained, else not. Given options are merged over the defaults
+   * {@link DEFAULT_DETECTOR_TRAINING} (`{ batchSize: 128 }` still trains 10 epochs).
    */
   train?: boolean | FitOptions;
 }
@@ -74,6 +72,21 @@ export interface DetectorFitOptions {
  * MNIST it beat both of its parts on the mean over the ten digits.
  */
 export const DEFAULT_SCORE: ScoreKind = 'combined';
+
+/** How `fit` trains an untrained model; options given in {@link DetectorFitOptions.train} are merged over these. */
+export const DEFAULT_DETECTOR_TRAINING: Readonly<FitOptions> = { epochs: 10 };
+
+/**
+ * The code distance benchmarked for the data a model takes (docs/anomaly.md):
+ * 'cosine' for images, i.e. a model whose input is [channels, height, width]
+ * or whose loss is 'bce' (values in [0, 1], as pixel intensities: the dense
+ * MNIST model), where a ReLU code's length mostly tracks ink; 'euclidean'
+ * for tables and other data (the tabular benchmark: z-scored features,
+ * `scaler: 'zscore'`), where anomalies differ by magnitude.
+ */
+export function defaultMetric(model: AutoencoderModel): 'euclidean' | 'cosine' {
+  return model.inputShape.length === 3 || model.loss === 'bce' ? 'cosine' : 'euclidean';
+}
 
 function statsOf(scores: ArrayLike<number>): ScoreStats {
   let min = Infinity;
@@ -90,18 +103,6 @@ function checkScoreKind(v: unknown, what: string): ScoreKind {
     throw new RangeError(`${what}: expected one of ${SCORE_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(v)}`);
   }
   return v as ScoreKind;
-}
-
-/** Scales each row of `codes` to unit length (a zero row stays zero). */
-function unitRows(codes: ArrayLike<number>, dim: number): Float64Array {
-  const out = Float64Array.from(codes);
-  for (let i = 0; i < out.length; i += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += out[i + j]! ** 2;
-    const norm = Math.sqrt(s);
-    if (norm > 0) for (let j = 0; j < dim; j++) out[i + j] = out[i + j]! / norm;
-  }
-  return out;
 }
 
 /**
@@ -147,7 +148,7 @@ export class AnomalyDetector {
     this.scoreKind = checkScoreKind(options.score ?? DEFAULT_SCORE, 'AnomalyDetector options.score');
     this.k = options.k ?? 5;
     if (!(Number.isInteger(this.k) && this.k >= 1)) throw new RangeError(`AnomalyDetector options.k: expected a positive integer, got ${JSON.stringify(options.k)}`);
-    this.metric = options.metric ?? 'euclidean';
+    this.metric = options.metric ?? defaultMetric(this.model);
     if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new RangeError(`AnomalyDetector options.metric: expected 'euclidean' or 'cosine', got ${JSON.stringify(options.metric)}`);
     this.combine = options.combine ? [...options.combine] : ['mse', 'knn'];
     if (!Array.isArray(this.combine) || this.combine.length < 2) throw new RangeError(`AnomalyDetector options.combine: expected at least two score kinds, got ${JSON.stringify(options.combine)}`);
@@ -157,9 +158,8 @@ export class AnomalyDetector {
       if (this.combine.indexOf(k) !== i) throw new RangeError(`AnomalyDetector options.combine[${i}]: '${k}' is listed twice`);
     });
     for (const kind of this.kinds()) {
-      if (kind === 'elbo' && !(this.model instanceof VariationalAutoencoder)) {
-        throw new RangeError(`AnomalyDetector: score 'elbo' needs a VariationalAutoencoder, got a ${this.model.className}`);
-      }
+      const unfit = scoreKind(kind).unfitModel?.(this.model);
+      if (unfit) throw new RangeError(`AnomalyDetector: score '${kind}' ${unfit}`);
     }
     this.proba = options.proba ?? 'linear';
     if (this.proba !== 'linear' && this.proba !== 'unify') throw new RangeError(`AnomalyDetector options.proba: expected 'linear' or 'unify', got ${JSON.stringify(options.proba)}`);
@@ -235,11 +235,11 @@ export class AnomalyDetector {
       this.scaler = scalerFromJSON(this.scalerJson);
     }
     const x = this.scaled(raw.x, n);
-    const train = options.train ?? this.model.trainer.history.length === 0;
+    const train = options.train ?? !this.model.trained;
     if (train !== false) {
-      await this.model.fit({ x, shape: [n, ...this.model.inputShape] }, train === true ? { epochs: 10 } : train);
+      await this.model.fit({ x, shape: [n, ...this.model.inputShape] }, { ...DEFAULT_DETECTOR_TRAINING, ...(train === true ? {} : train) });
     }
-    if (this.kinds().some((k) => LATENT_KINDS.includes(k))) {
+    if (needsCodes(this.kinds())) {
       this.codes = await this.model.encode(x);
       const dim = this.codes.length / n;
       this.center = rowMean(this.metric === 'cosine' ? unitRows(this.codes, dim) : this.codes, dim);
@@ -277,34 +277,14 @@ export class AnomalyDetector {
   }
 
   private async applyStrategy(strategy: ThresholdStrategy, trainScores: ArrayLike<number>): Promise<number> {
-    switch (strategy.type) {
-      case 'contamination':
-        this.thresholdValue = quantile(trainScores, 1 - strategy.contamination);
-        this.strategy = { type: 'contamination', contamination: strategy.contamination };
-        break;
-      case 'max':
-        this.thresholdValue = maxThreshold(trainScores);
-        this.strategy = { type: 'max' };
-        break;
-      case 'meanStd':
-        this.thresholdValue = meanStdThreshold(trainScores, strategy.k ?? 3);
-        this.strategy = { type: 'meanStd', k: strategy.k ?? 3 };
-        break;
-      case 'manual':
-        this.thresholdValue = strategy.value;
-        this.strategy = { type: 'manual' };
-        break;
-      case 'bestF1': {
-        const { x, n } = checkSamples(strategy.x, this.model.inputShape, "threshold 'bestF1' validation x");
-        if (strategy.labels?.length !== n) throw new AnomalyInputError(`threshold 'bestF1': ${n} validation samples but ${strategy.labels?.length ?? 'no'} labels`);
-        const scores = this.finalScores(await this.components(this.scaled(x, n), false));
-        const best = bestF1Threshold(scores, strategy.labels);
-        this.thresholdValue = best.threshold;
-        this.strategy = { type: 'bestF1', f1: best.f1 };
-        break;
-      }
-    }
-    return this.thresholdValue;
+    const { threshold, saved } = await applyThresholdStrategy(strategy, trainScores, async (s) => {
+      const { x, n } = checkSamples(s.x, this.model.inputShape, "threshold 'bestF1' validation x");
+      if (s.labels?.length !== n) throw new AnomalyInputError(`threshold 'bestF1': ${n} validation samples but ${s.labels?.length ?? 'no'} labels`);
+      return this.finalScores(await this.components(this.scaled(x, n), false));
+    });
+    this.thresholdValue = threshold;
+    this.strategy = saved;
+    return threshold;
   }
 
   private scaled(x: Float32Array, n: number): Float32Array {
@@ -315,62 +295,14 @@ export class AnomalyDetector {
   private async components(x: Float32Array, training: boolean): Promise<Map<ScoreKind, Float64Array>> {
     const out = new Map<ScoreKind, Float64Array>();
     const kinds = this.kinds();
-    let reconstruction: Float32Array | undefined;
-    const rec = async () => (reconstruction ??= await this.model.reconstruct(x));
-    let codes: Float32Array | undefined;
-    const code = async () => (codes ??= await this.model.encode(x));
-    for (const kind of kinds) {
-      switch (kind) {
-        case 'reconstruction':
-          out.set(kind, Float64Array.from(await this.model.reconstructionError(x)));
-          break;
-        case 'mse':
-        case 'mae':
-        case 'bce':
-          out.set(kind, pointwiseError(x, await rec(), sizeOf(this.model.inputShape), kind));
-          break;
-        case 'elbo':
-          out.set(kind, await this.negativeElbo(x));
-          break;
-        case 'knn': {
-          const z = await code();
-          const dim = sizeOf(this.model.latentShape);
-          const ref = this.metric === 'cosine' ? unitRows(this.codes!, dim) : this.codes!;
-          const q = this.metric === 'cosine' ? unitRows(z, dim) : z;
-          out.set(kind, knnMeanDistance(ref, q, dim, this.k, { excludeSelf: training }));
-          break;
-        }
-        case 'center': {
-          const z = await code();
-          const dim = sizeOf(this.model.latentShape);
-          out.set(kind, centerDistance(this.metric === 'cosine' ? unitRows(z, dim) : z, this.center!));
-          break;
-        }
-        case 'combined':
-          throw new Error('internal: combined is not a component');
-      }
-    }
-    return out;
-  }
-
-  /** −ELBO with z = μ: Σ reconstruction error of the decoded mean + β·KL(N(μ, σ²) ‖ N(0, I)). */
-  private async negativeElbo(x: Float32Array): Promise<Float64Array> {
-    const vae = this.model as VariationalAutoencoder;
-    const rec = await vae.reconstructionError(x);
-    const enc = await vae.trainer.predict(x, { part: 'encoder' });
-    const mu = enc.mu!.data as Float32Array;
-    const logVar = enc.logVar!.data as Float32Array;
-    const k = vae.latentDim;
-    const out = new Float64Array(rec.length);
-    for (let i = 0; i < rec.length; i++) {
-      let kl = 0;
-      for (let j = 0; j < k; j++) {
-        const m = mu[i * k + j]!;
-        const lv = logVar[i * k + j]!;
-        kl += -0.5 * (1 + lv - m * m - Math.exp(lv));
-      }
-      out[i] = rec[i]! + vae.beta * kl;
-    }
+    let reconstruction: Promise<Float32Array> | undefined;
+    let codes: Promise<Float32Array> | undefined;
+    const input: ScoreInput = {
+      model: this.model, x, training, k: this.k, metric: this.metric, trainCodes: this.codes, center: this.center,
+      reconstruction: () => (reconstruction ??= this.model.reconstruct(x)),
+      codes: () => (codes ??= this.model.encode(x)),
+    };
+    for (const kind of kinds) out.set(kind, await scoreKind(kind).compute(input));
     return out;
   }
 
@@ -479,53 +411,4 @@ export class AnomalyDetector {
     d.componentStats = state.componentStats;
     return { detector: d, ...(saved.extra ? { extra: saved.extra } : {}) };
   }
-}
-
-function checkStrategy(s: ThresholdStrategy): void {
-  const t = (s as { type?: unknown } | null)?.type;
-  switch (t) {
-    case 'contamination':
-      checkContamination((s as { contamination: unknown }).contamination, "threshold 'contamination'");
-      return;
-    case 'max':
-      return;
-    case 'meanStd': {
-      const k = (s as { k?: unknown }).k;
-      if (k !== undefined && (typeof k !== 'number' || !Number.isFinite(k))) throw new RangeError(`threshold 'meanStd': k must be a finite number, got ${JSON.stringify(k)}`);
-      return;
-    }
-    case 'manual': {
-      const v = (s as { value?: unknown }).value;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`threshold 'manual': value must be a finite number, got ${JSON.stringify(v)}`);
-      return;
-    }
-    case 'bestF1':
-      if (!(s as { x?: unknown }).x || !(s as { labels?: unknown }).labels) throw new RangeError("threshold 'bestF1': needs x (validation samples) and labels (1 = anomaly)");
-      return;
-    default:
-      throw new RangeError(`threshold.type: expected 'contamination', 'max', 'meanStd', 'manual' or 'bestF1', got ${JSON.stringify(t)}`);
-  }
-}
-
-const EPS = 1e-7;
-
-/** Per-sample Σ over features of a pointwise error between x and its reconstruction. */
-function pointwiseError(x: Float32Array, rec: Float32Array, size: number, kind: 'mse' | 'mae' | 'bce'): Float64Array {
-  const n = x.length / size;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = i * size; j < (i + 1) * size; j++) {
-      const t = x[j]!;
-      const r = rec[j]!;
-      if (kind === 'mse') s += (r - t) * (r - t);
-      else if (kind === 'mae') s += Math.abs(r - t);
-      else {
-        const p = Math.min(1 - EPS, Math.max(EPS, r));
-        s -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
-      }
-    }
-    out[i] = s;
-  }
-  return out;
 }

@@ -3,7 +3,7 @@
  * any model (scores, thresholds, probabilities, save/load), time-series
  * windows and flagged ranges, tabular CSV input, and the evaluation metrics.
  */
-export { AnomalyDetector, DEFAULT_SCORE, type AnomalyDetectorOptions, type DetectorFitOptions } from './detector.js';
+export { AnomalyDetector, DEFAULT_SCORE, DEFAULT_DETECTOR_TRAINING, defaultMetric, type AnomalyDetectorOptions, type DetectorFitOptions } from './detector.js';
 export { SCORE_KINDS, type ScoreKind, type ScoreStats, type DetectorState } from './types.js';
 export { AnomalyInputError, type DetectorData } from './input.js';
 export { DetectorFileError, DETECTOR_FORMAT } from './store.js';

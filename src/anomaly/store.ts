@@ -19,6 +19,7 @@ import { WriteError, fsReason, makeDirs, writeFileAtomic } from '../io/files.js'
 import { AutoencoderModel } from '../models/index.js';
 import { CHECKPOINT_FILES, sha256 } from '../train/checkpoint.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
+import { needsCodes } from './scores.js';
 import { type SavedThresholdStrategy } from './threshold.js';
 
 export const DETECTOR_FORMAT = 'aekit-anomaly-detector';
@@ -239,7 +240,7 @@ export function readDetectorDir(dir: string): SavedDetector {
   }
   const latent = model.latentShape.reduce((a, b) => a * b, 1);
   let codes: Float32Array | null = null;
-  const needsCodes = (score === 'combined' ? combine : [score]).some((s) => s === 'knn' || s === 'center');
+  const codesNeeded = needsCodes(score === 'combined' ? combine : [score]);
   if (json.codes !== null && json.codes !== undefined) {
     const c = json.codes as Obj;
     const name = field(c, 'file', file, (v) => (typeof v === 'string' && CODES_RE.test(v) ? v : undefined), "a file name 'codes-<n>.f32'");
@@ -257,8 +258,8 @@ export function readDetectorDir(dir: string): SavedDetector {
     if (count % latent !== 0) throw new DetectorFileError(file, `field 'codes.count': ${count} values are not whole codes of ${latent}`);
     codes = decodeF32(bytes);
   }
-  if (needsCodes && !codes) throw new DetectorFileError(file, `field 'codes': score '${score}' needs the training codes, none recorded`);
-  if (needsCodes && (!center || center.length !== latent)) throw new DetectorFileError(file, `field 'center': expected ${latent} numbers (the model's code size)`);
+  if (codesNeeded && !codes) throw new DetectorFileError(file, `field 'codes': score '${score}' needs the training codes, none recorded`);
+  if (codesNeeded && (!center || center.length !== latent)) throw new DetectorFileError(file, `field 'center': expected ${latent} numbers (the model's code size)`);
   const extra = json.extra;
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) throw new DetectorFileError(file, "field 'extra': expected an object");
   const state: DetectorState = { score, k, metric, combine, proba, scaler, threshold, thresholdStrategy, trainStats, componentStats, center };

@@ -59,4 +59,60 @@ export function meanStdThreshold(trainScores: ArrayLike<number>, k = 3): number 
   return mean + k * std;
 }
 
+/** Checks a strategy's fields before anything is trained or scored; one line naming the field. */
+export function checkStrategy(s: ThresholdStrategy): void {
+  const t = (s as { type?: unknown } | null)?.type;
+  switch (t) {
+    case 'contamination':
+      checkContamination((s as { contamination: unknown }).contamination, "threshold 'contamination'");
+      return;
+    case 'max':
+      return;
+    case 'meanStd': {
+      const k = (s as { k?: unknown }).k;
+      if (k !== undefined && (typeof k !== 'number' || !Number.isFinite(k))) throw new RangeError(`threshold 'meanStd': k must be a finite number, got ${JSON.stringify(k)}`);
+      return;
+    }
+    case 'manual': {
+      const v = (s as { value?: unknown }).value;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`threshold 'manual': value must be a finite number, got ${JSON.stringify(v)}`);
+      return;
+    }
+    case 'bestF1':
+      if (!(s as { x?: unknown }).x || !(s as { labels?: unknown }).labels) throw new RangeError("threshold 'bestF1': needs x (validation samples) and labels (1 = anomaly)");
+      return;
+    default:
+      throw new RangeError(`threshold.type: expected 'contamination', 'max', 'meanStd', 'manual' or 'bestF1', got ${JSON.stringify(t)}`);
+  }
+}
+
+/**
+ * The threshold a (checked) strategy gives, and the strategy as saved.
+ * `trainScores` are the training scores; `scoreValidation` scores a `bestF1`
+ * strategy's labelled set with the detector's own score (and checks that
+ * the labels match it).
+ */
+export async function applyThresholdStrategy(
+  strategy: ThresholdStrategy,
+  trainScores: ArrayLike<number>,
+  scoreValidation: (s: Extract<ThresholdStrategy, { type: 'bestF1' }>) => Promise<ArrayLike<number>>,
+): Promise<{ threshold: number; saved: SavedThresholdStrategy }> {
+  switch (strategy.type) {
+    case 'contamination':
+      return { threshold: contaminationThreshold(trainScores, strategy.contamination), saved: { type: 'contamination', contamination: strategy.contamination } };
+    case 'max':
+      return { threshold: maxThreshold(trainScores), saved: { type: 'max' } };
+    case 'meanStd': {
+      const k = strategy.k ?? 3;
+      return { threshold: meanStdThreshold(trainScores, k), saved: { type: 'meanStd', k } };
+    }
+    case 'manual':
+      return { threshold: strategy.value, saved: { type: 'manual' } };
+    case 'bestF1': {
+      const best = bestF1Threshold(await scoreValidation(strategy), strategy.labels);
+      return { threshold: best.threshold, saved: { type: 'bestF1', f1: best.f1 } };
+    }
+  }
+}
+
 export { bestF1Threshold, meanStd, quantile };

@@ -10,7 +10,7 @@ import { type AutoencoderModel } from '../models/index.js';
 import { AnomalyDetector, type AnomalyDetectorOptions, type DetectorFitOptions } from './detector.js';
 import { AnomalyInputError } from './input.js';
 import { readDetectorDir } from './store.js';
-import { type SavedThresholdStrategy, type ThresholdStrategy, bestF1Threshold, checkContamination, maxThreshold, meanStdThreshold, quantile } from './threshold.js';
+import { type SavedThresholdStrategy, type ThresholdStrategy, applyThresholdStrategy, checkStrategy } from './threshold.js';
 
 /** A series: T steps of F channels, step after step (`shape` [T, F]), or a Float32Array of one channel. */
 export type SeriesData = Float32Array | { x: Float32Array; shape: readonly number[] };
@@ -244,37 +244,17 @@ export class TimeSeriesDetector {
   async fit(series: SeriesData, options: Omit<DetectorFitOptions, 'threshold'> & { threshold?: ThresholdStrategy } = {}): Promise<this> {
     if (options.contamination !== undefined && options.threshold !== undefined) throw new RangeError('fit: give contamination or threshold, not both');
     const strategy = options.threshold ?? { type: 'contamination', contamination: options.contamination ?? 0.1 };
-    if (strategy.type === 'contamination') checkContamination(strategy.contamination, "threshold 'contamination'");
+    checkStrategy(strategy);
     const { w, steps } = this.windowed(series, 'fit', true);
     await this.windows.fit(this.asSamples(w), { train: options.train, threshold: { type: 'max' } });
     const train = await this.stepScoresOf(w, steps);
-    switch (strategy.type) {
-      case 'contamination':
-        this.thresholdValue = quantile(train, 1 - strategy.contamination);
-        this.strategy = { type: 'contamination', contamination: strategy.contamination };
-        break;
-      case 'max':
-        this.thresholdValue = maxThreshold(train);
-        this.strategy = { type: 'max' };
-        break;
-      case 'meanStd':
-        this.thresholdValue = meanStdThreshold(train, strategy.k ?? 3);
-        this.strategy = { type: 'meanStd', k: strategy.k ?? 3 };
-        break;
-      case 'manual':
-        this.threshold = strategy.value;
-        break;
-      case 'bestF1': {
-        const val = await this.scoreSteps({ x: strategy.x, shape: [strategy.x.length / this.featuresValue, this.featuresValue] });
-        if (strategy.labels.length !== val.length) throw new AnomalyInputError(`threshold 'bestF1': ${val.length} steps but ${strategy.labels.length} labels`);
-        const best = bestF1Threshold(val, strategy.labels);
-        this.thresholdValue = best.threshold;
-        this.strategy = { type: 'bestF1', f1: best.f1 };
-        break;
-      }
-      default:
-        throw new RangeError(`threshold.type: expected 'contamination', 'max', 'meanStd', 'manual' or 'bestF1', got ${JSON.stringify((strategy as { type?: unknown }).type)}`);
-    }
+    const { threshold, saved } = await applyThresholdStrategy(strategy, train, async ({ x, labels }) => {
+      const val = await this.scoreSteps({ x, shape: [x.length / this.featuresValue, this.featuresValue] });
+      if (labels.length !== val.length) throw new AnomalyInputError(`threshold 'bestF1': ${val.length} steps but ${labels.length} labels`);
+      return val;
+    });
+    this.thresholdValue = threshold;
+    this.strategy = saved;
     return this;
   }
 

@@ -7,6 +7,8 @@
 import { type Value } from '../graph/graph.js';
 import { Dense } from '../layers/dense.js';
 import { type GraphBuildContext } from '../layers/core.js';
+import { argmaxRows } from './stats.js';
+import { classifierOutputs, softmaxCrossEntropy } from '../losses/classification.js';
 import { Adam } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
 import { Trainer } from '../train/trainer.js';
@@ -252,23 +254,13 @@ export class LinearProbe implements TrainableModel {
   }
 
   buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
-    const { g } = ctx;
-    const logits = this.layer.call(ctx, x);
-    const loss = g.reduceMean(g.neg(g.reduceSum(g.mul(target, g.logSoftmax(logits, 1)), [1])), [0]);
-    const trueLogit = g.reduceSum(g.mul(target, logits), [1]);
-    const wrong = g.cast(g.less(trueLogit, g.reduceMax(logits, [1])), 'float32');
-    return { loss, metrics: { accuracy: g.sub(1, g.reduceMean(wrong, [0])) } };
+    const { loss, accuracy } = softmaxCrossEntropy(this.layer.call(ctx, x), target);
+    return { loss, metrics: { accuracy } };
   }
 
   parts(): Record<string, ModelPart> {
     return {
-      model: {
-        inputShape: this.inputShape,
-        build: (ctx, x) => {
-          const logits = this.layer.call(ctx, x);
-          return { probabilities: ctx.g.softmax(logits, 1), logits: ctx.g.identity(logits) };
-        },
-      },
+      model: { inputShape: this.inputShape, build: (ctx, x) => classifierOutputs(this.layer.call(ctx, x)) },
     };
   }
 
@@ -328,14 +320,7 @@ function standardizer(m: FeatureMatrix): (x: Float32Array) => Float32Array {
 }
 
 async function predictClasses(trainer: Trainer, x: Float32Array, k: number): Promise<Int32Array> {
-  const logits = (await trainer.predict(x, { batchSize: 4096 })).logits!.data as Float32Array;
-  const out = new Int32Array(logits.length / k);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[i * k + j]! > logits[i * k + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
+  return argmaxRows((await trainer.predict(x, { batchSize: 4096 })).logits!.data as Float32Array, k);
 }
 
 /**

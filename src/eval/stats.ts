@@ -43,3 +43,14 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The index of the largest value of each row of k values (the first on ties): class predictions from scores, logits or probabilities. */
+export function argmaxRows(values: ArrayLike<number>, k: number): Int32Array {
+  const out = new Int32Array(values.length / k);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (values[i * k + j]! > values[i * k + best]!) best = j;
+    out[i] = best;
+  }
+  return out;
+}

@@ -3,7 +3,9 @@
  * graph and appends the nodes computing the loss to that graph.
  */
 export { type LossTerms, lossTerms, sumPerSample, meanOverBatch } from './terms.js';
-export { EPSILON, mse, mae, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDivergenceGaussian } from './reconstruction.js';
+export {
+  EPSILON, mse, mae, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDivergenceGaussian, type LossName, reconstructionLoss,
+} from './reconstruction.js';
 export {
   type KlSparsityOptions,
   l1Penalty,
@@ -14,6 +16,7 @@ export {
   contractivePenaltySigmoidDense,
 } from './regularizers.js';
 export { type UniformityOptions, uniformityPenalty } from './contrastive.js';
+export { softmaxCrossEntropy, classifierOutputs } from './classification.js';
 export {
   PERCEPTUAL_PREFIX, FrozenContext, type PerceptualLossOptions, type PerceptualTerms, perceptualLoss, addTerms, scaleTerms,
 } from './perceptual.js';

@@ -6,6 +6,8 @@
  */
 import { type Value } from '../graph/graph.js';
 import { GraphBuildError } from '../graph/ops.js';
+import { type ActivationName, applyActivation } from '../layers/activations.js';
+import { type BuildContext } from '../layers/core.js';
 import { type LossTerms, lossTerms, requireSameShape } from './terms.js';
 
 /** Keras' default fuzz factor, used to clip probabilities away from 0 and 1. */
@@ -100,4 +102,23 @@ export function klDivergenceGaussian(mu: Value, logVar: Value): LossTerms {
   const g = mu.graph;
   const inner = g.sub(g.sub(g.add(logVar, 1), g.square(mu)), g.exp(logVar));
   return lossTerms(g.mul(inner, -0.5));
+}
+
+/** The reconstruction losses a model can be configured with (config field `loss`). */
+export type LossName = 'mse' | 'mae' | 'bce';
+
+/**
+ * The reconstruction loss of every autoencoder, from the decoder's last linear
+ * output (`logits`) and the output activation a that makes x̂ = a(logits):
+ * `mse` and `mae` compare x̂ with the target; `bce` with a sigmoid output is
+ * computed from the logits ({@link binaryCrossEntropyWithLogits}: finite for
+ * saturated units instead of clipping probabilities), with any other output
+ * from x̂ ({@link binaryCrossEntropy}).
+ */
+export function reconstructionLoss(ctx: BuildContext, loss: LossName, logits: Value, target: Value, outputActivation: ActivationName): LossTerms {
+  switch (loss) {
+    case 'mse': return mse(applyActivation(ctx, logits, outputActivation), target);
+    case 'mae': return mae(applyActivation(ctx, logits, outputActivation), target);
+    case 'bce': return outputActivation === 'sigmoid' ? binaryCrossEntropyWithLogits(logits, target) : binaryCrossEntropy(applyActivation(ctx, logits, outputActivation), target);
+  }
 }

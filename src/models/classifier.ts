@@ -11,6 +11,8 @@ import { type GraphBuildContext, type Layer } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
+import { argmaxRows } from '../eval/stats.js';
+import { classifierOutputs, softmaxCrossEntropy } from '../losses/classification.js';
 import { CheckpointError, openCheckpointDir } from '../train/checkpoint.js';
 import { type EpochMetrics } from '../train/loop.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
@@ -117,24 +119,13 @@ export class ImageClassifier implements TrainableModel {
    * (1/N) Σ_n [Σ_k t_nk z_nk ≥ max_k z_nk].
    */
   buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
-    const { g } = ctx;
-    const logits = this.network.call(ctx, x);
-    const loss = g.reduceMean(g.neg(g.reduceSum(g.mul(target, g.logSoftmax(logits, 1)), [1])), [0]);
-    // With one-hot t, Σ_k t_k z_k is exactly the true class's logit (0·z adds exact zeros).
-    const trueLogit = g.reduceSum(g.mul(target, logits), [1]);
-    const wrong = g.cast(g.less(trueLogit, g.reduceMax(logits, [1])), 'float32');
-    return { loss, metrics: { accuracy: g.sub(1, g.reduceMean(wrong, [0])) } };
+    const { loss, accuracy } = softmaxCrossEntropy(this.network.call(ctx, x), target);
+    return { loss, metrics: { accuracy } };
   }
 
   parts(): Record<string, ModelPart> {
     return {
-      model: {
-        inputShape: this.inputShape,
-        build: (ctx, x) => {
-          const logits = this.network.call(ctx, x);
-          return { probabilities: ctx.g.softmax(logits, 1), logits: ctx.g.identity(logits) };
-        },
-      },
+      model: { inputShape: this.inputShape, build: (ctx, x) => classifierOutputs(this.network.call(ctx, x)) },
     };
   }
 
@@ -202,15 +193,7 @@ export class ImageClassifier implements TrainableModel {
 
   /** The most probable class of each image. */
   async predictClasses(x: Float32Array, opts: { batchSize?: number } = {}): Promise<Int32Array> {
-    const p = await this.predict(x, opts);
-    const k = this.numClasses;
-    const out = new Int32Array(p.length / k);
-    for (let i = 0; i < out.length; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (p[i * k + j]! > p[i * k + best]!) best = j;
-      out[i] = best;
-    }
-    return out;
+    return argmaxRows(await this.predict(x, opts), this.numClasses);
   }
 
   /** Fraction of images whose predicted class equals the integer label. */

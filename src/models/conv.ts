@@ -5,7 +5,7 @@ import { Dense } from '../layers/dense.js';
 import { Flatten, Reshape } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
 import {
-  StackedAutoencoderModel, COMMON_FIELDS, type CommonConfig, fieldsOf, parseCommon, registerModel,
+  StackedAutoencoderModel, COMMON_FIELDS, type CommonConfig, type ResolvedCommon, fieldsOf, parseCommon, registerModel,
 } from './base.js';
 import { ConfigError, activationName, objectOf, oneOf, opt, positiveInt, positiveInts, req } from './config.js';
 
@@ -47,6 +47,23 @@ export function imageShape(shape: number[], what: string): [number, number, numb
   return shape as [number, number, number];
 }
 
+/**
+ * The convolutional encoder fields a conv and a U-Net autoencoder share
+ * (`filters`, `kernelSize` default 3, `activation` default 'relu'), with the
+ * model's own extra fields allowed; also rejects KL sparsity, which needs a
+ * code in (0, 1) that a convolutional code is not.
+ */
+export function parseConvEncoder(c: Record<string, unknown>, common: ResolvedCommon, extraFields: readonly string[]): { enc: Record<string, unknown>; filters: number[]; kernelSize: number; activation: ActivationName } {
+  const enc = objectOf(req(c, 'encoder', 'config', (v) => v), 'config.encoder', ['filters', 'kernelSize', 'activation', ...extraFields]);
+  if (common.sparsity?.type === 'kl') throw new ConfigError('config.sparsity', "KL sparsity needs a code in (0, 1); use a dense Autoencoder with codeActivation 'sigmoid', or type 'l1'");
+  return {
+    enc,
+    filters: req(enc, 'filters', 'config.encoder', positiveInts),
+    kernelSize: opt(enc, 'kernelSize', 'config.encoder', positiveInt, 3),
+    activation: opt(enc, 'activation', 'config.encoder', activationName, 'relu'),
+  };
+}
+
 /** Checks that `levels` halvings of H and W are exact, so the decoder's doublings land on the input size. */
 export function checkLevels(h: number, w: number, levels: number, path: string): [number, number] {
   const f = 2 ** levels;
@@ -81,10 +98,7 @@ export class ConvAutoencoder extends StackedAutoencoderModel {
     const common = parseCommon(c, 'config');
     super(common);
     const [channels, h, w] = imageShape(this.inputShape, 'a convolutional autoencoder');
-    const enc = objectOf(req(c, 'encoder', 'config', (v) => v), 'config.encoder', ['filters', 'kernelSize', 'activation', 'downsample']);
-    const filters = req(enc, 'filters', 'config.encoder', positiveInts);
-    const kernelSize = opt(enc, 'kernelSize', 'config.encoder', positiveInt, 3);
-    const activation = opt(enc, 'activation', 'config.encoder', activationName, 'relu');
+    const { enc, filters, kernelSize, activation } = parseConvEncoder(c, common, ['downsample']);
     const downsample = opt(enc, 'downsample', 'config.encoder', (v, p) => oneOf(v, p, ['pool', 'stride'] as const), 'pool');
     const dec = c.decoder === undefined ? {} : objectOf(c.decoder, 'config.decoder', ['filters', 'upsample']);
     const upsample = opt(dec, 'upsample', 'config.decoder', (v, p) => oneOf(v, p, ['nearest', 'transpose'] as const), downsample === 'pool' ? 'nearest' : 'transpose');
@@ -94,7 +108,6 @@ export class ConvAutoencoder extends StackedAutoencoderModel {
     }
     const [hc, wc] = checkLevels(h, w, filters.length, 'config.encoder.filters');
     const latentDim = opt(c, 'latentDim', 'config', positiveInt, undefined as number | undefined);
-    if (common.sparsity?.type === 'kl') throw new ConfigError('config.sparsity', "KL sparsity needs a code in (0, 1); use a dense Autoencoder with codeActivation 'sigmoid', or type 'l1'");
     this.filters = filters;
     this.decoderFilters = decoderFilters;
     this.kernelSize = kernelSize;

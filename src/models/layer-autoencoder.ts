@@ -1,10 +1,22 @@
+/**
+ * An autoencoder from two stacks of layers given as objects (tfjs style), for
+ * architectures the configurable models do not cover. It has the same
+ * front end as the family (fit, encode, reconstruct, save/load...) and the
+ * same reconstruction loss definition ({@link reconstructionLoss}).
+ */
 import { type Value } from '../graph/graph.js';
-import { type GraphBuildContext, type Layer } from '../layers/core.js';
+import { type GraphBuildContext, type Layer, type LayerJSON, layerFromJSON } from '../layers/core.js';
 import { Sequential } from '../layers/wrappers.js';
-import { type LossTerms, binaryCrossEntropy, binaryCrossEntropyWithLogits, mae, mse } from '../losses/index.js';
-import { type ModelPart, type TrainableModel } from '../train/model.js';
+import { type LossTerms, reconstructionLoss } from '../losses/index.js';
+import { type ModelPart } from '../train/model.js';
+import { ConfigError, objectOf, oneOf, opt, positiveInts, req } from './config.js';
+import { type LoadOptions, ModelFrontEnd } from './front-end.js';
 
-/** Reconstruction losses a layer autoencoder can train with. */
+/**
+ * Reconstruction losses a layer autoencoder can train with: those of the
+ * family, plus 'bceWithLogits', which is 'bce' for a decoder that ends
+ * without its sigmoid (the outputs apply it).
+ */
 export type ReconstructionLoss = 'mse' | 'mae' | 'bce' | 'bceWithLogits';
 
 export interface LayerAutoencoderArgs {
@@ -16,18 +28,23 @@ export interface LayerAutoencoderArgs {
   loss?: ReconstructionLoss;
 }
 
+const FIELDS = ['className', 'inputShape', 'encoder', 'decoder', 'loss'] as const;
+
 /**
  * An autoencoder from two stacks of layers. The training loss is reported per
  * pixel (mean over all elements, key `loss`) and per sample (sum over
- * features, batch mean, key `lossPerSample`).
+ * features, batch mean, key `lossPerSample`). Parts: `model`, `encoder`
+ * (output `code`), `decoder` and `errors` (per-sample loss, shape [N]).
  */
-export class LayerAutoencoder implements TrainableModel {
+export class LayerAutoencoder extends ModelFrontEnd {
+  readonly className = 'LayerAutoencoder';
   readonly inputShape: number[];
   readonly encoder: Sequential;
   readonly decoder: Sequential;
   readonly loss: ReconstructionLoss;
 
   constructor(args: LayerAutoencoderArgs) {
+    super();
     this.inputShape = [...args.inputShape];
     this.encoder = new Sequential({ name: 'encoder', layers: args.encoder });
     this.decoder = new Sequential({ name: 'decoder', layers: args.decoder });
@@ -44,18 +61,14 @@ export class LayerAutoencoder implements TrainableModel {
     return this.encoder.computeOutputShape(['N', ...this.inputShape]).slice(1) as number[];
   }
 
-  private reconstructionTerms(raw: Value, target: Value): LossTerms {
-    switch (this.loss) {
-      case 'mse': return mse(raw, target);
-      case 'mae': return mae(raw, target);
-      case 'bce': return binaryCrossEntropy(raw, target);
-      case 'bceWithLogits': return binaryCrossEntropyWithLogits(raw, target);
-    }
+  private reconstructionTerms(ctx: GraphBuildContext, raw: Value, target: Value): LossTerms {
+    // The decoder's last layer applies its own activation, except with 'bceWithLogits', whose sigmoid is the output's.
+    return this.loss === 'bceWithLogits' ? reconstructionLoss(ctx, 'bce', raw, target, 'sigmoid') : reconstructionLoss(ctx, this.loss, raw, target, 'linear');
   }
 
-  buildObjective(ctx: GraphBuildContext, x: Value, target: Value) {
+  buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
     const raw = this.decoder.call(ctx, this.encoder.call(ctx, x));
-    const terms = this.reconstructionTerms(raw, target);
+    const terms = this.reconstructionTerms(ctx, raw, target);
     return { loss: terms.perElement, metrics: { lossPerSample: terms.perSample } };
   }
 
@@ -68,10 +81,38 @@ export class LayerAutoencoder implements TrainableModel {
       model: { inputShape: this.inputShape, build: (ctx, x) => ({ reconstruction: this.output(ctx, this.decoder.call(ctx, this.encoder.call(ctx, x))) }) },
       encoder: { inputShape: this.inputShape, build: (ctx, x) => ({ code: this.encoder.call(ctx, x) }) },
       decoder: { inputShape: this.codeShape, build: (ctx, z) => ({ reconstruction: this.output(ctx, this.decoder.call(ctx, z)) }) },
+      errors: { inputShape: this.inputShape, build: (ctx, x) => ({ errors: this.reconstructionTerms(ctx, this.decoder.call(ctx, this.encoder.call(ctx, x)), x).samples }) },
     };
   }
 
   getConfig(): Record<string, unknown> {
     return { className: 'LayerAutoencoder', inputShape: this.inputShape, encoder: this.encoder.toJSON(), decoder: this.decoder.toJSON(), loss: this.loss };
+  }
+
+  /** Rebuilds a layer autoencoder from its `getConfig()` (layers from their JSON form). */
+  static fromConfig(config: unknown): LayerAutoencoder {
+    const c = objectOf(config, 'config', FIELDS);
+    if (c.className !== undefined && c.className !== 'LayerAutoencoder') throw new ConfigError('config.className', `expected 'LayerAutoencoder', got ${JSON.stringify(c.className)}`);
+    const stack = (v: unknown, path: string): Layer[] => {
+      let layer: Layer;
+      try {
+        layer = layerFromJSON(v as LayerJSON, path);
+      } catch (e) {
+        throw new ConfigError(path, (e as Error).message);
+      }
+      if (!(layer instanceof Sequential)) throw new ConfigError(path, `expected a Sequential, got a ${layer.className}`);
+      return layer.layers;
+    };
+    return new LayerAutoencoder({
+      inputShape: req(c, 'inputShape', 'config', positiveInts),
+      encoder: req(c, 'encoder', 'config', stack),
+      decoder: req(c, 'decoder', 'config', stack),
+      loss: opt(c, 'loss', 'config', (v, p) => oneOf(v, p, ['mse', 'mae', 'bce', 'bceWithLogits'] as const), 'mse'),
+    });
+  }
+
+  /** Loads a layer autoencoder saved with `save`: its config rebuilds the layers, the checkpoint restores weights and optimizer state. */
+  static load(dir: string, options: LoadOptions = {}): LayerAutoencoder {
+    return ModelFrontEnd.restore(dir, options, (config) => LayerAutoencoder.fromConfig(config));
   }
 }

@@ -14,8 +14,8 @@ import { type ModelPart } from '../train/model.js';
 import {
   AutoencoderModel, COMMON_FIELDS, type CommonConfig, type Encoded, type SummarySection, fieldsOf, parseCommon, registerModel,
 } from './base.js';
-import { ConfigError, activationName, objectOf, oneOf, opt, positiveInt, positiveInts, req } from './config.js';
-import { checkLevels, imageShape } from './conv.js';
+import { oneOf, opt, positiveInt } from './config.js';
+import { checkLevels, imageShape, parseConvEncoder } from './conv.js';
 
 /** Config of a {@link UNetAutoencoder} (also its constructor's argument). */
 export interface UNetAutoencoderConfig extends CommonConfig {
@@ -88,15 +88,11 @@ export class UNetAutoencoder extends AutoencoderModel {
     const common = parseCommon(c, 'config');
     super(common);
     const [channels, h, w] = imageShape(this.inputShape, 'a U-Net autoencoder');
-    const enc = objectOf(req(c, 'encoder', 'config', (v) => v), 'config.encoder', ['filters', 'kernelSize', 'activation', 'convsPerLevel']);
-    const filters = req(enc, 'filters', 'config.encoder', positiveInts);
-    const kernelSize = opt(enc, 'kernelSize', 'config.encoder', positiveInt, 3);
-    const activation = opt(enc, 'activation', 'config.encoder', activationName, 'relu');
+    const { enc, filters, kernelSize, activation } = parseConvEncoder(c, common, ['convsPerLevel']);
     const convsPerLevel = opt(enc, 'convsPerLevel', 'config.encoder', positiveInt, 1);
     const [hc, wc] = checkLevels(h, w, filters.length, 'config.encoder.filters');
     const bottleneck = opt(c, 'bottleneck', 'config', positiveInt, filters[filters.length - 1]!);
     const skip = opt(c, 'skip', 'config', (v, p) => oneOf(v, p, ['concat', 'add'] as const), 'concat');
-    if (common.sparsity?.type === 'kl') throw new ConfigError('config.sparsity', "KL sparsity needs a code in (0, 1); use a dense Autoencoder with codeActivation 'sigmoid', or type 'l1'");
     this.filters = filters;
     this.kernelSize = kernelSize;
     this.activation = activation;

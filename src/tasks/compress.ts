@@ -153,13 +153,12 @@ function canonicalJson(v: unknown): string {
  * same function.
  */
 export function modelIdentity(model: AutoencoderModel): string {
-  const trainer = model.trainer;
-  const slots = new Set(trainer.artifacts.slots.map(([s]) => s));
+  const weights = model.weights();
   const h = createHash('sha256');
   h.update('aekit-model-identity-v1\0');
   h.update(canonicalJson(model.getConfig()));
-  for (const name of Object.keys(trainer.tensors).filter((k) => !slots.has(k)).sort()) {
-    const t = trainer.tensors[name]!;
+  for (const name of Object.keys(weights).sort()) {
+    const t = weights[name]!;
     h.update(`\0${name}\0${t.dtype}\0${t.shape.join(',')}\0`);
     h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   }

@@ -11,6 +11,7 @@ import { Adam } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
 import { Trainer } from '../train/trainer.js';
 import { kMeans } from '../eval/clustering.js';
+import { argmaxRows } from '../eval/stats.js';
 
 const CENTRES = 'clusters/centres';
 
@@ -152,16 +153,6 @@ export interface RefinedClusters {
   changed: number[];
 }
 
-function argmaxRows(q: Float32Array, k: number): Int32Array {
-  const out = new Int32Array(q.length / k);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (q[i * k + j]! > q[i * k + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
-}
-
 /**
  * Fine-tunes a trained autoencoder's encoder for clustering (DEC): centres
  * from k-means on its codes, then epochs of KL(P ‖ Q) with the target P
@@ -189,7 +180,7 @@ export async function refineClusters(model: AutoencoderModel, data: ModelData, o
   const codes = await model.encode(data.x);
   const init = kMeans({ x: codes, shape: [n, dec.codeSize] }, { k, restarts: options.restarts ?? 10, seed });
   const trainer = Trainer.create(dec, { optimizer: new Adam({ learningRate: options.learningRate ?? 1e-4 }), seed });
-  const source = model.trainer.tensors;
+  const source = model.weights();
   for (const name of [...trainer.artifacts.params, ...trainer.artifacts.state]) {
     if (name === CENTRES) continue;
     const t = source[name];
@@ -218,9 +209,7 @@ export async function refineClusters(model: AutoencoderModel, data: ModelData, o
     epoch++;
     options.onEpoch?.({ epoch, changed: changed.at(-1) ?? 1, assignments, metrics: fit.history.at(-1) ?? {} });
   }
-  for (const name of [...trainer.artifacts.params, ...trainer.artifacts.state]) {
-    if (name !== CENTRES) source[name] = trainer.tensors[name]!;
-  }
+  model.setWeights(Object.fromEntries([...trainer.artifacts.params, ...trainer.artifacts.state].filter((name) => name !== CENTRES).map((name) => [name, trainer.tensors[name]!])));
   if (epoch === epochs) {
     const q = (await trainer.predict(data.x, { batchSize: 1024 })).q!.data as Float32Array;
     assignments = argmaxRows(q, k);

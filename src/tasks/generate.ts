@@ -237,15 +237,14 @@ async function forEachLogWeight(
   const batch = positiveInt(options.batchSize ?? 8192, `${what}: options.batchSize`);
   const n = x.length / size;
   const d = vae.latentDim;
-  const enc = await vae.trainer.predict(x, { part: 'encoder' });
-  const mu = enc.mu!.data as Float32Array;
-  const logVar = enc.logVar!.data as Float32Array;
+  const { mu, logVar } = await vae.runPart('encoder', x);
   const seed = options.seed ?? 0;
   if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 20)) throw new Error(`${what}: options.seed must be an integer in [0, 2^20), got ${String(seed)}`);
   // One stream per input, so the first k draws of an input are the same for any k and any batch:
   // estimates with different k share their draws, and an input's estimate does not depend on the others.
   let rng = new Rng(0);
   let streamOf = -1;
+  const weights = vae.weights();
   const session = await RuntimeSession.create(buildPart(part, 'logLikelihood').bytes, options.threads ? { threads: options.threads } : {});
   const row = d + size;
   const total = n * k;
@@ -274,7 +273,7 @@ async function forEachLogWeight(
         prior[2 * r] = logPz;
         prior[2 * r + 1] = logQz;
       }
-      const out = await session.run({ ...vae.trainer.tensors, x: { dtype: 'float32', shape: [count, row], data: rows.subarray(0, count * row) } }, ['logLikelihood']);
+      const out = await session.run({ ...weights, x: { dtype: 'float32', shape: [count, row], data: rows.subarray(0, count * row) } }, ['logLikelihood']);
       const ll = out.logLikelihood!.data as Float32Array;
       for (let r = 0; r < count; r++) visit(Math.floor((start + r) / k), ll[r]!, prior[2 * r]!, prior[2 * r + 1]!);
     }
@@ -331,9 +330,7 @@ export async function negativeElbo(model: AutoencoderModel, x: Float32Array, opt
   const { n, k } = await forEachLogWeight(model, x, { ...options, samples: options.samples ?? 1 }, 'negativeElbo', (i, logPxz) => {
     rec[i] = (rec[i] ?? 0) - logPxz;
   });
-  const enc = await vae.trainer.predict(x, { part: 'encoder' });
-  const mu = enc.mu!.data as Float32Array;
-  const logVar = enc.logVar!.data as Float32Array;
+  const { mu, logVar } = await vae.runPart('encoder', x);
   const d = vae.latentDim;
   const perInput = new Float64Array(n);
   let total = 0;

@@ -163,7 +163,7 @@ export async function refineNeighbors(model: AutoencoderModel, data: ModelData, 
   if (!(s2 > 0)) throw new Error('refineNeighbors: every sample has the same code as its neighbours; nothing to refine');
   const net = new NeighborEmbeddingModel(model, 1 / s2, repulsion);
   const trainer = Trainer.create(net, { optimizer: new Adam({ learningRate: options.learningRate ?? 1e-3 }), seed });
-  const source = model.trainer.tensors;
+  const source = model.weights();
   for (const name of [...trainer.artifacts.params, ...trainer.artifacts.state]) {
     const t = source[name];
     if (!t) throw new Error(`refineNeighbors: the ${model.className} has no tensor '${name}'`);
@@ -183,6 +183,6 @@ export async function refineNeighbors(model: AutoencoderModel, data: ModelData, 
     codes = (await trainer.predict(data.x, { batchSize: 1024 })).code!.data as Float32Array;
     options.onEpoch?.({ epoch: epoch + 1, metrics: fit.history.at(-1) ?? {} });
   }
-  for (const name of [...trainer.artifacts.params, ...trainer.artifacts.state]) source[name] = trainer.tensors[name]!;
+  model.setWeights(Object.fromEntries([...trainer.artifacts.params, ...trainer.artifacts.state].map((name) => [name, trainer.tensors[name]!])));
   return { epochs, scale: s2, graph };
 }

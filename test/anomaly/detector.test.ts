@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AnomalyDetector, AnomalyInputError, DetectorFileError, quantile, rocAuc } from '../../src/anomaly/index.js';
-import { Autoencoder, VariationalAutoencoder } from '../../src/models/index.js';
+import {
+  AnomalyDetector, AnomalyInputError, DEFAULT_DETECTOR_TRAINING, DetectorFileError, defaultMetric, quantile, rocAuc,
+} from '../../src/anomaly/index.js';
+import { Autoencoder, ConvAutoencoder, VariationalAutoencoder } from '../../src/models/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-anomaly-'));
 const D = 12;
@@ -71,6 +73,34 @@ describe('AnomalyDetector', () => {
     assert.equal(fresh.trainer.history.length, 2);
     await new AnomalyDetector(fresh, { score: 'mse' }).fit(train.x);
     assert.equal(fresh.trainer.history.length, 2);
+  });
+
+  it('partial training options are merged over the defaults (10 epochs)', async () => {
+    const fresh = new Autoencoder({ inputShape: [D], encoder: { sizes: [8, 2] } }).compile({ seed: 1 });
+    await new AnomalyDetector(fresh, { score: 'mse' }).fit(train.x.subarray(0, 64 * D), { train: { batchSize: 128, worker: false } });
+    assert.equal(fresh.trainer.history.length, DEFAULT_DETECTOR_TRAINING.epochs);
+    assert.equal(fresh.trainer.history.length, 10);
+  });
+
+  it('the default code distance is the benchmarked one for the data: cosine for images, Euclidean for tables', () => {
+    const image = new ConvAutoencoder({ inputShape: [1, 28, 28], encoder: { filters: [4] }, latentDim: 4, loss: 'bce' });
+    const flatImage = new Autoencoder({ inputShape: [784], encoder: { sizes: [16, 4] }, loss: 'bce' });
+    const table = new Autoencoder({ inputShape: [30], encoder: { sizes: [16, 8] } });
+    // docs/anomaly.md: images under { metric: 'cosine' } (the default combined score), tables under { scaler: 'zscore' } with Euclidean codes.
+    assert.equal(new AnomalyDetector(image).metric, 'cosine');
+    assert.equal(new AnomalyDetector(flatImage).metric, 'cosine');
+    assert.equal(new AnomalyDetector(image).scoreKind, 'combined');
+    assert.equal(new AnomalyDetector(table, { scaler: 'zscore' }).metric, 'euclidean');
+    assert.equal(new AnomalyDetector(table).metric, 'euclidean');
+    assert.equal(new AnomalyDetector(image, { metric: 'euclidean' }).metric, 'euclidean', 'a given metric wins');
+  });
+
+  it('a saved detector keeps its stored metric, whatever the default for its model', async () => {
+    const det = await new AnomalyDetector(model, { score: 'knn', metric: 'cosine' }).fit(train.x, { train: false });
+    assert.equal(defaultMetric(model), 'euclidean');
+    const dir = tmp();
+    det.save(dir);
+    assert.equal(AnomalyDetector.load(dir).metric, 'cosine');
   });
 
   it('thresholds by each strategy; predict and predictProba follow them', async () => {

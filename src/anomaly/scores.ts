@@ -1,0 +1,133 @@
+/**
+ * The score kinds of the anomaly detector, one registry entry each
+ * (PyOD style: a new score kind is one entry here, nothing else):
+ * its name, whether it needs the training codes stored with the detector,
+ * and how it scores samples.
+ */
+import { sizeOf } from '../graph/types.js';
+import { type AutoencoderModel, VariationalAutoencoder } from '../models/index.js';
+import { centerDistance, knnMeanDistance } from './knn.js';
+import { type ScoreKind } from './types.js';
+
+/** What a score kind may use to score a batch of (scaled) samples. */
+export interface ScoreInput {
+  model: AutoencoderModel;
+  /** The samples, scaled as the model was trained, row after row. */
+  x: Float32Array;
+  /** The rows are the training data (k-NN leaves each sample out of its own neighbours). */
+  training: boolean;
+  /** Neighbours of `knn`. */
+  k: number;
+  metric: 'euclidean' | 'cosine';
+  /** The stored training codes (kinds with `needsCodes`). */
+  trainCodes: Float32Array | null;
+  /** The mean training code, unit-length codes averaged with `metric: 'cosine'` (kinds with `needsCodes`). */
+  center: Float64Array | null;
+  /** The model's reconstructions of `x` (computed once, shared by the kinds). */
+  reconstruction(): Promise<Float32Array>;
+  /** The model's codes of `x` (computed once, shared by the kinds). */
+  codes(): Promise<Float32Array>;
+}
+
+/** One score kind (higher = more anomalous). */
+export interface ScoreSpec {
+  name: ScoreKind;
+  /** Whether the detector must keep the training codes (and their centre) for it. */
+  needsCodes: boolean;
+  /** Why the kind cannot score with this model, or undefined when it can. */
+  unfitModel?: (model: AutoencoderModel) => string | undefined;
+  compute(input: ScoreInput): Promise<Float64Array>;
+}
+
+/** Scales each row of `codes` to unit length (a zero row stays zero). */
+export function unitRows(codes: ArrayLike<number>, dim: number): Float64Array {
+  const out = Float64Array.from(codes);
+  for (let i = 0; i < out.length; i += dim) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += out[i + j]! ** 2;
+    const norm = Math.sqrt(s);
+    if (norm > 0) for (let j = 0; j < dim; j++) out[i + j] = out[i + j]! / norm;
+  }
+  return out;
+}
+
+const EPS = 1e-7;
+
+/** Per-sample Σ over features of a pointwise error between x and its reconstruction. */
+function pointwiseError(x: Float32Array, rec: Float32Array, size: number, kind: 'mse' | 'mae' | 'bce'): Float64Array {
+  const n = x.length / size;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = i * size; j < (i + 1) * size; j++) {
+      const t = x[j]!;
+      const r = rec[j]!;
+      if (kind === 'mse') s += (r - t) * (r - t);
+      else if (kind === 'mae') s += Math.abs(r - t);
+      else {
+        const p = Math.min(1 - EPS, Math.max(EPS, r));
+        s -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+      }
+    }
+    out[i] = s;
+  }
+  return out;
+}
+
+const pointwise = (name: 'mse' | 'mae' | 'bce'): ScoreSpec => ({
+  name,
+  needsCodes: false,
+  compute: async (s) => pointwiseError(s.x, await s.reconstruction(), sizeOf(s.model.inputShape), name),
+});
+
+/** Codes as the metric compares them: unit length for 'cosine'. */
+const byMetric = (codes: Float32Array, s: ScoreInput): ArrayLike<number> => (s.metric === 'cosine' ? unitRows(codes, sizeOf(s.model.latentShape)) : codes);
+
+/** Every score kind but `combined` (the detector's sum of standardized kinds), by name; see {@link ScoreKind}. */
+export const SCORES: { readonly [K in Exclude<ScoreKind, 'combined'>]: ScoreSpec } = {
+  reconstruction: { name: 'reconstruction', needsCodes: false, compute: async (s) => Float64Array.from(await s.model.reconstructionError(s.x)) },
+  mse: pointwise('mse'),
+  mae: pointwise('mae'),
+  bce: pointwise('bce'),
+  elbo: {
+    name: 'elbo',
+    needsCodes: false,
+    unfitModel: (m) => (m instanceof VariationalAutoencoder ? undefined : `needs a VariationalAutoencoder, got a ${m.className}`),
+    compute: (s) => negativeElbo(s.model as VariationalAutoencoder, s.x),
+  },
+  knn: {
+    name: 'knn',
+    needsCodes: true,
+    compute: async (s) => knnMeanDistance(byMetric(s.trainCodes!, s), byMetric(await s.codes(), s), sizeOf(s.model.latentShape), s.k, { excludeSelf: s.training }),
+  },
+  center: { name: 'center', needsCodes: true, compute: async (s) => centerDistance(byMetric(await s.codes(), s), s.center!) },
+};
+
+/** The registry entry of a component kind (`combined` has none: it is the detector's sum of kinds). */
+export function scoreKind(kind: ScoreKind): ScoreSpec {
+  if (kind === 'combined') throw new Error('internal: combined is not a component');
+  return SCORES[kind];
+}
+
+/** Whether any of the kinds needs the training codes stored. */
+export function needsCodes(kinds: readonly ScoreKind[]): boolean {
+  return kinds.some((k) => k !== 'combined' && SCORES[k].needsCodes);
+}
+
+/** −ELBO with z = μ: Σ reconstruction error of the decoded mean + β·KL(N(μ, σ²) ‖ N(0, I)). */
+async function negativeElbo(vae: VariationalAutoencoder, x: Float32Array): Promise<Float64Array> {
+  const rec = await vae.reconstructionError(x);
+  const { mu, logVar } = await vae.runPart('encoder', x);
+  const k = vae.latentDim;
+  const out = new Float64Array(rec.length);
+  for (let i = 0; i < rec.length; i++) {
+    let kl = 0;
+    for (let j = 0; j < k; j++) {
+      const m = mu[i * k + j]!;
+      const lv = logVar[i * k + j]!;
+      kl += -0.5 * (1 + lv - m * m - Math.exp(lv));
+    }
+    out[i] = rec[i]! + vae.beta * kl;
+  }
+  return out;
+}
