@@ -126,8 +126,11 @@ const FASHION_TRAIN_PER_CLASS = 6000;
  * into bytes. A dedicated scanner instead of `JSON.parse`: the files total 149 MB
  * and JSON.parse would build 70,000 arrays of boxed numbers first (about 5× slower
  * and several hundred MB of garbage). Anything unexpected is reported with its offset.
+ * @param skip images at the start that are only counted (to their closing
+ *   bracket), not decoded or checked, and not returned: the test split needs
+ *   only the last 1000 of each class. Default 0.
  */
-export function parseFashionClassFile(bytes: Uint8Array, file: string): Uint8Array[] {
+export function parseFashionClassFile(bytes: Uint8Array, file: string, skip = 0): Uint8Array[] {
   let i = 0;
   const n = bytes.length;
   const fail = (msg: string): never => {
@@ -149,6 +152,7 @@ export function parseFashionClassFile(bytes: Uint8Array, file: string): Uint8Arr
   expect(0x5b); // [
   const images: Uint8Array[] = [];
   const img = new Uint8Array(PIXELS);
+  let skipped = 0;
   ws();
   if (bytes[i] === 0x5d) i++;
   else {
@@ -157,7 +161,13 @@ export function parseFashionClassFile(bytes: Uint8Array, file: string): Uint8Arr
       ws();
       let len = 0;
       if (bytes[i] === 0x5d) i++;
-      else {
+      else if (skipped < skip) {
+        // A native byte search to the image's end: about 30 times faster than decoding it.
+        const end = bytes.indexOf(0x5d, i);
+        if (end < 0) fail(`image ${skipped} has no closing ']'`);
+        i = end + 1;
+        skipped++;
+      } else {
         // Hot loop (55 million pixels): no calls except on unusual bytes.
         for (;;) {
           let c = bytes[i]!;
@@ -181,7 +191,7 @@ export function parseFashionClassFile(bytes: Uint8Array, file: string): Uint8Arr
       // The package's class-0 file holds two empty arrays (at positions 1000 and
       // 7001); they are not images and are skipped.
       if (len === PIXELS) images.push(img.slice());
-      else if (len !== 0) fail(`image ${images.length} has ${len} pixels, expected ${PIXELS}`);
+      else if (len !== 0) fail(`image ${skipped + images.length} has ${len} pixels, expected ${PIXELS}`);
       ws();
       if (bytes[i] === 0x2c) { i++; continue; }
       if (bytes[i] === 0x5d) { i++; break; }
@@ -199,18 +209,20 @@ function loadFashionRaw(split: 'train' | 'test'): RawSplit {
   const hit = cache.get(key);
   if (hit) return hit;
   const dir = join(packageDir('fashion-mnist'), 'src', 'clothes');
+  // The test split alone (evaluating a trained model) decodes only the last 1000
+  // images of each class; the training split needs the whole parse, so it builds both.
+  const skip = split === 'test' ? FASHION_TRAIN_PER_CLASS : 0;
   const perClass: Uint8Array[][] = [];
   for (let c = 0; c < 10; c++) {
     const name = `${c}.json`;
     const bytes = readDataFileSync(join(dir, name), `fashion-mnist/src/clothes/${name}`);
-    const imgs = parseFashionClassFile(bytes, name);
-    if (imgs.length !== FASHION_PER_CLASS) {
-      throw new DataFormatError(name, {}, `expected ${FASHION_PER_CLASS} images of class ${c}, found ${imgs.length}`);
+    const imgs = parseFashionClassFile(bytes, name, skip);
+    if (imgs.length !== FASHION_PER_CLASS - skip) {
+      throw new DataFormatError(name, {}, `expected ${FASHION_PER_CLASS} images of class ${c}, found ${skip + imgs.length}`);
     }
     perClass.push(imgs);
   }
-  // Build both splits at once: the parse is the expensive part.
-  for (const s of ['train', 'test'] as const) {
+  for (const s of skip ? ['test'] as const : ['train', 'test'] as const) {
     const lo = s === 'train' ? 0 : FASHION_TRAIN_PER_CLASS;
     const hi = s === 'train' ? FASHION_TRAIN_PER_CLASS : FASHION_PER_CLASS;
     const count = (hi - lo) * 10;
@@ -219,7 +231,7 @@ function loadFashionRaw(split: 'train' | 'test'): RawSplit {
     let k = 0;
     for (let i = lo; i < hi; i++) {
       for (let c = 0; c < 10; c++) {
-        pixels.set(perClass[c]![i]!, k * PIXELS);
+        pixels.set(perClass[c]![i - skip]!, k * PIXELS);
         labels[k++] = c;
       }
     }
@@ -239,8 +251,8 @@ function loadFashionRaw(split: 'train' | 'test'): RawSplit {
  * each class form the training split (60,000 images) and the last 1,000 the test
  * split (10,000 images). Within a split, classes are interleaved — sample `i` is
  * image `⌊i/10⌋` of class `i mod 10` — so every prefix (see `limit`) is balanced.
- * Nothing is downloaded; parsing the 149 MB of JSON takes about a second
- * and the result is kept in memory.
+ * Nothing is downloaded; parsing the 149 MB of JSON takes about a second (the
+ * test split alone, a fifth of that) and the result is kept in memory.
  */
 export function fashionMnist(options?: BuiltinDatasetOptions): Dataset {
   options = checkOptions(options, 'fashionMnist');

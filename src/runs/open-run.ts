@@ -25,7 +25,11 @@ export interface OpenedRun {
  * @throws {ConfigError} when the path is neither.
  */
 export function openRun(path: string, threads?: number): OpenedRun {
-  const options = threads ? { session: { threads } } : {};
+  // The commands after `train` run a few dozen inference batches: idle ONNX Runtime threads that
+  // spin between ops save microseconds, but on a busy or two-core machine they take the core the
+  // main thread needs (aekit eval on MNIST's test set: 2.2 s instead of 4-5 s of ONNX Runtime on
+  // a loaded two-core machine). Same threads, same numbers.
+  const options = { session: { ...(threads ? { threads } : {}), spinning: false } };
   if (existsSync(join(path, 'run.json'))) {
     const checkpoint = join(path, 'checkpoint');
     if (!existsSync(checkpoint)) throw new ConfigError(path, 'run folder has no checkpoint/ yet (did its training finish an epoch?)');
@@ -55,7 +59,7 @@ export async function dataForRun(run: OpenedRun, source: string | undefined, opt
   const cfg = source
     ? { ...(base?.shape ? { shape: base.shape } : {}), ...(base?.imageSize ? { imageSize: base.imageSize } : {}), ...(base?.channels ? { channels: base.channels } : {}), source, ...(opts.samples ? { samples: opts.samples } : {}), ...(opts.labelColumn !== undefined ? { labelColumn: /^\d+$/.test(opts.labelColumn) ? Number(opts.labelColumn) : opts.labelColumn } : base?.labelColumn !== undefined ? { labelColumn: base.labelColumn } : {}), scale: 'none' as const }
     : { ...base!, ...(opts.samples ? { samples: opts.samples, testSamples: opts.samples } : {}) };
-  const data = await loadRunData(cfg, run.scaler ? { scaler: run.scaler } : undefined);
+  const data = await loadRunData(cfg, run.scaler ? { scaler: run.scaler } : undefined, { testOnly: !source });
   const want = run.model.inputShape;
   const have = data.sampleShape;
   if (have.join() !== want.join()) {

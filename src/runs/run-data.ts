@@ -130,13 +130,23 @@ function makeScaler(kind: Exclude<ScaleKind, 'none'>): Scaler {
   return kind === 'minmax' ? new MinMaxScaler({ clip: true }) : new StandardScaler();
 }
 
+/** What a command needs of a run's data (see {@link loadRunData}). */
+export interface RunDataNeeds {
+  /**
+   * Only the test set, to apply a trained model to. The training split of a
+   * built-in set (60,000 images) is then not loaded unless a scaler is fitted
+   * on it or applied to it, and `train` is the test set. Default false.
+   */
+  testOnly?: boolean;
+}
+
 /**
  * Loads the training (and test) data of a run. A saved scaler (from a run
  * folder) is applied as it is, so evaluation uses the training statistics.
  * @throws {ConfigError} for a source that is not a data set, file or folder.
  * @throws {DataFormatError} for a file that cannot be parsed, naming it.
  */
-export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): Promise<RunData> {
+export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }, needs: RunDataNeeds = {}): Promise<RunData> {
   const builtin = BUILTIN[cfg.source];
   if (!builtin && shouldStream(cfg)) return streamRunData(cfg, saved);
   let train: Dataset;
@@ -145,8 +155,10 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   if (builtin) {
     const shape = cfg.shape ?? [1, 28, 28];
     if (shapeSize(shape) !== 784) throw new ConfigError('data.shape (--shape)', `[${shape.join(', ')}] holds ${shapeSize(shape)} values; ${cfg.source} images have 784 (28×28): e.g. 784, 1,28,28 or 28,28`);
-    train = builtin({ split: 'train', shape, ...(cfg.samples ? { limit: cfg.samples } : {}) });
     test = builtin({ split: 'test', shape, ...(cfg.testSamples ? { limit: cfg.testSamples } : {}) });
+    // Without a scaler, nothing but training reads the training split.
+    const trainNeeded = !needs.testOnly || saved?.scaler !== undefined || (cfg.scale ?? 'none') !== 'none';
+    train = trainNeeded ? builtin({ split: 'train', shape, ...(cfg.samples ? { limit: cfg.samples } : {}) }) : test;
     name = cfg.source;
   } else {
     train = limit(reshape(await readSource(cfg.source, cfg, 'data.source'), cfg.shape, 'data.shape'), cfg.samples);
@@ -155,7 +167,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   }
   if (train.shape[0] === 0) throw new DataFormatError(cfg.source, {}, 'holds no samples');
   // Asking for more samples than there are is a mistake to report, not to round down silently.
-  if (cfg.samples !== undefined && train.shape[0]! < cfg.samples) throw new ConfigError('data.samples (--samples)', `${cfg.samples} asked for, but ${cfg.source} has ${train.shape[0]} training samples`);
+  if (cfg.samples !== undefined && train !== test && train.shape[0]! < cfg.samples) throw new ConfigError('data.samples (--samples)', `${cfg.samples} asked for, but ${cfg.source} has ${train.shape[0]} training samples`);
   if (cfg.testSamples !== undefined && test && test.shape[0]! < cfg.testSamples) throw new ConfigError('data.testSamples (--test-samples)', `${cfg.testSamples} asked for, but the test set has ${test.shape[0]} samples`);
   const sampleShape = train.shape.slice(1);
   if (test) {
@@ -170,7 +182,9 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     train = { ...train, x: scaler.transform(train) };
     if (test) test = { ...test, x: scaler.transform(test) };
   }
-  return { name, train, ...(test ? { test } : {}), ...(scaler ? { scaler } : {}), unitRange: inUnitRange(train.x), sampleShape };
+  // Built-in pixels are divided by 255, so unscaled they lie in [0, 1]: no pass over 47 million values to find out.
+  const unitRange = builtin !== undefined && !scaler ? true : inUnitRange(train.x);
+  return { name, train, ...(test ? { test } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape };
 }
 
 /** Whether the training source is a CSV or NPY file to stream: asked for, or larger than {@link STREAM_THRESHOLD_BYTES}. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { datasets, DataFormatError, FASHION_MNIST_LABELS, parseFashionClassFile } from '../../src/data/index.js';
+import { clearDatasetCache, datasets, DataFormatError, FASHION_MNIST_LABELS, parseFashionClassFile } from '../../src/data/index.js';
 import { throwsData } from './helpers.js';
 
 test('MNIST train: 60k flat samples in [0,1] with labels from the IDX files', () => {
@@ -66,4 +66,27 @@ test('the Fashion-MNIST class-file scanner rejects malformed input with offsets'
   throwsData(() => parseFashionClassFile(enc('{"data":[[1,2]]}'), 'c.json'), { message: /has 2 pixels, expected 784/ });
   throwsData(() => parseFashionClassFile(enc('{"date":[]}'), 'c.json'), { offset: 5, message: /"data"/ });
   assert.throws(() => parseFashionClassFile(enc(''), 'c.json'), DataFormatError);
+});
+
+test('the class-file scanner skips the first images without decoding them; empty entries are not counted', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const img = (v: number) => Array(784).fill(v).join(',');
+  const file = enc(`{"data":[[${img(1)}], [ ],[${img(2)}],[${img(3)}]\n]}`);
+  assert.deepEqual(parseFashionClassFile(file, 'c.json', 1).map((b) => b[0]), [2, 3]);
+  assert.deepEqual(parseFashionClassFile(file, 'c.json', 2).map((b) => b[0]), [3]);
+  assert.deepEqual(parseFashionClassFile(file, 'c.json', 5), []);
+  // A skipped image is not checked; the ones after it are, numbered from the file's start.
+  throwsData(() => parseFashionClassFile(enc(`{"data":[[999],[1,2]]}`), 'c.json', 1), { message: /image 1 has 2 pixels/ });
+  throwsData(() => parseFashionClassFile(enc('{"data":[[1,2'), 'c.json', 1), { file: 'c.json', message: /no closing/ });
+});
+
+test('Fashion-MNIST test split loaded alone equals the one built with the training split', () => {
+  clearDatasetCache();
+  const alone = datasets.fashionMnist({ split: 'test', normalize: false });
+  clearDatasetCache();
+  datasets.fashionMnist({ split: 'train', limit: 1 });
+  const withTrain = datasets.fashionMnist({ split: 'test', normalize: false });
+  assert.deepEqual(alone.labels, withTrain.labels);
+  assert.deepEqual(alone.x, withTrain.x);
+  assert.equal(alone.description, withTrain.description);
 });

@@ -21,7 +21,11 @@ export async function runEvalCommand(path: string, flags: EvalFlags, io: Io = de
   const rec = reconstructionMetrics(set.x, await run.model.reconstruct(set.x));
   const metrics = { samples: set.shape[0]!, ...losses, mse: rec.mse, psnr: rec.psnr, ...(data.unitRange ? { bce: rec.bce } : {}) };
   if (flags.json) io.out(JSON.stringify(metrics));
-  else io.log(`${run.model.className} on ${split === 'given' ? flags.data : `the run's ${split} set`} (${set.shape[0]} samples): ${formatMetrics(metrics)}`);
+  else {
+    // The sample count is a count, not a measurement: printed whole, not to four digits.
+    const { samples, ...measured } = metrics;
+    io.log(`${run.model.className} on ${split === 'given' ? flags.data : `the run's ${split} set`}: samples ${samples} · ${formatMetrics(measured)}`);
+  }
   return metrics;
 }
 
