@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { runEvalCommand } from '../../src/cli/commands/eval.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { type Io } from '../../src/cli/io.js';
-import { loadRunData } from '../../src/cli/run-data.js';
+import { loadRunData } from '../../src/runs/run-data.js';
 import { mnist } from '../../src/data/datasets.js';
 import { reconstructionMetrics } from '../../src/eval/reconstruction.js';
 
@@ -50,7 +50,7 @@ describe('loadRunData with testOnly', () => {
   });
 
   it('loads the training split when a scaler is fitted on it, and checks the scaled range', async () => {
-    const data = await loadRunData({ source: 'mnist', samples: 7, testSamples: 5, scale: 'standard' }, undefined, { testOnly: true });
+    const data = await loadRunData({ source: 'mnist', samples: 7, testSamples: 5, scale: 'zscore' }, undefined, { testOnly: true });
     assert.equal(data.train.shape[0], 7);
     assert.equal(data.test!.shape[0], 5);
     assert.ok(data.scaler);
