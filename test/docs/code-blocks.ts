@@ -78,8 +78,18 @@ export function typecheckBlocks(blocks: CodeBlock[], repoRoot: string): string[]
     });
     if (!parsed) throw new Error(`cannot read the generated ${configPath}`);
     const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
+    // Diagnostics of the block files only: checking them resolves just the declarations they use, where
+    // getPreEmitDiagnostics would type-check every source file of the package again.
+    const diagnostics = [
+      ...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(),
+      ...[...byPath.keys()].flatMap((path) => {
+        const file = program.getSourceFile(path);
+        if (!file) throw new Error(`${byPath.get(path)!.file}:${byPath.get(path)!.line}: the generated module was not compiled`);
+        return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
+      }),
+    ];
     const messages: string[] = [];
-    for (const d of ts.getPreEmitDiagnostics(program)) {
+    for (const d of diagnostics) {
       const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
       const block = d.file ? byPath.get(resolve(d.file.fileName)) : undefined;
       if (!d.file) messages.push(`TS${d.code}: ${text}`);
