@@ -79,9 +79,9 @@ abstract class Recurrent extends Layer {
   }
 
   /**
-   * The initial state read from the first step read from x, `parts` state vectors of
-   * `units` each ([h₀] or [h₀, c₀]), or undefined for a zero state. One Gemm
-   * for all parts; h₀ goes through tanh, c₀ stays linear.
+   * The initial state learned from the step read first (step 0, or T−1 in
+   * reverse): `parts` vectors of `units` each ([h₀] or [h₀, c₀]), or undefined
+   * for a zero state. One Gemm for all parts; h₀ goes through tanh, c₀ stays linear.
    * Parameters: `${name}/stateKernel` [F, parts·U], `${name}/stateBias` [parts·U].
    */
   protected initialState(ctx: BuildContext, x: Value, parts: 1 | 2): Value[] | undefined {

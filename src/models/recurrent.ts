@@ -46,8 +46,9 @@ export interface RecurrentAutoencoderConfig extends CommonConfig {
  * recurrent layers read [T, F] and the last one's final hidden state h_T is the
  * code; RepeatVector copies it to every one of the T steps, the decoder's
  * recurrent layers return sequences (the first one starting from a state
- * learned from the code with `decoder.stateFromCode`), and TimeDistributed(Dense(F)) maps each
- * step back to the features. Code shape: [units_last].
+ * learned from the code with `decoder.stateFromCode`; from the last step back
+ * with `decoder.reverse`), and TimeDistributed(Dense(F)) maps each step back to
+ * the features. Code shape: [units_last].
  */
 export class RecurrentAutoencoder extends StackedAutoencoderModel {
   readonly className = 'RecurrentAutoencoder';
