@@ -18,6 +18,21 @@ export interface RecurrentArgs {
   recurrentInitializer?: Initializer;
   /** Default 'zeros'. */
   biasInitializer?: Initializer;
+  /**
+   * Start from a state learned from the first step's input instead of from
+   * zero: h₀ = tanh(x₀·S + s) (an LSTM also gets c₀ = x₀·S_c + s_c). Meant for
+   * a decoder fed a repeated code (RepeatVector): the code then sets where the
+   * recurrence starts, not only what it is driven by, so the decoder need not
+   * build its whole trajectory out of a zero state. Default false.
+   */
+  stateFromInput?: boolean;
+  /**
+   * Run from the last step to the first. The returned sequence stays in the
+   * input's time order (position t holds the state after reading step t); the
+   * last state is the one after step 0. `stateFromInput` then reads step T−1.
+   * Default false.
+   */
+  reverse?: boolean;
   name?: string;
 }
 
@@ -33,6 +48,8 @@ abstract class Recurrent extends Layer {
   readonly kernelInitializer: Initializer;
   readonly recurrentInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly stateFromInput: boolean;
+  readonly reverse: boolean;
 
   constructor(args: RecurrentArgs, className: string, nameBase: string, allowed: readonly string[]) {
     super(checkLayerArgs(className, args, allowed).name, nameBase);
@@ -42,6 +59,8 @@ abstract class Recurrent extends Layer {
     this.kernelInitializer = initializerArg(who, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.recurrentInitializer = initializerArg(who, 'recurrentInitializer', args.recurrentInitializer ?? 'glorotUniform');
     this.biasInitializer = initializerArg(who, 'biasInitializer', args.biasInitializer ?? 'zeros');
+    this.stateFromInput = boolArg(who, 'stateFromInput', args.stateFromInput, false);
+    this.reverse = boolArg(who, 'reverse', args.reverse, false);
   }
 
   computeOutputShape(input: Shape): Shape {
@@ -51,17 +70,39 @@ abstract class Recurrent extends Layer {
     return this.returnSequences ? [input[0]!, input[1]!, this.units] : [input[0]!, this.units];
   }
 
-  /** x·W + b for every time step in one MatMul, then cut into T values [N, gates·units]. */
+  /** x·W + b for every time step in one MatMul, then cut into T values [N, gates·units], in the order the steps are read. */
   protected projectSteps(g: Graph, x: Value, w: Value, b: Value): Value[] {
     const projected = g.add(g.matmul(x, w), b);
     const [n, t, width] = projected.shape as [Dim, number, number];
-    return Array.from({ length: t }, (_, i) => g.reshape(g.slice(projected, [i], [i + 1], [1]), [n, width]));
+    const steps = Array.from({ length: t }, (_, i) => g.reshape(g.slice(projected, [i], [i + 1], [1]), [n, width]));
+    return this.reverse ? steps.reverse() : steps;
   }
 
+  /**
+   * The initial state learned from the step read first (step 0, or T−1 in
+   * reverse): `parts` vectors of `units` each ([h₀] or [h₀, c₀]), or undefined
+   * for a zero state. One Gemm for all parts; h₀ goes through tanh, c₀ stays linear.
+   * Parameters: `${name}/stateKernel` [F, parts·U], `${name}/stateBias` [parts·U].
+   */
+  protected initialState(ctx: BuildContext, x: Value, parts: 1 | 2): Value[] | undefined {
+    if (!this.stateFromInput) return undefined;
+    const { g } = ctx;
+    const u = this.units;
+    const features = x.shape[2] as number;
+    const kernel = ctx.param(this.name, 'stateKernel', [features, parts * u], this.kernelInitializer);
+    const bias = ctx.param(this.name, 'stateBias', [parts * u], 'zeros');
+    const t = this.reverse ? (x.shape[1] as number) - 1 : 0;
+    const first = g.reshape(g.slice(x, [t], [t + 1], [1]), [x.shape[0]!, features]);
+    const s = g.gemm(first, kernel, bias);
+    const h = g.tanh(parts === 1 ? s : lastAxis(g, s, 0, u));
+    return parts === 1 ? [h] : [h, lastAxis(g, s, u, 2 * u)];
+  }
+
+  /** The output from the states in the order they were computed: the last one, or all in time order. */
   protected assemble(g: Graph, hs: Value[], out: Shape): Value {
     const last = hs[hs.length - 1]!;
     if (!this.returnSequences) return expectShape(this, last, out);
-    const steps = hs.map((h) => g.reshape(h, [h.shape[0]!, 1, this.units]));
+    const steps = (this.reverse ? [...hs].reverse() : hs).map((h) => g.reshape(h, [h.shape[0]!, 1, this.units]));
     return expectShape(this, steps.length === 1 ? steps[0]! : g.concat(steps, 1), out);
   }
 
@@ -73,6 +114,8 @@ abstract class Recurrent extends Layer {
       kernelInitializer: this.kernelInitializer,
       recurrentInitializer: this.recurrentInitializer,
       biasInitializer: this.biasInitializer,
+      stateFromInput: this.stateFromInput,
+      reverse: this.reverse,
     };
   }
 }
@@ -82,7 +125,7 @@ export interface LSTMArgs extends RecurrentArgs {
   unitForgetBias?: boolean;
 }
 
-const LSTM_ARGS = argNames<LSTMArgs>()(['units', 'returnSequences', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'unitForgetBias', 'name']);
+const LSTM_ARGS = argNames<LSTMArgs>()(['units', 'returnSequences', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'stateFromInput', 'reverse', 'unitForgetBias', 'name']);
 
 /**
  * Long short-term memory over [N, T, F], unrolled over the fixed T. Gates in
@@ -91,7 +134,8 @@ const LSTM_ARGS = argNames<LSTMArgs>()(['units', 'returnSequences', 'kernelIniti
  *   i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)
  *
- * The initial state is zero, so the first step has no recurrent term. The input
+ * The initial state is zero (the first step then has no recurrent term) or,
+ * with `stateFromInput`, learned from the first step's input. The input
  * projection of all steps is one MatMul up front; each later step is one Gemm
  * (h·U plus the projected input) on the concatenated gate weights.
  * Parameters: `${name}/kernel` [F, 4U], `${name}/recurrentKernel` [U, 4U], and
@@ -119,8 +163,7 @@ export class LSTM extends Recurrent {
     );
     const steps = this.projectSteps(g, x, w, g.concat(biases, 0));
     const hs: Value[] = [];
-    let h: Value | undefined;
-    let c: Value | undefined;
+    let [h, c] = this.initialState(ctx, x, 2) ?? [];
     for (const xt of steps) {
       const z = h ? g.gemm(h, rw, xt) : xt;
       const s = g.sigmoid(z);
@@ -142,7 +185,7 @@ export class LSTM extends Recurrent {
 
 export type GRUArgs = RecurrentArgs;
 
-const GRU_ARGS = argNames<GRUArgs>()(['units', 'returnSequences', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'name']);
+const GRU_ARGS = argNames<GRUArgs>()(['units', 'returnSequences', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'stateFromInput', 'reverse', 'name']);
 
 /**
  * Gated recurrent unit over [N, T, F], unrolled over the fixed T, in the
@@ -154,7 +197,8 @@ const GRU_ARGS = argNames<GRUArgs>()(['units', 'returnSequences', 'kernelInitial
  *   h_t = z ⊙ h_{t−1} + (1 − z) ⊙ n
  *
  * Resetting after the matrix product lets each step be one Gemm on the
- * concatenated gate weights. The initial state is zero (q = b_h at the first step).
+ * concatenated gate weights. The initial state is zero (q = b_h at the first
+ * step) or, with `stateFromInput`, learned from the first step's input.
  * Parameters: `${name}/kernel` [F, 3U], `${name}/recurrentKernel` [U, 3U],
  * `${name}/bias` and `${name}/recurrentBias` [3U].
  */
@@ -176,7 +220,7 @@ export class GRU extends Recurrent {
     const rb = ctx.param(this.name, 'recurrentBias', [3 * u], this.biasInitializer);
     const steps = this.projectSteps(g, x, w, b);
     const hs: Value[] = [];
-    let h: Value | undefined;
+    let [h] = this.initialState(ctx, x, 1) ?? [];
     for (const a of steps) {
       const q = h ? g.gemm(h, rw, rb) : rb;
       const zr = g.sigmoid(g.add(lastAxis(g, a, 0, 2 * u), lastAxis(g, q, 0, 2 * u)));

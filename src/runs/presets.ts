@@ -32,8 +32,8 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   'unet-denoising': 'images: U-Net [16, 32], two 3×3 convs per level, skip connections, trained on Gaussian-corrupted images (noise 0.5); the best denoiser',
   vae: 'variational, dense 512-256 encoder, latent 2 (a picture of the latent space)',
   'conv-vae': 'variational, conv encoder [32, 64], latent 2',
-  lstm: 'sequences [T, F]: LSTM encoder/decoder, 64 units',
-  gru: 'sequences [T, F]: GRU encoder/decoder, 64 units',
+  lstm: 'sequences [T, F]: LSTM encoder (latent 64 units), 64-unit LSTM decoder started from the code, in reverse',
+  gru: 'sequences [T, F]: GRU encoder (latent 64 units), 64-unit GRU decoder started from the code, in reverse',
 };
 
 /**
@@ -83,6 +83,8 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     case 'lstm':
     case 'gru':
       needSequence();
-      return { className: 'RecurrentAutoencoder', inputShape, cell: preset, encoder: { units: [latent(64)] }, loss };
+      // A 64-unit decoder whatever the code size, started from the code and run in reverse: the old
+      // one (--latent units, zero start) left sine waves at their mean (docs/sequences.md).
+      return { className: 'RecurrentAutoencoder', inputShape, cell: preset, encoder: { units: [latent(64)] }, decoder: { units: [64], stateFromCode: true, reverse: true }, loss };
   }
 }

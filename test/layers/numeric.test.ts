@@ -39,13 +39,29 @@ function convRef(
   return y;
 }
 
-/** Keras LSTM (gates i, f, c, o), zero initial state; bias = concat of the four gate biases. */
-function lstmRef(x: Float64Array, w: Float64Array, r: Float64Array, b: Float64Array, [n, t, f]: number[], u: number, seq: boolean): Float64Array {
+/** stateFromInput: s = x[n, first, :]·S + s_b; h₀ = tanh(s[:u]), c₀ = s[u:2u] (LSTM only). */
+interface RecurrentOptions { init?: { kernel: Float64Array; bias: Float64Array }; reverse?: boolean }
+/** The time steps in the order a layer reads them. */
+const readOrder = (t: number, reverse = false) => Array.from({ length: t }, (_, i) => (reverse ? t - 1 - i : i));
+function startState(x: Float64Array, { init, reverse }: RecurrentOptions, ni: number, [, t, f]: number[], u: number, parts: number): [Float64Array, Float64Array] {
+  const h = new Float64Array(u);
+  const c = new Float64Array(u);
+  if (!init) return [h, c];
+  for (let k = 0; k < parts * u; k++) {
+    let s = init.bias[k]!;
+    for (let fi = 0; fi < f; fi++) s += x[(ni * t + readOrder(t, reverse)[0]!) * f + fi]! * init.kernel[fi * parts * u + k]!;
+    if (k < u) h[k] = Math.tanh(s);
+    else c[k - u] = s;
+  }
+  return [h, c];
+}
+
+/** Keras LSTM (gates i, f, c, o), zero or learned initial state, forwards or in reverse; bias = concat of the four gate biases. */
+function lstmRef(x: Float64Array, w: Float64Array, r: Float64Array, b: Float64Array, [n, t, f]: number[], u: number, seq: boolean, opts: RecurrentOptions = {}): Float64Array {
   const y = new Float64Array(seq ? n * t * u : n * u);
   for (let ni = 0; ni < n; ni++) {
-    const h = new Float64Array(u);
-    const c = new Float64Array(u);
-    for (let ti = 0; ti < t; ti++) {
+    const [h, c] = startState(x, opts, ni, [n, t, f], u, 2);
+    for (const ti of readOrder(t, opts.reverse)) {
       const z = Float64Array.from(b);
       for (let k = 0; k < 4 * u; k++) {
         for (let fi = 0; fi < f; fi++) z[k] += x[(ni * t + ti) * f + fi]! * w[fi * 4 * u + k]!;
@@ -63,12 +79,12 @@ function lstmRef(x: Float64Array, w: Float64Array, r: Float64Array, b: Float64Ar
   return y;
 }
 
-/** Reset-after GRU (gates z, r, h), zero initial state. */
-function gruRef(x: Float64Array, w: Float64Array, r: Float64Array, b: Float64Array, rb: Float64Array, [n, t, f]: number[], u: number, seq: boolean): Float64Array {
+/** Reset-after GRU (gates z, r, h), zero or learned initial state, forwards or in reverse. */
+function gruRef(x: Float64Array, w: Float64Array, r: Float64Array, b: Float64Array, rb: Float64Array, [n, t, f]: number[], u: number, seq: boolean, opts: RecurrentOptions = {}): Float64Array {
   const y = new Float64Array(seq ? n * t * u : n * u);
   for (let ni = 0; ni < n; ni++) {
-    const h = new Float64Array(u);
-    for (let ti = 0; ti < t; ti++) {
+    const [h] = startState(x, opts, ni, [n, t, f], u, 1);
+    for (const ti of readOrder(t, opts.reverse)) {
       const a = Float64Array.from(b);
       const q = Float64Array.from(rb);
       for (let k = 0; k < 3 * u; k++) {
@@ -168,6 +184,23 @@ describe('layer numerics: forward references and gradient checks (float32, throu
       reference: ([x, w, rk, b, rb]) => gruRef(x!, w!, rk!, b!, rb!, [1, 3, 2], 2, true),
     }));
     assertOk(seq, true);
+  });
+
+  it('LSTM and GRU started from the first step read (stateFromInput), forwards and in reverse', async () => {
+    for (const reverse of [false, true]) {
+      const lstm = await checkCase(layerCase(new L.LSTM({ units: 2, returnSequences: true, stateFromInput: true, reverse }), [2, 3, 2], {
+        reference: ([x, w, rk, bi, bf, bc, bo, sk, sb]) => lstmRef(x!, w!, rk!, concat(bi!, bf!, bc!, bo!), [2, 3, 2], 2, true, { init: { kernel: sk!, bias: sb! }, reverse }),
+      }));
+      assertOk(lstm, true);
+      const gru = await checkCase(layerCase(new L.GRU({ units: 2, stateFromInput: true, reverse }), [2, 3, 2], {
+        reference: ([x, w, rk, b, rb, sk, sb]) => gruRef(x!, w!, rk!, b!, rb!, [2, 3, 2], 2, false, { init: { kernel: sk!, bias: sb! }, reverse }),
+      }));
+      assertOk(gru, true);
+    }
+    const reversed = await checkCase(layerCase(new L.GRU({ units: 2, returnSequences: true, reverse: true }), [1, 3, 2], {
+      reference: ([x, w, rk, b, rb]) => gruRef(x!, w!, rk!, b!, rb!, [1, 3, 2], 2, true, { reverse: true }),
+    }));
+    assertOk(reversed, true);
   });
 
   it('RepeatVector', async () => {

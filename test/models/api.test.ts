@@ -23,6 +23,7 @@ const configs: Record<string, unknown>[] = [
   { className: 'ConvAutoencoder', inputShape: [1, 28, 28], encoder: { filters: [4, 4], downsample: 'stride' }, latentDim: 6 },
   { className: 'ConvAutoencoder', inputShape: [1, 28, 28], encoder: { filters: [4, 4] }, decoder: { upsample: 'transpose' } },
   { className: 'RecurrentAutoencoder', inputShape: [6, 3], cell: 'gru', encoder: { units: [5] } },
+  { className: 'RecurrentAutoencoder', inputShape: [6, 3], cell: 'lstm', encoder: { units: [4] }, decoder: { units: [6], stateFromCode: true, reverse: true } },
   { className: 'VariationalAutoencoder', inputShape: [1, 28, 28], latentDim: 3, encoder: { type: 'conv', filters: [4, 4] } },
 ];
 const dataFor = (m: AutoencoderModel) => (m.inputShape.length === 2 ? waves(32) : digits(32, m.inputShape.length === 3 ? 'image' : 'flat'));
