@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import semver from 'semver';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
@@ -33,4 +34,20 @@ test("onnxruntime-node's CUDA download stays off: its install script is denied, 
   for (const name of withScripts) assert.equal(typeof pkg.allowScripts?.[name], 'boolean', `allowScripts decides ${name}'s install script`);
   assert.match(readFileSync(join(root, '.ci/run'), 'utf8'), /^export ONNXRUNTIME_NODE_INSTALL=skip$/m);
   assert.ok(!existsSync(join(root, '.npmrc')) || !/onnxruntime-node-install/.test(readFileSync(join(root, '.npmrc'), 'utf8')));
+});
+
+test('every installed package supports every Node version package.json claims, and this Node is one of them', () => {
+  // npm ci warned EBADENGINE for cookie@2 (node >=22) under fastify while package.json claimed node >=20.
+  const claimed = (pkg as { engines?: { node?: string } }).engines?.node;
+  assert.ok(claimed && semver.validRange(claimed), `package.json engines.node is a version range, got ${claimed}`);
+  assert.ok(semver.satisfies(process.version, claimed), `this Node (${process.version}) is within the claimed range ${claimed}`);
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[]; optional?: boolean }> };
+  const narrower: string[] = [];
+  for (const [path, p] of Object.entries(lock.packages)) {
+    const needs = !Array.isArray(p.engines) ? p.engines?.node : undefined;
+    // Platform packages for other systems (sharp's win32-ia32 binary...) are in the lockfile but never installed here.
+    if (path === '' || !needs || !semver.validRange(needs) || !existsSync(join(root, path))) continue;
+    if (!semver.subset(claimed, needs)) narrower.push(`${path.split('node_modules/').pop()} needs node ${needs}`);
+  }
+  assert.deepEqual(narrower, [], `dependencies narrower than engines.node ${claimed}`);
 });
