@@ -106,7 +106,7 @@ export abstract class ModelFrontEnd implements TrainableModel {
    * the batches (e.g. a VAE's `encoder` gives `mu` and `logVar`).
    */
   async runPart(part: string, data: InferenceInput, opts: InferenceOptions = {}): Promise<Record<string, Float32Array>> {
-    const out = await this.trainer.predict(samplesOf(data, part), { part, ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) });
+    const out = await this.trainer.predict(samplesOf(data), { part, ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) });
     return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array]));
   }
 
@@ -221,9 +221,8 @@ function asFitData(data: ModelData | StreamSource, what: string): ArrayData | St
   return { x: data.x, shape: data.shape };
 }
 
-/** The flat samples of an inference input. */
-function samplesOf(data: InferenceInput, part: string): Float32Array {
-  if (data instanceof Float32Array) return data;
-  if (data !== null && typeof data === 'object' && (data as ArrayData).x instanceof Float32Array) return (data as ArrayData).x;
-  throw new TypeError(`${part}: expected samples as a Float32Array or { x: Float32Array, shape: [n, ...] }, got ${data === null ? 'null' : typeof data}`);
+/** The flat samples of an inference input; anything else goes on to the trainer's check, whose message says what was expected. */
+function samplesOf(data: InferenceInput): Float32Array {
+  const x = (data as ArrayData | null)?.x;
+  return !(data instanceof Float32Array) && x instanceof Float32Array ? x : (data as Float32Array);
 }

@@ -52,7 +52,7 @@ describe('inference API (runPart, encode, weights)', () => {
     const parts = await model.runPart('encoder', data);
     assert.deepEqual(Object.keys(parts), ['code']);
     assert.deepEqual(arr(parts.code!), arr(whole));
-    await assert.rejects(model.encode('x' as never), /expected samples as a Float32Array/);
+    await assert.rejects(model.encode([1, 2] as never), /expected a Float32Array .* got a plain Array/);
   });
 
   it('weights are copies; setWeights replaces them and checks names and shapes', async () => {
