@@ -72,7 +72,7 @@ const program = new Command('bench:anomaly')
   .option('--batch-size <n>', 'training batch size', integer('--batch-size', 1), 128)
   .option('--seed <n>', 'seed of initialization and shuffling (and the peers\' random_state)', integer('--seed', 0), 1)
   .option('--score <kind>', `the main detector's score (default: the library default, '${DEFAULT_SCORE}')`, scoreKind)
-  .option('--metric <name>', "code distance of the MNIST detector's latent scores: 'cosine' (default here) or 'euclidean' (the library default)", metricName)
+  .option('--metric <name>', "code distance of the MNIST detector's latent scores: 'cosine' (default, as the library chooses for images) or 'euclidean' (the library's choice for tables)", metricName)
   .option('--combine <kinds>', "components of the 'combined' score, comma-separated (default: mse,knn)", (v: string) => v.split(',').map((k) => scoreKind(k.trim())))
   .option('--k <n>', 'neighbours of the k-NN score (default 5)', integer('--k', 1))
   .option('--pca-variance <x>', 'PCA peer: fraction of variance its components keep', (v) => {
@@ -94,7 +94,7 @@ const log = progressLog(opts.json);
 const digits = opts.digits ?? (opts.quick ? [0] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 const epochs = opts.quick && !process.argv.includes('--epochs') ? 2 : opts.epochs;
 const limits = opts.quick ? { trainLimit: 1000, testLimit: 2000 } : {};
-// Images get cosine code distances (docs/anomaly.md: far better on MNIST; the library default, Euclidean, suits tabular data).
+// Images get cosine code distances (docs/anomaly.md: far better on MNIST), as the library chooses by itself for image models; Euclidean suits tabular data.
 const metric = opts.metric ?? 'cosine';
 const detector = { ...(opts.score ? { score: opts.score } : {}), metric, ...(opts.k ? { k: opts.k } : {}), ...(opts.combine ? { combine: opts.combine } : {}) };
 
