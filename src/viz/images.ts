@@ -391,9 +391,9 @@ function stackedRows(what: string, rows: readonly ComparisonRow[], options: Comp
   return compose({ ...a, n: batches.length * a.n, data: joined }, layout, options, what);
 }
 
-/** A reconstruction error for a caption: two significant digits, NaN (a broken reconstruction) as such. */
+/** A reconstruction error for a caption, short; a broken (NaN) reconstruction's +Infinity as NaN. */
 function formatError(e: number): string {
-  return Number.isFinite(e) ? e.toPrecision(2) : 'NaN';
+  return Number.isFinite(e) ? formatNumber(e) : 'NaN';
 }
 
 /** {@link reconstructionGrid} as PNG. */
