@@ -80,7 +80,7 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
   const histogram = await scoreHistogramPng({ scores, threshold: detector.threshold, labels: truth }, { title: `Anomaly scores: MNIST test digits vs Fashion-MNIST (ROC-AUC ${evaluation.rocAuc.toFixed(3)})`, groupNames: ['digits (normal)', 'clothing (anomalous)'], xName: `score (${detector.scoreKind})` });
   ae.run.write('figures/anomaly-scores.png', histogram);
   // The highest-scoring inputs: what the detector finds least like its training data.
-  const topPng = topScoresPng({ x: mixed, shape: [n, 1, 28, 28] }, scores, { k: 16, labels: truth, classNames: ['digit', 'clothing'], scoreName: detector.scoreKind, title: 'Highest anomaly scores' });
+  const topPng = topScoresPng({ x: mixed, shape: [n, 1, 28, 28] }, scores, { k: 16, labels: truth, classNames: ['digit', 'clothing'], title: `Highest anomaly scores (${detector.scoreKind})` });
   ae.run.write('figures/anomaly-top.png', topPng);
   const rocPng = await rocCurvePng({ scores, labels: truth, threshold: detector.threshold }, { title: 'ROC curve: MNIST test digits vs Fashion-MNIST' });
   ae.run.write('figures/anomaly-roc.png', rocPng);
