@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { lossCurvesSpec } from '../../src/viz/charts.js';
-import { latentScatterPng, lossCurvesPng, scoreHistogramPng } from '../../src/viz/figures.js';
+import { latentScatterPng, lossCurvesPng, precisionRecallPng, reconstructionLinesPng, rocCurvePng, scoreHistogramPng } from '../../src/viz/figures.js';
 import { bundledFontFiles, chartPng, chartSvg, svgToPng } from '../../src/viz/render.js';
 
 const decode = (png: Uint8Array) => PNG.sync.read(Buffer.from(png));
@@ -60,4 +60,18 @@ test('latent scatter and score histogram figures', async () => {
   assert.deepEqual([hist.width, hist.height], [800, 500]);
   assert.ok(inked(hist) > 1000);
   await assert.rejects(latentScatterPng({ codes, dim: 1 }), /at least 2 dimensions/);
+});
+
+test('ROC, precision-recall and reconstruction line figures render at their default sizes with ink on them', async () => {
+  const scores = Array.from({ length: 200 }, (_, i) => Math.sin(i * 12.9898) * 0.5 + (i % 4 === 0 ? 0.3 : 0));
+  const labels = scores.map((_, i) => (i % 4 === 0 ? 1 : 0));
+  for (const png of [await rocCurvePng({ scores, labels, threshold: 0.6 }), await precisionRecallPng({ scores, labels, threshold: 0.6 })]) {
+    const img = decode(png);
+    assert.deepEqual([img.width, img.height], [600, 560]);
+    assert.ok(inked(img, 80, 100, 560, 500) > 300, 'curve and axes drawn');
+  }
+  const inputs = Float32Array.from({ length: 4 * 30 }, (_, i) => Math.sin(i / 3));
+  const lines = decode(await reconstructionLinesPng({ inputs, reconstructions: inputs.map((v) => v * 0.8), shape: [4, 30] }));
+  assert.deepEqual([lines.width, lines.height], [900, 90 + 2 * 230], 'two rows of two panels');
+  assert.ok(inked(lines) > 1000);
 });

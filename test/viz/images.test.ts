@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { imageGrid, imageGridPng, reconstructionGrid, reconstructionGridPng, worstReconstructed, worstReconstructionsPng } from '../../src/viz/images.js';
+import {
+  comparisonGrid, imageGrid, imageGridPng, latentGridTitles, reconstructionGrid, reconstructionGridPng, topScoresGrid, worstReconstructed, worstReconstructionsGrid, worstReconstructionsPng,
+  encodePng as encodeTitled,
+} from '../../src/viz/images.js';
 
 const decode = (png: Uint8Array) => PNG.sync.read(Buffer.from(png));
 const BACKGROUND = 222;
@@ -126,4 +129,52 @@ test('image grids: bad input names the function, option and what was expected', 
   assert.throws(() => imageGrid({ data: new Float32Array(0), shape: [0, 784] }), /no images to draw/);
   assert.throws(() => imageGrid({ shape: [1, 784] } as never), /expected an image batch/);
   assert.throws(() => reconstructionGrid(ok, { data: new Float32Array(1568), shape: [2, 784] }), /1 originals of 1×28×28 and 2 reconstructions/);
+});
+
+test('worst reconstructions say what their number is: "MSE 0.083"', () => {
+  const x = new Float32Array(3 * 4);
+  const r = Float32Array.from([0, 0, 0, 0.2, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5]);
+  const grid = worstReconstructionsGrid({ data: x, shape: [3, 4] }, { data: r, shape: [3, 4] }, { k: 2, labels: [0, 1, 2], classNames: ['zero', 'one', 'two'], scale: 50 });
+  assert.match(grid.texts![0]!, /^Worst 2 reconstructions \(MSE/);
+  assert.deepEqual(grid.texts!.slice(1), ['input', 'output', 'two #2', 'MSE 0.25', 'zero #0', 'MSE 0.01']);
+});
+
+test('top scores: the highest first, each captioned with its label and its score', () => {
+  const images = { data: Float32Array.from({ length: 5 * 4 }, (_, i) => i / 20), shape: [5, 4] };
+  const scores = [0.5, 97.25, NaN, 3, 12];
+  const grid = topScoresGrid(images, scores, { k: 3, labels: [0, 1, 1, 0, 1], classNames: ['digit', 'clothing'], scoreName: 'combined', scale: 50 });
+  assert.deepEqual(grid.texts, ['Highest 3 scores of 5', 'clothing', 'combined 97.3', '#1', 'clothing', 'combined 12', '#4', 'digit', 'combined 3', '#3']);
+  // Booleans name their class too; without labels the index and score.
+  assert.deepEqual(topScoresGrid(images, scores, { k: 1, labels: [false, true, true, false, true], classNames: ['normal', 'anomalous'], scale: 50 }).texts!.slice(1, 3), ['anomalous', 'score 97.3']);
+  assert.deepEqual(topScoresGrid(images, scores, { k: 1, scale: 50, title: 'top' }).texts, ['top', '#1', 'score 97.3']);
+  assert.throws(() => topScoresGrid(images, [1, 2]), /one score per image \(5\), got 2/);
+});
+
+test('comparison grid: input, PCA and autoencoder rows; each reconstruction captioned with its MSE against the input', () => {
+  const input = { data: new Float32Array(2 * 4), shape: [2, 4] };
+  const pca = { data: Float32Array.from([0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0]), shape: [2, 4] };
+  const ae = { data: Float32Array.from([0, 0, 0, 0, 0.2, 0.2, 0.2, 0.2]), shape: [2, 4] };
+  const grid = comparisonGrid([{ title: 'input', images: input }, { title: 'PCA', images: pca }, { title: 'autoencoder', images: ae }], { scale: 50, captions: ['7', '2'] });
+  assert.deepEqual(grid.texts, ['input', 'PCA', 'MSE 0.01', 'MSE 0', 'autoencoder', 'MSE 0', '7', 'MSE 0.04', '2']);
+  // Three rows of 2×2 tiles at scale 50, one above the other, two samples across.
+  assert.ok(grid.height > 3 * 100 && grid.width < grid.height, `${grid.width}×${grid.height}`);
+  assert.throws(() => comparisonGrid([{ images: input }]), /at least two/);
+  assert.throws(() => comparisonGrid([{ title: 'input', images: input }, { title: 'PCA', images: { data: new Float32Array(4), shape: [1, 4] } }]), /2 input images of 1×2×2 and 1 PCA images of 1×2×2 do not match/);
+});
+
+test('latent grid: the z values over the columns and down the rows, dimensions numbered from 1', () => {
+  const titles = latentGridTitles([-2.5, -0.8333333, 0.8333333, 2.5]);
+  assert.deepEqual(titles, { columnTitles: ['-2.5', '-0.83', '0.83', '2.5'], columnAxisTitle: 'z1 →', rowTitles: ['2.5', '0.83', '-0.83', '-2.5'], rowAxisTitle: 'z2 →' });
+  assert.equal(latentGridTitles([0, 1], [2, 5]).rowAxisTitle, 'z6 →');
+  // 4×4 images of 4×4 pixels at scale 14: tiles 56 px wide, as in a run's latent-grid.png.
+  const plain = imageGrid({ data: new Float32Array(16 * 16), shape: [16, 16] }, { columns: 4, scale: 14, gap: 0 });
+  const titled = imageGrid({ data: new Float32Array(16 * 16), shape: [16, 16] }, { columns: 4, scale: 14, gap: 0, ...titles });
+  assert.deepEqual(titled.texts, ['z1 →', '-2.5', '-0.83', '0.83', '2.5', 'z2 →', '2.5', '0.83', '-0.83', '-2.5']);
+  assert.ok(titled.width > plain.width && titled.height > plain.height, 'the titles get their own bands, never over the images');
+  const png = decode(encodeTitled(titled));
+  // The column titles are drawn above the first row of tiles.
+  let ink = 0;
+  for (let y = 0; y < titled.height - 4 * 56 - 12; y++) for (let x = 0; x < png.width; x++) if (png.data[(y * png.width + x) * 4]! < 120) ink++;
+  assert.ok(ink > 30, `${ink} dark pixels in the header`);
+  assert.throws(() => imageGrid({ data: new Float32Array(4 * 4), shape: [4, 4] }, { columns: 2, columnTitles: ['a', 'b', 'c'] }), /columnTitles must be an array of at most one title per column \(2 columns\)/);
 });
