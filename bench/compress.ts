@@ -16,10 +16,12 @@ const program = benchCommand('bench:compress', 'Rate–distortion of aekit compr
   seed: 'seed of initialization and shuffling',
 })
   .option('--epochs <n>', "override the models' epochs (not the documented protocol)", integer('--epochs', 1))
+  .option('--codecs-only', 'only the image codecs (no aekit or PCA training): minutes instead of most of an hour; compare with a saved full run', false)
   .parse();
-const opts = program.opts<CommonBenchOptions & { epochs?: number }>();
+const opts = program.opts<CommonBenchOptions & { epochs?: number; codecsOnly: boolean }>();
+const skipModels = opts.codecsOnly ? { models: [], pcaComponents: [] } : {};
 
-await runBench('bench:compress', opts.json, (log) => runCompressBenchmark({ quick: opts.quick, seed: opts.seed, threads: opts.threads, epochs: opts.epochs, log }), {
+await runBench('bench:compress', opts.json, (log) => runCompressBenchmark({ quick: opts.quick, seed: opts.seed, threads: opts.threads, epochs: opts.epochs, log, ...skipModels }), {
   table: formatCompressTable,
   seconds: (r) => (r.protocol.seconds as { total: number }).total,
   json: (r) => ({ points: r.points, goal: r.goal, coders: r.coders, bytesAtPsnr: r.bytesAtPsnr, protocol: r.protocol }),

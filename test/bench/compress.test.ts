@@ -128,4 +128,11 @@ describe('bench:compress protocol', () => {
     assert.match(formatCompressTable(r), /\| webp-mosaic \| quality 50 \| \d+\.\d\d \| \d+\.\d\d \| [01]\.\d{3} \|/);
     assert.equal(lines.some((l) => l.includes('not reusable')), false, 'jpeg-js encoder reused');
   });
+
+  it('with no models and no PCA (--codecs-only) measures only the codecs and checks no goal', async () => {
+    const r = await runCompressBenchmark({ trainSamples: 50, testSamples: 12, models: [], pcaComponents: [], bits: [4], jpegQualities: [50], codecQualities: [50] });
+    assert.equal(r.points.some((p) => p.method === 'aekit' || p.method === 'pca'), false);
+    assert.ok(r.points.some((p) => p.method === 'avif-mosaic'));
+    assert.match(formatCompressTable(r), /Goal not checked: no aekit points/);
+  });
 });
