@@ -1,5 +1,6 @@
 /** `aekit summary`: a model's layers, output shapes and parameter counts, from a run or before training. */
 import { Command } from 'commander';
+import { atConfigPath } from '../../config/validate.js';
 import { modelFromConfig } from '../../models/index.js';
 import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
@@ -26,7 +27,8 @@ export async function runSummaryCommand(path: string | undefined, flags: Summary
     if (!flags.model && !flags.config) throw new UsageError('give a run folder, or a model with --model <preset> or --config <file>');
     const config = applyOverrides(flags.config ? readRunConfig(flags.config) : undefined, { ...(flags.model ? { model: flags.model } : {}), ...(flags.data ? { data: flags.data } : {}), ...(flags.latent ? { latent: flags.latent } : {}) });
     const data = await loadRunData({ ...config.data, samples: 1, testSamples: 1 });
-    text = modelFromConfig(resolveModelConfig(config, data)).summary();
+    const file = flags.config ?? 'config';
+    text = atConfigPath(`${file}.model`, () => modelFromConfig(resolveModelConfig(config, data, file))).summary();
   }
   io.out(text);
   return text;
