@@ -9,6 +9,7 @@ import { applyOverrides, readRunConfig } from '../../runs/run-config.js';
 import { loadRunData } from '../../runs/run-data.js';
 import { resolveModelConfig } from './train.js';
 import { examplesHelp } from '../examples.js';
+import { MODEL_PRESETS } from '../../runs/presets.js';
 
 export interface SummaryFlags {
   model?: string;
@@ -38,7 +39,7 @@ export function summaryCommand(io?: Io): Command {
   return new Command('summary')
     .description("print a model's layers, output shapes and parameter counts")
     .argument('[run]', 'a run folder or checkpoint directory')
-    .option('--model <preset>', 'a model preset (see aekit train --help)')
+    .option('--model <preset>', `a model preset: ${MODEL_PRESETS.join(', ')}`)
     .option('--config <file>', 'a run config file')
     .option('--data <source>', 'the data the model is for (its sample shape), default mnist')
     .addHelpText('after', examplesHelp('aekit summary runs/conv-mnist-1', 'aekit summary --model conv --data fashion-mnist'))

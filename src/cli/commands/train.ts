@@ -12,6 +12,7 @@ import { reconstructionMetrics, type ReconstructionMetrics } from '../../eval/re
 import { AutoencoderModel } from '../../models/base.js';
 import { modelFromConfig } from '../../models/index.js';
 import { PCA } from '../../models/pca.js';
+import { formatCount } from '../../models/summary.js';
 import { OPTIMIZER_NAMES } from '../../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizers.js';
 import { type ScheduleConfig } from '../../optim/schedules.js';
@@ -21,7 +22,7 @@ import { type SessionOptions } from '../../onnx/runtime.js';
 import { UsageError } from '../../runs/errors.js';
 import { type ArgParser, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
 import { checkOutputFolder } from '../../runs/output-folder.js';
-import { PRESET_HELP, presetConfig } from '../../runs/presets.js';
+import { MODEL_PRESETS, PRESET_HELP, presetConfig } from '../../runs/presets.js';
 import { progressView, formatDuration } from '../progress.js';
 import { type RunConfig, type RunOverrides, SCALE_KINDS, applyOverrides, isPreset, readRunConfig, scaleKindOf } from '../../runs/run-config.js';
 import { type RunData, loadRunData } from '../../runs/run-data.js';
@@ -162,7 +163,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   }
   const n = data.train.shape[0]!;
   log(`aekit train → ${run.dir}`);
-  log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${model.countParams().toLocaleString('en-US')} parameters · loss ${model.loss}`);
+  log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${formatCount(model.countParams())} parameters · loss ${model.loss}`);
   log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${config.data.scale ?? 'minmax'}, fitted on the training samples)` : ''}`);
   log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed} · device ${model.trainer.artifacts.device}${t.device === 'auto' ? ' (auto)' : ''}`);
 
@@ -288,7 +289,7 @@ export function trainCommand(io?: Io): Command {
   return new Command('train')
     .description('train an autoencoder into a run folder: checkpoint, metrics, ONNX models, figures')
     .option('--config <file>', 'run config (JSON or YAML): name, model, data, training; flags override its fields')
-    .addOption(new Option('--model <name>', 'model preset (see aekit train --help) or use --config for a full model config'))
+    .addOption(new Option('--model <name>', `model preset: ${MODEL_PRESETS.join(', ')} (described under Models below; a full model config goes in --config)`))
     .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images (default mnist)')
     .option('--test-data <source>', 'a separate test set (built-in sets use their test split)')
     .option('--label-column <column>', 'CSV: the label column (name or 0-based index), excluded from the features')
