@@ -81,7 +81,7 @@ describe('run folders', () => {
 
   it('summarizes a finished run: model, data, final metrics, test metrics', () => {
     const root = tmp();
-    fakeRun(root, 'r', { 'results.json': JSON.stringify({ test: { samples: 10, model: { mse: 0.01, bce: 0.1, psnr: 20 }, pca: { k: 8, mse: 0.02 } } }), 'encoder.onnx': 'x' });
+    fakeRun(root, 'r', { 'results.json': JSON.stringify({ test: { samples: 10, model: { mse: 0.01, bce: 0.1, psnr: 20 }, pca: { k: 8, mse: 0.02 } } }), 'encoder.onnx': TINY_ONNX });
     const s = summarizeRun(root, 'r');
     assert.equal(s.status, 'finished');
     assert.deepEqual(s.problems, []);
