@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCondition } from '../runs/run-health.js';
+import { isObject, num, readJson, readMetrics, str } from '../runs/lenient-read.js';
 import { imageShapeOf } from '../viz/image-shape.js';
 import { lttbIndices, type SeriesPoint } from './downsample.js';
 import { readProgress, type ProgressSnapshot } from '../runs/progress-file.js';
@@ -53,45 +54,7 @@ export interface RunSummary {
 export const WATCHED_FILES = ['run.json', 'metrics.jsonl', 'results.json', 'config.json', 'progress.json', 'live/reconstructions.png', 'model.onnx'] as const;
 
 export { findRuns } from '../runs/find-runs.js';
-
-function readJson(path: string, problems: string[], what: string): unknown {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch (e) {
-    problems.push(`${what} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-    return undefined;
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** Per-epoch rows of metrics.jsonl; damaged lines are skipped and reported in `problems`. */
-export function readMetrics(dir: string, problems: string[] = []): Record<string, number>[] {
-  const file = join(dir, 'metrics.jsonl');
-  if (!existsSync(file)) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    problems.push(`metrics.jsonl cannot be read (${(e as Error).message})`);
-    return [];
-  }
-  const rows: Record<string, number>[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      const row = JSON.parse(line) as unknown;
-      if (!isObject(row)) throw new Error('not an object');
-      rows.push(row as Record<string, number>);
-    } catch {
-      problems.push(`metrics.jsonl line ${i + 1} is not a JSON object`);
-    }
-  });
-  return rows;
-}
+export { readMetrics } from '../runs/lenient-read.js';
 
 /** Reads a run folder into a {@link RunSummary}; never throws for a damaged folder. */
 export function summarizeRun(root: string, id: string): RunSummary {

@@ -3,11 +3,12 @@
  * model, data, epochs, losses, best epoch, date), or a few side by side to
  * compare them. Damaged folders are listed with what is wrong, never skipped.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../../runs/errors.js';
 import { findRuns } from '../../runs/find-runs.js';
+import { isObject, num, readJson, readMetrics, str } from '../../runs/lenient-read.js';
 import { type RunCondition, runCondition } from '../../runs/run-health.js';
 import { examplesHelp } from '../examples.js';
 import { type Io, defaultIo } from '../io.js';
@@ -37,45 +38,11 @@ export interface RunListing {
   updated?: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** Reads a JSON file of the folder; a damaged one is named in `problems`. */
-function readJson(dir: string, file: string, problems: string[]): unknown {
-  const path = join(dir, file);
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch (e) {
-    problems.push(`${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-    return undefined;
-  }
-}
-
-/** The rows of metrics.jsonl that parse; a damaged line is named in `problems`. */
-function readRows(dir: string, problems: string[]): Record<string, unknown>[] {
-  const path = join(dir, 'metrics.jsonl');
-  if (!existsSync(path)) return [];
-  const rows: Record<string, unknown>[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      const row = JSON.parse(line) as unknown;
-      if (isObject(row)) return void rows.push(row);
-    } catch {
-      // named below
-    }
-    problems.push(`metrics.jsonl line ${i + 1} is not a JSON object`);
-  });
-  return rows;
-}
-
 /** Reads a run folder for `aekit runs`; never throws for a damaged folder. */
 export function describeRun(dir: string, path = dir): RunListing {
   const problems: string[] = [];
   const listing: RunListing = { path, status: 'corrupt', problems };
-  const info = readJson(dir, 'run.json', problems);
+  const info = readJson(join(dir, 'run.json'), problems, 'run.json');
   const status = isObject(info) && info.format === 'aekit-run' ? str(info.status) : undefined;
   if (status === 'running' || status === 'finished' || status === 'stopped' || status === 'failed') {
     const health = runCondition(dir, { ...(info as Record<string, unknown>), status });
@@ -87,7 +54,7 @@ export function describeRun(dir: string, path = dir): RunListing {
   } else if (problems.length === 0) {
     problems.push(info === undefined ? 'run.json is missing' : 'run.json is not an aekit run status');
   }
-  const config = readJson(dir, 'config.json', problems);
+  const config = readJson(join(dir, 'config.json'), problems, 'config.json');
   if (isObject(config)) {
     const model = config.model;
     listing.model = isObject(model) ? str(model.className) : str(model);
@@ -101,7 +68,7 @@ export function describeRun(dir: string, path = dir): RunListing {
       }
     }
   }
-  const rows = readRows(dir, problems);
+  const rows = readMetrics(dir, problems);
   const last = rows.at(-1);
   if (last) {
     listing.loss = num(last.loss);
@@ -112,7 +79,7 @@ export function describeRun(dir: string, path = dir): RunListing {
     const value = num(r[metric]);
     if (value !== undefined && (listing.best === undefined || value < listing.best.value)) listing.best = { epoch: num(r.epoch) ?? i + 1, metric, value };
   });
-  const results = readJson(dir, 'results.json', problems);
+  const results = readJson(join(dir, 'results.json'), problems, 'results.json');
   if (isObject(results)) {
     listing.trainSeconds = num(results.trainSeconds);
     if (isObject(results.test)) {
