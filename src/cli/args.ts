@@ -39,3 +39,24 @@ export function nonEmptyPath(name: string): (value: string) => string {
     return value;
   };
 }
+
+/**
+ * Commander's message for a bad command line (`error: unknown option '--modle'`
+ * and a `(Did you mean --model?)` line) as the one `aekit: …` line every other
+ * user error prints, pointing at the command's help.
+ * @param text what commander passes to `outputError`, possibly several lines.
+ * @param command the command's name as typed, e.g. `aekit train`.
+ */
+export function parserErrorLine(text: string, command: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const suggestion = lines.slice(1).map((l) => /^\(Did you mean (.+)\?\)$/.exec(l)?.[1]).find((s) => s !== undefined);
+  let message = (lines[0] ?? '').replace(/^error: /, '');
+  const invalid = /^option '(\S+)[^']*' argument '(.*)' is invalid\. (.*)$/.exec(message);
+  if (invalid) {
+    const [, flag, value, detail] = invalid;
+    const choices = /^Allowed choices are (.*)\.$/.exec(detail!);
+    // Our own parsers name the flag already (`--epochs must be an integer >= 1, got '0'.`).
+    message = choices ? `${flag}: expected one of ${choices[1]}, got '${value}'` : detail!.startsWith(flag!) ? detail!.replace(/\.$/, '') : `${flag}: ${detail!.replace(/\.$/, '')}`;
+  }
+  return `aekit: ${message.replace(/\.$/, '')}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; see ${command} --help`;
+}

@@ -15,8 +15,10 @@ import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
 import { opsCommand } from './commands/ops.js';
 import { reconstructCommand } from './commands/reconstruct.js';
+import { runsCommand } from './commands/runs.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
+import { parserErrorLine } from './args.js';
 import { reportError } from './exit.js';
 
 const program = new Command();
@@ -24,14 +26,17 @@ program
   .name('aekit')
   .description('Autoencoder toolkit: build, train and use autoencoders compiled to ONNX.')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
   .addHelpText('after', '\nStart with:\n  aekit demo\n  aekit train --model conv --data mnist --epochs 3\n  aekit eval runs/conv-mnist-1');
 const commands = [
   demoCommand(), trainCommand(), evalCommand(), encodeCommand(), reconstructCommand(), detectCommand(),
   denoiseCommand(), generateCommand(), compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(), dashboardCommand(),
+  runsCommand(),
 ];
+// A bad command line ends like every other user error: one `aekit: …` line, exit code 1.
+const oneLine = (name: string) => ({ outputError: (text: string, write: (s: string) => void) => write(`${parserErrorLine(text, name)}\n`) });
+program.configureOutput(oneLine('aekit'));
 for (const command of commands) {
-  program.addCommand(command.showHelpAfterError('(run with --help for usage)'));
+  program.addCommand(command.configureOutput(oneLine(`aekit ${command.name()}`)));
 }
 
 program.parseAsync(process.argv).catch((e: unknown) => {

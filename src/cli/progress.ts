@@ -17,9 +17,16 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
-/** One epoch's metrics as `loss 0.0934 · valLoss 0.0951`. */
+/** Metrics that repeat another when the loss has no other term: the loss then IS the reconstruction error. */
+const SAME_AS: Record<string, string> = { reconstruction: 'loss', valReconstruction: 'valLoss' };
+
+/**
+ * One epoch's metrics as `loss 0.0934 · valLoss 0.0951`; the reconstruction
+ * term is left out where it prints the same as the loss it makes up alone.
+ */
 export function formatMetrics(metrics: Record<string, number>): string {
-  return Object.entries(metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ');
+  const shown = Object.entries(metrics).filter(([k, v]) => !(Object.hasOwn(SAME_AS, k) && metrics[SAME_AS[k]!] !== undefined && fmt(metrics[SAME_AS[k]!]) === fmt(v)));
+  return shown.map(([k, v]) => `${k} ${fmt(v)}`).join(' · ');
 }
 
 export interface ProgressView {

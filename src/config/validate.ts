@@ -8,9 +8,31 @@
 
 /** A config that is malformed or inconsistent; `path` names the field, e.g. `config.encoder.sizes[2]`. */
 export class ConfigError extends Error {
+  /** The message without the path. */
+  readonly detail: string;
+
   constructor(readonly path: string, detail: string) {
     super(`${path}: ${detail}`);
     this.name = 'ConfigError';
+    this.detail = detail;
+  }
+}
+
+/**
+ * Runs a check written for a config at its own root (a model config's
+ * `config.encoder.filters[1]`) on a config nested in a bigger one, so that its
+ * errors name the full path from the file: `run.yaml.model.encoder.filters[1]`.
+ * @param path where the nested config sits, e.g. `run.yaml.model`.
+ * @param root the root name the check uses in its paths (default `config`);
+ *   errors on other paths are put under `path` whole.
+ */
+export function atConfigPath<T>(path: string, check: () => T, root = 'config'): T {
+  try {
+    return check();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const nested = e.path === root || e.path.startsWith(`${root}.`) || e.path.startsWith(`${root}[`);
+    throw nested ? new ConfigError(`${path}${e.path.slice(root.length)}`, e.detail) : new ConfigError(path, e.message);
   }
 }
 

@@ -5,15 +5,16 @@
  * folder whose files are half written, damaged or from a crashed process
  * shows up with its problems named instead of breaking the page.
  */
-import { type Dirent, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from '../io/files.js';
+import { runCondition } from '../runs/run-health.js';
+import { isObject, num, readJson, readMetrics, str } from '../runs/lenient-read.js';
 import { imageShapeOf } from '../viz/image-shape.js';
 import { lttbIndices, type SeriesPoint } from './downsample.js';
 import { readProgress, type ProgressSnapshot } from '../runs/progress-file.js';
 
 /** A run's state as the dashboard shows it: run.json's status, or what went wrong reading it. */
-export type DashboardStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed' | 'corrupt';
+export type DashboardStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed' | 'damaged' | 'corrupt';
 
 /** One row of the runs table. */
 export interface RunSummary {
@@ -52,67 +53,8 @@ export interface RunSummary {
 /** Files whose change means a run's summary may have changed. */
 export const WATCHED_FILES = ['run.json', 'metrics.jsonl', 'results.json', 'config.json', 'progress.json', 'live/reconstructions.png', 'model.onnx'] as const;
 
-/** Run folders under `root` (a folder holding run.json; not following symlinks), as ids. */
-export function findRuns(root: string): string[] {
-  const found: string[] = [];
-  const visit = (dir: string, prefix: string, depth: number) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      // Dirent.isDirectory() is false for a symlink: a link out of the runs folder is never followed.
-      if (!e.isDirectory() || e.name.startsWith('.')) continue;
-      const path = join(dir, e.name);
-      const id = prefix ? `${prefix}/${e.name}` : e.name;
-      if (existsSync(join(path, 'run.json'))) found.push(id);
-      if (depth < 1) visit(path, id, depth + 1);
-    }
-  };
-  visit(root, '', 0);
-  return found.sort();
-}
-
-function readJson(path: string, problems: string[], what: string): unknown {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch (e) {
-    problems.push(`${what} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-    return undefined;
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** Per-epoch rows of metrics.jsonl; damaged lines are skipped and reported in `problems`. */
-export function readMetrics(dir: string, problems: string[] = []): Record<string, number>[] {
-  const file = join(dir, 'metrics.jsonl');
-  if (!existsSync(file)) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    problems.push(`metrics.jsonl cannot be read (${(e as Error).message})`);
-    return [];
-  }
-  const rows: Record<string, number>[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      const row = JSON.parse(line) as unknown;
-      if (!isObject(row)) throw new Error('not an object');
-      rows.push(row as Record<string, number>);
-    } catch {
-      problems.push(`metrics.jsonl line ${i + 1} is not a JSON object`);
-    }
-  });
-  return rows;
-}
+export { findRuns } from '../runs/find-runs.js';
+export { readMetrics } from '../runs/lenient-read.js';
 
 /** Reads a run folder into a {@link RunSummary}; never throws for a damaged folder. */
 export function summarizeRun(root: string, id: string): RunSummary {
@@ -133,13 +75,16 @@ export function summarizeRun(root: string, id: string): RunSummary {
   const info = readJson(join(dir, 'run.json'), problems, 'run.json');
   if (isObject(info) && info.format === 'aekit-run') {
     const status = str(info.status);
-    if (status === 'running' || status === 'finished' || status === 'stopped' || status === 'failed') summary.status = status;
-    else problems.push(`run.json has an unknown status ${JSON.stringify(info.status)}`);
-    if (status === 'running' && typeof info.pid === 'number' && !processAlive(info.pid)) {
-      // The trainer died without writing its final status (killed, power cut).
-      summary.status = 'crashed';
-      problems.push(`run.json says running, but its process ${info.pid} is gone`);
-    }
+    if (status === 'running' || status === 'finished' || status === 'stopped' || status === 'failed') {
+      // Crashed (its process is gone) or damaged (an exported model is empty or not ONNX), with the file named.
+      const health = runCondition(dir, { ...info, status });
+      summary.status = health.condition;
+      problems.push(...health.problems);
+      if (health.condition === 'damaged') {
+        // A damaged model is not offered to the page (Try it would fail on it).
+        for (const part of ['model', 'encoder', 'decoder'] as const) if (health.problems.some((p) => p.startsWith(`${part}.onnx `))) summary.files[part] = false;
+      }
+    } else problems.push(`run.json has an unknown status ${JSON.stringify(info.status)}`);
     summary.name = str(info.name) ?? summary.name;
     for (const k of ['created', 'updated', 'message'] as const) if (str(info[k]) !== undefined) summary[k] = str(info[k]);
     for (const k of ['epochsDone', 'epochsPlanned'] as const) if (num(info[k]) !== undefined) summary[k] = num(info[k]);
@@ -192,7 +137,7 @@ export function summarizeRun(root: string, id: string): RunSummary {
       ...(num(pca.mse) !== undefined ? { pcaMse: num(pca.mse) } : {}), ...(num(pca.k) !== undefined ? { pcaK: num(pca.k) } : {}),
     };
   }
-  if (summary.status === 'finished' && !summary.files.model) problems.push('finished, but model.onnx is missing');
+  if (summary.status === 'finished' && !has('model.onnx')) problems.push('finished, but model.onnx is missing');
   return summary;
 }
 

@@ -39,16 +39,21 @@ export function summaryRows(sections: readonly SummarySection[]): SummaryRow[] {
   return rows;
 }
 
+/** A count as people read it, with thousands separated: 472,608 (the summary and `aekit train` both print counts so). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** The printable table: a header line, the rows, the total, then one line per extra (options worth noting). */
 export function formatSummary(header: string, rows: readonly SummaryRow[], extras: readonly string[] = []): string {
-  const table = [['Layer (type)', 'Output shape', 'Params'], ...rows.map((r) => [`${r.section}/${r.layer} (${r.className})`, formatShape(r.outputShape), String(r.params)])];
+  const table = [['Layer (type)', 'Output shape', 'Params'], ...rows.map((r) => [`${r.section}/${r.layer} (${r.className})`, formatShape(r.outputShape), formatCount(r.params)])];
   const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}`;
   const rule = '-'.repeat(widths[0]! + widths[1]! + widths[2]! + 4);
   return [
     header,
     rule, line(table[0]!), rule, ...table.slice(1).map(line), rule,
-    `Total params: ${rows.reduce((s, r) => s + r.params, 0)}`,
+    `Total params: ${formatCount(rows.reduce((s, r) => s + r.params, 0))}`,
     ...extras,
   ].join('\n');
 }

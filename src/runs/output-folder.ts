@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -11,6 +11,14 @@ function reason(e: unknown): string {
     EROFS: 'read-only file system', ENOTDIR: 'a part of the path is a file, not a folder', ENOSPC: 'no space left on the device',
   };
   return code ? `${words[code] ?? err.message} (${code})` : String(err?.message ?? e);
+}
+
+/** Temporary files aekit puts into an output folder for a moment (write checks, run claims). */
+const OWN_TEMPORARY_PREFIX = '.aekit-';
+
+/** Whether a folder entry is one of aekit's own short-lived files rather than something the user put there. */
+export function isOwnTemporaryFile(name: string): boolean {
+  return name.startsWith(OWN_TEMPORARY_PREFIX);
 }
 
 /**
@@ -27,6 +35,28 @@ function reason(e: unknown): string {
  *   cannot be created or written, naming the option, the path and the reason.
  */
 export function prepareOutputFolder(path: string, option = '--out'): string {
+  return prepare(path, option).abs;
+}
+
+/**
+ * Checks that {@link prepareOutputFolder} would succeed, without leaving
+ * anything behind: the folders it had to create are removed again. For a
+ * check before work that may still fail (a config read later), so that a
+ * rejected command leaves no empty folder.
+ * @throws {UsageError} as prepareOutputFolder does.
+ */
+export function checkOutputFolder(path: string, option = '--out'): void {
+  const { created } = prepare(path, option);
+  for (const dir of created.reverse()) {
+    try {
+      rmdirSync(dir); // only while empty: another process may have started using it meanwhile
+    } catch {
+      break;
+    }
+  }
+}
+
+function prepare(path: string, option: string): { abs: string; created: string[] } {
   if (typeof path !== 'string' || path.trim() === '') {
     throw new UsageError(`${option}: expected a folder path, got ${JSON.stringify(path)}`);
   }
@@ -45,9 +75,11 @@ export function prepareOutputFolder(path: string, option = '--out'): string {
     if (dirname(p) === p) throw new UsageError(`${what}: the root ${p} does not exist`);
     missing.push(p);
   }
+  const created: string[] = [];
   for (const dir of missing.reverse()) {
     try {
       mkdirSync(dir);
+      created.push(dir);
     } catch (e) {
       // Another process may have created it in the meantime; a folder is all we need.
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
@@ -55,12 +87,12 @@ export function prepareOutputFolder(path: string, option = '--out'): string {
     }
   }
   // Permission bits do not tell (root, read-only mounts, procfs): try a write.
-  const probe = join(abs, `.aekit-write-check-${process.pid}`);
+  const probe = join(abs, `${OWN_TEMPORARY_PREFIX}write-check-${process.pid}`);
   try {
     writeFileSync(probe, '');
   } catch (e) {
     throw new UsageError(`${what}: cannot write into ${abs}: ${reason(e)}`);
   }
   rmSync(probe, { force: true });
-  return abs;
+  return { abs, created };
 }

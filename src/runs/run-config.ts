@@ -21,8 +21,9 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, numberIn, objectOf, oneOf, positiveInt, positiveInts, show } from '../config/validate.js';
+import { ConfigError, atConfigPath, numberIn, objectOf, oneOf, positiveInt, positiveInts, show } from '../config/validate.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/names.js';
+import { optimizerFromConfig, type OptimizerConfig } from '../optim/optimizers.js';
 import { checkFitOptions } from '../train/options.js';
 import { MODEL_PRESETS, type ModelPreset, type PresetOptions } from './presets.js';
 
@@ -185,6 +186,7 @@ function parseTraining(v: unknown, path: string): TrainingConfig {
   if (o.optimizer !== undefined) {
     const opt = objectOf(o.optimizer, `${path}.optimizer`, ['name', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentum', 'nesterov', 'rho', 'amsgrad']);
     out.optimizer = { ...opt, name: oneOf(opt.name, `${path}.optimizer.name`, OPTIMIZER_NAMES) };
+    checkOptimizer(out.optimizer, `${path}.optimizer`);
   }
   // Schedules and early stopping take the same fields as fit(); their checks name the config path.
   if (o.schedule !== undefined) {
@@ -196,6 +198,24 @@ function parseTraining(v: unknown, path: string): TrainingConfig {
     out.earlyStopping = o.earlyStopping as Record<string, unknown>;
   }
   return out;
+}
+
+/**
+ * Checks an optimizer config with the optimizer's own checks, naming the
+ * config's field in errors (`run.yaml.training.optimizer.beta1: must be a
+ * number in [0, 1), got "0.9x"`) where the optimizer names itself (`Adam: beta1 …`).
+ */
+function checkOptimizer(config: TrainingConfig['optimizer'], path: string): void {
+  atConfigPath(path, () => {
+    try {
+      optimizerFromConfig(config as OptimizerConfig);
+    } catch (e) {
+      const field = e instanceof ConfigError ? /^(\w+) (must .*)$/.exec(e.detail) : null;
+      if (field && Object.hasOwn(config, field[1]!)) throw new ConfigError(`config.${field[1]}`, field[2]!);
+      if (e instanceof ConfigError) throw new ConfigError('config', e.detail);
+      throw e;
+    }
+  });
 }
 
 /**

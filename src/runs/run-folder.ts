@@ -17,12 +17,13 @@
  * Every file is written atomically, so a reader (the dashboard) never sees
  * half of one. aekit only writes into a folder it created: `run.json` marks it.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError } from '../config/validate.js';
 import { WriteError, fsReason, makeDirs, writeFileAtomic } from '../io/files.js';
 import { UsageError } from './errors.js';
-import { prepareOutputFolder } from './output-folder.js';
+import { isOwnTemporaryFile, prepareOutputFolder } from './output-folder.js';
+import { thisHost, trainerState } from './run-health.js';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
 
@@ -37,6 +38,8 @@ export interface RunInfo {
   updated: string;
   /** Process training it while `running` (to tell a crashed run from a live one). */
   pid: number;
+  /** The machine of that process (absent in runs written before it was recorded). */
+  hostname?: string;
   epochsDone: number;
   epochsPlanned: number;
   /** Why it stopped or failed, in words. */
@@ -69,27 +72,22 @@ export class RunFolder {
    */
   static create(runsDir: string, name: string | undefined, base: string, epochsPlanned: number): RunFolder {
     const root = prepareOutputFolder(runsDir, '--runs');
-    let chosen = name;
-    if (chosen !== undefined) {
-      if (existsSync(join(root, chosen))) {
-        throw new ConfigError('--name', `${join(runsDir, chosen)} already exists; choose another --name, or continue it with --resume ${join(runsDir, chosen)}`);
+    const taken = (chosen: string) => new ConfigError('--name', `${join(runsDir, chosen)} already exists; choose another --name, or continue it with --resume ${join(runsDir, chosen)}`);
+    if (name !== undefined && existsSync(join(root, name))) throw taken(name);
+    const clean = base.replace(/[^A-Za-z0-9._-]/g, '-');
+    for (let i = 1; ; i++) {
+      const chosen = name ?? `${clean}-${i}`;
+      const dir = join(root, chosen);
+      if (name === undefined && existsSync(dir)) continue;
+      try {
+        mkdirSync(dir); // not recursive, so exclusive: of two processes taking the same name, one gets EEXIST
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError(dir, `cannot create the run folder (${fsReason(e)})`);
+        if (name !== undefined) throw taken(name);
+        continue; // another run took this number meanwhile: try the next
       }
-    } else {
-      const clean = base.replace(/[^A-Za-z0-9._-]/g, '-');
-      for (let i = 1; ; i++) {
-        if (!existsSync(join(root, `${clean}-${i}`))) {
-          chosen = `${clean}-${i}`;
-          break;
-        }
-      }
+      return RunFolder.start(dir, chosen, epochsPlanned, '--name');
     }
-    const dir = join(root, chosen!);
-    try {
-      mkdirSync(dir); // not recursive: fails if another process took the name meanwhile
-    } catch (e) {
-      throw new WriteError(dir, `cannot create the run folder (${fsReason(e)})`);
-    }
-    return RunFolder.start(dir, chosen!, epochsPlanned);
   }
 
   /**
@@ -99,29 +97,53 @@ export class RunFolder {
    */
   static createAt(dir: string, epochsPlanned: number): RunFolder {
     const abs = prepareOutputFolder(dir, '--out');
-    const entries = readdirSync(abs);
+    // Another aekit process checking or claiming the folder at this moment leaves its own temporary files.
+    const entries = readdirSync(abs).filter((f) => !isOwnTemporaryFile(f));
     if (entries.length > 0) throw new UsageError(`--out ${dir}: the folder is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); a run goes into a new or empty folder (continue a run with --resume)`);
-    return RunFolder.start(abs, basename(abs), epochsPlanned);
+    return RunFolder.start(abs, basename(abs), epochsPlanned, `--out ${dir}`);
   }
 
-  private static start(dir: string, name: string, epochsPlanned: number): RunFolder {
+  /**
+   * Claims `dir` for this process by creating its run.json exclusively: of
+   * several processes starting into the same folder at once, exactly one gets
+   * it and the others fail without having written anything.
+   * @param what how the user named the folder, for the message of the losers.
+   */
+  private static start(dir: string, name: string, epochsPlanned: number, what: string): RunFolder {
     const now = new Date().toISOString();
-    const folder = new RunFolder(dir, { format: 'aekit-run', version: 1, name, status: 'running', created: now, updated: now, pid: process.pid, epochsDone: 0, epochsPlanned });
-    folder.writeInfo();
+    const folder = new RunFolder(dir, { format: 'aekit-run', version: 1, name, status: 'running', created: now, updated: now, pid: process.pid, hostname: thisHost(), epochsDone: 0, epochsPlanned });
+    const file = folder.path('run.json');
+    // Written whole under a private name, then linked to run.json: link() fails when run.json exists, so the
+    // claim is exclusive and no reader ever sees a half-written run.json.
+    const draft = folder.path(`.aekit-claim-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    try {
+      writeFileSync(draft, `${JSON.stringify(folder.info, null, 2)}\n`, { flag: 'wx' });
+      linkSync(draft, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${what}: another aekit process started a run in ${dir} at the same time; choose another folder`);
+      throw new WriteError(file, `cannot claim the run folder (${fsReason(e)})`);
+    } finally {
+      rmSync(draft, { force: true });
+    }
     return folder;
   }
 
   /**
-   * Opens an existing run folder to continue it (`--resume`).
+   * Opens an existing run folder to continue it (`--resume`). Nothing is
+   * written until the first {@link setStatus}: a resume that fails before it
+   * really starts (a deleted checkpoint) leaves run.json as it was.
    * @throws {ConfigError} when the folder is not an aekit run.
+   * @throws {UsageError} while a live process on this machine is still training it.
    */
   static open(dir: string): RunFolder {
     const file = join(dir, 'run.json');
     if (!existsSync(file)) throw new ConfigError('--resume', `${dir} is not an aekit run folder (no run.json)`);
     const info = readRunInfo(dir);
-    const folder = new RunFolder(resolve(dir), { ...info, status: 'running', pid: process.pid, updated: new Date().toISOString() });
+    if (info.status === 'running' && info.pid !== process.pid && trainerState(info) === 'alive') {
+      throw new UsageError(`--resume ${dir}: process ${info.pid} is still training this run; wait for it to end or stop it first (Ctrl-C, or kill ${info.pid})`);
+    }
+    const folder = new RunFolder(resolve(dir), { ...info, status: 'running', pid: process.pid, hostname: thisHost(), updated: new Date().toISOString() });
     folder.metricRows = readMetricRows(dir);
-    folder.writeInfo();
     return folder;
   }
 

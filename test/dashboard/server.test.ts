@@ -29,13 +29,16 @@ function raw(port: number, path: string, options: { method?: string; headers?: R
   });
 }
 
+/** The smallest well-formed ONNX model file: ir_version 8 and a graph named "g" (its bytes are all ASCII). */
+const TINY_ONNX = '\x08\x08\x3a\x03\x0a\x01g';
+
 function fakeRun(root: string, id: string, runJson?: string): string {
   const dir = join(root, id);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'run.json'), runJson ?? JSON.stringify({ format: 'aekit-run', version: 1, name: id, status: 'finished', created: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:00Z', pid: 1, epochsDone: 1, epochsPlanned: 1 }));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model: { className: 'Autoencoder', inputShape: [784] }, data: { source: 'mnist' }, training: { epochs: 1 } }));
   writeFileSync(join(dir, 'metrics.jsonl'), '{"epoch":1,"loss":0.5}\n');
-  writeFileSync(join(dir, 'model.onnx'), 'not really onnx');
+  writeFileSync(join(dir, 'model.onnx'), TINY_ONNX);
   return dir;
 }
 
@@ -56,6 +59,7 @@ describe('dashboard server', () => {
     symlinkSync(join(outside, 'secret.txt'), join(good, 'link.txt'));
     symlinkSync(outside, join(runs, 'linked-dir'));
     fakeRun(runs, 'broken', '{"format":"aekit-run","status":"runn');
+    writeFileSync(join(fakeRun(runs, 'damaged'), 'model.onnx'), '');
     dash = await startDashboard({ runsDir: runs, port: 0, assetsDir: assets, pollMs: 50 });
     port = Number(new URL(dash.url).port);
   });
@@ -71,7 +75,7 @@ describe('dashboard server', () => {
     assert.equal((await raw(port, '/assets/app.js')).status, 200);
     const model = await raw(port, '/runs/good/model.onnx');
     assert.equal(model.status, 200);
-    assert.equal(model.body, 'not really onnx');
+    assert.equal(model.body, TINY_ONNX);
     assert.match(String(model.headers['content-security-policy']), /^sandbox/, 'run files cannot script the dashboard');
   });
 
@@ -113,10 +117,16 @@ describe('dashboard server', () => {
 
   it('lists runs with a damaged one marked corrupt, and curves of a run', async () => {
     const { runs: list } = JSON.parse((await raw(port, '/api/runs')).body) as { runs: { id: string; status: string; problems: string[] }[] };
-    assert.deepEqual(list.map((r) => r.id).sort(), ['broken', 'good']);
+    assert.deepEqual(list.map((r) => r.id).sort(), ['broken', 'damaged', 'good']);
     const broken = list.find((r) => r.id === 'broken')!;
     assert.equal(broken.status, 'corrupt');
     assert.match(broken.problems[0]!, /run\.json is not valid JSON/);
+    assert.equal(list.find((r) => r.id === 'good')!.status, 'finished');
+    // A 0-byte model.onnx: shown as damaged with the file named, and not offered to Try it.
+    const damaged = list.find((r) => r.id === 'damaged')! as (typeof list)[number] & { files: { model: boolean } };
+    assert.equal(damaged.status, 'damaged');
+    assert.deepEqual(damaged.problems, ['model.onnx is empty (0 bytes)']);
+    assert.equal(damaged.files.model, false);
     const curves = JSON.parse((await raw(port, '/api/curves?id=good')).body);
     assert.deepEqual(curves.epochs, [1]);
     assert.deepEqual(curves.loss, [0.5]);

@@ -11,6 +11,9 @@ import { isCleanRunId, isRefusal, resolveUnder, urlPathSegments } from '../../sr
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-dash-'));
 
+/** The smallest well-formed ONNX model file: ir_version 8 and a graph named "g" (its bytes are all ASCII). */
+const TINY_ONNX = '\x08\x08\x3a\x03\x0a\x01g';
+
 /** A run folder as aekit train leaves it, with `over` replacing files. */
 function fakeRun(root: string, id: string, over: Record<string, string | undefined> = {}): string {
   const dir = join(root, ...id.split('/'));
@@ -19,7 +22,7 @@ function fakeRun(root: string, id: string, over: Record<string, string | undefin
     'run.json': JSON.stringify({ format: 'aekit-run', version: 1, name: id, status: 'finished', created: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:01:00Z', pid: 1, epochsDone: 2, epochsPlanned: 2 }),
     'config.json': JSON.stringify({ model: { className: 'Autoencoder', inputShape: [784], loss: 'bce' }, data: { source: 'mnist', samples: 256 }, training: { epochs: 2, batchSize: 64, optimizer: { name: 'adam', learningRate: 0.001 } } }),
     'metrics.jsonl': '{"epoch":1,"loss":0.5}\n{"epoch":2,"loss":0.25}\n',
-    'model.onnx': 'onnx',
+    'model.onnx': TINY_ONNX,
     ...over,
   };
   for (const [name, content] of Object.entries(files)) if (content !== undefined) writeFileSync(join(dir, name), content);
@@ -78,7 +81,7 @@ describe('run folders', () => {
 
   it('summarizes a finished run: model, data, final metrics, test metrics', () => {
     const root = tmp();
-    fakeRun(root, 'r', { 'results.json': JSON.stringify({ test: { samples: 10, model: { mse: 0.01, bce: 0.1, psnr: 20 }, pca: { k: 8, mse: 0.02 } } }), 'encoder.onnx': 'x' });
+    fakeRun(root, 'r', { 'results.json': JSON.stringify({ test: { samples: 10, model: { mse: 0.01, bce: 0.1, psnr: 20 }, pca: { k: 8, mse: 0.02 } } }), 'encoder.onnx': TINY_ONNX });
     const s = summarizeRun(root, 'r');
     assert.equal(s.status, 'finished');
     assert.deepEqual(s.problems, []);

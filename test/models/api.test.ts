@@ -127,7 +127,7 @@ describe('model API', () => {
       const params = Object.entries(m.trainer.tensors).filter(([k]) => !k.includes(':'));
       assert.equal(m.countParams(), params.reduce((s, [, t]) => s + t.data.length, 0), c.className as string);
       const text = m.summary();
-      assert.match(text, new RegExp(`Total params: ${m.countParams()}`));
+      assert.match(text, new RegExp(`Total params: ${m.countParams().toLocaleString('en-US')}`));
       for (const r of rows) assert.ok(text.includes(r.layer) && text.includes(String(r.params)));
       // Per layer: the layer's own tensors.
       for (const r of rows) {

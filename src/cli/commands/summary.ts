@@ -1,5 +1,6 @@
 /** `aekit summary`: a model's layers, output shapes and parameter counts, from a run or before training. */
 import { Command } from 'commander';
+import { atConfigPath } from '../../config/validate.js';
 import { modelFromConfig } from '../../models/index.js';
 import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
@@ -8,6 +9,7 @@ import { applyOverrides, readRunConfig } from '../../runs/run-config.js';
 import { loadRunData } from '../../runs/run-data.js';
 import { resolveModelConfig } from './train.js';
 import { examplesHelp } from '../examples.js';
+import { MODEL_PRESETS } from '../../runs/presets.js';
 
 export interface SummaryFlags {
   model?: string;
@@ -26,7 +28,8 @@ export async function runSummaryCommand(path: string | undefined, flags: Summary
     if (!flags.model && !flags.config) throw new UsageError('give a run folder, or a model with --model <preset> or --config <file>');
     const config = applyOverrides(flags.config ? readRunConfig(flags.config) : undefined, { ...(flags.model ? { model: flags.model } : {}), ...(flags.data ? { data: flags.data } : {}), ...(flags.latent ? { latent: flags.latent } : {}) });
     const data = await loadRunData({ ...config.data, samples: 1, testSamples: 1 });
-    text = modelFromConfig(resolveModelConfig(config, data)).summary();
+    const file = flags.config ?? 'config';
+    text = atConfigPath(`${file}.model`, () => modelFromConfig(resolveModelConfig(config, data, file))).summary();
   }
   io.out(text);
   return text;
@@ -36,7 +39,7 @@ export function summaryCommand(io?: Io): Command {
   return new Command('summary')
     .description("print a model's layers, output shapes and parameter counts")
     .argument('[run]', 'a run folder or checkpoint directory')
-    .option('--model <preset>', 'a model preset (see aekit train --help)')
+    .option('--model <preset>', `a model preset: ${MODEL_PRESETS.join(', ')}`)
     .option('--config <file>', 'a run config file')
     .option('--data <source>', 'the data the model is for (its sample shape), default mnist')
     .addHelpText('after', examplesHelp('aekit summary runs/conv-mnist-1', 'aekit summary --model conv --data fashion-mnist'))

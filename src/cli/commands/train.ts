@@ -6,12 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../../config/validate.js';
+import { ConfigError, atConfigPath } from '../../config/validate.js';
 import { type Dataset, shapeSize } from '../../data/types.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../../eval/reconstruction.js';
 import { AutoencoderModel } from '../../models/base.js';
 import { modelFromConfig } from '../../models/index.js';
 import { PCA } from '../../models/pca.js';
+import { formatCount } from '../../models/summary.js';
 import { OPTIMIZER_NAMES } from '../../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizers.js';
 import { type ScheduleConfig } from '../../optim/schedules.js';
@@ -20,12 +21,12 @@ import { type FitResult } from '../../train/trainer.js';
 import { type SessionOptions } from '../../onnx/runtime.js';
 import { UsageError } from '../../runs/errors.js';
 import { type ArgParser, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
-import { prepareOutputFolder } from '../../runs/output-folder.js';
-import { PRESET_HELP, presetConfig } from '../../runs/presets.js';
+import { checkOutputFolder } from '../../runs/output-folder.js';
+import { MODEL_PRESETS, PRESET_HELP, presetConfig } from '../../runs/presets.js';
 import { progressView, formatDuration } from '../progress.js';
 import { type RunConfig, type RunOverrides, SCALE_KINDS, applyOverrides, isPreset, readRunConfig, scaleKindOf } from '../../runs/run-config.js';
 import { type RunData, loadRunData } from '../../runs/run-data.js';
-import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
+import { RunFolder } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
 import { head, writeRunFigures } from '../figures.js';
 import { imageShapeOf } from '../../viz/image-shape.js';
@@ -59,8 +60,11 @@ function sessionOf(t: RunConfig['training']): SessionOptions {
   return { ...(t.threads ? { threads: t.threads } : {}), ...(t.device ? { device: t.device } : {}) };
 }
 
-/** The model config a run trains: a preset built for the data, or the config's own (checked against the data). */
-export function resolveModelConfig(config: RunConfig, data: RunData): Record<string, unknown> {
+/**
+ * The model config a run trains: a preset built for the data, or the config's own (checked against the data).
+ * @param file the config file, for messages (`run.yaml.model.inputShape: …`).
+ */
+export function resolveModelConfig(config: RunConfig, data: RunData, file = 'config'): Record<string, unknown> {
   if (isPreset(config.model)) {
     const preset = { ...config.preset };
     // BCE needs targets in [0, 1]; data outside it (a z-scored table) trains with MSE instead.
@@ -75,7 +79,7 @@ export function resolveModelConfig(config: RunConfig, data: RunData): Record<str
   const shape = model.inputShape;
   if (shape === undefined) model.inputShape = data.sampleShape;
   else if (!Array.isArray(shape) || shape.join() !== data.sampleShape.join()) {
-    throw new ConfigError('config.model.inputShape', `is ${JSON.stringify(shape)}, but the data's samples have shape [${data.sampleShape.join(', ')}] (set data.shape to reshape them)`);
+    throw new ConfigError(`${file}.model.inputShape`, `is ${JSON.stringify(shape)}, but the data's samples have shape [${data.sampleShape.join(', ')}] (set data.shape to reshape them)`);
   }
   return model;
 }
@@ -101,15 +105,15 @@ async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: stri
   return { samples: test.shape[0]!, model: metrics, ...(pca ? { pca } : {}) };
 }
 
-/** Reads a resumed run's config and saved scaler. */
-function resumeConfig(dir: string, epochs: number | undefined): { config: RunConfig; scaler?: unknown } {
-  readRunInfo(dir); // checks it is a run folder
+/** Opens a run to resume (refused while another process trains it) and reads its config and saved scaler. */
+function resumeConfig(dir: string, epochs: number | undefined): { run: RunFolder; config: RunConfig; scaler?: unknown } {
+  const run = RunFolder.open(dir);
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new ConfigError('--resume', `${dir} has no config.json; was it written by aekit train?`);
   const config = readRunConfig(file);
   if (epochs !== undefined) config.training.epochs = epochs;
   const scalerFile = join(dir, 'scaler.json');
-  return { config, ...(existsSync(scalerFile) ? { scaler: JSON.parse(readFileSync(scalerFile, 'utf8')) } : {}) };
+  return { run, config, ...(existsSync(scalerFile) ? { scaler: JSON.parse(readFileSync(scalerFile, 'utf8')) } : {}) };
 }
 
 /**
@@ -123,12 +127,13 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   const { log } = io;
   if (flags.resume && (flags.config || flags.model || flags.data || flags.out)) throw new UsageError('--resume continues a run with its own config and folder; --config, --model, --data and --out cannot change it (only --epochs)');
   if (flags.out !== undefined && flags.name !== undefined) throw new UsageError('--out names the run folder itself; drop --name (or use --runs with --name)');
-  // A bad output path fails now, not after training.
-  if (flags.out !== undefined) prepareOutputFolder(flags.out, '--out');
+  // A bad output path fails now, not after training (and a config rejected next leaves no folder behind).
+  if (flags.out !== undefined) checkOutputFolder(flags.out, '--out');
   const resumed = flags.resume ? resumeConfig(flags.resume, flags.epochs) : undefined;
   const config = resumed?.config ?? applyOverrides(flags.config ? readRunConfig(flags.config) : undefined, flags);
   const data = await loadRunData(config.data, resumed?.scaler ? { scaler: resumed.scaler as never } : undefined);
-  const modelConfig = resolveModelConfig(config, data);
+  const configFile = flags.config ?? (flags.resume ? join(flags.resume, 'config.json') : 'config');
+  const modelConfig = resolveModelConfig(config, data, configFile);
   const fullConfig: RunConfig = { ...config, model: modelConfig };
   if (flags.printConfig) {
     io.out(JSON.stringify(fullConfig, null, 2));
@@ -137,14 +142,15 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   const t = config.training;
   let model: AutoencoderModel;
   let run: RunFolder;
-  if (flags.resume) {
-    run = RunFolder.open(flags.resume);
+  if (resumed) {
+    run = resumed.run;
     model = AutoencoderModel.load(run.path('checkpoint'), { session: sessionOf(t) });
     if (model.trainer.history.length >= t.epochs) throw new UsageError(`${flags.resume} has already trained ${model.trainer.history.length} epochs; pass --epochs N with N > ${model.trainer.history.length} to train more`);
+    // Only now, with the checkpoint read and the model built, does run.json say this process trains it.
     run.setStatus('running', { epochsPlanned: t.epochs });
     log(`Resuming ${run.dir} at epoch ${model.trainer.history.length + 1} of ${t.epochs}`);
   } else {
-    model = modelFromConfig(modelConfig);
+    model = atConfigPath(`${configFile}.model`, () => modelFromConfig(modelConfig));
     // Compiled before the run folder exists: a model or device that cannot work leaves no folder behind.
     model.compile({
       optimizer: optimizerFromConfig(t.optimizer as OptimizerConfig), seed: t.seed,
@@ -157,7 +163,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   }
   const n = data.train.shape[0]!;
   log(`aekit train → ${run.dir}`);
-  log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${model.countParams().toLocaleString('en-US')} parameters · loss ${model.loss}`);
+  log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${formatCount(model.countParams())} parameters · loss ${model.loss}`);
   log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${config.data.scale ?? 'minmax'}, fitted on the training samples)` : ''}`);
   log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed} · device ${model.trainer.artifacts.device}${t.device === 'auto' ? ' (auto)' : ''}`);
 
@@ -283,7 +289,7 @@ export function trainCommand(io?: Io): Command {
   return new Command('train')
     .description('train an autoencoder into a run folder: checkpoint, metrics, ONNX models, figures')
     .option('--config <file>', 'run config (JSON or YAML): name, model, data, training; flags override its fields')
-    .addOption(new Option('--model <name>', 'model preset (see aekit train --help) or use --config for a full model config'))
+    .addOption(new Option('--model <name>', `model preset: ${MODEL_PRESETS.join(', ')} (described under Models below; a full model config goes in --config)`))
     .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images (default mnist)')
     .option('--test-data <source>', 'a separate test set (built-in sets use their test split)')
     .option('--label-column <column>', 'CSV: the label column (name or 0-based index), excluded from the features')

@@ -30,7 +30,11 @@ export function session(id: string, part: 'model' | 'encoder' | 'decoder', versi
     s = (async () => {
       const res = await fetch(runFile(id, `${part}.onnx`));
       if (!res.ok) throw new Error(`${part}.onnx of ${id}: ${res.status} ${res.statusText}`);
-      return ort.InferenceSession.create(new Uint8Array(await res.arrayBuffer()), { executionProviders: ['wasm'] });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      // ONNX Runtime's own words ("No graph was found in the protobuf") do not say which file: name it.
+      return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }).catch((e: unknown) => {
+        throw new Error(`${part}.onnx of ${id} is damaged${bytes.length === 0 ? ' (0 bytes)' : ''}: ONNX Runtime cannot load it (${String((e as Error)?.message ?? e).split('\n')[0]})`);
+      });
     })();
     s.catch(() => sessions.delete(key));
     sessions.set(key, s);
