@@ -30,3 +30,8 @@ test('a block that does not compile is reported with its doc file and line', () 
 test('an unclosed block is an error naming the file and line', () => {
   assert.throws(() => extractTsBlocks('text\n```ts\nconst a = 1;\n', 'README.md'), /^Error: README\.md:2: /);
 });
+
+test('README.md stays a short guide (at most 12,000 characters; details belong in docs/)', () => {
+  const chars = [...readFileSync(join(root, 'README.md'), 'utf8')].length;
+  assert.ok(chars <= 12000, `README.md has ${chars} characters`);
+});
