@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { presetConfig } from '../../src/cli/presets.js';
+import { presetConfig } from '../../src/runs/presets.js';
 import { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { mulberry32 } from '../../src/eval/stats.js';
