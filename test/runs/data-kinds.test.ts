@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Rng } from '../../src/data/random.js';
 import { dataKindOf, describeDefaults, hiddenWidth, kindDefaults, tableCodeSize } from '../../src/runs/data-kinds.js';
 import { presetConfig } from '../../src/runs/presets.js';
 import { DEFAULT_TEST_SPLIT, loadRunData } from '../../src/runs/run-data.js';
 import { baselineWarning, codeUnitStds, codeWarnings, deadUnits } from '../../src/runs/run-warnings.js';
 import { worseningWarning } from '../../src/tasks/denoise.js';
+import { correlatedCsv } from './correlated-csv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aekit-kinds-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A CSV of `rows` samples of `columns` correlated Gaussian columns (3 factors plus noise), with a header. */
-export function correlatedCsv(file: string, rows: number, columns: number, seed = 0): string {
-  const rng = new Rng(seed);
-  const k = 3;
-  const w = Array.from({ length: k * columns }, () => rng.normal());
-  const offset = Array.from({ length: columns }, () => 3 * rng.normal());
-  const lines = [Array.from({ length: columns }, (_, j) => `c${j}`).join(',')];
-  for (let i = 0; i < rows; i++) {
-    const z = Array.from({ length: k }, () => rng.normal());
-    lines.push(Array.from({ length: columns }, (_, j) => (offset[j]! + z.reduce((a, zf, f) => a + zf * w[f * columns + j]!, 0) + 0.3 * rng.normal()).toFixed(5)).join(','));
-  }
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
 
 describe('data kinds', () => {
   it('tells images, tables and sequences apart by shape, and 8-bit sources are images', () => {
