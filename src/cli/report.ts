@@ -16,8 +16,9 @@ export interface ReportSection {
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const cell = (v: string | number) => escape(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v);
 
-/** Renders the report as one HTML document. */
-export function renderReport(title: string, intro: string, sections: readonly ReportSection[], config: unknown): string {
+/** Renders the report as one HTML document; `warnings` (a run's, see src/runs/run-warnings.ts) are listed first. */
+export function renderReport(title: string, intro: string, sections: readonly ReportSection[], config: unknown, warnings: readonly string[] = []): string {
+  const warned = warnings.length ? `<div class="warnings"><strong>Warnings</strong><ul>${warnings.map((w) => `<li>${escape(w)}</li>`).join('')}</ul></div>` : '';
   const body = sections.map((s) => {
     const table = s.table && s.table.length > 0
       ? `<table><thead><tr>${s.table[0]!.map((h) => `<th>${cell(h)}</th>`).join('')}</tr></thead><tbody>${s.table.slice(1).map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
@@ -35,9 +36,10 @@ p { line-height: 1.5; } table { border-collapse: collapse; margin: .8rem 0; back
 th, td { border: 1px solid #ddd; padding: .35rem .7rem; text-align: right; } th:first-child, td:first-child { text-align: left; } th { background: #f0f0f0; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; } figure { margin: 0; background: #fff; border: 1px solid #e3e3e3; padding: .5rem; }
 figure img { max-width: 100%; height: auto; display: block; } figcaption { font-size: .85rem; color: #555; margin-top: .3rem; }
+.warnings { background: #fff4e5; border: 1px solid #f0b45a; padding: .6rem 1rem; margin: 1rem 0; } .warnings ul { margin: .3rem 0 0; }
 pre { background: #fff; border: 1px solid #e3e3e3; padding: .8rem; overflow-x: auto; font-size: .8rem; }
 </style></head>
-<body><h1>${escape(title)}</h1><p>${escape(intro)}</p>
+<body><h1>${escape(title)}</h1><p>${escape(intro)}</p>${warned}
 ${body}
 <section><h2>Configuration</h2><pre>${escape(JSON.stringify(config, null, 2))}</pre></section>
 </body></html>

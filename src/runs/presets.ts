@@ -5,6 +5,7 @@
  * `aekit train --model conv --print-config`.
  */
 import { ConfigError } from '../config/validate.js';
+import { type KindDefaults, hiddenWidth } from './data-kinds.js';
 
 /** Names accepted by `--model`. */
 export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'vae', 'conv-vae', 'lstm', 'gru'] as const;
@@ -13,7 +14,7 @@ export type ModelPreset = (typeof MODEL_PRESETS)[number];
 export interface PresetOptions {
   /** Code size (the latent dimension). Default per preset. */
   latent?: number;
-  /** Reconstruction loss; default 'bce' for data in [0, 1], else 'mse'. */
+  /** Reconstruction loss; default: the data kind's (see data-kinds.ts), 'bce' without one. */
   loss?: 'mse' | 'bce' | 'mae';
   /** Gaussian noise std of the denoising presets (the corruption during training). Default 0.5. */
   noise?: number;
@@ -37,18 +38,25 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
 };
 
 /**
- * The model config of a preset for samples of `sampleShape`.
+ * The model config of a preset for samples of `sampleShape`. `defaults`, the
+ * data kind's (see {@link kindDefaults}), fill what `options` leaves open:
+ * loss, code size, code activation and hidden widths; without them the
+ * presets keep their image defaults (BCE, the widths of PRESET_HELP).
  * @throws {ConfigError} when the preset does not fit the data (e.g. conv on flat vectors).
  */
-export function presetConfig(name: string, sampleShape: readonly number[], options: PresetOptions = {}): Record<string, unknown> {
+export function presetConfig(name: string, sampleShape: readonly number[], options: PresetOptions = {}, defaults?: KindDefaults): Record<string, unknown> {
   if (!(MODEL_PRESETS as readonly string[]).includes(name)) {
     throw new ConfigError('--model', `unknown model '${name}'; expected one of ${MODEL_PRESETS.join(', ')} (or a model config file with --config)`);
   }
   const preset = name as ModelPreset;
   const inputShape = [...sampleShape];
-  const loss = options.loss ?? 'bce';
+  const loss = options.loss ?? defaults?.loss ?? 'bce';
   const noise = { type: 'gaussian', std: options.noise ?? 0.5, clip: true };
-  const latent = (fallback: number) => options.latent ?? fallback;
+  const latent = (fallback: number) => options.latent ?? defaults?.latent ?? fallback;
+  // Hidden widths and code activation of the dense presets, as the data kind wants them.
+  const code = latent(32);
+  const width = (w: number) => hiddenWidth(w, defaults, code);
+  const codeActivation = defaults?.codeActivation ? { codeActivation: defaults.codeActivation } : {};
   const needImage = () => {
     if (inputShape.length !== 3) {
       throw new ConfigError('--model', `'${preset}' needs images [channels, height, width]; the data's samples have shape [${inputShape.join(', ')}] (use --shape, or a dense model)`);
@@ -60,11 +68,11 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     if (inputShape.length !== 2) throw new ConfigError('--model', `'${preset}' needs sequences [timesteps, features]; the data's samples have shape [${inputShape.join(', ')}] (use --shape)`);
   };
   switch (preset) {
-    case 'dense': return { className: 'Autoencoder', inputShape, encoder: { sizes: [128, latent(32)] }, loss };
-    case 'deep': return { className: 'Autoencoder', inputShape, encoder: { sizes: [256, 128, latent(32)], activation: 'elu', codeActivation: 'linear' }, loss };
+    case 'dense': return { className: 'Autoencoder', inputShape, encoder: { sizes: [width(128), latent(32)], ...codeActivation }, loss };
+    case 'deep': return { className: 'Autoencoder', inputShape, encoder: { sizes: [width(256), width(128), latent(32)], activation: 'elu', codeActivation: 'linear' }, loss };
     case 'linear': return { className: 'Autoencoder', inputShape, encoder: { sizes: [latent(32)] }, linear: true, loss: 'mse', outputActivation: 'linear' };
-    case 'sparse': return { className: 'Autoencoder', inputShape, encoder: { sizes: [128, latent(32)] }, loss, sparsity: { type: 'l1', coefficient: 1e-4 } };
-    case 'denoising': return { className: 'Autoencoder', inputShape, encoder: { sizes: [256, latent(64)] }, loss, noise };
+    case 'sparse': return { className: 'Autoencoder', inputShape, encoder: { sizes: [width(128), latent(32)], ...codeActivation }, loss, sparsity: { type: 'l1', coefficient: 1e-4 } };
+    case 'denoising': return { className: 'Autoencoder', inputShape, encoder: { sizes: [hiddenWidth(256, defaults, latent(64)), latent(64)], ...codeActivation }, loss, noise };
     case 'contractive': return { className: 'Autoencoder', inputShape, encoder: { sizes: [latent(32)] }, loss, contractive: 1e-4 };
     case 'conv':
       needImage();
@@ -76,15 +84,16 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
       needImage();
       // bench:denoise's model: 21.21 dB at noise 0.5 after 40 epochs (docs/tasks.md).
       return { className: 'UNetAutoencoder', inputShape, encoder: { filters: [16, 32], convsPerLevel: 2, activation: 'elu' }, loss, noise };
-    case 'vae': return { className: 'VariationalAutoencoder', inputShape, latentDim: latent(2), encoder: { type: 'dense', sizes: [512, 256] } };
+    // The VAE keeps its 2-D code (a picture of the latent space) whatever the data kind.
+    case 'vae': return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'dense', sizes: [hiddenWidth(512, defaults, 2), hiddenWidth(256, defaults, 2)] } };
     case 'conv-vae':
       needImage();
-      return { className: 'VariationalAutoencoder', inputShape, latentDim: latent(2), encoder: { type: 'conv', filters: [32, 64] } };
+      return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'conv', filters: [32, 64] } };
     case 'lstm':
     case 'gru':
       needSequence();
       // A 64-unit decoder whatever the code size, started from the code and run in reverse: the old
       // one (--latent units, zero start) left sine waves at their mean (docs/sequences.md).
-      return { className: 'RecurrentAutoencoder', inputShape, cell: preset, encoder: { units: [latent(64)] }, decoder: { units: [64], stateFromCode: true, reverse: true }, loss };
+      return { className: 'RecurrentAutoencoder', inputShape, cell: preset, encoder: { units: [options.latent ?? 64] }, decoder: { units: [64], stateFromCode: true, reverse: true }, loss };
   }
 }

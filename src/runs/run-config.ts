@@ -39,6 +39,11 @@ export interface DataConfig {
   testSamples?: number;
   /** Fraction of the training samples held out for validation (from the end, as Keras does). */
   validationSplit?: number;
+  /**
+   * A file without `test`: the fraction of its samples held out (seeded, the
+   * same every run) as the test set. Default 0.2; 0 trains on every sample.
+   */
+  testSplit?: number;
   /** CSV: the column holding labels (name or 0-based index), excluded from the features. */
   labelColumn?: string | number;
   /** Scaling fitted on the training samples: min-max to [0, 1], z-score, or none. Default: none for images and built-in sets, minmax for tables. */
@@ -92,7 +97,7 @@ export interface RunConfig {
 export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, optimizer: { name: 'adam', learningRate: 2e-3 }, seed: 1 };
 
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
-const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream'] as const;
+const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream'] as const;
 const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
@@ -147,6 +152,7 @@ function parseData(v: unknown, path: string): DataConfig {
   if (o.samples !== undefined) out.samples = positiveInt(o.samples, `${path}.samples`);
   if (o.testSamples !== undefined) out.testSamples = positiveInt(o.testSamples, `${path}.testSamples`);
   if (o.validationSplit !== undefined) out.validationSplit = numberIn(o.validationSplit, `${path}.validationSplit`, 0, 1, { min: true, max: true });
+  if (o.testSplit !== undefined) out.testSplit = numberIn(o.testSplit, `${path}.testSplit`, 0, 1, { max: true });
   if (o.labelColumn !== undefined) {
     if (!(typeof o.labelColumn === 'string' && o.labelColumn !== '') && !(typeof o.labelColumn === 'number' && Number.isInteger(o.labelColumn) && o.labelColumn >= 0)) {
       throw new ConfigError(`${path}.labelColumn`, `expected a column name or a 0-based column index, got ${show(o.labelColumn)}`);
@@ -250,6 +256,7 @@ export interface RunOverrides {
   samples?: number;
   testSamples?: number;
   validationSplit?: number;
+  testSplit?: number;
   labelColumn?: string;
   scale?: string;
   shape?: number[];
@@ -292,6 +299,7 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   set(data, 'samples', flags.samples);
   set(data, 'testSamples', flags.testSamples);
   set(data, 'validationSplit', flags.validationSplit);
+  set(data, 'testSplit', flags.testSplit);
   if (flags.labelColumn !== undefined) data.labelColumn = /^\d+$/.test(flags.labelColumn) ? Number(flags.labelColumn) : flags.labelColumn;
   set(data, 'scale', flags.scale);
   set(data, 'shape', flags.shape);

@@ -17,6 +17,8 @@ import { readNpy, readNpz } from '../data/npy.js';
 import { MinMaxScaler, type Scaler, type ScalerJSON, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
 import { type Dataset, type Tensor, shapeSize } from '../data/types.js';
 import { type StreamSource, streamBatches, streamSource } from '../data/source.js';
+import { trainTestSplit } from '../data/split.js';
+import { type DataKind, dataKindOf, kindDefaults } from './data-kinds.js';
 import { type DataConfig, type ScaleKind } from './run-config.js';
 
 /** The data of a run, ready for the model. */
@@ -24,8 +26,17 @@ export interface RunData {
   /** Short name for run folder names, e.g. 'mnist' or the file's base name. */
   name: string;
   train: Dataset;
-  /** The test split of a built-in set, or `data.test`; undefined when there is none. */
+  /**
+   * The test split of a built-in set, or `data.test`, or the samples of a
+   * file held out by {@link DEFAULT_TEST_SPLIT}; undefined when there is none.
+   */
   test?: Dataset;
+  /** How `test` came about: a built-in split, a separate source, or held out of the training file. */
+  testFrom?: 'builtin' | 'file' | 'held-out';
+  /** Images, a table or sequences: what the defaults of a preset follow (see data-kinds.ts). */
+  kind: DataKind;
+  /** The scaling applied (the flag's, the saved scaler's, or the kind's default). */
+  scale: ScaleKind;
   /** Fitted on the training samples when `scale` asks for it; saved in the run folder. */
   scaler?: Scaler;
   /** Whether the samples lie in [0, 1] (after scaling): BCE and sigmoid outputs fit. */
@@ -44,6 +55,21 @@ export const STREAM_THRESHOLD_BYTES = 256 * 2 ** 20;
 /** Samples of a streamed file kept in memory for figures and baselines. */
 const STREAM_HEAD = 4000;
 
+/**
+ * The fraction of a file's samples held out as its test set when no test set
+ * is given (`data.test`) and `data.testSplit` does not say otherwise: a seeded
+ * (seed {@link TEST_SPLIT_SEED}) random 20 %, the same every run, so `aekit
+ * eval` finds the samples training never saw.
+ */
+export const DEFAULT_TEST_SPLIT = 0.2;
+/** Seed of the held-out split: fixed, not the training seed, so every run of a file holds out the same samples. */
+export const TEST_SPLIT_SEED = 0;
+/** Files with fewer samples than this are not split (a test part of one or two samples measures nothing). */
+const MIN_SAMPLES_TO_SPLIT = 10;
+
+/** Sources read from 8-bit files (pixels divided by 255): image data whatever their shape. */
+const pixelSources = new WeakSet<Dataset>();
+
 const BUILTIN: Record<string, (o: { split: 'train' | 'test'; shape?: 'flat' | number[]; limit?: number }) => Dataset> = {
   mnist: (o) => mnist(o),
   'fashion-mnist': (o) => fashionMnist(o),
@@ -57,7 +83,9 @@ function tensorToDataset(t: Tensor, file: string): Dataset {
   const x = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
   // 8-bit images are scaled to [0, 1] like the built-in sets; other integers keep their values.
   if (t.dtype === 'uint8') for (let i = 0; i < x.length; i++) x[i] = x[i]! / 255;
-  return { x, shape: [...t.shape], description: `${basename(file)} (${t.dtype} [${t.shape.join(', ')}]${t.dtype === 'uint8' ? ', divided by 255' : ''})` };
+  const ds: Dataset = { x, shape: [...t.shape], description: `${basename(file)} (${t.dtype} [${t.shape.join(', ')}]${t.dtype === 'uint8' ? ', divided by 255' : ''})` };
+  if (t.dtype === 'uint8') pixelSources.add(ds);
+  return ds;
 }
 
 async function readSource(source: string, cfg: DataConfig, what: string): Promise<Dataset> {
@@ -72,7 +100,7 @@ async function readSource(source: string, cfg: DataConfig, what: string): Promis
   }
   if (isDir) {
     const size = cfg.imageSize as [number, number] | undefined;
-    return loadImageFolder(source, { ...(size ? { size } : {}), ...(cfg.channels ? { channels: cfg.channels } : {}) });
+    return markPixels(await loadImageFolder(source, { ...(size ? { size } : {}), ...(cfg.channels ? { channels: cfg.channels } : {}) }));
   }
   const ext = extname(source).toLowerCase();
   switch (ext) {
@@ -105,13 +133,20 @@ async function readSource(source: string, cfg: DataConfig, what: string): Promis
   }
 }
 
+function markPixels(ds: Dataset): Dataset {
+  pixelSources.add(ds);
+  return ds;
+}
+
 function reshape(ds: Dataset, shape: number[] | undefined, what: string): Dataset {
   if (!shape) return ds;
   const have = ds.shape.slice(1);
   if (shapeSize(have) !== shapeSize(shape)) {
     throw new ConfigError(what, `[${shape.join(', ')}] holds ${shapeSize(shape)} values per sample, the data has ${shapeSize(have)} ([${have.join(', ')}])`);
   }
-  return { ...ds, shape: [ds.shape[0]!, ...shape] };
+  const out = { ...ds, shape: [ds.shape[0]!, ...shape] };
+  if (pixelSources.has(ds)) pixelSources.add(out);
+  return out;
 }
 
 function limit(ds: Dataset, n: number | undefined): Dataset {
@@ -138,6 +173,13 @@ export interface RunDataNeeds {
    * on it or applied to it, and `train` is the test set. Default false.
    */
   testOnly?: boolean;
+  /**
+   * Use every sample of the source: no test part held out of it (a file a
+   * trained model is applied to). Default false.
+   */
+  wholeSource?: boolean;
+  /** The loss asked for needs data in [0, 1] (BCE): scale min-max unless `scale` says otherwise. Default false. */
+  unitRangeLoss?: boolean;
 }
 
 /**
@@ -151,7 +193,9 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   if (!builtin && shouldStream(cfg)) return streamRunData(cfg, saved);
   let train: Dataset;
   let test: Dataset | undefined;
+  let testFrom: RunData['testFrom'];
   let name: string;
+  let pixels = builtin !== undefined;
   if (builtin) {
     const shape = cfg.shape ?? [1, 28, 28];
     if (shapeSize(shape) !== 784) throw new ConfigError('data.shape (--shape)', `[${shape.join(', ')}] holds ${shapeSize(shape)} values; ${cfg.source} images have 784 (28×28): e.g. 784, 1,28,28 or 28,28`);
@@ -159,32 +203,61 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     // Without a scaler, nothing but training reads the training split.
     const trainNeeded = !needs.testOnly || saved?.scaler !== undefined || (cfg.scale ?? 'none') !== 'none';
     train = trainNeeded ? builtin({ split: 'train', shape, ...(cfg.samples ? { limit: cfg.samples } : {}) }) : test;
+    testFrom = 'builtin';
     name = cfg.source;
   } else {
-    train = limit(reshape(await readSource(cfg.source, cfg, 'data.source'), cfg.shape, 'data.shape'), cfg.samples);
-    if (cfg.test) test = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
+    const all = reshape(await readSource(cfg.source, cfg, 'data.source'), cfg.shape, 'data.shape');
+    pixels = pixelSources.has(all);
+    if (cfg.test) {
+      train = limit(all, cfg.samples);
+      test = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
+      testFrom = 'file';
+    } else {
+      const held = needs.wholeSource ? undefined : holdOut(all, cfg.testSplit ?? DEFAULT_TEST_SPLIT);
+      train = limit(held?.train ?? all, cfg.samples);
+      if (held) {
+        test = limit(held.test, cfg.testSamples);
+        testFrom = 'held-out';
+      }
+    }
     name = basename(cfg.source).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '-') || 'data';
   }
   if (train.shape[0] === 0) throw new DataFormatError(cfg.source, {}, 'holds no samples');
   // Asking for more samples than there are is a mistake to report, not to round down silently.
-  if (cfg.samples !== undefined && train !== test && train.shape[0]! < cfg.samples) throw new ConfigError('data.samples (--samples)', `${cfg.samples} asked for, but ${cfg.source} has ${train.shape[0]} training samples`);
+  if (cfg.samples !== undefined && train !== test && train.shape[0]! < cfg.samples) {
+    const held = testFrom === 'held-out' ? ` (${test!.shape[0]} more are held out as the test set: set data.testSplit, --test-split, to change that)` : '';
+    throw new ConfigError('data.samples (--samples)', `${cfg.samples} asked for, but ${cfg.source} has ${train.shape[0]} training samples${held}`);
+  }
   if (cfg.testSamples !== undefined && test && test.shape[0]! < cfg.testSamples) throw new ConfigError('data.testSamples (--test-samples)', `${cfg.testSamples} asked for, but the test set has ${test.shape[0]} samples`);
   const sampleShape = train.shape.slice(1);
   if (test) {
     const t = test.shape.slice(1);
     if (t.join() !== sampleShape.join()) throw new ConfigError('data.test', `samples of shape [${t.join(', ')}] do not match the training samples [${sampleShape.join(', ')}]`);
   }
-  const scale = cfg.scale ?? (builtin !== undefined || sampleShape.length === 3 ? 'none' : 'minmax');
+  const kind = dataKindOf(sampleShape, pixels);
+  // Built-in pixels are divided by 255, so they lie in [0, 1]: no pass over 47 million values to find out.
+  const rawUnitRange = builtin !== undefined || inUnitRange(train.x);
+  let scale = cfg.scale ?? (needs.unitRangeLoss && !rawUnitRange ? 'minmax' : kindDefaults(kind, sampleShape, rawUnitRange).scale);
   let scaler: Scaler | undefined;
-  if (saved?.scaler) scaler = scalerFromJSON(saved.scaler);
-  else if (scale !== 'none') scaler = makeScaler(scale).fit(train);
+  if (saved?.scaler) {
+    scaler = scalerFromJSON(saved.scaler);
+    scale = scaler instanceof MinMaxScaler ? 'minmax' : 'zscore';
+  } else if (scale !== 'none') scaler = makeScaler(scale).fit(train);
   if (scaler) {
     train = { ...train, x: scaler.transform(train) };
     if (test) test = { ...test, x: scaler.transform(test) };
   }
-  // Built-in pixels are divided by 255, so unscaled they lie in [0, 1]: no pass over 47 million values to find out.
-  const unitRange = builtin !== undefined && !scaler ? true : inUnitRange(train.x);
-  return { name, train, ...(test ? { test } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape };
+  const unitRange = scaler ? inUnitRange(train.x) : rawUnitRange;
+  return { name, train, ...(test ? { test, testFrom } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape, kind, scale };
+}
+
+/**
+ * The default test split of a file: `fraction` of its samples, drawn with a
+ * fixed seed, or none for a fraction of 0 or a file too small to split.
+ */
+function holdOut(ds: Dataset, fraction: number): { train: Dataset; test: Dataset } | undefined {
+  if (fraction === 0 || ds.shape[0]! < MIN_SAMPLES_TO_SPLIT) return undefined;
+  return trainTestSplit(ds, { testFraction: fraction, seed: TEST_SPLIT_SEED });
 }
 
 /** Whether the training source is a CSV or NPY file to stream: asked for, or larger than {@link STREAM_THRESHOLD_BYTES}. */
@@ -210,7 +283,9 @@ async function streamRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): 
   if (cfg.samples) throw new ConfigError('data.samples', `'${cfg.source}' is streamed whole; to train on part of it, write that part to its own file (or drop --stream for a file that fits in memory)`);
   const base = { ...(cfg.labelColumn !== undefined && !cfg.source.toLowerCase().endsWith('.npy') ? { labelColumn: cfg.labelColumn } : {}), ...(cfg.shape ? { sampleShape: cfg.shape } : {}) };
   let scalerJson = saved?.scaler;
-  const scale = cfg.scale ?? 'minmax';
+  // The kind's scaling needs the sample shape before the file is read: --shape's, or a row of features.
+  const streamedKind = dataKindOf(cfg.shape ?? [1]);
+  const scale = cfg.scale ?? kindDefaults(streamedKind, cfg.shape ?? [1]).scale;
   if (!scalerJson && scale !== 'none') {
     // Statistics of every sample, one batch at a time: the file never sits in memory.
     const scaler = makeScaler(scale);
@@ -234,5 +309,7 @@ async function streamRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): 
   return {
     name, train, ...(test ? { test } : {}), ...(scalerJson ? { scaler: scalerFromJSON(scalerJson) } : {}),
     unitRange: inUnitRange(train.x), sampleShape, trainStream: src,
+    kind: dataKindOf(sampleShape), scale: scalerJson ? (scalerJson.kind === 'minmax' ? 'minmax' : 'zscore') : 'none',
+    ...(test ? { testFrom: 'file' as const } : {}),
   };
 }

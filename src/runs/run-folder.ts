@@ -44,6 +44,8 @@ export interface RunInfo {
   epochsPlanned: number;
   /** Why it stopped or failed, in words. */
   message?: string;
+  /** What looks wrong with the trained model (dead code units...), in words; absent when nothing does. */
+  warnings?: string[];
 }
 
 /** A run folder being written. */
@@ -156,7 +158,7 @@ export class RunFolder {
   }
 
   /** Updates `run.json`. */
-  setStatus(status: RunStatus, extra: Partial<Pick<RunInfo, 'epochsDone' | 'epochsPlanned' | 'message'>> = {}): void {
+  setStatus(status: RunStatus, extra: Partial<Pick<RunInfo, 'epochsDone' | 'epochsPlanned' | 'message' | 'warnings'>> = {}): void {
     this.info = { ...this.info, ...extra, status, updated: new Date().toISOString() };
     if (status !== 'running' && extra.message === undefined) delete this.info.message;
     this.writeInfo();

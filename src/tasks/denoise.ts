@@ -196,6 +196,17 @@ export function denoisingReport(clean: ImageSet, noisy: ImageSet | Float32Array,
   return { images: n, noisy: noisyQ, denoised: denoisedQ, gain: { psnr: denoisedQ.psnr - noisyQ.psnr, ssim: denoisedQ.ssim - noisyQ.ssim } };
 }
 
+/**
+ * One line when denoising made a metric worse (a model not trained on
+ * corrupted inputs reconstructs the noise too), naming the denoising
+ * presets; undefined when PSNR and SSIM both improved or held.
+ */
+export function worseningWarning(report: DenoisingReport): string | undefined {
+  const worse = [report.gain.psnr < 0 ? `PSNR fell ${(-report.gain.psnr).toFixed(2)} dB` : '', report.gain.ssim < 0 ? `SSIM fell ${(-report.gain.ssim).toFixed(3)}` : ''].filter(Boolean);
+  if (worse.length === 0) return undefined;
+  return `denoising made the images worse (${worse.join(', ')}): this model was not trained to denoise; train one with --model unet-denoising, conv-denoising or denoising (and --noise)`;
+}
+
 /** Options of {@link evaluateDenoising}. */
 export interface EvaluateDenoisingOptions extends DenoiseOptions {
   /** Gaussian noise factor of the test inputs (x + factor·N(0, 1), clipped to [0, 1]). Required unless `noisy` is given. */

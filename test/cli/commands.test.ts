@@ -102,7 +102,7 @@ describe('aekit train', () => {
     assert.deepEqual(readdirSync(join(dir, 'runs')), ['from-yaml'], 'no run folder for rejected configs');
   });
 
-  it('trains on a CSV with a label column: features scaled to [0, 1], labels kept out', async () => {
+  it('trains on a CSV with a label column: table defaults (z-score, MSE), 20 % held out, labels kept out', async () => {
     const dir = tmp();
     const rows = ['a,b,c,d,kind'];
     for (let i = 0; i < 120; i++) rows.push(`${i},${i * 2 + 5},${Math.sin(i) * 100},${(i % 7) * 3},${i % 2 ? 'x' : 'y'}`);
@@ -111,7 +111,7 @@ describe('aekit train', () => {
     const outcome = (await runTrainCommand({ runs: join(dir, 'runs'), model: 'dense', latent: 2, data: join(dir, 'table.csv'), labelColumn: 'kind', epochs: 2, batchSize: 16, figures: false }, io))!;
     assert.deepEqual(outcome.model.inputShape, [4]);
     assert.ok(existsSync(join(outcome.run.dir, 'scaler.json')));
-    assert.equal(outcome.model.loss, 'bce');
+    assert.deepEqual([outcome.model.loss, outcome.data.scale, outcome.data.train.shape[0], outcome.data.test?.shape[0]], ['mse', 'zscore', 96, 24]);
   });
 });
 

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
-import { type DenoisingReport, addGaussianNoise, denoise, denoisingReport } from '../../tasks/denoise.js';
+import { type DenoisingReport, addGaussianNoise, denoise, denoisingReport, worseningWarning } from '../../tasks/denoise.js';
 import { imageGridPng } from '../../viz/index.js';
 import { UsageError } from '../../runs/errors.js';
 import { floatIn } from '../args.js';
@@ -44,8 +44,12 @@ export async function runDenoiseCommand(path: string, flags: DenoiseFlags, io: I
     const titles = flags.noise === undefined ? ['input', 'denoised'] : ['clean', `noise ${flags.noise}`, 'denoised'];
     writeFileAtomic(flags.png, imageGridPng(grid, { imageShape, columns: k, rowTitles: titles, title: 'Denoising' }));
   }
-  if (flags.json) io.out(JSON.stringify(report ?? { images: set.shape[0] }));
-  else if (report) io.log(`${report.images} images, noise factor ${flags.noise}: PSNR ${report.noisy.psnr.toFixed(2)} → ${report.denoised.psnr.toFixed(2)} dB, SSIM ${report.noisy.ssim.toFixed(3)} → ${report.denoised.ssim.toFixed(3)}`);
+  const warning = report ? worseningWarning(report) : undefined;
+  if (flags.json) io.out(JSON.stringify(report ? { ...report, ...(warning ? { warning } : {}) } : { images: set.shape[0] }));
+  else if (report) {
+    io.log(`${report.images} images, noise factor ${flags.noise}: PSNR ${report.noisy.psnr.toFixed(2)} → ${report.denoised.psnr.toFixed(2)} dB, SSIM ${report.noisy.ssim.toFixed(3)} → ${report.denoised.ssim.toFixed(3)}`);
+    if (warning) io.log(`Warning: ${warning}`);
+  }
   const written = [flags.out, flags.png].filter(Boolean);
   if (written.length && !flags.json) io.log(`Wrote ${written.join(' and ')}`);
   return report;

@@ -58,7 +58,7 @@ export async function runDetectCommand(path: string, flags: DetectFlags, io: Io 
   }
   const { data, split } = run
     ? await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) })
-    : { data: await loadRunData({ source: flags.data!, ...(flags.samples ? { samples: flags.samples } : {}), scale: 'none' }), split: 'given' as const };
+    : { data: await loadRunData({ source: flags.data!, ...(flags.samples ? { samples: flags.samples } : {}), scale: 'none' }, undefined, { wholeSource: true }), split: 'given' as const };
   const set = data.train;
   const scores = await detector.score(set);
   const flagsOut = await detector.predict(set);

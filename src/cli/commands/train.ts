@@ -26,7 +26,9 @@ import { MODEL_PRESETS, PRESET_HELP, presetConfig } from '../../runs/presets.js'
 import { progressView, formatDuration } from '../progress.js';
 import { type RunConfig, type RunOverrides, SCALE_KINDS, applyOverrides, isPreset, readRunConfig, scaleKindOf } from '../../runs/run-config.js';
 import { type RunData, loadRunData } from '../../runs/run-data.js';
-import { RunFolder } from '../../runs/run-folder.js';
+import { defaultsLine, kindDefaults } from '../../runs/data-kinds.js';
+import { baselineWarning, codeWarnings } from '../../runs/run-warnings.js';
+import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
 import { head, writeRunFigures } from '../figures.js';
 import { imageShapeOf } from '../../viz/image-shape.js';
@@ -53,6 +55,8 @@ export interface TrainOutcome {
   result: FitResult;
   test?: { samples: number; model: ReconstructionMetrics; pca?: ReconstructionMetrics & { k: number } };
   seconds: number;
+  /** What looks wrong with the trained code (dead units, a code not smaller than the input); also in run.json. */
+  warnings: string[];
 }
 
 /** Session options of a run's training config. */
@@ -69,7 +73,7 @@ export function resolveModelConfig(config: RunConfig, data: RunData, file = 'con
     const preset = { ...config.preset };
     // BCE needs targets in [0, 1]; data outside it (a z-scored table) trains with MSE instead.
     if (!data.unitRange && preset.loss === undefined) preset.loss = 'mse';
-    const resolved = presetConfig(config.model, data.sampleShape, preset);
+    const resolved = presetConfig(config.model, data.sampleShape, preset, kindDefaults(data.kind, data.sampleShape, data.unitRange));
     if (!data.unitRange && resolved.loss === 'bce') {
       throw new ConfigError('--loss', `bce needs data in [0, 1]; ${data.name} has values outside it: use --loss mse or --scale minmax`);
     }
@@ -131,10 +135,11 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   if (flags.out !== undefined) checkOutputFolder(flags.out, '--out');
   const resumed = flags.resume ? resumeConfig(flags.resume, flags.epochs) : undefined;
   const config = resumed?.config ?? applyOverrides(flags.config ? readRunConfig(flags.config) : undefined, flags);
-  const data = await loadRunData(config.data, resumed?.scaler ? { scaler: resumed.scaler as never } : undefined);
+  const data = await loadRunData(config.data, resumed?.scaler ? { scaler: resumed.scaler as never } : undefined, { unitRangeLoss: config.preset?.loss === 'bce' });
   const configFile = flags.config ?? (flags.resume ? join(flags.resume, 'config.json') : 'config');
   const modelConfig = resolveModelConfig(config, data, configFile);
-  const fullConfig: RunConfig = { ...config, model: modelConfig };
+  // The scaling the data kind chose is recorded, so later commands scale the same way.
+  const fullConfig: RunConfig = { ...config, data: { ...config.data, scale: data.scale }, model: modelConfig };
   if (flags.printConfig) {
     io.out(JSON.stringify(fullConfig, null, 2));
     return undefined;
@@ -164,7 +169,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   const n = data.train.shape[0]!;
   log(`aekit train → ${run.dir}`);
   log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${formatCount(model.countParams())} parameters · loss ${model.loss}`);
-  log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${config.data.scale ?? 'minmax'}, fitted on the training samples)` : ''}`);
+  log(`  ${defaultsLine(data, model.loss, modelConfig.outputActivation, shapeSize(model.latentShape))}`);
+  log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test${data.testFrom === 'held-out' ? ' (held out of the file, seeded)' : ''}` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${data.scale}, fitted on the training samples)` : ''}`);
   log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed} · device ${model.trainer.artifacts.device}${t.device === 'auto' ? ' (auto)' : ''}`);
 
   // Ctrl-C: the first stops gracefully, the second exits at once.
@@ -246,7 +252,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
     model.save(run.path('checkpoint'));
     run.setStatus('stopped', { message: `stopped by Ctrl-C during epoch ${trainedEpochs + 1}` });
     log(`Stopped during epoch ${trainedEpochs + 1}; checkpoint saved (${trainedEpochs - epochsBefore} epoch${trainedEpochs - epochsBefore === 1 ? '' : 's'} finished in this run). Continue with: aekit train --resume ${run.dir}`);
-    return { run, model, data, config: fullConfig, result, seconds: (performance.now() - started) / 1000 };
+    return { run, model, data, config: fullConfig, result, seconds: (performance.now() - started) / 1000, warnings: [] };
   }
   if (result.stopReason) log(`Training ended early: ${result.stopReason}`);
   // Early stopping may have restored the best weights: the final save holds what the model now is.
@@ -258,7 +264,9 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   const seconds = (performance.now() - started) / 1000;
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
   const figures = flags.figures === false ? [] : await writeRunFigures(run, model, data, log);
-  run.setStatus(result.stopReason?.startsWith('non-finite') ? 'failed' : 'finished', { epochsDone: trainedEpochs, ...(result.stopReason ? { message: result.stopReason } : {}) });
+  const warnings = [...await codeWarnings(model, data, { denoises: modelConfig.noise !== undefined }), ...baselineWarning(test, t.epochs)];
+  for (const w of warnings) log(`Warning: ${w}`);
+  run.setStatus(result.stopReason?.startsWith('non-finite') ? 'failed' : 'finished', { epochsDone: trainedEpochs, ...(result.stopReason ? { message: result.stopReason } : {}), ...(warnings.length ? { warnings } : {}) });
   if (test) {
     const row = (name: string, m: ReconstructionMetrics) => `  ${name.padEnd(30)} ${m.mse.toFixed(5).padStart(9)} ${m.bce.toFixed(4).padStart(8)} ${m.psnr.toFixed(2).padStart(8)}`;
     log('');
@@ -269,7 +277,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   log('');
   log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, ${exportedParts.map((p) => `${p}.onnx`).join(', ')}, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}`);
   log(`Next: aekit eval ${run.dir} · aekit encode ${run.dir} --out codes.csv · tensorboard --logdir ${flags.runs ?? 'runs'}`);
-  return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds };
+  return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds, warnings };
 }
 
 /** `--scale`: a scale kind, with the old name 'standard' read as 'zscore'. */
@@ -284,7 +292,7 @@ export function trainCommand(io?: Io): Command {
   const parsers: Record<string, ArgParser> = {
     epochs: intIn('--epochs', 1), batchSize: intIn('--batch-size', 1), seed: intIn('--seed', 0, 2 ** 31 - 1),
     samples: intIn('--samples', 1), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
-    lr: floatIn('--lr', 0, 10), validationSplit: floatIn('--validation-split', 0, 1), noise: floatIn('--noise', 0, 100),
+    lr: floatIn('--lr', 0, 10), validationSplit: floatIn('--validation-split', 0, 1), testSplit: (v: string) => (v.trim() !== '' && Number(v) === 0 ? 0 : floatIn('--test-split', 0, 1)(v)), noise: floatIn('--noise', 0, 100),
   };
   return new Command('train')
     .description('train an autoencoder into a run folder: checkpoint, metrics, ONNX models, figures')
@@ -299,6 +307,7 @@ export function trainCommand(io?: Io): Command {
     .option('--stream', 'read a CSV/NPY training file batch by batch (automatic above 256 MiB)')
     .option('--test-samples <n>', 'use the first n test samples', parsers.testSamples)
     .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
+    .option('--test-split <f>', 'a file without --test-data: the fraction held out as the test set (seeded; default 0.2, 0 for none)', parsers.testSplit)
     .option('--epochs <n>', 'epochs (with --resume: the total to reach)', parsers.epochs)
     .option('--batch-size <n>', 'batch size', parsers.batchSize)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES))
