@@ -39,6 +39,17 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
     await page.goto(`${dash.url}#${hash}`);
   };
 
+  /** Opens Try it on the tiny run once its models are loaded and draws one stroke through `points` (pixels of the pad). */
+  const drawOnTry = async (points: [number, number][]) => {
+    await open('try/tiny');
+    await page.waitForFunction(() => /Models loaded/.test(document.querySelector('#try-status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const box = (await page.locator('#pad').boundingBox())!;
+    await page.mouse.move(box.x + points[0]![0], box.y + points[0]![1]);
+    await page.mouse.down();
+    for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 12 });
+    await page.mouse.up();
+  };
+
   before(async () => {
     assert.ok(CHROMIUM, 'no Chromium found: install Debian\'s chromium package (apt-get install chromium) or set CHROMIUM_PATH');
     mkdirSync(SHOTS, { recursive: true });
@@ -108,15 +119,8 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
   });
 
   it('draw a digit: the reconstruction computed in the browser matches the same ONNX model in Node', async () => {
-    await open('try/tiny');
-    await page.waitForFunction(() => /Models loaded/.test(document.querySelector('#try-status')?.textContent ?? ''), undefined, { timeout: 30_000 });
-    const box = (await page.locator('#pad').boundingBox())!;
     // A "7": the top bar, then the diagonal.
-    await page.mouse.move(box.x + 70, box.y + 60);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 210, box.y + 60, { steps: 12 });
-    await page.mouse.move(box.x + 120, box.y + 230, { steps: 12 });
-    await page.mouse.up();
+    await drawOnTry([[70, 60], [210, 60], [120, 230]]);
     await page.locator('#try-result[data-state=done]').waitFor({ timeout: 30_000 });
     const result = await page.evaluate(() => (window as unknown as { __aekitTry: TryResult }).__aekitTry);
     assert.equal(result.input.length, 784);
@@ -149,14 +153,8 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
     assert.match(await page.locator('#anomaly-detector').innerText(), new RegExp(`Score: ${detect.score} score \\(standardized mse \\+ knn\\)`));
     await page.locator('#anomaly-roc canvas').waitFor();
     await shot('anomalies-detector');
-    await open('try/tiny');
-    await page.waitForFunction(() => /Models loaded/.test(document.querySelector('#try-status')?.textContent ?? ''), undefined, { timeout: 30_000 });
-    const box = (await page.locator('#pad').boundingBox())!;
     // A "1": one stroke down.
-    await page.mouse.move(box.x + 140, box.y + 50);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 135, box.y + 230, { steps: 12 });
-    await page.mouse.up();
+    await drawOnTry([[140, 50], [135, 230]]);
     await page.locator('#try-threshold').waitFor({ timeout: 60_000 });
     const result = await page.evaluate(() => (window as unknown as { __aekitTry: TryResult }).__aekitTry);
     assert.equal(result.threshold, detect.threshold, 'Try it compares with the threshold of aekit detect');

@@ -139,7 +139,7 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
     },
     {
       title: 'Anomaly detection: digits vs clothing',
-      text: `A detector built on the deep autoencoder (${detector.scoreKind} score on its codes; threshold ${detector.threshold.toPrecision(4)}, the 95th percentile of the training digits' scores; saved in detector/, the one the dashboard and \`aekit detect\` use) scores ${normalCount} test digits and ${anomalyCount} Fashion-MNIST images it has never seen. ROC-AUC ${evaluation.rocAuc.toFixed(4)} (reconstruction error alone: ${recAuc.toFixed(4)}); at the threshold, precision ${pct(evaluation.precision)} and recall ${pct(evaluation.recall)}.`,
+      text: `A detector built on the deep autoencoder (${detector.scoreKind} score on its codes; threshold ${detector.threshold.toPrecision(4)}, the 95th percentile of the training digits' scores; saved in detector/, the one the dashboard and aekit detect use) scores ${normalCount} test digits and ${anomalyCount} Fashion-MNIST images it has never seen. ROC-AUC ${evaluation.rocAuc.toFixed(4)} (reconstruction error alone: ${recAuc.toFixed(4)}); at the threshold, precision ${pct(evaluation.precision)} and recall ${pct(evaluation.recall)}.`,
       table: [['score', 'threshold', 'ROC-AUC', 'average precision', 'precision', 'recall'], [detector.scoreKind, detector.threshold, evaluation.rocAuc, evaluation.averagePrecision, evaluation.precision, evaluation.recall]],
       figures: [{ png: histogram, caption: 'Anomaly scores, with the threshold' }, { png: rocPng, caption: 'ROC curve, with the threshold\'s operating point' }, { png: prPng, caption: 'Precision–recall curve' }, { png: topPng, caption: 'The 16 highest-scoring inputs, with their scores' }],
     },

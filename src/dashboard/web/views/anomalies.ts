@@ -19,7 +19,7 @@ import { loadAnalysis, samplesOf } from './latent.js';
 const TOP = 24;
 /** Positions of the slider. */
 const STEPS = 1000;
-/** The slider and the histogram's axis span these quantiles of the scores: one extreme score does not stretch them. */
+/** The slider spans these quantiles of the scores (the histogram's axis fits the same bulk): one extreme score does not stretch it. */
 const BULK = [0.005, 0.995] as const;
 
 /** Confusion counts of "score > threshold" against known truth. */
@@ -40,7 +40,7 @@ export function confusion(scores: readonly number[], truth: readonly number[] | 
 }
 
 /**
- * The range of the threshold slider and of the histogram's axis: the bulk of
+ * The range of the threshold slider: the bulk of
  * the finite scores (quantiles {@link BULK}), widened to hold `threshold`;
  * the whole range when the bulk is a single value.
  */
@@ -65,7 +65,8 @@ export function scoreName(d: RunAnalysis['detector']): string {
 function detectorOrigin(a: RunAnalysis): string {
   const d = a.detector;
   const strategy = d.thresholdStrategy.type === 'contamination' ? `threshold at the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of its ${d.trainSamples} training scores` : `threshold set by '${d.thresholdStrategy.type}'`;
-  return `The run's detector, saved in ${a.id}/${d.folder}/ — ${d.fittedNow ? 'fitted just now with the defaults of `aekit detect`' : 'the one saved with the run'}; ${strategy}. The report, \`aekit detect\` and Try it use the same detector.`;
+  const origin = d.fittedNow ? "fitted by the dashboard on first use, with aekit detect's defaults" : 'saved there before: by aekit demo, aekit detect or the dashboard';
+  return `The run's detector is in ${a.id}/${d.folder}/ (${origin}); ${strategy}. The report, aekit detect and Try it use this same detector.`;
 }
 
 export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
@@ -104,7 +105,8 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
     const t = threshold;
     const name = scoreName(a.detector);
     show(chart, scoreHistogramSpec({ scores: a.scores, threshold: t, ...(a.truth ? { labels: a.truth } : {}) }, {
-      title: `Anomaly scores of ${a.scores.length} samples`, xName: `anomaly score: ${name}`, range: [lo, hi], logScores: false,
+      // 'auto': the axis spans the bulk of the scores (as the slider does) and ends on round ticks; linear like the slider.
+      title: `Anomaly scores of ${a.scores.length} samples`, xName: `anomaly score: ${name}`, range: 'auto', logScores: false,
       ...(a.truth ? { groupNames: ['normal (test set)', 'known anomalies'] as const } : {}),
     }), false);
     const c = confusion(a.scores, a.truth, t);
@@ -148,7 +150,7 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
     detectorNote.textContent = `Score: ${scoreName(x.detector)}. ${detectorOrigin(x)}`;
     const e = x.evaluation;
     metrics.textContent = x.truth
-      ? `Known anomalies: ${x.truthSource}.${e ? ` At the detector's threshold ${fmt(x.threshold)}: ROC-AUC ${e.rocAuc.toFixed(4)}, average precision ${e.averagePrecision.toFixed(4)}, precision ${(100 * e.precision).toFixed(1)}%, recall ${(100 * e.recall).toFixed(1)}% (the numbers of the report and \`aekit detect\`).` : ' Some scores are not finite (a diverged model): no metrics.'}`
+      ? `Known anomalies: ${x.truthSource}.${e ? ` At the detector's threshold ${fmt(x.threshold)}: ROC-AUC ${e.rocAuc.toFixed(4)}, average precision ${e.averagePrecision.toFixed(4)}, precision ${(100 * e.precision).toFixed(1)}%, recall ${(100 * e.recall).toFixed(1)}% (the numbers of the report and aekit detect).` : ' Some scores are not finite (a diverged model): no metrics.'}`
       : 'No known anomalies for this data (labels would need to be 0/1), so precision, recall and the curves cannot be shown.';
     curves.hidden = !(x.truth && e);
     roc.resize();

@@ -204,8 +204,8 @@ export function tryView(root: HTMLElement, ctx: Ctx): () => void {
         const verdict = s === undefined ? '' : s > threshold! ? 'anomalous' : 'normal';
         const scoreLine = s !== undefined && analysis
           ? [h('span', { class: `score ${verdict}`, id: 'try-score' }, `score ${fmt(s)}`), ' ',
-            h('span', { class: 'note', id: 'try-verdict' }, `${verdict}: the run's detector (${scoreName(analysis.detector)}) flags scores above `, h('b', { id: 'try-threshold' }, fmt(threshold!)),
-              ` — the threshold of the Anomalies view and \`aekit detect\`. Reconstruction error (${loss}): ${fmt(recError)}.`)]
+            h('span', { class: 'note', id: 'try-verdict' }, `${verdict}: the run's detector flags a ${scoreName(analysis.detector)} above `, h('b', { id: 'try-threshold' }, fmt(threshold!)),
+              `, the threshold of the Anomalies view and aekit detect. Reconstruction error (${loss}): ${fmt(recError)}.`)]
           : [h('span', { class: 'score', id: 'try-score' }, `reconstruction error ${fmt(recError)}`), ' ',
             h('span', { class: 'note' }, detectorProblem ? `(${loss}; the run's detector cannot score here: ${detectorProblem})` : `(${loss}; the run's anomaly detector is loading…)`)];
         fill(result,
