@@ -10,6 +10,7 @@ import { type DetectorEvaluation, evaluateDetector } from '../eval/detection.js'
 import { erf } from './erf.js';
 import { AnomalyInputError, type DetectorData, checkSamples } from './input.js';
 import { rowMean } from './knn.js';
+import { combineStandardized } from './score-parts.js';
 import { type ScoreInput, needsCodes, scoreKind, unitRows } from './scores.js';
 import { readDetectorDir, writeDetectorDir } from './store.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
@@ -309,15 +310,7 @@ export class AnomalyDetector {
   /** The detector's score from its components: the one score, or the sum of standardized components. */
   private finalScores(components: Map<ScoreKind, Float64Array>): Float64Array {
     if (this.scoreKind !== 'combined') return components.get(this.scoreKind)!;
-    const first = components.get(this.combine[0]!)!;
-    const out = new Float64Array(first.length);
-    for (const kind of this.combine) {
-      const s = components.get(kind)!;
-      const st = this.componentStats[kind]!;
-      const sd = st.std > 0 ? st.std : 1;
-      for (let i = 0; i < out.length; i++) out[i] += (s[i]! - st.mean) / sd;
-    }
-    return out;
+    return combineStandardized(components, this.combine, this.componentStats);
   }
 
   /** One anomaly score per sample (higher = more anomalous), in float64. */

@@ -7,6 +7,9 @@
 import { sizeOf } from '../graph/types.js';
 import { type AutoencoderModel, VariationalAutoencoder } from '../models/index.js';
 import { centerDistance, knnMeanDistance } from './knn.js';
+import { pointwiseError, unitRows } from './score-parts.js';
+
+export { unitRows } from './score-parts.js';
 import { type ScoreKind } from './types.js';
 
 /** What a score kind may use to score a batch of (scaled) samples. */
@@ -37,41 +40,6 @@ export interface ScoreSpec {
   /** Why the kind cannot score with this model, or undefined when it can. */
   unfitModel?: (model: AutoencoderModel) => string | undefined;
   compute(input: ScoreInput): Promise<Float64Array>;
-}
-
-/** Scales each row of `codes` to unit length (a zero row stays zero). */
-export function unitRows(codes: ArrayLike<number>, dim: number): Float64Array {
-  const out = Float64Array.from(codes);
-  for (let i = 0; i < out.length; i += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += out[i + j]! ** 2;
-    const norm = Math.sqrt(s);
-    if (norm > 0) for (let j = 0; j < dim; j++) out[i + j] = out[i + j]! / norm;
-  }
-  return out;
-}
-
-const EPS = 1e-7;
-
-/** Per-sample Σ over features of a pointwise error between x and its reconstruction. */
-function pointwiseError(x: Float32Array, rec: Float32Array, size: number, kind: 'mse' | 'mae' | 'bce'): Float64Array {
-  const n = x.length / size;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = i * size; j < (i + 1) * size; j++) {
-      const t = x[j]!;
-      const r = rec[j]!;
-      if (kind === 'mse') s += (r - t) * (r - t);
-      else if (kind === 'mae') s += Math.abs(r - t);
-      else {
-        const p = Math.min(1 - EPS, Math.max(EPS, r));
-        s -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
-      }
-    }
-    out[i] = s;
-  }
-  return out;
 }
 
 const pointwise = (name: 'mse' | 'mae' | 'bce'): ScoreSpec => ({

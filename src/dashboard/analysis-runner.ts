@@ -19,7 +19,8 @@ export class AnalysisRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly children = new Set<ReturnType<typeof spawn>>();
 
-  constructor(private readonly runsDir: string, private readonly timeoutMs = 180_000) {}
+  // Generous: the first analysis of a run fits its detector (k-NN over every training code).
+  constructor(private readonly runsDir: string, private readonly timeoutMs = 600_000) {}
 
   /** The checkpoint's identity: an analysis is redone after training wrote a new one. */
   private version(id: string): string {
@@ -40,7 +41,7 @@ export class AnalysisRunner {
    * @throws {RequestError} (422) when the run cannot be analysed (no checkpoint yet, data gone...).
    */
   get(id: string, options: AnalysisOptions): Promise<RunAnalysis> {
-    const key = `${id}\n${options.method ?? 'auto'}\n${options.samples ?? 1000}`;
+    const key = `${id}\n${options.method ?? 'auto'}\n${options.samples ?? 'default'}`;
     const version = this.version(id);
     const hit = this.cache.get(key);
     if (hit && hit.version === version) return hit.result;

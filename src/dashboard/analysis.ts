@@ -1,18 +1,24 @@
 /**
  * What the latent-space and anomaly views of a trained run show, computed
  * from its checkpoint and its test set: codes projected to 2-D, inputs and
- * reconstructions (8-bit, for drawing), per-sample reconstruction errors as
- * anomaly scores, and known anomalies when there are some.
+ * reconstructions (8-bit, for drawing), the scores of the run's one anomaly
+ * detector (src/runs/run-detector.ts: the one `aekit detect` and the demo's
+ * report use, fitted and saved in the run folder when it has none yet) with
+ * its threshold, and known anomalies with the detection metrics when there
+ * are some (src/runs/known-anomalies.ts: the set the demo's report measures).
  *
  * This runs ONNX Runtime, which blocks its thread, so the server runs it in a
  * child process (analysis-job.ts) and never in its own.
  */
 import { join } from 'node:path';
-import { shapeSize, type Dataset } from '../data/types.js';
-import { fashionMnist, mnist } from '../data/datasets.js';
+import { type ScoreKind } from '../anomaly/types.js';
+import { type SavedThresholdStrategy } from '../anomaly/threshold.js';
+import { shapeSize } from '../data/types.js';
+import { type DetectorEvaluation, evaluateDetector } from '../eval/detection.js';
 import { imageShapeOf } from '../viz/image-shape.js';
-import { dataForRun, openRun } from '../runs/open-run.js';
-import { quantile } from '../eval/stats.js';
+import { openRun } from '../runs/open-run.js';
+import { EVALUATION_SAMPLES, runEvaluationSet } from '../runs/known-anomalies.js';
+import { RUN_DETECTOR_FOLDER, runDetector } from '../runs/run-detector.js';
 import { project2d, type ProjectionMethod } from '../viz/projection.js';
 
 /** Numbers quantized to bytes for transport: value = lo + (hi − lo) · byte / 255. */
@@ -34,7 +40,7 @@ export interface RunAnalysis {
   /** [C, H, W] when samples draw as images. */
   imageShape?: number[];
   features: number;
-  /** The model's reconstruction loss, which the scores sum per sample. */
+  /** The model's reconstruction loss. */
   loss: string;
   vae: boolean;
   codeSize: number;
@@ -44,20 +50,39 @@ export interface RunAnalysis {
   /** Inputs and reconstructions of every scored sample (the n of the split first, then the outliers). */
   inputs: Quantized;
   reconstructions: Quantized;
-  /** One reconstruction error per scored sample. */
+  /** The run's detector: what it scores, its threshold, where it is saved. */
+  detector: AnalysisDetector;
+  /** One score of the run's detector per scored sample (higher = more anomalous). */
   scores: number[];
   /** Per scored sample: 1 = known anomaly, 0 = normal; absent when nothing is known. */
   truth?: number[];
   /** Where the known anomalies come from, in words. */
   truthSource?: string;
-  /** Suggested threshold: the 95th percentile of the split's scores (5% flagged). */
+  /** The detector's threshold (flagged: score > threshold). */
   threshold: number;
+  /** The detector's metrics on the known anomalies at its threshold (what the demo's report shows); absent when nothing is known. */
+  evaluation?: DetectorEvaluation;
   seconds: number;
+}
+
+/** The run's detector as the views show it. */
+export interface AnalysisDetector {
+  score: ScoreKind;
+  /** For `combined`: its components. */
+  combine: ScoreKind[];
+  threshold: number;
+  thresholdStrategy: SavedThresholdStrategy;
+  /** The detector's folder in the run folder (its detector.json and codes are run files the page may read). */
+  folder: string;
+  /** True when this analysis fitted it (with the defaults) and saved it in the run folder. */
+  fittedNow: boolean;
+  /** Training samples it was fitted on. */
+  trainSamples: number;
 }
 
 /** Options of {@link analyzeRun}. */
 export interface AnalysisOptions {
-  /** Samples of the split to show (default 1000). */
+  /** Samples of the split to show (default {@link EVALUATION_SAMPLES}: then the metrics are the report's). */
   samples?: number;
   /** Projection of codes wider than 2 (default 'auto': PCA). */
   method?: ProjectionMethod;
@@ -83,36 +108,15 @@ function quantize(x: Float32Array): Quantized {
   return { lo, hi, bytes: Buffer.from(bytes).toString('base64') };
 }
 
-/**
- * For MNIST runs Fashion-MNIST's test images are the known anomalies and the
- * other way round: the same 28×28 gray format, a different world. Other data
- * has known anomalies only when its labels are 0/1 (1 = anomalous).
- */
-function knownOutliers(source: string | undefined, sampleShape: number[], count: number, hasScaler: boolean): { set: Dataset; what: string } | undefined {
-  if (hasScaler || shapeSize(sampleShape) !== 784) return undefined;
-  const shape = sampleShape.length === 1 ? 'flat' : sampleShape;
-  if (source === 'mnist') return { set: fashionMnist({ split: 'test', shape, limit: count }), what: `${count} Fashion-MNIST test images (clothing) as known anomalies` };
-  if (source === 'fashion-mnist') return { set: mnist({ split: 'test', shape, limit: count }), what: `${count} MNIST test images (digits) as known anomalies` };
-  return undefined;
-}
-
-/** The 95th percentile of the finite scores (0 when there are none: a diverged model). */
-function suggestedThreshold(scores: readonly number[]): number {
-  const finite = scores.filter(Number.isFinite);
-  return finite.length > 0 ? quantile(finite, 0.95) : 0;
-}
-
 /** Computes a run's analysis (seconds for a few thousand samples). */
 export async function analyzeRun(runsDir: string, id: string, options: AnalysisOptions = {}): Promise<RunAnalysis> {
   const started = performance.now();
-  const wanted = options.samples ?? 1000;
   const run = openRun(join(runsDir, ...id.split('/')), options.threads ?? 1);
   const model = run.model;
-  const { data, split } = await dataForRun(run, undefined, { samples: wanted });
-  const set = data.train; // dataForRun puts the chosen split here
-  const n = Math.min(wanted, set.shape[0]!);
-  const features = shapeSize(data.sampleShape);
-  const x = set.x.subarray(0, n * features);
+  const evalSet = await runEvaluationSet(run, options.samples ?? EVALUATION_SAMPLES);
+  const { n, set, x: all } = evalSet;
+  const features = shapeSize(evalSet.sampleShape);
+  const x = all.subarray(0, n * features);
   const labels = set.labels ? Array.from(set.labels.subarray(0, n)) : undefined;
   const codeSize = shapeSize(model.latentShape);
   const codes = await model.encode(x);
@@ -124,30 +128,23 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
     // A 1-D code: the code against the sample's index, so the view still shows something true.
     latent = { method: 'identity', axisNames: ['sample', 'z1'], description: 'the 1-D code per sample', points: Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? Math.floor(i / 2) : codes[Math.floor(i / 2)]!)) };
   }
-  const outliers = knownOutliers(run.config?.data.source, data.sampleShape, Math.max(1, Math.round(n / 2)), Boolean(run.scaler));
-  let all = x;
-  let truth: number[] | undefined;
-  let truthSource: string | undefined;
-  if (outliers) {
-    all = new Float32Array(x.length + outliers.set.x.length);
-    all.set(x);
-    all.set(outliers.set.x, x.length);
-    truth = [...new Array<number>(n).fill(0), ...new Array<number>(outliers.set.shape[0]!).fill(1)];
-    truthSource = outliers.what;
-  } else if (labels && labels.every((l) => l === 0 || l === 1) && labels.includes(1)) {
-    truth = labels;
-    truthSource = 'the data set\'s 0/1 labels (1 = anomalous)';
-  }
+  const { detector, fittedNow } = await runDetector(run);
   const rec = await model.reconstruct(all);
-  const scores = Array.from(await model.reconstructionError(all));
+  const scores = Array.from(await detector.score({ x: all, shape: [evalSet.count, ...evalSet.sampleShape] }));
+  const truth = evalSet.truth ? Array.from(evalSet.truth) : undefined;
+  const state = detector.state();
   return {
-    id, split: split === 'test' ? 'test' : 'train', n, sampleShape: data.sampleShape,
-    ...(imageShapeOf(data.sampleShape) ? { imageShape: imageShapeOf(data.sampleShape)! } : {}),
+    id, split: evalSet.split, n, sampleShape: evalSet.sampleShape,
+    ...(imageShapeOf(evalSet.sampleShape) ? { imageShape: imageShapeOf(evalSet.sampleShape)! } : {}),
     features, loss: model.loss, vae: model.className === 'VariationalAutoencoder', codeSize,
     ...(labels ? { labels } : {}), ...(set.labelNames ? { classNames: set.labelNames } : {}),
-    latent, inputs: quantize(all), reconstructions: quantize(rec), scores,
-    ...(truth ? { truth, truthSource } : {}),
-    threshold: suggestedThreshold(scores.slice(0, n)),
+    latent, inputs: quantize(all), reconstructions: quantize(rec),
+    detector: { score: state.score, combine: state.combine, threshold: state.threshold, thresholdStrategy: state.thresholdStrategy, folder: RUN_DETECTOR_FOLDER, fittedNow, trainSamples: state.trainStats.n },
+    scores,
+    ...(truth ? { truth, truthSource: evalSet.truthSource! } : {}),
+    // Metrics need finite scores: a diverged model has none to rank.
+    ...(truth && scores.every(Number.isFinite) ? { evaluation: evaluateDetector(scores, truth, detector.threshold) } : {}),
+    threshold: detector.threshold,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
+import { AnomalyDetector } from '../../src/anomaly/detector.js';
+import { runDetectCommand } from '../../src/cli/commands/detect.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { buildWebAssets } from '../../src/dashboard/build-web.js';
 import type { TryResult } from '../../src/dashboard/web/views/try.js';
@@ -35,6 +37,17 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
   };
   const open = async (hash: string) => {
     await page.goto(`${dash.url}#${hash}`);
+  };
+
+  /** Opens Try it on the tiny run once its models are loaded and draws one stroke through `points` (pixels of the pad). */
+  const drawOnTry = async (points: [number, number][]) => {
+    await open('try/tiny');
+    await page.waitForFunction(() => /Models loaded/.test(document.querySelector('#try-status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const box = (await page.locator('#pad').boundingBox())!;
+    await page.mouse.move(box.x + points[0]![0], box.y + points[0]![1]);
+    await page.mouse.down();
+    for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 12 });
+    await page.mouse.up();
   };
 
   before(async () => {
@@ -106,15 +119,8 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
   });
 
   it('draw a digit: the reconstruction computed in the browser matches the same ONNX model in Node', async () => {
-    await open('try/tiny');
-    await page.waitForFunction(() => /Models loaded/.test(document.querySelector('#try-status')?.textContent ?? ''), undefined, { timeout: 30_000 });
-    const box = (await page.locator('#pad').boundingBox())!;
     // A "7": the top bar, then the diagonal.
-    await page.mouse.move(box.x + 70, box.y + 60);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 210, box.y + 60, { steps: 12 });
-    await page.mouse.move(box.x + 120, box.y + 230, { steps: 12 });
-    await page.mouse.up();
+    await drawOnTry([[70, 60], [210, 60], [120, 230]]);
     await page.locator('#try-result[data-state=done]').waitFor({ timeout: 30_000 });
     const result = await page.evaluate(() => (window as unknown as { __aekitTry: TryResult }).__aekitTry);
     assert.equal(result.input.length, 784);
@@ -130,11 +136,32 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
       const worst = Math.max(...browserOut.map((v, i) => Math.abs(v - out[i]!)));
       assert.ok(worst < 1e-5, `${part}: browser and Node differ by ${worst}`);
     }
-    // The score the page shows is the reconstruction error the anomaly view thresholds.
+    // The reconstruction error the page shows is the model's, as Node computes it.
     const model = AutoencoderModel.load(join(runs, 'tiny', 'checkpoint'));
-    const [nodeScore] = await model.reconstructionError(Float32Array.from(result.input));
-    assert.ok(Math.abs(result.score - nodeScore!) <= 1e-4 * Math.abs(nodeScore!), `browser score ${result.score}, Node ${nodeScore}`);
+    const [nodeError] = await model.reconstructionError(Float32Array.from(result.input));
+    assert.ok(Math.abs(result.reconstructionError - nodeError!) <= 1e-4 * Math.abs(nodeError!), `browser error ${result.reconstructionError}, Node ${nodeError}`);
     await shot('try');
+    assert.deepEqual(problems, []);
+  });
+
+  it('the Anomalies view and Try it show the threshold of `aekit detect`, and Try scores with the run\'s detector', async () => {
+    await open('anomalies/tiny');
+    await page.locator('#anomaly-stats [data-stat=flagged]').waitFor({ timeout: 60_000 });
+    const io = { ...quiet, lines: [] as string[], out: (l: string) => io.lines.push(l) };
+    const detect = await runDetectCommand(join(runs, 'tiny'), { json: true }, io);
+    assert.equal(Number(await page.locator('#threshold-value').inputValue()), Number(detect.threshold.toPrecision(6)));
+    assert.match(await page.locator('#anomaly-detector').innerText(), new RegExp(`Score: ${detect.score} score \\(standardized mse \\+ knn\\)`));
+    await page.locator('#anomaly-roc canvas').waitFor();
+    await shot('anomalies-detector');
+    // A "1": one stroke down.
+    await drawOnTry([[140, 50], [135, 230]]);
+    await page.locator('#try-threshold').waitFor({ timeout: 60_000 });
+    const result = await page.evaluate(() => (window as unknown as { __aekitTry: TryResult }).__aekitTry);
+    assert.equal(result.threshold, detect.threshold, 'Try it compares with the threshold of aekit detect');
+    const detector = AnomalyDetector.load(join(runs, 'tiny', 'detector'));
+    const [nodeScore] = await detector.score({ x: Float32Array.from(result.input), shape: [1, ...detector.sampleShape] });
+    assert.ok(Math.abs(result.score! - nodeScore!) <= 1e-3 * (1 + Math.abs(nodeScore!)), `browser score ${result.score}, the detector in Node ${nodeScore}`);
+    await shot('try-detector');
     assert.deepEqual(problems, []);
   });
 
@@ -146,8 +173,8 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
     await open('anomalies/tiny');
     await page.locator('#anomaly-stats [data-stat=precision]').waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('#anomaly-top .thumb').count(), 24);
-    // Moving the threshold to the far left flags everything: recall 100%.
-    await page.locator('#threshold').fill('0');
+    // A threshold typed below every score (off the slider's scale) flags everything: recall 100%.
+    await page.locator('#threshold-value').fill('-1000000');
     assert.equal(await page.locator('#anomaly-stats [data-stat=recall] b').innerText(), '100.0%');
     await shot('anomalies');
     await open('generate/tiny-vae');

@@ -8,8 +8,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { AnomalyDetector } from '../../anomaly/detector.js';
-import { fashionMnist } from '../../data/datasets.js';
+import { openRun } from '../../runs/open-run.js';
+import { runEvaluationSet } from '../../runs/known-anomalies.js';
+import { fitRunDetector, saveRunDetector } from '../../runs/run-detector.js';
 import { evaluateDetector } from '../../eval/detection.js';
 import { type ReconstructionMetrics, reconstructionMetrics } from '../../eval/reconstruction.js';
 import { PCA } from '../../models/pca.js';
@@ -65,19 +66,21 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
   log('');
   log('3/3 Anomaly detection: the deep autoencoder has only seen digits; Fashion-MNIST clothing should look anomalous to it.');
   const test = ae.data.test!;
-  const clothes = fashionMnist({ split: 'test', shape: [1, 28, 28], limit: test.shape[0]! });
-  const detector = new AnomalyDetector(ae.model);
-  await detector.fit(ae.data.train, { contamination: 0.05, train: false });
-  const mixed = new Float32Array(test.x.length + clothes.x.length);
-  mixed.set(test.x);
-  mixed.set(clothes.x, test.x.length);
-  const n = test.shape[0]! + clothes.shape[0]!;
-  const truth = new Uint8Array(n).fill(1, test.shape[0]!);
+  // The run's one detector, saved in the run folder: the dashboard and `aekit detect` use it as it is,
+  // and measure on the same evaluation set (the first test digits, then as many Fashion-MNIST images).
+  const opened = openRun(ae.run.dir, flags.threads);
+  const detector = await fitRunDetector(opened);
+  saveRunDetector(ae.run.dir, detector);
+  const evalSet = await runEvaluationSet(opened);
+  const mixed = evalSet.x;
+  const n = evalSet.count;
+  const truth = evalSet.truth!;
+  const normalCount = evalSet.n;
+  const anomalyCount = n - normalCount;
   const scores = await detector.score({ x: mixed, shape: [n, 1, 28, 28] });
   const evaluation = evaluateDetector(scores, truth, detector.threshold);
-  const recErrors = await ae.model.reconstructionError(mixed);
+  const recErrors = await opened.model.reconstructionError(mixed);
   const recAuc = evaluateDetector(recErrors, truth).rocAuc;
-  detector.save(join(dir, 'detector'));
   const histogram = await scoreHistogramPng({ scores, threshold: detector.threshold, labels: truth }, { title: `Anomaly scores: MNIST test digits vs Fashion-MNIST (ROC-AUC ${evaluation.rocAuc.toFixed(3)})`, groupNames: ['digits (normal)', 'clothing (anomalous)'], xName: `score (${detector.scoreKind})` });
   ae.run.write('figures/anomaly-scores.png', histogram);
   // The highest-scoring inputs: what the detector finds least like its training data.
@@ -112,7 +115,7 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
     vae: { testLoss: (await vae.model.evaluate(vae.data.test!)).loss!, seconds: vae.seconds },
     anomaly: {
       score: detector.scoreKind, rocAuc: evaluation.rocAuc, averagePrecision: evaluation.averagePrecision, precision: evaluation.precision, recall: evaluation.recall,
-      threshold: detector.threshold, normal: test.shape[0]!, anomalies: clothes.shape[0]!, reconstructionRocAuc: recAuc,
+      threshold: detector.threshold, normal: normalCount, anomalies: anomalyCount, reconstructionRocAuc: recAuc,
     },
     folder: ae.run.dir,
   };
@@ -136,7 +139,8 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
     },
     {
       title: 'Anomaly detection: digits vs clothing',
-      text: `A detector built on the deep autoencoder (${detector.scoreKind} score on its codes; threshold at the 95th percentile of the training digits' scores) scores ${test.shape[0]} test digits and ${clothes.shape[0]} Fashion-MNIST images it has never seen. ROC-AUC ${evaluation.rocAuc.toFixed(4)} (reconstruction error alone: ${recAuc.toFixed(4)}); at the threshold, precision ${pct(evaluation.precision)} and recall ${pct(evaluation.recall)}.`,
+      text: `A detector built on the deep autoencoder (${detector.scoreKind} score on its codes; threshold ${detector.threshold.toPrecision(4)}, the 95th percentile of the training digits' scores; saved in detector/, the one the dashboard and aekit detect use) scores ${normalCount} test digits and ${anomalyCount} Fashion-MNIST images it has never seen. ROC-AUC ${evaluation.rocAuc.toFixed(4)} (reconstruction error alone: ${recAuc.toFixed(4)}); at the threshold, precision ${pct(evaluation.precision)} and recall ${pct(evaluation.recall)}.`,
+      table: [['score', 'threshold', 'ROC-AUC', 'average precision', 'precision', 'recall'], [detector.scoreKind, detector.threshold, evaluation.rocAuc, evaluation.averagePrecision, evaluation.precision, evaluation.recall]],
       figures: [{ png: histogram, caption: 'Anomaly scores, with the threshold' }, { png: rocPng, caption: 'ROC curve, with the threshold\'s operating point' }, { png: prPng, caption: 'Precision–recall curve' }, { png: topPng, caption: 'The 16 highest-scoring inputs, with their scores' }],
     },
   ];

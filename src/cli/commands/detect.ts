@@ -1,7 +1,9 @@
 /**
- * `aekit detect <run>`: anomaly scores and flags for a data set, from a
- * detector built around a run's model (fitted on the run's training data) or
- * a detector saved before.
+ * `aekit detect <run>`: anomaly scores and flags for a data set, from the
+ * run's own detector (src/runs/run-detector.ts: saved in <run>/detector, the
+ * one the demo's report and the dashboard use; fitted with the defaults and
+ * saved there on first use), from a detector fitted now with other --score or
+ * --contamination, or from a detector saved before.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { floatIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
 import { dataForRun, openRun } from '../../runs/open-run.js';
 import { loadRunData } from '../../runs/run-data.js';
+import { RUN_DETECTOR_DEFAULTS, fitRunDetector, runDetector } from '../../runs/run-detector.js';
 import { examplesHelp } from '../examples.js';
 import { threadsOption, withDataFlags } from '../run-data-flags.js';
 
@@ -23,8 +26,10 @@ export interface DetectFlags {
   data?: string;
   samples?: number;
   labelColumn?: string;
+  /** A score other than the run detector's: a detector is fitted for this command (not saved in the run). */
   score?: ScoreKind;
-  contamination: number;
+  /** A contamination other than the run detector's: likewise. */
+  contamination?: number;
   /** Labels (class names or indices) of the anomalies, to evaluate the detector. */
   anomalyLabels?: string;
   out?: string;
@@ -35,6 +40,8 @@ export interface DetectFlags {
 }
 
 export interface DetectOutcome {
+  /** The detector's score kind. */
+  score: ScoreKind;
   threshold: number;
   flagged: number;
   samples: number;
@@ -44,17 +51,23 @@ export interface DetectOutcome {
 /** Scores, flags and (with --anomaly-labels) evaluates; writes the requested files. */
 export async function runDetectCommand(path: string, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome> {
   let detector: AnomalyDetector;
+  /** Which detector scored, in words. */
+  let which: string;
   const saved = existsSync(join(path, 'detector.json'));
   const run = saved ? undefined : openRun(path, flags.threads);
   if (saved) {
     detector = AnomalyDetector.load(path);
+    which = `the detector saved in ${path}`;
     if (!flags.data) throw new UsageError(`${path} is a saved detector: say which data to score with --data`);
-  } else {
-    detector = new AnomalyDetector(run!.model, { ...(flags.score ? { score: flags.score } : {}) });
+  } else if (flags.score === undefined && flags.contamination === undefined) {
     if (!run!.config) throw new UsageError(`${path} is a bare checkpoint: the detector is fitted on a run's training data, so give a run folder`);
-    // The training samples, scaled as the model saw them, set the threshold.
-    const train = await loadRunData(run!.config.data, run!.scaler ? { scaler: run!.scaler } : undefined);
-    await detector.fit(train.train, { contamination: flags.contamination, train: false });
+    const own = await runDetector(run!);
+    detector = own.detector;
+    which = `the run's detector (${own.dir}${own.fittedNow ? ', fitted now with the defaults and saved' : ''})`;
+  } else {
+    if (!run!.config) throw new UsageError(`${path} is a bare checkpoint: the detector is fitted on a run's training data, so give a run folder`);
+    detector = await fitRunDetector(run!, { ...(flags.score ? { score: flags.score } : {}), ...(flags.contamination !== undefined ? { contamination: flags.contamination } : {}) });
+    which = "a detector fitted now on the run's training data (not the run's own: other --score or --contamination)";
   }
   const { data, split } = run
     ? await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) })
@@ -80,10 +93,11 @@ export async function runDetectCommand(path: string, flags: DetectFlags, io: Io 
   }
   if (flags.png) writeFileAtomic(flags.png, await scoreHistogramPng({ scores, threshold: detector.threshold, ...(truth ? { labels: truth } : {}) }, { title: `Anomaly scores (${detector.scoreKind})`, xName: `score (${detector.scoreKind})` }));
   if (flags.save) detector.save(flags.save);
-  const outcome: DetectOutcome = { threshold: detector.threshold, flagged, samples: scores.length, ...(evaluation ? { evaluation } : {}) };
+  const outcome: DetectOutcome = { score: detector.scoreKind, threshold: detector.threshold, flagged, samples: scores.length, ...(evaluation ? { evaluation } : {}) };
   if (flags.json) {
     io.out(JSON.stringify(outcome));
   } else {
+    io.log(`detector: ${which}`);
     io.log(`${detector.scoreKind} scores of ${scores.length} samples (${split === 'given' ? flags.data : `the run's ${split} set`}); threshold ${detector.threshold.toPrecision(4)}: ${flagged} flagged (${((100 * flagged) / scores.length).toFixed(1)}%)`);
     if (evaluation) {
       io.log(`  ROC-AUC ${evaluation.rocAuc.toFixed(4)} · average precision ${evaluation.averagePrecision.toFixed(4)} · at the threshold: precision ${evaluation.precision.toFixed(3)}, recall ${evaluation.recall.toFixed(3)}, F1 ${evaluation.f1.toFixed(3)}`);
@@ -101,8 +115,8 @@ export function detectCommand(io?: Io): Command {
     .description("anomaly scores and flags: a detector around a run's model (threshold from its training data) or a saved detector")
     .argument('<run>', 'a run folder, or a detector saved with --save');
   return withDataFlags(command, 'score')
-    .addOption(new Option('--score <kind>', 'anomaly score (default: the detector\'s, see docs/anomaly.md)').choices([...SCORE_KINDS]))
-    .option('--contamination <f>', 'expected share of anomalies in the training data: sets the threshold', floatIn('--contamination', 0, 0.5 + 1e-12), 0.05)
+    .addOption(new Option('--score <kind>', 'anomaly score (default: the run detector\'s, see docs/anomaly.md); with this or --contamination a detector is fitted for this command only').choices([...SCORE_KINDS]))
+    .option('--contamination <f>', `expected share of anomalies in the training data: sets the threshold (default: the run detector's, fitted with ${RUN_DETECTOR_DEFAULTS.contamination})`, floatIn('--contamination', 0, 0.5 + 1e-12))
     .option('--anomaly-labels <labels>', 'labels (names or indices, comma-separated) of the anomalies, to evaluate: ROC-AUC, precision, recall')
     .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label')
     .option('--png <file>', 'a histogram of the scores with the threshold')

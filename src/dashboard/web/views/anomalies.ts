@@ -1,10 +1,13 @@
 /**
- * Anomalies: the reconstruction errors of the test samples (and of known
- * anomalies, when there are some) as a histogram, the threshold as a slider,
- * precision and recall at that threshold, and the top-scoring inputs.
+ * Anomalies: the scores of the run's one detector (the one `aekit detect`
+ * and the demo's report use, src/runs/run-detector.ts) on the test samples
+ * and on known anomalies when there are some, as a histogram; its threshold
+ * as a slider over the bulk of the scores (a number box reaches any value);
+ * precision and recall at that threshold, the detector's metrics at its own,
+ * ROC and precision–recall curves, and the top-scoring inputs.
  */
-import { rocAuc } from '../../../eval/detection.js';
-import { scoreHistogramSpec } from '../../../viz/charts.js';
+import { quantile } from '../../../eval/stats.js';
+import { precisionRecallSpec, rocCurveSpec, scoreHistogramSpec } from '../../../viz/charts.js';
 import type { RunAnalysis } from '../api.js';
 import { type Chart, disposeChart, makeChart, show } from '../chart.js';
 import { fill, fmt, h } from '../dom.js';
@@ -14,6 +17,10 @@ import { loadAnalysis, samplesOf } from './latent.js';
 
 /** How many of the highest scores are shown as pictures. */
 const TOP = 24;
+/** Positions of the slider. */
+const STEPS = 1000;
+/** The slider spans these quantiles of the scores (the histogram's axis fits the same bulk): one extreme score does not stretch it. */
+const BULK = [0.005, 0.995] as const;
 
 /** Confusion counts of "score > threshold" against known truth. */
 export function confusion(scores: readonly number[], truth: readonly number[] | undefined, threshold: number): { flagged: number; tp: number; fp: number; fn: number } {
@@ -33,45 +40,73 @@ export function confusion(scores: readonly number[], truth: readonly number[] | 
 }
 
 /**
- * ROC-AUC of the scores against the known anomalies, or NaN where it is not
- * defined: non-finite scores (a diverged model) are left out, and both
- * classes must remain.
+ * The range of the threshold slider: the bulk of
+ * the finite scores (quantiles {@link BULK}), widened to hold `threshold`;
+ * the whole range when the bulk is a single value.
  */
-function rocAucOfFinite(scores: readonly number[], truth: readonly number[]): number {
-  const kept = scores.flatMap((s, i) => (Number.isFinite(s) ? [i] : []));
-  const labels = kept.map((i) => truth[i]!);
-  if (!labels.includes(1) || !labels.includes(0)) return NaN;
-  return rocAuc(kept.map((i) => scores[i]!), labels);
+export function sliderRange(scores: readonly number[], threshold: number): [number, number] {
+  const finite = scores.filter(Number.isFinite);
+  if (finite.length === 0) return [threshold - 1, threshold + 1];
+  let lo = quantile(finite, BULK[0]);
+  let hi = quantile(finite, BULK[1]);
+  if (!(hi > lo)) [lo, hi] = [Math.min(...finite), Math.max(...finite)];
+  lo = Math.min(lo, threshold);
+  hi = Math.max(hi, threshold);
+  if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
+  return [lo, hi];
+}
+
+/** The detector's score in words, e.g. "combined score (standardized mse + knn)". */
+export function scoreName(d: RunAnalysis['detector']): string {
+  return d.score === 'combined' ? `combined score (standardized ${d.combine.join(' + ')})` : `${d.score} score`;
+}
+
+/** Where the detector came from, in words. */
+function detectorOrigin(a: RunAnalysis): string {
+  const d = a.detector;
+  const strategy = d.thresholdStrategy.type === 'contamination' ? `threshold at the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of its ${d.trainSamples} training scores` : `threshold set by '${d.thresholdStrategy.type}'`;
+  const origin = d.fittedNow ? "fitted by the dashboard on first use, with aekit detect's defaults" : 'saved there before: by aekit demo, aekit detect or the dashboard';
+  return `The run's detector is in ${a.id}/${d.folder}/ (${origin}); ${strategy}. The report, aekit detect and Try it use this same detector.`;
 }
 
 export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
   const id = ctx.id!;
   const status = h('p', { class: 'note' });
+  const detectorNote = h('p', { class: 'note', id: 'anomaly-detector' });
   const chartEl = h('div', { class: 'chart', id: 'anomaly-chart' });
-  const slider = h('input', { type: 'range', id: 'threshold', min: '0', max: '1000', value: '500', 'aria-label': 'threshold' });
-  const value = h('output', { id: 'threshold-value' }, '–');
+  const slider = h('input', { type: 'range', id: 'threshold', min: '0', max: String(STEPS), value: String(STEPS / 2), 'aria-label': 'threshold' });
+  const box = h('input', { type: 'number', id: 'threshold-value', step: 'any', 'aria-label': 'threshold value', style: { width: '9em' } });
+  const reset = h('button', { class: 'secondary', id: 'threshold-reset', type: 'button' }, "detector's threshold");
   const stats = h('div', { class: 'stats', id: 'anomaly-stats' });
-  const truthNote = h('p', { class: 'note' });
+  const metrics = h('p', { class: 'note', id: 'anomaly-metrics' });
+  const curves = h('div', { class: 'grid2', id: 'anomaly-curves', hidden: true });
+  const rocEl = h('div', { class: 'chart', id: 'anomaly-roc' });
+  const prEl = h('div', { class: 'chart', id: 'anomaly-pr' });
+  curves.append(h('div', { class: 'card' }, rocEl), h('div', { class: 'card' }, prEl));
   const top = h('div', { class: 'thumbs', id: 'anomaly-top' });
   root.append(
     h('h1', {}, `Anomalies by ${id}`),
-    h('p', { class: 'sub' }, 'A sample is flagged when its reconstruction error is above the threshold. Move the slider to trade missed anomalies for false alarms.'),
+    h('p', { class: 'sub' }, "A sample is flagged when the run's anomaly detector scores it above the threshold. Move the slider (or type a value) to trade missed anomalies for false alarms."),
     status,
-    h('div', { class: 'card' }, chartEl, h('div', { class: 'slider' }, h('span', {}, 'threshold'), slider, value), stats, truthNote),
+    h('div', { class: 'card' }, detectorNote, chartEl, h('div', { class: 'slider' }, h('span', {}, 'threshold'), slider, box, reset), stats, metrics),
+    curves,
     h('div', { class: 'card' }, h('h2', {}, `Highest scores (top ${TOP})`), top),
   );
   const chart: Chart = makeChart(chartEl);
+  const roc: Chart = makeChart(rocEl);
+  const pr: Chart = makeChart(prEl);
   let a: RunAnalysis | undefined;
   let lo = 0;
   let hi = 1;
+  let threshold = 0;
 
-  const thresholdOf = () => lo + ((hi - lo) * Number(slider.value)) / 1000;
   const update = () => {
     if (!a) return;
-    const t = thresholdOf();
-    value.textContent = fmt(t);
+    const t = threshold;
+    const name = scoreName(a.detector);
     show(chart, scoreHistogramSpec({ scores: a.scores, threshold: t, ...(a.truth ? { labels: a.truth } : {}) }, {
-      title: `Reconstruction errors (${a.loss}) of ${a.scores.length} samples`, xName: `anomaly score: reconstruction error (${a.loss}, summed per sample)`,
+      // 'auto': the axis spans the bulk of the scores (as the slider does) and ends on round ticks; linear like the slider.
+      title: `Anomaly scores of ${a.scores.length} samples`, xName: `anomaly score: ${name}`, range: 'auto', logScores: false,
       ...(a.truth ? { groupNames: ['normal (test set)', 'known anomalies'] as const } : {}),
     }), false);
     const c = confusion(a.scores, a.truth, t);
@@ -83,6 +118,16 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
       items.push([Number.isNaN(precision) ? '–' : `${(100 * precision).toFixed(1)}%`, 'precision'], [Number.isNaN(recall) ? '–' : `${(100 * recall).toFixed(1)}%`, 'recall'], [fmt(f1, 3), 'F1']);
     }
     fill(stats, ...items.map(([v, k]) => h('div', { dataset: { stat: k } }, h('b', {}, v), h('span', {}, k))));
+    if (a.truth && a.evaluation) {
+      show(roc, rocCurveSpec({ scores: a.scores, labels: a.truth, threshold: t }, { title: `ROC curve (${a.detector.score} score)` }), true);
+      show(pr, precisionRecallSpec({ scores: a.scores, labels: a.truth, threshold: t }, { title: `Precision–recall (${a.detector.score} score)` }), true);
+    }
+  };
+  const setThreshold = (t: number, from: 'slider' | 'box' | 'other') => {
+    threshold = t;
+    if (from !== 'slider') slider.value = String(Math.round((STEPS * (Math.min(hi, Math.max(lo, t)) - lo)) / (hi - lo)));
+    if (from !== 'box') box.value = String(Number(t.toPrecision(6)));
+    update();
   };
 
   const drawTop = (x: RunAnalysis) => {
@@ -101,17 +146,27 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
   void loadAnalysis(id, status).then((x) => {
     if (!x) return;
     a = x;
-    const finite = x.scores.filter(Number.isFinite);
-    lo = Math.min(...finite);
-    hi = Math.max(...finite);
-    slider.value = String(Math.round((1000 * (x.threshold - lo)) / (hi - lo || 1)));
-    const auc = x.truth ? rocAucOfFinite(x.scores, x.truth) : NaN;
-    truthNote.textContent = x.truth
-      ? `Known anomalies: ${x.truthSource}. ROC-AUC of the score: ${fmt(auc, 3)}. Start threshold: the 95th percentile of the test samples' scores.`
-      : 'No known anomalies for this data (labels would need to be 0/1), so precision and recall cannot be shown. Start threshold: the 95th percentile of the scores.';
-    update();
+    [lo, hi] = sliderRange(x.scores, x.threshold);
+    detectorNote.textContent = `Score: ${scoreName(x.detector)}. ${detectorOrigin(x)}`;
+    const e = x.evaluation;
+    metrics.textContent = x.truth
+      ? `Known anomalies: ${x.truthSource}.${e ? ` At the detector's threshold ${fmt(x.threshold)}: ROC-AUC ${e.rocAuc.toFixed(4)}, average precision ${e.averagePrecision.toFixed(4)}, precision ${(100 * e.precision).toFixed(1)}%, recall ${(100 * e.recall).toFixed(1)}% (the numbers of the report and aekit detect).` : ' Some scores are not finite (a diverged model): no metrics.'}`
+      : 'No known anomalies for this data (labels would need to be 0/1), so precision, recall and the curves cannot be shown.';
+    curves.hidden = !(x.truth && e);
+    roc.resize();
+    pr.resize();
+    setThreshold(x.threshold, 'other');
     drawTop(x);
   });
-  slider.addEventListener('input', update);
-  return () => disposeChart(chart);
+  slider.addEventListener('input', () => setThreshold(lo + ((hi - lo) * Number(slider.value)) / STEPS, 'slider'));
+  box.addEventListener('input', () => {
+    const t = Number(box.value);
+    if (box.value !== '' && Number.isFinite(t)) setThreshold(t, 'box');
+  });
+  reset.addEventListener('click', () => a && setThreshold(a.threshold, 'other'));
+  return () => {
+    disposeChart(chart);
+    disposeChart(roc);
+    disposeChart(pr);
+  };
 }

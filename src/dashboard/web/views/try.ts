@@ -1,20 +1,30 @@
 /**
  * Try it: draw a digit (or drop an image, or paste a CSV row) and the run's
  * exported ONNX models run in the browser: the reconstruction, the code and
- * the anomaly score, with no round trip to the server.
+ * the anomaly score, with no round trip to the server. The score is the run's
+ * detector's (the one the Anomalies view and `aekit detect` use): its
+ * detector.json and training codes are read from the run folder and the
+ * score is computed here by src/anomaly/score-parts.ts, as the detector does.
  */
+import { type DetectorScoreState, pointwiseError, scoreOneFromParts } from '../../../anomaly/score-parts.js';
 import { api, runFile, type RunAnalysis } from '../api.js';
 import { fill, fmt, h } from '../dom.js';
 import { sampleCanvas } from '../images.js';
 import type { Ctx } from '../main.js';
 import { run, session } from '../ort-web.js';
+import { scoreName } from './anomalies.js';
 
 /** What the last run in the browser computed (read by the end-to-end test). */
 export interface TryResult {
   input: number[];
   reconstruction: number[];
   code: number[];
-  score: number;
+  /** The model's reconstruction error (its loss summed over the features). */
+  reconstructionError: number;
+  /** The run detector's score, once its detector is loaded (else undefined). */
+  score?: number;
+  /** The threshold the page compared the score with. */
+  threshold?: number;
 }
 
 declare global {
@@ -124,20 +134,32 @@ function scale(x: Float32Array, s: ScalerJson): Float32Array {
   return out;
 }
 
-/** The per-sample reconstruction error with the model's loss, as `reconstructionError` sums it. */
-export function score(x: ArrayLike<number>, rec: ArrayLike<number>, loss: string): number {
-  let sum = 0;
-  const eps = 1e-7;
-  for (let i = 0; i < x.length; i++) {
-    const t = x[i]!;
-    const p = rec[i]!;
-    if (loss === 'bce') {
-      const q = Math.min(1 - eps, Math.max(eps, p));
-      sum -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
-    } else if (loss === 'mae') sum += Math.abs(p - t);
-    else sum += (p - t) * (p - t);
+/** The per-sample reconstruction error with the model's loss, as `reconstructionError` sums it (squared error for other losses). */
+export function reconstructionErrorOf(x: ArrayLike<number>, rec: ArrayLike<number>, loss: string): number {
+  return pointwiseError(x, rec, x.length, loss === 'bce' || loss === 'mae' ? loss : 'mse')[0]!;
+}
+
+/** The run's detector as the page scores with it: detector.json's fields and its training codes. */
+interface PageDetector {
+  state: DetectorScoreState & { threshold: number };
+  codes: Float32Array | null;
+}
+
+/** Reads the run's saved detector (detector/detector.json and its codes file) from the run folder. */
+async function loadPageDetector(id: string, folder: string): Promise<PageDetector> {
+  const get = async (file: string) => {
+    const r = await fetch(runFile(id, `${folder}/${file}`), { cache: 'no-store' });
+    if (!r.ok) throw new Error(`${folder}/${file}: HTTP ${r.status}`);
+    return r;
+  };
+  const json = (await (await get('detector.json')).json()) as PageDetector['state'] & { codes: { file: string } | null };
+  let codes: Float32Array | null = null;
+  if (json.codes) {
+    const view = new DataView(await (await get(json.codes.file)).arrayBuffer());
+    codes = new Float32Array(view.byteLength / 4);
+    for (let i = 0; i < codes.length; i++) codes[i] = view.getFloat32(4 * i, true);
   }
-  return sum;
+  return { state: json, codes };
 }
 
 export function tryView(root: HTMLElement, ctx: Ctx): () => void {
@@ -148,6 +170,8 @@ export function tryView(root: HTMLElement, ctx: Ctx): () => void {
   const status = h('p', { class: 'note', id: 'try-status' }, 'Loading the ONNX models into the browser…');
   const result = h('div', { id: 'try-result', dataset: { state: 'idle' } }, h('p', { class: 'note' }, imageShape ? 'Draw a digit on the black square.' : 'Paste a row of values and press Run.'));
   let analysis: RunAnalysis | undefined;
+  let detector: PageDetector | undefined;
+  let detectorProblem = '';
   let scaler: ScalerJson | undefined;
   let last: Float32Array | undefined;
   let busy = Promise.resolve();
@@ -164,17 +188,31 @@ export function tryView(root: HTMLElement, ctx: Ctx): () => void {
         const code = enc[encoder.outputNames[0]!]!;
         const ms = performance.now() - t0;
         const loss = analysis?.loss ?? summary.loss ?? 'mse';
-        const s = score(x, rec, loss);
-        window.__aekitTry = { input: Array.from(x), reconstruction: Array.from(rec), code: Array.from(code), score: s };
+        const recError = reconstructionErrorOf(x, rec, loss);
+        let s: number | undefined;
+        if (detector) {
+          try {
+            s = scoreOneFromParts(detector.state, { x, reconstruction: rec, code, loss }, detector.codes);
+          } catch (e) {
+            detectorProblem = (e as Error).message;
+          }
+        }
+        const threshold = s === undefined ? undefined : detector!.state.threshold;
+        window.__aekitTry = { input: Array.from(x), reconstruction: Array.from(rec), code: Array.from(code), reconstructionError: recError, ...(s !== undefined ? { score: s, threshold } : {}) };
         const zoom = imageShape ? Math.max(2, Math.floor(168 / imageShape[2]!)) : 1;
         const range: [number, number] | undefined = imageShape && !scaler ? [0, 1] : undefined;
-        const verdict = analysis ? (s > analysis.threshold ? 'anomalous' : 'normal') : '';
+        const verdict = s === undefined ? '' : s > threshold! ? 'anomalous' : 'normal';
+        const scoreLine = s !== undefined && analysis
+          ? [h('span', { class: `score ${verdict}`, id: 'try-score' }, `score ${fmt(s)}`), ' ',
+            h('span', { class: 'note', id: 'try-verdict' }, `${verdict}: the run's detector flags a ${scoreName(analysis.detector)} above `, h('b', { id: 'try-threshold' }, fmt(threshold!)),
+              `, the threshold of the Anomalies view and aekit detect. Reconstruction error (${loss}): ${fmt(recError)}.`)]
+          : [h('span', { class: 'score', id: 'try-score' }, `reconstruction error ${fmt(recError)}`), ' ',
+            h('span', { class: 'note' }, detectorProblem ? `(${loss}; the run's detector cannot score here: ${detectorProblem})` : `(${loss}; the run's anomaly detector is loading…)`)];
         fill(result,
           h('div', { class: 'pair' },
             h('figure', {}, sampleCanvas(x, imageShape, zoom, range), h('figcaption', {}, 'model input')),
             h('figure', {}, sampleCanvas(rec, imageShape, zoom, range), h('figcaption', {}, 'reconstruction'))),
-          h('p', {}, h('span', { class: `score ${verdict}`, id: 'try-score' }, `score ${fmt(s)}`), ' ',
-            analysis ? h('span', { class: 'note' }, `${verdict}: the threshold of the anomaly view is ${fmt(analysis.threshold)} (reconstruction error, ${loss})`) : h('span', { class: 'note' }, `(reconstruction error, ${loss})`)),
+          h('p', {}, ...scoreLine),
           h('p', {}, `code (${code.length} values${encoder.outputNames[0] === 'mu' ? ', the mean μ of the VAE' : ''}):`),
           h('div', { class: 'code-values', id: 'try-code' }, Array.from(code, (v) => fmt(v, 3)).join('  ')),
           h('p', { class: 'note' }, `Computed in this browser by ONNX Runtime Web (WebAssembly) in ${ms.toFixed(1)} ms.${note ? ` ${note}` : ''}`));
@@ -283,10 +321,17 @@ export function tryView(root: HTMLElement, ctx: Ctx): () => void {
       scaler = s;
     }, () => undefined);
   }
-  // The threshold and exact loss come with the analysis (a few seconds on the server); the page works without them.
-  if (summary.files.checkpoint) void api<RunAnalysis>(`/api/analysis?id=${encodeURIComponent(id)}`).then((a) => {
+  // The analysis makes sure the run has its detector (fitted and saved on first use); the page then reads it.
+  if (summary.files.checkpoint) void api<RunAnalysis>(`/api/analysis?id=${encodeURIComponent(id)}`).then(async (a) => {
     analysis = a;
+    try {
+      detector = await loadPageDetector(id, a.detector.folder);
+    } catch (e) {
+      detectorProblem = (e as Error).message;
+    }
     if (last && result.dataset.state === 'done') compute(last);
-  }, () => undefined);
+  }, (e: Error) => {
+    detectorProblem = e.message;
+  });
   return () => undefined;
 }
