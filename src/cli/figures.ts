@@ -6,7 +6,9 @@
 import { shapeSize } from '../data/types.js';
 import { type AutoencoderModel } from '../models/base.js';
 import { type Dataset } from '../data/types.js';
-import { imageGridPng, latentScatterPng, lossCurveFromHistory, lossCurvesPng, reconstructionGridPng, worstReconstructionsPng } from '../viz/index.js';
+import {
+  imageGridPng, latentGridTitles, latentScatterPng, lossAxisName, lossCurveFromHistory, lossCurvesPng, reconstructionGridPng, reconstructionLinesPng, worstReconstructionsPng,
+} from '../viz/index.js';
 import { imageShapeOf } from '../viz/image-shape.js';
 import { type RunData } from '../runs/run-data.js';
 import { type RunFolder } from '../runs/run-folder.js';
@@ -45,7 +47,9 @@ export async function writeRunFigures(run: RunFolder, model: AutoencoderModel, d
   };
   try {
     const history = run.epochs;
-    if (history.length > 0) save('loss.png', await lossCurvesPng(lossCurveFromHistory(history), { title: `${model.className} on ${data.name}` }));
+    // The y axis names the loss and its reduction, with the penalty terms the history reports beside the reconstruction.
+    const penalties = ['kl', 'sparsity', 'contractive', 'contrastive'].filter((k) => k in (history[0] ?? {})).map((k) => (k === 'kl' ? 'KL' : k));
+    if (history.length > 0) save('loss.png', await lossCurvesPng(lossCurveFromHistory(history), { title: `${model.className} on ${data.name}`, yName: lossAxisName(model.loss, model.reduction, penalties) }));
     const set = data.test ?? data.train;
     const imageShape = imageShapeOf(data.sampleShape);
     if (imageShape) {
@@ -55,6 +59,10 @@ export async function writeRunFigures(run: RunFolder, model: AutoencoderModel, d
       const many = head(set, 2000);
       const recMany = await model.reconstruct(many.x);
       save('worst.png', worstReconstructionsPng(many.x, recMany, { imageShape, k: 10, title: `Worst reconstructed of ${many.shape[0]} ${data.test ? 'test' : 'training'} samples`, ...(many.labels ? { labels: labelsOf(many) } : {}) }));
+    } else if (data.sampleShape.length === 1 || (data.sampleShape.length === 2 && data.sampleShape[0]! >= data.sampleShape[1]!)) {
+      // Table rows [d] and sequences [T, C] (more steps than channels): input and reconstruction as two lines per sample.
+      const first = head(set, 4);
+      save('reconstructions.png', await reconstructionLinesPng({ inputs: first.x, reconstructions: await model.reconstruct(first.x), shape: first.shape, ...(first.labels ? { labels: first.labels } : {}), ...(set.labelNames ? { classNames: set.labelNames } : {}) }, { title: `Reconstructions (${data.test ? 'test' : 'training'} samples)` }));
     }
     const sample = head(set, 3000);
     const codes = await model.encode(sample.x);
@@ -70,7 +78,8 @@ export async function writeRunFigures(run: RunFolder, model: AutoencoderModel, d
       save('samples.png', imageGridPng(await model.sample(64, 1), { imageShape, columns: 8, title: 'Samples from the prior N(0, I)' }));
       if (dim === 2) {
         const side = 15;
-        save('latent-grid.png', imageGridPng(await model.decode(latentGrid(side, 2.5)), { imageShape, columns: side, scale: 2, gap: 0, title: 'Decoded latent grid, z in [-2.5, 2.5]²' }));
+        const values = Array.from({ length: side }, (_, i) => -2.5 + (5 * i) / (side - 1));
+        save('latent-grid.png', imageGridPng(await model.decode(latentGrid(side, 2.5)), { imageShape, columns: side, scale: 2, gap: 0, title: 'Decoded latent grid, z in [-2.5, 2.5]²', ...latentGridTitles(values) }));
       }
     }
   } catch (e) {

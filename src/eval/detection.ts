@@ -122,20 +122,77 @@ export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<nu
   let pos = 0;
   for (let i = 0; i < y.length; i++) pos += y[i]!;
   if (pos === 0) throw new RangeError('averagePrecision: needs at least one anomaly (label 1), got none');
+  let before = 0;
+  let ap = 0;
+  forEachTieGroup(scores, y, (tp, flagged) => {
+    ap += ((tp - before) / pos) * (tp / flagged);
+    before = tp;
+  });
+  return ap;
+}
+
+/** Points of a ROC or precision-recall curve, one per distinct score, from the highest threshold down. */
+export interface DetectionCurve {
+  /** ROC: false-positive rate; PR: recall. */
+  x: number[];
+  /** ROC: true-positive rate; PR: precision. */
+  y: number[];
+  /** Each point flags the samples scoring ≥ this score (the first ROC point, nothing flagged, has +Infinity). */
+  thresholds: number[];
+}
+
+/**
+ * The ROC curve: (false-positive rate, true-positive rate) when every sample
+ * scoring ≥ t is flagged, for each distinct score t from the highest down,
+ * starting at (0, 0). Tied samples enter together, so the straight segments
+ * between points are the ones whose area {@link rocAuc} counts.
+ * @param labels 1 (or true) for an anomaly; both classes must occur.
+ */
+export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): DetectionCurve {
+  const y = checkInputs(scores, labels, 'rocCurve');
+  const { pos, neg } = countPositives(y, 'rocCurve');
+  const curve: DetectionCurve = { x: [0], y: [0], thresholds: [Infinity] };
+  forEachTieGroup(scores, y, (tp, flagged, s) => {
+    curve.x.push((flagged - tp) / neg);
+    curve.y.push(tp / pos);
+    curve.thresholds.push(s);
+  });
+  return curve;
+}
+
+/**
+ * The precision-recall curve: (recall, precision) when every sample scoring
+ * ≥ t is flagged, for each distinct score t from the highest down. The
+ * step-wise area under it is {@link averagePrecision}.
+ * @param labels 1 (or true) for an anomaly; at least one anomaly must occur.
+ */
+export function precisionRecallCurve(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): DetectionCurve {
+  const y = checkInputs(scores, labels, 'precisionRecallCurve');
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) pos += y[i]!;
+  if (pos === 0) throw new RangeError('precisionRecallCurve: needs at least one anomaly (label 1), got none');
+  const curve: DetectionCurve = { x: [], y: [], thresholds: [] };
+  forEachTieGroup(scores, y, (tp, flagged, s) => {
+    curve.x.push(tp / pos);
+    curve.y.push(tp / flagged);
+    curve.thresholds.push(s);
+  });
+  return curve;
+}
+
+/** Calls `visit(tp, flagged, score)` after each group of tied scores, from the highest score down. */
+function forEachTieGroup(scores: ArrayLike<number>, y: Uint8Array, visit: (tp: number, flagged: number, score: number) => void): void {
   const order = byDecreasingScore(scores);
   let tp = 0;
   let flagged = 0;
-  let ap = 0;
   for (let i = 0; i < order.length;) {
     const s = scores[order[i]!]!;
-    const before = tp;
     for (; i < order.length && scores[order[i]!] === s; i++) {
       tp += y[order[i]!]!;
       flagged++;
     }
-    ap += ((tp - before) / pos) * (tp / flagged);
+    visit(tp, flagged, s);
   }
-  return ap;
 }
 
 /** Confusion matrix of `score > threshold` against the labels. */

@@ -13,7 +13,7 @@ import { type AutoencoderModel } from '../models/base.js';
 import { VariationalAutoencoder } from '../models/vae.js';
 import { RuntimeSession } from '../onnx/runtime.js';
 import { buildPart } from '../train/step.js';
-import { type ImageGridOptions, imageGridPng } from '../viz/images.js';
+import { type ImageGridOptions, imageGridPng, latentGridTitles } from '../viz/images.js';
 
 /** Generated images, row after row, with how a grid should lay them out. */
 export interface GeneratedImages {
@@ -24,6 +24,10 @@ export interface GeneratedImages {
   columns: number;
   /** Titles of the grid's rows, when they mean something (a traversed dimension, interpolation endpoints). */
   rowTitles?: string[];
+  /** Titles of the grid's columns (the values a traversed dimension takes), and over the columns and rows the dimensions' names. */
+  columnTitles?: string[];
+  columnAxisTitle?: string;
+  rowAxisTitle?: string;
   /** The codes that were decoded, [n, latentDim]. */
   codes: Float32Array;
   /** What the grid shows, for a title. */
@@ -43,12 +47,12 @@ function positiveInt(v: unknown, what: string, min = 1): number {
   return v;
 }
 
-async function decoded(vae: VariationalAutoencoder, codes: Float32Array, columns: number, title: string, rowTitles?: string[]): Promise<GeneratedImages> {
+async function decoded(vae: VariationalAutoencoder, codes: Float32Array, columns: number, title: string, titles: GridTitles = {}): Promise<GeneratedImages> {
   const n = codes.length / vae.latentDim;
-  const out: GeneratedImages = { images: await vae.decode(codes), shape: [n, ...vae.inputShape], columns, codes, title };
-  if (rowTitles) out.rowTitles = rowTitles;
-  return out;
+  return { images: await vae.decode(codes), shape: [n, ...vae.inputShape], columns, codes, title, ...titles };
 }
+
+type GridTitles = Pick<GeneratedImages, 'rowTitles' | 'columnTitles' | 'columnAxisTitle' | 'rowAxisTitle'>;
 
 /** Options of {@link sample}. */
 export interface SampleOptions {
@@ -141,9 +145,12 @@ export async function latentTraversal(model: AutoencoderModel, options: Traversa
     }
   }
   const span = `[${lo}, ${hi}]`;
-  if (dims.length === 1) return decoded(vae, codes, steps, `Latent dimension ${dims[0]} over ${span}`, [`z${dims[0]}`]);
-  const rowTitles = Array.from({ length: steps }, (_, r) => `z${dims[1]}=${value(steps - 1 - r).toFixed(2)}`);
-  return decoded(vae, codes, steps, `Latent dimensions ${dims[0]} (across) and ${dims[1]} (down) over ${span}`, rowTitles);
+  // Users read dimensions numbered from 1 (z1, z2, …), as in the latent scatter and the embedding files.
+  const titles = latentGridTitles(Array.from({ length: steps }, (_, i) => value(i)), [dims[0]!, dims[1] ?? dims[0]!]);
+  if (dims.length === 1) {
+    return decoded(vae, codes, steps, `Latent dimension z${dims[0]! + 1} over ${span}`, { rowTitles: [`z${dims[0]! + 1}`], columnTitles: titles.columnTitles });
+  }
+  return decoded(vae, codes, steps, `Latent dimensions z${dims[0]! + 1} (across) and z${dims[1]! + 1} (up) over ${span}`, titles);
 }
 
 /** Options of {@link latentGrid}. */
@@ -156,7 +163,8 @@ export interface LatentGridOptions {
 
 /**
  * The latent plane of a VAE with a 2-D code, decoded on a side × side grid
- * over [−radius, radius]²: z0 grows left to right, z1 bottom to top.
+ * over [−radius, radius]²: z1 grows left to right, z2 bottom to top, each
+ * column and row titled with its value.
  */
 export async function latentGrid(model: AutoencoderModel, options: LatentGridOptions = {}): Promise<GeneratedImages> {
   const vae = vaeOf(model, 'latentGrid');
@@ -165,7 +173,7 @@ export async function latentGrid(model: AutoencoderModel, options: LatentGridOpt
   const radius = options.radius ?? 2.5;
   if (!(radius > 0 && Number.isFinite(radius))) throw new Error(`latentGrid: options.radius must be a positive number, got ${String(radius)}`);
   const grid = await latentTraversal(vae, { dims: [0, 1], range: [-radius, radius], steps: side });
-  return { ...grid, rowTitles: undefined, title: `The 2-D latent plane decoded on [−${radius}, ${radius}]²` };
+  return { ...grid, title: `The 2-D latent plane decoded on [−${radius}, ${radius}]²` };
 }
 
 /**
@@ -173,9 +181,9 @@ export async function latentGrid(model: AutoencoderModel, options: LatentGridOpt
  * `rowTitles`), via src/viz/images.ts; `options` may override any grid option.
  */
 export function generatedPng(generated: GeneratedImages, options: ImageGridOptions = {}): Uint8Array {
-  const grid: ImageGridOptions = { columns: generated.columns, title: generated.title, ...options };
-  if (generated.rowTitles && options.rowTitles === undefined) grid.rowTitles = generated.rowTitles;
-  return imageGridPng({ data: generated.images, shape: generated.shape }, grid);
+  const grid: ImageGridOptions = { columns: generated.columns, title: generated.title };
+  for (const key of ['rowTitles', 'columnTitles', 'columnAxisTitle', 'rowAxisTitle'] as const) if (generated[key] !== undefined) Object.assign(grid, { [key]: generated[key] });
+  return imageGridPng({ data: generated.images, shape: generated.shape }, { ...grid, ...options });
 }
 
 /** Writes {@link generatedPng} to `path` atomically. */

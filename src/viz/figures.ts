@@ -4,8 +4,9 @@
  */
 
 import {
-  latentScatterSpec, lossCurvesSpec, scoreHistogramSpec,
-  type LatentScatterOptions, type LossCurve, type LossCurvesOptions, type ScoreHistogramInput, type ScoreHistogramOptions,
+  latentScatterSpec, lossCurvesSpec, precisionRecallSpec, reconstructionLinesSpec, rocCurveSpec, scoreHistogramSpec,
+  type DetectionCurveInput, type DetectionCurveOptions, type LatentScatterOptions, type LossCurve, type LossCurvesOptions,
+  type ReconstructionLinesInput, type ReconstructionLinesOptions, type ScoreHistogramInput, type ScoreHistogramOptions,
 } from './charts.js';
 import { project2d, type ProjectionOptions } from './projection.js';
 import { chartPng, type ChartSize, type PngOptions } from './render.js';
@@ -48,4 +49,22 @@ export async function latentScatterPng(input: LatentCodes, options: LatentScatte
 /** Anomaly-score histogram with the threshold line as a PNG (default 800×500). */
 export function scoreHistogramPng(input: ScoreHistogramInput, options: ScoreHistogramOptions & FigureOptions = {}): Promise<Uint8Array> {
   return chartPng(scoreHistogramSpec(input, options), options);
+}
+
+/** ROC curve of a detector's scores against labels, with its AUC and the threshold's point, as a PNG (default 600×560). */
+export function rocCurvePng(input: DetectionCurveInput, options: DetectionCurveOptions & FigureOptions = {}): Promise<Uint8Array> {
+  return chartPng(rocCurveSpec(input, options), { width: 600, height: 560, ...options });
+}
+
+/** Precision–recall curve of a detector's scores against labels, with its average precision and the threshold's point, as a PNG (default 600×560). */
+export function precisionRecallPng(input: DetectionCurveInput, options: DetectionCurveOptions & FigureOptions = {}): Promise<Uint8Array> {
+  return chartPng(precisionRecallSpec(input, options), { width: 600, height: 560, ...options });
+}
+
+/** Inputs and reconstructions of table rows or sequences as line plots, one panel per sample, as a PNG (default 900 wide, 230 px per row of panels). */
+export function reconstructionLinesPng(input: ReconstructionLinesInput, options: ReconstructionLinesOptions & FigureOptions = {}): Promise<Uint8Array> {
+  const spec = reconstructionLinesSpec(input, options);
+  const panels = (spec.grid as unknown[]).length;
+  const rows = Math.ceil(panels / Math.min(options.columns ?? 2, panels));
+  return chartPng(spec, { width: 900, height: 90 + 230 * rows, ...options });
 }

@@ -12,6 +12,7 @@
 
 import { createRequire } from 'node:module';
 import { PNG } from 'pngjs';
+import { formatNumber } from './charts.js';
 import { resvgOptions } from './render.js';
 
 const require = createRequire(import.meta.url);
@@ -29,6 +30,8 @@ export interface RgbaImage {
   width: number;
   height: number;
   data: Uint8Array;
+  /** The text drawn on a grid (title, column and row titles, captions: each line as drawn, shortened where it had to be), for alt text and checks. */
+  texts?: string[];
 }
 
 /** Options of {@link imageGridPng}. */
@@ -49,6 +52,12 @@ export interface ImageGridOptions {
   rowTitles?: readonly string[];
   /** A caption under each image (its label, score…; '\n' starts a new line), each line shortened to the image's width. */
   captions?: readonly (string | number | undefined)[];
+  /** A title above each column, e.g. the latent value a column decodes, or what each column shows. */
+  columnTitles?: readonly string[];
+  /** One title over all the columns, e.g. "z1 →" when the column titles are its values. */
+  columnAxisTitle?: string;
+  /** One title, written upwards, left of the row titles, e.g. "z2 ↑" when the row titles are its values. */
+  rowAxisTitle?: string;
 }
 
 /** Options of {@link reconstructionGridPng}. */
@@ -150,10 +159,20 @@ function compose(images: Images, layout: Layout, options: ImageGridOptions, what
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new RangeError(`${what}: range must be two finite numbers [low, high] with low < high, got ${JSON.stringify(options.range)}`);
   const tw = w * scale;
   const th = h * scale;
+  const columnTitles = options.columnTitles;
+  if (columnTitles !== undefined && (!Array.isArray(columnTitles) || columnTitles.length > layout.columns)) {
+    throw new RangeError(`${what}: columnTitles must be an array of at most one title per column (${layout.columns} columns)`);
+  }
   const titleH = options.title ? TITLE_H : 0;
+  const columnAxisH = options.columnAxisTitle ? CAPTION_LINE + 2 : 0;
+  const columnTitlesH = columnTitles?.length ? CAPTION_LINE + 4 : 0;
+  const rowAxisW = options.rowAxisTitle ? CAPTION_LINE + 4 : 0;
   const rowTitleW = layout.rows.some((r) => r.title) ? Math.min(160, Math.max(...layout.rows.map((r) => (r.title ?? '').length)) * CHAR_W + 10) : 0;
-  const width = MARGIN * 2 + rowTitleW + layout.columns * tw + (layout.columns - 1) * gap;
-  let height = MARGIN * 2 + titleH;
+  const left = MARGIN + rowAxisW + rowTitleW;
+  const gridW = layout.columns * tw + (layout.columns - 1) * gap;
+  const width = left + gridW + MARGIN;
+  const headerH = titleH + columnAxisH + columnTitlesH;
+  let height = MARGIN * 2 + headerH;
   const rowY: number[] = [];
   for (const row of layout.rows) {
     rowY.push(height - MARGIN);
@@ -166,17 +185,34 @@ function compose(images: Images, layout: Layout, options: ImageGridOptions, what
   for (let i = 3; i < out.length; i += 4) out[i] = 255;
   const span = hi - lo;
   const planes = h * w;
-  const texts: string[] = [];
+  const elements: string[] = [];
+  const drawn: string[] = [];
+  const text = (attributes: string, content: string) => {
+    drawn.push(content);
+    elements.push(`<text ${attributes}>${escapeXml(content)}</text>`);
+  };
+  if (options.title) text(`x="${width / 2}" y="${MARGIN + 17}" text-anchor="middle" font-size="15" font-weight="bold"`, fit(options.title, width));
+  if (options.columnAxisTitle) {
+    text(`x="${left + gridW / 2}" y="${MARGIN + titleH + CAPTION_LINE - 3}" text-anchor="middle"`, fit(options.columnAxisTitle, gridW));
+  }
+  columnTitles?.forEach((title, col) => {
+    text(`x="${left + col * (tw + gap) + tw / 2}" y="${MARGIN + titleH + columnAxisH + CAPTION_LINE - 3}" text-anchor="middle"`, fit(title, tw + gap));
+  });
+  if (options.rowAxisTitle) {
+    const cx = MARGIN + CAPTION_LINE - 3;
+    const cy = (MARGIN + headerH + height - MARGIN) / 2;
+    text(`x="${cx}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${cx} ${cy})"`, fit(options.rowAxisTitle, height - headerH));
+  }
   layout.rows.forEach((row, r) => {
     const y0 = rowY[r]!;
     if (row.title) {
-      texts.push(`<text x="${MARGIN + rowTitleW - 8}" y="${y0 + th / 2 + FONT_SIZE * 0.35}" text-anchor="end">${escapeXml(fit(row.title, rowTitleW - 8))}</text>`);
+      text(`x="${left - 8}" y="${y0 + th / 2 + FONT_SIZE * 0.35}" text-anchor="end"`, fit(row.title, rowTitleW - 8));
     }
     row.tiles.forEach((tile, col) => {
-      const x0 = MARGIN + rowTitleW + col * (tw + gap);
+      const x0 = left + col * (tw + gap);
       const caption = row.captions?.[col];
       caption?.split('\n').forEach((line, k) => {
-        texts.push(`<text x="${x0 + tw / 2}" y="${y0 + th + (k + 1) * CAPTION_LINE - 2}" text-anchor="middle">${escapeXml(fit(line, tw + gap))}</text>`);
+        text(`x="${x0 + tw / 2}" y="${y0 + th + (k + 1) * CAPTION_LINE - 2}" text-anchor="middle"`, fit(line, tw + gap));
       });
       if (tile === null) return;
       const base = tile * c * planes;
@@ -198,9 +234,8 @@ function compose(images: Images, layout: Layout, options: ImageGridOptions, what
       }
     });
   });
-  if (options.title) texts.push(`<text x="${width / 2}" y="${MARGIN + 17}" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(fit(options.title, width))}</text>`);
-  if (texts.length) drawText(out, width, height, texts);
-  return { width, height, data: out };
+  if (elements.length) drawText(out, width, height, elements);
+  return { width, height, data: out, texts: drawn };
 }
 
 /** Draws SVG text elements onto the image: resvg renders them on a transparent layer, blended here. */
@@ -267,39 +302,119 @@ export function imageGridPng(batch: ImageBatch | Float32Array, options: ImageGri
  * outputs) of `columns` pairs each, captions under each pair.
  */
 export function reconstructionGrid(originals: ImageBatch | Float32Array, reconstructions: ImageBatch | Float32Array, options: ReconstructionGridOptions = {}): RgbaImage {
-  const what = 'reconstructionGrid';
-  const a = imagesOf(originals, options.imageShape, `${what} (originals)`);
-  const b = imagesOf(reconstructions, options.imageShape, `${what} (reconstructions)`);
-  if (a.n !== b.n || a.c !== b.c || a.h !== b.h || a.w !== b.w) {
-    throw new RangeError(`${what}: ${a.n} originals of ${a.c}×${a.h}×${a.w} and ${b.n} reconstructions of ${b.c}×${b.h}×${b.w} do not match`);
+  const [inputTitle, outputTitle] = options.rowTitles ?? ['input', 'output'];
+  return stackedRows('reconstructionGrid', [{ title: inputTitle, images: originals }, { title: outputTitle, images: reconstructions }], options, ['originals', 'reconstructions']);
+}
+
+/** One row of a {@link comparisonGrid}: a batch of images and its row title. */
+export interface ComparisonRow {
+  /** Row title, e.g. "input", "PCA (16 components)", "autoencoder" (none when omitted). */
+  title?: string;
+  images: ImageBatch | Float32Array;
+}
+
+/** Options of {@link comparisonGrid}. */
+export interface ComparisonGridOptions extends Omit<ReconstructionGridOptions, 'rowTitles'> {
+  /**
+   * Caption every image after the first row with its mean squared error
+   * against the first row's image, e.g. "MSE 0.012" (default true), so the
+   * methods compare sample by sample.
+   */
+  showErrors?: boolean;
+}
+
+/**
+ * The same samples through several methods, one row each, e.g. "input |
+ * PCA reconstruction | autoencoder reconstruction": blocks of one row per
+ * batch and `columns` samples each, every reconstruction captioned with its
+ * error against the first row (the input).
+ */
+export function comparisonGrid(rows: readonly ComparisonRow[], options: ComparisonGridOptions = {}): RgbaImage {
+  if (!Array.isArray(rows) || rows.length < 2) throw new RangeError('comparisonGrid: rows must be an array of at least two { title?, images } (the inputs, then one or more reconstructions)');
+  return stackedRows('comparisonGrid', rows, { ...options, showErrors: options.showErrors ?? true });
+}
+
+/** {@link comparisonGrid} as PNG. */
+export function comparisonGridPng(rows: readonly ComparisonRow[], options: ComparisonGridOptions = {}): Uint8Array {
+  return encodePng(comparisonGrid(rows, options));
+}
+
+/**
+ * Rows of equally many, equally shaped images stacked in blocks of
+ * `columns` samples: row k of a block holds batch k. The options' captions go
+ * under the last row; with `showErrors`, each later row's images are
+ * captioned with their MSE against the first row's.
+ */
+function stackedRows(what: string, rows: readonly ComparisonRow[], options: ComparisonGridOptions, nouns?: readonly string[]): RgbaImage {
+  // What error messages call each row's images.
+  const noun = (k: number) => nouns?.[k] ?? `${rows[k]?.title ?? `row ${k + 1}`} images`;
+  const batches = rows.map((row, k) => {
+    if (row === null || typeof row !== 'object') throw new TypeError(`${what}: row ${k + 1} must be an object { title?, images }`);
+    return imagesOf(row.images, options.imageShape, `${what} (${noun(k)})`);
+  });
+  const a = batches[0]!;
+  for (const [k, b] of batches.entries()) {
+    if (b.n !== a.n || b.c !== a.c || b.h !== a.h || b.w !== a.w) {
+      throw new RangeError(`${what}: ${a.n} ${noun(0)} of ${a.c}×${a.h}×${a.w} and ${b.n} ${noun(k)} of ${b.c}×${b.h}×${b.w} do not match`);
+    }
   }
   if (a.n === 0) throw new RangeError(`${what}: no images to draw`);
   const columns = options.columns ?? Math.min(a.n, 10);
   if (!(Number.isInteger(columns) && columns >= 1)) throw new RangeError(`${what}: columns must be a positive integer, got ${String(options.columns)}`);
   const captions = captionsOf(options.captions, a.n, what);
-  const titles = options.rowTitles ?? ['input', 'output'];
-  // Both batches as one: originals are tiles 0…n−1, reconstructions n…2n−1.
-  const joined = new Float32Array(2 * a.data.length);
-  for (let i = 0; i < a.data.length; i++) joined[i] = a.data[i]!;
-  for (let i = 0; i < b.data.length; i++) joined[a.data.length + i] = b.data[i]!;
+  const size = a.c * a.h * a.w;
+  const errors = options.showErrors ? batches.map((b) => perSampleMse(a.data, b.data, a.n)) : undefined;
+  // All batches as one: row k's images are tiles k·n … (k+1)·n − 1.
+  const joined = new Float32Array(batches.length * a.n * size);
+  batches.forEach((b, k) => {
+    for (let i = 0; i < b.data.length; i++) joined[k * a.n * size + i] = b.data[i]!;
+  });
   const layout: Layout = { columns: Math.min(columns, a.n), rows: [] };
   const gap = options.gap ?? 2;
   for (let start = 0; start < a.n; start += columns) {
-    const idx = Array.from({ length: layout.columns }, (_, k) => (start + k < a.n ? start + k : null));
-    layout.rows.push({ tiles: idx, title: titles[0], gapAfter: gap });
-    layout.rows.push({
-      tiles: idx.map((i) => (i === null ? null : a.n + i)),
-      title: titles[1],
-      captions: captions ? idx.map((i) => (i === null ? undefined : captions[i])) : undefined,
-      gapAfter: 4 * gap + 6,
+    const idx = Array.from({ length: layout.columns }, (_, j) => (start + j < a.n ? start + j : null));
+    batches.forEach((_, k) => {
+      const last = k === batches.length - 1;
+      const lines = idx.map((i) => {
+        if (i === null) return undefined;
+        const parts = [k > 0 && errors ? `MSE ${formatError(errors[k]![i]!)}` : undefined, last ? captions?.[i] : undefined].filter((x) => x !== undefined);
+        return parts.length ? parts.join('\n') : undefined;
+      });
+      layout.rows.push({
+        tiles: idx.map((i) => (i === null ? null : k * a.n + i)),
+        title: rows[k]!.title,
+        captions: lines.some((l) => l !== undefined) ? lines : undefined,
+        gapAfter: last ? 4 * gap + 6 : gap,
+      });
     });
   }
-  return compose({ ...a, n: 2 * a.n, data: joined }, layout, options, what);
+  return compose({ ...a, n: batches.length * a.n, data: joined }, layout, options, what);
+}
+
+/** A reconstruction error for a caption: two significant digits, NaN (a broken reconstruction) as such. */
+function formatError(e: number): string {
+  return Number.isFinite(e) ? e.toPrecision(2) : 'NaN';
 }
 
 /** {@link reconstructionGrid} as PNG. */
 export function reconstructionGridPng(originals: ImageBatch | Float32Array, reconstructions: ImageBatch | Float32Array, options: ReconstructionGridOptions = {}): Uint8Array {
   return encodePng(reconstructionGrid(originals, reconstructions, options));
+}
+
+/**
+ * Mean squared error of each of n samples (d values each, row-major) between
+ * `originals` and `reconstructions`; a NaN reconstruction scores +Infinity,
+ * the worst there is. The lengths must be checked by the caller.
+ */
+function perSampleMse(originals: ArrayLike<number>, reconstructions: ArrayLike<number>, n: number): Float64Array {
+  const d = originals.length / n;
+  const errors = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let se = 0;
+    for (let j = i * d; j < (i + 1) * d; j++) se += (originals[j]! - reconstructions[j]!) ** 2;
+    errors[i] = Number.isNaN(se) ? Infinity : se / d;
+  }
+  return errors;
 }
 
 /**
@@ -313,14 +428,7 @@ export function worstReconstructed(originals: ArrayLike<number>, reconstructions
     throw new RangeError(`worstReconstructed: ${originals.length} original and ${reconstructions.length} reconstructed values are not two sets of ${n} samples`);
   }
   if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`worstReconstructed: k must be a positive integer, got ${k}`);
-  const d = originals.length / n;
-  const errors = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let se = 0;
-    for (let j = i * d; j < (i + 1) * d; j++) se += (originals[j]! - reconstructions[j]!) ** 2;
-    // A NaN reconstruction is the worst there is.
-    errors[i] = Number.isNaN(se) ? Infinity : se / d;
-  }
+  const errors = perSampleMse(originals, reconstructions, n);
   const indices = Array.from({ length: n }, (_, i) => i).sort((p, q) => errors[q]! - errors[p]! || p - q).slice(0, k);
   return { indices, errors: indices.map((i) => errors[i]!) };
 }
@@ -335,7 +443,7 @@ function pick(images: Images, indices: readonly number[]): ImageBatch {
   return { data: out, shape: [indices.length, images.c, images.h, images.w] };
 }
 
-/** Options of {@link worstReconstructionsPng}. */
+/** Options of {@link worstReconstructionsGrid}. */
 export interface WorstReconstructionsOptions extends Omit<ReconstructionGridOptions, 'captions'> {
   /** How many of the worst to show (default 10). */
   k?: number;
@@ -347,10 +455,10 @@ export interface WorstReconstructionsOptions extends Omit<ReconstructionGridOpti
 
 /**
  * The `k` worst-reconstructed inputs (largest per-sample MSE) above their
- * reconstructions, each captioned with its index, label and error.
+ * reconstructions, each captioned with its label, index and error ("MSE 0.083").
  */
-export function worstReconstructionsPng(originals: ImageBatch | Float32Array, reconstructions: ImageBatch | Float32Array, options: WorstReconstructionsOptions = {}): Uint8Array {
-  const what = 'worstReconstructionsPng';
+export function worstReconstructionsGrid(originals: ImageBatch | Float32Array, reconstructions: ImageBatch | Float32Array, options: WorstReconstructionsOptions = {}): RgbaImage {
+  const what = 'worstReconstructionsGrid';
   const a = imagesOf(originals, options.imageShape, `${what} (originals)`);
   const b = imagesOf(reconstructions, options.imageShape, `${what} (reconstructions)`);
   if (a.n !== b.n || a.data.length !== b.data.length) throw new RangeError(`${what}: ${a.n} originals and ${b.n} reconstructions do not match`);
@@ -359,8 +467,80 @@ export function worstReconstructionsPng(originals: ImageBatch | Float32Array, re
   const captions = indices.map((i, k) => {
     const label = options.labels?.[i];
     const name = label === undefined ? '' : `${typeof label === 'number' ? options.classNames?.[label] ?? label : label} `;
-    return `${name}#${i}\n${Number.isFinite(errors[k]!) ? errors[k]!.toPrecision(2) : 'NaN'}`;
+    return `${name}#${i}\nMSE ${formatError(errors[k]!)}`;
   });
   const { k: _k, labels: _l, classNames: _c, ...rest } = options;
-  return reconstructionGridPng(pick(a, indices), pick(b, indices), { title: `Worst ${indices.length} reconstructions (MSE)`, ...rest, imageShape: undefined, captions });
+  return reconstructionGrid(pick(a, indices), pick(b, indices), { title: `Worst ${indices.length} reconstructions (MSE: mean squared error per value)`, ...rest, imageShape: undefined, captions });
+}
+
+/** {@link worstReconstructionsGrid} as PNG. */
+export function worstReconstructionsPng(originals: ImageBatch | Float32Array, reconstructions: ImageBatch | Float32Array, options: WorstReconstructionsOptions = {}): Uint8Array {
+  return encodePng(worstReconstructionsGrid(originals, reconstructions, options));
+}
+
+/** Options of {@link topScoresGrid}. */
+export interface TopScoresOptions extends Omit<ImageGridOptions, 'captions'> {
+  /** How many of the highest-scoring images to show (default 16). */
+  k?: number;
+  /** A label per image (class index or name; for detection 0/1 or false/true), shown in its caption. */
+  labels?: ArrayLike<number | string | boolean>;
+  /** Names of numeric (and boolean: [false, true]) labels, e.g. ["digit", "clothing"]. */
+  classNames?: readonly string[];
+  /** What the score is, in the captions (default "score"). */
+  scoreName?: string;
+}
+
+/**
+ * The `k` images with the highest scores (e.g. the most anomalous), highest
+ * first, each captioned with its label when known, its score and its index
+ * ("clothing", "score 97.3", "#412"). Non-finite scores rank last.
+ */
+export function topScoresGrid(batch: ImageBatch | Float32Array, scores: ArrayLike<number>, options: TopScoresOptions = {}): RgbaImage {
+  const what = 'topScoresGrid';
+  const images = imagesOf(batch, options.imageShape, what);
+  if (scores === null || typeof scores !== 'object' || scores.length !== images.n) throw new RangeError(`${what}: expected one score per image (${images.n}), got ${scores?.length ?? typeof scores}`);
+  if (options.labels !== undefined && options.labels.length !== images.n) throw new RangeError(`${what}: ${options.labels.length} labels for ${images.n} images`);
+  const k = options.k ?? 16;
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`${what}: k must be a positive integer, got ${k}`);
+  if (images.n === 0) throw new RangeError(`${what}: no images to draw`);
+  const rank = (i: number) => (Number.isFinite(scores[i]!) ? scores[i]! : -Infinity);
+  const indices = Array.from({ length: images.n }, (_, i) => i).sort((p, q) => rank(q) - rank(p) || p - q).slice(0, k);
+  const captions = indices.map((i) => {
+    const label = options.labels?.[i];
+    const key = typeof label === 'boolean' ? Number(label) : label;
+    const score = `${options.scoreName ?? 'score'} ${formatNumber(scores[i]!)}`;
+    return key === undefined ? `#${i}\n${score}` : `${typeof key === 'number' ? options.classNames?.[key] ?? key : key}\n${score}\n#${i}`;
+  });
+  const { k: _k, labels: _l, classNames: _c, scoreName: _s, ...rest } = options;
+  return imageGrid(pick(images, indices), { columns: Math.min(8, indices.length), title: `Highest ${indices.length} scores of ${images.n}`, ...rest, imageShape: undefined, captions });
+}
+
+/** {@link topScoresGrid} as PNG. */
+export function topScoresPng(batch: ImageBatch | Float32Array, scores: ArrayLike<number>, options: TopScoresOptions = {}): Uint8Array {
+  return encodePng(topScoresGrid(batch, scores, options));
+}
+
+/** The titles {@link latentGridTitles} returns. */
+export interface LatentGridTitles {
+  /** The columns' values, left to right. */
+  columnTitles: string[];
+  /** The columns' dimension, e.g. "z1 →". */
+  columnAxisTitle: string;
+  /** The rows' values, top to bottom (decreasing). */
+  rowTitles: string[];
+  /** The rows' dimension, e.g. "z2 →", written upwards. */
+  rowAxisTitle: string;
+}
+
+/**
+ * Titles that make a grid of decoded latent codes read like a plot: the
+ * values of dimension `dims[0]` over the columns (left to right, increasing)
+ * and of `dims[1]` down the rows (top row the largest), named from 1 as
+ * everywhere a user reads them: dims [0, 1] are "z1" and "z2".
+ * @param values The values each dimension takes, increasing.
+ * @param dims Latent dimensions (0-based indices) of the columns and the rows.
+ */
+export function latentGridTitles(values: readonly number[], dims: readonly [number, number] = [0, 1]): LatentGridTitles {
+  const text = values.map((v) => String(Number(v.toFixed(2))));
+  return { columnTitles: text, columnAxisTitle: `z${dims[0] + 1} →`, rowTitles: [...text].reverse(), rowAxisTitle: `z${dims[1] + 1} →` };
 }

@@ -227,7 +227,8 @@ describe('commands on a trained run', async () => {
     assert.deepEqual(await runGenerateCommand(dir, { kind: 'traverse', dims: '1', n: 1, seed: 0, steps: 6, png: join(out, 't.png') }, quietIo()), [6, 1, 28, 28]);
     assert.deepEqual(await runGenerateCommand(dir, { kind: 'interpolate', from: 0, to: 3, n: 1, seed: 0, steps: 7, png: join(out, 'i.png') }, quietIo()), [7, 1, 28, 28]);
     for (const f of ['s.png', 'g.png', 't.png', 'i.png']) assert.ok(PNG.sync.read(readFileSync(join(out, f))).width > 50, f);
-    await assert.rejects(runGenerateCommand(dir, { kind: 'traverse', dims: '5', n: 1, seed: 0, steps: 3, png: join(out, 'x.png') }, quietIo()), /--dims 5: one or two latent dimensions in 0\.\.1/);
+    await assert.rejects(runGenerateCommand(dir, { kind: 'traverse', dims: '5', n: 1, seed: 0, steps: 3, png: join(out, 'x.png') }, quietIo()), /--dims 5: one or two latent dimensions in 1\.\.2 \(z1 is the first\)/);
+    await assert.rejects(runGenerateCommand(dir, { kind: 'traverse', dims: '0', n: 1, seed: 0, steps: 3, png: join(out, 'x.png') }, quietIo()), /--dims 0: one or two latent dimensions in 1\.\.2/, 'dimensions are numbered from 1, as in the figures');
     const plain = (await runTrainCommand({ ...fast, epochs: 1, runs, model: 'dense', latent: 2, name: 'plain' }, quietIo()))!;
     await assert.rejects(runGenerateCommand(plain.run.dir, { kind: 'samples', n: 4, seed: 0, steps: 3, png: join(out, 'x.png') }, quietIo()), /holds a Autoencoder; generation needs a VariationalAutoencoder/);
   });

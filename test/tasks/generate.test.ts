@@ -154,7 +154,10 @@ describe('generation', () => {
   it('latent traversals of one and two dimensions, and the 2-D latent grid', async () => {
     const one = await latentTraversal(vae2, { dims: [1], steps: 7, range: [-2, 2] });
     assert.deepEqual(one.shape, [7, 784]);
-    assert.deepEqual(one.rowTitles, ['z1']);
+    // Dimensions are numbered from 1 where users read them: index 1 is z2.
+    assert.deepEqual(one.rowTitles, ['z2']);
+    assert.match(one.title, /Latent dimension z2 over \[-2, 2\]/);
+    assert.deepEqual(one.columnTitles, ['-2', '-1.33', '-0.67', '0', '0.67', '1.33', '2']);
     assert.deepEqual(Array.from(one.codes.subarray(0, 4)), [0, -2, 0, (-2 + 4 / 6)].map(Math.fround));
     const base = raw.x.subarray(0, 784);
     const mu = await vae2.encode(base);
@@ -162,14 +165,17 @@ describe('generation', () => {
     assert.equal(fromInput.codes[1], mu[1]);
     const two = await latentTraversal(vae2, { dims: [1, 0], steps: 4 });
     assert.deepEqual(two.shape, [16, 784]);
-    assert.equal(two.rowTitles!.length, 4);
-    // Top-left: dims[0] (here z1) at its low end, dims[1] (z0) at its high end.
+    assert.deepEqual(two.rowTitles, ['3', '1', '-1', '-3']);
+    assert.deepEqual(two.columnTitles, ['-3', '-1', '1', '3']);
+    assert.deepEqual([two.columnAxisTitle, two.rowAxisTitle], ['z2 →', 'z1 →']);
+    // Top-left: dims[0] (index 1, z2) at its low end, dims[1] (index 0, z1) at its high end.
     assert.deepEqual(Array.from(two.codes.subarray(0, 2)), [3, -3]);
     const grid = await latentGrid(vae2, { side: 5, radius: 2 });
     assert.deepEqual(grid.shape, [25, 784]);
     assert.equal(grid.columns, 5);
     assert.deepEqual(Array.from(grid.codes.subarray(0, 2)), [-2, 2]);
     assert.deepEqual(Array.from(grid.codes.subarray(48, 50)), [2, -2]);
+    assert.deepEqual([grid.columnTitles, grid.rowTitles], [['-2', '-1', '0', '1', '2'], ['2', '1', '0', '-1', '-2']], 'the grid says which z each column and row decodes');
     await assert.rejects(latentGrid(vae1Like()), /needs a VAE with a 2-D latent space, this one has latentDim 3/);
     await assert.rejects(latentTraversal(vae2, { dims: [2] }), /options.dims must be one or two different latent dimensions in 0 … 1/);
     await assert.rejects(sample(new Autoencoder({ inputShape: [784], encoder: { sizes: [4] } }), 2), /sample: needs a VariationalAutoencoder/);
@@ -179,9 +185,9 @@ describe('generation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aekit-generate-'));
     const grid = await latentGrid(vae2, { side: 4 });
     const path = join(dir, 'grid.png');
-    writeGeneratedPng(path, grid, { scale: 1, gap: 0, title: undefined });
+    writeGeneratedPng(path, grid, { scale: 1, gap: 0, title: undefined, rowTitles: [], columnTitles: [], columnAxisTitle: '', rowAxisTitle: '' });
     const png = PNG.sync.read(Buffer.from(readFileSync(path)));
-    // 4 × 4 tiles of 28 px with no gap, no title and no row titles: a square with the grid's margin around it.
+    // 4 × 4 tiles of 28 px with no gap, no title and no row or column titles: a square with the grid's margin around it.
     assert.equal(png.width, png.height);
     assert.ok(png.width >= 4 * 28 && png.width < 4 * 28 + 20, `${png.width}`);
     const traversal = PNG.sync.read(Buffer.from(generatedPng(await latentTraversal(vae2, { dims: [0, 1], steps: 3 }))));

@@ -13,7 +13,7 @@ import { fashionMnist } from '../../data/datasets.js';
 import { evaluateDetector } from '../../eval/detection.js';
 import { type ReconstructionMetrics, reconstructionMetrics } from '../../eval/reconstruction.js';
 import { PCA } from '../../models/pca.js';
-import { imageGridPng, scoreHistogramPng } from '../../viz/index.js';
+import { comparisonGridPng, precisionRecallPng, rocCurvePng, scoreHistogramPng, topScoresPng } from '../../viz/index.js';
 import { type Io, defaultIo } from '../io.js';
 import { type ReportSection, renderReport } from '../report.js';
 import { formatDuration } from '../progress.js';
@@ -81,11 +81,12 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
   const histogram = await scoreHistogramPng({ scores, threshold: detector.threshold, labels: truth }, { title: `Anomaly scores: MNIST test digits vs Fashion-MNIST (ROC-AUC ${evaluation.rocAuc.toFixed(3)})`, groupNames: ['digits (normal)', 'clothing (anomalous)'], xName: `score (${detector.scoreKind})` });
   ae.run.write('figures/anomaly-scores.png', histogram);
   // The highest-scoring inputs: what the detector finds least like its training data.
-  const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]!).slice(0, 16);
-  const top = new Float32Array(order.length * 784);
-  order.forEach((i, j) => top.set(mixed.subarray(i * 784, (i + 1) * 784), j * 784));
-  const topPng = imageGridPng(top, { imageShape: [1, 28, 28], columns: 8, title: 'Highest anomaly scores', captions: order.map((i) => (truth[i] ? 'clothing' : 'digit')) });
+  const topPng = topScoresPng({ x: mixed, shape: [n, 1, 28, 28] }, scores, { k: 16, labels: truth, classNames: ['digit', 'clothing'], scoreName: detector.scoreKind, title: 'Highest anomaly scores' });
   ae.run.write('figures/anomaly-top.png', topPng);
+  const rocPng = await rocCurvePng({ scores, labels: truth, threshold: detector.threshold }, { title: 'ROC curve: MNIST test digits vs Fashion-MNIST' });
+  ae.run.write('figures/anomaly-roc.png', rocPng);
+  const prPng = await precisionRecallPng({ scores, labels: truth, threshold: detector.threshold }, { title: 'Precision–recall: MNIST test digits vs Fashion-MNIST' });
+  ae.run.write('figures/anomaly-pr.png', prPng);
   log(`  ${detector.scoreKind} score on the 16-D codes: ROC-AUC ${evaluation.rocAuc.toFixed(4)}, average precision ${evaluation.averagePrecision.toFixed(4)}; at the threshold set from the training digits (5% contamination): precision ${pct(evaluation.precision)}, recall ${pct(evaluation.recall)}`);
   log(`  (reconstruction error alone: ROC-AUC ${recAuc.toFixed(4)})`);
 
@@ -93,7 +94,15 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
   const flatTrain = { x: ae.data.train.x, shape: [ae.data.train.shape[0]!, 784] };
   const flatTest = { x: test.x, shape: [test.shape[0]!, 784] };
   const pca32 = PCA.fit(flatTrain, { components: 32 });
-  const pca16 = { k: 16, ...reconstructionMetrics(test.x, pca32.truncate(16).reconstruct(flatTest)) };
+  const pca16Reconstruction = pca32.truncate(16).reconstruct(flatTest);
+  const pca16 = { k: 16, ...reconstructionMetrics(test.x, pca16Reconstruction) };
+  const shown = Math.min(10, test.shape[0]!);
+  const ten = { x: test.x.subarray(0, shown * 784), shape: [shown, 1, 28, 28] };
+  ae.run.write('figures/pca-vs-autoencoder.png', comparisonGridPng([
+    { title: 'input', images: ten },
+    { title: 'PCA, 16', images: { x: pca16Reconstruction.subarray(0, ten.x.length), shape: ten.shape } },
+    { title: 'autoencoder, 16', images: { x: await ae.model.reconstruct(ten.x), shape: ten.shape } },
+  ], { title: 'Test digits, PCA and the autoencoder (16 numbers each)' }));
   const pcaDouble = { k: 32, ...reconstructionMetrics(test.x, pca32.reconstruct(flatTest)) };
   const aeMetrics = { code: 16, ...ae.test!.model };
   const seconds = (performance.now() - started) / 1000;
@@ -118,7 +127,7 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
       title: 'Reconstruction: a deep autoencoder against PCA',
       text: `The autoencoder compresses each 28×28 image to 16 numbers and decodes it back; PCA with the same 16 numbers is the linear optimum, and PCA with 32 has twice the room. Per-pixel errors on ${test.shape[0]} test images.`,
       table: [['model', 'code size', 'MSE', 'PSNR (dB)'], ['deep autoencoder', 16, aeMetrics.mse, aeMetrics.psnr], ['PCA', 16, pca16.mse, pca16.psnr], ['PCA', 32, pcaDouble.mse, pcaDouble.psnr]],
-      figures: figs(ae, [['reconstructions.png', 'Test digits (top) and their reconstructions (bottom)'], ['loss.png', 'Training loss per epoch'], ['latent-umap.png', 'The 16-D codes of test digits, laid out by UMAP and coloured by digit'], ['worst.png', 'The worst-reconstructed test digits']]),
+      figures: figs(ae, [['pca-vs-autoencoder.png', 'Test digits, their PCA reconstructions and the autoencoder\'s, each with its mean squared error'], ['reconstructions.png', 'Test digits (top) and their reconstructions (bottom)'], ['loss.png', 'Training loss per epoch'], ['latent-umap.png', 'The 16-D codes of test digits, laid out by UMAP and coloured by digit'], ['worst.png', 'The worst-reconstructed test digits']]),
     },
     {
       title: 'Generation: a variational autoencoder with a 2-D latent space',
@@ -128,7 +137,7 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
     {
       title: 'Anomaly detection: digits vs clothing',
       text: `A detector built on the deep autoencoder (${detector.scoreKind} score on its codes; threshold at the 95th percentile of the training digits' scores) scores ${test.shape[0]} test digits and ${clothes.shape[0]} Fashion-MNIST images it has never seen. ROC-AUC ${evaluation.rocAuc.toFixed(4)} (reconstruction error alone: ${recAuc.toFixed(4)}); at the threshold, precision ${pct(evaluation.precision)} and recall ${pct(evaluation.recall)}.`,
-      figures: [{ png: histogram, caption: 'Anomaly scores, with the threshold' }, { png: topPng, caption: 'The 16 highest-scoring inputs' }],
+      figures: [{ png: histogram, caption: 'Anomaly scores, with the threshold' }, { png: rocPng, caption: 'ROC curve, with the threshold\'s operating point' }, { png: prPng, caption: 'Precision–recall curve' }, { png: topPng, caption: 'The 16 highest-scoring inputs, with their scores' }],
     },
   ];
   ae.run.write('report.html', renderReport('aekit demo', `Trained on ${ae.data.train.shape[0]} MNIST images in ${formatDuration(seconds)} on this machine.`, sections, { autoencoder: ae.config, vae: vae.config }));

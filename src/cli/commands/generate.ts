@@ -30,10 +30,10 @@ export async function runGenerateCommand(path: string, flags: GenerateFlags, io:
   const run = openRun(path, flags.threads);
   const model = run.model;
   if (!(model instanceof VariationalAutoencoder)) throw new UsageError(`${path} holds a ${model.className}; generation needs a VariationalAutoencoder (its prior N(0, I) makes decoded codes new samples): aekit train --model vae`);
-  if (flags.kind === 'grid' && model.latentDim !== 2) throw new UsageError(`--kind grid decodes a 2-D latent plane; this VAE has latentDim ${model.latentDim}: use --kind traverse --dims 0,1`);
+  if (flags.kind === 'grid' && model.latentDim !== 2) throw new UsageError(`--kind grid decodes a 2-D latent plane; this VAE has latentDim ${model.latentDim}: use --kind traverse --dims 1,2`);
   if (flags.kind === 'traverse') {
-    const dims = (flags.dims ?? '0').split(',').map((s) => s.trim());
-    if (dims.length > 2 || dims.some((d) => !/^\d+$/.test(d) || Number(d) >= model.latentDim)) throw new UsageError(`--dims ${flags.dims}: one or two latent dimensions in 0..${model.latentDim - 1}, comma-separated`);
+    const dims = (flags.dims ?? '1').split(',').map((s) => s.trim());
+    if (dims.length > 2 || dims.some((d) => !/^\d+$/.test(d) || Number(d) < 1 || Number(d) > model.latentDim)) throw new UsageError(`--dims ${flags.dims}: one or two latent dimensions in 1..${model.latentDim} (z1 is the first), comma-separated`);
   }
   let generated: GeneratedImages;
   switch (flags.kind) {
@@ -44,7 +44,8 @@ export async function runGenerateCommand(path: string, flags: GenerateFlags, io:
       generated = await latentGrid(model, { side: flags.steps });
       break;
     case 'traverse': {
-      const dims = (flags.dims ?? '0').split(',').map((s) => Number(s.trim()));
+      // The flag numbers dimensions from 1, as the figures do; latentTraversal takes indices.
+      const dims = (flags.dims ?? '1').split(',').map((s) => Number(s.trim()) - 1);
       generated = await latentTraversal(model, { dims, steps: flags.steps });
       break;
     }
@@ -74,7 +75,7 @@ export function generateCommand(io?: Io): Command {
     .option('--n <n>', 'samples: how many', intIn('--n', 1, 10000), 64)
     .option('--seed <n>', 'samples: seed of the draws', intIn('--seed', 0), 0)
     .option('--steps <n>', 'grid, traverse, interpolate: images per row', intIn('--steps', 2, 100), 10)
-    .option('--dims <list>', 'traverse: one or two latent dimensions, e.g. 0 or 0,1')
+    .option('--dims <list>', 'traverse: one or two latent dimensions numbered from 1 (z1, z2, …), e.g. 1 or 1,2')
     .option('--from <i>', 'interpolate: index of the first test sample', intIn('--from', 0))
     .option('--to <j>', 'interpolate: index of the last test sample', intIn('--to', 0))
     .option('--png <file>', 'the images as one PNG grid')
