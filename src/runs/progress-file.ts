@@ -110,7 +110,7 @@ export class ProgressFile {
   private phase?: string;
   private last?: StepEvent;
   // The previous report, for the throughput between two reports.
-  private previous?: { epoch: number; samples: number; time: number };
+  private previous?: { epoch: number; samples: number; seconds: number };
   private lastWrite = -Infinity;
   private dirty = false;
 
@@ -211,12 +211,14 @@ export class ProgressFile {
       sum += l * weights[i]!;
       weight += weights[i]!;
     });
-    const time = this.now();
+    // The loop's clock, not this one: events from a worker thread arrive in bursts. The epoch's mean rate
+    // and its samples give the seconds since the epoch began, so two reports give the rate between them.
+    const seconds = e.samples !== undefined && e.samplesPerSec > 0 ? e.samples / e.samplesPerSec : undefined;
     const prev = this.previous;
-    const rate = prev && prev.epoch === e.epoch && e.samples !== undefined && time > prev.time && e.samples > prev.samples
-      ? (e.samples - prev.samples) / ((time - prev.time) / 1000)
+    const rate = prev && seconds !== undefined && prev.epoch === e.epoch && seconds > prev.seconds && e.samples! > prev.samples
+      ? (e.samples! - prev.samples) / (seconds - prev.seconds)
       : e.samplesPerSec;
-    this.previous = e.samples !== undefined ? { epoch: e.epoch, samples: e.samples, time } : undefined;
+    this.previous = seconds !== undefined ? { epoch: e.epoch, samples: e.samples!, seconds } : undefined;
     return { step: e.step, loss: weight > 0 ? sum / weight : e.loss, rate, weight: Math.max(weight, Number.MIN_VALUE) };
   }
 
@@ -241,10 +243,10 @@ export class ProgressFile {
   }
 }
 
-/** Two neighbouring points as one at the later step: losses weighted by samples, throughputs averaged. */
+/** Two neighbouring points as one at the later step: losses and throughputs weighted by samples. */
 function mergePoints(a: Point, b: Point): Point {
   const weight = a.weight + b.weight;
-  const rate = Number.isFinite(a.rate) && Number.isFinite(b.rate) ? (a.rate + b.rate) / 2 : Number.isFinite(b.rate) ? b.rate : a.rate;
+  const rate = Number.isFinite(a.rate) && Number.isFinite(b.rate) ? (a.rate * a.weight + b.rate * b.weight) / weight : Number.isFinite(b.rate) ? b.rate : a.rate;
   return { step: b.step, loss: (a.loss * a.weight + b.loss * b.weight) / weight, rate, weight };
 }
 
