@@ -6,15 +6,28 @@
  * by any process.
  */
 import { join } from 'node:path';
-import { readProgress } from '../runs/progress-file.js';
+import { type ProgressSnapshot, readProgress } from '../runs/progress-file.js';
 import { type RunSummary, findRuns, runCurves, runSignature, summarizeRun } from './runs.js';
 
 /** An event for the pages: its name and JSON data. */
 export type DashboardEvent =
   | { event: 'runs'; data: { runs: RunSummary[] } }
   | { event: 'curves'; data: ReturnType<typeof runCurves> }
-  | { event: 'progress'; data: { id: string; delta: boolean; progress: NonNullable<ReturnType<typeof readProgress>> } }
+  | { event: 'progress'; data: ProgressEvent }
   | { event: 'reconstructions'; data: { id: string; version: string } };
+
+/**
+ * New step progress of a run. With `delta`, `progress.steps` and
+ * `progress.throughput` hold only the points after step `after`: a page keeps
+ * its own points up to `after` and appends these (the last point may change,
+ * so it is sent again). Without, they are the whole history.
+ */
+export interface ProgressEvent {
+  id: string;
+  delta: boolean;
+  after: number;
+  progress: ProgressSnapshot;
+}
 
 type Listener = (e: DashboardEvent) => void;
 
@@ -22,7 +35,7 @@ interface RunState {
   signature: string;
   summary: RunSummary;
   summaryJson: string;
-  // What the last progress event covered, so the next one sends only new steps.
+  // The last final step (and the stride) the pages got, so the next progress event sends only what follows.
   sentStride?: number;
   sentStep?: number;
 }
@@ -103,12 +116,18 @@ export class RunWatcher {
   private emitProgress(id: string, state: RunState): void {
     const progress = readProgress(join(this.root, ...id.split('/'), 'progress.json'));
     if (!progress) return;
-    // Pages hold the steps they have; send the new ones unless the history was thinned (stride changed) or restarted.
+    // Pages hold the points they have; every point but the last is final, so
+    // the page keeps its points up to `after` (the last final one it got) and
+    // appends the rest, unless the history was thinned (stride changed) or restarted.
     const continues = state.sentStride === progress.stride && state.sentStep !== undefined && progress.steps.length > 0 && progress.steps[0]![0] <= state.sentStep;
-    const steps = continues ? progress.steps.filter(([s]) => s > state.sentStep!) : progress.steps;
+    const after = continues ? state.sentStep! : 0;
+    const newer = <T extends [number, number]>(points: readonly T[]) => points.filter(([s]) => s > after);
     state.sentStride = progress.stride;
-    state.sentStep = progress.steps.at(-1)?.[0] ?? state.sentStep;
-    this.emit({ event: 'progress', data: { id, delta: continues, progress: { ...progress, steps } } });
+    state.sentStep = progress.steps.at(-2)?.[0] ?? (continues ? state.sentStep : undefined);
+    this.emit({
+      event: 'progress',
+      data: { id, delta: continues, after, progress: { ...progress, steps: newer(progress.steps), ...(progress.throughput ? { throughput: newer(progress.throughput) } : {}) } },
+    });
   }
 }
 

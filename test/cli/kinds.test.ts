@@ -41,7 +41,7 @@ describe('aekit train on a table', () => {
   });
 
   it('the report lists warnings first, escaped', () => {
-    const html = renderReport('t', 'intro', [], {}, ['2 of 8 code units are dead <units 5, 7>']);
+    const html = renderReport('t', 'intro', [], {}, { warnings: ['2 of 8 code units are dead <units 5, 7>'] });
     assert.match(html, /<div class="warnings"><strong>Warnings<\/strong><ul><li>2 of 8 code units are dead &lt;units 5, 7&gt;<\/li><\/ul><\/div>/);
     assert.doesNotMatch(renderReport('t', 'intro', [], {}), /class="warnings"/);
   });

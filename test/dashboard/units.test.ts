@@ -189,6 +189,45 @@ describe('progress.json', () => {
     assert.equal(snap.epochs, 4);
   });
 
+  it('weights steps by their samples and folds an epoch\'s short last batch into the point before it', () => {
+    const file = join(tmp(), 'progress.json');
+    const p = new ProgressFile(file, 2, { intervalMs: 0, batchSize: 10 });
+    // 3 batches per epoch of 25 samples: 10, 10, then 5. Seconds since the epoch began = samples / samplesPerSec.
+    p.onStep({ epoch: 1, batch: 2, batches: 3, samples: 20, step: 2, loss: 2, losses: [1, 2], samplesPerSec: 20 });
+    p.onStep({ epoch: 1, batch: 3, batches: 3, samples: 25, step: 3, loss: 9, losses: [9], samplesPerSec: 12.5 });
+    let snap = readProgress(file)!;
+    assert.deepEqual(snap.steps, [[3, (1 * 10 + 2 * 10 + 9 * 5) / 25]], 'the 5-sample batch is one fifth of the point, not a point of its own');
+    p.onStep({ epoch: 2, batch: 3, batches: 3, samples: 25, step: 6, loss: 4, losses: [2, 2, 4], samplesPerSec: 25 });
+    snap = readProgress(file)!;
+    assert.deepEqual(snap.steps.at(-1), [6, (2 * 10 + 2 * 10 + 4 * 5) / 25], 'a short batch among full ones weighs its samples');
+    assert.deepEqual(snap.epochStarts, [[1, 0], [2, 3]]);
+    // Throughput: the epoch's own mean at its first report (20/s), the short batch's 5 samples in 1 s folded in by samples.
+    assert.deepEqual(snap.throughput, [[3, (20 * 20 + 5 * 5) / 25], [6, 25]]);
+  });
+
+  it('measures throughput between reports with the training loop\'s clock and starts it with the losses', () => {
+    const file = join(tmp(), 'progress.json');
+    const p = new ProgressFile(file, 1, { intervalMs: 0, batchSize: 10 });
+    p.onStep({ epoch: 1, batch: 1, batches: 10, samples: 10, step: 1, loss: 1, losses: [1], samplesPerSec: 5 }); // 2 s in
+    p.onStep({ epoch: 1, batch: 4, batches: 10, samples: 40, step: 4, loss: 1, losses: [1, 1, 1], samplesPerSec: 10 }); // 4 s in
+    const snap = readProgress(file)!;
+    assert.deepEqual(snap.throughput, [[1, 5], [4, 15]]);
+    assert.deepEqual(snap.throughput!.map(([s]) => s), snap.steps.map(([s]) => s));
+  });
+
+  it('writes the phase after the last step at once, and drops it when steps resume', () => {
+    const file = join(tmp(), 'progress.json');
+    let now = 0;
+    const p = new ProgressFile(file, 1, { intervalMs: 10_000, now: () => now });
+    p.onStep(step(1));
+    now = 5;
+    p.setPhase('evaluating the test set');
+    assert.equal(readProgress(file)!.phase, 'evaluating the test set', 'written within the interval');
+    now = 20_000;
+    p.onStep(step(2));
+    assert.equal(readProgress(file)!.phase, undefined);
+  });
+
   it('reads a damaged or foreign file as no progress', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'p.json'), '{"format":"aekit-progress","ste');

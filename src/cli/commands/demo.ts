@@ -144,7 +144,7 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
       figures: [{ png: histogram, caption: 'Anomaly scores, with the threshold' }, { png: rocPng, caption: 'ROC curve, with the threshold\'s operating point' }, { png: prPng, caption: 'Precision–recall curve' }, { png: topPng, caption: 'The 16 highest-scoring inputs, with their scores' }],
     },
   ];
-  ae.run.write('report.html', renderReport('aekit demo', `Trained on ${ae.data.train.shape[0]} MNIST images in ${formatDuration(seconds)} on this machine.`, sections, { autoencoder: ae.config, vae: vae.config }, [...ae.warnings, ...vae.warnings]));
+  ae.run.write('report.html', renderReport('aekit demo', `Trained on ${ae.data.train.shape[0]} MNIST images in ${formatDuration(seconds)} on this machine.`, sections, { autoencoder: ae.config, vae: vae.config }, { runs: [{ title: 'the deep autoencoder', dir: ae.run.dir }, { title: 'the variational autoencoder', dir: vae.run.dir }], warnings: [...ae.warnings, ...vae.warnings] }));
   log('');
   log(`Summary (${formatDuration(seconds)}):`);
   log(`  reconstruction, ${test.shape[0]} test digits, MSE per pixel: deep autoencoder (16 numbers) ${aeMetrics.mse.toFixed(4)} · PCA 16 ${pca16.mse.toFixed(4)} · PCA 32 ${pcaDouble.mse.toFixed(4)}`);

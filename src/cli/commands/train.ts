@@ -30,9 +30,9 @@ import { defaultsLine, kindDefaults } from '../../runs/data-kinds.js';
 import { baselineWarning, codeWarnings } from '../../runs/run-warnings.js';
 import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
-import { head, writeRunFigures } from '../figures.js';
-import { imageShapeOf } from '../../viz/image-shape.js';
-import { TensorBoardWriter, reconstructionGridPng } from '../../viz/index.js';
+import { writeRunFigures } from '../figures.js';
+import { TensorBoardWriter } from '../../viz/index.js';
+import { liveProbe, liveReconstructionsPng } from '../live-reconstructions.js';
 import { ProgressFile } from '../../runs/progress-file.js';
 
 /** Flags of `aekit train` after parsing. */
@@ -190,9 +190,9 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   const view = progressView(t.epochs, log, io.tty);
   const board = TensorBoardWriter.open(run.path('tb'));
   // Step-level progress for `aekit dashboard` (metrics.jsonl only grows once per epoch).
-  const live = new ProgressFile(run.path('progress.json'), t.epochs);
-  // A fixed handful of samples, reconstructed after every epoch for TensorBoard's image tab.
-  const probe = imageShapeOf(data.sampleShape) ? head(data.test ?? data.train, 8) : undefined;
+  const live = new ProgressFile(run.path('progress.json'), t.epochs, { batchSize: t.batchSize });
+  // A fixed handful of samples, reconstructed after every epoch for the dashboard and TensorBoard's image tab.
+  const probe = liveProbe(data);
   const pending: Promise<void>[] = [];
   let result: FitResult;
   const epochsBefore = model.trainer.history.length;
@@ -224,8 +224,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
         }
         if (probe && e.tensors) {
           const weights = e.tensors;
-          pending.push(model.trainer.predict(probe.x, { part: 'model', tensors: weights }).then((out) => {
-            const png = reconstructionGridPng(probe.x, out.reconstruction!.data as Float32Array, { imageShape: imageShapeOf(data.sampleShape)!, rowTitles: [] });
+          pending.push(model.trainer.predict(probe.x, { part: 'model', tensors: weights }).then(async (out) => {
+            const png = await liveReconstructionsPng(probe, out.reconstruction!.data as Float32Array, data, e.epoch);
             board.addImage('reconstructions', png, e.epoch);
             run.write('live/reconstructions.png', png); // the dashboard's live view
           }));
@@ -256,13 +256,16 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   }
   if (result.stopReason) log(`Training ended early: ${result.stopReason}`);
   // Early stopping may have restored the best weights: the final save holds what the model now is.
+  live.setPhase('saving the model');
   model.save(run.path('checkpoint'));
   // A U-Net's decoder needs its encoder's skips, so it has no 'decoder' part to export.
   const exportedParts = ['model', 'encoder', 'decoder'].filter((p) => p in model.parts());
   for (const part of exportedParts) model.exportOnnx(run.path(`${part}.onnx`), part);
+  if (data.test) live.setPhase('evaluating the test set');
   const test = await testMetrics(model, data, log);
   const seconds = (performance.now() - started) / 1000;
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
+  if (flags.figures !== false) live.setPhase('drawing figures');
   const figures = flags.figures === false ? [] : await writeRunFigures(run, model, data, log);
   const warnings = [...await codeWarnings(model, data, { denoises: modelConfig.noise !== undefined }), ...baselineWarning(test, t.epochs)];
   for (const w of warnings) log(`Warning: ${w}`);

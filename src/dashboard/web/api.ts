@@ -5,6 +5,7 @@
 import type { RunAnalysis } from '../analysis.js';
 import type { TrainJob } from '../jobs.js';
 import type { ProgressSnapshot } from '../../runs/progress-file.js';
+import type { ProgressEvent } from '../watcher.js';
 import type { RunCurves, RunSummary } from '../runs.js';
 
 export type { RunAnalysis, TrainJob, ProgressSnapshot, RunCurves, RunSummary };
@@ -27,7 +28,7 @@ export function runFile(id: string, file: string): string {
 export interface EventMap {
   runs: { runs: RunSummary[] };
   curves: RunCurves;
-  progress: { id: string; delta: boolean; progress: ProgressSnapshot };
+  progress: ProgressEvent;
   reconstructions: { id: string; version: string };
   jobs: { jobs: TrainJob[] };
 }

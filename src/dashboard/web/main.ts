@@ -74,15 +74,17 @@ function navigate(view: ViewName, id?: string): void {
   else location.hash = hash;
 }
 
-/** The run a view shows: the routed one, else the last one picked, else (live view) a running one, else the newest. */
+/** The run a view shows: the routed one, else (live view) the newest running one, else the last one picked, else the newest. */
 function chooseRun(view: ViewName, routed: string | undefined): string | undefined {
   const def = VIEWS[view];
   const candidates = runs.filter(def.applies ?? (() => false));
   // A run started from the page is routed to before its folder exists: the live view waits for it.
   if (routed && (candidates.some((r) => r.id === routed) || view === 'live')) return routed;
+  // The Live tab without a run in its route follows the newest run that trains, wherever it was started.
+  const running = view === 'live' ? candidates.find((r) => r.status === 'running') : undefined;
+  if (running) return running.id;
   const previous = select.value;
   if (previous && candidates.some((r) => r.id === previous)) return previous;
-  if (view === 'live') return (candidates.find((r) => r.status === 'running') ?? candidates[0])?.id;
   return candidates[0]?.id;
 }
 

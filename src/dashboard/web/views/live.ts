@@ -1,17 +1,31 @@
 /**
  * One run as it trains: epoch, step, loss, samples/s and ETA as the steps
- * happen (from progress.json through the event stream), the loss per step and
- * per epoch, and the reconstructions of a fixed set of inputs, refreshed each
- * epoch.
+ * happen (from progress.json through the event stream), what the trainer does
+ * after its last step (test set, figures), the loss and throughput per step
+ * with the epochs marked, the loss per epoch, and the reconstructions of a
+ * fixed set of inputs (images, or line plots for tables and sequences),
+ * refreshed each epoch.
  */
 import { type ChartSpec, lossCurvesSpec } from '../../../viz/charts.js';
-import { api, runFile, type ProgressSnapshot, type RunCurves, type RunSummary } from '../api.js';
+import { api, runFile, type EventMap, type ProgressSnapshot, type RunCurves, type RunSummary } from '../api.js';
 import { type Chart, disposeChart, makeChart, show, showEmpty } from '../chart.js';
 import { badge, duration, fill, fmt, h } from '../dom.js';
 import type { Ctx } from '../main.js';
 
-/** Samples/s points kept for the throughput chart. */
+/** Samples/s points kept for the throughput chart when progress.json has no throughput history (older runs). */
 const SPEED_POINTS = 300;
+
+/** Dashed vertical lines at the steps where epochs 2, 3, … began, labelled with the epoch. */
+function epochMarks(epochStarts: readonly [number, number][]): Record<string, unknown> {
+  const data = epochStarts.filter(([epoch]) => epoch > 1).map(([epoch, step]) => ({ xAxis: step + 0.5, label: { formatter: `epoch ${epoch}` } }));
+  return { symbol: 'none', silent: true, animation: false, lineStyle: { type: 'dashed', color: '#b0b4ba', width: 1 }, label: { position: 'insideEndTop', color: '#8a8f96', fontSize: 11 }, data };
+}
+
+/** Adds epoch marks to a chart's first series. */
+function withEpochMarks(spec: ChartSpec, epochStarts: readonly [number, number][]): ChartSpec {
+  const series = spec.series as Record<string, unknown>[];
+  return { ...spec, series: series.map((x, i) => (i === 0 ? { ...x, markLine: epochMarks(epochStarts) } : x)) };
+}
 
 /** Training throughput over the steps (not a loss: no log axis, starts at 0). */
 function speedSpec(points: [number, number][]): ChartSpec {
@@ -44,6 +58,8 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   const tLoss = tile('loss (last step)', 'live-loss');
   const tSpeed = tile('samples/s', 'live-speed');
   const tEta = tile('epoch ends in', 'live-eta');
+  const etaLabel = tEta.el.querySelector('.k')!;
+  const following = h('p', { class: 'note following', id: 'live-following', hidden: true });
   const stepChartEl = h('div', { class: 'chart', id: 'live-step-chart', dataset: { updates: '0' } });
   const epochChartEl = h('div', { class: 'chart small', id: 'live-epoch-chart' });
   const speedChartEl = h('div', { class: 'chart small', id: 'live-speed-chart' });
@@ -52,6 +68,7 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   root.append(
     h('div', { class: 'row' }, h('div', {}, title, message), h('div', { style: { marginLeft: 'auto' } }, stopButton)),
     jobLog,
+    following,
     h('div', { class: 'tiles' }, tEpoch.el, tStep.el, tLoss.el, tSpeed.el, tEta.el),
     h('div', { class: 'grid2' },
       h('div', { class: 'card' }, stepChartEl),
@@ -65,7 +82,9 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   const speedChart: Chart = makeChart(speedChartEl);
   let steps: [number, number][] = [];
   let stride = 1;
-  const speed: [number, number][] = [];
+  let speed: [number, number][] = [];
+  let epochStarts: [number, number][] = [];
+  let last: ProgressSnapshot | undefined;
   let updates = 0;
 
   const summary = (): RunSummary | undefined => ctx.run(id);
@@ -82,7 +101,24 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
       fill(jobLog, `aekit train ended with exit code ${job.exitCode ?? '(none)'}:\n${job.log.slice(-6).join('\n')}`);
     }
     if (r && r.epochsDone !== undefined && !steps.length) tEpoch.v.textContent = `${r.epochsDone} / ${r.epochsPlanned ?? '?'}`;
-    if (r && r.status !== 'running') tEta.v.textContent = '–';
+    drawEta();
+    // A finished run on screen while another trains: say so (the Live tab without a run in its route follows it).
+    const other = r?.status === 'running' ? undefined : ctx.runs().find((x) => x.status === 'running' && x.id !== id);
+    following.hidden = !other;
+    if (other) fill(following, h('a', { href: `#live/${encodeURIComponent(other.id)}` }, other.id), ' is training now; this page shows ', id, '.');
+  };
+
+  /** The ETA tile: the time left in the epoch while stepping, else what the trainer does after its last step. */
+  const drawEta = () => {
+    const running = summary()?.status === 'running';
+    const p = last;
+    const finishing = p && running && (p.phase !== undefined || (p.batches !== undefined && p.batch >= p.batches));
+    etaLabel.textContent = finishing ? 'now' : 'epoch ends in';
+    tEta.el.classList.toggle('phase', Boolean(finishing));
+    if (!running || !p) tEta.v.textContent = '–';
+    else if (p.phase !== undefined) tEta.v.textContent = `${p.phase}…`;
+    else if (finishing) tEta.v.textContent = p.epoch >= p.epochs ? 'finishing the last epoch…' : 'finishing the epoch…';
+    else tEta.v.textContent = duration(p.etaSeconds);
   };
 
   const drawSteps = () => {
@@ -90,31 +126,34 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
       showEmpty(stepChart, 'No step progress yet (progress.json appears once training runs)');
       return;
     }
-    show(stepChart, lossCurvesSpec({ name: id, x: steps.map((p) => p[0]), train: steps.map((p) => p[1]) }, {
-      title: 'Loss per step', xName: stride > 1 ? `step (points average ${stride} steps)` : 'step',
-    }), false);
+    show(stepChart, withEpochMarks(lossCurvesSpec({ name: id, x: steps.map((p) => p[0]), train: steps.map((p) => p[1]) }, {
+      title: 'Loss per step', xName: stride > 1 ? `step (points merge ${stride} reports)` : 'step',
+    }), epochStarts), false);
     updates++;
     stepChartEl.dataset.updates = String(updates);
   };
 
-  const applyProgress = (p: ProgressSnapshot, delta: boolean) => {
-    if (delta && p.stride === stride) {
-      const last = steps.at(-1)?.[0] ?? -Infinity;
-      for (const s of p.steps) if (s[0] > last) steps.push(s);
-    } else {
-      steps = p.steps.slice();
-      stride = p.stride;
+  const applyProgress = (p: ProgressSnapshot, delta: boolean, after = 0) => {
+    // Points up to `after` are final; later ones (the last may still change) are replaced by the new ones.
+    const merge = (mine: [number, number][], theirs: [number, number][]) => (delta && p.stride === stride ? [...mine.filter(([x]) => x <= after), ...theirs] : theirs.slice());
+    if (p.throughput) speed = merge(speed, p.throughput);
+    else {
+      // A file from before throughput was kept: collect it as the events come.
+      speed.push([p.step, p.samplesPerSec]);
+      if (speed.length > SPEED_POINTS) speed.splice(0, speed.length - SPEED_POINTS);
     }
+    steps = merge(steps, p.steps);
+    stride = p.stride;
+    epochStarts = p.epochStarts ?? [];
+    last = p;
     tEpoch.v.textContent = `${p.epoch} / ${p.epochs}`;
     bar.style.width = p.batches ? `${(100 * p.batch) / p.batches}%` : '0';
     tStep.v.textContent = String(p.step);
     tLoss.v.textContent = fmt(p.loss);
     tSpeed.v.textContent = Number.isFinite(p.samplesPerSec) ? Math.round(p.samplesPerSec).toLocaleString('en-US') : '–';
-    tEta.v.textContent = summary()?.status === 'running' ? duration(p.etaSeconds) : '–';
-    speed.push([p.step, p.samplesPerSec]);
-    if (speed.length > SPEED_POINTS) speed.splice(0, speed.length - SPEED_POINTS);
+    drawEta();
     drawSteps();
-    show(speedChart, speedSpec(speed), false);
+    if (speed.length) show(speedChart, withEpochMarks(speedSpec(speed), epochStarts), false);
   };
 
   const drawEpochs = (c: RunCurves) => {
@@ -128,16 +167,20 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   const showReconstructions = (version: string) => {
     const r = summary();
     recon.hidden = false;
+    // Images keep their pixels square; line plots of tables and sequences are smoothed like any picture.
+    recon.classList.toggle('pixelated', Boolean(r?.imageShape));
     if (r?.files.liveReconstructions) {
       recon.src = `${runFile(id, 'live/reconstructions.png')}?v=${encodeURIComponent(version)}`;
-      reconNote.textContent = 'Fixed inputs (top) and their reconstructions after the last finished epoch.';
+      reconNote.textContent = r.imageShape
+        ? 'Fixed inputs (top) and their reconstructions after the last finished epoch.'
+        : 'A few fixed samples: the input (solid) and its reconstruction (dashed) after the last finished epoch.';
     } else if (r?.files.figures.includes('reconstructions.png')) {
       recon.src = runFile(id, 'figures/reconstructions.png');
       reconNote.textContent = 'Reconstructions after training (figures/reconstructions.png).';
     } else {
       recon.removeAttribute('src');
       recon.hidden = true;
-      reconNote.textContent = r?.imageShape || !r?.inputShape ? 'Reconstructions appear after the first epoch.' : 'The samples of this run are not images.';
+      reconNote.textContent = r && r.status !== 'running' ? 'This run saved no reconstructions to show.' : 'Reconstructions appear after the first epoch.';
     }
   };
 
@@ -169,8 +212,8 @@ export function liveView(root: HTMLElement, ctx: Ctx): () => void {
   showEmpty(speedChart, 'No throughput yet');
   fetchCurves();
   const offs = [
-    ctx.events.on('progress', (d) => {
-      if (d.id === id) applyProgress(d.progress, d.delta);
+    ctx.events.on('progress', (d: EventMap['progress']) => {
+      if (d.id === id) applyProgress(d.progress, d.delta, d.after);
     }),
     ctx.events.on('curves', (c) => {
       if (c.id === id) drawEpochs(c);
