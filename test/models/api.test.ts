@@ -128,7 +128,7 @@ describe('model API', () => {
       assert.equal(m.countParams(), params.reduce((s, [, t]) => s + t.data.length, 0), c.className as string);
       const text = m.summary();
       assert.match(text, new RegExp(`Total params: ${m.countParams().toLocaleString('en-US')}`));
-      for (const r of rows) assert.ok(text.includes(r.layer) && text.includes(String(r.params)));
+      for (const r of rows) assert.ok(text.includes(r.layer) && text.includes(r.params.toLocaleString('en-US')));
       // Per layer: the layer's own tensors.
       for (const r of rows) {
         const own = params.filter(([k]) => k.startsWith(`${r.layer}/`) || k.startsWith(`${r.layer}_dense/`));
