@@ -1,5 +1,5 @@
 /**
- * `aekit demo`: the first thing to run. In about 20 s on an idle two-core machine it
+ * `aekit demo`: the first thing to run. In about a minute on two cores it
  * trains a deep autoencoder and a 2-D variational autoencoder on MNIST,
  * compares their reconstructions with PCA, turns the first into an anomaly
  * detector that tells clothing (Fashion-MNIST) from digits, and writes
@@ -155,7 +155,7 @@ export async function runDemoCommand(flags: DemoFlags, io: Io = defaultIo()): Pr
 
 export function demoCommand(io?: Io): Command {
   return new Command('demo')
-    .description('train two autoencoders and an anomaly detector on MNIST (about 20 s on an idle two-core machine, minutes on a busy one); figures and report.html in runs/demo')
+    .description('train two autoencoders and an anomaly detector on MNIST (about a minute on two cores); figures and report.html in runs/demo')
     .option('--runs <dir>', 'parent folder of the demo run', 'runs')
     .option('--quick', 'a smoke run on a slice (seconds)')
     .addOption(threadsOption())
