@@ -10,9 +10,8 @@
  * smooth curve. After the last step, `phase` says what the trainer does
  * (test set, figures), so the page does not show "ends in 0 s" meanwhile.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { makeDirs, tempPathFor } from '../io/files.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/files.js';
 
 /** The content of `progress.json`. */
 export interface ProgressSnapshot {
@@ -185,7 +184,8 @@ export class ProgressFile {
       ...(this.phase !== undefined ? { phase: this.phase } : {}),
     };
     try {
-      writeSmallFileAtomic(this.path, JSON.stringify(snapshot));
+      // Rewritten twice a second and worthless after a crash: atomic, not durable.
+      writeFileAtomic(this.path, JSON.stringify(snapshot), { durable: false });
     } catch {
       // Progress is for watching only: a failed write must not stop training (the next flush retries).
       return;
@@ -248,23 +248,6 @@ function mergePoints(a: Point, b: Point): Point {
   const weight = a.weight + b.weight;
   const rate = Number.isFinite(a.rate) && Number.isFinite(b.rate) ? (a.rate * a.weight + b.rate * b.weight) / weight : Number.isFinite(b.rate) ? b.rate : a.rate;
   return { step: b.step, loss: (a.loss * a.weight + b.loss * b.weight) / weight, rate, weight };
-}
-
-/**
- * Temp file + rename without fsync: the file is rewritten twice a second and
- * worthless after a crash, so it need not survive one, only never be seen half
- * written.
- */
-function writeSmallFileAtomic(path: string, text: string): void {
-  makeDirs(dirname(path));
-  const tmp = tempPathFor(path);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /**
