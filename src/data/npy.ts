@@ -35,6 +35,13 @@ export interface NpyHeader {
   dataOffset: number;
   /** Bytes the data must occupy according to the header. */
   dataBytes: number;
+  /** Column-major data (NumPy's `fortran_order`), read by {@link parseNpy} into row-major order. */
+  fortranOrder: boolean;
+  /**
+   * Elements stored as 64-bit integers (`<i8`, NumPy's default integer, as in
+   * label arrays), read by {@link parseNpy} into `dtype` int32 when every value fits.
+   */
+  int64: boolean;
 }
 
 /**
@@ -87,22 +94,20 @@ export function parseNpyHeader(bytes: Uint8Array, file = '<buffer>'): NpyHeader 
   }
   const shape = shapeV as number[];
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
-  const dtype = m ? DESCR_TYPES[`${m[2]}${m[3]}`] : undefined;
+  const int64 = m !== null && `${m[2]}${m[3]}` === 'i8';
+  const dtype = m ? (int64 ? 'int32' : DESCR_TYPES[`${m[2]}${m[3]}`]) : undefined;
   if (!m || dtype === undefined) {
     throw new DataFormatError(file, { offset: start, field: 'descr' },
-      `unsupported dtype '${descr}' (supported: float32 <f4, float64 <f8, uint8 |u1, int8 |i1, int16 <i2, uint16 <u2, int32 <i4, either byte order)` +
-      (descr.endsWith('i8') ? "; convert int64 with .astype('int32') first" : ''));
-  }
-  if (fortran && shape.length > 1 && shapeSize(shape) > 1) {
-    throw new DataFormatError(file, { offset: start, field: 'fortran_order' },
-      'Fortran-order arrays are not supported; save with np.ascontiguousarray(a)');
+      `unsupported dtype '${descr}' (supported: float32 <f4, float64 <f8, uint8 |u1, int8 |i1, int16 <i2, uint16 <u2, int32 <i4, int64 <i8 (values within int32), either byte order)`);
   }
   return {
     dtype,
     littleEndian: m[1] !== '>',
     shape,
     dataOffset: start + headerLen,
-    dataBytes: shapeSize(shape) * DTYPE_BYTES[dtype],
+    dataBytes: shapeSize(shape) * (int64 ? 8 : DTYPE_BYTES[dtype]),
+    fortranOrder: fortran && shape.length > 1 && shapeSize(shape) > 1,
+    int64,
   };
 }
 
@@ -120,9 +125,48 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>', options?: BinaryR
     throw new DataFormatError(file, { offset: h.dataOffset },
       `header declares shape [${h.shape.join(', ')}] of ${h.dtype} (${h.dataBytes} bytes) but file has ${have} bytes of data${have < h.dataBytes ? ' (truncated?)' : ''}`);
   }
-  const data = decodeElements(h.dtype, bytes, h.dataOffset, h.dataBytes / DTYPE_BYTES[h.dtype], h.littleEndian);
+  const count = shapeSize(h.shape);
+  const data = h.int64 ? decodeInt64(bytes, h, count, file) : decodeElements(h.dtype, bytes, h.dataOffset, count, h.littleEndian);
   checkFinite(data, h.shape, options, file, h.dataOffset, DTYPE_BYTES[h.dtype]);
-  return { dtype: h.dtype, shape: h.shape, data };
+  return { dtype: h.dtype, shape: h.shape, data: h.fortranOrder ? toRowMajor(data, h.shape) : data };
+}
+
+/** 64-bit integers into int32, refusing a value that does not fit (labels and counts do). */
+function decodeInt64(bytes: Uint8Array, h: NpyHeader, count: number, file: string): Int32Array {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, count * 8);
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = dv.getBigInt64(i * 8, h.littleEndian);
+    if (v > 2147483647n || v < -2147483648n) {
+      throw new DataFormatError(file, { offset: h.dataOffset + i * 8 }, `int64 element ${i} is ${v}, outside the int32 range aekit reads 64-bit integers into`);
+    }
+    out[i] = Number(v);
+  }
+  return out;
+}
+
+/** Column-major (Fortran-order) elements of `shape` reordered row-major. */
+function toRowMajor<T extends NumericArray>(data: T, shape: readonly number[]): T {
+  const out = data.slice() as T;
+  const rank = shape.length;
+  // Strides of the column-major source for each axis.
+  const strides = new Array<number>(rank);
+  let s = 1;
+  for (let a = 0; a < rank; a++) {
+    strides[a] = s;
+    s *= shape[a]!;
+  }
+  const index = new Array<number>(rank).fill(0);
+  for (let i = 0; i < data.length; i++) {
+    let src = 0;
+    for (let a = 0; a < rank; a++) src += index[a]! * strides[a]!;
+    out[i] = data[src]!;
+    for (let a = rank - 1; a >= 0; a--) {
+      if (++index[a]! < shape[a]!) break;
+      index[a] = 0;
+    }
+  }
+  return out;
 }
 
 /**

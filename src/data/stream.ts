@@ -344,6 +344,9 @@ export async function openNpyStream(path: string, options: NpyStreamOptions): Pr
     const hb = new Uint8Array(Math.min(need, size));
     await fh.read(hb, 0, hb.length, 0);
     header = parseNpyHeader(hb, file);
+    // Batches are read as row-major runs of the stored element type; the in-memory reader converts the rest.
+    if (header.fortranOrder) throw new DataFormatError(file, { field: 'fortran_order' }, 'a Fortran-order array cannot be streamed in batches; save it with np.ascontiguousarray(a), or read it whole (readNpy)');
+    if (header.int64) throw new DataFormatError(file, { field: 'descr' }, "int64 data cannot be streamed in batches; convert with .astype('int32') or 'float32', or read it whole (readNpy)");
     const have = size - header.dataOffset;
     if (have !== header.dataBytes) {
       throw new DataFormatError(file, { offset: header.dataOffset },

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeNpy, encodeNpz, parseNpy, parseNpyHeader, parseNpz, readNpy, readNpz, writeNpy, writeNpz } from '../../src/data/index.js';
+import { openNpyStream } from '../../src/data/stream.js';
 import { FIXTURES, rejectsData, tempDir, throwsData } from './helpers.js';
 
 test('reads arrays written by NumPy (fixtures)', async () => {
@@ -87,9 +88,25 @@ test('declared shape larger than the data', () => {
   throwsData(() => parseNpy(b, 'x.npy'), { message: /shape \[1000, 1000\] of float32 \(4000000 bytes\) but file has 8 bytes/ });
 });
 
-test('unsupported dtypes: int64, structured, complex; Fortran order', async () => {
-  await rejectsData(readNpy(join(FIXTURES, 'i8_2.npy')), { file: 'i8_2.npy', field: 'descr', message: /unsupported dtype '<i8'.*astype/ });
-  await rejectsData(readNpy(join(FIXTURES, 'fortran_2x3.npy')), { field: 'fortran_order', message: /Fortran-order/ });
+test('int64 (NumPy\'s default integer) is read into int32; Fortran order into row-major order', async () => {
+  const ints = await readNpy(join(FIXTURES, 'i8_2.npy'));
+  assert.equal(ints.dtype, 'int32');
+  assert.deepEqual(Array.from(ints.data), [1, 2]);
+  const f = await readNpy(join(FIXTURES, 'fortran_2x3.npy'));
+  assert.deepEqual(f.shape, [2, 3]);
+  assert.deepEqual(Array.from(f.data), [0, 1, 2, 3, 4, 5]);
+  // An int64 beyond int32 is refused, naming the element.
+  const big = encodeNpy({ shape: [2], data: Float64Array.of(0, 0) });
+  const text = new TextDecoder('latin1').decode(big.subarray(10, parseNpyHeader(big).dataOffset)).replace("'<f8'", "'<i8'");
+  big.set(new TextEncoder().encode(text), 10);
+  new DataView(big.buffer, big.byteOffset).setBigInt64(parseNpyHeader(big).dataOffset + 8, 1n << 40n, true);
+  throwsData(() => parseNpy(big, 'big.npy'), { message: /int64 element 1 is 1099511627776, outside the int32 range/ });
+  // Streaming reads rows as stored, so it refuses both with a way out.
+  await assert.rejects(openNpyStream(join(FIXTURES, 'fortran_2x3.npy'), { batchSize: 2 }), /Fortran-order array cannot be streamed.*ascontiguousarray/);
+  await assert.rejects(openNpyStream(join(FIXTURES, 'i8_2.npy'), { batchSize: 2 }), /int64 data cannot be streamed.*astype/);
+});
+
+test('unsupported dtypes: structured, complex', async () => {
   const mk = (descr: string) => {
     const t = `{'descr': ${descr}, 'fortran_order': False, 'shape': (1,), }`.padEnd(117) + '\n';
     const b = new Uint8Array(10 + t.length + 16);
