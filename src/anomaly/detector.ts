@@ -10,9 +10,11 @@ import { type DetectorEvaluation, evaluateDetector } from '../eval/detection.js'
 import { erf } from './erf.js';
 import { AnomalyInputError, type DetectorData, checkSamples } from './input.js';
 import { rowMean } from './knn.js';
-import { combineStandardized } from './score-parts.js';
+import { combineStandardized, pointwiseParts } from './score-parts.js';
+import { TABULAR_RULES, TabularEnsemble } from './ensemble.js';
 import { type ScoreInput, needsCodes, scoreKind, unitRows } from './scores.js';
-import { readDetectorDir, writeDetectorDir } from './store.js';
+import { DetectorFileError, isEnsembleDir, readDetectorDir, readEnsembleDir, writeDetectorDir, writeEnsembleDir } from './store.js';
+import { FeatureTails } from './tails.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
 import { type SavedThresholdStrategy, type ThresholdStrategy, applyThresholdStrategy, checkStrategy, meanStd } from './threshold.js';
 
@@ -48,6 +50,18 @@ export interface AnomalyDetectorOptions {
   scaler?: 'zscore' | 'minmax' | Scaler;
   /** How {@link AnomalyDetector.predictProba} maps scores to [0, 1]. Default 'linear'. */
   proba?: 'linear' | 'unify';
+}
+
+/** What made one sample anomalous: {@link AnomalyDetector.explain}. */
+export interface SampleExplanation {
+  /** The sample's score (as `score` gives it). */
+  score: number;
+  /** Each feature's share of the per-feature evidence (≥ 0, summing to 1; all 0 when there is none). */
+  shares: Float64Array;
+  /** The features with the largest shares, largest first (`name` when the detector was fitted on named columns). */
+  top: Array<{ feature: number; name?: string; share: number }>;
+  /** Fraction of the evidence carried by no feature (code-space parts), in [0, 1]. */
+  unattributed: number;
 }
 
 /** Options of {@link AnomalyDetector.fit}. */
@@ -99,6 +113,12 @@ function statsOf(scores: ArrayLike<number>): ScoreStats {
   return { n: scores.length, min, max, ...meanStd(scores) };
 }
 
+function checkProba(v: unknown): 'linear' | 'unify' {
+  if (v === undefined) return 'linear';
+  if (v !== 'linear' && v !== 'unify') throw new RangeError(`AnomalyDetector options.proba: expected 'linear' or 'unify', got ${JSON.stringify(v)}`);
+  return v;
+}
+
 function checkScoreKind(v: unknown, what: string): ScoreKind {
   if (typeof v !== 'string' || !(SCORE_KINDS as readonly string[]).includes(v)) {
     throw new RangeError(`${what}: expected one of ${SCORE_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(v)}`);
@@ -119,7 +139,15 @@ function checkScoreKind(v: unknown, what: string): ScoreKind {
  * ```
  */
 export class AnomalyDetector {
-  readonly model: AutoencoderModel;
+  /**
+   * True for a detector made without a model (`new AnomalyDetector()`): it
+   * chooses its models from the table it is fitted on ({@link TabularEnsemble}).
+   */
+  readonly auto: boolean;
+  private modelValue: AutoencoderModel | null;
+  private ensemble: TabularEnsemble | null = null;
+  private trainScoresValue: Float64Array | null = null;
+  private featureNamesValue: string[] | null = null;
   readonly scoreKind: ScoreKind;
   readonly k: number;
   readonly metric: 'euclidean' | 'cosine';
@@ -137,19 +165,45 @@ export class AnomalyDetector {
   private componentStats: Partial<Record<ScoreKind, ScoreStats>> = {};
 
   /**
-   * @param model an autoencoder, or the directory it was saved to (`model.save(dir)`).
+   * @param model an autoencoder, or the directory it was saved to
+   *   (`model.save(dir)`); or nothing (only options) for a table: the detector
+   *   then builds its own ensemble of autoencoders from the table's shape when
+   *   it is fitted ({@link TABULAR_RULES}, measured in docs/anomaly.md).
    */
-  constructor(model: AutoencoderModel | string, options: AnomalyDetectorOptions = {}) {
-    if (typeof model === 'string') this.model = AutoencoderModel.load(model);
-    else if (model instanceof AutoencoderModel) this.model = model;
-    else throw new TypeError(`AnomalyDetector: expected an autoencoder model or the directory of a saved one, got ${model === null ? 'null' : typeof model}`);
+  constructor(model?: AutoencoderModel | string | AnomalyDetectorOptions, options: AnomalyDetectorOptions = {}) {
+    if (model === undefined || (model !== null && typeof model === 'object' && !(model instanceof AutoencoderModel))) {
+      if (model !== undefined && arguments.length > 1) throw new TypeError('AnomalyDetector: expected (model, options) or (options), got two option objects');
+      options = (model as AnomalyDetectorOptions | undefined) ?? {};
+      this.auto = true;
+      this.modelValue = null;
+      for (const key of Object.keys(options)) {
+        if (key !== 'proba') throw new RangeError(`AnomalyDetector: option '${key}' needs a model; without one the detector chooses its models, scores and scaling from the table (docs/anomaly.md), and takes only 'proba'`);
+      }
+    } else if (typeof model === 'string') {
+      this.auto = false;
+      this.modelValue = AutoencoderModel.load(model);
+    } else if (model instanceof AutoencoderModel) {
+      this.auto = false;
+      this.modelValue = model;
+    } else {
+      throw new TypeError(`AnomalyDetector: expected an autoencoder model, the directory of a saved one, or options, got ${model === null ? 'null' : typeof model}`);
+    }
     if (options === null || typeof options !== 'object') throw new TypeError('AnomalyDetector: options must be an object');
     const known = ['score', 'k', 'metric', 'combine', 'scaler', 'proba'];
     for (const key of Object.keys(options)) if (!known.includes(key)) throw new RangeError(`AnomalyDetector: unknown option '${key}'; options: ${known.join(', ')}`);
+    if (this.auto) {
+      // The members' own scores; the ensemble adds the tail part (src/anomaly/ensemble.ts).
+      this.scoreKind = 'combined';
+      this.k = TABULAR_RULES.k;
+      this.metric = 'euclidean';
+      this.combine = ['mse', 'knn'];
+      this.proba = checkProba(options.proba);
+      return;
+    }
     this.scoreKind = checkScoreKind(options.score ?? DEFAULT_SCORE, 'AnomalyDetector options.score');
     this.k = options.k ?? 5;
     if (!(Number.isInteger(this.k) && this.k >= 1)) throw new RangeError(`AnomalyDetector options.k: expected a positive integer, got ${JSON.stringify(options.k)}`);
-    this.metric = options.metric ?? defaultMetric(this.model);
+    this.metric = options.metric ?? defaultMetric(this.modelValue!);
     if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new RangeError(`AnomalyDetector options.metric: expected 'euclidean' or 'cosine', got ${JSON.stringify(options.metric)}`);
     this.combine = options.combine ? [...options.combine] : ['mse', 'knn'];
     if (!Array.isArray(this.combine) || this.combine.length < 2) throw new RangeError(`AnomalyDetector options.combine: expected at least two score kinds, got ${JSON.stringify(options.combine)}`);
@@ -159,16 +213,44 @@ export class AnomalyDetector {
       if (this.combine.indexOf(k) !== i) throw new RangeError(`AnomalyDetector options.combine[${i}]: '${k}' is listed twice`);
     });
     for (const kind of this.kinds()) {
-      const unfit = scoreKind(kind).unfitModel?.(this.model);
+      const unfit = scoreKind(kind).unfitModel?.(this.modelValue!);
       if (unfit) throw new RangeError(`AnomalyDetector: score '${kind}' ${unfit}`);
     }
-    this.proba = options.proba ?? 'linear';
-    if (this.proba !== 'linear' && this.proba !== 'unify') throw new RangeError(`AnomalyDetector options.proba: expected 'linear' or 'unify', got ${JSON.stringify(options.proba)}`);
+    this.proba = checkProba(options.proba);
     const s = options.scaler;
     if (s !== undefined && s !== 'zscore' && s !== 'minmax' && !(s instanceof StandardScaler || s instanceof MinMaxScaler)) {
       throw new RangeError(`AnomalyDetector options.scaler: expected 'zscore', 'minmax' or a scaler, got ${JSON.stringify(s)}`);
     }
     this.scalerOption = s;
+  }
+
+  /**
+   * The autoencoder under the detector: the one it was given, or for a
+   * detector without one, the first member of its ensemble (after `fit`).
+   */
+  get model(): AutoencoderModel {
+    if (this.modelValue) return this.modelValue;
+    if (this.ensemble) return this.ensemble.members[0]!.model;
+    throw new Error('AnomalyDetector.model: this detector chooses its models from the table it is fitted on; call fit(table) first');
+  }
+
+  /** For a detector without a model: the fitted ensemble (members, tails), else null. */
+  get tabularEnsemble(): TabularEnsemble | null {
+    return this.ensemble;
+  }
+
+  /** Feature names given to `fit` (a {@link readTabular} table's columns), or null. */
+  get featureNames(): string[] | null {
+    return this.featureNamesValue ? [...this.featureNamesValue] : null;
+  }
+
+  /**
+   * The training data's scores from the last `fit` (PyOD's `decision_scores_`):
+   * in-sample, the k-NN part leave-one-out. Not saved: absent after `load`.
+   */
+  get trainingScores(): Float64Array {
+    if (!this.trainScoresValue) throw new Error(this.fitted ? 'AnomalyDetector.trainingScores: not kept by save/load; score the training data again' : 'AnomalyDetector.trainingScores: the detector is not fitted; call fit(data) first');
+    return this.trainScoresValue.slice();
   }
 
   /** The raw score kinds this detector computes. */
@@ -210,7 +292,11 @@ export class AnomalyDetector {
 
   /** The per-sample input shape (the model's). */
   get sampleShape(): number[] {
-    return [...this.model.inputShape];
+    if (this.auto) {
+      if (!this.ensemble) throw new Error('AnomalyDetector.sampleShape: a detector without a model takes the width of the table it is fitted on; call fit(table) first');
+      return [this.ensemble.features];
+    }
+    return [...this.modelValue!.inputShape];
   }
 
   /**
@@ -225,6 +311,9 @@ export class AnomalyDetector {
     if (options.contamination !== undefined && options.threshold !== undefined) throw new RangeError('fit: give contamination or threshold, not both');
     const strategy: ThresholdStrategy = options.threshold ?? { type: 'contamination', contamination: options.contamination ?? 0.1 };
     checkStrategy(strategy);
+    const columns = (data as { columns?: unknown }).columns;
+    this.featureNamesValue = Array.isArray(columns) && columns.every((c) => typeof c === 'string') ? [...(columns as string[])] : null;
+    if (this.auto) return this.fitTable(data, strategy, options.train);
     const raw = checkSamples(data, this.model.inputShape, 'fit');
     const n = raw.n;
     // The scaler is fitted before anything else uses the data; a given, fitted scaler is kept as it is.
@@ -250,6 +339,25 @@ export class AnomalyDetector {
     if (this.scoreKind === 'combined') for (const [kind, s] of components) this.componentStats[kind] = statsOf(s);
     const trainScores = this.finalScores(components);
     this.trainStatsValue = statsOf(trainScores);
+    this.trainScoresValue = trainScores;
+    await this.applyStrategy(strategy, trainScores);
+    return this;
+  }
+
+  /** `fit` of a detector without a model: builds and trains the tabular ensemble. */
+  private async fitTable(data: DetectorData, strategy: ThresholdStrategy, train: DetectorFitOptions['train']): Promise<this> {
+    if (data instanceof Float32Array || data === null || typeof data !== 'object' || !Array.isArray(data.shape) || data.shape.length !== 2) {
+      throw new AnomalyInputError(`fit: a detector without a model is fitted on a table: { x: Float32Array, shape: [rows, features] } (readTabular gives one), got ${data instanceof Float32Array ? 'a flat Float32Array with no shape' : `shape ${JSON.stringify((data as { shape?: unknown })?.shape)}`}`);
+    }
+    const d = data.shape[1]!;
+    if (!(Number.isInteger(d) && d >= 1)) throw new AnomalyInputError(`fit: a table needs at least one feature column, got shape [${data.shape}]`);
+    const { x, n } = checkSamples(data, [d], 'fit');
+    if (n < 2) throw new AnomalyInputError(`fit: ${n} row; a detector learns what is usual from at least 2 rows (dozens for a useful one)`);
+    if (train === false) throw new RangeError('fit: train: false needs a trained model; a detector without a model trains its own');
+    const { ensemble, trainScores } = await TabularEnsemble.fit(x, d, { ...(train && train !== true ? { train } : {}) });
+    this.ensemble = ensemble;
+    this.trainStatsValue = statsOf(trainScores);
+    this.trainScoresValue = trainScores;
     await this.applyStrategy(strategy, trainScores);
     return this;
   }
@@ -271,17 +379,21 @@ export class AnomalyDetector {
       return this.thresholdValue;
     }
     if (!trainData) throw new RangeError("setThreshold: a 'contamination' threshold needs the training data again (its scores are not kept): setThreshold(strategy, trainData)");
-    const { x, n } = checkSamples(trainData, this.model.inputShape, 'setThreshold');
+    const { x, n } = checkSamples(trainData, this.sampleShape, 'setThreshold');
     const fittedOn = this.trainStatsValue!.n;
     if (n !== fittedOn) throw new AnomalyInputError(`setThreshold: pass the training data fit was given (${fittedOn} samples), got ${n} samples`);
+    if (this.auto) {
+      if (!this.trainScoresValue) throw new RangeError("setThreshold: a loaded detector without a model keeps no training scores; a 'contamination' threshold needs fit(data) again");
+      return this.applyStrategy(strategy, this.trainScoresValue);
+    }
     return this.applyStrategy(strategy, this.finalScores(await this.components(this.scaled(x, n), true)));
   }
 
   private async applyStrategy(strategy: ThresholdStrategy, trainScores: ArrayLike<number>): Promise<number> {
     const { threshold, saved } = await applyThresholdStrategy(strategy, trainScores, async (s) => {
-      const { x, n } = checkSamples(s.x, this.model.inputShape, "threshold 'bestF1' validation x");
+      const { x, n } = checkSamples(s.x, this.sampleShape, "threshold 'bestF1' validation x");
       if (s.labels?.length !== n) throw new AnomalyInputError(`threshold 'bestF1': ${n} validation samples but ${s.labels?.length ?? 'no'} labels`);
-      return this.finalScores(await this.components(this.scaled(x, n), false));
+      return this.scoreChecked(x, n);
     });
     this.thresholdValue = threshold;
     this.strategy = saved;
@@ -316,8 +428,86 @@ export class AnomalyDetector {
   /** One anomaly score per sample (higher = more anomalous), in float64. */
   async score(data: DetectorData): Promise<Float64Array> {
     this.needFitted('score');
-    const { x, n } = checkSamples(data, this.model.inputShape, 'score');
+    const { x, n } = checkSamples(data, this.sampleShape, 'score');
+    return this.scoreChecked(x, n);
+  }
+
+  private async scoreChecked(x: Float32Array, n: number): Promise<Float64Array> {
+    if (this.ensemble) return this.ensemble.score(x);
     return this.finalScores(await this.components(this.scaled(x, n), false));
+  }
+
+  /**
+   * Which features made each sample anomalous: every feature's share of the
+   * per-feature evidence behind its score, largest first. The evidence is
+   * what splits exactly by feature: each feature's reconstruction error (for
+   * a `combined` score, over the error part's training standard deviation,
+   * as it enters the score) and, for a detector without a model, each
+   * feature's tail part. Parts that live in code space (k-NN, centre, ELBO)
+   * do not split by feature; their standardized size, when positive, is
+   * reported as `unattributed`, the fraction of the evidence no feature carries.
+   */
+  async explain(data: DetectorData, options: { top?: number } = {}): Promise<SampleExplanation[]> {
+    this.needFitted('explain');
+    const top = options.top ?? 3;
+    if (!(Number.isInteger(top) && top >= 1)) throw new RangeError(`explain: top must be a positive integer, got ${JSON.stringify(options.top)}`);
+    const shape = this.sampleShape;
+    const { x, n } = checkSamples(data, shape, 'explain');
+    const size = x.length / n;
+    const scores = await this.scoreChecked(x, n);
+    let byFeature: Float64Array;
+    let other: Float64Array;
+    if (this.ensemble) {
+      const ev = await this.ensemble.evidence(x);
+      byFeature = new Float64Array(n * size);
+      ev.forEach((e, i) => byFeature.set(e.byFeature, i * size));
+      other = Float64Array.from(ev, (e) => e.codeNeighbours);
+    } else {
+      ({ byFeature, other } = await this.errorParts(this.scaled(x, n)));
+    }
+    const names = this.featureNamesValue;
+    return Array.from({ length: n }, (_, i) => {
+      const row = byFeature.subarray(i * size, (i + 1) * size);
+      let total = 0;
+      for (const v of row) total += Math.max(0, v);
+      const rest = Math.max(0, other[i]!);
+      const shares = Float64Array.from(row, (v) => (total > 0 ? Math.max(0, v) / total : 0));
+      const order = Array.from(shares.keys()).sort((a, b) => shares[b]! - shares[a]! || a - b).slice(0, top);
+      return {
+        score: scores[i]!,
+        shares,
+        top: order.map((feature) => ({ feature, ...(names?.[feature] !== undefined ? { name: names[feature] } : {}), share: shares[feature]! })),
+        unattributed: total + rest > 0 ? rest / (total + rest) : 0,
+      };
+    });
+  }
+
+  /**
+   * The score's evidence split by feature, for samples already scaled as the
+   * model sees them: per feature (n × features) and the part that does not
+   * split (n), as {@link explain} describes. Used by the tabular ensemble.
+   */
+  async errorParts(x: Float32Array): Promise<{ byFeature: Float64Array; other: Float64Array }> {
+    const model = this.model;
+    const size = model.inputShape.reduce((a, b) => a * b, 1);
+    const n = x.length / size;
+    const byFeature = new Float64Array(x.length);
+    const other = new Float64Array(n);
+    let rec: Float32Array | undefined;
+    for (const kind of this.kinds()) {
+      const st = this.scoreKind === 'combined' ? this.componentStats[kind]! : { mean: 0, std: 1 };
+      const sd = st.std > 0 ? st.std : 1;
+      const pointwise = kind === 'reconstruction' ? (['mse', 'mae', 'bce'].includes(model.loss) ? (model.loss as 'mse' | 'mae' | 'bce') : 'mse') : kind;
+      if (pointwise === 'mse' || pointwise === 'mae' || pointwise === 'bce') {
+        rec ??= await model.reconstruct(x);
+        const parts = pointwiseParts(x, rec, pointwise);
+        for (let i = 0; i < parts.length; i++) byFeature[i] += parts[i]! / sd;
+      } else {
+        const s = (await this.components(x, false)).get(kind)!;
+        for (let i = 0; i < n; i++) other[i] += (s[i]! - st.mean) / sd;
+      }
+    }
+    return { byFeature, other };
   }
 
   /** 1 for samples scoring above the threshold, else 0. */
@@ -353,6 +543,7 @@ export class AnomalyDetector {
   /** The fitted state as saved in detector.json. */
   state(): DetectorState {
     this.needFitted('state');
+    if (this.auto) throw new Error('AnomalyDetector.state: a detector without a model is an ensemble; its parts are in tabularEnsemble');
     return {
       score: this.scoreKind,
       k: this.k,
@@ -378,6 +569,20 @@ export class AnomalyDetector {
    * write are never touched.
    */
   save(dir: string, extra?: Record<string, unknown>): void {
+    if (this.auto) {
+      this.needFitted('save');
+      if (extra) throw new RangeError('save: a detector without a model keeps no extra block');
+      const e = this.ensemble!;
+      const tails = e.tails.toState();
+      writeEnsembleDir(dir, {
+        ensemble: e.state,
+        members: e.members.map((m) => (d: string) => m.save(d)),
+        sortedColumns: tails.sortedColumns,
+        rows: tails.rows,
+        outer: { proba: this.proba, threshold: this.thresholdValue, thresholdStrategy: { ...this.strategy }, trainStats: { ...this.trainStatsValue! }, featureNames: this.featureNamesValue },
+      });
+      return;
+    }
     writeDetectorDir(dir, { state: this.state(), model: this.model, codes: this.codes, ...(extra ? { extra } : {}) });
   }
 
@@ -387,6 +592,21 @@ export class AnomalyDetector {
    * @throws {DetectorFileError} naming the file and field when something is missing or damaged.
    */
   static load(dir: string): AnomalyDetector {
+    if (isEnsembleDir(dir)) {
+      const saved = readEnsembleDir(dir);
+      const members = saved.members.map((m) => AnomalyDetector.fromSaved(m).detector);
+      const d = new AnomalyDetector({ proba: saved.outer.proba });
+      try {
+        d.ensemble = TabularEnsemble.fromParts(members, FeatureTails.fromState({ features: saved.ensemble.features, rows: saved.rows, sortedColumns: saved.sortedColumns }), saved.ensemble);
+      } catch (e) {
+        throw new DetectorFileError(`${dir}/detector.json`, `field 'ensemble': ${(e as Error).message}`);
+      }
+      d.thresholdValue = saved.outer.threshold;
+      d.strategy = saved.outer.thresholdStrategy;
+      d.trainStatsValue = saved.outer.trainStats;
+      d.featureNamesValue = saved.outer.featureNames;
+      return d;
+    }
     return AnomalyDetector.fromSaved(readDetectorDir(dir)).detector;
   }
 

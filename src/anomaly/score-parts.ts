@@ -43,6 +43,22 @@ export function pointwiseError(x: ArrayLike<number>, rec: ArrayLike<number>, siz
   return out;
 }
 
+/** Each feature's pointwise error (the terms {@link pointwiseError} sums), row after row. */
+export function pointwiseParts(x: ArrayLike<number>, rec: ArrayLike<number>, kind: 'mse' | 'mae' | 'bce'): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let j = 0; j < x.length; j++) {
+    const t = x[j]!;
+    const r = rec[j]!;
+    if (kind === 'mse') out[j] = (r - t) * (r - t);
+    else if (kind === 'mae') out[j] = Math.abs(r - t);
+    else {
+      const p = Math.min(1 - EPS, Math.max(EPS, r));
+      out[j] = -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
+    }
+  }
+  return out;
+}
+
 /** The `combined` score: Σ over `combine` of each component standardized by its training statistics. */
 export function combineStandardized(components: ReadonlyMap<ScoreKind, ArrayLike<number>>, combine: readonly ScoreKind[], stats: Partial<Record<ScoreKind, ScoreStats>>): Float64Array {
   const out = new Float64Array(components.get(combine[0]!)!.length);

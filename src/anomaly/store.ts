@@ -21,11 +21,14 @@ import { CHECKPOINT_FILES, sha256 } from '../train/checkpoint.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
 import { needsCodes } from './scores.js';
 import { type SavedThresholdStrategy } from './threshold.js';
+import { type StandardScalerJSON } from '../data/preprocess.js';
+import { type TabularEnsembleState } from './ensemble.js';
 
 export const DETECTOR_FORMAT = 'aekit-anomaly-detector';
 export const DETECTOR_VERSION = 1;
 const MODEL_RE = /^model-(\d+)$/;
 const CODES_RE = /^codes-(\d+)\.f32$/;
+const ENSEMBLE_RE = /^ensemble-(\d+)$/;
 
 /** A detector directory or file that cannot be read or written: names the path (and field) and what was wrong. */
 export class DetectorFileError extends Error {
@@ -75,12 +78,12 @@ function currentGeneration(dir: string): number {
     return Number.isSafeInteger(g) && (g as number) >= 1 ? (g as number) : 0;
   }
   // Leftovers of a first save killed before its detector.json are ours to reuse.
-  const foreign = entries.filter((e) => !MODEL_RE.test(e) && !CODES_RE.test(e) && !/^(codes-\d+\.f32|detector\.json)\.tmp-/.test(e));
+  const foreign = entries.filter((e) => !MODEL_RE.test(e) && !CODES_RE.test(e) && !ENSEMBLE_RE.test(e) && !/^(codes-\d+\.f32|detector\.json)\.tmp-/.test(e));
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, … (${foreign.length} entries)` : '');
     throw new DetectorFileError(dir, `is not empty (${shown}) and holds no aekit detector; aekit only replaces detectors it wrote: choose a new or empty directory`);
   }
-  return entries.reduce((g, e) => Math.max(g, Number(MODEL_RE.exec(e)?.[1] ?? CODES_RE.exec(e)?.[1] ?? 0)), 0);
+  return entries.reduce((g, e) => Math.max(g, Number(MODEL_RE.exec(e)?.[1] ?? CODES_RE.exec(e)?.[1] ?? ENSEMBLE_RE.exec(e)?.[1] ?? 0)), 0);
 }
 
 function encodeF32(a: Float32Array): Uint8Array {
@@ -137,17 +140,136 @@ export function writeDetectorDir(dir: string, saved: SavedDetector): void {
     ...(saved.extra ? { extra: saved.extra } : {}),
   };
   writeFileAtomic(join(dir, 'detector.json'), `${JSON.stringify(json, null, 2)}\n`);
-  // Committed: older generations are garbage now.
+  removeOldGenerations(dir, g);
+}
+
+/** After the commit of generation `g`: removes the files of older ones (only names and contents aekit writes). */
+function removeOldGenerations(dir: string, g: number): void {
   for (const e of readdirSync(dir)) {
-    const m = MODEL_RE.exec(e) ?? CODES_RE.exec(e);
+    const m = MODEL_RE.exec(e) ?? CODES_RE.exec(e) ?? ENSEMBLE_RE.exec(e);
     if (!m || Number(m[1]) === g) continue;
     const path = join(dir, e);
     if (MODEL_RE.test(e)) {
       if (onlyModelFiles(path)) rmSync(path, { recursive: true, force: true });
+    } else if (ENSEMBLE_RE.test(e)) {
+      if (onlyEnsembleFiles(path)) rmSync(path, { recursive: true, force: true });
     } else {
       rmSync(path, { force: true });
     }
   }
+}
+
+function onlyEnsembleFiles(folder: string): boolean {
+  try {
+    return readdirSync(folder).every((e) => e === 'tails.f32' || /^tails\.f32\.tmp-/.test(e) || (/^member-\d+$/.test(e) && onlyDetectorFiles(join(folder, e))));
+  } catch {
+    return false;
+  }
+}
+
+function onlyDetectorFiles(folder: string): boolean {
+  return readdirSync(folder).every((e) => e === 'detector.json' || /^detector\.json\.tmp-/.test(e) || CODES_RE.test(e) || /^codes-\d+\.f32\.tmp-/.test(e) || (MODEL_RE.test(e) && onlyModelFiles(join(folder, e))));
+}
+
+/** What a detector without a model saves: its ensemble's members and tails, and the outer detector's threshold and statistics. */
+export interface SavedEnsembleDetector {
+  ensemble: TabularEnsembleState;
+  members: Array<(dir: string) => void>;
+  sortedColumns: Float32Array;
+  rows: number;
+  outer: { proba: 'linear' | 'unify'; threshold: number; thresholdStrategy: SavedThresholdStrategy; trainStats: ScoreStats; featureNames: string[] | null };
+}
+
+/**
+ * Writes a detector without a model: `ensemble-<g>/member-<i>/` (each a
+ * detector directory of its own) and `ensemble-<g>/tails.f32` (the sorted
+ * training columns), then detector.json, atomically, as the commit point;
+ * the same generation protocol as {@link writeDetectorDir}.
+ */
+export function writeEnsembleDir(dir: string, saved: SavedEnsembleDetector): void {
+  if (typeof dir !== 'string' || dir === '') throw new DetectorFileError(String(dir || "''"), 'expected a directory path');
+  const g = currentGeneration(dir) + 1;
+  try {
+    makeDirs(dir);
+  } catch (e) {
+    if (e instanceof WriteError) throw new DetectorFileError(e.path, e.message.slice(e.path.length + 2));
+    throw e;
+  }
+  const folder = `ensemble-${g}`;
+  // A folder of this name is a leftover of a killed save, never referenced: ours to replace.
+  if (existsSync(join(dir, folder)) && onlyEnsembleFiles(join(dir, folder))) rmSync(join(dir, folder), { recursive: true, force: true });
+  makeDirs(join(dir, folder));
+  const members = saved.members.map((write, i) => {
+    const name = `${folder}/member-${i}`;
+    write(join(dir, name));
+    return name;
+  });
+  const bytes = encodeF32(saved.sortedColumns);
+  writeFileAtomic(join(dir, folder, 'tails.f32'), bytes);
+  const json = {
+    format: DETECTOR_FORMAT,
+    version: DETECTOR_VERSION,
+    generation: g,
+    kind: 'tabular-ensemble',
+    ...saved.outer,
+    ensemble: { ...saved.ensemble, members, tails: { file: `${folder}/tails.f32`, rows: saved.rows, features: saved.ensemble.features, sha256: sha256(bytes) } },
+  };
+  writeFileAtomic(join(dir, 'detector.json'), `${JSON.stringify(json, null, 2)}\n`);
+  removeOldGenerations(dir, g);
+}
+
+/** Whether the detector saved in `dir` is one without a model (a tabular ensemble). */
+export function isEnsembleDir(dir: string): boolean {
+  return readJson(join(dir, 'detector.json'))?.kind === 'tabular-ensemble';
+}
+
+/**
+ * Reads a detector without a model; each member through {@link readDetectorDir}.
+ * @throws {DetectorFileError} naming the file and field.
+ */
+export function readEnsembleDir(dir: string): { ensemble: TabularEnsembleState; members: SavedDetector[]; sortedColumns: Float32Array; rows: number; outer: SavedEnsembleDetector['outer'] } {
+  const file = join(dir, 'detector.json');
+  const json = readJson(file);
+  if (!json) throw new DetectorFileError(dir, 'no detector here (no detector.json)');
+  if (json.format !== DETECTOR_FORMAT) throw new DetectorFileError(file, `field 'format': expected '${DETECTOR_FORMAT}', got ${JSON.stringify(json.format)}`);
+  if (json.version !== DETECTOR_VERSION) throw new DetectorFileError(file, `field 'version': this aekit reads version ${DETECTOR_VERSION}, got ${JSON.stringify(json.version)}`);
+  const e = json.ensemble as Obj | undefined;
+  if (!e || typeof e !== 'object') throw new DetectorFileError(file, "field 'ensemble': expected an object");
+  const features = field(e, 'features', file, posInt, 'a positive integer');
+  const seed = field(e, 'seed', file, (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined), 'a non-negative integer');
+  const partStats = field(e, 'partStats', file, (v) => (Array.isArray(v) && v.length >= 2 && v.every((s) => stats(s)) ? (v as ScoreStats[]) : undefined), 'an array of score statistics');
+  const memberDirs = field(e, 'members', file, (v) => (Array.isArray(v) && v.length === partStats.length - 1 && v.every((m) => typeof m === 'string' && /^ensemble-\d+\/member-\d+$/.test(m)) ? (v as string[]) : undefined), `${partStats.length - 1} member folders 'ensemble-<g>/member-<i>'`);
+  let scaler: StandardScalerJSON;
+  try {
+    const s = scalerFromJSON(e.scaler as ScalerJSON);
+    if ((e.scaler as ScalerJSON).kind !== 'zscore') throw new Error('expected a zscore scaler');
+    scaler = s.toJSON() as StandardScalerJSON;
+  } catch (err) {
+    throw new DetectorFileError(file, `field 'ensemble.scaler': ${(err as Error).message}`);
+  }
+  const t = e.tails as Obj | undefined;
+  if (!t || typeof t !== 'object') throw new DetectorFileError(file, "field 'ensemble.tails': expected an object");
+  const tailsFile = field(t, 'file', file, (v) => (typeof v === 'string' && /^ensemble-\d+\/tails\.f32$/.test(v) ? v : undefined), "'ensemble-<g>/tails.f32'");
+  const rows = field(t, 'rows', file, posInt, 'a positive integer');
+  const hash = field(t, 'sha256', file, (v) => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? v : undefined), 'a hex SHA-256');
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, tailsFile));
+  } catch (err) {
+    throw new DetectorFileError(join(dir, tailsFile), `cannot read the training columns (${fsReason(err)})`);
+  }
+  if (bytes.length !== rows * features * 4) throw new DetectorFileError(join(dir, tailsFile), `holds ${bytes.length} bytes, detector.json says ${rows} rows of ${features} float32 values; the file is truncated or damaged`);
+  if (sha256(bytes) !== hash) throw new DetectorFileError(join(dir, tailsFile), 'checksum does not match detector.json; the file is damaged');
+  const featureNames = json.featureNames === null || json.featureNames === undefined ? null : field(json, 'featureNames', file, (v) => (Array.isArray(v) && v.length === features && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined), `${features} column names`);
+  const outer = {
+    proba: field(json, 'proba', file, oneOfStr(['linear', 'unify'] as const), "'linear' or 'unify'"),
+    threshold: field(json, 'threshold', file, finite, 'a finite number'),
+    thresholdStrategy: field(json, 'thresholdStrategy', file, strategy, 'a threshold strategy object'),
+    trainStats: field(json, 'trainStats', file, stats, 'score statistics { n, min, max, mean, std }'),
+    featureNames,
+  };
+  const members = memberDirs.map((m) => readDetectorDir(join(dir, m)));
+  return { ensemble: { features, scaler, partStats, seed }, members, sortedColumns: decodeF32(bytes), rows, outer };
 }
 
 // ----- Reading: every field checked before use, errors naming it -----

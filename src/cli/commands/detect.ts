@@ -14,13 +14,14 @@ import { evaluateDetector } from '../../eval/detection.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { scoreHistogramPng } from '../../viz/index.js';
 import { UsageError } from '../../runs/errors.js';
-import { floatIn } from '../args.js';
+import { floatIn, intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
 import { dataForRun, openRun } from '../../runs/open-run.js';
 import { loadRunData } from '../../runs/run-data.js';
 import { RUN_DETECTOR_DEFAULTS, fitRunDetector, runDetector } from '../../runs/run-detector.js';
 import { examplesHelp } from '../examples.js';
 import { threadsOption, withDataFlags } from '../run-data-flags.js';
+import { type DetectTableOutcome, runDetectTable } from '../detect-table.js';
 
 export interface DetectFlags {
   data?: string;
@@ -37,6 +38,10 @@ export interface DetectFlags {
   save?: string;
   threads?: number;
   json?: boolean;
+  /** Name each flagged row's top features (n of them; true: 3). */
+  explain?: boolean | number;
+  /** No run: fit the table detector on this file instead of on --data. */
+  fitOn?: string;
 }
 
 export interface DetectOutcome {
@@ -46,10 +51,14 @@ export interface DetectOutcome {
   flagged: number;
   samples: number;
   evaluation?: ReturnType<typeof evaluateDetector>;
+  /** With --explain: the flagged rows (at most 100, highest scores first) and their top features. */
+  explanations?: Array<{ row: number; score: number; top: Array<{ feature: string; share: number }> }>;
 }
 
 /** Scores, flags and (with --anomaly-labels) evaluates; writes the requested files. */
-export async function runDetectCommand(path: string, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome> {
+export async function runDetectCommand(path: string | undefined, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome | DetectTableOutcome> {
+  if (path === undefined) return runDetectTable(flags, io);
+  if (flags.fitOn !== undefined) throw new UsageError(`--fit-on is for a table without a run; ${path} already holds a detector or a model`);
   let detector: AnomalyDetector;
   /** Which detector scored, in words. */
   let which: string;
@@ -86,14 +95,25 @@ export async function runDetectCommand(path: string, flags: DetectFlags, io: Io 
     if (positives === 0 || positives === truth.length) throw new UsageError(`--anomaly-labels ${flags.anomalyLabels}: ${positives === 0 ? 'no' : 'every'} sample has one of these labels; evaluation needs both kinds`);
   }
   const evaluation = truth ? evaluateDetector(scores, truth, detector.threshold) : undefined;
+  const top = flags.explain === undefined || flags.explain === false ? 0 : flags.explain === true ? 3 : flags.explain;
+  const explained = top > 0 ? await detector.explain(set, { top }) : null;
+  const featureName = (j: number) => detector.featureNames?.[j] ?? `feature ${j}`;
   if (flags.out) {
-    const rows = ['index,score,anomaly' + (set.labels ? ',label' : '')];
-    for (let i = 0; i < scores.length; i++) rows.push(`${i},${scores[i]},${flagsOut[i]}${set.labels ? `,${set.labelNames?.[set.labels[i]!] ?? set.labels[i]}` : ''}`);
+    const head = 'index,score,anomaly' + (set.labels ? ',label' : '') + Array.from({ length: top }, (_, t) => `,feature_${t + 1},share_${t + 1}`).join('');
+    const rows = [head];
+    for (let i = 0; i < scores.length; i++) {
+      const why = explained ? explained[i]!.top.map((t) => `,${featureName(t.feature)},${t.share.toFixed(4)}`).join('') : '';
+      rows.push(`${i},${scores[i]},${flagsOut[i]}${set.labels ? `,${set.labelNames?.[set.labels[i]!] ?? set.labels[i]}` : ''}${why}`);
+    }
     writeFileAtomic(flags.out, `${rows.join('\n')}\n`);
   }
   if (flags.png) writeFileAtomic(flags.png, await scoreHistogramPng({ scores, threshold: detector.threshold, ...(truth ? { labels: truth } : {}) }, { title: `Anomaly scores (${detector.scoreKind})`, xName: `score (${detector.scoreKind})` }));
   if (flags.save) detector.save(flags.save);
-  const outcome: DetectOutcome = { score: detector.scoreKind, threshold: detector.threshold, flagged, samples: scores.length, ...(evaluation ? { evaluation } : {}) };
+  const flaggedRows = Array.from(scores.keys()).filter((i) => flagsOut[i]).sort((a, b) => scores[b]! - scores[a]!);
+  const outcome: DetectOutcome = {
+    score: detector.scoreKind, threshold: detector.threshold, flagged, samples: scores.length, ...(evaluation ? { evaluation } : {}),
+    ...(explained ? { explanations: flaggedRows.slice(0, 100).map((row) => ({ row, score: scores[row]!, top: explained[row]!.top.map((t) => ({ feature: featureName(t.feature), share: t.share })) })) } : {}),
+  };
   if (flags.json) {
     io.out(JSON.stringify(outcome));
   } else {
@@ -104,6 +124,9 @@ export async function runDetectCommand(path: string, flags: DetectFlags, io: Io 
       const c = evaluation.confusion;
       io.log(`  confusion: ${c.tp} anomalies flagged, ${c.fn} missed, ${c.fp} normal flagged, ${c.tn} normal passed`);
     }
+    if (explained) {
+      for (const row of flaggedRows.slice(0, 10)) io.log(`    sample ${row}: score ${scores[row]!.toPrecision(4)} · ${explained[row]!.top.map((t) => `${featureName(t.feature)} ${(100 * t.share).toFixed(0)}%`).join(', ')}`);
+    }
     const written = [flags.out, flags.png, flags.save].filter(Boolean);
     if (written.length) io.log(`  wrote ${written.join(', ')}`);
   }
@@ -112,8 +135,8 @@ export async function runDetectCommand(path: string, flags: DetectFlags, io: Io 
 
 export function detectCommand(io?: Io): Command {
   const command = new Command('detect')
-    .description("anomaly scores and flags: a detector around a run's model (threshold from its training data) or a saved detector")
-    .argument('<run>', 'a run folder, or a detector saved with --save');
+    .description("anomaly scores and flags: a detector around a run's model (threshold from its training data), a saved detector, or, with no run, a detector fitted on a table (--data table.csv) that needs no configuration")
+    .argument('[run]', 'a run folder, or a detector saved with --save; none: fit a detector on the --data table');
   return withDataFlags(command, 'score')
     .addOption(new Option('--score <kind>', 'anomaly score (default: the run detector\'s, see docs/anomaly.md); with this or --contamination a detector is fitted for this command only').choices([...SCORE_KINDS]))
     .option('--contamination <f>', `expected share of anomalies in the training data: sets the threshold (default: the run detector's, fitted with ${RUN_DETECTOR_DEFAULTS.contamination})`, floatIn('--contamination', 0, 0.5 + 1e-12))
@@ -121,10 +144,12 @@ export function detectCommand(io?: Io): Command {
     .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label')
     .option('--png <file>', 'a histogram of the scores with the threshold')
     .option('--save <dir>', 'save the fitted detector (model, codes, threshold) to reuse with aekit detect <dir>')
+    .option('--explain [n]', "name each row's n most anomalous features (default 3): in --out, --json and the printed top rows", intIn('--explain', 1))
+    .option('--fit-on <csv>', 'no run: fit the table detector on these (normal) rows instead of on --data')
     .addOption(threadsOption())
     .option('--json', 'print the outcome as one JSON object')
-    .addHelpText('after', examplesHelp('aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv'))
-    .action(async (path: string, flags: DetectFlags) => {
+    .addHelpText('after', examplesHelp('aekit detect --data transactions.csv --explain --out scores.csv', 'aekit detect --data sensors.csv --label-column fault --anomaly-labels 1 --save my-detector', 'aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv'))
+    .action(async (path: string | undefined, flags: DetectFlags) => {
       await runDetectCommand(path, flags, io);
     });
 }
