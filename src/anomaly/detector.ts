@@ -483,6 +483,18 @@ export class AnomalyDetector {
   }
 
   /**
+   * The raw score of each kind the detector computes (for `combined`, its
+   * components before standardizing), by kind. `training`: the samples are
+   * the training data, so k-NN leaves each out of its own neighbours.
+   */
+  async componentScores(data: DetectorData, options: { training?: boolean } = {}): Promise<Map<ScoreKind, Float64Array>> {
+    this.needFitted('componentScores');
+    if (this.auto) throw new Error('AnomalyDetector.componentScores: a detector without a model scores through its ensemble; see tabularEnsemble');
+    const { x, n } = checkSamples(data, this.sampleShape, 'componentScores');
+    return this.components(this.scaled(x, n), options.training ?? false);
+  }
+
+  /**
    * The score's evidence split by feature, for samples already scaled as the
    * model sees them: per feature (n × features) and the part that does not
    * split (n), as {@link explain} describes. Used by the tabular ensemble.

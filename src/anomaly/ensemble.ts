@@ -4,9 +4,12 @@
  * small dense autoencoders of varied widths and seeds (after RandNet, Chen et
  * al. 2017), each scoring rows by its standardized squared reconstruction
  * error plus the k-NN distance of their codes, and the per-feature tail
- * scores of the inputs (src/anomaly/tails.ts). Each part is standardized by
- * its training scores and the parts are averaged, so no single member, and
- * no single kind of evidence, decides alone. Every choice is a rule of the
+ * scores of the inputs (src/anomaly/tails.ts). Each part is put on a common
+ * scale by the median and interquartile range of its training scores, robust
+ * statistics because the training rows hold anomalies too (a part that sees
+ * them clearly has a long training tail, which a standard deviation would
+ * turn into a small weight), and the parts are averaged, so no single member,
+ * and no single kind of evidence, decides alone. Every choice is a rule of the
  * table's shape, written in {@link TABULAR_RULES} and measured in
  * docs/anomaly.md; nothing is tuned per table.
  */
@@ -15,8 +18,8 @@ import { Autoencoder } from '../models/dense.js';
 import { type FitOptions } from '../train/trainer.js';
 import { AnomalyDetector } from './detector.js';
 import { FeatureTails } from './tails.js';
-import { type ScoreStats } from './types.js';
-import { meanStd } from './threshold.js';
+import { pointwiseParts } from './score-parts.js';
+import { meanStd, quantile } from './threshold.js';
 
 /** The shape rules of the tabular ensemble, as functions of the rows n and features d. */
 export const TABULAR_RULES = {
@@ -45,8 +48,11 @@ export const TABULAR_RULES = {
   tailWeight: 1,
 } as const;
 
-/** What an ensemble's parts are, in the order of {@link TabularEnsemble.partStats}. */
-export type EnsemblePart = { kind: 'member'; index: number } | { kind: 'tails' };
+/** Where a part's training scores sit: their median, and their interquartile range / 1.349 (the standard deviation of a normal distribution with that IQR). */
+export interface PartScale {
+  center: number;
+  scale: number;
+}
 
 /** Per-feature evidence of a row, from the parts that split by feature. */
 export interface FeatureEvidence {
@@ -56,27 +62,29 @@ export interface FeatureEvidence {
   codeNeighbours: number;
 }
 
-function standardize(s: ArrayLike<number>, st: ScoreStats): Float64Array {
-  const sd = st.std > 0 ? st.std : 1;
-  return Float64Array.from(s, (v) => (v - st.mean) / sd);
+/**
+ * The median and IQR / 1.349 of training scores; where half the scores or
+ * more are equal (a part that is 0 for most rows) the IQR is 0, and the
+ * standard deviation stands in, then 1.
+ */
+export function partScale(s: ArrayLike<number>): PartScale {
+  const sorted = Float64Array.from(s).sort();
+  const center = quantile(sorted, 0.5);
+  let scale = (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 1.349;
+  if (!(scale > 1e-12)) scale = meanStd(sorted).std;
+  return { center, scale: scale > 1e-12 ? scale : 1 };
 }
 
-function statsOf(s: ArrayLike<number>): ScoreStats {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < s.length; i++) {
-    min = Math.min(min, s[i]!);
-    max = Math.max(max, s[i]!);
-  }
-  return { n: s.length, min, max, ...meanStd(s) };
+function rescale(s: ArrayLike<number>, p: PartScale): Float64Array {
+  return Float64Array.from(s, (v) => (v - p.center) / p.scale);
 }
 
 /** The fitted ensemble's state besides its members' own detectors (saved in detector.json). */
 export interface TabularEnsembleState {
   features: number;
   scaler: StandardScalerJSON;
-  /** Training statistics of each member's score, then of the tail score. */
-  partStats: ScoreStats[];
+  /** The scale of each part from its training scores: each member's squared error and k-NN distance, member after member, then the tail score. */
+  partScales: PartScale[];
   seed: number;
 }
 
@@ -108,25 +116,27 @@ export class TabularEnsemble {
     const xs = scaler.transform({ x, shape: [n, d] });
     const members: AnomalyDetector[] = [];
     const parts: Float64Array[] = [];
+    const k = Math.min(TABULAR_RULES.k, n - 1);
     for (let i = 0; i < TABULAR_RULES.members; i++) {
       const memberSeed = seed * 1000 + i;
       const model = new Autoencoder({ inputShape: [d], encoder: { sizes: TABULAR_RULES.encoderSizes(d, i) } }).compile({ seed: memberSeed });
-      const member = new AnomalyDetector(model, { score: 'combined', combine: ['mse', 'knn'], metric: 'euclidean', k: Math.min(TABULAR_RULES.k, n - 1) });
+      const member = new AnomalyDetector(model, { score: 'combined', combine: ['mse', 'knn'], metric: 'euclidean', k });
       const train: FitOptions = { epochs: TABULAR_RULES.epochs(n), batchSize: TABULAR_RULES.batchSize, seed: memberSeed, ...options.train };
       await member.fit({ x: xs, shape: [n, d] }, { train, threshold: { type: 'max' } });
       members.push(member);
-      parts.push(member.trainingScores);
+      const c = await member.componentScores({ x: xs, shape: [n, d] }, { training: true });
+      parts.push(c.get('mse')!, c.get('knn')!);
     }
     const tails = FeatureTails.fit(x, d);
     parts.push(tails.score(x));
-    const state: TabularEnsembleState = { features: d, scaler: scaler.toJSON(), partStats: parts.map(statsOf), seed };
+    const state: TabularEnsembleState = { features: d, scaler: scaler.toJSON(), partScales: parts.map(partScale), seed };
     const ensemble = new TabularEnsemble(members, tails, StandardScaler.fromJSON(state.scaler), state);
     return { ensemble, trainScores: ensemble.combine(parts) };
   }
 
   /** Rebuilds a saved ensemble. */
   static fromParts(members: AnomalyDetector[], tails: FeatureTails, state: TabularEnsembleState): TabularEnsemble {
-    if (members.length + 1 !== state.partStats.length) throw new RangeError(`tabular ensemble: ${members.length} members but statistics of ${state.partStats.length - 1}`);
+    if (2 * members.length + 1 !== state.partScales.length) throw new RangeError(`tabular ensemble: ${members.length} members need ${2 * members.length + 1} part scales, got ${state.partScales.length}`);
     if (tails.features !== state.features) throw new RangeError(`tabular ensemble: tails of ${tails.features} features, ensemble of ${state.features}`);
     for (const m of members) {
       if (m.sampleShape.join() !== String(state.features)) throw new RangeError(`tabular ensemble: a member takes samples of shape [${m.sampleShape}], expected [${state.features}]`);
@@ -134,14 +144,14 @@ export class TabularEnsemble {
     return new TabularEnsemble(members, tails, StandardScaler.fromJSON(state.scaler), state);
   }
 
-  /** The mean of the members' standardized scores plus the weighted standardized tail score. */
+  /** The mean over members of their rescaled error and k-NN parts, plus the weighted rescaled tail part. */
   private combine(parts: Float64Array[]): Float64Array {
     const m = this.members.length;
     const n = parts[0]!.length;
     const out = new Float64Array(n);
     parts.forEach((p, i) => {
-      const z = standardize(p, this.state.partStats[i]!);
-      const w = i < m ? 1 / m : TABULAR_RULES.tailWeight;
+      const z = rescale(p, this.state.partScales[i]!);
+      const w = i < 2 * m ? 1 / m : TABULAR_RULES.tailWeight;
       for (let r = 0; r < n; r++) out[r] += w * z[r]!;
     });
     return out;
@@ -154,18 +164,22 @@ export class TabularEnsemble {
   /** Scores raw rows (n × features). */
   async score(x: Float32Array): Promise<Float64Array> {
     const xs = this.scaled(x);
+    const samples = { x: xs, shape: [x.length / this.features, this.features] };
     const parts: Float64Array[] = [];
-    for (const member of this.members) parts.push(await member.score(xs));
+    for (const member of this.members) {
+      const c = await member.componentScores(samples);
+      parts.push(c.get('mse')!, c.get('knn')!);
+    }
     parts.push(this.tails.score(x));
     return this.combine(parts);
   }
 
   /**
-   * Per-feature evidence of each raw row: for each member, each feature's
-   * squared reconstruction error over the member's error standard deviation
-   * (its share of the member's standardized error part), averaged over the
-   * members, plus each feature's tail part over the tail score's standard
-   * deviation, weighted as in the score.
+   * Per-feature evidence of each raw row, as each part enters the score: for
+   * each member, each feature's squared reconstruction error over the scale
+   * of the member's error part, averaged over the members, plus each
+   * feature's tail part over the tail part's scale, weighted as in the
+   * score. The members' k-NN parts, rescaled, are the evidence no feature carries.
    */
   async evidence(x: Float32Array): Promise<FeatureEvidence[]> {
     const d = this.features;
@@ -174,15 +188,17 @@ export class TabularEnsemble {
     const byFeature = new Float64Array(n * d);
     const neighbours = new Float64Array(n);
     const m = this.members.length;
-    for (const member of this.members) {
-      const e = await member.errorParts(xs);
-      for (let i = 0; i < byFeature.length; i++) byFeature[i] += e.byFeature[i]! / m;
-      for (let r = 0; r < n; r++) neighbours[r] += e.other[r]! / m;
+    const scales = this.state.partScales;
+    for (const [i, member] of this.members.entries()) {
+      const rec = await member.model.reconstruct(xs);
+      const errors = pointwiseParts(xs, rec, 'mse');
+      for (let j = 0; j < byFeature.length; j++) byFeature[j] += errors[j]! / scales[2 * i]!.scale / m;
+      const knn = rescale((await member.componentScores({ x: xs, shape: [n, d] })).get('knn')!, scales[2 * i + 1]!);
+      for (let r = 0; r < n; r++) neighbours[r] += knn[r]! / m;
     }
-    const tailStats = this.state.partStats[m]!;
-    const sd = tailStats.std > 0 ? tailStats.std : 1;
+    const tailScale = scales[2 * m]!.scale;
     const tailParts = this.tails.parts(x);
-    for (let i = 0; i < byFeature.length; i++) byFeature[i] += (TABULAR_RULES.tailWeight * tailParts[i]!) / sd;
+    for (let i = 0; i < byFeature.length; i++) byFeature[i] += (TABULAR_RULES.tailWeight * tailParts[i]!) / tailScale;
     return Array.from({ length: n }, (_, r) => ({ byFeature: byFeature.slice(r * d, (r + 1) * d), codeNeighbours: neighbours[r]! }));
   }
 }

@@ -22,7 +22,7 @@ import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from
 import { needsCodes } from './scores.js';
 import { type SavedThresholdStrategy } from './threshold.js';
 import { type StandardScalerJSON } from '../data/preprocess.js';
-import { type TabularEnsembleState } from './ensemble.js';
+import { type PartScale, type TabularEnsembleState } from './ensemble.js';
 
 export const DETECTOR_FORMAT = 'aekit-anomaly-detector';
 export const DETECTOR_VERSION = 1;
@@ -237,8 +237,8 @@ export function readEnsembleDir(dir: string): { ensemble: TabularEnsembleState; 
   if (!e || typeof e !== 'object') throw new DetectorFileError(file, "field 'ensemble': expected an object");
   const features = field(e, 'features', file, posInt, 'a positive integer');
   const seed = field(e, 'seed', file, (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined), 'a non-negative integer');
-  const partStats = field(e, 'partStats', file, (v) => (Array.isArray(v) && v.length >= 2 && v.every((s) => stats(s)) ? (v as ScoreStats[]) : undefined), 'an array of score statistics');
-  const memberDirs = field(e, 'members', file, (v) => (Array.isArray(v) && v.length === partStats.length - 1 && v.every((m) => typeof m === 'string' && /^ensemble-\d+\/member-\d+$/.test(m)) ? (v as string[]) : undefined), `${partStats.length - 1} member folders 'ensemble-<g>/member-<i>'`);
+  const partScales = field(e, 'partScales', file, (v) => (Array.isArray(v) && v.length >= 3 && v.length % 2 === 1 && v.every((p) => p !== null && typeof p === 'object' && finite((p as Obj).center) !== undefined && (finite((p as Obj).scale) ?? 0) > 0) ? (v as PartScale[]) : undefined), 'an odd number (at least 3) of part scales { center, scale > 0 }');
+  const memberDirs = field(e, 'members', file, (v) => (Array.isArray(v) && v.length === (partScales.length - 1) / 2 && v.every((m) => typeof m === 'string' && /^ensemble-\d+\/member-\d+$/.test(m)) ? (v as string[]) : undefined), `${(partScales.length - 1) / 2} member folders 'ensemble-<g>/member-<i>'`);
   let scaler: StandardScalerJSON;
   try {
     const s = scalerFromJSON(e.scaler as ScalerJSON);
@@ -269,7 +269,7 @@ export function readEnsembleDir(dir: string): { ensemble: TabularEnsembleState; 
     featureNames,
   };
   const members = memberDirs.map((m) => readDetectorDir(join(dir, m)));
-  return { ensemble: { features, scaler, partStats, seed }, members, sortedColumns: decodeF32(bytes), rows, outer };
+  return { ensemble: { features, scaler, partScales, seed }, members, sortedColumns: decodeF32(bytes), rows, outer };
 }
 
 // ----- Reading: every field checked before use, errors naming it -----
