@@ -20,9 +20,10 @@ import { dataForRun, openRun } from '../../runs/open-run.js';
 import { loadRunData } from '../../runs/run-data.js';
 import { RUN_DETECTOR_DEFAULTS, fitRunDetector, runDetector } from '../../runs/run-detector.js';
 import { examplesHelp } from '../examples.js';
+import { type DetectStreamFlags, runDetectStream, streamsData, withStreamFlags } from '../detect-stream.js';
 import { threadsOption, withDataFlags } from '../run-data-flags.js';
 
-export interface DetectFlags {
+export interface DetectFlags extends DetectStreamFlags {
   data?: string;
   samples?: number;
   labelColumn?: string;
@@ -50,6 +51,8 @@ export interface DetectOutcome {
 
 /** Scores, flags and (with --anomaly-labels) evaluates; writes the requested files. */
 export async function runDetectCommand(path: string, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome> {
+  // A saved detector scores CSV/NDJSON (a file or stdin) batch by batch: src/cli/detect-stream.ts.
+  if (streamsData(flags.data) && existsSync(join(path, 'detector.json'))) return runDetectStream(path, flags, io);
   let detector: AnomalyDetector;
   /** Which detector scored, in words. */
   let which: string;
@@ -114,16 +117,19 @@ export function detectCommand(io?: Io): Command {
   const command = new Command('detect')
     .description("anomaly scores and flags: a detector around a run's model (threshold from its training data) or a saved detector")
     .argument('<run>', 'a run folder, or a detector saved with --save');
-  return withDataFlags(command, 'score')
+  return withStreamFlags(withDataFlags(command, 'score')
     .addOption(new Option('--score <kind>', 'anomaly score (default: the run detector\'s, see docs/anomaly.md); with this or --contamination a detector is fitted for this command only').choices([...SCORE_KINDS]))
     .option('--contamination <f>', `expected share of anomalies in the training data: sets the threshold (default: the run detector's, fitted with ${RUN_DETECTOR_DEFAULTS.contamination})`, floatIn('--contamination', 0, 0.5 + 1e-12))
     .option('--anomaly-labels <labels>', 'labels (names or indices, comma-separated) of the anomalies, to evaluate: ROC-AUC, precision, recall')
-    .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label')
+    .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label; a saved detector scoring CSV/NDJSON also takes - (stdout) and .ndjson')
     .option('--png <file>', 'a histogram of the scores with the threshold')
     .option('--save <dir>', 'save the fitted detector (model, codes, threshold) to reuse with aekit detect <dir>')
     .addOption(threadsOption())
-    .option('--json', 'print the outcome as one JSON object')
-    .addHelpText('after', examplesHelp('aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv'))
+    .option('--json', 'print the outcome as one JSON object'))
+    .addHelpText('after', examplesHelp('aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv',
+      'aekit detect det/ --data big.csv --out scores.csv',
+      'cat big.csv | aekit detect det/ --data - --out - > scores.csv',
+      'aekit detect det/ --data events.ndjson --id-column id --out flagged.ndjson'))
     .action(async (path: string, flags: DetectFlags) => {
       await runDetectCommand(path, flags, io);
     });
