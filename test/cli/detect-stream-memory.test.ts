@@ -79,6 +79,6 @@ it('a 200 MB CSV on stdin is scored with the peak memory of a 20 MB one', { time
   // Flat: ten times the input, about the same peak (holding the input would add ≥ 180 MiB).
   assert.ok(large.peakMiB - small.peakMiB < 64, report);
   // And a fixed bound: Node, tsx and ONNX Runtime take about 150-190 MiB here; the input held as text
-  // would add 200 MiB (the whole-file path, readCsv, peaked at 640 MiB on an 85 MB CSV).
+  // would add 200 MiB (the whole-file path, readCsv, peaked at 630 MiB on an 85 MB CSV).
   assert.ok(large.peakMiB < 320, report);
 });
