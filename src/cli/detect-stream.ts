@@ -250,7 +250,7 @@ export async function runDetectStream(dir: string, flags: DetectFlags & DetectSt
         const s = scores[i]!;
         const a = s > threshold ? 1 : 0;
         flagged += a;
-        if (collected) collected.push(s, wanted!.includes(b.passed[labelAt]?.[i] ?? '') ? 1 : 0);
+        if (collected) collected.push(s, wanted?.includes(b.passed[labelAt]![i]!) ? 1 : 0);
         if (!sink) continue;
         if (format === 'csv') {
           text += `${b.index[i]},${s},${a}`;

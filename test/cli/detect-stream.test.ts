@@ -119,8 +119,9 @@ describe('aekit detect <saved detector> --data <csv|ndjson|->', () => {
     const good = join(dir, 'good.csv');
     writeFileSync(good, data.csv);
     const out = join(dir, 'cmd', 'scores.csv');
-    const r = await runDetectCommand(detDir, { data: good, out, labelColumn: 'kind' }, quietIo());
+    const r = await runDetectCommand(detDir, { data: good, out, labelColumn: 'kind', png: join(dir, 'hist.png') }, quietIo());
     assert.equal(r.samples, N);
+    assert.ok(readFileSync(join(dir, 'hist.png')).subarray(1, 4).toString() === 'PNG', '--png: a histogram of every score');
     assert.equal(readFileSync(out, 'utf8').split('\n', 1)[0], 'index,score,anomaly,label');
     const lines = data.csv.split('\n');
     lines[1500] = lines[1500]!.replace(/,[^,]+,/, ',abc,');
