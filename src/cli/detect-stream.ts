@@ -17,9 +17,9 @@ import type { Readable, Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
 import { AnomalyDetector } from '../anomaly/detector.js';
 import { readDetectorDir } from '../anomaly/store.js';
-import { DataFormatError, noSamplesError } from '../data/errors.js';
+import { DataFormatError, ioError, noSamplesError } from '../data/errors.js';
 import { checkRegularFile } from '../data/files.js';
-import { type TableFormat, readTableRows } from '../data/table-stream.js';
+import { readTableRows } from '../data/table-stream.js';
 import { evaluateDetector } from '../eval/detection.js';
 import { type AtomicFileWriter, WriteError, fsReason, openAtomicFile, writeFileAtomic } from '../io/files.js';
 import { UsageError } from '../runs/errors.js';
@@ -159,7 +159,16 @@ async function openInput(data: string, stdin: Readable): Promise<{ chunks: Async
   if (data === '-') return { chunks: stdin, label: '<stdin>' };
   const label = basename(data);
   await checkRegularFile(data, label);
-  return { chunks: createReadStream(data, { highWaterMark: 1 << 20 }), label };
+  return { chunks: fileBytes(data, label), label };
+}
+
+/** A file's bytes, 1 MiB a read; a failed read (permission, I/O) is a DataFormatError naming the file. */
+async function* fileBytes(path: string, label: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+  } catch (e) {
+    throw ioError(label, e);
+  }
 }
 
 /** The detector's feature names when it was saved with them (`det.save(dir, { columns })`). */
