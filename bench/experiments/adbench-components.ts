@@ -95,9 +95,13 @@ function sumSq(res: Float64Array, d: number, scale?: Float64Array): number[] {
   return out;
 }
 
-interface Variant { name: string; hidden: (d: number) => number[]; epochs: number; robust: boolean; clip?: number }
+interface Variant { name: string; hidden: (d: number) => number[]; epochs: number; robust: boolean; clip?: number; codeActivation?: 'linear' | 'tanh'; activation?: 'elu' | 'tanh' }
 const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.round(v)));
-const VARIANTS: Variant[] = process.env.EXP === '2' ? [
+const VARIANTS: Variant[] = process.env.EXP === '3' ? [
+  { name: 'le', hidden: (d) => [clamp(d, 8, 64), clamp(d / 4, 2, 16)], epochs: 20, robust: false, codeActivation: 'linear' },
+  { name: 'lf', hidden: (d) => [clamp(2 * d, 8, 64), clamp(d / 2, 2, 16)], epochs: 20, robust: false, codeActivation: 'linear' },
+  { name: 'lg', hidden: (d) => [clamp(1.5 * d, 8, 64), clamp(d / 3, 2, 16)], epochs: 20, robust: false, codeActivation: 'linear' },
+] : process.env.EXP === '2' ? [
   { name: 'e', hidden: (d) => [clamp(d, 8, 64), clamp(d / 4, 2, 16)], epochs: 20, robust: false },
   { name: 'f', hidden: (d) => [clamp(2 * d, 8, 64), clamp(d / 2, 2, 16)], epochs: 20, robust: false },
   { name: 'g', hidden: (d) => [clamp(1.5 * d, 8, 64), clamp(d / 3, 2, 16)], epochs: 20, robust: false },
@@ -127,7 +131,7 @@ for (const entry of splits.datasets) {
       for (const member of [0, 1]) {
         const seed = 1000 * sp.seed + member;
         const hidden = v.hidden(d);
-        const ae = new Autoencoder({ inputShape: [d], encoder: { sizes: hidden } }).compile({ seed });
+        const ae = new Autoencoder({ inputShape: [d], encoder: { sizes: hidden, ...(v.codeActivation ? { codeActivation: v.codeActivation } : {}), ...(v.activation ? { activation: v.activation } : {}) } }).compile({ seed });
         await ae.fit({ x: xtr, shape: [sp.train.length, d] }, { epochs: v.epochs, batchSize: 32, seed, worker: false });
         const rtr = residuals(xtr, await ae.reconstruct(xtr));
         const rte = residuals(xte, await ae.reconstruct(xte));

@@ -7,6 +7,7 @@ import { type Scaler, type ScalerJSON, MinMaxScaler, StandardScaler, scalerFromJ
 import { AutoencoderModel } from '../models/index.js';
 import { type FitOptions } from '../train/trainer.js';
 import { type DetectorEvaluation, evaluateDetector } from '../eval/detection.js';
+import { sizeOf } from '../graph/types.js';
 import { erf } from './erf.js';
 import { AnomalyInputError, type DetectorData, checkSamples } from './input.js';
 import { rowMean } from './knn.js';
@@ -595,7 +596,9 @@ export class AnomalyDetector {
       });
       return;
     }
-    writeDetectorDir(dir, { state: this.state(), model: this.model, codes: this.codes, ...(extra ? { extra } : {}) });
+    // Column names travel in the extra block, where `aekit detect` looks for them when it streams a table.
+    const withColumns = this.featureNamesValue && extra?.columns === undefined ? { ...extra, columns: this.featureNamesValue } : extra;
+    writeDetectorDir(dir, { state: this.state(), model: this.model, codes: this.codes, ...(withColumns ? { extra: withColumns } : {}) });
   }
 
   /**
@@ -634,6 +637,8 @@ export class AnomalyDetector {
     d.strategy = state.thresholdStrategy;
     d.trainStatsValue = state.trainStats;
     d.componentStats = state.componentStats;
+    const columns = saved.extra?.columns;
+    if (Array.isArray(columns) && columns.length === sizeOf(model.inputShape) && columns.every((c) => typeof c === 'string')) d.featureNamesValue = [...(columns as string[])];
     return { detector: d, ...(saved.extra ? { extra: saved.extra } : {}) };
   }
 }

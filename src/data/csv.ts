@@ -158,6 +158,8 @@ export class CsvRowDecoder {
   columns: string[] = [];
   labelNames: string[] | undefined;
   readonly missing: MissingReport = { count: 0, perColumn: [], first: [] };
+  /** The fields of the record {@link decode} read last, untrimmed (for columns a caller passes through as text). */
+  lastFields: readonly string[] = [];
   private names: string[] = [];
   private nFields = 0;
   private featureIdx: number[] = [];
@@ -180,6 +182,8 @@ export class CsvRowDecoder {
   get hasLabels(): boolean { return this.labelIdx >= 0; }
   get numFeatures(): number { return this.featureIdx.length; }
   get isReady(): boolean { return this.ready; }
+  /** Every column's name, features or not (header names, or `col1`, `col2`... without a header); set by {@link init}. */
+  get fieldNames(): readonly string[] { return this.names; }
 
   /**
    * Learns the layout from the first record and, for header detection, the
@@ -226,7 +230,12 @@ export class CsvRowDecoder {
     return this.header;
   }
 
-  private resolveColumn(c: string | number, line: number, what: string): number {
+  /**
+   * The 0-based position of a column given by header name or 0-based index.
+   * @param what names the option in the error, e.g. `labelColumn`.
+   * @throws {DataFormatError} for a name not in the header or an index out of range.
+   */
+  resolveColumn(c: string | number, line: number, what: string): number {
     if (typeof c === 'number') {
       if (!Number.isInteger(c) || c < 0 || c >= this.nFields) {
         throw new DataFormatError(this.file, { line, field: c + 1 }, `${what}: column index ${c} is out of range (the file has ${this.nFields} columns, 0-based)`);
@@ -256,6 +265,7 @@ export class CsvRowDecoder {
    */
   decode(line: string, lineNo: number, out: Float32Array, offset: number): number {
     const fields = splitCsvLine(line, this.delimiter, this.file, lineNo);
+    this.lastFields = fields;
     if (fields.length !== this.nFields) {
       throw new DataFormatError(this.file, { line: lineNo },
         `ragged row: expected ${this.nFields} fields (as on the first line) but found ${fields.length}`);

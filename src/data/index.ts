@@ -13,6 +13,7 @@ export * from './csv.js';
 export * from './json.js';
 export * from './images.js';
 export * from './stream.js';
+export * from './table-stream.js';
 export * from './source.js';
 export * from './preprocess.js';
 export * from './split.js';

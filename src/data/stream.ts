@@ -1,11 +1,11 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
-import { CsvRowDecoder, imputeInPlace, lineTooLongError, resolveMaxLineLength, type CsvOptions, type MissingReport } from './csv.js';
+import { CsvRowDecoder, imputeInPlace, resolveMaxLineLength, type CsvOptions, type MissingReport } from './csv.js';
 import { applyNonFinite, checkNonFinitePolicy, decodeElements, DTYPE_BYTES, toFloat32 } from './dtype.js';
 import { DataFormatError, ioError } from './errors.js';
 import { checkRegularFile } from './files.js';
+import { type NumberedLine, textLines } from './lines.js';
 import { parseNpyHeader, type NpyHeader } from './npy.js';
 import { Rng } from './random.js';
 import type { Batch } from './types.js';
@@ -16,6 +16,16 @@ import { shapeSize } from './types.js';
  * so memory stays at O(chunk + batch) whatever the file size. Each `for await`
  * over a stream reads the file again from the start: one loop = one epoch.
  */
+
+/** The bytes of an open file from its current position, `chunkBytes` (at least 1 KiB) per read; the buffer is reused. */
+async function* fileChunks(fh: FileHandle, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  const chunk = Buffer.allocUnsafe(Math.max(1024, chunkBytes));
+  for (;;) {
+    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) return;
+    yield chunk.subarray(0, bytesRead);
+  }
+}
 
 async function openFile(path: string): Promise<FileHandle> {
   // Checked first: opening a named pipe blocks until something writes to it.
@@ -112,39 +122,10 @@ export class CsvStream implements AsyncIterable<Batch> {
   }
 
   /** Non-blank lines with their 1-based numbers, read chunk by chunk. */
-  private async *records(): AsyncGenerator<[string, number]> {
+  private async *records(): AsyncGenerator<NumberedLine> {
     const fh = await openFile(this.path);
-    const chunk = Buffer.allocUnsafe(Math.max(1024, this.options.chunkBytes ?? 1 << 20));
-    const maxLine = resolveMaxLineLength(this.options);
-    const utf8 = new StringDecoder('utf8');
-    let rest = '';
-    let lineNo = 0;
-    let first = true;
     try {
-      for (;;) {
-        const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-        let text = rest + (bytesRead > 0 ? utf8.write(chunk.subarray(0, bytesRead)) : utf8.end());
-        if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        first = false;
-        let start = 0;
-        for (;;) {
-          const nl = text.indexOf('\n', start);
-          if (nl < 0) break;
-          lineNo++;
-          const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-          if (end - start > maxLine) throw lineTooLongError(this.file, lineNo, maxLine);
-          const line = text.slice(start, end);
-          start = nl + 1;
-          if (line.trim() !== '') yield [line, lineNo];
-        }
-        rest = text.slice(start);
-        if (rest.length > maxLine && !(rest.length === maxLine + 1 && rest.endsWith('\r'))) throw lineTooLongError(this.file, lineNo + 1, maxLine);
-        if (bytesRead === 0) {
-          if (rest.endsWith('\r')) rest = rest.slice(0, -1);
-          if (rest.trim() !== '') yield [rest, lineNo + 1];
-          return;
-        }
-      }
+      for await (const lines of textLines(fileChunks(fh, this.options.chunkBytes ?? 1 << 20), this.file, resolveMaxLineLength(this.options))) yield* lines;
     } finally {
       await fh.close();
     }

@@ -3,6 +3,7 @@
  * writes (temp file, fsync, rename) and directory creation that cannot hang.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 /** A path aekit cannot write to: names the path and what was wrong, for a user to act on. */
@@ -137,6 +138,75 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, options
     throw new WriteError(path, `cannot write the file (${fsReason(e)})`);
   }
   if (options.durable !== false) syncDirectory(dirname(path));
+}
+
+/**
+ * A file written piece by piece that appears whole or not at all: the pieces
+ * go to a temporary file beside `path`, and {@link AtomicFileWriter.commit}
+ * flushes it to the disk and renames it into place (as {@link writeFileAtomic}
+ * does for data in memory). {@link AtomicFileWriter.abort} removes it.
+ */
+export interface AtomicFileWriter {
+  readonly path: string;
+  /** Appends text or bytes; resolves when the operating system has them (the caller's pace follows the disk's). */
+  write(data: string | Uint8Array): Promise<void>;
+  /** Flushes, closes and renames the file into place. */
+  commit(): Promise<void>;
+  /** Closes and removes the temporary file; `path` is left as it was. Safe to call after a failed write or commit. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens an {@link AtomicFileWriter} for `path`, creating missing parent directories.
+ * @throws {WriteError} for a directory path, or a temporary file that cannot be created; `write` and `commit` throw it too, naming `path`.
+ */
+export async function openAtomicFile(path: string): Promise<AtomicFileWriter> {
+  if (path === '' || /[/\\]$/.test(path)) throw new WriteError(path || "''", 'expected a file name, got a directory path');
+  if (isDirectory(path)) throw new WriteError(path, 'is a directory; give the path of a file inside it');
+  makeDirs(dirname(path));
+  const tmp = tempPathFor(path);
+  const fail = (e: unknown): WriteError => (e instanceof WriteError ? e : new WriteError(path, `cannot write the file (${fsReason(e)})`));
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(tmp, 'wx');
+  } catch (e) {
+    throw fail(e);
+  }
+  const close = async (): Promise<void> => {
+    const h = fh;
+    fh = undefined;
+    await h?.close();
+  };
+  return {
+    path,
+    async write(data) {
+      if (!fh) throw new WriteError(path, 'written after commit or abort');
+      try {
+        const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+        for (let done = 0; done < bytes.length;) done += (await fh.write(bytes, done, bytes.length - done)).bytesWritten;
+      } catch (e) {
+        throw fail(e);
+      }
+    },
+    async commit() {
+      if (!fh) throw new WriteError(path, 'committed after commit or abort');
+      try {
+        await fh.sync();
+        await close();
+        await rename(tmp, path);
+      } catch (e) {
+        throw fail(e);
+      }
+      syncDirectory(dirname(path));
+    },
+    async abort() {
+      try {
+        await close();
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    },
+  };
 }
 
 /** Whether a process with this id is running (on this machine). */

@@ -20,10 +20,11 @@ import { dataForRun, openRun } from '../../runs/open-run.js';
 import { loadRunData } from '../../runs/run-data.js';
 import { RUN_DETECTOR_DEFAULTS, fitRunDetector, runDetector } from '../../runs/run-detector.js';
 import { examplesHelp } from '../examples.js';
+import { type DetectStreamFlags, runDetectStream, streamsData, withStreamFlags } from '../detect-stream.js';
 import { threadsOption, withDataFlags } from '../run-data-flags.js';
 import { type DetectTableOutcome, runDetectTable } from '../detect-table.js';
 
-export interface DetectFlags {
+export interface DetectFlags extends DetectStreamFlags {
   data?: string;
   samples?: number;
   labelColumn?: string;
@@ -59,6 +60,12 @@ export interface DetectOutcome {
 export async function runDetectCommand(path: string | undefined, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome | DetectTableOutcome> {
   if (path === undefined) return runDetectTable(flags, io);
   if (flags.fitOn !== undefined) throw new UsageError(`--fit-on is for a table without a run; ${path} already holds a detector or a model`);
+  // A saved detector scores CSV/NDJSON (a file or stdin) batch by batch: src/cli/detect-stream.ts.
+  // Explanations need the whole table in memory, so --explain takes the whole-file path below.
+  if (streamsData(flags.data) && existsSync(join(path, 'detector.json'))) {
+    if (!flags.explain) return runDetectStream(path, flags, io);
+    if (flags.data === '-') throw new UsageError('--explain reads the whole table; give a file with --data, not - (stdin is scored as a stream, without explanations)');
+  }
   let detector: AnomalyDetector;
   /** Which detector scored, in words. */
   let which: string;
@@ -137,18 +144,22 @@ export function detectCommand(io?: Io): Command {
   const command = new Command('detect')
     .description("anomaly scores and flags: a detector around a run's model (threshold from its training data), a saved detector, or, with no run, a detector fitted on a table (--data table.csv) that needs no configuration")
     .argument('[run]', 'a run folder, or a detector saved with --save; none: fit a detector on the --data table');
-  return withDataFlags(command, 'score')
+  return withStreamFlags(withDataFlags(command, 'score')
     .addOption(new Option('--score <kind>', 'anomaly score (default: the run detector\'s, see docs/anomaly.md); with this or --contamination a detector is fitted for this command only').choices([...SCORE_KINDS]))
     .option('--contamination <f>', `expected share of anomalies in the training data: sets the threshold (default: the run detector's, fitted with ${RUN_DETECTOR_DEFAULTS.contamination})`, floatIn('--contamination', 0, 0.5 + 1e-12))
     .option('--anomaly-labels <labels>', 'labels (names or indices, comma-separated) of the anomalies, to evaluate: ROC-AUC, precision, recall')
-    .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label')
+    .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label; a saved detector scoring CSV/NDJSON also takes - (stdout) and .ndjson')
     .option('--png <file>', 'a histogram of the scores with the threshold')
     .option('--save <dir>', 'save the fitted detector (model, codes, threshold) to reuse with aekit detect <dir>')
     .option('--explain [n]', "name each row's n most anomalous features (default 3): in --out, --json and the printed top rows", intIn('--explain', 1))
     .option('--fit-on <csv>', 'no run: fit the table detector on these (normal) rows instead of on --data')
     .addOption(threadsOption())
-    .option('--json', 'print the outcome as one JSON object')
-    .addHelpText('after', examplesHelp('aekit detect --data transactions.csv --explain --out scores.csv', 'aekit detect --data sensors.csv --label-column fault --anomaly-labels 1 --save my-detector', 'aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv'))
+    .option('--json', 'print the outcome as one JSON object'))
+    .addHelpText('after', examplesHelp('aekit detect --data transactions.csv --explain --out scores.csv', 'aekit detect --data sensors.csv --label-column fault --anomaly-labels 1 --save my-detector',
+      'aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv',
+      'aekit detect det/ --data big.csv --out scores.csv',
+      'cat big.csv | aekit detect det/ --data - --out - > scores.csv',
+      'aekit detect det/ --data events.ndjson --id-column id --out flagged.ndjson'))
     .action(async (path: string | undefined, flags: DetectFlags) => {
       await runDetectCommand(path, flags, io);
     });
