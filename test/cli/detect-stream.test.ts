@@ -142,7 +142,7 @@ describe('aekit detect <saved detector> --data <csv|ndjson|->', () => {
   it('refuses columns the detector was not fitted on: by count (detector.json has no names), or by name when saved with them', async () => {
     const four = 'a,b,c,d\n1,2,3,4\n';
     await assert.rejects(stream(detDir, { data: '-', out: '-' }, four),
-      /<stdin>: 4 feature columns \(a, b, c, d\) but the detector takes 5 values per sample \(shape \[5\]\); its detector\.json records no column names, so only the count can be checked/);
+      /<stdin>: 4 feature columns \(a, b, c, d\) but the detector takes 5 values per sample \(shape \[5\]\); its detector records no column names \(fit it on a table read with readTabular to keep them\), so only the count can be checked/);
     await assert.rejects(stream(detDir, { data: '-', out: '-' }, 'a,b,c,d,e,y\n1,2,3,4,5,0\n'), /6 feature columns .* \(is one of them a label or an id\? name it with --label-column or --id-column\)/);
     const named = join(dir, 'named');
     det.save(named, { columns: ['f1', 'f2', 'f3', 'f4', 'f5'] });
