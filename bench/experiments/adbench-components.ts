@@ -143,8 +143,9 @@ for (const entry of splits.datasets) {
         const ctr = await ae.encode(xtr);
         const cte = await ae.encode(xte);
         const cd = hidden[hidden.length - 1]!;
-        comps[`${key}.knn`] = { train: Array.from(knnMeanDistance(ctr, ctr, cd, 5, { excludeSelf: true })), test: Array.from(knnMeanDistance(ctr, cte, cd, 5)) };
-        if (member === 0) comps[`${v.name}.inknn`] = { train: Array.from(knnMeanDistance(xtr, xtr, d, 5, { excludeSelf: true })), test: Array.from(knnMeanDistance(xtr, xte, d, 5)) };
+        const kk = Math.min(Number(process.env.K ?? 5), sp.train.length - 1);
+        comps[`${key}.knn`] = { train: Array.from(knnMeanDistance(ctr, ctr, cd, kk, { excludeSelf: true })), test: Array.from(knnMeanDistance(ctr, cte, cd, kk)) };
+        if (member === 0) comps[`${v.name}.inknn`] = { train: Array.from(knnMeanDistance(xtr, xtr, d, kk, { excludeSelf: true })), test: Array.from(knnMeanDistance(xtr, xte, d, kk)) };
       }
     }
     const yTest = sp.test.map((r) => Number(y[r]));

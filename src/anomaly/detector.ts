@@ -195,7 +195,7 @@ export class AnomalyDetector {
     if (this.auto) {
       // The members' own scores; the ensemble adds the tail part (src/anomaly/ensemble.ts).
       this.scoreKind = 'combined';
-      this.k = TABULAR_RULES.k;
+      this.k = 50; // the members' own k is TABULAR_RULES.k(rows)
       this.metric = 'euclidean';
       this.combine = ['mse', 'knn'];
       this.proba = checkProba(options.proba);

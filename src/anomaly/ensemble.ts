@@ -40,12 +40,25 @@ export const TABULAR_RULES = {
     return Math.max(1, Math.min(20, Math.round(140_000 / n)));
   },
   batchSize: 32,
-  /** Neighbours of the code-space k-NN part. */
-  k: 5,
+  /**
+   * Neighbours of the code-space k-NN part: 50, or n − 1 for a smaller
+   * table. A wide neighbourhood sees past a tight cluster of near-duplicate
+   * anomalies, which k = 5 takes for normal (docs/anomaly.md: ADBench's http
+   * table, where the anomalies are such a cluster).
+   */
+  k(n: number): number {
+    return Math.max(1, Math.min(50, n - 1));
+  },
+  /** Activation of the code layer: linear, so no code unit can die (a ReLU code of 2 units often loses one). */
+  codeActivation: 'linear',
   /** Training codes kept for k-NN (a seeded sample beyond this): the scan is n·m·code multiply-adds. */
   maxReferenceRows: 10_000,
-  /** Weight of the tail part next to the members' mean. */
-  tailWeight: 1,
+  /**
+   * Weights of the three kinds of evidence in the score: the members' mean
+   * rescaled squared error, their mean rescaled code k-NN distance, and the
+   * rescaled tail score.
+   */
+  weights: { error: 1, neighbours: 1, tails: 1 },
 } as const;
 
 /** Where a part's training scores sit: their median, and their interquartile range / 1.349 (the standard deviation of a normal distribution with that IQR). */
@@ -116,10 +129,10 @@ export class TabularEnsemble {
     const xs = scaler.transform({ x, shape: [n, d] });
     const members: AnomalyDetector[] = [];
     const parts: Float64Array[] = [];
-    const k = Math.min(TABULAR_RULES.k, n - 1);
+    const k = TABULAR_RULES.k(n);
     for (let i = 0; i < TABULAR_RULES.members; i++) {
       const memberSeed = seed * 1000 + i;
-      const model = new Autoencoder({ inputShape: [d], encoder: { sizes: TABULAR_RULES.encoderSizes(d, i) } }).compile({ seed: memberSeed });
+      const model = new Autoencoder({ inputShape: [d], encoder: { sizes: TABULAR_RULES.encoderSizes(d, i), codeActivation: TABULAR_RULES.codeActivation } }).compile({ seed: memberSeed });
       const member = new AnomalyDetector(model, { score: 'combined', combine: ['mse', 'knn'], metric: 'euclidean', k });
       const train: FitOptions = { epochs: TABULAR_RULES.epochs(n), batchSize: TABULAR_RULES.batchSize, seed: memberSeed, ...options.train };
       await member.fit({ x: xs, shape: [n, d] }, { train, threshold: { type: 'max' } });
@@ -144,14 +157,15 @@ export class TabularEnsemble {
     return new TabularEnsemble(members, tails, StandardScaler.fromJSON(state.scaler), state);
   }
 
-  /** The mean over members of their rescaled error and k-NN parts, plus the weighted rescaled tail part. */
+  /** The weighted means over members of their rescaled error and k-NN parts, plus the weighted rescaled tail part. */
   private combine(parts: Float64Array[]): Float64Array {
     const m = this.members.length;
     const n = parts[0]!.length;
     const out = new Float64Array(n);
+    const { error, neighbours, tails } = TABULAR_RULES.weights;
     parts.forEach((p, i) => {
       const z = rescale(p, this.state.partScales[i]!);
-      const w = i < 2 * m ? 1 / m : TABULAR_RULES.tailWeight;
+      const w = i === 2 * m ? tails : (i % 2 === 0 ? error : neighbours) / m;
       for (let r = 0; r < n; r++) out[r] += w * z[r]!;
     });
     return out;
@@ -189,16 +203,17 @@ export class TabularEnsemble {
     const neighbours = new Float64Array(n);
     const m = this.members.length;
     const scales = this.state.partScales;
+    const w = TABULAR_RULES.weights;
     for (const [i, member] of this.members.entries()) {
       const rec = await member.model.reconstruct(xs);
       const errors = pointwiseParts(xs, rec, 'mse');
-      for (let j = 0; j < byFeature.length; j++) byFeature[j] += errors[j]! / scales[2 * i]!.scale / m;
+      for (let j = 0; j < byFeature.length; j++) byFeature[j] += (w.error * errors[j]!) / scales[2 * i]!.scale / m;
       const knn = rescale((await member.componentScores({ x: xs, shape: [n, d] })).get('knn')!, scales[2 * i + 1]!);
-      for (let r = 0; r < n; r++) neighbours[r] += knn[r]! / m;
+      for (let r = 0; r < n; r++) neighbours[r] += (w.neighbours * knn[r]!) / m;
     }
     const tailScale = scales[2 * m]!.scale;
     const tailParts = this.tails.parts(x);
-    for (let i = 0; i < byFeature.length; i++) byFeature[i] += (TABULAR_RULES.tailWeight * tailParts[i]!) / tailScale;
+    for (let i = 0; i < byFeature.length; i++) byFeature[i] += (w.tails * tailParts[i]!) / tailScale;
     return Array.from({ length: n }, (_, r) => ({ byFeature: byFeature.slice(r * d, (r + 1) * d), codeNeighbours: neighbours[r]! }));
   }
 }

@@ -62,8 +62,16 @@ export interface RunAnalysis {
   threshold: number;
   /** The detector's metrics on the known anomalies at its threshold (what the demo's report shows); absent when nothing is known. */
   evaluation?: DetectorEvaluation;
+  /**
+   * Tables (one value per feature): the highest-scoring samples' most
+   * anomalous features and their shares of the evidence (`AnomalyDetector.explain`).
+   */
+  explanations?: Array<{ sample: number; top: Array<{ feature: string; share: number }> }>;
   seconds: number;
 }
+
+/** Samples the anomalies view explains: its top tiles. */
+export const EXPLAINED_SAMPLES = 24;
 
 /** The run's detector as the views show it. */
 export interface AnalysisDetector {
@@ -133,6 +141,16 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
   const scores = Array.from(await detector.score({ x: all, shape: [evalSet.count, ...evalSet.sampleShape] }));
   const truth = evalSet.truth ? Array.from(evalSet.truth) : undefined;
   const state = detector.state();
+  let explanations: RunAnalysis['explanations'];
+  if (evalSet.sampleShape.length === 1 && scores.every(Number.isFinite)) {
+    const order = scores.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0]).slice(0, EXPLAINED_SAMPLES).map(([, i]) => i);
+    const rows = new Float32Array(order.length * features);
+    order.forEach((i, j) => rows.set(all.subarray(i * features, (i + 1) * features), j * features));
+    const names = (set as { columns?: unknown }).columns;
+    const nameOf = (f: number) => (Array.isArray(names) && typeof names[f] === 'string' ? (names[f] as string) : `feature ${f + 1}`);
+    const ex = await detector.explain({ x: rows, shape: [order.length, features] }, { top: 3 });
+    explanations = order.map((sample, j) => ({ sample, top: ex[j]!.top.map((t) => ({ feature: nameOf(t.feature), share: Number(t.share.toFixed(4)) })) }));
+  }
   return {
     id, split: evalSet.split, n, sampleShape: evalSet.sampleShape,
     ...(imageShapeOf(evalSet.sampleShape) ? { imageShape: imageShapeOf(evalSet.sampleShape)! } : {}),
@@ -145,6 +163,7 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
     // Metrics need finite scores: a diverged model has none to rank.
     ...(truth && scores.every(Number.isFinite) ? { evaluation: evaluateDetector(scores, truth, detector.threshold) } : {}),
     threshold: detector.threshold,
+    ...(explanations ? { explanations } : {}),
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -130,6 +130,12 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
     update();
   };
 
+  /** A table sample's most anomalous features, as the detector's explain() gives them. */
+  const why = (x: RunAnalysis, i: number) => {
+    const e = x.explanations?.find((ex) => ex.sample === i);
+    return e ? [h('div', { class: 'why', title: "each feature's share of the evidence behind the score (its reconstruction error)" }, e.top.map((t) => `${t.feature} ${Math.round(100 * t.share)}%`).join(' · '))] : [];
+  };
+
   const drawTop = (x: RunAnalysis) => {
     const s = samplesOf(x);
     const order = x.scores.map((v, i) => [v, i] as const).filter(([v]) => Number.isFinite(v)).sort((p, q) => q[0] - p[0]).slice(0, TOP);
@@ -139,7 +145,8 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
       return h('div', { class: `thumb${known ? ' known' : ''}` },
         h('div', { class: 'pair', style: { justifyContent: 'center', gap: '4px' } }, sampleCanvas(s.input(i), x.imageShape, 2, s.range), sampleCanvas(s.reconstruction(i), x.imageShape, 2, s.range)),
         h('div', {}, `score ${fmt(score)}`),
-        h('div', {}, known ? 'known anomaly' : label !== undefined ? `label ${label}` : `sample ${i}`));
+        h('div', {}, known ? 'known anomaly' : label !== undefined ? `label ${label}` : `sample ${i}`),
+        ...why(x, i));
     }));
   };
 
