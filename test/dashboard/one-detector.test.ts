@@ -100,6 +100,11 @@ describe('one detector per run: report, aekit detect and the dashboard agree', {
       assert.match(api.truthSource!, /0\/1 labels/);
       const saved = AnomalyDetector.load(join(runs, id, 'detector'));
       assert.equal(saved.threshold, api.threshold, 'the detector the API used is the one saved in the run folder');
+      // The anomalies view names the top samples' most anomalous features, by the CSV's column names.
+      assert.equal(api.explanations!.length, Math.min(24, scored));
+      assert.ok(api.explanations!.every((e) => e.top.length === 3 && e.top.every((t) => /^([a-f]|feature \d)$/.test(t.feature) && t.share >= 0 && t.share <= 1)));
+      const topScore = Math.max(...api.scores);
+      assert.equal(api.scores[api.explanations![0]!.sample], topScore, 'explained in score order');
       const out = join(tmp(), 'scores.csv');
       const io = quiet();
       const detect = await runDetectCommand(join(runs, id), { out, anomalyLabels: '1' }, io);
