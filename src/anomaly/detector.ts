@@ -63,6 +63,14 @@ export interface DetectorFitOptions {
    * {@link DEFAULT_DETECTOR_TRAINING} (`{ batchSize: 128 }` still trains 10 epochs).
    */
   train?: boolean | FitOptions;
+  /**
+   * Training samples i and j with |i − j| < exclusionZone are not each
+   * other's neighbours in the training `knn` scores (whose statistics
+   * standardize a `combined` score and set the threshold). Default 1: only
+   * the sample itself is left out. {@link TimeSeriesDetector} passes the
+   * number of windows overlapping a window, near copies of it.
+   */
+  exclusionZone?: number;
 }
 
 /**
@@ -125,6 +133,8 @@ export class AnomalyDetector {
   readonly metric: 'euclidean' | 'cosine';
   readonly combine: ScoreKind[];
   readonly proba: 'linear' | 'unify';
+  private exclusionZone = 1;
+  private fitScores: Float64Array | null = null;
   private scalerOption?: 'zscore' | 'minmax' | Scaler;
   /** The fitted scaler as saved, and the scaler rebuilt from it (so scores match a loaded detector bit for bit). */
   private scalerJson: ScalerJSON | null = null;
@@ -198,6 +208,15 @@ export class AnomalyDetector {
     return { ...this.strategy };
   }
 
+  /**
+   * The training samples' scores computed by the last `fit` (k-NN scores
+   * leave out each sample's exclusion zone), in sample order; null for a
+   * loaded detector.
+   */
+  get trainingScores(): Float64Array | null {
+    return this.fitScores ? Float64Array.from(this.fitScores) : null;
+  }
+
   /** Statistics of the training scores (n, min, max, mean, std). */
   get trainStats(): ScoreStats {
     this.needFitted('trainStats');
@@ -221,7 +240,9 @@ export class AnomalyDetector {
    */
   async fit(data: DetectorData, options: DetectorFitOptions = {}): Promise<this> {
     if (options === null || typeof options !== 'object') throw new TypeError('fit: options must be an object');
-    for (const key of Object.keys(options)) if (!['contamination', 'threshold', 'train'].includes(key)) throw new RangeError(`fit: unknown option '${key}'; options: contamination, threshold, train`);
+    for (const key of Object.keys(options)) if (!['contamination', 'threshold', 'train', 'exclusionZone'].includes(key)) throw new RangeError(`fit: unknown option '${key}'; options: contamination, threshold, train, exclusionZone`);
+    const zone = options.exclusionZone ?? 1;
+    if (!(Number.isInteger(zone) && zone >= 1)) throw new RangeError(`fit: exclusionZone must be a positive integer, got ${JSON.stringify(options.exclusionZone)}`);
     if (options.contamination !== undefined && options.threshold !== undefined) throw new RangeError('fit: give contamination or threshold, not both');
     const strategy: ThresholdStrategy = options.threshold ?? { type: 'contamination', contamination: options.contamination ?? 0.1 };
     checkStrategy(strategy);
@@ -235,6 +256,10 @@ export class AnomalyDetector {
       this.scalerJson = s.toJSON();
       this.scaler = scalerFromJSON(this.scalerJson);
     }
+    if (zone > 1 && this.kinds().includes('knn') && n - Math.min(n, 2 * zone - 1) < this.k) {
+      throw new AnomalyInputError(`fit: ${n} training samples leave fewer than k = ${this.k} neighbours outside an exclusion zone of ${zone}; give more training data or a smaller exclusion zone`);
+    }
+    this.exclusionZone = zone;
     const x = this.scaled(raw.x, n);
     const train = options.train ?? !this.model.trained;
     if (train !== false) {
@@ -249,6 +274,7 @@ export class AnomalyDetector {
     this.componentStats = {};
     if (this.scoreKind === 'combined') for (const [kind, s] of components) this.componentStats[kind] = statsOf(s);
     const trainScores = this.finalScores(components);
+    this.fitScores = trainScores;
     this.trainStatsValue = statsOf(trainScores);
     await this.applyStrategy(strategy, trainScores);
     return this;
@@ -299,7 +325,7 @@ export class AnomalyDetector {
     let reconstruction: Promise<Float32Array> | undefined;
     let codes: Promise<Float32Array> | undefined;
     const input: ScoreInput = {
-      model: this.model, x, training, k: this.k, metric: this.metric, trainCodes: this.codes, center: this.center,
+      model: this.model, x, training, exclusionZone: this.exclusionZone, k: this.k, metric: this.metric, trainCodes: this.codes, center: this.center,
       reconstruction: () => (reconstruction ??= this.model.reconstruct(x)),
       codes: () => (codes ??= this.model.encode(x)),
     };
@@ -365,6 +391,7 @@ export class AnomalyDetector {
       trainStats: { ...this.trainStatsValue! },
       componentStats: structuredClone(this.componentStats),
       center: this.center ? Array.from(this.center) : null,
+      exclusionZone: this.exclusionZone,
     };
   }
 
@@ -394,6 +421,7 @@ export class AnomalyDetector {
   static fromSaved(saved: ReturnType<typeof readDetectorDir>): { detector: AnomalyDetector; extra?: Record<string, unknown> } {
     const { state, model, codes } = saved;
     const d = new AnomalyDetector(model, { score: state.score, k: state.k, metric: state.metric, combine: state.combine, proba: state.proba });
+    d.exclusionZone = state.exclusionZone;
     d.scalerJson = state.scaler;
     d.scaler = state.scaler ? scalerFromJSON(state.scaler) : null;
     d.codes = codes;
