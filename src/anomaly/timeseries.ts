@@ -158,9 +158,9 @@ export interface SeriesDetection {
 
 /**
  * Anomaly detection on a multichannel series with an autoencoder over sliding
- * windows: a {@link RecurrentAutoencoder} with inputShape [window, channels],
- * or a dense {@link Autoencoder} with inputShape [window·channels] (the
- * window's values in step order). The threshold applies to per-step scores
+ * windows: a {@link RecurrentAutoencoder} or a {@link Conv1DAutoencoder} with
+ * inputShape [window, channels], or a dense {@link Autoencoder} with
+ * inputShape [window·channels] (the window's values in step order). The threshold applies to per-step scores
  * and is set from the training series' step scores.
  *
  * ```ts

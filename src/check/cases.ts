@@ -122,6 +122,18 @@ export function opCases(): OpCase[] {
     c('AveragePool', '3x3 stride 1 pads 1, pads counted', [inp([1, 1, 4, 4])], (g, [x]) => g.avgPool2d(x!, { kernel: 3, strides: 1, pads: 1, countIncludePad: true })),
     c('Upsample', '2x2', [inp([2, 2, 2, 3])], (g, [x]) => g.upsample2d(x!, 2)),
     c('Upsample', '2x3, symbolic batch', [inp([2, 1, 2, 2], 'normal', { symbolicBatch: true })], (g, [x]) => g.upsample2d(x!, [2, 3])),
+    // The 1-D geometry of the Conv1D family (src/layers/conv1d.ts): convolutions on [N, C, 1, L] with
+    // 1×k kernels, pooling and upsampling on a one-channel [N, 1, L, C] plane with k×1 windows.
+    c('Conv', '1-D: 1x3 kernel, stride [1, 2], dilation [1, 2], causal pads', [inp([2, 3, 1, 9]), inp([2, 3, 1, 3]), inp([2])], (g, [x, w, b]) =>
+      g.conv2d(x!, w!, { strides: [1, 2], dilations: [1, 2], pads: [0, 4, 0, 0], bias: b })),
+    c('Conv', "1-D: 1x4 kernel, 'same'", [inp([2, 2, 1, 7]), inp([3, 2, 1, 4])], (g, [x, w]) => g.conv2d(x!, w!, { pads: 'same' })),
+    c('ConvTranspose', "1-D: 1x4 kernel, stride [1, 2], 'same'", [inp([1, 2, 1, 5]), inp([2, 3, 1, 4]), inp([3])], (g, [x, w, b]) =>
+      g.convTranspose2d(x!, w!, { strides: [1, 2], pads: 'same', bias: b })),
+    c('MaxPool', "1-D: 2x1 windows, 'same' on odd length 7", [inp([2, 1, 7, 3], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: [2, 1], pads: 'same' })),
+    c('MaxPool', '1-D: 2x1 windows tiling length 6', [inp([2, 1, 6, 3], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: [2, 1] })),
+    c('AveragePool', "1-D: 3x1 stride [2, 1], 'same'", [inp([2, 1, 7, 2])], (g, [x]) => g.avgPool2d(x!, { kernel: [3, 1], strides: [2, 1], pads: 'same' })),
+    c('Upsample', '1-D: 2x1', [inp([2, 1, 3, 2])], (g, [x]) => g.upsample2d(x!, [2, 1])),
+    c('Upsample', '1-D: 3x1 (not a power of two)', [inp([2, 1, 3, 2])], (g, [x]) => g.upsample2d(x!, [3, 1])),
     // Random draws: fresh sessions restart the seeded generators, so the finite differences see the same noise.
     c('RandomNormalLike', 'x + 0.5 * x * noise', [inp([400])], (g, [x]) => g.add(x!, g.mul(g.mul(x!, g.randomNormalLike(x!)), 0.5)), {
       freshSessions: true,

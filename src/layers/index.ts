@@ -10,6 +10,10 @@ export { Dense, type DenseArgs } from './dense.js';
 export {
   Conv2D, type Conv2DArgs, Conv2DTranspose, type Conv2DTransposeArgs, MaxPool2D, AveragePool2D, type Pool2DArgs, UpSampling2D, type UpSampling2DArgs,
 } from './conv.js';
+export {
+  Conv1D, type Conv1DArgs, Conv1DTranspose, type Conv1DTransposeArgs, MaxPool1D, AveragePool1D, type Pool1DArgs, UpSampling1D, type UpSampling1DArgs,
+  Cropping1D, type Cropping1DArgs,
+} from './conv1d.js';
 export { Flatten, type FlattenArgs, Reshape, type ReshapeArgs, RepeatVector, type RepeatVectorArgs } from './reshaping.js';
 export { Dropout, type DropoutArgs, BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 export { LSTM, type LSTMArgs, GRU, type GRUArgs, type RecurrentArgs } from './recurrent.js';

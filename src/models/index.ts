@@ -7,6 +7,7 @@ export { ConfigError } from './config.js';
 export { Autoencoder, type AutoencoderConfig } from './dense.js';
 export { LayerAutoencoder, type LayerAutoencoderArgs, type ReconstructionLoss } from './layer-autoencoder.js';
 export { ConvAutoencoder, type ConvAutoencoderConfig } from './conv.js';
+export { Conv1DAutoencoder, type Conv1DAutoencoderConfig } from './conv1d.js';
 export { UNetAutoencoder, type UNetAutoencoderConfig } from './unet.js';
 export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurrent.js';
 export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';

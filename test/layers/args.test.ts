@@ -12,6 +12,12 @@ const LAYERS: [string, (args: never) => L.Layer, Record<string, unknown>][] = [
   ['MaxPool2D', (a) => new L.MaxPool2D(a), {}],
   ['AveragePool2D', (a) => new L.AveragePool2D(a), {}],
   ['UpSampling2D', (a) => new L.UpSampling2D(a), {}],
+  ['Conv1D', (a) => new L.Conv1D(a), { filters: 2, kernelSize: 3 }],
+  ['Conv1DTranspose', (a) => new L.Conv1DTranspose(a), { filters: 2, kernelSize: 3 }],
+  ['MaxPool1D', (a) => new L.MaxPool1D(a), {}],
+  ['AveragePool1D', (a) => new L.AveragePool1D(a), {}],
+  ['UpSampling1D', (a) => new L.UpSampling1D(a), {}],
+  ['Cropping1D', (a) => new L.Cropping1D(a), {}],
   ['Flatten', (a) => new L.Flatten(a), {}],
   ['Reshape', (a) => new L.Reshape(a), { targetShape: [2, -1] }],
   ['RepeatVector', (a) => new L.RepeatVector(a), { n: 2 }],
@@ -55,7 +61,7 @@ describe('layer constructors reject unknown arg keys', () => {
     assert.throws(() => new L.Dropout(0.5 as never), /Dropout: args must be an object .*; got number 0\.5/);
     assert.throws(() => new L.Dense(undefined as never), /Dense: args must be an object with fields/);
     assert.throws(() => new L.MaxPool2D(null as never), /MaxPool2D: args must be an object \(or nothing\)/);
-    for (const layer of [new L.Flatten(), new L.MaxPool2D(), new L.AveragePool2D(), new L.UpSampling2D(), new L.BatchNormalization(), new L.Sequential()]) {
+    for (const layer of [new L.Flatten(), new L.MaxPool2D(), new L.AveragePool2D(), new L.UpSampling2D(), new L.MaxPool1D(), new L.AveragePool1D(), new L.UpSampling1D(), new L.Cropping1D(), new L.BatchNormalization(), new L.Sequential()]) {
       assert.ok(layer.name.length > 0);
     }
   });

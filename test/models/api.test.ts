@@ -25,6 +25,9 @@ const configs: Record<string, unknown>[] = [
   { className: 'RecurrentAutoencoder', inputShape: [6, 3], cell: 'gru', encoder: { units: [5] } },
   { className: 'RecurrentAutoencoder', inputShape: [6, 3], cell: 'lstm', encoder: { units: [4] }, decoder: { units: [6], stateFromCode: true, reverse: true } },
   { className: 'VariationalAutoencoder', inputShape: [1, 28, 28], latentDim: 3, encoder: { type: 'conv', filters: [4, 4] } },
+  // 6 steps, two halvings: 6 → 3 → 2, decoded to 8 and cropped to 6.
+  { className: 'Conv1DAutoencoder', inputShape: [6, 3], encoder: { filters: [4, 4], kernelSize: 3 }, latentDim: 5 },
+  { className: 'Conv1DAutoencoder', inputShape: [6, 3], encoder: { filters: [4], downsample: 'stride' }, latentDim: null },
 ];
 const dataFor = (m: AutoencoderModel) => (m.inputShape.length === 2 ? waves(32) : digits(32, m.inputShape.length === 3 ? 'image' : 'flat'));
 
