@@ -37,7 +37,11 @@ const program = benchCommand('bench:timeseries', 'NAB time-series anomaly detect
   .option('--window <n>', `window length in steps, for aekit and the peers (default ${WINDOW})`, integer('--window', 2))
   .option('--epochs <n>', 'aekit training epochs (default: the detector\'s 10; quick 2)', integer('--epochs', 1))
   .option('--batch-size <n>', 'aekit training batch size (default 32)', integer('--batch-size', 1))
-  .option('--hidden <n>', 'hidden units of aekit\'s model (default 32)', integer('--hidden', 1))
+  .option('--model <kind>', "aekit's model: conv1d (default, the library's series model) or dense", (v: string) => {
+    if (v !== 'dense' && v !== 'conv1d') throw new InvalidArgumentError(`--model must be dense or conv1d, got '${v}'`);
+    return v as 'dense' | 'conv1d';
+  })
+  .option('--hidden <n>', 'hidden units of the dense model (default 32)', integer('--hidden', 1))
   .option('--code <n>', 'code size of aekit\'s model (default 8)', integer('--code', 1))
   .option('--pca-variance <x>', `PCA peer: share of variance its components keep (default ${PCA_VARIANCE})`, (v: string) => {
     const x = Number(v);
@@ -49,7 +53,7 @@ const program = benchCommand('bench:timeseries', 'NAB time-series anomaly detect
   .parse();
 const opts = program.opts<CommonBenchOptions & {
   dataDir?: string; seeds?: number[]; part?: 'all' | 'dev' | 'heldout'; only?: string[]; window?: number; epochs?: number; batchSize?: number;
-  hidden?: number; code?: number; pcaVariance?: number; python: boolean; out: string;
+  model?: 'dense' | 'conv1d'; hidden?: number; code?: number; pcaVariance?: number; python: boolean; out: string;
 }>();
 
 const dataDir = opts.dataDir ?? DEFAULT_DATA;
@@ -83,7 +87,7 @@ function nabJson(r: TimeseriesBenchResult) {
 
 await runBench('bench:timeseries', opts.json, async (log) => {
   const result = await runTimeseriesBenchmark({
-    dataDir, quick: opts.quick, seed: opts.seed, seeds: opts.seeds, threads: opts.threads, part: opts.part, only: opts.only, window: opts.window,
+    dataDir, quick: opts.quick, seed: opts.seed, seeds: opts.seeds, threads: opts.threads, part: opts.part, only: opts.only, window: opts.window, model: opts.model,
     epochs: opts.epochs, batchSize: opts.batchSize, hidden: opts.hidden, code: opts.code, pcaVariance: opts.pcaVariance, python: opts.python, log,
   });
   writeFileAtomic(opts.out, `${JSON.stringify(nabJson(result), null, 1)}\n`);

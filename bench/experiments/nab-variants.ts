@@ -4,10 +4,12 @@
  * (development by default), each a mean point-wise ROC-AUC / PR-AUC over the
  * series with anomalies, trained as the benchmark trains (first 15 %, one seed).
  *
- *   node --import tsx bench/experiments/nab-variants.ts --data-dir ../shared/data/nab [--part dev] [--window 64] [--seed 1]
+ *   node --import tsx bench/experiments/nab-variants.ts --data-dir ../shared/data/nab [--part dev] [--window 64] [--seed 1] [--model dense|conv1d]
  *       [--hidden 32] [--code 8] [--epochs 10] [--activation relu] [--k 5] [--ensembles 32,64;16,32,64] [--default-only]
  *
- * One model per series (the default series model under TimeSeriesDetector);
+ * One model per series (a series model, seriesModelConfig: 'dense' by default
+ * here, the runs recorded in docs/results/nab-variants-*.txt having been made
+ * before the conv1d model existed; under TimeSeriesDetector);
  * its windows are then scored by:
  * - the score kinds `mse`, `knn` and `combined` (the default), each spread to
  *   steps four ways: the mean of the windows covering the step (the
@@ -22,10 +24,12 @@
  */
 import { AnomalyDetector } from '../../src/anomaly/detector.js';
 import { knnMeanDistance } from '../../src/anomaly/knn.js';
-import { seriesModelConfig } from '../../src/anomaly/series-model.js';
+import { type SeriesModelKind, seriesModelConfig } from '../../src/anomaly/series-model.js';
 import { TimeSeriesDetector, slidingWindows, stepScores } from '../../src/anomaly/timeseries.js';
 import { type ActivationName } from '../../src/layers/activations.js';
-import { Autoencoder } from '../../src/models/dense.js';
+import { type AutoencoderModel } from '../../src/models/base.js';
+import { Conv1DAutoencoder, type Conv1DAutoencoderConfig } from '../../src/models/conv1d.js';
+import { Autoencoder, type AutoencoderConfig } from '../../src/models/dense.js';
 import { type AucPair, meanPair, seriesMetrics } from '../timeseries/metrics.js';
 import { type NabSeries, nabParts, readNab } from '../timeseries/nab.js';
 import { standardizeBy, windowPca } from '../timeseries/peers.js';
@@ -40,6 +44,7 @@ const dataDir = arg('data-dir', '../shared/data/nab');
 const part = arg('part', 'dev');
 const W = Number(arg('window', '64'));
 const seed = Number(arg('seed', '1'));
+const kind = arg('model', 'dense') as SeriesModelKind;
 const hidden = Number(arg('hidden', '32'));
 const code = Number(arg('code', '8'));
 const epochs = Number(arg('epochs', '10'));
@@ -73,10 +78,14 @@ function spread(ws: ArrayLike<number>, starts: readonly number[], w: number, n: 
   return out;
 }
 
-/** The default series model (seriesModelConfig), with the hidden activation asked for. */
-function model(window: number): Autoencoder {
-  const { className: _, ...config } = seriesModelConfig(window, 1, { hidden, code });
-  return new Autoencoder({ ...config, encoder: { ...config.encoder, activation } }).compile({ seed });
+/** A series model (seriesModelConfig) of the kind asked for, with the hidden activation asked for. */
+function model(window: number): AutoencoderModel {
+  const config = seriesModelConfig(window, 1, { kind, code, ...(kind === 'dense' ? { hidden } : {}) });
+  const { className: _, ...c } = config;
+  const m = config.className === 'Autoencoder'
+    ? new Autoencoder({ ...(c as AutoencoderConfig), encoder: { ...(c as AutoencoderConfig).encoder, activation } })
+    : new Conv1DAutoencoder({ ...(c as Conv1DAutoencoderConfig), encoder: { ...(c as Conv1DAutoencoderConfig).encoder, activation } });
+  return m.compile({ seed });
 }
 
 async function detector(values: Float32Array, p: number, window: number, standardize = true): Promise<TimeSeriesDetector> {
@@ -141,7 +150,7 @@ for (const s of series) {
   console.error(`${s.file} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-console.log(`NAB ${part} series with anomalies: ${series.length}; window ${W}, seed ${seed}, model ${W}-${hidden}-${code} ${activation}, ${epochs} epochs, k ${k}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+console.log(`NAB ${part} series with anomalies: ${series.length}; window ${W}, seed ${seed}, model ${kind === 'dense' ? `${W}-${hidden}-${code}` : `conv1d code ${code}`} ${activation}, ${epochs} epochs, k ${k}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
 console.log('');
 console.log('| variant | ROC-AUC | PR-AUC |');
 console.log('| --- | --- | --- |');

@@ -18,12 +18,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TimeSeriesDetector } from '../../src/anomaly/timeseries.js';
-import { SERIES_MODEL, seriesAutoencoder } from '../../src/anomaly/series-model.js';
+import { SERIES_MODEL, type SeriesModelKind, seriesAutoencoder, seriesModelConfig } from '../../src/anomaly/series-model.js';
 import { DEFAULT_DETECTOR_TRAINING } from '../../src/anomaly/detector.js';
 import { type BenchRunOptions, resolveRun } from '../lib/run-options.js';
 import { type AucPair, type SeriesMetrics, meanPair, seriesMetrics } from './metrics.js';
 import { type NabPart, type NabSeries, nabParts, readNab } from './nab.js';
 import { movingZScore, windowPca } from './peers.js';
+
 
 /** NAB's probationary period: the share of each series a detector may learn from. */
 export const TRAIN_FRACTION = 0.15;
@@ -69,6 +70,8 @@ export interface TimeseriesBenchOptions extends BenchRunOptions {
   /** Keep only series whose file name contains one of these. */
   only?: string[];
   window?: number;
+  /** aekit's model (default: the library's default series model, 'conv1d'). */
+  model?: SeriesModelKind;
   /** Training epochs (default: the detector's, {@link DEFAULT_DETECTOR_TRAINING}; quick 2). */
   epochs?: number;
   batchSize?: number;
@@ -129,8 +132,8 @@ export interface TimeseriesBenchResult {
 }
 
 /** aekit's step scores of one series: the default series model under the default TimeSeriesDetector, fitted on the first trainSteps. */
-export async function aekitSeriesScores(values: Float32Array, trainSteps: number, o: { window: number; seed: number; epochs?: number; batchSize?: number; hidden?: number; code?: number; session?: { threads?: number } }): Promise<Float64Array> {
-  const model = seriesAutoencoder(o.window, 1, { hidden: o.hidden, code: o.code }).compile({ seed: o.seed, ...(o.session ? { session: o.session } : {}) });
+export async function aekitSeriesScores(values: Float32Array, trainSteps: number, o: { window: number; seed: number; model?: SeriesModelKind; epochs?: number; batchSize?: number; hidden?: number; code?: number; session?: { threads?: number } }): Promise<Float64Array> {
+  const model = seriesAutoencoder(o.window, 1, { ...(o.model ? { kind: o.model } : {}), hidden: o.hidden, code: o.code }).compile({ seed: o.seed, ...(o.session ? { session: o.session } : {}) });
   const det = new TimeSeriesDetector(model, { window: o.window });
   const train = { ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), seed: o.seed, worker: false };
   await det.fit(values.subarray(0, trainSteps), { train });
@@ -266,7 +269,7 @@ export async function runTimeseriesBenchmark(options: TimeseriesBenchOptions): P
     };
     const t0 = performance.now();
     for (const seed of seeds) {
-      const scores = await aekitSeriesScores(s.values, p, { window, seed: Number(seed), epochs, batchSize: options.batchSize, hidden: options.hidden, code: options.code, session: run.session });
+      const scores = await aekitSeriesScores(s.values, p, { window, seed: Number(seed), model: options.model, epochs, batchSize: options.batchSize, hidden: options.hidden, code: options.code, session: run.session });
       r.aekit[seed] = seriesMetrics(scores, s.labels, p);
     }
     r.seconds.aekit = (performance.now() - t0) / 1000 / seeds.length;
@@ -315,7 +318,7 @@ export async function runTimeseriesBenchmark(options: TimeseriesBenchOptions): P
     protocol: {
       trainFraction: TRAIN_FRACTION, window, seeds, part: partOf, quick: run.quick,
       aekit: {
-        model: seriesModelDescription(window, options.hidden, options.code),
+        model: seriesModelConfig(window, 1, { ...(options.model ? { kind: options.model } : {}), hidden: options.hidden, code: options.code }),
         detector: 'TimeSeriesDetector defaults: stride 1, channels standardized, combined score (mse + knn, k 5, euclidean), step = mean of the windows covering it',
         epochs: epochs ?? DEFAULT_DETECTOR_TRAINING.epochs, batchSize: options.batchSize ?? 32,
       },
@@ -324,10 +327,6 @@ export async function runTimeseriesBenchmark(options: TimeseriesBenchOptions): P
       seconds: (performance.now() - started) / 1000,
     },
   };
-}
-
-function seriesModelDescription(window: number, hidden?: number, code?: number): string {
-  return `dense ${window}-${hidden ?? SERIES_MODEL.hidden}-${code ?? SERIES_MODEL.code}-${hidden ?? SERIES_MODEL.hidden}-${window} (ReLU, linear output, MSE, Adam)`;
 }
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
