@@ -281,16 +281,21 @@ export class TimeSeriesDetector {
     return { scores, flags: Uint8Array.from(scores, (v) => (v > t ? 1 : 0)), ranges: flaggedRanges(scores, t, options) };
   }
 
-  /** Saves like {@link AnomalyDetector.save}, with the windowing, channel scaler and step threshold in detector.json. */
-  save(dir: string): void {
+  /** Saves like {@link AnomalyDetector.save}, with the windowing, channel scaler and step threshold in detector.json (`extra`: the caller's own fields beside them). */
+  save(dir: string, extra?: Record<string, unknown>): void {
     this.windows.save(dir, {
+      ...extra,
       timeSeries: { window: this.window, stride: this.stride, standardize: this.standardize, features: this.featuresValue, scaler: this.scalerJson, threshold: this.thresholdValue, thresholdStrategy: this.strategy },
     });
   }
 
   /** Loads a detector saved with {@link TimeSeriesDetector.save}. */
   static load(dir: string): TimeSeriesDetector {
-    const saved = readDetectorDir(dir);
+    return TimeSeriesDetector.fromSaved(readDetectorDir(dir), dir);
+  }
+
+  /** Rebuilds a detector from what `readDetectorDir(dir)` found (its `extra.timeSeries` block). */
+  static fromSaved(saved: ReturnType<typeof readDetectorDir>, dir: string): TimeSeriesDetector {
     const { detector, extra } = AnomalyDetector.fromSaved(saved);
     const ts = extra?.timeSeries as Record<string, unknown> | undefined;
     const file = `${dir}/detector.json`;
