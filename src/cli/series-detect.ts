@@ -58,6 +58,15 @@ interface Series {
   name: string;
 }
 
+/** The shortest decimal that reads back as the same float32 (5.0014, not 5.001399993896484). */
+function f32String(v: number): string {
+  for (let p = 1; p < 10; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(v);
+}
+
 function csvCell(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -102,7 +111,7 @@ export async function runSeriesDetect(source: { run: OpenedRun } | { saved: Time
     const head = ['step', ...(text ? ['timestamp'] : []), ...series.columns.map(csvCell), 'score', 'anomaly'];
     const rows = [head.join(',')];
     for (let t = 0; t < steps; t++) {
-      const values = Array.from(series.x.subarray(t * channels, (t + 1) * channels), String);
+      const values = Array.from(series.x.subarray(t * channels, (t + 1) * channels), f32String);
       rows.push([String(t), ...(text ? [csvCell(text[t]!)] : []), ...values, String(result.scores[t]), String(result.flags[t])].join(','));
     }
     writeFileAtomic(flags.out, `${rows.join('\n')}\n`);

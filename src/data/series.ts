@@ -55,6 +55,16 @@ export function parseTimestamp(text: string): number {
   return ms;
 }
 
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Whether the first line names columns of which one holds timestamps on the second (`timestamp,value` over `2014-04-01 00:00:00,1`). */
+function headerOverTimestamps(first: string, second: string): boolean {
+  const d = [',', ';', '\t', '|'].find((c) => first.includes(c)) ?? ',';
+  const a = first.split(d).map((c) => c.trim().replace(/^"|"$/g, ''));
+  const b = second.split(d).map((c) => c.trim().replace(/^"|"$/g, ''));
+  return a.length === b.length && a.every((c) => !NUMBER_RE.test(c) && !Number.isFinite(parseTimestamp(c))) && b.some((c) => Number.isFinite(parseTimestamp(c)));
+}
+
 /**
  * Parses a series CSV. The timestamp column is the first column whose first
  * data cell is a timestamp (see {@link parseTimestamp}); every other column
@@ -68,11 +78,13 @@ export function parseTimestamp(text: string): number {
  */
 export function parseSeriesCsv(text: string, file = '<string>'): SeriesCsv {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const csv = parseCsv(text, { columns: 'numeric' }, file);
   const lines: [string, number][] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() !== '') lines.push([line, i + 1]);
   });
+  // A header over a timestamp column: the CSV reader takes a timestamp for text, so it cannot tell by itself.
+  const header = lines.length >= 2 && headerOverTimestamps(lines[0]![0], lines[1]![0]) ? true : 'auto';
+  const csv = parseCsv(text, { columns: 'numeric', header }, file);
   const head = splitCsvLine(lines[0]![0], csv.delimiter, file, lines[0]![1]).map((s) => s.trim());
   const names = csv.header ? head.map((s, i) => (s === '' ? `col${i + 1}` : s)) : head.map((_, i) => `col${i + 1}`);
   const skip = csv.header ? 1 : 0;
