@@ -93,7 +93,7 @@ describe('aekit train --window and aekit detect on a series', () => {
     const loose = await runDetectCommand(outcome.run.dir, { contamination: 0.2, json: true }, quietIo()) as unknown as SeriesDetectOutcome;
     assert.ok(strict.threshold > loose.threshold && strict.flagged < loose.flagged);
     const e = quietIo();
-    await runEvalCommand(outcome.run.dir, {}, e);
+    await runEvalCommand(outcome.run.dir, { batchSize: 64 }, e);
     assert.match(e.lines.join('\n'), /177/);
   });
 
