@@ -18,6 +18,7 @@ export * from './optim/index.js';
 export { Trainer, type ArrayData, type FitOptions, type FitResult, type TrainerOptions, type ProgressEvent } from './train/trainer.js';
 export { type FitData } from './train/trainer.js';
 export { streamSource, streamBatches, type StreamSource, type StreamSourceOptions, type NpySource, type CsvSource } from './data/source.js';
+export { readSeriesCsv, parseSeriesCsv, parseTimestamp, type SeriesCsv } from './data/series.js';
 export { type TrainableModel, type ModelPart } from './train/model.js';
 export { type EarlyStopping, type EpochMetrics, type StepsPerExecution } from './train/loop.js';
 export {

@@ -78,6 +78,14 @@ export interface DetectorFitOptions {
    * {@link DEFAULT_DETECTOR_TRAINING} (`{ batchSize: 128 }` still trains 10 epochs).
    */
   train?: boolean | FitOptions;
+  /**
+   * Training samples i and j with |i − j| < exclusionZone are not each
+   * other's neighbours in the training `knn` scores (whose statistics
+   * standardize a `combined` score and set the threshold). Default 1: only
+   * the sample itself is left out. {@link TimeSeriesDetector} passes the
+   * number of windows overlapping a window, near copies of it.
+   */
+  exclusionZone?: number;
 }
 
 /**
@@ -154,6 +162,7 @@ export class AnomalyDetector {
   readonly metric: 'euclidean' | 'cosine';
   readonly combine: ScoreKind[];
   readonly proba: 'linear' | 'unify';
+  private exclusionZone = 1;
   private scalerOption?: 'zscore' | 'minmax' | Scaler;
   /** The fitted scaler as saved, and the scaler rebuilt from it (so scores match a loaded detector bit for bit). */
   private scalerJson: ScalerJSON | null = null;
@@ -308,7 +317,9 @@ export class AnomalyDetector {
    */
   async fit(data: DetectorData, options: DetectorFitOptions = {}): Promise<this> {
     if (options === null || typeof options !== 'object') throw new TypeError('fit: options must be an object');
-    for (const key of Object.keys(options)) if (!['contamination', 'threshold', 'train'].includes(key)) throw new RangeError(`fit: unknown option '${key}'; options: contamination, threshold, train`);
+    for (const key of Object.keys(options)) if (!['contamination', 'threshold', 'train', 'exclusionZone'].includes(key)) throw new RangeError(`fit: unknown option '${key}'; options: contamination, threshold, train, exclusionZone`);
+    const zone = options.exclusionZone ?? 1;
+    if (!(Number.isInteger(zone) && zone >= 1)) throw new RangeError(`fit: exclusionZone must be a positive integer, got ${JSON.stringify(options.exclusionZone)}`);
     if (options.contamination !== undefined && options.threshold !== undefined) throw new RangeError('fit: give contamination or threshold, not both');
     const strategy: ThresholdStrategy = options.threshold ?? { type: 'contamination', contamination: options.contamination ?? 0.1 };
     checkStrategy(strategy);
@@ -325,6 +336,10 @@ export class AnomalyDetector {
       this.scalerJson = s.toJSON();
       this.scaler = scalerFromJSON(this.scalerJson);
     }
+    if (zone > 1 && this.kinds().includes('knn') && n - Math.min(n, 2 * zone - 1) < this.k) {
+      throw new AnomalyInputError(`fit: ${n} training samples leave fewer than k = ${this.k} neighbours outside an exclusion zone of ${zone}; give more training data or a smaller exclusion zone`);
+    }
+    this.exclusionZone = zone;
     const x = this.scaled(raw.x, n);
     const train = options.train ?? !this.model.trained;
     if (train !== false) {
@@ -412,7 +427,7 @@ export class AnomalyDetector {
     let reconstruction: Promise<Float32Array> | undefined;
     let codes: Promise<Float32Array> | undefined;
     const input: ScoreInput = {
-      model: this.model, x, training, k: this.k, metric: this.metric, trainCodes: this.codes, center: this.center,
+      model: this.model, x, training, exclusionZone: this.exclusionZone, k: this.k, metric: this.metric, trainCodes: this.codes, center: this.center,
       reconstruction: () => (reconstruction ??= this.model.reconstruct(x)),
       codes: () => (codes ??= this.model.encode(x)),
     };
@@ -569,6 +584,7 @@ export class AnomalyDetector {
       trainStats: { ...this.trainStatsValue! },
       componentStats: structuredClone(this.componentStats),
       center: this.center ? Array.from(this.center) : null,
+      exclusionZone: this.exclusionZone,
     };
   }
 
@@ -629,6 +645,7 @@ export class AnomalyDetector {
   static fromSaved(saved: ReturnType<typeof readDetectorDir>): { detector: AnomalyDetector; extra?: Record<string, unknown> } {
     const { state, model, codes } = saved;
     const d = new AnomalyDetector(model, { score: state.score, k: state.k, metric: state.metric, combine: state.combine, proba: state.proba });
+    d.exclusionZone = state.exclusionZone;
     d.scalerJson = state.scaler;
     d.scaler = state.scaler ? scalerFromJSON(state.scaler) : null;
     d.codes = codes;

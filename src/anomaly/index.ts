@@ -16,6 +16,7 @@ export {
   type TimeSeriesDetectorOptions, type SeriesData, type SeriesDetection, type FlaggedRange, type WindowOptions, type Windows,
 } from './timeseries.js';
 export { readTabular, type TabularData, type TabularOptions } from './tabular.js';
+export { SERIES_MODEL, seriesAutoencoder, seriesModelConfig, type SeriesModelKind, type SeriesModelOptions } from './series-model.js';
 export {
   rocAuc, averagePrecision, bestF1Threshold, confusionAt, evaluateDetector, type ConfusionMatrix, type DetectorEvaluation,
 } from '../eval/detection.js';

@@ -11,18 +11,26 @@
  * (PyOD's KNN detector with method 'mean'). With `excludeSelf`, query i is the
  * same sample as reference i and that pair is skipped: the leave-one-out score
  * of the training data, which would otherwise always find itself at distance 0.
+ * `exclusionZone` z (with `excludeSelf`) skips every reference row r with
+ * |r − i| < z: for overlapping windows of a series, which are near copies of
+ * each other, a window's neighbours are then other stretches of the series
+ * (the exclusion zone of matrix-profile methods). Default 1, the row itself.
  * @param reference n·dim values, row after row.
  * @param queries m·dim values.
  */
-export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike<number>, dim: number, k: number, options: { excludeSelf?: boolean } = {}): Float64Array {
+export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike<number>, dim: number, k: number, options: { excludeSelf?: boolean; exclusionZone?: number } = {}): Float64Array {
   const n = reference.length / dim;
   const m = queries.length / dim;
   const excludeSelf = options.excludeSelf ?? false;
+  const zone = options.exclusionZone ?? 1;
   if (!Number.isInteger(n) || !Number.isInteger(m)) throw new RangeError(`knnMeanDistance: ${reference.length} and ${queries.length} values are not rows of ${dim}`);
   if (excludeSelf && n !== m) throw new RangeError(`knnMeanDistance: excludeSelf needs the queries to be the reference rows (${m} vs ${n})`);
-  const available = excludeSelf ? n - 1 : n;
+  if (!(Number.isInteger(zone) && zone >= 1)) throw new RangeError(`knnMeanDistance: exclusionZone must be a positive integer, got ${JSON.stringify(options.exclusionZone)}`);
+  if (zone > 1 && !excludeSelf) throw new RangeError('knnMeanDistance: exclusionZone needs excludeSelf (the queries being the reference rows)');
+  // Every row keeps at least n − (2z − 1) candidates (a row in the middle loses the most).
+  const available = excludeSelf ? n - Math.min(n, 2 * zone - 1) : n;
   if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`knnMeanDistance: k must be a positive integer, got ${k}`);
-  if (k > available) throw new RangeError(`knnMeanDistance: k = ${k} neighbours asked, but only ${available} reference codes${excludeSelf ? ' besides the sample itself' : ''}`);
+  if (k > available) throw new RangeError(`knnMeanDistance: k = ${k} neighbours asked, but only ${available} reference codes${!excludeSelf ? '' : zone > 1 ? ` outside an exclusion zone of ${zone} rows` : ' besides the sample itself'}`);
   const ref = Float64Array.from(reference);
   const out = new Float64Array(m);
   // The k smallest squared distances so far, kept sorted by insertion.
@@ -32,7 +40,7 @@ export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike
     for (let j = 0; j < dim; j++) q[j] = queries[i * dim + j]!;
     best.fill(Infinity);
     for (let r = 0; r < n; r++) {
-      if (excludeSelf && r === i) continue;
+      if (excludeSelf && Math.abs(r - i) < zone) continue;
       let s = 0;
       const off = r * dim;
       for (let j = 0; j < dim; j++) {

@@ -19,6 +19,8 @@ export interface ScoreInput {
   x: Float32Array;
   /** The rows are the training data (k-NN leaves each sample out of its own neighbours). */
   training: boolean;
+  /** With `training`: rows closer than this are not each other's neighbours (1: only the row itself). */
+  exclusionZone: number;
   /** Neighbours of `knn`. */
   k: number;
   metric: 'euclidean' | 'cosine';
@@ -66,7 +68,7 @@ export const SCORES: { readonly [K in Exclude<ScoreKind, 'combined'>]: ScoreSpec
   knn: {
     name: 'knn',
     needsCodes: true,
-    compute: async (s) => knnMeanDistance(byMetric(s.trainCodes!, s), byMetric(await s.codes(), s), sizeOf(s.model.latentShape), s.k, { excludeSelf: s.training }),
+    compute: async (s) => knnMeanDistance(byMetric(s.trainCodes!, s), byMetric(await s.codes(), s), sizeOf(s.model.latentShape), s.k, { excludeSelf: s.training, ...(s.training ? { exclusionZone: s.exclusionZone } : {}) }),
   },
   center: { name: 'center', needsCodes: true, compute: async (s) => centerDistance(byMetric(await s.codes(), s), s.center!) },
 };

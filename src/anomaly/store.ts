@@ -384,6 +384,8 @@ export function readDetectorDir(dir: string): SavedDetector {
   if (codesNeeded && (!center || center.length !== latent)) throw new DetectorFileError(file, `field 'center': expected ${latent} numbers (the model's code size)`);
   const extra = json.extra;
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) throw new DetectorFileError(file, "field 'extra': expected an object");
-  const state: DetectorState = { score, k, metric, combine, proba, scaler, threshold, thresholdStrategy, trainStats, componentStats, center };
+  // Absent in detectors saved before it existed: 1, the sample itself.
+  const exclusionZone = json.exclusionZone === undefined ? 1 : field(json, 'exclusionZone', file, posInt, 'a positive integer');
+  const state: DetectorState = { score, k, metric, combine, proba, scaler, threshold, thresholdStrategy, trainStats, componentStats, center, exclusionZone };
   return { state, model, codes, ...(extra ? { extra: extra as Record<string, unknown> } : {}) };
 }

@@ -238,16 +238,25 @@ export class TimeSeriesDetector {
   /**
    * Fits on a series of normal behaviour: standardizes the channels, trains
    * the window detector (see {@link AnomalyDetector.fit}) and sets the step
-   * threshold from the training series' step scores. A `bestF1` threshold
-   * takes a labelled series (`x`) and per-step labels.
+   * threshold from the training series' step scores. In those, a window's
+   * k-NN distance skips the training windows overlapping it (an exclusion
+   * zone of ⌈window / stride⌉ windows, smaller when the series is too short
+   * to leave k neighbours): they are near copies of it, and with them the
+   * training scores (so the threshold and the standardization of a
+   * `combined` score) would be those of data seen twice. A `bestF1`
+   * threshold takes a labelled series (`x`) and per-step labels.
    */
-  async fit(series: SeriesData, options: Omit<DetectorFitOptions, 'threshold'> & { threshold?: ThresholdStrategy } = {}): Promise<this> {
+  async fit(series: SeriesData, options: Omit<DetectorFitOptions, 'threshold' | 'exclusionZone'> & { threshold?: ThresholdStrategy } = {}): Promise<this> {
     if (options.contamination !== undefined && options.threshold !== undefined) throw new RangeError('fit: give contamination or threshold, not both');
     const strategy = options.threshold ?? { type: 'contamination', contamination: options.contamination ?? 0.1 };
     checkStrategy(strategy);
     const { w, steps } = this.windowed(series, 'fit', true);
-    await this.windows.fit(this.asSamples(w), { train: options.train, threshold: { type: 'max' } });
-    const train = await this.stepScoresOf(w, steps);
+    // Overlapping windows are near copies: a training window's k-NN score looks past them (see exclusionZone),
+    // kept small enough to leave k neighbours for every window.
+    const n = w.starts.length;
+    const zone = Math.max(1, Math.min(Math.ceil(this.window / this.stride), Math.floor((n - this.windows.k + 1) / 2)));
+    await this.windows.fit(this.asSamples(w), { train: options.train, threshold: { type: 'max' }, exclusionZone: zone });
+    const train = stepScores(this.windows.trainingScores, w.starts, this.window, steps);
     const { threshold, saved } = await applyThresholdStrategy(strategy, train, async ({ x, labels }) => {
       const val = await this.scoreSteps({ x, shape: [x.length / this.featuresValue, this.featuresValue] });
       if (labels.length !== val.length) throw new AnomalyInputError(`threshold 'bestF1': ${val.length} steps but ${labels.length} labels`);
@@ -272,16 +281,21 @@ export class TimeSeriesDetector {
     return { scores, flags: Uint8Array.from(scores, (v) => (v > t ? 1 : 0)), ranges: flaggedRanges(scores, t, options) };
   }
 
-  /** Saves like {@link AnomalyDetector.save}, with the windowing, channel scaler and step threshold in detector.json. */
-  save(dir: string): void {
+  /** Saves like {@link AnomalyDetector.save}, with the windowing, channel scaler and step threshold in detector.json (`extra`: the caller's own fields beside them). */
+  save(dir: string, extra?: Record<string, unknown>): void {
     this.windows.save(dir, {
+      ...extra,
       timeSeries: { window: this.window, stride: this.stride, standardize: this.standardize, features: this.featuresValue, scaler: this.scalerJson, threshold: this.thresholdValue, thresholdStrategy: this.strategy },
     });
   }
 
   /** Loads a detector saved with {@link TimeSeriesDetector.save}. */
   static load(dir: string): TimeSeriesDetector {
-    const saved = readDetectorDir(dir);
+    return TimeSeriesDetector.fromSaved(readDetectorDir(dir), dir);
+  }
+
+  /** Rebuilds a detector from what `readDetectorDir(dir)` found (its `extra.timeSeries` block). */
+  static fromSaved(saved: ReturnType<typeof readDetectorDir>, dir: string): TimeSeriesDetector {
     const { detector, extra } = AnomalyDetector.fromSaved(saved);
     const ts = extra?.timeSeries as Record<string, unknown> | undefined;
     const file = `${dir}/detector.json`;

@@ -48,5 +48,7 @@ export interface DetectorState {
   componentStats: Partial<Record<ScoreKind, ScoreStats>>;
   /** Mean training code (for `center`). */
   center: number[] | null;
+  /** Training rows closer than this are not each other's neighbours in the training k-NN scores (1: only the row itself). */
+  exclusionZone: number;
 }
 

@@ -50,6 +50,7 @@ const FIGURE_CAPTIONS: Record<string, string> = {
   'anomaly-top.png': 'The highest-scoring inputs',
   'anomaly-roc.png': 'ROC curve of the anomaly scores',
   'anomaly-pr.png': 'Precision–recall curve of the anomaly scores',
+  'anomalies.png': 'The series, its anomaly score with the threshold and the flagged ranges (red; training steps grey)',
 };
 
 /** The caption of a figure file: a known one's description, else its name in words ("latent-grid.png" → "latent grid"). */

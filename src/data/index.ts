@@ -10,6 +10,7 @@ export { DTYPE_BYTES, firstNonFinite, type NonFinitePolicy, type BinaryReadOptio
 export * from './idx.js';
 export * from './npy.js';
 export * from './csv.js';
+export * from './series.js';
 export * from './json.js';
 export * from './images.js';
 export * from './stream.js';

@@ -57,7 +57,7 @@ export async function dataForRun(run: OpenedRun, source: string | undefined, opt
   const base = run.config?.data;
   if (!source && !base) throw new ConfigError('--data', `${run.dir} is a bare checkpoint with no run config: say which data to use with --data`);
   const cfg = source
-    ? { ...(base?.shape ? { shape: base.shape } : {}), ...(base?.imageSize ? { imageSize: base.imageSize } : {}), ...(base?.channels ? { channels: base.channels } : {}), source, ...(opts.samples ? { samples: opts.samples } : {}), ...(opts.labelColumn !== undefined ? { labelColumn: /^\d+$/.test(opts.labelColumn) ? Number(opts.labelColumn) : opts.labelColumn } : base?.labelColumn !== undefined ? { labelColumn: base.labelColumn } : {}), scale: 'none' as const }
+    ? { ...(base?.window ? { window: base.window } : {}), ...(base?.shape ? { shape: base.shape } : {}), ...(base?.imageSize ? { imageSize: base.imageSize } : {}), ...(base?.channels ? { channels: base.channels } : {}), source, ...(opts.samples ? { samples: opts.samples } : {}), ...(opts.labelColumn !== undefined ? { labelColumn: /^\d+$/.test(opts.labelColumn) ? Number(opts.labelColumn) : opts.labelColumn } : base?.labelColumn !== undefined ? { labelColumn: base.labelColumn } : {}), scale: 'none' as const }
     : { ...base!, ...(opts.samples ? { samples: opts.samples, testSamples: opts.samples } : {}) };
   const data = await loadRunData(cfg, run.scaler ? { scaler: run.scaler } : undefined, { testOnly: !source, wholeSource: Boolean(source) });
   const want = run.model.inputShape;

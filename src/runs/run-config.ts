@@ -55,6 +55,13 @@ export interface DataConfig {
   channels?: 1 | 3;
   /** Read a CSV/NPY training file batch by batch instead of loading it. Default: when it is larger than 256 MiB. */
   stream?: boolean;
+  /**
+   * A time series: the CSV's rows are steps (a timestamp column, optional,
+   * and numeric channels), cut into windows of this many steps (stride 1) as
+   * the samples; `testSplit` then holds out the last steps, in time order.
+   * See src/runs/series-data.ts.
+   */
+  window?: number;
 }
 
 /** How `data.scale` (`--scale`) scales the samples: min-max to [0, 1], z-score, or not at all. */
@@ -96,8 +103,16 @@ export interface RunConfig {
 
 export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, optimizer: { name: 'adam', learningRate: 2e-3 }, seed: 1 };
 
+/**
+ * Training defaults of a series run (`data.window`): what `npm run
+ * bench:timeseries` trained with (TimeSeriesDetector's defaults: 10 epochs,
+ * batch 32, Adam at 1e-3), so `aekit train --data series.csv --window 64`
+ * gives the benchmarked detector.
+ */
+export const SERIES_TRAINING_DEFAULTS: TrainingConfig = { epochs: 10, batchSize: 32, optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 1 };
+
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
-const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream'] as const;
+const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream', 'window'] as const;
 const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
@@ -131,7 +146,7 @@ export function parseRunConfig(raw: unknown, file = 'config'): RunConfig {
   }
   const preset = root.preset === undefined ? undefined : parsePreset(root.preset, `${file}.preset`);
   const data = parseData(root.data, `${file}.data`);
-  const training = parseTraining(root.training ?? {}, `${file}.training`);
+  const training = parseTraining(root.training ?? {}, `${file}.training`, data.window !== undefined ? SERIES_TRAINING_DEFAULTS : TRAINING_DEFAULTS);
   return { ...(name ? { name } : {}), model, ...(preset ? { preset } : {}), data, training };
 }
 
@@ -174,12 +189,21 @@ function parseData(v: unknown, path: string): DataConfig {
     if (o.channels !== 1 && o.channels !== 3) throw new ConfigError(`${path}.channels`, `expected 1 (gray) or 3 (RGB), got ${show(o.channels)}`);
     out.channels = o.channels;
   }
+  if (o.window !== undefined) {
+    const w = positiveInt(o.window, `${path}.window`);
+    if (w < 2) throw new ConfigError(`${path}.window`, `a window holds at least 2 steps, got ${w}`);
+    for (const f of ['shape', 'imageSize', 'channels', 'stream', 'labelColumn'] as const) {
+      if (o[f] !== undefined) throw new ConfigError(`${path}.${f}`, `does not apply to a series (data.window): its samples are windows of ${w} steps × the CSV's numeric columns`);
+    }
+    if (out.scale === 'minmax') throw new ConfigError(`${path}.scale`, "a series (data.window) is standardized per channel ('zscore', the default) or not at all ('none')");
+    out.window = w;
+  }
   return out;
 }
 
-function parseTraining(v: unknown, path: string): TrainingConfig {
+function parseTraining(v: unknown, path: string, defaults: TrainingConfig): TrainingConfig {
   const o = objectOf(v, path, TRAINING_FIELDS);
-  const out: TrainingConfig = { ...TRAINING_DEFAULTS, optimizer: { ...TRAINING_DEFAULTS.optimizer } };
+  const out: TrainingConfig = { ...defaults, optimizer: { ...defaults.optimizer } };
   if (o.epochs !== undefined) out.epochs = positiveInt(o.epochs, `${path}.epochs`);
   if (o.batchSize !== undefined) out.batchSize = positiveInt(o.batchSize, `${path}.batchSize`);
   if (o.seed !== undefined) {
@@ -272,6 +296,7 @@ export interface RunOverrides {
   latent?: number;
   loss?: string;
   noise?: number;
+  window?: number;
 }
 
 /**
@@ -292,7 +317,9 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   }
   set(raw, 'name', flags.name);
   set(raw, 'model', flags.model);
-  if (raw.model === undefined) raw.model = 'dense';
+  set(data, 'window', flags.window);
+  // A series gets the benchmarked series model (src/anomaly/series-model.ts: conv1d, code 8 from the 'series' data kind).
+  if (raw.model === undefined) raw.model = data.window !== undefined ? 'conv1d' : 'dense';
   set(data, 'source', flags.data);
   if (data.source === undefined) data.source = 'mnist';
   set(data, 'test', flags.testData);
@@ -313,7 +340,7 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   if (flags.lr !== undefined) training.optimizer = { name: 'adam', ...((training.optimizer as object | undefined) ?? {}), learningRate: flags.lr };
   if (flags.schedule !== undefined) {
     training.schedule = flags.schedule === 'constant' ? { type: 'constant' }
-      : flags.schedule === 'cosine' ? { type: 'cosine', totalEpochs: (training.epochs as number | undefined) ?? TRAINING_DEFAULTS.epochs, minLr: 1e-5 }
+      : flags.schedule === 'cosine' ? { type: 'cosine', totalEpochs: (training.epochs as number | undefined) ?? (data.window !== undefined ? SERIES_TRAINING_DEFAULTS : TRAINING_DEFAULTS).epochs, minLr: 1e-5 }
         : flags.schedule === 'plateau' ? { type: 'reduceOnPlateau' }
           : (() => { throw new ConfigError('--schedule', `expected constant, cosine or plateau (other schedules through a config file), got '${flags.schedule}'`); })();
   }

@@ -20,6 +20,7 @@ import { type StreamSource, streamBatches, streamSource } from '../data/source.j
 import { trainTestSplit } from '../data/split.js';
 import { type DataKind, dataKindOf, kindDefaults } from './data-kinds.js';
 import { type DataConfig, type ScaleKind } from './run-config.js';
+import { type SeriesInfo, loadSeriesRunData } from './series-data.js';
 
 /** The data of a run, ready for the model. */
 export interface RunData {
@@ -32,7 +33,7 @@ export interface RunData {
    */
   test?: Dataset;
   /** How `test` came about: a built-in split, a separate source, or held out of the training file. */
-  testFrom?: 'builtin' | 'file' | 'held-out';
+  testFrom?: 'builtin' | 'file' | 'held-out' | 'series-end';
   /** Images, a table or sequences: what the defaults of a preset follow (see data-kinds.ts). */
   kind: DataKind;
   /** The scaling applied (the flag's, the saved scaler's, or the kind's default). */
@@ -48,6 +49,8 @@ export interface RunData {
    * `train` holds only its first samples (for figures and the PCA baseline).
    */
   trainStream?: StreamSource;
+  /** A series run (`data.window`): the series its windows are cut from. */
+  series?: SeriesInfo;
 }
 
 /** CSV and NPY files larger than this are streamed rather than loaded (`data.stream` overrides). */
@@ -189,6 +192,7 @@ export interface RunDataNeeds {
  * @throws {DataFormatError} for a file that cannot be parsed, naming it.
  */
 export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }, needs: RunDataNeeds = {}): Promise<RunData> {
+  if (cfg.window !== undefined) return loadSeriesRunData(cfg, saved, needs);
   const builtin = BUILTIN[cfg.source];
   if (!builtin && shouldStream(cfg)) return streamRunData(cfg, saved);
   let train: Dataset;

@@ -26,6 +26,7 @@ import { sha256 } from '../train/checkpoint.js';
 import { UsageError } from './errors.js';
 import { type OpenedRun } from './open-run.js';
 import { loadRunData } from './run-data.js';
+import { seriesRunDetector } from './run-series-detector.js';
 
 /** The detector's folder inside a run folder. */
 export const RUN_DETECTOR_FOLDER = 'detector';
@@ -61,8 +62,8 @@ export async function fitRunDetector(run: OpenedRun, options: { score?: ScoreKin
   return detector;
 }
 
-/** Saves `detector` as the run's detector (atomically; see the module comment), recording the run's checkpoint. */
-export function saveRunDetector(runDir: string, detector: AnomalyDetector): string {
+/** Saves `detector` (an AnomalyDetector, or a series run's TimeSeriesDetector) as the run's detector (atomically; see the module comment), recording the run's checkpoint. */
+export function saveRunDetector(runDir: string, detector: { save(dir: string, extra?: Record<string, unknown>): void }): string {
   const dir = join(runDir, RUN_DETECTOR_FOLDER);
   const fingerprint = checkpointFingerprint(runDir);
   const extra = fingerprint ? { fittedOn: { checkpoint: fingerprint } } : undefined;
@@ -97,8 +98,16 @@ export function loadRunDetector(runDir: string): AnomalyDetector | undefined {
   return AnomalyDetector.fromSaved(saved).detector;
 }
 
-/** The run's detector: the saved one, or one fitted now with the defaults and saved in the run folder. */
+/**
+ * The run's detector: the saved one, or one fitted now with the defaults and
+ * saved in the run folder. A series run's is a TimeSeriesDetector
+ * (src/runs/run-series-detector.ts); this gives its window detector.
+ */
 export async function runDetector(run: OpenedRun): Promise<RunDetector> {
+  if (run.config?.data.window !== undefined) {
+    const s = await seriesRunDetector(run);
+    return { detector: s.detector.windows, dir: s.dir, fittedNow: s.fittedNow };
+  }
   const dir = join(run.dir, RUN_DETECTOR_FOLDER);
   const saved = loadRunDetector(run.dir);
   if (saved) return { detector: saved, dir, fittedNow: false };

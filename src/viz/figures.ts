@@ -9,6 +9,7 @@ import {
   type ReconstructionLinesInput, type ReconstructionLinesOptions, type ScoreHistogramInput, type ScoreHistogramOptions,
 } from './charts.js';
 import { project2d, type ProjectionOptions } from './projection.js';
+import { type SeriesDetectionInput, type SeriesDetectionOptions, seriesDetectionSpec } from './series-detection.js';
 import { chartPng, type ChartSize, type PngOptions } from './render.js';
 
 /** Size and pixel options shared by the chart figures. */
@@ -67,4 +68,9 @@ export function reconstructionLinesPng(input: ReconstructionLinesInput, options:
   const panels = (spec.grid as unknown[]).length;
   const rows = Math.ceil(panels / Math.min(options.columns ?? 2, panels));
   return chartPng(spec, { width: 900, height: 90 + 230 * rows, ...options });
+}
+
+/** A series, its anomaly score with the threshold and the flagged ranges, as a PNG (default 1100×620). */
+export function seriesDetectionPng(input: SeriesDetectionInput, options: SeriesDetectionOptions & FigureOptions = {}): Promise<Uint8Array> {
+  return chartPng(seriesDetectionSpec(input, options), { width: 1100, height: 620, ...options });
 }

@@ -8,6 +8,7 @@ export * from './charts.js';
 export * from './figures.js';
 export * from './images.js';
 export * from './projection.js';
+export { seriesDetectionSpec, thinIndices, type SeriesDetectionInput, type SeriesDetectionOptions } from './series-detection.js';
 export { chartPng, chartSvg, svgToPng, bundledFontFiles, type ChartSize, type PngOptions } from './render.js';
 export { TensorBoardWriter, tfRecord, type TensorBoardWriterOptions, type HistogramOptions } from './tensorboard.js';
 export { crc32c, maskedCrc32c } from './crc32c.js';

@@ -84,7 +84,7 @@ function loadECharts(): Promise<ECharts> {
     const [core, charts, components, renderers] = await Promise.all([import('echarts/core'), import('echarts/charts'), import('echarts/components'), import('echarts/renderers')]);
     core.use([
       charts.LineChart, charts.ScatterChart, charts.BarChart,
-      components.GridComponent, components.LegendComponent, components.TitleComponent, components.MarkLineComponent, components.TooltipComponent,
+      components.GridComponent, components.LegendComponent, components.TitleComponent, components.MarkLineComponent, components.MarkAreaComponent, components.TooltipComponent,
       renderers.SVGRenderer,
     ]);
     return core;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { TimeSeriesDetector, flaggedRanges, readTabular, slidingWindows, stepScores } from '../../src/anomaly/index.js';
+import { AnomalyDetector, TimeSeriesDetector, flaggedRanges, knnMeanDistance, readTabular, seriesAutoencoder, seriesModelConfig, slidingWindows, stepScores } from '../../src/anomaly/index.js';
 import { Autoencoder, RecurrentAutoencoder } from '../../src/models/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-anomaly-ts-'));
@@ -96,5 +96,64 @@ describe('readTabular', () => {
     assert.deepEqual(Array.from(u.labels!), [0, 0, 1]);
     assert.deepEqual(u.columns, ['a', 'b']);
     await assert.rejects(readTabular(numeric, { labelColumn: 'lable' }), /lable/);
+  });
+});
+
+describe('time-series k-NN exclusion zone and the default series model', () => {
+  it('k-NN of training rows skips the rows within the exclusion zone', () => {
+    const rows = Float64Array.from({ length: 10 }, (_, i) => i); // 1-D codes 0..9
+    assert.deepEqual(Array.from(knnMeanDistance(rows, rows, 1, 1, { excludeSelf: true })), Array(10).fill(1));
+    // Zone 3: rows i−2..i+2 are skipped, so the nearest is 3 away.
+    assert.deepEqual(Array.from(knnMeanDistance(rows, rows, 1, 1, { excludeSelf: true, exclusionZone: 3 })), Array(10).fill(3));
+    assert.throws(() => knnMeanDistance(rows, rows, 1, 1, { exclusionZone: 3 }), /exclusionZone needs excludeSelf/);
+    assert.throws(() => knnMeanDistance(rows, rows, 1, 6, { excludeSelf: true, exclusionZone: 3 }), /k = 6 neighbours asked, but only 5 reference codes outside an exclusion zone of 3 rows/);
+  });
+
+  it('the detector fits training k-NN scores outside the zone, keeps the zone in detector.json (1 when absent)', async () => {
+    const model = new Autoencoder({ inputShape: [8], encoder: { sizes: [6, 3] } }).compile({ seed: 2 });
+    // A random walk of 200 steps: no two stretches alike, only overlapping windows are near copies.
+    let s = 7;
+    let level = 0;
+    const x = Float32Array.from({ length: 200 }, () => (level += ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5));
+    const w = slidingWindows(x, 1, { window: 8 });
+    const plain = await new AnomalyDetector(model, { score: 'knn' }).fit({ x: w.x, shape: [w.starts.length, 8] }, { train: { epochs: 2, worker: false } });
+    const zoned = await new AnomalyDetector(model, { score: 'knn' }).fit({ x: w.x, shape: [w.starts.length, 8] }, { train: false, exclusionZone: 8 });
+    const a = plain.trainingScores;
+    const b = zoned.trainingScores;
+    assert.ok(b.every((v, i) => v >= a[i]! - 1e-12), 'farther neighbours outside the zone');
+    assert.ok(b.reduce((s, v) => s + v, 0) > 1.1 * a.reduce((s, v) => s + v, 0), "overlapping windows were among the nearest ones");
+    assert.equal(zoned.state().exclusionZone, 8);
+    await assert.rejects(new AnomalyDetector(model, { score: 'knn' }).fit({ x: w.x.subarray(0, 12 * 8), shape: [12, 8] }, { train: false, exclusionZone: 8 }), /12 training samples leave fewer than k = 5 neighbours outside an exclusion zone of 8/);
+    const dir = join(tmp(), 'zoned');
+    zoned.save(dir);
+    const loaded = AnomalyDetector.load(dir);
+    assert.equal(loaded.state().exclusionZone, 8);
+    const file = join(dir, 'detector.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    delete json.exclusionZone;
+    writeFileSync(file, JSON.stringify(json));
+    assert.equal(AnomalyDetector.load(dir).state().exclusionZone, 1, 'a detector saved before the field: the sample itself');
+    json.exclusionZone = 0;
+    writeFileSync(file, JSON.stringify(json));
+    assert.throws(() => AnomalyDetector.load(dir), /field 'exclusionZone': expected a positive integer/);
+    assert.throws(() => loaded.trainingScores, /not kept by save\/load/, 'not kept after load');
+  });
+
+  it('TimeSeriesDetector sets the zone from window and stride and thresholds the training steps with it', async () => {
+    const det = new TimeSeriesDetector(seriesAutoencoder(10, 2).compile({ seed: 1 }), { window: 10, stride: 2 });
+    await det.fit({ x: series(300, 6), shape: [300, 2] }, { contamination: 0.05, train: { epochs: 2, worker: false } });
+    assert.equal(det.windows.state().exclusionZone, 5);
+    const own = await det.scoreSteps({ x: series(300, 6), shape: [300, 2] });
+    // Scored as new data, the training windows find themselves: their step scores sit below the zoned ones the threshold came from.
+    assert.ok(own.filter((v) => v > det.threshold).length < 0.05 * 300, 'fewer than the contamination flagged on the training series itself');
+  });
+
+  it('the default series model is the benchmarked Conv1D one; the dense one on request', () => {
+    assert.deepEqual(seriesModelConfig(64, 1), { className: 'Conv1DAutoencoder', inputShape: [64, 1], encoder: { filters: [32, 16], kernelSize: 5 }, latentDim: 8, loss: 'mse' });
+    assert.deepEqual(seriesModelConfig(32, 2, { kind: 'dense', hidden: 16, code: 4 }), { className: 'Autoencoder', inputShape: [64], encoder: { sizes: [16, 4] }, loss: 'mse' });
+    assert.equal(seriesAutoencoder(64).className, 'Conv1DAutoencoder');
+    assert.deepEqual(seriesAutoencoder(64, 1, { kind: 'dense' }).inputShape, [64]);
+    assert.throws(() => seriesModelConfig(64, 1, { hidden: 8 }), /'hidden' sizes the dense model/);
+    assert.throws(() => seriesModelConfig(1, 1), /window must be an integer >= 2/);
   });
 });

@@ -9,6 +9,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { AnomalyDetector } from '../../anomaly/detector.js';
+import { readDetectorDir } from '../../anomaly/store.js';
+import { TimeSeriesDetector } from '../../anomaly/timeseries.js';
+import { runSeriesDetect } from '../series-detect.js';
 import { SCORE_KINDS, type ScoreKind } from '../../anomaly/types.js';
 import { evaluateDetector } from '../../eval/detection.js';
 import { writeFileAtomic } from '../../io/files.js';
@@ -43,6 +46,8 @@ export interface DetectFlags extends DetectStreamFlags {
   explain?: boolean | number;
   /** No run: fit the table detector on this file instead of on --data. */
   fitOn?: string;
+  /** Series: flagged runs this many steps apart or closer are one range. */
+  mergeGap?: number;
 }
 
 export interface DetectOutcome {
@@ -71,6 +76,12 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
   let which: string;
   const saved = existsSync(join(path, 'detector.json'));
   const run = saved ? undefined : openRun(path, flags.threads);
+  // A series run (trained with --window) or a saved series detector: per-step scores and ranges, in series-detect.ts.
+  const savedSeries = saved ? readDetectorDir(path) : undefined;
+  if (run?.config?.data.window !== undefined || savedSeries?.extra?.timeSeries) {
+    if (flags.anomalyLabels !== undefined || flags.labelColumn !== undefined || flags.samples !== undefined) throw new UsageError('--anomaly-labels, --label-column and --samples do not apply to a series');
+    return runSeriesDetect(run ? { run } : { saved: TimeSeriesDetector.fromSaved(savedSeries!, path), dir: path }, flags, io);
+  }
   if (saved) {
     detector = AnomalyDetector.load(path);
     which = `the detector saved in ${path}`;
@@ -148,15 +159,17 @@ export function detectCommand(io?: Io): Command {
     .addOption(new Option('--score <kind>', 'anomaly score (default: the run detector\'s, see docs/anomaly.md); with this or --contamination a detector is fitted for this command only').choices([...SCORE_KINDS]))
     .option('--contamination <f>', `expected share of anomalies in the training data: sets the threshold (default: the run detector's, fitted with ${RUN_DETECTOR_DEFAULTS.contamination})`, floatIn('--contamination', 0, 0.5 + 1e-12))
     .option('--anomaly-labels <labels>', 'labels (names or indices, comma-separated) of the anomalies, to evaluate: ROC-AUC, precision, recall')
-    .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label; a saved detector scoring CSV/NDJSON also takes - (stdout) and .ndjson')
-    .option('--png <file>', 'a histogram of the scores with the threshold')
+    .option('--out <file>', 'scores.csv: index, score, anomaly (0/1), label (a series: step, timestamp, values, score, anomaly); a saved detector scoring CSV/NDJSON also takes - (stdout) and .ndjson')
+    .option('--png <file>', 'a histogram of the scores with the threshold (a series: the series, its score and the flagged ranges)')
     .option('--save <dir>', 'save the fitted detector (model, codes, threshold) to reuse with aekit detect <dir>')
     .option('--explain [n]', "name each row's n most anomalous features (default 3): in --out, --json and the printed top rows", intIn('--explain', 1))
     .option('--fit-on <csv>', 'no run: fit the table detector on these (normal) rows instead of on --data')
+    .option('--merge-gap <steps>', 'a series run: flagged runs at most this many steps apart are one range (default 0)', intIn('--merge-gap', 0))
     .addOption(threadsOption())
     .option('--json', 'print the outcome as one JSON object'))
     .addHelpText('after', examplesHelp('aekit detect --data transactions.csv --explain --out scores.csv', 'aekit detect --data sensors.csv --label-column fault --anomaly-labels 1 --save my-detector',
-      'aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv',
+      'aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/conv1d-series-1 --data new-series.csv --png series.png --out scores.csv',
+      'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv',
       'aekit detect det/ --data big.csv --out scores.csv',
       'cat big.csv | aekit detect det/ --data - --out - > scores.csv',
       'aekit detect det/ --data events.ndjson --id-column id --out flagged.ndjson'))

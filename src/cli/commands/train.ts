@@ -31,6 +31,7 @@ import { baselineWarning, codeWarnings } from '../../runs/run-warnings.js';
 import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
 import { writeRunFigures } from '../figures.js';
+import { seriesRunFigure } from '../series-detect.js';
 import { TensorBoardWriter } from '../../viz/index.js';
 import { liveProbe, liveReconstructionsPng } from '../live-reconstructions.js';
 import { ProgressFile } from '../../runs/progress-file.js';
@@ -170,7 +171,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   log(`aekit train → ${run.dir}`);
   log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${formatCount(model.countParams())} parameters · loss ${model.loss}`);
   log(`  ${defaultsLine(data, model.loss, modelConfig.outputActivation, shapeSize(model.latentShape))}`);
-  log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test${data.testFrom === 'held-out' ? ' (held out of the file, seeded)' : ''}` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${data.scale}, fitted on the training samples)` : ''}`);
+  log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test${data.testFrom === 'held-out' ? ' (held out of the file, seeded)' : data.testFrom === 'series-end' ? ` (the windows of the last ${data.series!.shape[0] - data.series!.trainSteps} steps)` : ''}` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${data.scale}, fitted on the training samples)` : ''}`);
   log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed} · device ${model.trainer.artifacts.device}${t.device === 'auto' ? ' (auto)' : ''}`);
 
   // Ctrl-C: the first stops gracefully, the second exits at once.
@@ -267,6 +268,14 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
   if (flags.figures !== false) live.setPhase('drawing figures');
   const figures = flags.figures === false ? [] : await writeRunFigures(run, model, data, log);
+  if (data.series && flags.figures !== false) {
+    // A series run: its detector (saved as detector/) scores the whole series: figures/anomalies.png.
+    live.setPhase('scoring the series');
+    const a = await seriesRunFigure({ dir: run.dir, model, config: fullConfig, ...(data.scaler ? { scaler: data.scaler.toJSON() } : {}) });
+    run.write('figures/anomalies.png', a.png);
+    figures.push('anomalies.png');
+    log(`Anomalies: ${a.flagged} of ${a.steps} steps flagged in ${a.ranges} range${a.ranges === 1 ? '' : 's'} by the run's detector (figures/anomalies.png; list them with aekit detect ${run.dir})`);
+  }
   const warnings = [...await codeWarnings(model, data, { denoises: modelConfig.noise !== undefined }), ...baselineWarning(test, t.epochs)];
   for (const w of warnings) log(`Warning: ${w}`);
   run.setStatus(result.stopReason?.startsWith('non-finite') ? 'failed' : 'finished', { epochsDone: trainedEpochs, ...(result.stopReason ? { message: result.stopReason } : {}), ...(warnings.length ? { warnings } : {}) });
@@ -294,7 +303,7 @@ function scaleFlag(value: string): string {
 export function trainCommand(io?: Io): Command {
   const parsers: Record<string, ArgParser> = {
     epochs: intIn('--epochs', 1), batchSize: intIn('--batch-size', 1), seed: intIn('--seed', 0, 2 ** 31 - 1),
-    samples: intIn('--samples', 1), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
+    samples: intIn('--samples', 1), window: intIn('--window', 2), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
     lr: floatIn('--lr', 0, 10), validationSplit: floatIn('--validation-split', 0, 1), testSplit: (v: string) => (v.trim() !== '' && Number(v) === 0 ? 0 : floatIn('--test-split', 0, 1)(v)), noise: floatIn('--noise', 0, 100),
   };
   return new Command('train')
@@ -308,6 +317,7 @@ export function trainCommand(io?: Io): Command {
     .option('--shape <dims>', 'reshape each sample, e.g. 1,28,28 or 28,28', listOfInts('--shape'))
     .option('--samples <n>', 'use the first n training samples', parsers.samples)
     .option('--stream', 'read a CSV/NPY training file batch by batch (automatic above 256 MiB)')
+    .option('--window <n>', 'a time series: the CSV\'s rows are steps (timestamp column optional, numeric channels), cut into windows of n steps; the last --test-split of the steps is the test part (default model conv1d, see docs/anomaly.md)', parsers.window)
     .option('--test-samples <n>', 'use the first n test samples', parsers.testSamples)
     .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
     .option('--test-split <f>', 'a file without --test-data: the fraction held out as the test set (seeded; default 0.2, 0 for none)', parsers.testSplit)
@@ -335,6 +345,7 @@ Examples:
   aekit train --model conv --data mnist --epochs 5
   aekit train --config run.yaml --epochs 20
   aekit train --model dense --data table.csv --label-column class --validation-split 0.1
+  aekit train --data series.csv --window 64        (then: aekit detect <run> --png series.png)
   aekit train --resume runs/conv-mnist-1 --epochs 10`)
     .action(async (flags: TrainFlags) => {
       await runTrainCommand(flags, io);
