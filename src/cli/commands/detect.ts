@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { AnomalyDetector } from '../../anomaly/detector.js';
-import { readDetectorDir } from '../../anomaly/store.js';
+import { isEnsembleDir, readDetectorDir } from '../../anomaly/store.js';
 import { TimeSeriesDetector } from '../../anomaly/timeseries.js';
 import { runSeriesDetect } from '../series-detect.js';
 import { SCORE_KINDS, type ScoreKind } from '../../anomaly/types.js';
@@ -65,25 +65,25 @@ export interface DetectOutcome {
 export async function runDetectCommand(path: string | undefined, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome | DetectTableOutcome> {
   if (path === undefined) return runDetectTable(flags, io);
   if (flags.fitOn !== undefined) throw new UsageError(`--fit-on is for a table without a run; ${path} already holds a detector or a model`);
-  // A saved detector scores CSV/NDJSON (a file or stdin) batch by batch: src/cli/detect-stream.ts.
-  // Explanations need the whole table in memory, so --explain takes the whole-file path below.
-  if (streamsData(flags.data) && existsSync(join(path, 'detector.json'))) {
-    if (!flags.explain) return runDetectStream(path, flags, io);
-    if (flags.data === '-') throw new UsageError('--explain reads the whole table; give a file with --data, not - (stdin is scored as a stream, without explanations)');
-  }
   let detector: AnomalyDetector;
   /** Which detector scored, in words. */
   let which: string;
   const saved = existsSync(join(path, 'detector.json'));
   const run = saved ? undefined : openRun(path, flags.threads);
   // A series run (trained with --window) or a saved series detector: per-step scores and ranges, in series-detect.ts.
-  const savedSeries = saved ? readDetectorDir(path) : undefined;
-  if (run?.config?.data.window !== undefined || savedSeries?.extra?.timeSeries) {
+  const savedModel = saved && !isEnsembleDir(path) ? readDetectorDir(path) : undefined;
+  if (run?.config?.data.window !== undefined || savedModel?.extra?.timeSeries) {
     if (flags.anomalyLabels !== undefined || flags.labelColumn !== undefined || flags.samples !== undefined) throw new UsageError('--anomaly-labels, --label-column and --samples do not apply to a series');
-    return runSeriesDetect(run ? { run } : { saved: TimeSeriesDetector.fromSaved(savedSeries!, path), dir: path }, flags, io);
+    return runSeriesDetect(run ? { run } : { saved: TimeSeriesDetector.fromSaved(savedModel!, path), dir: path }, flags, io);
+  }
+  // A saved detector scores CSV/NDJSON (a file or stdin) batch by batch: src/cli/detect-stream.ts.
+  // Explanations need the whole table in memory, so --explain takes the whole-file path below.
+  if (saved && streamsData(flags.data)) {
+    if (!flags.explain) return runDetectStream(path, flags, io);
+    if (flags.data === '-') throw new UsageError('--explain reads the whole table; give a file with --data, not - (stdin is scored as a stream, without explanations)');
   }
   if (saved) {
-    detector = AnomalyDetector.load(path);
+    detector = savedModel ? AnomalyDetector.fromSaved(savedModel).detector : AnomalyDetector.load(path);
     which = `the detector saved in ${path}`;
     if (!flags.data) throw new UsageError(`${path} is a saved detector: say which data to score with --data`);
   } else if (flags.score === undefined && flags.contamination === undefined) {
