@@ -109,17 +109,22 @@ function onlyModelFiles(folder: string): boolean {
   }
 }
 
-/** Writes a detector to `dir` (see the module comment for the protocol). */
-export function writeDetectorDir(dir: string, saved: SavedDetector): void {
+/** Checks `dir` (new, empty or a detector aekit saved), creates it, and returns the generation a save writes. */
+function nextGeneration(dir: string): number {
   if (typeof dir !== 'string' || dir === '') throw new DetectorFileError(String(dir || "''"), 'expected a directory path');
-  const old = currentGeneration(dir);
-  const g = old + 1;
+  const g = currentGeneration(dir) + 1;
   try {
     makeDirs(dir);
   } catch (e) {
     if (e instanceof WriteError) throw new DetectorFileError(e.path, e.message.slice(e.path.length + 2));
     throw e;
   }
+  return g;
+}
+
+/** Writes a detector to `dir` (see the module comment for the protocol). */
+export function writeDetectorDir(dir: string, saved: SavedDetector): void {
+  const g = nextGeneration(dir);
   const modelName = `model-${g}`;
   // A folder of this name is a leftover of a killed save (never referenced): model.save replaces it.
   saved.model.save(join(dir, modelName));
@@ -187,14 +192,7 @@ export interface SavedEnsembleDetector {
  * the same generation protocol as {@link writeDetectorDir}.
  */
 export function writeEnsembleDir(dir: string, saved: SavedEnsembleDetector): void {
-  if (typeof dir !== 'string' || dir === '') throw new DetectorFileError(String(dir || "''"), 'expected a directory path');
-  const g = currentGeneration(dir) + 1;
-  try {
-    makeDirs(dir);
-  } catch (e) {
-    if (e instanceof WriteError) throw new DetectorFileError(e.path, e.message.slice(e.path.length + 2));
-    throw e;
-  }
+  const g = nextGeneration(dir);
   const folder = `ensemble-${g}`;
   // A folder of this name is a leftover of a killed save, never referenced: ours to replace.
   if (existsSync(join(dir, folder)) && onlyEnsembleFiles(join(dir, folder))) rmSync(join(dir, folder), { recursive: true, force: true });
