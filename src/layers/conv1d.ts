@@ -70,6 +70,23 @@ function activateConv(ctx: BuildContext, y: Value, activation: ActivationSpec): 
   return fromConvLayout(ctx.g, applyActivation(ctx, y, activation));
 }
 
+/** The config fields Conv1D and Conv1DTranspose share (regularizers only when set). */
+function kernelLayerConfig(l: Conv1D | Conv1DTranspose): Record<string, unknown> {
+  return {
+    name: l.name,
+    filters: l.filters,
+    kernelSize: l.kernelSize,
+    strides: l.strides,
+    padding: l.padding,
+    activation: l.activation,
+    useBias: l.useBias,
+    kernelInitializer: l.kernelInitializer,
+    biasInitializer: l.biasInitializer,
+    ...(l.kernelRegularizer ? { kernelRegularizer: l.kernelRegularizer } : {}),
+    ...(l.activityRegularizer ? { activityRegularizer: l.activityRegularizer } : {}),
+  };
+}
+
 export interface Conv1DArgs {
   /** Output channels. */
   filters: number;
@@ -173,20 +190,7 @@ export class Conv1D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      name: this.name,
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      dilationRate: this.dilationRate,
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
-      ...(this.kernelRegularizer ? { kernelRegularizer: this.kernelRegularizer } : {}),
-      ...(this.activityRegularizer ? { activityRegularizer: this.activityRegularizer } : {}),
-    };
+    return { ...kernelLayerConfig(this), dilationRate: this.dilationRate };
   }
 }
 
@@ -277,19 +281,7 @@ export class Conv1DTranspose extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      name: this.name,
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
-      ...(this.kernelRegularizer ? { kernelRegularizer: this.kernelRegularizer } : {}),
-      ...(this.activityRegularizer ? { activityRegularizer: this.activityRegularizer } : {}),
-    };
+    return kernelLayerConfig(this);
   }
 }
 
