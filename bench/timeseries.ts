@@ -48,12 +48,13 @@ const program = benchCommand('bench:timeseries', 'NAB time-series anomaly detect
     if (!(x > 0 && x <= 1)) throw new InvalidArgumentError(`--pca-variance must be in (0, 1], got '${v}'`);
     return x;
   })
+  .option('--smoothing <n>', 'width of the centred moving mean over every method\'s step scores (default 2 × window, the detector\'s; 1: none)', integer('--smoothing', 1))
   .option('--no-python', 'skip scikit-learn\'s IsolationForest')
   .option('--out <file>', 'also write the JSON result here', 'runs/bench-timeseries/results.json')
   .parse();
 const opts = program.opts<CommonBenchOptions & {
   dataDir?: string; seeds?: number[]; part?: 'all' | 'dev' | 'heldout'; only?: string[]; window?: number; epochs?: number; batchSize?: number;
-  model?: 'dense' | 'conv1d'; hidden?: number; code?: number; pcaVariance?: number; python: boolean; out: string;
+  model?: 'dense' | 'conv1d'; hidden?: number; code?: number; pcaVariance?: number; smoothing?: number; python: boolean; out: string;
 }>();
 
 const dataDir = opts.dataDir ?? DEFAULT_DATA;
@@ -88,7 +89,7 @@ function nabJson(r: TimeseriesBenchResult) {
 await runBench('bench:timeseries', opts.json, async (log) => {
   const result = await runTimeseriesBenchmark({
     dataDir, quick: opts.quick, seed: opts.seed, seeds: opts.seeds, threads: opts.threads, part: opts.part, only: opts.only, window: opts.window, model: opts.model,
-    epochs: opts.epochs, batchSize: opts.batchSize, hidden: opts.hidden, code: opts.code, pcaVariance: opts.pcaVariance, python: opts.python, log,
+    epochs: opts.epochs, batchSize: opts.batchSize, hidden: opts.hidden, code: opts.code, pcaVariance: opts.pcaVariance, smoothing: opts.smoothing, python: opts.python, log,
   });
   writeFileAtomic(opts.out, `${JSON.stringify(nabJson(result), null, 1)}\n`);
   return result;

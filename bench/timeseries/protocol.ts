@@ -6,7 +6,8 @@
  * {@link TimeSeriesDetector} with its default model and options, and in the
  * same run a moving z-score, PCA over sliding windows and scikit-learn's
  * IsolationForest over sliding windows (peers.py), each at the same window
- * length, with the same channel scaling and window-to-step spreading.
+ * length, with the same channel scaling, window-to-step spreading and
+ * smoothing of the step scores (the detector's default, 2 × window).
  *
  * Series with one class only (NAB's artificialNoAnomaly) have no ROC-AUC or
  * PR-AUC; they are listed as excluded and left out of the means. The series
@@ -17,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { TimeSeriesDetector } from '../../src/anomaly/timeseries.js';
+import { TimeSeriesDetector, smoothSteps } from '../../src/anomaly/timeseries.js';
 import { SERIES_MODEL, type SeriesModelKind, seriesAutoencoder, seriesModelConfig } from '../../src/anomaly/series-model.js';
 import { DEFAULT_DETECTOR_TRAINING } from '../../src/anomaly/detector.js';
 import { type BenchRunOptions, resolveRun } from '../lib/run-options.js';
@@ -78,6 +79,8 @@ export interface TimeseriesBenchOptions extends BenchRunOptions {
   hidden?: number;
   code?: number;
   pcaVariance?: number;
+  /** Width of the centred moving mean over every method's step scores (default 2 × window, the detector's; 1: none). */
+  smoothing?: number;
   /** Run scikit-learn's IsolationForest (default true). */
   python?: boolean;
   /** Series already loaded (tests): skips reading dataDir. */
@@ -132,9 +135,9 @@ export interface TimeseriesBenchResult {
 }
 
 /** aekit's step scores of one series: the default series model under the default TimeSeriesDetector, fitted on the first trainSteps. */
-export async function aekitSeriesScores(values: Float32Array, trainSteps: number, o: { window: number; seed: number; model?: SeriesModelKind; epochs?: number; batchSize?: number; hidden?: number; code?: number; session?: { threads?: number } }): Promise<Float64Array> {
+export async function aekitSeriesScores(values: Float32Array, trainSteps: number, o: { window: number; seed: number; model?: SeriesModelKind; epochs?: number; batchSize?: number; hidden?: number; code?: number; smoothing?: number; session?: { threads?: number } }): Promise<Float64Array> {
   const model = seriesAutoencoder(o.window, 1, { ...(o.model ? { kind: o.model } : {}), hidden: o.hidden, code: o.code }).compile({ seed: o.seed, ...(o.session ? { session: o.session } : {}) });
-  const det = new TimeSeriesDetector(model, { window: o.window });
+  const det = new TimeSeriesDetector(model, { window: o.window, ...(o.smoothing ? { smoothing: o.smoothing } : {}) });
   const train = { ...(o.epochs ? { epochs: o.epochs } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), seed: o.seed, worker: false };
   await det.fit(values.subarray(0, trainSteps), { train });
   return det.scoreSteps(values);
@@ -247,6 +250,10 @@ export async function runTimeseriesBenchmark(options: TimeseriesBenchOptions): P
   if (seeds.length === 0) throw new RangeError('seeds: give at least one seed');
   const epochs = options.epochs ?? (run.quick ? QUICK.epochs : undefined);
   const pcaVariance = options.pcaVariance ?? PCA_VARIANCE;
+  const smoothing = options.smoothing ?? 2 * window;
+  if (!(Number.isInteger(smoothing) && smoothing >= 1)) throw new RangeError(`smoothing must be a positive integer, got ${smoothing}`);
+  // The peers' step scores get the smoothing aekit's detector applies to its own, so the comparison is of the scores, not of the post-processing.
+  const smoothed = (scores: Float64Array) => (smoothing > 1 ? smoothSteps(scores, smoothing) : scores);
   if (!(pcaVariance > 0 && pcaVariance <= 1)) throw new RangeError(`pcaVariance must be in (0, 1], got ${pcaVariance}`);
   const partOf = options.part ?? 'all';
   let all = options.series ?? readNab(options.dataDir);
@@ -269,15 +276,15 @@ export async function runTimeseriesBenchmark(options: TimeseriesBenchOptions): P
     };
     const t0 = performance.now();
     for (const seed of seeds) {
-      const scores = await aekitSeriesScores(s.values, p, { window, seed: Number(seed), model: options.model, epochs, batchSize: options.batchSize, hidden: options.hidden, code: options.code, session: run.session });
+      const scores = await aekitSeriesScores(s.values, p, { window, seed: Number(seed), model: options.model, epochs, batchSize: options.batchSize, hidden: options.hidden, code: options.code, smoothing, session: run.session });
       r.aekit[seed] = seriesMetrics(scores, s.labels, p);
     }
     r.seconds.aekit = (performance.now() - t0) / 1000 / seeds.length;
     let t = performance.now();
-    r.peers.zscore = { all: seriesMetrics(movingZScore(s.values, window), s.labels, p) };
+    r.peers.zscore = { all: seriesMetrics(smoothed(movingZScore(s.values, window)), s.labels, p) };
     r.seconds.peers.zscore = (performance.now() - t) / 1000;
     t = performance.now();
-    r.peers.pca = { all: seriesMetrics(windowPca(s.values, p, window, pcaVariance).scores, s.labels, p) };
+    r.peers.pca = { all: seriesMetrics(smoothed(windowPca(s.values, p, window, pcaVariance).scores), s.labels, p) };
     r.seconds.peers.pca = (performance.now() - t) / 1000;
     results.push(r);
     const a = r.aekit[seeds[0]!];
@@ -298,7 +305,7 @@ export async function runTimeseriesBenchmark(options: TimeseriesBenchOptions): P
       run.log(`IsolationForest, seed ${seed}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
       for (const r of results) {
         const s = series.find((x) => x.file === r.file)!;
-        (r.peers.iforest ??= {})[seed] = seriesMetrics(out.scores.get(r.file)!, s.labels, r.trainSteps);
+        (r.peers.iforest ??= {})[seed] = seriesMetrics(smoothed(out.scores.get(r.file)!), s.labels, r.trainSteps);
         r.seconds.peers.iforest = (r.seconds.peers.iforest ?? 0) + out.seconds[r.file]! / seeds.length;
       }
     }
@@ -316,10 +323,10 @@ export async function runTimeseriesBenchmark(options: TimeseriesBenchOptions): P
     summary,
     goal: { checks, met: checks.length ? checks.every((c) => c.met) : null },
     protocol: {
-      trainFraction: TRAIN_FRACTION, window, seeds, part: partOf, quick: run.quick,
+      trainFraction: TRAIN_FRACTION, window, smoothing, seeds, part: partOf, quick: run.quick,
       aekit: {
         model: seriesModelConfig(window, 1, { ...(options.model ? { kind: options.model } : {}), hidden: options.hidden, code: options.code }),
-        detector: 'TimeSeriesDetector defaults: stride 1, channels standardized, combined score (mse + knn, k 5, euclidean), step = mean of the windows covering it',
+        detector: `TimeSeriesDetector defaults: stride 1, channels standardized, combined score (mse + knn, k 5, euclidean), step = mean of the windows covering it, then a centred moving mean of ${smoothing} steps (every peer's step scores too)`,
         epochs: epochs ?? DEFAULT_DETECTOR_TRAINING.epochs, batchSize: options.batchSize ?? 32,
       },
       peers: { zscore: `|x - mean| / std of the ${window} steps before`, pca: `windows of ${window}, components explaining ${pcaVariance} of the training windows' variance, squared reconstruction error`, iforest: `windows of ${window}, scikit-learn defaults, random_state = seed`, ...(pythonError ? { skipped: pythonError } : {}) },

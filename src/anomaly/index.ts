@@ -12,7 +12,7 @@ export {
 } from './threshold.js';
 export { knnMeanDistance, centerDistance } from './knn.js';
 export {
-  TimeSeriesDetector, slidingWindows, stepScores, flaggedRanges,
+  TimeSeriesDetector, slidingWindows, stepScores, smoothSteps, flaggedRanges,
   type TimeSeriesDetectorOptions, type SeriesData, type SeriesDetection, type FlaggedRange, type WindowOptions, type Windows,
 } from './timeseries.js';
 export { readTabular, type TabularData, type TabularOptions } from './tabular.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { AnomalyDetector, TimeSeriesDetector, flaggedRanges, knnMeanDistance, readTabular, seriesAutoencoder, seriesModelConfig, slidingWindows, stepScores } from '../../src/anomaly/index.js';
+import { AnomalyDetector, TimeSeriesDetector, flaggedRanges, knnMeanDistance, readTabular, seriesAutoencoder, seriesModelConfig, slidingWindows, smoothSteps, stepScores } from '../../src/anomaly/index.js';
 import { Autoencoder, RecurrentAutoencoder } from '../../src/models/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-anomaly-ts-'));
@@ -42,6 +42,14 @@ describe('sliding windows, step scores, ranges', () => {
     ]);
     assert.deepEqual(flaggedRanges(s, 1, { mergeGap: 1, minLength: 3 }), [{ start: 5, end: 10, peak: 7, maxScore: 9 }]);
   });
+
+  it('smoothing is a centred moving mean, shorter at the ends', () => {
+    assert.deepEqual(Array.from(smoothSteps([0, 0, 6, 0, 0], 3)), [0, 2, 2, 2, 0]);
+    // Width 4 takes 2 steps before and 1 after: step 0 averages steps 0–1, step 4 steps 2–4.
+    assert.deepEqual(Array.from(smoothSteps([4, 0, 0, 8, 0], 4)), [2, 4 / 3, 3, 2, 8 / 3]);
+    assert.deepEqual(Array.from(smoothSteps([1, 5, 2], 1)), [1, 5, 2]);
+    assert.throws(() => smoothSteps([1], 0), /width must be a positive integer, got 0/);
+  });
 });
 
 describe('TimeSeriesDetector', () => {
@@ -49,6 +57,7 @@ describe('TimeSeriesDetector', () => {
     const window = 10;
     const model = new Autoencoder({ inputShape: [window * 2], encoder: { sizes: [16, 4] } }).compile({ seed: 1 });
     const det = new TimeSeriesDetector(model, { window, stride: 2, score: 'mse' });
+    assert.equal(det.smoothing, 2 * window, 'step scores are smoothed over two windows by default');
     await det.fit({ x: series(1000, 1), shape: [1000, 2] }, { threshold: { type: 'max' }, train: { epochs: 30, batchSize: 32, worker: false } });
     const live = series(400, 2);
     for (let t = 200; t < 204; t++) live[2 * t] = live[2 * t]! + 3; // a spike on channel 0, steps [200, 204)
@@ -57,7 +66,8 @@ describe('TimeSeriesDetector', () => {
     assert.equal(ranges.length, 1, JSON.stringify(ranges));
     const r = ranges[0]!;
     assert.ok(r.start <= 200 && r.end >= 204, `the range [${r.start}, ${r.end}) holds the spike`);
-    assert.ok(r.start > 200 - window && r.end < 204 + window, `the range [${r.start}, ${r.end}) stays within a window of it`);
+    const reach = window + det.smoothing / 2; // a window covering the spike, then the smoothing's half width
+    assert.ok(r.start > 200 - reach && r.end < 204 + reach, `the range [${r.start}, ${r.end}) stays within ${reach} steps of it`);
     assert.ok(r.peak >= 196 && r.peak < 208, `peak at ${r.peak}`);
     assert.equal(flags.reduce((a, b) => a + b, 0), r.end - r.start);
     const dir = join(tmp(), 'ts');
@@ -65,6 +75,17 @@ describe('TimeSeriesDetector', () => {
     const loaded = TimeSeriesDetector.load(dir);
     assert.equal(loaded.threshold, det.threshold);
     assert.deepEqual(Array.from(await loaded.scoreSteps({ x: live, shape: [400, 2] })), Array.from(scores));
+    // A detector saved before smoothing existed (no 'smoothing' in detector.json) keeps scoring unsmoothed steps.
+    const file = join(dir, 'detector.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { extra: { timeSeries: Record<string, unknown> } };
+    assert.equal(json.extra.timeSeries.smoothing, 2 * window);
+    delete json.extra.timeSeries.smoothing;
+    writeFileSync(file, JSON.stringify(json));
+    const old = TimeSeriesDetector.load(dir);
+    assert.equal(old.smoothing, 1);
+    const unsmoothed = await old.scoreSteps({ x: live, shape: [400, 2] });
+    assert.deepEqual(Array.from(smoothSteps(unsmoothed, 2 * window)), Array.from(scores));
+    assert.throws(() => new TimeSeriesDetector(model, { window, smoothing: 2.5 }), /options.smoothing: expected a positive integer \(steps; 1 for none\), got 2.5/);
     await assert.rejects(det.scoreSteps({ x: new Float32Array(30), shape: [10, 3] }), /the series has 3 channels, the detector was fitted on 2/);
     const gap = live.slice();
     gap[7] = NaN;
