@@ -146,8 +146,9 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
     const order = scores.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0]).slice(0, EXPLAINED_SAMPLES).map(([, i]) => i);
     const rows = new Float32Array(order.length * features);
     order.forEach((i, j) => rows.set(all.subarray(i * features, (i + 1) * features), j * features));
-    const names = (set as { columns?: unknown }).columns;
-    const nameOf = (f: number) => (Array.isArray(names) && typeof names[f] === 'string' ? (names[f] as string) : `feature ${f + 1}`);
+    // The names the detector was fitted with (detector.json), else the run's CSV header.
+    const names = detector.featureNames ?? evalSet.columns;
+    const nameOf = (f: number) => names?.[f] ?? `feature ${f + 1}`;
     const ex = await detector.explain({ x: rows, shape: [order.length, features] }, { top: 3 });
     explanations = order.map((sample, j) => ({ sample, top: ex[j]!.top.map((t) => ({ feature: nameOf(t.feature), share: Number(t.share.toFixed(4)) })) }));
   }
