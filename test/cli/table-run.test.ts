@@ -4,40 +4,18 @@
  * the run and the dashboard's anomaly view name the features.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DetectOutcome, runDetectCommand } from '../../src/cli/commands/detect.js';
 import { runTrainCommand, type TrainOutcome } from '../../src/cli/commands/train.js';
 import { analyzeRun } from '../../src/dashboard/analysis.js';
-import { Rng } from '../../src/data/random.js';
 import { loadRunData } from '../../src/runs/run-data.js';
+import { SENSOR_COLUMNS, sensorCsv } from '../runs/sensor-csv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aekit-table-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-export const SENSOR_COLUMNS = ['temperature', 'pressure', 'flow', 'vibration', 'rpm', 'power'];
-
-/**
- * A CSV of sensor readings: `rows` rows of six correlated columns, then a
- * 0/1 `fault` label; every tenth row is a fault whose vibration is 8 standard
- * deviations off.
- */
-export function sensorCsv(file: string, rows: number, seed = 1): string {
-  const rng = new Rng(seed);
-  const lines = [[...SENSOR_COLUMNS, 'fault'].join(',')];
-  for (let i = 0; i < rows; i++) {
-    const a = rng.normal();
-    const b = rng.normal();
-    const fault = i % 10 === 9 ? 1 : 0;
-    const v = [60 + 5 * a, 2 + 0.5 * b, 10 + 2 * a + b, 1 + 0.2 * (a - b) + (fault ? 1.6 : 0), 1500 + 100 * b, 40 + 4 * a + 2 * b]
-      .map((x) => (x + 0.05 * rng.normal()).toFixed(4));
-    lines.push([...v, fault].join(','));
-  }
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
 
 const quiet = () => {
   const outs: string[] = [];
