@@ -120,7 +120,7 @@ export async function runSeriesDetect(source: { run: OpenedRun } | { saved: Time
     const png = await seriesDetectionPng({
       values: series.x, channels, channelNames: series.columns, scores: result.scores, threshold: detector.threshold, ranges: result.ranges,
       timestamps: series.timestamps, ...(series.trainSteps ? { trainSteps: series.trainSteps } : {}),
-    }, { title: `Anomalies in ${series.name}`, scoreName: `score (${kind}, window ${detector.window})` });
+    }, { title: `Anomalies in ${series.name}`, scoreName: `score (${kind}, window ${detector.window})`, panels: channels > 1 ? 'channels' : 'shared' });
     writeFileAtomic(flags.png, png);
   }
   if (flags.save) detector.save(flags.save);
@@ -144,7 +144,7 @@ export async function runSeriesDetect(source: { run: OpenedRun } | { saved: Time
 
 /**
  * The figure of a series run after training (figures/anomalies.png, which the
- * report and the dashboard show with the run's other figures): its whole
+ * report shows; the dashboard draws the same chart, interactive): its whole
  * series scored by the run's detector (fitted and saved now), the training
  * steps shaded.
  */
@@ -155,6 +155,6 @@ export async function seriesRunFigure(run: OpenedRun): Promise<{ png: Uint8Array
   const result = await detector.detect({ x: s.x, shape: s.shape });
   const png = await seriesDetectionPng({
     values: s.x, channels, channelNames: s.columns, scores: result.scores, threshold: detector.threshold, ranges: result.ranges, timestamps: s.timestamps, trainSteps: s.trainSteps,
-  }, { title: `Anomalies in ${basename(s.file)}`, scoreName: `score (${detector.windows.scoreKind}, window ${detector.window})` });
+  }, { title: `Anomalies in ${basename(s.file)}`, scoreName: `score (${detector.windows.scoreKind}, window ${detector.window})`, panels: channels > 1 ? 'channels' : 'shared' });
   return { png, ranges: result.ranges.length, flagged: result.flags.reduce((a, b) => a + b, 0), steps };
 }

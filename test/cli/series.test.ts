@@ -77,7 +77,7 @@ describe('aekit train --window and aekit detect on a series', () => {
     assert.equal(lines.length, 1001);
     assert.match(lines[1]!, /^0,2015-01-01 00:00:00,5\.0014,20\.9676,-?\d/);
     const png = pngjs.PNG.sync.read(readFileSync(join(out, 'series.png')));
-    assert.deepEqual([png.width, png.height], [1100, 620]);
+    assert.deepEqual([png.width, png.height], [1100, 790], 'a panel per channel (load and temp), then the score');
     assert.match(io.lines.join('\n'), /combined scores of 1000 steps of series\.csv \(the run's series\), windows of 24; threshold [\d.]+: \d+ steps flagged/);
     // Another series through the saved detector: no burst there, the one planted at 300 found.
     const other = seriesCsv(join(dir, 'other.csv'), 300, 2);
