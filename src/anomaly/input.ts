@@ -5,8 +5,11 @@
  */
 import { sizeOf } from '../graph/types.js';
 
-/** Samples for a detector: a flat array of n·|sample| values, or `{ x, shape: [n, ...sampleShape] }` (a `Dataset` fits). */
-export type DetectorData = Float32Array | { x: Float32Array; shape: readonly number[] };
+/**
+ * Samples for a detector: a flat array of n·|sample| values, or `{ x, shape: [n, ...sampleShape] }`
+ * (a `Dataset` fits), with the features' names when they have some (`fit` keeps them for explanations).
+ */
+export type DetectorData = Float32Array | { x: Float32Array; shape: readonly number[]; columns?: readonly string[] };
 
 /** A bad input to a detector: names what was wrong. */
 export class AnomalyInputError extends RangeError {

@@ -9,8 +9,11 @@ import { sizeOf } from '../graph/types.js';
 import { type AutoencoderModel } from '../models/index.js';
 import { AnomalyDetector, type AnomalyDetectorOptions, type DetectorFitOptions } from './detector.js';
 import { AnomalyInputError } from './input.js';
+import { type FlaggedRange, flaggedRanges } from './ranges.js';
 import { readDetectorDir } from './store.js';
 import { type SavedThresholdStrategy, type ThresholdStrategy, applyThresholdStrategy, checkStrategy } from './threshold.js';
+
+export { type FlaggedRange, flaggedRanges } from './ranges.js';
 
 /** A series: T steps of F channels, step after step (`shape` [T, F]), or a Float32Array of one channel. */
 export type SeriesData = Float32Array | { x: Float32Array; shape: readonly number[] };
@@ -120,43 +123,6 @@ export function smoothSteps(scores: ArrayLike<number>, width: number): Float64Ar
     out[t] = (prefix[b]! - prefix[a]!) / (b - a);
   }
   return out;
-}
-
-/** A run of flagged steps: [start, end) with the highest score in it and where it is. */
-export interface FlaggedRange {
-  start: number;
-  /** One past the last flagged step. */
-  end: number;
-  peak: number;
-  maxScore: number;
-}
-
-/**
- * Runs of consecutive steps scoring above the threshold. Runs separated by
- * at most `mergeGap` unflagged steps are joined; runs shorter than
- * `minLength` steps are dropped.
- */
-export function flaggedRanges(scores: ArrayLike<number>, threshold: number, options: { minLength?: number; mergeGap?: number } = {}): FlaggedRange[] {
-  const minLength = options.minLength ?? 1;
-  const mergeGap = options.mergeGap ?? 0;
-  if (!(Number.isInteger(minLength) && minLength >= 1)) throw new RangeError(`flaggedRanges: minLength must be a positive integer, got ${JSON.stringify(options.minLength)}`);
-  if (!(Number.isInteger(mergeGap) && mergeGap >= 0)) throw new RangeError(`flaggedRanges: mergeGap must be a non-negative integer, got ${JSON.stringify(options.mergeGap)}`);
-  const runs: FlaggedRange[] = [];
-  for (let t = 0; t < scores.length; t++) {
-    if (!(scores[t]! > threshold)) continue;
-    const last = runs[runs.length - 1];
-    if (last && t - last.end <= mergeGap) {
-      last.end = t + 1;
-    } else {
-      runs.push({ start: t, end: t + 1, peak: t, maxScore: scores[t]! });
-      continue;
-    }
-    if (scores[t]! > last.maxScore) {
-      last.maxScore = scores[t]!;
-      last.peak = t;
-    }
-  }
-  return runs.filter((r) => r.end - r.start >= minLength);
 }
 
 /** Options of {@link TimeSeriesDetector}: the window detector's, plus windowing and channel scaling. */

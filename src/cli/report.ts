@@ -14,8 +14,8 @@ export interface ReportSection {
   text?: string;
   /** Rows of cells; the first row is the header. */
   table?: (string | number)[][];
-  /** PNG figures with their captions. */
-  figures?: { png: Uint8Array; caption: string }[];
+  /** PNG figures with their captions; a `wide` one spans the page (a long series). */
+  figures?: { png: Uint8Array; caption: string; wide?: boolean }[];
 }
 
 /** A run folder whose `figures/*.png` the report includes in full. */
@@ -101,7 +101,7 @@ function renderSection(s: ReportSection): string {
   const table = s.table && s.table.length > 0
     ? `<table><thead><tr>${s.table[0]!.map((h) => `<th>${cell(h)}</th>`).join('')}</tr></thead><tbody>${s.table.slice(1).map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
     : '';
-  const figures = (s.figures ?? []).map((f) => `<figure><img alt="${escape(f.caption)}" src="data:image/png;base64,${Buffer.from(f.png).toString('base64')}"><figcaption>${escape(f.caption)}</figcaption></figure>`).join('');
+  const figures = (s.figures ?? []).map((f) => `<figure${f.wide ? ' class="wide"' : ''}><img alt="${escape(f.caption)}" src="data:image/png;base64,${Buffer.from(f.png).toString('base64')}"><figcaption>${escape(f.caption)}</figcaption></figure>`).join('');
   return `<section><h2>${escape(s.title)}</h2>${s.text ? `<p>${escape(s.text)}</p>` : ''}${table}<div class="figures">${figures}</div></section>`;
 }
 
@@ -119,7 +119,7 @@ h1 { font-size: 1.6rem; margin-bottom: .3rem; } h2 { font-size: 1.2rem; margin-t
 p { line-height: 1.5; max-width: 75em; } table { border-collapse: collapse; margin: .8rem 0; background: #fff; }
 th, td { border: 1px solid #ddd; padding: .35rem .7rem; text-align: right; } th:first-child, td:first-child { text-align: left; } th { background: #f0f0f0; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 440px), 1fr)); gap: 1rem; align-items: start; }
-figure { margin: 0; background: #fff; border: 1px solid #e3e3e3; padding: .5rem; }
+figure { margin: 0; background: #fff; border: 1px solid #e3e3e3; padding: .5rem; } figure.wide { grid-column: 1 / -1; }
 figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; } figcaption { font-size: .85rem; color: #555; margin-top: .3rem; }
 pre { background: #fff; border: 1px solid #e3e3e3; padding: .8rem 1rem; overflow-x: auto; font-size: .82rem; line-height: 1.45; margin: 0; }
 .configs { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); gap: 1rem; align-items: start; } .configs h3 { font-size: 1rem; margin: .4rem 0; }

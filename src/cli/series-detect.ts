@@ -7,6 +7,7 @@
  */
 import { basename } from 'node:path';
 import { type FlaggedRange, TimeSeriesDetector } from '../anomaly/timeseries.js';
+import { type SavedThresholdStrategy } from '../anomaly/threshold.js';
 import { type ScoreKind } from '../anomaly/types.js';
 import { readSeriesCsv } from '../data/series.js';
 import { writeFileAtomic } from '../io/files.js';
@@ -120,7 +121,7 @@ export async function runSeriesDetect(source: { run: OpenedRun } | { saved: Time
     const png = await seriesDetectionPng({
       values: series.x, channels, channelNames: series.columns, scores: result.scores, threshold: detector.threshold, ranges: result.ranges,
       timestamps: series.timestamps, ...(series.trainSteps ? { trainSteps: series.trainSteps } : {}),
-    }, { title: `Anomalies in ${series.name}`, scoreName: `score (${kind}, window ${detector.window})` });
+    }, { title: `Anomalies in ${series.name}`, scoreName: `score (${kind}, window ${detector.window})`, panels: channels > 1 ? 'channels' : 'shared' });
     writeFileAtomic(flags.png, png);
   }
   if (flags.save) detector.save(flags.save);
@@ -142,19 +143,38 @@ export async function runSeriesDetect(source: { run: OpenedRun } | { saved: Time
   return outcome;
 }
 
+/** What {@link seriesRunFigure} drew, for the log and the report. */
+export interface SeriesRunFigure {
+  png: Uint8Array;
+  /** The flagged ranges, with their timestamps when the series has them. */
+  ranges: SeriesRange[];
+  flagged: number;
+  steps: number;
+  trainSteps: number;
+  threshold: number;
+  thresholdStrategy: SavedThresholdStrategy;
+  score: ScoreKind;
+  window: number;
+}
+
 /**
  * The figure of a series run after training (figures/anomalies.png, which the
- * report and the dashboard show with the run's other figures): its whole
+ * report shows; the dashboard draws the same chart, interactive): its whole
  * series scored by the run's detector (fitted and saved now), the training
  * steps shaded.
  */
-export async function seriesRunFigure(run: OpenedRun): Promise<{ png: Uint8Array; ranges: number; flagged: number; steps: number }> {
+export async function seriesRunFigure(run: OpenedRun): Promise<SeriesRunFigure> {
   const { detector } = await seriesRunDetector(run);
   const s = await runSeries(run);
   const [steps, channels] = s.shape;
   const result = await detector.detect({ x: s.x, shape: s.shape });
   const png = await seriesDetectionPng({
     values: s.x, channels, channelNames: s.columns, scores: result.scores, threshold: detector.threshold, ranges: result.ranges, timestamps: s.timestamps, trainSteps: s.trainSteps,
-  }, { title: `Anomalies in ${basename(s.file)}`, scoreName: `score (${detector.windows.scoreKind}, window ${detector.window})` });
-  return { png, ranges: result.ranges.length, flagged: result.flags.reduce((a, b) => a + b, 0), steps };
+  }, { title: `Anomalies in ${basename(s.file)}`, scoreName: `score (${detector.windows.scoreKind}, window ${detector.window})`, panels: channels > 1 ? 'channels' : 'shared' });
+  const text = s.timestampText;
+  return {
+    png, ranges: result.ranges.map((r) => ({ ...r, ...(text ? { startTime: text[r.start]!, endTime: text[r.end - 1]! } : {}) })),
+    flagged: result.flags.reduce((a, b) => a + b, 0), steps, trainSteps: s.trainSteps,
+    threshold: detector.threshold, thresholdStrategy: detector.thresholdStrategy, score: detector.windows.scoreKind, window: detector.window,
+  };
 }

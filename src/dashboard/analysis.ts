@@ -19,6 +19,7 @@ import { imageShapeOf } from '../viz/image-shape.js';
 import { openRun } from '../runs/open-run.js';
 import { EVALUATION_SAMPLES, runEvaluationSet } from '../runs/known-anomalies.js';
 import { RUN_DETECTOR_FOLDER, runDetector } from '../runs/run-detector.js';
+import { seriesRunDetector } from '../runs/run-series-detector.js';
 import { project2d, type ProjectionMethod } from '../viz/projection.js';
 
 /** Numbers quantized to bytes for transport: value = lo + (hi − lo) · byte / 255. */
@@ -86,6 +87,12 @@ export interface AnalysisDetector {
   fittedNow: boolean;
   /** Training samples it was fitted on. */
   trainSamples: number;
+  /**
+   * A series run's detector flags steps, each scoring the mean of the windows
+   * covering it: `threshold` and `thresholdStrategy` are then its step
+   * threshold's (on the windows' scale), not the window detector's own.
+   */
+  steps?: boolean;
 }
 
 /** Options of {@link analyzeRun}. */
@@ -136,7 +143,10 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
     // A 1-D code: the code against the sample's index, so the view still shows something true.
     latent = { method: 'identity', axisNames: ['sample', 'z1'], description: 'the 1-D code per sample', points: Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? Math.floor(i / 2) : codes[Math.floor(i / 2)]!)) };
   }
-  const { detector, fittedNow } = await runDetector(run);
+  // A series run's detector flags steps: the threshold drawn over its windows' scores is its step threshold.
+  const series = run.config?.data.window !== undefined ? await seriesRunDetector(run) : undefined;
+  const { detector, fittedNow } = series ? { detector: series.detector.windows, fittedNow: series.fittedNow } : await runDetector(run);
+  const threshold = series ? series.detector.threshold : detector.threshold;
   const rec = await model.reconstruct(all);
   const scores = Array.from(await detector.score({ x: all, shape: [evalSet.count, ...evalSet.sampleShape] }));
   const truth = evalSet.truth ? Array.from(evalSet.truth) : undefined;
@@ -146,8 +156,9 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
     const order = scores.map((v, i) => [v, i] as const).sort((p, q) => q[0] - p[0]).slice(0, EXPLAINED_SAMPLES).map(([, i]) => i);
     const rows = new Float32Array(order.length * features);
     order.forEach((i, j) => rows.set(all.subarray(i * features, (i + 1) * features), j * features));
-    const names = (set as { columns?: unknown }).columns;
-    const nameOf = (f: number) => (Array.isArray(names) && typeof names[f] === 'string' ? (names[f] as string) : `feature ${f + 1}`);
+    // The names the detector was fitted with (detector.json), else the run's CSV header.
+    const names = detector.featureNames ?? evalSet.columns;
+    const nameOf = (f: number) => names?.[f] ?? `feature ${f + 1}`;
     const ex = await detector.explain({ x: rows, shape: [order.length, features] }, { top: 3 });
     explanations = order.map((sample, j) => ({ sample, top: ex[j]!.top.map((t) => ({ feature: nameOf(t.feature), share: Number(t.share.toFixed(4)) })) }));
   }
@@ -157,12 +168,15 @@ export async function analyzeRun(runsDir: string, id: string, options: AnalysisO
     features, loss: model.loss, vae: model.className === 'VariationalAutoencoder', codeSize,
     ...(labels ? { labels } : {}), ...(set.labelNames ? { classNames: set.labelNames } : {}),
     latent, inputs: quantize(all), reconstructions: quantize(rec),
-    detector: { score: state.score, combine: state.combine, threshold: state.threshold, thresholdStrategy: state.thresholdStrategy, folder: RUN_DETECTOR_FOLDER, fittedNow, trainSamples: state.trainStats.n },
+    detector: {
+      score: state.score, combine: state.combine, threshold, thresholdStrategy: series ? series.detector.thresholdStrategy : state.thresholdStrategy,
+      folder: RUN_DETECTOR_FOLDER, fittedNow, trainSamples: state.trainStats.n, ...(series ? { steps: true } : {}),
+    },
     scores,
     ...(truth ? { truth, truthSource: evalSet.truthSource! } : {}),
     // Metrics need finite scores: a diverged model has none to rank.
-    ...(truth && scores.every(Number.isFinite) ? { evaluation: evaluateDetector(scores, truth, detector.threshold) } : {}),
-    threshold: detector.threshold,
+    ...(truth && scores.every(Number.isFinite) ? { evaluation: evaluateDetector(scores, truth, threshold) } : {}),
+    threshold,
     ...(explanations ? { explanations } : {}),
     seconds: (performance.now() - started) / 1000,
   };

@@ -2,7 +2,10 @@
  * Largest-Triangle-Three-Buckets (Steinarsson, 2013): keeps `threshold`
  * points of a series that draw like the whole of it (peaks and dips survive,
  * unlike taking every k-th point). The dashboard thins long epoch histories
- * with it before they go over the wire.
+ * with it before they go over the wire. A series run's steps are thinned by
+ * the minimum and maximum of each bucket instead (`thinIndices` in
+ * src/viz/series-detection.ts, which the page and the PNG figure share): a
+ * one-step spike among thousands is what that view is for.
  */
 
 /** A point of a series: [x, y]; y may be null for a gap. */

@@ -48,6 +48,8 @@ export interface RunSummary {
   vae: boolean;
   /** The model's reconstruction loss ('mse', 'bce', 'mae'), for scores computed in the browser. */
   loss?: string;
+  /** A series run (trained with --window): its window length; the page shows its steps' scores. */
+  window?: number;
 }
 
 /** Files whose change means a run's summary may have changed. */
@@ -110,7 +112,10 @@ export function summarizeRun(root: string, id: string): RunSummary {
       if (isObject(config.preset)) Object.assign(brief, config.preset);
       summary.modelConfig = brief;
     } else if (typeof model === 'string') summary.model = model;
-    if (isObject(config.data)) summary.data = str(config.data.source);
+    if (isObject(config.data)) {
+      summary.data = str(config.data.source);
+      if (num(config.data.window) !== undefined) summary.window = num(config.data.window);
+    }
     if (isObject(config.training)) {
       const t = config.training;
       const opt = isObject(t.optimizer) ? t.optimizer : {};

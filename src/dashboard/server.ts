@@ -11,6 +11,7 @@
  *     GET  /api/runs             summaries of every run
  *     GET  /api/curves?id=       a run's loss curves (thinned) and step progress
  *     GET  /api/analysis?id=     latent points, inputs, reconstructions, scores
+ *     GET  /api/series?id=       a series run's steps, per-step scores, threshold, flagged ranges
  *     GET  /api/events           server-sent events: runs, curves, progress, reconstructions, jobs
  *     GET  /api/jobs             trainings started from the page
  *     POST /api/train            start `aekit train` (JSON body, see jobs.ts)
@@ -150,6 +151,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     if (!['auto', 'pca', 'umap'].includes(method)) throw new RequestError('method', `expected auto, pca or umap, got ${JSON.stringify(method)}`);
     return analyses.get(id, { method: method as 'auto' | 'pca' | 'umap' });
   });
+  app.get('/api/series', async (req) => analyses.series(runId(query(req).id)));
   app.get('/api/options', async () => ({ models: MODEL_PRESETS.map((m) => ({ name: m, help: PRESET_HELP[m] })), data: PAGE_DATA }));
   app.get('/api/jobs', async () => ({ jobs: jobs.list() }));
   app.post('/api/train', async (req, reply) => {

@@ -150,6 +150,8 @@ export interface SourceInfo {
   sampleShape: number[];
   /** Number of samples, when known without a full pass (NPY); undefined for CSV. */
   samples?: number;
+  /** A CSV's feature column names (header names, or `col1`, `col2`...); undefined for NPY. */
+  columns?: string[];
 }
 
 /**
@@ -161,6 +163,7 @@ export async function probeSource(src: StreamSource): Promise<SourceInfo> {
   const file = basename(src.path);
   let fileSampleShape: number[];
   let samples: number | undefined;
+  let columns: string[] | undefined;
   if (src.kind === 'npy') {
     const s = await openNpyStream(src.path, { batchSize: 1, scale: src.scale, nonFinite: src.nonFinite });
     if (s.shape.length < 1) throw new DataFormatError(file, {}, 'holds a scalar; expected samples along the first axis');
@@ -170,6 +173,7 @@ export async function probeSource(src: StreamSource): Promise<SourceInfo> {
   } else {
     const s = await openCsvStream(src.path, { ...csvOptions(src), batchSize: 1 });
     fileSampleShape = [s.columns.length];
+    columns = [...s.columns];
     if (s.columns.length === 0) throw new DataFormatError(file, {}, 'has no feature columns');
   }
   const sampleShape = src.sampleShape ?? fileSampleShape;
@@ -182,7 +186,7 @@ export async function probeSource(src: StreamSource): Promise<SourceInfo> {
       throw new DataFormatError(file, {}, `the scaler was fitted on samples of shape [${ss.join(', ')}], the file's samples have shape [${fileSampleShape.join(', ')}]`);
     }
   }
-  return { file, fileSampleShape, sampleShape, ...(samples !== undefined ? { samples } : {}) };
+  return { file, fileSampleShape, sampleShape, ...(samples !== undefined ? { samples } : {}), ...(columns ? { columns } : {}) };
 }
 
 function csvOptions(src: CsvSource): Omit<CsvStreamOptions, 'batchSize'> {

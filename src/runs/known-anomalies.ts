@@ -33,6 +33,8 @@ export interface RunEvaluationSet {
   truth?: Uint8Array;
   /** Where the known anomalies come from, in words. */
   truthSource?: string;
+  /** A table's feature names (the CSV header), when the data has them. */
+  columns?: string[];
 }
 
 function otherImages(source: string | undefined, sampleShape: number[], count: number): { set: Dataset; what: string } | undefined {
@@ -50,7 +52,7 @@ export async function runEvaluationSet(run: OpenedRun, limit = EVALUATION_SAMPLE
   const n = Math.min(limit, set.shape[0]!);
   const features = shapeSize(data.sampleShape);
   const x = set.x.subarray(0, n * features);
-  const base = { split: split === 'test' ? 'test' as const : 'train' as const, sampleShape: data.sampleShape, n, set };
+  const base = { split: split === 'test' ? 'test' as const : 'train' as const, sampleShape: data.sampleShape, n, set, ...(data.columns ? { columns: data.columns } : {}) };
   // A scaled run's inputs are not the images the other set holds.
   const other = !run.scaler && features === 784 ? otherImages(run.config?.data.source, data.sampleShape, n) : undefined;
   if (other) {

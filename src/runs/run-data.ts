@@ -16,7 +16,7 @@ import { readJsonData } from '../data/json.js';
 import { readNpy, readNpz } from '../data/npy.js';
 import { MinMaxScaler, type Scaler, type ScalerJSON, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
 import { type Dataset, type Tensor, shapeSize } from '../data/types.js';
-import { type StreamSource, streamBatches, streamSource } from '../data/source.js';
+import { type StreamSource, probeSource, streamBatches, streamSource } from '../data/source.js';
 import { trainTestSplit } from '../data/split.js';
 import { type DataKind, dataKindOf, kindDefaults } from './data-kinds.js';
 import { type DataConfig, type ScaleKind } from './run-config.js';
@@ -51,6 +51,12 @@ export interface RunData {
   trainStream?: StreamSource;
   /** A series run (`data.window`): the series its windows are cut from. */
   series?: SeriesInfo;
+  /**
+   * A table's feature names, one per value of a sample: a CSV's header (the
+   * label column left out; `col1`, `col2`... without a header). Absent for
+   * data without named columns and for samples reshaped past one dimension.
+   */
+  columns?: string[];
 }
 
 /** CSV and NPY files larger than this are streamed rather than loaded (`data.stream` overrides). */
@@ -199,6 +205,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   let test: Dataset | undefined;
   let testFrom: RunData['testFrom'];
   let name: string;
+  let columns: string[] | undefined;
   let pixels = builtin !== undefined;
   if (builtin) {
     const shape = cfg.shape ?? [1, 28, 28];
@@ -212,6 +219,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   } else {
     const all = reshape(await readSource(cfg.source, cfg, 'data.source'), cfg.shape, 'data.shape');
     pixels = pixelSources.has(all);
+    columns = tableColumns(all);
     if (cfg.test) {
       train = limit(all, cfg.samples);
       test = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
@@ -252,7 +260,14 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     if (test) test = { ...test, x: scaler.transform(test) };
   }
   const unitRange = scaler ? inUnitRange(train.x) : rawUnitRange;
-  return { name, train, ...(test ? { test, testFrom } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape, kind, scale };
+  return { name, train, ...(test ? { test, testFrom } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape, kind, scale, ...(columns ? { columns } : {}) };
+}
+
+/** The feature names of a file read as a table (a CSV's `columns`), when its samples are rows of them. */
+function tableColumns(ds: Dataset, names: unknown = (ds as { columns?: unknown }).columns): string[] | undefined {
+  const shape = ds.shape.slice(1);
+  if (shape.length !== 1 || !Array.isArray(names) || names.length !== shape[0] || !names.every((c) => typeof c === 'string')) return undefined;
+  return [...(names as string[])];
 }
 
 /**
@@ -304,6 +319,7 @@ async function streamRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): 
   }
   if (!train) throw new DataFormatError(cfg.source, {}, 'holds no samples');
   const sampleShape = train.shape.slice(1);
+  const columns = src.kind === 'csv' ? tableColumns(train, (await probeSource(src)).columns) : undefined;
   let test: Dataset | undefined;
   if (cfg.test) {
     const t = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
@@ -314,6 +330,6 @@ async function streamRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }): 
     name, train, ...(test ? { test } : {}), ...(scalerJson ? { scaler: scalerFromJSON(scalerJson) } : {}),
     unitRange: inUnitRange(train.x), sampleShape, trainStream: src,
     kind: dataKindOf(sampleShape), scale: scalerJson ? (scalerJson.kind === 'minmax' ? 'minmax' : 'zscore') : 'none',
-    ...(test ? { testFrom: 'file' as const } : {}),
+    ...(test ? { testFrom: 'file' as const } : {}), ...(columns ? { columns } : {}),
   };
 }

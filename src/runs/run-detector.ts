@@ -58,7 +58,8 @@ export async function fitRunDetector(run: OpenedRun, options: { score?: ScoreKin
   if (!run.config) throw new UsageError(`${run.dir} is a bare checkpoint: a detector is fitted on a run's training data, so give a run folder`);
   const detector = new AnomalyDetector(run.model, { score: options.score ?? RUN_DETECTOR_DEFAULTS.score });
   const data = await loadRunData(run.config.data, run.scaler ? { scaler: run.scaler } : undefined);
-  await detector.fit(data.train, { contamination: options.contamination ?? RUN_DETECTOR_DEFAULTS.contamination, train: false });
+  // A table's column names go with the detector (detector.json's extra.columns): explanations name them.
+  await detector.fit(data.columns ? { ...data.train, columns: data.columns } : data.train, { contamination: options.contamination ?? RUN_DETECTOR_DEFAULTS.contamination, train: false });
   return detector;
 }
 

@@ -70,7 +70,9 @@ export function reconstructionLinesPng(input: ReconstructionLinesInput, options:
   return chartPng(spec, { width: 900, height: 90 + 230 * rows, ...options });
 }
 
-/** A series, its anomaly score with the threshold and the flagged ranges, as a PNG (default 1100×620). */
+/** A series, its anomaly score with the threshold and the flagged ranges, as a PNG (default 1100×620; 170 pixels more per channel panel after the first). */
 export function seriesDetectionPng(input: SeriesDetectionInput, options: SeriesDetectionOptions & FigureOptions = {}): Promise<Uint8Array> {
-  return chartPng(seriesDetectionSpec(input, options), { width: 1100, height: 620, ...options });
+  const panels = options.panels === 'channels' ? Math.min(input.channels ?? 1, options.maxChannels ?? 4) : 1;
+  const height = options.height ?? 620 + 170 * (panels - 1);
+  return chartPng(seriesDetectionSpec(input, { ...options, height }), { width: 1100, ...options, height });
 }

@@ -42,6 +42,25 @@ export interface SeriesDetectionOptions {
   maxChannels?: number;
   /** Name of the score axis (default "score"). */
   scoreName?: string;
+  /**
+   * 'shared' (default): the channels in one panel above the score;
+   * 'channels': a panel per channel, each with its own scale.
+   */
+  panels?: 'shared' | 'channels';
+  /**
+   * Steps [from, to) drawn with up to `maxPoints` points per line, the rest
+   * of the series with a quarter as many: what a zoomed chart shows in detail
+   * while its axis and zoom slider still span the whole series.
+   */
+  detail?: { from: number; to: number };
+  /**
+   * Zoom and pan (ECharts dataZoom: the wheel and dragging in the panels, a
+   * slider under them), over `detail` at first. For the dashboard; a PNG has
+   * no use for it.
+   */
+  zoom?: boolean;
+  /** Height in pixels the chart is drawn at, which the panels are laid out in (default 620, the PNG's). */
+  height?: number;
 }
 
 const FLAG = 'rgba(225, 87, 89, 0.22)';
@@ -50,24 +69,31 @@ const LABEL = 'rgba(237, 201, 72, 0.45)';
 const AXIS = { nameTextStyle: { fontSize: 13, color: '#222' }, axisLabel: { fontSize: 12, color: '#222' }, axisLine: { onZero: false, lineStyle: { color: '#666' } } };
 
 /**
- * Indices of the points to draw: all when there are at most `max`, else per
- * bucket of steps the one with the smallest and the one with the largest
- * value, in step order, so spikes survive the thinning.
+ * Indices of the points to draw of steps [from, to) (default all `n`): all
+ * when there are at most `max`, else per bucket of steps the one with the
+ * smallest and the one with the largest value, in step order, so spikes
+ * survive the thinning.
  */
-export function thinIndices(values: (t: number) => number, n: number, max: number): number[] {
-  if (n <= max) return Array.from({ length: n }, (_, t) => t);
+export function thinIndices(values: (t: number) => number, n: number, max: number, range: { from: number; to: number } = { from: 0, to: n }): number[] {
+  const from = Math.max(0, Math.floor(range.from));
+  const to = Math.min(n, Math.ceil(range.to));
+  const count = to - from;
+  if (count <= 0) return [];
+  if (count <= max) return Array.from({ length: count }, (_, t) => from + t);
   const buckets = Math.max(1, Math.floor(max / 2));
   const out: number[] = [];
   for (let b = 0; b < buckets; b++) {
-    const lo = Math.floor((b * n) / buckets);
-    const hi = Math.floor(((b + 1) * n) / buckets);
+    const lo = from + Math.floor((b * count) / buckets);
+    const hi = from + Math.floor(((b + 1) * count) / buckets);
     if (hi <= lo) continue;
     let min = lo;
     let mx = lo;
-    for (let t = lo; t < hi; t++) {
+    let vmin = values(lo);
+    let vmax = vmin;
+    for (let t = lo + 1; t < hi; t++) {
       const v = values(t);
-      if (v < values(min)) min = t;
-      if (v > values(mx)) mx = t;
+      if (v < vmin) [min, vmin] = [t, v];
+      if (v > vmax) [mx, vmax] = [t, v];
     }
     if (min === mx) out.push(min);
     else out.push(Math.min(min, mx), Math.max(min, mx));
@@ -111,61 +137,91 @@ export function seriesDetectionSpec(input: SeriesDetectionInput, options: Series
   const band = (r: { start: number; end: number }) => [{ xAxis: xOf(r.start) }, { xAxis: r.end < n ? xOf(r.end) : xOf(n - 1) }];
   const shown = Math.min(channels, options.maxChannels ?? 4);
   const round = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : null);
+  const detail = options.detail ? { from: Math.max(0, Math.floor(options.detail.from)), to: Math.min(n, Math.ceil(options.detail.to)) } : undefined;
+  // With a detail window: fine inside it, coarse outside (the axis and the zoom slider still show the whole series).
+  const pick = (value: (t: number) => number): number[] => {
+    if (!detail || (detail.from === 0 && detail.to === n)) return thinIndices(value, n, maxPoints);
+    const coarse = thinIndices(value, n, Math.max(4, Math.floor(maxPoints / 4)));
+    return [...coarse.filter((t) => t < detail.from), ...thinIndices(value, n, maxPoints, detail), ...coarse.filter((t) => t >= detail.to)];
+  };
+  const perChannel = options.panels === 'channels';
+  const seriesPanels = perChannel ? shown : 1;
+  const scorePanel = seriesPanels;
+  const flaggedBands = input.ranges.map((r) => { const [a, b] = band(r); return [{ ...a, itemStyle: { color: FLAG } }, b]; });
+  const trainBand = input.trainSteps ? [[{ xAxis: xOf(0), itemStyle: { color: TRAIN } }, { xAxis: xOf(Math.min(input.trainSteps, n - 1)) }]] : [];
   const series: LineSeriesOption[] = [];
   for (let c = 0; c < shown; c++) {
-    const idx = thinIndices((t) => input.values[t * channels + c]!, n, maxPoints);
+    const idx = pick((t) => input.values[t * channels + c]!);
+    const panel = perChannel ? c : 0;
     series.push({
-      type: 'line', name: input.channelNames?.[c] ?? (channels > 1 ? `channel ${c + 1}` : 'value'), xAxisIndex: 0, yAxisIndex: 0,
+      type: 'line', name: input.channelNames?.[c] ?? (channels > 1 ? `channel ${c + 1}` : 'value'), xAxisIndex: panel, yAxisIndex: panel,
       data: idx.map((t) => [xOf(t), round(input.values[t * channels + c]!)]), showSymbol: false, lineStyle: { width: 1.2 }, color: PALETTE[c % PALETTE.length],
-      ...(c === 0 ? {
-        markArea: {
-          silent: true,
-          data: [
-            ...(input.trainSteps ? [[{ xAxis: xOf(0), itemStyle: { color: TRAIN } }, { xAxis: xOf(Math.min(input.trainSteps, n - 1)) }]] : []),
-            ...input.ranges.map((r) => { const [a, b] = band(r); return [{ ...a, itemStyle: { color: FLAG } }, b]; }),
-          ] as never,
-        },
-      } : {}),
+      // The shading once per panel: on its first line.
+      ...(perChannel || c === 0 ? { markArea: { silent: true, data: [...trainBand, ...flaggedBands] as never } } : {}),
     });
   }
-  const scoreIdx = thinIndices((t) => input.scores[t]!, n, maxPoints);
+  const scoreIdx = pick((t) => input.scores[t]!);
   const truth = input.labels ? runsOf(input.labels) : [];
   series.push({
-    type: 'line', name: 'score', xAxisIndex: 1, yAxisIndex: 1, data: scoreIdx.map((t) => [xOf(t), round(input.scores[t]!)]), showSymbol: false,
+    type: 'line', name: 'score', xAxisIndex: scorePanel, yAxisIndex: scorePanel, data: scoreIdx.map((t) => [xOf(t), round(input.scores[t]!)]), showSymbol: false,
     lineStyle: { width: 1.2 }, color: '#555',
     markArea: {
       silent: true,
       data: [
         ...truth.map((r) => { const [a, b] = band(r); return [{ ...a, itemStyle: { color: LABEL } }, b]; }),
-        ...input.ranges.map((r) => { const [a, b] = band(r); return [{ ...a, itemStyle: { color: FLAG } }, b]; }),
+        ...flaggedBands,
       ] as never,
     },
   });
+  // Its ends, and the detail window's: a zoomed chart filters out points outside its window, and the line must stay.
+  const thresholdSteps = [...new Set([0, ...(detail ? [detail.from, Math.max(detail.from, detail.to - 1)] : []), n - 1])];
   series.push({
-    type: 'line', name: `threshold ${formatNumber(input.threshold)}`, xAxisIndex: 1, yAxisIndex: 1, data: [[xOf(0), input.threshold], [xOf(n - 1), input.threshold]],
+    type: 'line', name: `threshold ${formatNumber(input.threshold)}`, xAxisIndex: scorePanel, yAxisIndex: scorePanel, data: thresholdSteps.map((t) => [xOf(t), input.threshold]),
     showSymbol: false, lineStyle: { width: 1.5, type: 'dashed' }, color: PALETTE[2],
   });
   const flagged = input.ranges.reduce((a, r) => a + r.end - r.start, 0);
   const parts = [`${input.ranges.length} flagged range${input.ranges.length === 1 ? '' : 's'} (${flagged} of ${n} steps) in red`];
   if (input.trainSteps) parts.push(`training steps in grey`);
   if (truth.length) parts.push('labelled anomalies in yellow');
+  if (shown < channels) parts.push(`${shown} of ${channels} channels shown`);
   const xAxisBase = ts ? { type: 'time' as const } : { type: 'value' as const, min: 0, max: n - 1 };
   const legendNames = series.map((s) => s.name as string);
+  // Panels laid out in pixels: the title, subtitle and legend above, the axis labels (and the zoom slider) below.
+  const height = options.height ?? 620;
+  const top = 95;
+  const bottom = options.zoom ? 84 : 45;
+  const gap = perChannel ? 24 : 40;
+  const weights = [...Array.from({ length: seriesPanels }, () => (perChannel ? 1 : 1.75)), 1];
+  const free = Math.max(60 * weights.length, height - top - bottom - gap * (weights.length - 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const grid: { left: number; right: number; top: number; height: number }[] = [];
+  let y = top;
+  for (const w of weights) {
+    const h = Math.floor((free * w) / total);
+    grid.push({ left: 70, right: 30, top: y, height: h });
+    y += h + gap;
+  }
+  const panelAxes = Array.from({ length: weights.length }, (_, i) => i);
   return {
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: 'DejaVu Sans, Verdana, sans-serif', color: '#222' },
     title: { text: options.title ?? 'Anomaly detection on a series', subtext: options.subtitle ?? parts.join(' · '), left: 'center', top: 8, textStyle: { fontSize: 17, fontWeight: 'bold', color: '#222' }, subtextStyle: { fontSize: 12, color: '#555' } },
     tooltip: { trigger: 'axis' },
+    axisPointer: { link: [{ xAxisIndex: 'all' }] },
     legend: { top: 58, itemGap: 20, textStyle: { fontSize: 12 }, data: legendNames },
-    grid: [{ left: 70, right: 30, top: 95, height: '42%' }, { left: 70, right: 30, top: '66%', height: '24%' }],
-    xAxis: [
-      { ...xAxisBase, gridIndex: 0, splitLine: { show: false }, ...AXIS, axisLabel: { show: false } },
-      { ...xAxisBase, gridIndex: 1, name: ts ? '' : 'step', nameLocation: 'middle', nameGap: 26, splitLine: { show: false }, ...AXIS },
-    ],
-    yAxis: [
-      { type: 'value', gridIndex: 0, scale: true, splitLine: { show: true, lineStyle: { color: '#eee' } }, ...AXIS },
-      { type: 'value', gridIndex: 1, scale: true, name: options.scoreName ?? 'score', nameLocation: 'middle', nameGap: 50, splitLine: { show: true, lineStyle: { color: '#eee' } }, ...AXIS },
-    ],
+    grid,
+    xAxis: panelAxes.map((i) => i === scorePanel
+      ? { ...xAxisBase, gridIndex: i, name: ts ? '' : 'step', nameLocation: 'middle' as const, nameGap: 26, splitLine: { show: false }, ...AXIS }
+      : { ...xAxisBase, gridIndex: i, splitLine: { show: false }, ...AXIS, axisLabel: { show: false } }),
+    yAxis: panelAxes.map((i) => i === scorePanel
+      ? { type: 'value' as const, gridIndex: i, scale: true, name: options.scoreName ?? 'score', nameLocation: 'middle' as const, nameGap: 50, splitLine: { show: true, lineStyle: { color: '#eee' } }, ...AXIS }
+      : { type: 'value' as const, gridIndex: i, scale: true, ...(perChannel ? { name: series[i]!.name as string, nameLocation: 'middle' as const, nameGap: 50 } : {}), splitLine: { show: true, lineStyle: { color: '#eee' } }, ...AXIS }),
     series,
+    ...(options.zoom ? {
+      dataZoom: [
+        { type: 'inside' as const, xAxisIndex: panelAxes, ...(detail ? { startValue: xOf(detail.from), endValue: xOf(Math.max(detail.from, detail.to - 1)) } : {}) },
+        { type: 'slider' as const, xAxisIndex: panelAxes, bottom: 12, height: 26, showDetail: false, ...(detail ? { startValue: xOf(detail.from), endValue: xOf(Math.max(detail.from, detail.to - 1)) } : {}) },
+      ],
+    } : {}),
   };
 }

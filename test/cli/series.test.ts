@@ -62,6 +62,18 @@ describe('aekit train --window and aekit detect on a series', () => {
     assert.ok(existsSync(join(outcome.run.dir, 'detector', 'detector.json')), 'the run detector is saved at training');
   });
 
+  it("writes a report.html for the series: its figure, the flagged ranges with their timestamps, nothing of an image run's", async () => {
+    const html = readFileSync(join(outcome.run.dir, 'report.html'), 'utf8');
+    for (const title of ['Training', 'Anomalies over time', 'More figures: run', 'Configuration']) assert.ok(html.includes(`<h2>${title}</h2>`), title);
+    assert.match(html, /1000 steps of 2 channels \(load, temp\), cut into windows of 24 steps; the first 800 steps trained the model/);
+    const figure = readFileSync(join(outcome.run.dir, 'figures', 'anomalies.png')).toString('base64');
+    assert.ok(html.includes(`<figure class="wide"><img alt="series.csv: the series`) && html.includes(figure), 'the series figure, full width');
+    // The ranges table: a row over the burst at [900, 912), named by its timestamps.
+    const rows = [...html.matchAll(/<tr><td>(\d{4}-[^<]+)<\/td><td>([^<]+)<\/td><td>(\d+)<\/td>/g)].map((m) => [m[1], m[2], Number(m[3])] as const);
+    assert.ok(rows.length >= 1 && rows.some(([from, to]) => from! <= stamp(911) && to! >= stamp(900)), JSON.stringify(rows));
+    assert.doesNotMatch(html, /worst\.png|digits|Fashion-MNIST/);
+  });
+
   it('detect flags the burst, writes per-step scores and the figure; a saved detector scores a new series', async () => {
     const io = quietIo();
     const out = join(dir, 'detect');
@@ -77,7 +89,7 @@ describe('aekit train --window and aekit detect on a series', () => {
     assert.equal(lines.length, 1001);
     assert.match(lines[1]!, /^0,2015-01-01 00:00:00,5\.0014,20\.9676,-?\d/);
     const png = pngjs.PNG.sync.read(readFileSync(join(out, 'series.png')));
-    assert.deepEqual([png.width, png.height], [1100, 620]);
+    assert.deepEqual([png.width, png.height], [1100, 790], 'a panel per channel (load and temp), then the score');
     assert.match(io.lines.join('\n'), /combined scores of 1000 steps of series\.csv \(the run's series\), windows of 24; threshold [\d.]+: \d+ steps flagged/);
     // Another series through the saved detector: no burst there, the one planted at 300 found.
     const other = seriesCsv(join(dir, 'other.csv'), 300, 2);

@@ -11,6 +11,35 @@ describe('series detection figure', () => {
     assert.ok(idx.includes(7777));
     assert.deepEqual(idx, [...idx].sort((a, b) => a - b), 'in step order');
     assert.deepEqual(thinIndices((t) => t, 5, 500), [0, 1, 2, 3, 4]);
+    // A range of steps: only its steps, its spike kept.
+    const part = thinIndices((t) => v[t]!, v.length, 100, { from: 7000, to: 9000 });
+    assert.ok(part.length <= 100 && part.every((t) => t >= 7000 && t < 9000));
+    assert.ok(part.includes(7777));
+    assert.deepEqual(thinIndices((t) => v[t]!, v.length, 100, { from: 10, to: 13 }), [10, 11, 12]);
+  });
+
+  it('for the dashboard: a panel per channel, a detail window drawn finer than the rest, zoom over every panel', () => {
+    const n = 20_000;
+    const values = Float32Array.from({ length: 3 * n }, (_, i) => (i % 3) * 100 + Math.sin(i / 30));
+    const scores = Float64Array.from({ length: n }, (_, t) => (t >= 12_000 && t < 12_050 ? 5 : 0.5));
+    const input = { values, channels: 3, channelNames: ['a', 'b', 'c'], scores, threshold: 2, ranges: [{ start: 12_000, end: 12_050 }], trainSteps: 10_000 };
+    type Spec = { grid: { top: number; height: number }[]; series: { name: string; xAxisIndex: number; data: number[][]; markArea?: { data: unknown[] } }[]; yAxis: { name?: string }[]; dataZoom?: { type: string; xAxisIndex: number[]; startValue: number; endValue: number }[] };
+    const spec = seriesDetectionSpec(input, { panels: 'channels', maxPoints: 1000, detail: { from: 11_900, to: 12_100 }, zoom: true, height: 900 }) as unknown as Spec;
+    assert.equal(spec.grid.length, 4, 'three channels and the score');
+    assert.deepEqual(spec.series.map((x) => [x.name, x.xAxisIndex]), [['a', 0], ['b', 1], ['c', 2], ['score', 3], ['threshold 2', 3]]);
+    assert.deepEqual(spec.yAxis.slice(0, 3).map((y) => y.name), ['a', 'b', 'c']);
+    for (const c of spec.series.slice(0, 3)) assert.equal(c.markArea!.data.length, 2, `${c.name}: training steps and the flagged range shaded`);
+    assert.ok(spec.grid.at(-1)!.top + spec.grid.at(-1)!.height <= 900 - 60, 'the panels leave room for the axis and the zoom bar');
+    const score = spec.series[3]!.data.map((p) => p[0]!);
+    const inside = score.filter((t) => t >= 11_900 && t < 12_100);
+    assert.equal(inside.length, 200, 'every step of the detail window');
+    assert.ok(score.length < 200 + 260, `the rest thinner: ${score.length} points in all`);
+    assert.deepEqual(score, [...score].sort((p, q) => p - q));
+    assert.deepEqual(spec.series[4]!.data.map((p) => p[0]), [0, 11_900, 12_099, n - 1], 'the threshold line has points in the window (a zoomed chart filters the others out)');
+    assert.deepEqual(spec.dataZoom!.map((z) => [z.type, z.xAxisIndex, z.startValue, z.endValue]), [['inside', [0, 1, 2, 3], 11_900, 12_099], ['slider', [0, 1, 2, 3], 11_900, 12_099]]);
+    const png = seriesDetectionSpec(input) as unknown as Spec;
+    assert.equal(png.grid.length, 2, 'the figure: channels share a panel');
+    assert.equal(png.dataZoom, undefined);
   });
 
   it('draws the series, the score with its threshold, flagged ranges and labelled anomalies; bad input is named', async () => {

@@ -115,7 +115,9 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
   const evaluation = truth ? evaluateDetector(scores, truth, detector.threshold) : undefined;
   const top = flags.explain === undefined || flags.explain === false ? 0 : flags.explain === true ? 3 : flags.explain;
   const explained = top > 0 ? await detector.explain(set, { top }) : null;
-  const featureName = (j: number) => detector.featureNames?.[j] ?? `feature ${j + 1}`;
+  // The detector's column names (a run's table detector keeps its CSV header), else those of the data scored.
+  const names = detector.featureNames ?? data.columns;
+  const featureName = (j: number) => names?.[j] ?? `feature ${j + 1}`;
   if (flags.out) {
     const head = 'index,score,anomaly' + (set.labels ? ',label' : '') + Array.from({ length: top }, (_, t) => `,feature_${t + 1},share_${t + 1}`).join('');
     const rows = [head];

@@ -31,7 +31,8 @@ import { baselineWarning, codeWarnings } from '../../runs/run-warnings.js';
 import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
 import { writeRunFigures } from '../figures.js';
-import { seriesRunFigure } from '../series-detect.js';
+import { type SeriesRunFigure, seriesRunFigure } from '../series-detect.js';
+import { writeRunReport } from '../run-report.js';
 import { TensorBoardWriter } from '../../viz/index.js';
 import { liveProbe, liveReconstructionsPng } from '../live-reconstructions.js';
 import { ProgressFile } from '../../runs/progress-file.js';
@@ -268,16 +269,29 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
   if (flags.figures !== false) live.setPhase('drawing figures');
   const figures = flags.figures === false ? [] : await writeRunFigures(run, model, data, log);
+  let series: SeriesRunFigure | undefined;
   if (data.series && flags.figures !== false) {
     // A series run: its detector (saved as detector/) scores the whole series: figures/anomalies.png.
     live.setPhase('scoring the series');
-    const a = await seriesRunFigure({ dir: run.dir, model, config: fullConfig, ...(data.scaler ? { scaler: data.scaler.toJSON() } : {}) });
-    run.write('figures/anomalies.png', a.png);
+    series = await seriesRunFigure({ dir: run.dir, model, config: fullConfig, ...(data.scaler ? { scaler: data.scaler.toJSON() } : {}) });
+    run.write('figures/anomalies.png', series.png);
     figures.push('anomalies.png');
-    log(`Anomalies: ${a.flagged} of ${a.steps} steps flagged in ${a.ranges} range${a.ranges === 1 ? '' : 's'} by the run's detector (figures/anomalies.png; list them with aekit detect ${run.dir})`);
+    log(`Anomalies: ${series.flagged} of ${series.steps} steps flagged in ${series.ranges.length} range${series.ranges.length === 1 ? '' : 's'} by the run's detector (figures/anomalies.png; list them with aekit detect ${run.dir})`);
   }
   const warnings = [...await codeWarnings(model, data, { denoises: modelConfig.noise !== undefined }), ...baselineWarning(test, t.epochs)];
   for (const w of warnings) log(`Warning: ${w}`);
+  // Tables and series get a report.html with their anomalies (images: the demo's report).
+  let report = false;
+  if (flags.figures !== false && (data.kind === 'table' || data.kind === 'series')) {
+    live.setPhase('writing the report');
+    try {
+      figures.push(...await writeRunReport({ run, model, data, config: fullConfig, seconds, epochs: trainedEpochs, ...(test ? { test } : {}), warnings, ...(series ? { series } : {}) }, log));
+      report = true;
+    } catch (e) {
+      // A report that cannot be written must not lose the trained run: say so and go on.
+      log(`(report: ${(e as Error).message})`);
+    }
+  }
   run.setStatus(result.stopReason?.startsWith('non-finite') ? 'failed' : 'finished', { epochsDone: trainedEpochs, ...(result.stopReason ? { message: result.stopReason } : {}), ...(warnings.length ? { warnings } : {}) });
   if (test) {
     const row = (name: string, m: ReconstructionMetrics) => `  ${name.padEnd(30)} ${m.mse.toFixed(5).padStart(9)} ${m.bce.toFixed(4).padStart(8)} ${m.psnr.toFixed(2).padStart(8)}`;
@@ -287,7 +301,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
     if (test.pca) log(row(`PCA k=${test.pca.k} (same code size)`, test.pca));
   }
   log('');
-  log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, ${exportedParts.map((p) => `${p}.onnx`).join(', ')}, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}`);
+  log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, ${exportedParts.map((p) => `${p}.onnx`).join(', ')}, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}${report ? ', report.html' : ''}`);
   log(`Next: aekit eval ${run.dir} · aekit encode ${run.dir} --out codes.csv · tensorboard --logdir ${flags.runs ?? 'runs'}`);
   return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds, warnings };
 }
@@ -336,7 +350,7 @@ export function trainCommand(io?: Io): Command {
     .option('--runs <dir>', 'parent folder of run folders', 'runs')
     .option('--out <dir>', 'the run folder itself (new or empty), instead of --runs/<name>', nonEmptyPath('--out'))
     .option('--resume <run>', 'continue a run folder from its last checkpoint (with --epochs to train longer)')
-    .option('--no-figures', 'skip the PNG figures')
+    .option('--no-figures', 'skip the PNG figures (and, for a table or series, report.html)')
     .option('--print-config', 'print the resolved config (the full model config included) and exit')
     .addHelpText('after', `
 Models: ${Object.entries(PRESET_HELP).map(([k, v]) => `\n  ${k.padEnd(15)} ${v}`).join('')}

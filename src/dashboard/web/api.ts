@@ -3,12 +3,13 @@
  * server's error message surfaced, and the event stream.
  */
 import type { RunAnalysis } from '../analysis.js';
+import type { SeriesAnalysis } from '../series-analysis.js';
 import type { TrainJob } from '../jobs.js';
 import type { ProgressSnapshot } from '../../runs/progress-file.js';
 import type { ProgressEvent } from '../watcher.js';
 import type { RunCurves, RunSummary } from '../runs.js';
 
-export type { RunAnalysis, TrainJob, ProgressSnapshot, RunCurves, RunSummary };
+export type { RunAnalysis, SeriesAnalysis, TrainJob, ProgressSnapshot, RunCurves, RunSummary };
 
 /** GETs or POSTs JSON; a non-2xx answer throws with the server's `error` text. */
 export async function api<T>(url: string, body?: unknown): Promise<T> {

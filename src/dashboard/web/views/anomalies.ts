@@ -4,7 +4,8 @@
  * and on known anomalies when there are some, as a histogram; its threshold
  * as a slider over the bulk of the scores (a number box reaches any value);
  * precision and recall at that threshold, the detector's metrics at its own,
- * ROC and precision–recall curves, and the top-scoring inputs.
+ * ROC and precision–recall curves, and the top-scoring inputs. A series
+ * run's steps and their scores come first (series.ts).
  */
 import { quantile } from '../../../eval/stats.js';
 import { precisionRecallSpec, rocCurveSpec, scoreHistogramSpec } from '../../../viz/charts.js';
@@ -14,6 +15,7 @@ import { fill, fmt, h } from '../dom.js';
 import { sampleCanvas } from '../images.js';
 import type { Ctx } from '../main.js';
 import { loadAnalysis, samplesOf } from './latent.js';
+import { seriesCard } from './series.js';
 
 /** How many of the highest scores are shown as pictures. */
 const TOP = 24;
@@ -57,14 +59,17 @@ export function sliderRange(scores: readonly number[], threshold: number): [numb
 }
 
 /** The detector's score in words, e.g. "combined score (standardized mse + knn)". */
-export function scoreName(d: RunAnalysis['detector']): string {
+export function scoreName(d: Pick<RunAnalysis['detector'], 'score' | 'combine'>): string {
   return d.score === 'combined' ? `combined score (standardized ${d.combine.join(' + ')})` : `${d.score} score`;
 }
 
 /** Where the detector came from, in words. */
 function detectorOrigin(a: RunAnalysis): string {
   const d = a.detector;
-  const strategy = d.thresholdStrategy.type === 'contamination' ? `threshold at the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of its ${d.trainSamples} training scores` : `threshold set by '${d.thresholdStrategy.type}'`;
+  const strategy = d.steps
+    // A series detector's threshold is on steps: each scores the mean of the windows covering it, the same scale as a window's score.
+    ? `threshold: its step threshold${d.thresholdStrategy.type === 'contamination' ? `, the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of the training steps' scores` : ''} (a step scores the mean of the windows covering it)`
+    : d.thresholdStrategy.type === 'contamination' ? `threshold at the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of its ${d.trainSamples} training scores` : `threshold set by '${d.thresholdStrategy.type}'`;
   const origin = d.fittedNow ? "fitted by the dashboard on first use, with aekit detect's defaults" : 'saved there before: by aekit demo, aekit detect or the dashboard';
   return `The run's detector is in ${a.id}/${d.folder}/ (${origin}); ${strategy}. The report, aekit detect and Try it use this same detector.`;
 }
@@ -84,11 +89,17 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
   const prEl = h('div', { class: 'chart', id: 'anomaly-pr' });
   curves.append(h('div', { class: 'card' }, rocEl), h('div', { class: 'card' }, prEl));
   const top = h('div', { class: 'thumbs', id: 'anomaly-top' });
+  // A series run (trained with --window): its steps and their scores first; the windows below.
+  const window = ctx.run(id)?.window;
+  const series = window !== undefined ? seriesCard(id) : undefined;
   root.append(
     h('h1', {}, `Anomalies by ${id}`),
-    h('p', { class: 'sub' }, "A sample is flagged when the run's anomaly detector scores it above the threshold. Move the slider (or type a value) to trade missed anomalies for false alarms."),
+    h('p', { class: 'sub' }, series
+      ? `A step is flagged when its score, the mean score of the ${window}-step windows covering it, is above the series detector's threshold; below, the windows themselves, the samples the model saw. Move a slider (or type a value) to trade missed anomalies for false alarms.`
+      : "A sample is flagged when the run's anomaly detector scores it above the threshold. Move the slider (or type a value) to trade missed anomalies for false alarms."),
+    ...(series ? [series.el] : []),
     status,
-    h('div', { class: 'card' }, detectorNote, chartEl, h('div', { class: 'slider' }, h('span', {}, 'threshold'), slider, box, reset), stats, metrics),
+    h('div', { class: 'card' }, series ? h('h2', {}, `Per window: the scores of ${window}-step windows`) : null, detectorNote, chartEl, h('div', { class: 'slider' }, h('span', {}, 'threshold'), slider, box, reset), stats, metrics),
     curves,
     h('div', { class: 'card' }, h('h2', {}, `Highest scores (top ${TOP})`), top),
   );
@@ -172,6 +183,7 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
   });
   reset.addEventListener('click', () => a && setThreshold(a.threshold, 'other'));
   return () => {
+    series?.dispose();
     disposeChart(chart);
     disposeChart(roc);
     disposeChart(pr);

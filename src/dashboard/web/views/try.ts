@@ -152,7 +152,10 @@ async function loadPageDetector(id: string, folder: string): Promise<PageDetecto
     if (!r.ok) throw new Error(`${folder}/${file}: HTTP ${r.status}`);
     return r;
   };
-  const json = (await (await get('detector.json')).json()) as PageDetector['state'] & { codes: { file: string } | null };
+  const json = (await (await get('detector.json')).json()) as PageDetector['state'] & { codes: { file: string } | null; extra?: { timeSeries?: { threshold?: unknown } } };
+  // A series run's detector flags steps at its step threshold, the one the Anomalies view draws (on the windows' scale).
+  const stepThreshold = json.extra?.timeSeries?.threshold;
+  if (typeof stepThreshold === 'number') json.threshold = stepThreshold;
   let codes: Float32Array | null = null;
   if (json.codes) {
     const view = new DataView(await (await get(json.codes.file)).arrayBuffer());
