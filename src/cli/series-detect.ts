@@ -155,6 +155,8 @@ export interface SeriesRunFigure {
   thresholdStrategy: SavedThresholdStrategy;
   score: ScoreKind;
   window: number;
+  /** Steps of the moving mean over the step scores (1: none). */
+  smoothing: number;
 }
 
 /**
@@ -175,6 +177,6 @@ export async function seriesRunFigure(run: OpenedRun): Promise<SeriesRunFigure> 
   return {
     png, ranges: result.ranges.map((r) => ({ ...r, ...(text ? { startTime: text[r.start]!, endTime: text[r.end - 1]! } : {}) })),
     flagged: result.flags.reduce((a, b) => a + b, 0), steps, trainSteps: s.trainSteps,
-    threshold: detector.threshold, thresholdStrategy: detector.thresholdStrategy, score: detector.windows.scoreKind, window: detector.window,
+    threshold: detector.threshold, thresholdStrategy: detector.thresholdStrategy, score: detector.windows.scoreKind, window: detector.window, smoothing: detector.smoothing,
   };
 }

@@ -38,6 +38,8 @@ export interface SeriesAnalysis {
   /** The first `trainSteps` steps are those the detector (and the model) were fitted on. */
   trainSteps: number;
   window: number;
+  /** Steps of the centred moving mean over the step scores (1: none). */
+  smoothing: number;
   /** Steps scoring above it are flagged. */
   threshold: number;
   /** The detector's flagged ranges at its threshold ([start, end) in steps). */
@@ -79,7 +81,7 @@ export async function analyzeSeries(runsDir: string, id: string, options: { thre
     id, file: basename(s.file), steps: s.shape[0], channels: s.columns,
     values: base64(s.x), scores: base64(Float32Array.from(result.scores)),
     ...(s.timestamps ? { timestamps: base64(s.timestamps) } : {}),
-    trainSteps: s.trainSteps, window: detector.window, threshold: detector.threshold,
+    trainSteps: s.trainSteps, window: detector.window, smoothing: detector.smoothing, threshold: detector.threshold,
     ranges: result.ranges, flagged: result.flags.reduce((a, b) => a + b, 0),
     detector: { score: state.score, combine: state.combine, thresholdStrategy: detector.thresholdStrategy, folder: RUN_DETECTOR_FOLDER, fittedNow },
     seconds: (performance.now() - started) / 1000,

@@ -67,8 +67,8 @@ export function scoreName(d: Pick<RunAnalysis['detector'], 'score' | 'combine'>)
 function detectorOrigin(a: RunAnalysis): string {
   const d = a.detector;
   const strategy = d.steps
-    // A series detector's threshold is on steps: each scores the mean of the windows covering it, the same scale as a window's score.
-    ? `threshold: its step threshold${d.thresholdStrategy.type === 'contamination' ? `, the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of the training steps' scores` : ''} (a step scores the mean of the windows covering it)`
+    // A series detector's threshold is on steps: each scores the mean of the windows covering it (smoothed), the same scale as a window's score.
+    ? `threshold: its step threshold${d.thresholdStrategy.type === 'contamination' ? `, the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of the training steps' scores` : ''} (a step scores the mean of the windows covering it, smoothed over neighbouring steps)`
     : d.thresholdStrategy.type === 'contamination' ? `threshold at the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of its ${d.trainSamples} training scores` : `threshold set by '${d.thresholdStrategy.type}'`;
   const origin = d.fittedNow ? "fitted by the dashboard on first use, with aekit detect's defaults" : 'saved there before: by aekit demo, aekit detect or the dashboard';
   return `The run's detector is in ${a.id}/${d.folder}/ (${origin}); ${strategy}. The report, aekit detect and Try it use this same detector.`;
@@ -95,7 +95,7 @@ export function anomaliesView(root: HTMLElement, ctx: Ctx): () => void {
   root.append(
     h('h1', {}, `Anomalies by ${id}`),
     h('p', { class: 'sub' }, series
-      ? `A step is flagged when its score, the mean score of the ${window}-step windows covering it, is above the series detector's threshold; below, the windows themselves, the samples the model saw. Move a slider (or type a value) to trade missed anomalies for false alarms.`
+      ? `A step is flagged when its score, the mean score of the ${window}-step windows covering it smoothed over neighbouring steps, is above the series detector's threshold; below, the windows themselves, the samples the model saw. Move a slider (or type a value) to trade missed anomalies for false alarms.`
       : "A sample is flagged when the run's anomaly detector scores it above the threshold. Move the slider (or type a value) to trade missed anomalies for false alarms."),
     ...(series ? [series.el] : []),
     status,

@@ -185,7 +185,7 @@ export function seriesCard(id: string): { el: HTMLElement; dispose: () => void }
     const d = x.detector;
     const origin = d.fittedNow ? "fitted by the dashboard now, with aekit detect's defaults" : 'fitted when the run trained, or by aekit detect';
     const strategy = d.thresholdStrategy.type === 'contamination' ? `the ${fmt(100 * (1 - d.thresholdStrategy.contamination), 3)}th percentile of its training steps' scores` : `set by '${d.thresholdStrategy.type}'`;
-    detectorNote.textContent = `${x.steps} steps of ${x.channels.length} channel${x.channels.length === 1 ? '' : 's'} (${x.channels.join(', ')}${shown < x.channels.length ? `; the first ${shown} drawn` : ''}). A step's score is the mean ${scoreName(d)} of the ${x.window}-step windows covering it. The run's series detector is in ${x.id}/${d.folder}/ (${origin}); its threshold, ${fmt(x.threshold)}, is ${strategy}. aekit detect ${x.id} lists the same ranges.`;
+    detectorNote.textContent = `${x.steps} steps of ${x.channels.length} channel${x.channels.length === 1 ? '' : 's'} (${x.channels.join(', ')}${shown < x.channels.length ? `; the first ${shown} drawn` : ''}). A step's score is the mean ${scoreName(d)} of the ${x.window}-step windows covering it${x.smoothing > 1 ? `, smoothed by a moving mean over ${x.smoothing} steps` : ''}. The run's series detector is in ${x.id}/${d.folder}/ (${origin}); its threshold, ${fmt(x.threshold)}, is ${strategy}. aekit detect ${x.id} lists the same ranges.`;
     status.textContent = '';
     setThreshold(x.threshold, 'other');
   }).catch((e: unknown) => {
