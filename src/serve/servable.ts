@@ -43,7 +43,7 @@ export interface Servable {
 
 /** Options of {@link openServable}. */
 export interface OpenServableOptions {
-  /** ONNX Runtime intra-op threads of a run's model (default: all cores). */
+  /** ONNX Runtime intra-op threads of the models (default: all cores). */
   threads?: number;
   /** Progress lines (a run's detector fitted now). */
   log?: (line: string) => void;
@@ -152,10 +152,12 @@ async function releaseAll(models: AutoencoderModel[]): Promise<void> {
  */
 export async function openServable(path: string, options: OpenServableOptions = {}): Promise<Servable> {
   const serial = oneAtATime();
+  // As openRun's: ONNX Runtime threads that spin between calls would take the core the server's event loop needs.
+  const modelOptions = { session: { ...(options.threads ? { threads: options.threads } : {}), spinning: false } };
   const seriesRefusal = `${path} is a series detector: it scores a whole series step by step (windows overlap, scores are per step), not independent rows; score series with aekit detect ${path} --data series.csv`;
   if (existsSync(join(path, 'detector.json'))) {
     if (isEnsembleDir(path)) {
-      const detector = AnomalyDetector.load(path);
+      const detector = AnomalyDetector.load(path, modelOptions);
       const ensemble = detector.tabularEnsemble!;
       const spec: RowSpec = { width: ensemble.features, sampleShape: [ensemble.features], ...(detector.featureNames ? { columns: detector.featureNames } : {}) };
       const why = `the detector saved in ${path} is a table ensemble of ${ensemble.members.length} autoencoders, each with its own code and reconstruction: it serves /score only`;
@@ -168,7 +170,7 @@ export async function openServable(path: string, options: OpenServableOptions = 
         close: () => releaseAll(ensemble.members.map((m) => m.model)),
       };
     }
-    const saved = readDetectorDir(path);
+    const saved = readDetectorDir(path, modelOptions);
     if (saved.extra?.timeSeries) throw new UsageError(seriesRefusal);
     const { detector } = AnomalyDetector.fromSaved(saved);
     const model = detector.model;
@@ -200,7 +202,7 @@ export async function openServable(path: string, options: OpenServableOptions = 
       close: () => releaseAll([model]),
     };
   }
-  const own = await runDetector(run);
+  const own = await runDetector(run, modelOptions);
   if (own.fittedNow) options.log?.(`fitted the run's detector with the defaults and saved it in ${own.dir}`);
   const detector = own.detector;
   const spec: RowSpec = { ...base, ...(detector.featureNames ? { columns: detector.featureNames } : {}) };
