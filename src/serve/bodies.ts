@@ -61,11 +61,19 @@ export function parseJsonBody(text: string, spec: RowSpec): unknown {
   }
 }
 
-/** Checks a value x of row `r`, value `j` and stores it: a finite number that float32 holds. */
-function put(x: Float32Array, at: number, v: unknown, where: string): void {
-  if (typeof v !== 'number') throw new RequestError(400, `${where} is ${describe(v)}: expected a number`);
-  x[at] = v;
-  if (!Number.isFinite(x[at]!)) throw new RequestError(400, `${where} is ${v}: outside float32's range (about ±3.4e38); expected a finite number`);
+/**
+ * Copies `row` (already checked to hold `width` entries) into `x` at `at`,
+ * each entry a finite number that float32 holds. `where(j)` names entry j in
+ * a message; it is called only for a bad entry (a string per value would cost
+ * more than the rest of the check).
+ */
+function putRow(x: Float32Array, at: number, row: unknown[], width: number, where: (j: number) => string): void {
+  for (let j = 0; j < width; j++) {
+    const v = row[j];
+    if (typeof v !== 'number') throw new RequestError(400, `${where(j)} is ${describe(v)}: expected a number`);
+    x[at + j] = v;
+    if (x[at + j]! - x[at + j]! !== 0) throw new RequestError(400, `${where(j)} is ${v}: outside float32's range (about ±3.4e38); expected a finite number`);
+  }
 }
 
 /**
@@ -86,7 +94,7 @@ export function rowsFromJson(body: unknown, spec: RowSpec): Rows {
     if (!Array.isArray(row)) throw new RequestError(400, `"row" is ${describe(row)}: expected an array of ${rowWords(spec)}`);
     if (row.length !== width) throw new RequestError(400, `"row" has ${row.length} values: expected ${rowWords(spec)}`);
     const x = new Float32Array(width);
-    for (let j = 0; j < width; j++) put(x, j, row[j], `"row"[${j}]`);
+    putRow(x, 0, row, width, (j) => `"row"[${j}]`);
     return { x, n: 1, single: true };
   }
   const rows = o.rows;
@@ -97,7 +105,7 @@ export function rowsFromJson(body: unknown, spec: RowSpec): Rows {
     const row = rows[i] as unknown;
     if (!Array.isArray(row)) throw new RequestError(400, `"rows"[${i}] is ${describe(row)}: expected an array of ${rowWords(spec)}`);
     if (row.length !== width) throw new RequestError(400, `"rows"[${i}] has ${row.length} values: expected ${rowWords(spec)}`);
-    for (let j = 0; j < width; j++) put(x, i * width + j, row[j], `"rows"[${i}][${j}]`);
+    putRow(x, i * width, row, width, (j) => `"rows"[${i}][${j}]`);
   }
   return { x, n: rows.length, single: false };
 }
