@@ -177,7 +177,8 @@ export async function startServer(servable: Servable, options: ServeOptions = {}
     ...(Object.keys(unavailable).length ? { notServed: unavailable } : {}),
     batching: { windowMs: batchWindowMs, maxBatch },
   }));
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // prom-client 15 writes NaN (the event-loop lag before its first sample) as 'Nan'; the format says 'NaN'.
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send((await metrics.registry.metrics()).replace(/ Nan$/gm, ' NaN')));
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;

@@ -280,7 +280,7 @@ describe('aekit serve: /metrics', () => {
         if (line.startsWith('# HELP ')) continue;
         const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (\S+)( \d+)?$/.exec(line);
         assert.ok(sample, `not a sample line: ${line}`);
-        assert.ok(!Number.isNaN(Number(sample[3]!.replace('+Inf', 'Infinity'))) || sample[3] === 'NaN', line);
+        assert.ok(!Number.isNaN(Number(sample[3]!.replace('+Inf', 'Infinity'))) || sample[3] === 'NaN', `not a number as the format writes it: ${line}`);
         const family = sample[1]!.replace(/_(bucket|sum|count)$/, '');
         assert.ok(typed.has(sample[1]!) || typed.has(family), `${sample[1]} has no # TYPE line`);
       }
