@@ -8,9 +8,9 @@
  * - single rows: POST /score with one row a request at 64 connections; each
  *   answer's latency (autocannon's per-response time, a float in ms; its own
  *   histogram keeps whole milliseconds) and the rows answered per second;
- * - batch 64: POST /score with 64 rows a request at 4 connections, the
- *   server started with --max-batch 64 so that every ONNX Runtime call holds
- *   64 rows, as the direct calls do: rows per second;
+ * - batch 64: POST /score with 64 rows a request at 4 connections, as JSON
+ *   and as NPY, the server started with --max-batch 64 so that every ONNX
+ *   Runtime call holds 64 rows, as the direct calls do: rows per second;
  * - direct: the same function on 64 rows at a time, in a loop, rows per second.
  *
  * The served detector is fitted here on a synthetic table of 2,000 rows of 16
@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { AnomalyDetector } from '../../src/anomaly/detector.js';
+import { encodeNpy } from '../../src/data/npy.js';
 import { Rng } from '../../src/data/random.js';
 import { Autoencoder } from '../../src/models/dense.js';
 import { quantile } from '../../src/eval/stats.js';
@@ -56,7 +57,7 @@ export interface ServeBenchOptions extends BenchRunOptions {
   batch?: number;
   /** Seconds of each phase (default 10; quick 2). */
   seconds?: number;
-  /** Rounds of the three phases (default 3; quick 1). */
+  /** Rounds of the four phases (default 3; quick 1). */
   rounds?: number;
   /** The server's --batch-window-ms (default: the server's). */
   windowMs?: number;
@@ -80,13 +81,18 @@ export interface LoadResult {
   cpuMsPer1000: number;
 }
 
-/** One round of the three phases. */
+/** One round of the four phases. */
 export interface ServeRound {
   singleRow: LoadResult;
+  /** 64-row JSON bodies. */
   batched: LoadResult;
+  /** 64-row NPY bodies. */
+  batchedNpy: LoadResult;
   direct: { rowsPerSec: number; calls: number; cpuMsPer1000: number };
-  /** Server rows/s with 64-row bodies ÷ direct rows/s at batch 64. */
+  /** Server rows/s with 64-row JSON bodies ÷ direct rows/s at batch 64. */
   ratio: number;
+  /** The same with 64-row NPY bodies. */
+  npyRatio: number;
   /** Server rows/s with single-row bodies (micro-batched) ÷ direct rows/s at batch 64. */
   singleRowRatio: number;
 }
@@ -98,7 +104,9 @@ export interface ServeBenchResult {
   /** Medians over the rounds, and the lowest and highest ratio. */
   summary: {
     p50Ms: number; p99Ms: number; singleRowRowsPerSec: number; rowsPerCall: number;
-    batchedRowsPerSec: number; directRowsPerSec: number; ratio: number; ratioRange: [number, number]; singleRowRatio: number;
+    batchedRowsPerSec: number; batchedNpyRowsPerSec: number; directRowsPerSec: number; ratio: number; ratioRange: [number, number]; npyRatio: number; singleRowRatio: number;
+    /** CPU of the server per 1,000 rows (its /metrics), and of the direct calls, ms. */
+    cpuMsPer1000: { singleRow: number; batched: number; batchedNpy: number; direct: number };
   };
   goals: Array<{ goal: string; value: number; target: number; met: boolean }>;
   /** The server stopped on SIGTERM with exit status 0 after the last round. */
@@ -157,8 +165,8 @@ async function scrape(url: string): Promise<{ sum: number; count: number; cpu: n
   return { sum: read('aekit_serve_batch_rows_sum\\{endpoint="score"\\}'), count: read('aekit_serve_batch_rows_count\\{endpoint="score"\\}'), cpu: read('aekit_serve_process_cpu_seconds_total') };
 }
 
-/** Loads POST /score with `bodies` (cycled) at `connections` for `seconds`. */
-async function load(url: string, bodies: string[], rowsPerBody: number, connections: number, seconds: number): Promise<LoadResult> {
+/** Loads POST /score with `bodies` (cycled; JSON, or NPY when they are bytes) at `connections` for `seconds`. */
+async function load(url: string, bodies: string[] | Buffer[], rowsPerBody: number, connections: number, seconds: number): Promise<LoadResult> {
   const before = await scrape(url);
   const times: number[] = [];
   let next = 0;
@@ -167,7 +175,7 @@ async function load(url: string, bodies: string[], rowsPerBody: number, connecti
     connections,
     duration: seconds,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': typeof bodies[0] === 'string' ? 'application/json' : 'application/x-npy' },
     requests: [{ setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length]! }) }],
   });
   instance.on('response', (_client, status, _bytes, ms) => {
@@ -225,6 +233,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     const rowAt = (i: number) => Array.from(rows.subarray((i % nRows) * w, ((i % nRows) + 1) * w));
     const single = Array.from({ length: nRows }, (_, i) => JSON.stringify({ row: rowAt(i) }));
     const batched = Array.from({ length: 16 }, (_, b) => JSON.stringify({ rows: Array.from({ length: batch }, (_, i) => rowAt(b * batch + i)) }));
+    const batchedNpy = Array.from({ length: 16 }, (_, b) => Buffer.from(encodeNpy({ shape: [batch, w], data: rows.subarray(b * batch * w, (b + 1) * batch * w) })));
 
     const args = [dir, '--port', '0', '--max-batch', String(batch), ...(options.windowMs !== undefined ? ['--batch-window-ms', String(options.windowMs)] : []), ...(options.threads ? ['--threads', String(options.threads)] : [])];
     log(`aekit serve ${args.join(' ')}`);
@@ -250,22 +259,24 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     const out: ServeRound[] = [];
     for (let r = 0; r < rounds; r++) {
       // The phases in another order each round, so that a slow minute does not always fall on the same one.
-      const order = [['direct', 'batched', 'single'], ['single', 'direct', 'batched'], ['batched', 'single', 'direct']][r % 3]!;
-      const got: Partial<Pick<ServeRound, 'singleRow' | 'batched' | 'direct'>> = {};
+      const phases = ['direct', 'json', 'npy', 'single'];
+      const order = [...phases.slice(r % 4), ...phases.slice(0, r % 4)];
+      const got: Partial<Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct'>> = {};
       for (const phase of order) {
         if (phase === 'direct') got.direct = await directPhase();
-        else if (phase === 'batched') got.batched = await load(url, batched, batch, 4, seconds);
+        else if (phase === 'json') got.batched = await load(url, batched, batch, 4, seconds);
+        else if (phase === 'npy') got.batchedNpy = await load(url, batchedNpy, batch, 4, seconds);
         else got.singleRow = await load(url, single, 1, connections, seconds);
       }
-      const { singleRow, batched: b, direct: d } = got as Pick<ServeRound, 'singleRow' | 'batched' | 'direct'>;
-      for (const [name, l] of [['single-row', singleRow], ['batch', b]] as const) {
+      const { singleRow, batched: b, batchedNpy: n, direct: d } = got as Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct'>;
+      for (const [name, l] of [['single-row', singleRow], ['JSON batch', b], ['NPY batch', n]] as const) {
         if (l.failed > 0) throw new Error(`round ${r + 1}, ${name} load: ${l.failed} requests failed (non-200 answers or connection errors)`);
       }
-      const round = { singleRow, batched: b, direct: d, ratio: b.rowsPerSec / d.rowsPerSec, singleRowRatio: singleRow.rowsPerSec / d.rowsPerSec };
+      const round = { singleRow, batched: b, batchedNpy: n, direct: d, ratio: b.rowsPerSec / d.rowsPerSec, npyRatio: n.rowsPerSec / d.rowsPerSec, singleRowRatio: singleRow.rowsPerSec / d.rowsPerSec };
       out.push(round);
       log(`round ${r + 1}/${rounds}: single rows p50 ${singleRow.p50.toFixed(2)} ms, p99 ${singleRow.p99.toFixed(2)} ms, ${singleRow.rowsPerSec.toFixed(0)} rows/s (${singleRow.rowsPerCall.toFixed(1)} rows a call); ` +
-        `batch ${batch}: server ${b.rowsPerSec.toFixed(0)} rows/s, direct ${d.rowsPerSec.toFixed(0)} rows/s, ratio ${round.ratio.toFixed(3)}; ` +
-        `CPU ms per 1,000 rows: server ${singleRow.cpuMsPer1000.toFixed(0)} (single rows), ${b.cpuMsPer1000.toFixed(0)} (batch ${batch}), direct ${d.cpuMsPer1000.toFixed(0)}`);
+        `batch ${batch}: server ${b.rowsPerSec.toFixed(0)} rows/s (JSON), ${n.rowsPerSec.toFixed(0)} (NPY), direct ${d.rowsPerSec.toFixed(0)}, ratios ${round.ratio.toFixed(3)}, ${round.npyRatio.toFixed(3)}; ` +
+        `CPU ms per 1,000 rows: server ${singleRow.cpuMsPer1000.toFixed(0)} (single rows), ${b.cpuMsPer1000.toFixed(0)} (JSON), ${n.cpuMsPer1000.toFixed(0)} (NPY), direct ${d.cpuMsPer1000.toFixed(0)}`);
     }
 
     child.kill('SIGTERM');
@@ -286,10 +297,18 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       singleRowRowsPerSec: median(out.map((r) => r.singleRow.rowsPerSec)),
       rowsPerCall: median(out.map((r) => r.singleRow.rowsPerCall)),
       batchedRowsPerSec: median(out.map((r) => r.batched.rowsPerSec)),
+      batchedNpyRowsPerSec: median(out.map((r) => r.batchedNpy.rowsPerSec)),
       directRowsPerSec: median(out.map((r) => r.direct.rowsPerSec)),
       ratio: median(ratios),
       ratioRange: [Math.min(...ratios), Math.max(...ratios)] as [number, number],
+      npyRatio: median(out.map((r) => r.npyRatio)),
       singleRowRatio: median(out.map((r) => r.singleRowRatio)),
+      cpuMsPer1000: {
+        singleRow: median(out.map((r) => r.singleRow.cpuMsPer1000)),
+        batched: median(out.map((r) => r.batched.cpuMsPer1000)),
+        batchedNpy: median(out.map((r) => r.batchedNpy.cpuMsPer1000)),
+        direct: median(out.map((r) => r.direct.cpuMsPer1000)),
+      },
     };
     return {
       served: direct.description,
@@ -298,7 +317,8 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       summary,
       goals: [
         { goal: `p99 latency < ${GOALS.p99Ms} ms, single-row /score at ${connections} connections`, value: summary.p99Ms, target: GOALS.p99Ms, met: summary.p99Ms < GOALS.p99Ms },
-        { goal: `server rows/s >= ${GOALS.ratio * 100}% of direct at batch ${batch}`, value: summary.ratio, target: GOALS.ratio, met: summary.ratio >= GOALS.ratio },
+        { goal: `server rows/s >= ${GOALS.ratio * 100}% of direct at batch ${batch}, JSON bodies`, value: summary.ratio, target: GOALS.ratio, met: summary.ratio >= GOALS.ratio },
+        { goal: `server rows/s >= ${GOALS.ratio * 100}% of direct at batch ${batch}, NPY bodies`, value: summary.npyRatio, target: GOALS.ratio, met: summary.npyRatio >= GOALS.ratio },
       ],
       cleanShutdown: exit === 0,
       protocol: {
@@ -327,9 +347,15 @@ export function formatServeTable(r: ServeBenchResult): string {
     row('  p99 ms', r.rounds.map((x) => x.singleRow.p99), s.p99Ms, 2),
     row('  rows/s', r.rounds.map((x) => x.singleRow.rowsPerSec), s.singleRowRowsPerSec, 0),
     row('  rows per ONNX Runtime call (mean)', r.rounds.map((x) => x.singleRow.rowsPerCall), s.rowsPerCall, 1),
-    row(`/score, ${b}-row bodies, 4 connections: rows/s`, r.rounds.map((x) => x.batched.rowsPerSec), s.batchedRowsPerSec, 0),
+    row('  server CPU ms per 1,000 rows', r.rounds.map((x) => x.singleRow.cpuMsPer1000), s.cpuMsPer1000.singleRow, 0),
+    row(`/score, ${b}-row JSON bodies, 4 connections: rows/s`, r.rounds.map((x) => x.batched.rowsPerSec), s.batchedRowsPerSec, 0),
+    row('  server CPU ms per 1,000 rows', r.rounds.map((x) => x.batched.cpuMsPer1000), s.cpuMsPer1000.batched, 0),
+    row(`/score, ${b}-row NPY bodies, 4 connections: rows/s`, r.rounds.map((x) => x.batchedNpy.rowsPerSec), s.batchedNpyRowsPerSec, 0),
+    row('  server CPU ms per 1,000 rows', r.rounds.map((x) => x.batchedNpy.cpuMsPer1000), s.cpuMsPer1000.batchedNpy, 0),
     row(`direct (in-process), batch ${b}: rows/s`, r.rounds.map((x) => x.direct.rowsPerSec), s.directRowsPerSec, 0),
-    row(`server ÷ direct, ${b}-row bodies`, r.rounds.map((x) => x.ratio), s.ratio, 3),
+    row('  CPU ms per 1,000 rows', r.rounds.map((x) => x.direct.cpuMsPer1000), s.cpuMsPer1000.direct, 0),
+    row(`server ÷ direct, ${b}-row JSON bodies`, r.rounds.map((x) => x.ratio), s.ratio, 3),
+    row(`server ÷ direct, ${b}-row NPY bodies`, r.rounds.map((x) => x.npyRatio), s.npyRatio, 3),
     row('server ÷ direct, single rows micro-batched', r.rounds.map((x) => x.singleRowRatio), s.singleRowRatio, 3),
     '',
     ...r.goals.map((g) => `goal: ${g.goal}: ${f(g.value, 3)} (${g.met ? 'met' : 'not met'})`),
