@@ -20,7 +20,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -209,6 +209,8 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
   const seconds = options.seconds ?? (quick ? QUICK.seconds : 10);
   const rounds = options.rounds ?? (quick ? QUICK.rounds : 3);
   const started = performance.now();
+  // Other work on the machine shows in every rate here: the 1-minute load average is recorded at both ends.
+  const loadAtStart = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'aekit-bench-serve-'));
   let child: ChildProcess | undefined;
   try {
@@ -324,6 +326,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       protocol: {
         connections, batch, batchConnections: 4, seconds, rounds, quick, seed, detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
         cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds_total: (performance.now() - started) / 1000,
+        loadAverage: { start: loadAtStart, end: loadavg()[0]! },
       },
     };
   } finally {
@@ -360,6 +363,7 @@ export function formatServeTable(r: ServeBenchResult): string {
     '',
     ...r.goals.map((g) => `goal: ${g.goal}: ${f(g.value, 3)} (${g.met ? 'met' : 'not met'})`),
     `shutdown on SIGTERM: ${r.cleanShutdown ? 'clean (exit 0)' : 'NOT clean'}`,
+    `machine: ${r.protocol.cpus} cores (${r.protocol.cpu}), Node ${r.protocol.node}; 1-minute load average ${(r.protocol.loadAverage as { start: number }).start.toFixed(1)} at the start, ${(r.protocol.loadAverage as { end: number }).end.toFixed(1)} at the end`,
   ];
   return lines.join('\n');
 }
