@@ -147,8 +147,8 @@ async function releaseAll(models: AutoencoderModel[]): Promise<void> {
  * Opens `path` for serving: a saved detector (a folder with detector.json), a
  * run folder or a bare checkpoint. A run without a saved detector gets one
  * fitted on its training data and saved, as `aekit detect <run>` does.
- * @throws {UsageError} for a series run or series detector (they score a series step by step, not rows).
- * @throws {ConfigError | DetectorFileError} for a path that is none of these or is damaged.
+ * @throws {UsageError} for a path that is none of these, or a series run or series detector (they score a series step by step, not rows).
+ * @throws {ConfigError | DetectorFileError | CheckpointError} for one that is damaged.
  */
 export async function openServable(path: string, options: OpenServableOptions = {}): Promise<Servable> {
   const serial = oneAtATime();
@@ -186,6 +186,9 @@ export async function openServable(path: string, options: OpenServableOptions = 
       close: () => releaseAll([model]),
     };
   }
+  const what = 'expected a run folder, a detector saved with aekit detect --save, or a checkpoint';
+  if (!existsSync(path)) throw new UsageError(`${path}: no such folder; ${what}`);
+  if (!existsSync(join(path, 'run.json')) && !existsSync(join(path, 'checkpoint.json')) && !existsSync(join(path, '.aekit-commit'))) throw new UsageError(`${path}: no run.json, detector.json or checkpoint.json here; ${what}`);
   const run = openRun(path, options.threads);
   if (run.config?.data.window !== undefined) throw new UsageError(seriesRefusal.replace('a series detector', 'a series run (trained with --window)'));
   const model = run.model;

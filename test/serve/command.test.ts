@@ -73,6 +73,11 @@ describe('aekit serve <run>', () => {
     }
   });
 
+  it('names what it expected for a path that is not there or holds none of them', async () => {
+    await assert.rejects(runServeCommand(join(dir, 'nowhere'), flags(), quietIo()), (e: unknown) => e instanceof UsageError && /nowhere: no such folder; expected a run folder, a detector saved with aekit detect --save, or a checkpoint$/.test((e as Error).message));
+    await assert.rejects(runServeCommand(dir, flags(), quietIo()), (e: unknown) => e instanceof UsageError && /: no run\.json, detector\.json or checkpoint\.json here; expected a run folder/.test((e as Error).message));
+  });
+
   it('warns when --host opens it to the network, and names --port when the port is taken', async () => {
     const io = quietIo();
     const first = await runServeCommand(runDir, flags({ host: '0.0.0.0' }), io);
