@@ -57,11 +57,6 @@ export class MicroBatcher {
     if (!(Number.isInteger(options.maxBatch) && options.maxBatch >= 1)) throw new RangeError(`MicroBatcher: maxBatch must be a positive integer, got ${options.maxBatch}`);
   }
 
-  /** Requests queued or in the running call. */
-  get pending(): number {
-    return this.queue.length;
-  }
-
   /**
    * Queues `n` rows (`x` holds n · width values) and resolves with their
    * slice of the output, or rejects with the call's error.
