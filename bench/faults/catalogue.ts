@@ -2,12 +2,14 @@
 import { apiCases, configCases, layerCases, optimCases, pcaCases } from './cases-api.js';
 import { cliCases, envCases } from './cases-cli-env.js';
 import { checkpointCases, csvCases, exportCases, folderCases, idxFileCases, imageCases, jsonFileCases, npyFileCases, streamCases } from './cases-files.js';
+import { serveCases } from './cases-serve.js';
 import type { Case } from './types.js';
 
 export const CASES: readonly Case[] = [
   ...apiCases, ...configCases, ...layerCases, ...optimCases, ...pcaCases,
   ...checkpointCases, ...exportCases,
   ...csvCases, ...npyFileCases, ...idxFileCases, ...jsonFileCases, ...imageCases, ...folderCases, ...streamCases,
+  ...serveCases,
   ...cliCases, ...envCases,
 ];
 

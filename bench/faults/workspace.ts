@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AnomalyDetector } from '../../src/anomaly/detector.js';
 import { Autoencoder } from '../../src/models/index.js';
 
 /** Writes a file (text or bytes) under `ws`, creating folders. */
@@ -46,6 +47,28 @@ export async function copyCheckpoint(ws: string, rel = 'ck'): Promise<string> {
   }
   const dest = join(ws, rel);
   cpSync(reference, dest, { recursive: true });
+  return dest;
+}
+
+let referenceDetector: string | undefined;
+
+/**
+ * A saved detector around the tiny model (trained one epoch, seed 1, z-scored
+ * input), made once per review next to the case workspaces and copied into
+ * `ws` as `rel`: what the `aekit serve` cases serve.
+ */
+export async function copyDetector(ws: string, rel = 'det'): Promise<string> {
+  if (!referenceDetector) {
+    const dir = join(ws, '..', '..', 'reference-detector');
+    const m = tinyModel();
+    m.compile({ seed: 1 });
+    const det = new AnomalyDetector(m, { scaler: 'zscore' });
+    await det.fit(tinyData(), { train: { epochs: 1, batchSize: 8, worker: false } });
+    det.save(dir);
+    referenceDetector = dir;
+  }
+  const dest = join(ws, rel);
+  cpSync(referenceDetector, dest, { recursive: true });
   return dest;
 }
 

@@ -5,6 +5,7 @@
  */
 import { type Scaler, type ScalerJSON, MinMaxScaler, StandardScaler, scalerFromJSON } from '../data/preprocess.js';
 import { AutoencoderModel } from '../models/index.js';
+import { type LoadOptions } from '../models/front-end.js';
 import { type FitOptions } from '../train/trainer.js';
 import { type DetectorEvaluation, evaluateDetector } from '../eval/detection.js';
 import { sizeOf } from '../graph/types.js';
@@ -620,11 +621,12 @@ export class AnomalyDetector {
   /**
    * Loads a detector saved with `save`. Scores equal those of the saved
    * detector bit for bit (same model weights, codes, scaler and statistics).
+   * `modelOptions` go to the model loads (e.g. `{ session: { threads: 1, spinning: false } }`).
    * @throws {DetectorFileError} naming the file and field when something is missing or damaged.
    */
-  static load(dir: string): AnomalyDetector {
+  static load(dir: string, modelOptions: LoadOptions = {}): AnomalyDetector {
     if (isEnsembleDir(dir)) {
-      const saved = readEnsembleDir(dir);
+      const saved = readEnsembleDir(dir, modelOptions);
       const members = saved.members.map((m) => AnomalyDetector.fromSaved(m).detector);
       const d = new AnomalyDetector({ proba: saved.outer.proba });
       try {
@@ -638,7 +640,7 @@ export class AnomalyDetector {
       d.featureNamesValue = saved.outer.featureNames;
       return d;
     }
-    return AnomalyDetector.fromSaved(readDetectorDir(dir)).detector;
+    return AnomalyDetector.fromSaved(readDetectorDir(dir, modelOptions)).detector;
   }
 
   /** Rebuilds a detector from what `readDetectorDir` found; `extra` is the caller's own block. */

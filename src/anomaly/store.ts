@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { type ScalerJSON, scalerFromJSON } from '../data/preprocess.js';
 import { WriteError, fsReason, makeDirs, writeFileAtomic } from '../io/files.js';
 import { AutoencoderModel } from '../models/index.js';
+import { type LoadOptions } from '../models/front-end.js';
 import { CHECKPOINT_FILES, sha256 } from '../train/checkpoint.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
 import { needsCodes } from './scores.js';
@@ -222,10 +223,11 @@ export function isEnsembleDir(dir: string): boolean {
 }
 
 /**
- * Reads a detector without a model; each member through {@link readDetectorDir}.
+ * Reads a detector without a model; each member through {@link readDetectorDir}
+ * (`modelOptions` go to each member's model load: threads, spinning).
  * @throws {DetectorFileError} naming the file and field.
  */
-export function readEnsembleDir(dir: string): { ensemble: TabularEnsembleState; members: SavedDetector[]; sortedColumns: Float32Array; rows: number; outer: SavedEnsembleDetector['outer'] } {
+export function readEnsembleDir(dir: string, modelOptions: LoadOptions = {}): { ensemble: TabularEnsembleState; members: SavedDetector[]; sortedColumns: Float32Array; rows: number; outer: SavedEnsembleDetector['outer'] } {
   const file = join(dir, 'detector.json');
   const json = readJson(file);
   if (!json) throw new DetectorFileError(dir, 'no detector here (no detector.json)');
@@ -266,7 +268,7 @@ export function readEnsembleDir(dir: string): { ensemble: TabularEnsembleState; 
     trainStats: field(json, 'trainStats', file, stats, 'score statistics { n, min, max, mean, std }'),
     featureNames,
   };
-  const members = memberDirs.map((m) => readDetectorDir(join(dir, m)));
+  const members = memberDirs.map((m) => readDetectorDir(join(dir, m), modelOptions));
   return { ensemble: { features, scaler, partScales, seed }, members, sortedColumns: decodeF32(bytes), rows, outer };
 }
 
@@ -308,10 +310,11 @@ function strategy(v: unknown): SavedThresholdStrategy | undefined {
 
 /**
  * Reads and checks a detector directory: detector.json field by field, the
- * model, and the codes against their recorded size and checksum.
+ * model (loaded with `modelOptions`: ONNX Runtime threads, spinning), and the
+ * codes against their recorded size and checksum.
  * @throws {DetectorFileError} naming the file and field.
  */
-export function readDetectorDir(dir: string): SavedDetector {
+export function readDetectorDir(dir: string, modelOptions: LoadOptions = {}): SavedDetector {
   const file = join(dir, 'detector.json');
   if (!existsSync(dir)) throw new DetectorFileError(dir, 'no such directory');
   const json = readJson(file);
@@ -351,7 +354,7 @@ export function readDetectorDir(dir: string): SavedDetector {
   }
   let model: AutoencoderModel;
   try {
-    model = AutoencoderModel.load(join(dir, modelName));
+    model = AutoencoderModel.load(join(dir, modelName), modelOptions);
   } catch (e) {
     throw new DetectorFileError(join(dir, modelName), `cannot load the detector's model (${(e as Error).message})`);
   }

@@ -60,3 +60,23 @@ export function parserErrorLine(text: string, command: string): string {
   }
   return `aekit: ${message.replace(/\.$/, '')}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; see ${command} --help`;
 }
+
+/** A number in the closed interval [min, max]. */
+export function numberIn(name: string, min: number, max: number): ArgParser {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max}], got '${value}'.`);
+    return n;
+  };
+}
+
+/** A size in bytes, at least `min`: a whole number, optionally with a unit (k, kb, kib: 1024 bytes; m, mb, mib: 1024²), e.g. `16m`. */
+export function byteSize(name: string, min: number): ArgParser {
+  return (value: string): number => {
+    const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(value.trim());
+    const unit = m?.[2]?.toLowerCase()[0];
+    const n = m ? Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a size of at least ${min} bytes, such as 1048576, 512k or 16m, got '${value}'.`);
+    return n;
+  };
+}

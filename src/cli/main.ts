@@ -16,6 +16,7 @@ import { generateCommand } from './commands/generate.js';
 import { opsCommand } from './commands/ops.js';
 import { reconstructCommand } from './commands/reconstruct.js';
 import { runsCommand } from './commands/runs.js';
+import { serveCommand } from './commands/serve.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { parserErrorLine } from './args.js';
@@ -30,7 +31,7 @@ program
 const commands = [
   demoCommand(), trainCommand(), evalCommand(), encodeCommand(), reconstructCommand(), detectCommand(),
   denoiseCommand(), generateCommand(), compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(), dashboardCommand(),
-  runsCommand(),
+  serveCommand(), runsCommand(),
 ];
 // A bad command line ends like every other user error: one `aekit: …` line, exit code 1.
 const oneLine = (name: string) => ({ outputError: (text: string, write: (s: string) => void) => write(`${parserErrorLine(text, name)}\n`) });

@@ -21,6 +21,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LOCAL_HOST, foreignHostReason, serverUrl } from '../io/http.js';
 import { MODEL_PRESETS, PRESET_HELP } from '../runs/presets.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { PAGE_DATA, RequestError, TrainJobs, parseTrainRequest } from './jobs.js';
@@ -68,17 +69,13 @@ const PAGE_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; styl
 /** Files of run folders are data: an HTML file among them (report.html) opens sandboxed, away from the API. */
 const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
 /**
  * Starts the dashboard.
  * @throws {Error} when the front end is not built (the message says how to build it) or the port is taken.
  */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
   const runsDir = resolve(options.runsDir ?? 'runs');
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? LOCAL_HOST;
   const assetsDir = options.assetsDir ?? defaultAssetsDir();
   if (!existsSync(join(assetsDir, 'index.html'))) {
     throw new Error(`the dashboard's front end is not built (no ${join(assetsDir, 'index.html')}); run \`npm run build:web\` in the aekit package`);
@@ -93,12 +90,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
   let port = options.port ?? 6006;
 
-  // DNS rebinding: a page on another site whose name resolves to 127.0.0.1 sends its own Host; only ours are answered.
   app.addHook('onRequest', async (req, reply) => {
-    if (isLoopback(host)) {
-      const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-      if (!allowed.includes(req.headers.host ?? '')) return reply.code(403).type('text/plain').send(`Host ${req.headers.host ?? '(none)'} is not this dashboard; open http://127.0.0.1:${port}/`);
-    }
+    const foreign = foreignHostReason(host, port, req.headers.host);
+    if (foreign) return reply.code(403).type('text/plain').send(foreign);
     if (req.method === 'POST') {
       const origin = req.headers.origin;
       if (origin !== undefined && origin !== `http://${req.headers.host}`) return reply.code(403).send({ error: `requests from ${origin} are refused` });
@@ -193,9 +187,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   await app.listen({ host, port });
   port = (app.server.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}/`,
+    url: serverUrl(host, port),
     app,
     runsDir,
     async close() {

@@ -21,6 +21,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnomalyDetector, DEFAULT_SCORE } from '../anomaly/detector.js';
 import { readDetectorDir } from '../anomaly/store.js';
+import { type LoadOptions } from '../models/front-end.js';
 import { type ScoreKind } from '../anomaly/types.js';
 import { sha256 } from '../train/checkpoint.js';
 import { UsageError } from './errors.js';
@@ -86,14 +87,14 @@ export function saveRunDetector(runDir: string, detector: { save(dir: string, ex
 }
 
 /**
- * The run's saved detector, or undefined when it has none or it was fitted
- * on an older checkpoint.
+ * The run's saved detector (its model loaded with `modelOptions`), or
+ * undefined when it has none or it was fitted on an older checkpoint.
  * @throws {DetectorFileError} when detector/ is there but damaged (naming the file and field).
  */
-export function loadRunDetector(runDir: string): AnomalyDetector | undefined {
+export function loadRunDetector(runDir: string, modelOptions: LoadOptions = {}): AnomalyDetector | undefined {
   const dir = join(runDir, RUN_DETECTOR_FOLDER);
   if (!existsSync(join(dir, 'detector.json'))) return undefined;
-  const saved = readDetectorDir(dir);
+  const saved = readDetectorDir(dir, modelOptions);
   const fittedOn = (saved.extra?.fittedOn as { checkpoint?: unknown } | undefined)?.checkpoint;
   if (typeof fittedOn === 'string' && fittedOn !== checkpointFingerprint(runDir)) return undefined;
   return AnomalyDetector.fromSaved(saved).detector;
@@ -103,14 +104,15 @@ export function loadRunDetector(runDir: string): AnomalyDetector | undefined {
  * The run's detector: the saved one, or one fitted now with the defaults and
  * saved in the run folder. A series run's is a TimeSeriesDetector
  * (src/runs/run-series-detector.ts); this gives its window detector.
+ * `modelOptions`: how a saved detector's model is loaded (one fitted now uses the run's model).
  */
-export async function runDetector(run: OpenedRun): Promise<RunDetector> {
+export async function runDetector(run: OpenedRun, modelOptions: LoadOptions = {}): Promise<RunDetector> {
   if (run.config?.data.window !== undefined) {
     const s = await seriesRunDetector(run);
     return { detector: s.detector.windows, dir: s.dir, fittedNow: s.fittedNow };
   }
   const dir = join(run.dir, RUN_DETECTOR_FOLDER);
-  const saved = loadRunDetector(run.dir);
+  const saved = loadRunDetector(run.dir, modelOptions);
   if (saved) return { detector: saved, dir, fittedNow: false };
   const detector = await fitRunDetector(run);
   saveRunDetector(run.dir, detector);

@@ -2,6 +2,8 @@
  * The CLI and the dashboard are two faces over src/runs and never import each
  * other (DESIGN.md, "Layers of the system"). The one exception: the
  * `aekit dashboard` command starts the server. src/runs lies below both.
+ * The scoring server (src/serve) is a third face: neither imports it but
+ * `aekit serve`, and it imports neither.
  */
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,6 +19,11 @@ const RULES = [
   { from: 'cli', to: 'dashboard', except: ['cli/commands/dashboard.ts'] },
   { from: 'runs', to: 'cli', except: [] },
   { from: 'runs', to: 'dashboard', except: [] },
+  { from: 'serve', to: 'cli', except: [] },
+  { from: 'serve', to: 'dashboard', except: [] },
+  { from: 'dashboard', to: 'serve', except: [] },
+  { from: 'cli', to: 'serve', except: ['cli/commands/serve.ts'] },
+  { from: 'runs', to: 'serve', except: [] },
 ];
 
 interface SourceFile {
@@ -76,8 +83,8 @@ test('the checker catches every kind of import across the two faces', () => {
   ]);
 });
 
-test('src/dashboard never imports src/cli, src/cli imports src/dashboard only to start the server, src/runs imports neither', () => {
-  const files = [...sourcesUnder('dashboard'), ...sourcesUnder('cli'), ...sourcesUnder('runs')];
+test('src/dashboard never imports src/cli, src/cli imports src/dashboard and src/serve only to start them, src/runs imports none, src/serve neither face', () => {
+  const files = [...sourcesUnder('dashboard'), ...sourcesUnder('cli'), ...sourcesUnder('runs'), ...sourcesUnder('serve')];
   assert.ok(files.length > 30, `read only ${files.length} files`);
   assert.deepEqual(layeringViolations(files), []);
 });

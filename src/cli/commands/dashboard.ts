@@ -10,6 +10,7 @@ import { intIn } from '../args.js';
 import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
 import { examplesHelp } from '../examples.js';
+import { listenOrExplain, serveUntilSignal, warnIfExposed } from '../listen.js';
 
 export interface DashboardFlags {
   runs: string;
@@ -21,10 +22,6 @@ export interface DashboardFlags {
   detach?: boolean;
 }
 
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
  * Starts the dashboard and, unless `detach`, serves until Ctrl-C (which stops
  * trainings started from the page after they save a checkpoint).
@@ -32,35 +29,19 @@ function isLoopbackHost(host: string): boolean {
  */
 export async function runDashboardCommand(flags: DashboardFlags, io: Io = defaultIo()): Promise<Dashboard> {
   if (existsSync(flags.runs) && !statSync(flags.runs).isDirectory()) throw new UsageError(`--runs ${flags.runs}: is a file; expected the folder of run folders (default runs)`);
-  let dashboard: Dashboard;
   // Loaded here, not at the top: Fastify would slow the start of every other command.
   const { startDashboard } = await import('../../dashboard/server.js');
+  let dashboard: Dashboard;
   try {
-    dashboard = await startDashboard({ runsDir: flags.runs, port: flags.port, host: flags.host, ...(flags.assets ? { assetsDir: flags.assets } : {}) });
+    dashboard = await listenOrExplain(flags, () => startDashboard({ runsDir: flags.runs, port: flags.port, host: flags.host, ...(flags.assets ? { assetsDir: flags.assets } : {}) }), 'another dashboard or TensorBoard?');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`--port ${flags.port}: the port is in use (another dashboard or TensorBoard?); pass another --port, or --port 0 for any free one`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UsageError(`--host ${flags.host}: no such interface on this machine (${code})`);
-    if (code === 'EACCES') throw new UsageError(`--port ${flags.port}: permission denied (ports below 1024 need privileges)`);
     if (/front end is not built/.test((e as Error).message)) throw new UsageError((e as Error).message);
     throw e;
   }
-  if (!isLoopbackHost(flags.host)) {
-    io.log(`Warning: --host ${flags.host} makes the dashboard reachable from other machines on that network. It has no login: anyone who can reach it can see your runs, download their models and data samples, and start trainings on this machine.`);
-  }
+  warnIfExposed(io, flags.host, 'the dashboard', 'anyone who can reach it can see your runs, download their models and data samples, and start trainings on this machine.');
   io.log(`aekit dashboard: ${dashboard.url} (runs in ${dashboard.runsDir}${existsSync(dashboard.runsDir) ? '' : ', not created yet: runs appear as aekit train writes them'})`);
   if (flags.detach) return dashboard;
-  io.log('Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      io.log('Stopping the dashboard...');
-      void dashboard.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await serveUntilSignal(io, 'Stopping the dashboard...', () => dashboard.close());
   return dashboard;
 }
 

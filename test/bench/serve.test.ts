@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatServeTable, runServeBenchmark } from '../../bench/serve/protocol.js';
+
+describe('bench:serve protocol (--quick, 1-second phases)', () => {
+  it('loads a child aekit serve with single rows and 64-row JSON and NPY bodies, scores directly, and stops the server cleanly', async () => {
+    const lines: string[] = [];
+    const r = await runServeBenchmark({ quick: true, seconds: 1, connections: 8, threads: 1, log: (l) => lines.push(l) });
+    assert.equal(r.rounds.length, 1);
+    const round = r.rounds[0]!;
+    for (const load of [round.singleRow, round.batched, round.batchedNpy]) {
+      assert.ok(load.answered > 0 && load.failed === 0, JSON.stringify(load));
+      assert.ok(load.p50 > 0 && load.p50 <= load.p99 && load.p99 <= load.max);
+    }
+    assert.equal(round.batched.rowsPerCall, 64, 'the server runs with --max-batch 64 and gets 64-row bodies');
+    assert.ok(round.singleRow.rowsPerCall >= 1);
+    assert.ok(round.direct.rowsPerSec > 0);
+    assert.equal(r.cleanShutdown, true);
+    assert.equal(r.goals.length, 3);
+    assert.match(formatServeTable(r), /server ÷ direct, 64-row JSON bodies \| [\d.]+ \| [\d.]+ \|/);
+    assert.ok(lines.some((l) => l.startsWith('  server: aekit serve: http://127.0.0.1:')));
+  });
+});
