@@ -31,7 +31,9 @@ export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike
   const available = excludeSelf ? n - Math.min(n, 2 * zone - 1) : n;
   if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`knnMeanDistance: k must be a positive integer, got ${k}`);
   if (k > available) throw new RangeError(`knnMeanDistance: k = ${k} neighbours asked, but only ${available} reference codes${!excludeSelf ? '' : zone > 1 ? ` outside an exclusion zone of ${zone} rows` : ' besides the sample itself'}`);
-  const ref = Float64Array.from(reference);
+  // Typed arrays are read in place (a float32 value widens to the same float64 a copy would hold); a copy per
+  // call cost as much as the scan itself for one query row, which is what a scoring server sends.
+  const ref = reference instanceof Float32Array || reference instanceof Float64Array ? reference : Float64Array.from(reference);
   const out = new Float64Array(m);
   // The k smallest squared distances so far, kept sorted by insertion.
   const best = new Float64Array(k);
