@@ -1,10 +1,10 @@
 /**
  * Serving benchmark (issue 28): `npm run bench:serve -- [--quick] [--json] [--detector <dir>]`
  * `aekit serve` in a child process under autocannon's load: p50/p99 latency of
- * single-row POST /score at 64 connections, and rows/s through the server
+ * single-row POST /score at 1, 8 and 64 connections, and rows/s through the server
  * with 64-row JSON and NPY bodies against the same scoring called in-process
  * at batch 64, interleaved over rounds (bench/serve/protocol.ts). With --json
- * the last stdout line is `{ serve: { p50Ms, p99Ms, singleRowRowsPerSec,
+ * the last stdout line is `{ serve: { c1, c8, c64: { rps, p50Ms, p99Ms }, p50Ms, p99Ms, singleRowRowsPerSec,
  * rowsPerCall, batchedRowsPerSec, batchedNpyRowsPerSec, directRowsPerSec,
  * ratio, ratioRange, npyRatio, singleRowRatio, cpuMsPer1000 }, rounds, goals,
  * cleanShutdown, served, protocol }`.
@@ -34,5 +34,5 @@ await runBench('bench:serve', opts.json, (log) => runServeBenchmark({
 }), {
   table: formatServeTable,
   seconds: (r) => r.protocol.seconds_total as number,
-  json: (r) => ({ serve: r.summary, rounds: r.rounds, goals: r.goals, cleanShutdown: r.cleanShutdown, served: r.served, protocol: r.protocol }),
+  json: (r) => ({ serve: { ...r.summary.byConnections, ...r.summary }, rounds: r.rounds, goals: r.goals, cleanShutdown: r.cleanShutdown, served: r.served, protocol: r.protocol }),
 });

@@ -83,7 +83,10 @@ export interface LoadResult {
 
 /** One round of the four phases. */
 export interface ServeRound {
+  /** Single-row bodies at the bench's `connections` (default 64). */
   singleRow: LoadResult;
+  /** Single-row bodies at fewer connections: 1 and 8 (the issue's levels below 64). */
+  fewer: Record<string, LoadResult>;
   /** 64-row JSON bodies. */
   batched: LoadResult;
   /** 64-row NPY bodies. */
@@ -103,6 +106,8 @@ export interface ServeBenchResult {
   rounds: ServeRound[];
   /** Medians over the rounds, and the lowest and highest ratio. */
   summary: {
+    /** Single-row /score at 1, 8 and `connections` connections: requests (= rows) per second, p50 and p99 latency. */
+    byConnections: Record<string, { rps: number; p50Ms: number; p99Ms: number }>;
     p50Ms: number; p99Ms: number; singleRowRowsPerSec: number; rowsPerCall: number;
     batchedRowsPerSec: number; batchedNpyRowsPerSec: number; directRowsPerSec: number; ratio: number; ratioRange: [number, number]; npyRatio: number; singleRowRatio: number;
     /** CPU of the server per 1,000 rows (its /metrics), and of the direct calls, ms. */
@@ -115,6 +120,9 @@ export interface ServeBenchResult {
 }
 
 const median = (v: number[]) => quantile(v, 0.5);
+
+/** Connections of the single-row phases besides the main one (`connections`). */
+const FEWER_CONNECTIONS = [1, 8] as const;
 
 /** Rows of `width` correlated columns (3 factors plus noise), as a user's table might be. */
 function table(rows: number, width: number, seed: number): Float32Array {
@@ -208,6 +216,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
   const batch = options.batch ?? 64;
   const seconds = options.seconds ?? (quick ? QUICK.seconds : 10);
   const rounds = options.rounds ?? (quick ? QUICK.rounds : 3);
+  const fewerConnections = FEWER_CONNECTIONS.filter((c) => c < connections);
   const started = performance.now();
   // Other work on the machine shows in every rate here: the 1-minute load average is recorded at both ends.
   const loadAtStart = loadavg()[0]!;
@@ -261,20 +270,22 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     const out: ServeRound[] = [];
     for (let r = 0; r < rounds; r++) {
       // The phases in another order each round, so that a slow minute does not always fall on the same one.
-      const phases = ['direct', 'json', 'npy', 'single'];
+      const phases = ['direct', 'json', 'npy', 'single', ...fewerConnections.map((c) => `c${c}`)];
       const order = [...phases.slice(r % 4), ...phases.slice(0, r % 4)];
       const got: Partial<Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct'>> = {};
+      const fewer: Record<string, LoadResult> = {};
       for (const phase of order) {
         if (phase === 'direct') got.direct = await directPhase();
         else if (phase === 'json') got.batched = await load(url, batched, batch, 4, seconds);
         else if (phase === 'npy') got.batchedNpy = await load(url, batchedNpy, batch, 4, seconds);
-        else got.singleRow = await load(url, single, 1, connections, seconds);
+        else if (phase === 'single') got.singleRow = await load(url, single, 1, connections, seconds);
+        else fewer[phase] = await load(url, single, 1, Number(phase.slice(1)), seconds);
       }
       const { singleRow, batched: b, batchedNpy: n, direct: d } = got as Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct'>;
-      for (const [name, l] of [['single-row', singleRow], ['JSON batch', b], ['NPY batch', n]] as const) {
+      for (const [name, l] of [['single-row', singleRow], ['JSON batch', b], ['NPY batch', n], ...Object.entries(fewer).map(([c, x]) => [`single-row at ${c.slice(1)} connections`, x] as const)] as const) {
         if (l.failed > 0) throw new Error(`round ${r + 1}, ${name} load: ${l.failed} requests failed (non-200 answers or connection errors)`);
       }
-      const round = { singleRow, batched: b, batchedNpy: n, direct: d, ratio: b.rowsPerSec / d.rowsPerSec, npyRatio: n.rowsPerSec / d.rowsPerSec, singleRowRatio: singleRow.rowsPerSec / d.rowsPerSec };
+      const round = { singleRow, fewer, batched: b, batchedNpy: n, direct: d, ratio: b.rowsPerSec / d.rowsPerSec, npyRatio: n.rowsPerSec / d.rowsPerSec, singleRowRatio: singleRow.rowsPerSec / d.rowsPerSec };
       out.push(round);
       log(`round ${r + 1}/${rounds}: single rows p50 ${singleRow.p50.toFixed(2)} ms, p99 ${singleRow.p99.toFixed(2)} ms, ${singleRow.rowsPerSec.toFixed(0)} rows/s (${singleRow.rowsPerCall.toFixed(1)} rows a call); ` +
         `batch ${batch}: server ${b.rowsPerSec.toFixed(0)} rows/s (JSON), ${n.rowsPerSec.toFixed(0)} (NPY), direct ${d.rowsPerSec.toFixed(0)}, ratios ${round.ratio.toFixed(3)}, ${round.npyRatio.toFixed(3)}; ` +
@@ -293,7 +304,13 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     await direct.close();
 
     const ratios = out.map((r) => r.ratio);
+    const byConnections: ServeBenchResult['summary']['byConnections'] = {};
+    for (const c of [...fewerConnections, connections]) {
+      const at = out.map((r) => (c === connections ? r.singleRow : r.fewer[`c${c}`]!));
+      byConnections[`c${c}`] = { rps: median(at.map((x) => x.rowsPerSec)), p50Ms: median(at.map((x) => x.p50)), p99Ms: median(at.map((x) => x.p99)) };
+    }
     const summary = {
+      byConnections,
       p50Ms: median(out.map((r) => r.singleRow.p50)),
       p99Ms: median(out.map((r) => r.singleRow.p99)),
       singleRowRowsPerSec: median(out.map((r) => r.singleRow.rowsPerSec)),
@@ -351,6 +368,11 @@ export function formatServeTable(r: ServeBenchResult): string {
     row('  rows/s', r.rounds.map((x) => x.singleRow.rowsPerSec), s.singleRowRowsPerSec, 0),
     row('  rows per ONNX Runtime call (mean)', r.rounds.map((x) => x.singleRow.rowsPerCall), s.rowsPerCall, 1),
     row('  server CPU ms per 1,000 rows', r.rounds.map((x) => x.singleRow.cpuMsPer1000), s.cpuMsPer1000.singleRow, 0),
+    ...Object.keys(r.rounds[0]?.fewer ?? {}).flatMap((c) => [
+      row(`single-row /score, ${c.slice(1)} connection${c === 'c1' ? '' : 's'}: p50 ms`, r.rounds.map((x) => x.fewer[c]!.p50), s.byConnections[c]!.p50Ms, 2),
+      row('  p99 ms', r.rounds.map((x) => x.fewer[c]!.p99), s.byConnections[c]!.p99Ms, 2),
+      row('  rows/s', r.rounds.map((x) => x.fewer[c]!.rowsPerSec), s.byConnections[c]!.rps, 0),
+    ]),
     row(`/score, ${b}-row JSON bodies, 4 connections: rows/s`, r.rounds.map((x) => x.batched.rowsPerSec), s.batchedRowsPerSec, 0),
     row('  server CPU ms per 1,000 rows', r.rounds.map((x) => x.batched.cpuMsPer1000), s.cpuMsPer1000.batched, 0),
     row(`/score, ${b}-row NPY bodies, 4 connections: rows/s`, r.rounds.map((x) => x.batchedNpy.rowsPerSec), s.batchedNpyRowsPerSec, 0),

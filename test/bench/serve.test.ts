@@ -8,7 +8,10 @@ describe('bench:serve protocol (--quick, 1-second phases)', () => {
     const r = await runServeBenchmark({ quick: true, seconds: 1, connections: 8, threads: 1, log: (l) => lines.push(l) });
     assert.equal(r.rounds.length, 1);
     const round = r.rounds[0]!;
-    for (const load of [round.singleRow, round.batched, round.batchedNpy]) {
+    assert.deepEqual(Object.keys(round.fewer), ['c1'], 'one connection besides the 8 asked (8 is not below 8)');
+    assert.deepEqual(Object.keys(r.summary.byConnections).sort(), ['c1', 'c8']);
+    assert.equal(r.summary.byConnections.c8!.p99Ms, r.summary.p99Ms);
+    for (const load of [round.singleRow, round.fewer.c1!, round.batched, round.batchedNpy]) {
       assert.ok(load.answered > 0 && load.failed === 0, JSON.stringify(load));
       assert.ok(load.p50 > 0 && load.p50 <= load.p99 && load.p99 <= load.max);
     }
