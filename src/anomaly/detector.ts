@@ -263,6 +263,15 @@ export class AnomalyDetector {
     return this.trainScoresValue.slice();
   }
 
+  /**
+   * The training codes kept for the `knn` score (row after row, as the
+   * encoder gave them; not unit length for 'cosine'), or null when the score
+   * needs none.
+   */
+  get trainingCodes(): Float32Array | null {
+    return this.codes ? this.codes.slice() : null;
+  }
+
   /** The raw score kinds this detector computes. */
   private kinds(): ScoreKind[] {
     return this.scoreKind === 'combined' ? this.combine : [this.scoreKind];
