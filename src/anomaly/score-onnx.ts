@@ -45,12 +45,6 @@ export interface ScoreOnnxOptions {
   metadata?: Record<string, string>;
 }
 
-/** Why a detector cannot be exported as score.onnx, or undefined when it can. */
-export function scoreOnnxRefusal(det: AnomalyDetector): string | undefined {
-  if (!det.fitted) return 'the detector is not fitted; call fit(data) first';
-  return undefined;
-}
-
 const EPS = 1e-7;
 
 /** Applies a scaler to float32 samples as `Scaler.transform` does: (x − shift)·mul in float64, rounded to float32, clamped when `clip`. */
@@ -98,7 +92,9 @@ function knnGraph(g: Graph, q: Value, reference: Float64Array, dim: number, k: n
   const cross = g.matmul(q, g.constant(tensor('float64', [dim, m], refT), 'train_codes_t'));
   const d2 = g.add(g.sub(g.reduceSum(g.square(q), [1], true), g.mul(cross, 2)), g.constant(tensor('float64', [1, m], refSq), 'train_codes_sq'));
   const nearest = g.topK(g.clip(d2, 0, Number.MAX_VALUE), k, { axis: 1, largest: false }).values;
-  return g.reduceMean(g.sqrt(nearest), [1]);
+  // A sum and a division, as knnMeanDistance computes the mean (and a ReduceSum, unlike
+  // ReduceMean, reads the same in opset 17 and 18, so older onnx checkers accept it).
+  return g.div(g.reduceSum(g.sqrt(nearest), [1]), k);
 }
 
 /** The parts of a model detector: its state, model and training codes. */
@@ -267,8 +263,7 @@ function ensembleScoreGraph(g: Graph, x: Value, ensemble: TabularEnsemble, bake:
  * @throws {RangeError} for a detector that is not fitted.
  */
 export function scoreOnnx(det: AnomalyDetector, options: ScoreOnnxOptions = {}): LoweredModel {
-  const refusal = scoreOnnxRefusal(det);
-  if (refusal) throw new RangeError(`score.onnx: ${refusal}`);
+  if (!det.fitted) throw new RangeError('score.onnx: the detector is not fitted; call fit(data) first');
   const g = new Graph();
   const sampleShape = det.sampleShape;
   const x = g.input(SCORE_INPUT, ['N', ...sampleShape] as Dim[]);
