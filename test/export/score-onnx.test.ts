@@ -244,6 +244,20 @@ describe('score.onnx: the detector in one ONNX file', () => {
     assert.ok(io.lines.some((l) => l.startsWith('no score.onnx: ')));
   });
 
+  it("docs/export.md's Python examples parse, and feed x and fetch score and flag", () => {
+    const markdown = readFileSync(fileURLToPath(new URL('../../docs/export.md', import.meta.url)), 'utf8');
+    const blocks = [...markdown.matchAll(/^```python\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+    assert.ok(blocks.length >= 4, `Python blocks in docs/export.md: ${blocks.length}`);
+    // Syntax only: Spark, SynapseML, Ray and Python's ONNX Runtime are not on this machine.
+    const parse = spawnSync(pythonWithOnnx() ?? 'python3', ['-c', 'import ast, json, sys\nfor b in json.load(sys.stdin): ast.parse(b)'], { input: JSON.stringify(blocks), encoding: 'utf8' });
+    assert.equal(parse.status, 0, parse.stderr);
+    for (const b of blocks) {
+      assert.match(b, /"x"/, 'feeds the input x');
+      assert.match(b, /"score"/, 'fetches score');
+      assert.match(b, /"flag"/, 'fetches flag');
+    }
+  });
+
   it("Python's onnx reads every exported score.onnx: checker, names, dtypes, dims, opset, metadata", () => {
     assert.ok(exported.length >= 11, `score.onnx files from the tests above (${exported.length})`);
     const read = contracts(exported.map((e) => e.file));
