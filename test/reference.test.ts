@@ -37,6 +37,19 @@ describe('reference: elementwise and broadcasting', () => {
     expectND(R.Softplus([nd([4], [0, Math.log(3), 1000, -1000])], {})[0], [4], [Math.LN2, 2 * Math.LN2, 1000, 0]);
   });
 
+  it('TopK: the k largest or smallest along an axis with their indices; equal values keep the lower index first', () => {
+    const x = nd([2, 4], [3, 1, 3, 2, 0, 5, -1, 5]);
+    const [v, i] = R.TopK([x], { k: 2, axis: 1, largest: true });
+    expectND(v, [2, 2], [3, 3, 5, 5]);
+    expectND(i, [2, 2], [0, 2, 1, 3]);
+    const [vs, is] = R.TopK([x], { k: 3, axis: -1, largest: false });
+    expectND(vs, [2, 3], [1, 2, 3, -1, 0, 5]);
+    expectND(is, [2, 3], [1, 3, 0, 2, 0, 1]);
+    const [v0, i0] = R.TopK([x], { k: 1, axis: 0, largest: false });
+    expectND(v0, [1, 4], [0, 1, -1, 2]);
+    expectND(i0, [1, 4], [1, 0, 1, 0]);
+  });
+
   it('comparisons give 0/1; Where broadcasts the condition', () => {
     const a = nd([3], [1, 2, 3]);
     const b = nd([3], [2, 2, 2]);

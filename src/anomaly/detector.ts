@@ -17,6 +17,7 @@ import { TABULAR_RULES, TabularEnsemble } from './ensemble.js';
 import { type ScoreInput, needsCodes, scoreKind, unitRows } from './scores.js';
 import { DetectorFileError, isEnsembleDir, readDetectorDir, readEnsembleDir, writeDetectorDir, writeEnsembleDir } from './store.js';
 import { FeatureTails } from './tails.js';
+import { type ScoreOnnxOptions, writeScoreOnnx } from './score-onnx.js';
 import { type DetectorState, type ScoreKind, type ScoreStats, SCORE_KINDS } from './types.js';
 import { type SavedThresholdStrategy, type ThresholdStrategy, applyThresholdStrategy, checkStrategy, meanStd } from './threshold.js';
 
@@ -262,6 +263,15 @@ export class AnomalyDetector {
   get trainingScores(): Float64Array {
     if (!this.trainScoresValue) throw new Error(this.fitted ? 'AnomalyDetector.trainingScores: not kept by save/load; score the training data again' : 'AnomalyDetector.trainingScores: the detector is not fitted; call fit(data) first');
     return this.trainScoresValue.slice();
+  }
+
+  /**
+   * The training codes kept for the `knn` score (row after row, as the
+   * encoder gave them; not unit length for 'cosine'), or null when the score
+   * needs none.
+   */
+  get trainingCodes(): Float32Array | null {
+    return this.codes ? this.codes.slice() : null;
   }
 
   /** The raw score kinds this detector computes. */
@@ -567,6 +577,19 @@ export class AnomalyDetector {
     const s = await this.score(data);
     if (labels?.length !== s.length) throw new AnomalyInputError(`evaluate: ${s.length} samples but ${labels?.length ?? 'no'} labels`);
     return evaluateDetector(s, labels, this.thresholdValue);
+  }
+
+  /**
+   * Writes score.onnx: one standalone ONNX model taking raw samples `x`
+   * [N, …sampleShape] (float32, before the detector's scaling) and returning
+   * `score` [N] (float64, as {@link score}) and `flag` [N] (bool,
+   * score > threshold), with the scaler, the model(s) and the score's
+   * constants baked in (src/anomaly/score-onnx.ts; docs/export.md).
+   * `options.prescale`: a scaling to apply first (a run's scaler.json).
+   */
+  exportOnnx(path: string, options: ScoreOnnxOptions = {}): void {
+    this.needFitted('exportOnnx');
+    writeScoreOnnx(this, path, options);
   }
 
   /** The fitted state as saved in detector.json. */

@@ -11,6 +11,7 @@ export {
   type ThresholdStrategy, type SavedThresholdStrategy, contaminationThreshold, maxThreshold, meanStdThreshold, quantile,
 } from './threshold.js';
 export { knnMeanDistance, centerDistance } from './knn.js';
+export { scoreOnnx, writeScoreOnnx, SCORE_INPUT, SCORE_OUTPUT, FLAG_OUTPUT, type ScoreOnnxOptions } from './score-onnx.js';
 export {
   TimeSeriesDetector, slidingWindows, stepScores, smoothSteps, flaggedRanges,
   type TimeSeriesDetectorOptions, type SeriesData, type SeriesDetection, type FlaggedRange, type WindowOptions, type Windows,

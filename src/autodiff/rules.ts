@@ -374,6 +374,19 @@ export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
   Less: nd('comparison'),
   Equal: nd('comparison'),
   Clip: ({ g, inputs: [x], dy, attrs }) => [g.where(g.less(x!, attrs.min), 0, g.where(g.greater(x!, attrs.max), 0, dy))],
+  TopK: ({ g, inputs: [x], outputs: [, indices], dy, attrs }) => {
+    if (!isFloat(x!.dtype)) return [undefined];
+    // Each picked value's gradient goes back to where it was picked: a one-hot
+    // of the indices along the axis ([…, k, n, …], distinct within a slice),
+    // times dy, summed over the k picks. O(k·n) per slice, and only ops that
+    // have rules themselves, so the gradient can be differentiated again.
+    const axis = normalizeAxis(attrs.axis, x!.rank);
+    const n = x!.shape[axis] as number;
+    const spread = (s: Shape, inner: Dim): Dim[] => [...s.slice(0, axis + 1), inner, ...s.slice(axis + 1)];
+    const positions = g.constant(tensor('int64', spread(x!.shape.map(() => 1), n) as number[], Array.from({ length: n }, (_, i) => i)));
+    const oneHot = g.cast(g.equal(g.reshape(indices!, spread(indices!.shape, 1)), positions), x!.dtype);
+    return [g.reduceSum(g.mul(oneHot, g.reshape(dy, spread(dy.shape, 1))), [axis])];
+  },
   Cast: ({ g, inputs: [x], dy }) => [isFloat(x!.dtype) && isFloat(dy.dtype) ? g.cast(dy, x!.dtype) : undefined],
   Expand: ({ g, inputs: [x], dy }) => [sumToShape(g, dy, x!.shape), undefined],
   FillLike: nd('the output does not depend on the input values'),

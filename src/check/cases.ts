@@ -85,6 +85,15 @@ export function opCases(): OpCase[] {
     c('Less', 'min(a, b) via where', [inp([3, 4]), inp([3, 4])], (g, [a, b]) => g.where(g.less(a!, b!), a!, b!), { reference: ([a, b]) => a!.map((v, i) => Math.min(v, b![i]!)) }),
     c('Equal', 'where(m == 2, x, x²)', [inp([6], 'fixed', { values: [2, 1, -3, 2, 0.5, 4], constant: true }), inp([6])], (g, [m, x]) =>
       g.where(g.equal(m!, 2), x!, g.mul(x!, x!)), { reference: ([m, x]) => x!.map((v, i) => (m![i] === 2 ? v : v * v)) }),
+    c('TopK', '3 largest of 6, last axis', [inp([2, 6], 'distinct')], (g, [x]) => g.topK(x!, 3).values),
+    c('TopK', '2 smallest along axis 1 of 3, symbolic batch', [inp([2, 5, 3], 'distinct', { symbolicBatch: true })], (g, [x]) => g.topK(x!, 2, { axis: 1, largest: false }).values),
+    c('TopK', 'indices carry no gradient', [inp([3, 4], 'distinct')], (g, [x]) => g.add(g.topK(x!, 2).values, g.cast(g.topK(x!, 2).indices, x!.dtype)), {
+      reference: ([x]) => Float64Array.from({ length: 6 }, (_, t) => {
+        const row = Array.from(x!.subarray(Math.floor(t / 2) * 4, Math.floor(t / 2) * 4 + 4));
+        const order = row.map((_, j) => j).sort((p, q) => row[q]! - row[p]!);
+        return row[order[t % 2]!]! + order[t % 2]!;
+      }),
+    }),
     c('Clip', '[-0.5, 0.7]', [inp([4, 4], 'distinct')], (g, [x]) => g.clip(x!, -0.45, 0.75)),
     c('Cast', 'float32 -> float64 -> float32', [inp([2, 3])], (g, [x]) => g.cast(g.mul(g.cast(x!, 'float64'), 3), 'float32'), {
       dtype: 'float32',

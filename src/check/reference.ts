@@ -384,6 +384,24 @@ export const referenceOps: { [K in ReferenceOpName]: (inputs: NDArray[], attrs: 
   Less: binary((a, b) => (a < b ? 1 : 0)),
   Equal: binary((a, b) => (a === b ? 1 : 0)),
   Clip: ([x], { min, max }) => broadcastMap([x!], (v) => Math.min(Math.max(v, min), max)),
+  TopK([x], { k, axis, largest }) {
+    const a = axisOf(axis, x!.shape.length);
+    const [outer, n, inner] = around(x!.shape, a);
+    const shape = [...x!.shape];
+    shape[a] = k;
+    const values = new Float64Array(outer * k * inner);
+    const indices = new Float64Array(outer * k * inner);
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+      const at = (j: number) => x!.data[(o * n + j) * inner + i]!;
+      // Largest (or smallest) first; equal values keep the lower index first.
+      const order = Array.from({ length: n }, (_, j) => j).sort((p, q) => (largest ? at(q) - at(p) : at(p) - at(q)) || p - q);
+      for (let j = 0; j < k; j++) {
+        values[(o * k + j) * inner + i] = at(order[j]!);
+        indices[(o * k + j) * inner + i] = order[j]!;
+      }
+    }
+    return [{ shape, data: values }, { shape: [...shape], data: indices }];
+  },
   Cast: ([x], { to }) => broadcastMap([x!], (v) => castValue(v, to)),
 
   Expand([x, like]) {

@@ -45,7 +45,22 @@ export interface Scaler {
   transformInPlace(data: Samples): Float32Array;
   /** Undoes {@link transform}, e.g. to show reconstructions in the original units. */
   inverseTransform(data: Samples): Float32Array;
+  /**
+   * The transform as constants: y = (x − shift[k]) · mul[k] in float64, k the
+   * feature (one slot for axis 'global'), rounded to float32, then clamped to
+   * [0, 1] when `clip`; for exports that bake the scaling into a graph.
+   */
+  constants(): ScalerConstants;
   toJSON(): ScalerJSON;
+}
+
+/** A fitted scaler's transform as constants: see {@link Scaler.constants}. */
+export interface ScalerConstants {
+  axis: ScalerAxis;
+  sampleShape: number[];
+  shift: Float64Array;
+  mul: Float64Array;
+  clip: boolean;
 }
 
 /** Options of {@link MinMaxScaler}. */
@@ -182,6 +197,12 @@ export class MinMaxScaler extends BaseScaler implements Scaler {
     return this.affine(data, s, m, true, 'MinMaxScaler.transform', this.clip);
   }
 
+  constants(): ScalerConstants {
+    this.needFitted('MinMaxScaler.constants');
+    const [shift, mul] = this.coefficients();
+    return { axis: this.axis, sampleShape: [...this.sampleShape!], shift: shift.slice(), mul, clip: this.clip };
+  }
+
   inverseTransform(data: Samples): Float32Array {
     this.needFitted('MinMaxScaler.inverseTransform');
     // x = y * range + min  ⇔  y' = (y - (-min/range)) * range
@@ -283,6 +304,12 @@ export class StandardScaler extends BaseScaler implements Scaler {
   transformInPlace(data: Samples): Float32Array {
     const [s, m] = this.coefficients();
     return this.affine(data, s, m, true, 'StandardScaler.transform');
+  }
+
+  constants(): ScalerConstants {
+    this.needFitted('StandardScaler.constants');
+    const [shift, mul] = this.coefficients();
+    return { axis: this.axis, sampleShape: [...this.sampleShape!], shift: shift.slice(), mul, clip: false };
   }
 
   inverseTransform(data: Samples): Float32Array {

@@ -291,6 +291,15 @@ export class Graph {
   less(a: Operand, b: Operand): Value { return this.one('Less', this.operands(a, b), {}); }
   equal(a: Operand, b: Operand): Value { return this.one('Equal', this.operands(a, b), {}); }
   clip(x: Value, min: number, max: number): Value { return this.one('Clip', [x], { min, max }); }
+  /**
+   * The k largest values along `axis` (default the last), largest first, or
+   * with `largest: false` the k smallest, smallest first; and their int64
+   * indices along the axis (ties: lower index first).
+   */
+  topK(x: Value, k: number, opts: { axis?: number; largest?: boolean } = {}): { values: Value; indices: Value } {
+    const [values, indices] = this.apply('TopK', [x], { k, axis: opts.axis ?? -1, largest: opts.largest ?? true });
+    return { values: values!, indices: indices! };
+  }
   cast(x: Value, to: DType): Value { return this.one('Cast', [x], { to }); }
   identity(x: Value): Value { return this.one('Identity', [x], {}); }
 

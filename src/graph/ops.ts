@@ -55,6 +55,12 @@ export interface OpAttrs {
   Less: Record<string, never>;
   Equal: Record<string, never>;
   Clip: { min: number; max: number };
+  /**
+   * The k largest (or smallest) values along `axis`, sorted (largest first,
+   * or smallest first), and their int64 indices along the axis; ties keep the
+   * lower index first (ONNX TopK).
+   */
+  TopK: { k: number; axis: number; largest: boolean };
   Cast: { to: DType };
   /** Broadcasts input 0 to the shape of input 1. */
   Expand: Record<string, never>;
@@ -380,6 +386,19 @@ export const opSpecs: { [K in OpName]: OpSpec<K> } = {
     infer(inputs, attrs) {
       if (!(attrs.min <= attrs.max)) fail(`min ${attrs.min} must not exceed max ${attrs.max}`);
       return numericUnary(inputs);
+    },
+  },
+  TopK: {
+    arity: [1, 1],
+    infer(inputs, attrs) {
+      const x = inputs[0]!;
+      if (x.dtype === 'bool') fail('input must be numeric, got bool');
+      const axis = normalizeAxis(attrs.axis, x.shape.length);
+      const n = numericDim(x.shape[axis]!, 'TopK axis');
+      if (!(Number.isInteger(attrs.k) && attrs.k >= 1 && attrs.k <= n)) fail(`k must be an integer in [1, ${n}] (the size of axis ${attrs.axis}), got ${attrs.k}`);
+      const shape = [...x.shape];
+      shape[axis] = attrs.k;
+      return [{ dtype: x.dtype, shape }, { dtype: 'int64', shape: [...shape] }];
     },
   },
   Cast: { arity: [1, 1], infer: (inputs, attrs) => [{ dtype: attrs.to, shape: inputs[0]!.shape }] },

@@ -180,6 +180,23 @@ export abstract class AutoencoderModel extends ModelFrontEnd implements Trainabl
     };
   }
 
+  /**
+   * What the `encoder`, `model` and `errors` parts compute, in one graph with
+   * the encoder run once: the encoder's outputs (a VAE's `mu` and `logVar`),
+   * the code, the reconstruction and the per-sample reconstruction error.
+   * For exports that need several of them (a detector's score.onnx).
+   */
+  scoringOutputs(ctx: GraphBuildContext, x: Value): { code: Value; reconstruction: Value; errors: Value; encoder: Record<string, Value> } {
+    const encoded = this.encodeGraph(ctx, x);
+    const logits = this.decodeGraph(ctx, encoded.code);
+    return {
+      code: encoded.code,
+      reconstruction: this.activate(ctx, logits),
+      errors: this.reconstructionTerms(ctx, logits, x).samples,
+      encoder: this.encoderOutputs(encoded),
+    };
+  }
+
   /** The JSON config: `className` and every field the constructor takes, defaults made explicit. */
   getConfig(): Record<string, unknown> {
     return {

@@ -230,6 +230,9 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
     const dtype = node.inputs[0]!.dtype;
     e.node('Clip', [ins[0]!, e.scalar(node.attrs.min, dtype), e.scalar(node.attrs.max, dtype)], outs);
   },
+  TopK: ({ e, node, ins, outs }) =>
+    // Both outputs are required by the schema, even when the indices go unused.
+    e.node('TopK', [ins[0]!, e.ints([node.attrs.k])], [outs[0]!, outs[1] || e.tmp('topk_indices')], { axis: normalizeAxis(node.attrs.axis, node.inputs[0]!.rank), largest: node.attrs.largest, sorted: true }),
   Cast: ({ e, node, ins, outs }) => e.node('Cast', ins, outs, { to: ONNX_DTYPE[node.attrs.to] }),
   Expand: ({ e, ins, outs }) => e.node('Expand', [ins[0]!, e.call('Shape', [ins[1]!])], outs),
   FillLike: ({ e, node, ins, outs }) =>
