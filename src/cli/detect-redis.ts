@@ -8,6 +8,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { type AnomalyDetector } from '../anomaly/detector.js';
+import { type ScalerJSON, scalerFromJSON } from '../data/preprocess.js';
 import { UsageError } from '../runs/errors.js';
 import { REDIS_WORKER_DEFAULTS, type RedisWorkerStats, runRedisDetectWorker } from '../stream/redis-worker.js';
 import { intIn } from './args.js';
@@ -69,21 +70,27 @@ export function withRedisFlags(command: Command): Command {
 /**
  * Runs a stream worker with `detector` until SIGINT or SIGTERM (a second one
  * exits at once with code 130; the entries in flight stay pending and are
- * taken over by another worker).
+ * taken over by another worker). `runScaler`: a run's scaler, applied to each
+ * row before its detector scores it.
  * @throws {UsageError} for missing or contradicting flags.
  * @throws {StreamError} when Redis cannot be reached or is lost.
  */
-export async function runDetectRedis(detector: AnomalyDetector, which: string, flags: DetectFlags, io: Io): Promise<DetectRedisOutcome> {
+export async function runDetectRedis(detector: AnomalyDetector, which: string, flags: DetectFlags, io: Io, runScaler?: ScalerJSON): Promise<DetectRedisOutcome> {
   const bad = NOT_WITH_FROM.filter(([k]) => flags[k] !== undefined && flags[k] !== false).map(([, f]) => f);
   if (bad.length) throw new UsageError(`--from reads its rows from the stream and writes scores to --to: drop ${bad.join(', ')}`);
   if (!flags.group) throw new UsageError('--from: name the consumer group with --group');
   if (!flags.to) throw new UsageError('--from: name the output stream with --to');
   const sampleShape = detector.sampleShape;
+  // A run's detector scores data in the units its model was trained in, as `aekit detect <run> --data` feeds it.
+  const scaler = runScaler ? scalerFromJSON(runScaler) : undefined;
   const scorer = {
     width: sampleShape.reduce((a, b) => a * b, 1),
     names: detector.featureNames,
     threshold: detector.threshold,
-    score: (x: Float32Array, n: number) => detector.score({ x, shape: [n, ...sampleShape] }),
+    score: (x: Float32Array, n: number) => {
+      const shape = [n, ...sampleShape];
+      return detector.score({ x: scaler ? scaler.transform({ x, shape }) : x, shape });
+    },
   };
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -39,7 +39,7 @@ export function decodeEntryRow(fields: readonly string[], layout: RowLayout, out
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === ROW_FIELD) { row = fields[i + 1]!; break; }
   }
-  if (row !== undefined) return row.trimStart().startsWith('[') ? jsonRow(row, width, out, offset) : csvRow(row, width, out, offset);
+  if (row !== undefined) return /^\s*[[{]/.test(row) ? jsonRow(row, width, out, offset) : csvRow(row, width, out, offset);
   if (!names) return `no field "${ROW_FIELD}" (the detector records no feature names, so the values must come as one "${ROW_FIELD}" field: comma-separated numbers or a JSON array)`;
   const byName = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) byName.set(fields[i]!, fields[i + 1]!);

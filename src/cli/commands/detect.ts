@@ -84,7 +84,7 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
     if (!run!.config) throw new UsageError(`${path} is a bare checkpoint: the detector is fitted on a run's training data, so give a run folder`);
     const own = await runDetector(run!);
     // Workers started together may each fit one; the saved one (the first to land) scores everywhere.
-    return runDetectRedis(own.fittedNow ? loadRunDetector(run!.dir) ?? own.detector : own.detector, `the run's detector (${own.dir})`, flags, io);
+    return runDetectRedis(own.fittedNow ? loadRunDetector(run!.dir) ?? own.detector : own.detector, `the run's detector (${own.dir})`, flags, io, run!.scaler);
   }
   if (run?.config?.data.window !== undefined || savedModel?.extra?.timeSeries) {
     if (flags.anomalyLabels !== undefined || flags.labelColumn !== undefined || flags.samples !== undefined) throw new UsageError('--anomaly-labels, --label-column and --samples do not apply to a series');
