@@ -382,13 +382,16 @@ export async function killRun(o: KillRunOptions): Promise<KillRunResult> {
       const written = await redis.sendCommand<number>(['XLEN', to]);
       if (written >= threshold) {
         waitedFrom ||= Date.now();
+        // Killing a worker that holds entries is the case that matters. Frozen (SIGSTOP), it cannot finish
+        // its batch between the look and the kill; holding none, it goes on (SIGCONT). After 5 s, killed anyway.
+        victim.child.kill('SIGSTOP');
         const holds = (await pendingOf(redis, stream, group)).byConsumer.get(victim.consumer) ?? 0;
-        // Killing a worker that holds entries is the case that matters; after 3 s, kill it anyway.
-        if (holds > 0 || Date.now() - waitedFrom > 3000 || written >= events) {
+        if (holds > 0 || Date.now() - waitedFrom > 5000 || written >= events) {
           victim.child.kill('SIGKILL');
           killedAfter = written;
           break;
         }
+        victim.child.kill('SIGCONT');
       }
       await sleep(5);
     }

@@ -10,7 +10,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type AnomalyDetector } from '../anomaly/detector.js';
 import { type ScalerJSON, scalerFromJSON } from '../data/preprocess.js';
 import { UsageError } from '../runs/errors.js';
-import { REDIS_WORKER_DEFAULTS, type RedisWorkerStats, runRedisDetectWorker } from '../stream/redis-worker.js';
+import { REDIS_WORKER_DEFAULTS, type RedisWorkerStats, detectorScorer, runRedisDetectWorker } from '../stream/redis-worker.js';
 import { intIn } from './args.js';
 import type { DetectFlags, DetectOutcome } from './commands/detect.js';
 import { type Io } from './io.js';
@@ -80,18 +80,8 @@ export async function runDetectRedis(detector: AnomalyDetector, which: string, f
   if (bad.length) throw new UsageError(`--from reads its rows from the stream and writes scores to --to: drop ${bad.join(', ')}`);
   if (!flags.group) throw new UsageError('--from: name the consumer group with --group');
   if (!flags.to) throw new UsageError('--from: name the output stream with --to');
-  const sampleShape = detector.sampleShape;
   // A run's detector scores data in the units its model was trained in, as `aekit detect <run> --data` feeds it.
-  const scaler = runScaler ? scalerFromJSON(runScaler) : undefined;
-  const scorer = {
-    width: sampleShape.reduce((a, b) => a * b, 1),
-    names: detector.featureNames,
-    threshold: detector.threshold,
-    score: (x: Float32Array, n: number) => {
-      const shape = [n, ...sampleShape];
-      return detector.score({ x: scaler ? scaler.transform({ x, shape }) : x, shape });
-    },
-  };
+  const scorer = detectorScorer(detector, runScaler ? scalerFromJSON(runScaler) : undefined);
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) process.exit(130);

@@ -23,7 +23,9 @@
  *   `<to>:errors` with the reason, in the same script, and is acknowledged.
  */
 import { hostname } from 'node:os';
-import { createClient, ErrorReply, ReconnectStrategyError } from '@redis/client';
+import type { RedisClientType } from '@redis/client';
+import type { AnomalyDetector } from '../anomaly/detector.js';
+import type { Scaler } from '../data/preprocess.js';
 import { decodeEntryRow, type RowLayout } from './entry-row.js';
 import { parseRedisStreamUrl } from './redis-url.js';
 
@@ -33,6 +35,24 @@ export interface RowScorer extends RowLayout {
   threshold: number;
   /** Scores `n` rows of `width` values (row-major), as `AnomalyDetector.score` does. */
   score(x: Float32Array, n: number): Promise<Float64Array>;
+}
+
+/**
+ * A detector as a {@link RowScorer}: rows scored by `detector.score` in one
+ * call per batch, flagged above its threshold. `scaler`: a run's, applied to
+ * the rows first, as `aekit detect <run> --data` does.
+ */
+export function detectorScorer(detector: AnomalyDetector, scaler?: Scaler): RowScorer {
+  const sampleShape = detector.sampleShape;
+  return {
+    width: sampleShape.reduce((a, b) => a * b, 1),
+    names: detector.featureNames,
+    threshold: detector.threshold,
+    score: (x, n) => {
+      const shape = [n, ...sampleShape];
+      return detector.score({ x: scaler ? scaler.transform({ x, shape }) : x, shape });
+    },
+  };
 }
 
 /** Options of {@link runRedisDetectWorker}. */
@@ -123,7 +143,7 @@ return {written, dead, done}
 /** An entry as RESP2 gives it: id and flat fields (null: deleted from the stream while pending). */
 type Entry = [string, string[] | null];
 
-type Client = ReturnType<typeof createClient<{}, {}, {}, 2>>;
+type Client = RedisClientType<{}, {}, {}, 2, {}>;
 
 /**
  * Runs one worker until `signal` aborts (then returns after the batch in
@@ -134,6 +154,9 @@ export async function runRedisDetectWorker(scorer: RowScorer, options: RedisWork
   const o = { ...REDIS_WORKER_DEFAULTS, ...options };
   const log = o.log ?? (() => {});
   const url = parseRedisStreamUrl(o.from);
+  // Loaded here, not at the top: the client takes about a second to load on a busy machine, and every
+  // `aekit` command imports this module through `aekit detect`.
+  const { createClient, ErrorReply, ReconnectStrategyError } = await import('@redis/client');
   const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
   const input = url.stream;
   const keys = [input, o.to, errorsStream(o.to)];

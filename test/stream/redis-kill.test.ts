@@ -36,6 +36,7 @@ it(`3 workers, ${EVENTS.toLocaleString('en-US')} events, one killed with SIGKILL
   assert.equal(r.killedAfter < EVENTS, true, 'the kill came mid-stream');
   assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, unknown: r.unknown, written: r.written }, { lost: 0, duplicated: 0, unknown: 0, written: EVENTS });
   assert.deepEqual({ wrongScores: r.wrongScores, wrongFlags: r.wrongFlags }, { wrongScores: 0, wrongFlags: 0 });
+  assert.ok(r.victimPending > 0, 'the killed worker held entries (it was frozen with SIGSTOP until it did)');
   assert.ok(r.takenOver >= r.victimPending, `the survivors took over the ${r.victimPending} entries the killed worker held (took ${r.takenOver})`);
   assert.deepEqual(r.survivorExits, [0, 0], 'SIGTERM: the survivors finish their batch and exit 0');
 });

@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { AnomalyDetector } from '../../src/anomaly/detector.js';
 import { type DetectFlags, runDetectCommand } from '../../src/cli/commands/detect.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
-import { type RowScorer, runRedisDetectWorker } from '../../src/stream/redis-worker.js';
+import { type RowScorer, detectorScorer, runRedisDetectWorker } from '../../src/stream/redis-worker.js';
 import {
   type Redis, type RedisServer, WIDTH, offlineScores, readOutput, saveStreamDetector, startRedis, startWorker, stopWorkers, streamRows,
 } from '../../bench/stream/protocol.js';
@@ -41,10 +41,6 @@ after(async () => {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function scorerOf(det: AnomalyDetector): RowScorer {
-  return { width: WIDTH, names: det.featureNames, threshold: det.threshold, score: (x, n) => det.score({ x, shape: [n, WIDTH] }) };
-}
 
 const xadd = (stream: string, fields: string[]) => redis.sendCommand<string>(['XADD', stream, '*', ...fields]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +81,7 @@ describe('aekit detect --from redis://… (the worker)', () => {
     const det = AnomalyDetector.load(namedDir);
     const stop = new AbortController();
     const lines: string[] = [];
-    const worker = runRedisDetectWorker(scorerOf(det), { from: server.url('formats'), group: 'g', to: 'formats-out', consumer: 'c1', blockMs: 100, signal: stop.signal, log: (l) => lines.push(l) });
+    const worker = runRedisDetectWorker(detectorScorer(det), { from: server.url('formats'), group: 'g', to: 'formats-out', consumer: 'c1', blockMs: 100, signal: stop.signal, log: (l) => lines.push(l) });
     await until('every entry handled', async () => (await xlen('formats-out')) + (await xlen('formats-out:errors')) === good.length + bad.length);
     stop.abort();
     const stats = await worker;
@@ -114,7 +110,7 @@ describe('aekit detect --from redis://… (the worker)', () => {
   it('a detector without feature names asks for the row field', async () => {
     const id = await xadd('nonames', ['a', '1', 'b', '2', 'c', '3', 'd', '4', 'e', '5']);
     const stop = new AbortController();
-    const worker = runRedisDetectWorker(scorerOf(AnomalyDetector.load(detDir)), { from: server.url('nonames'), group: 'g', to: 'nonames-out', blockMs: 100, signal: stop.signal });
+    const worker = runRedisDetectWorker(detectorScorer(AnomalyDetector.load(detDir)), { from: server.url('nonames'), group: 'g', to: 'nonames-out', blockMs: 100, signal: stop.signal });
     await until('the dead letter', async () => (await xlen('nonames-out:errors')) === 1);
     stop.abort();
     await worker;
@@ -130,12 +126,12 @@ describe('aekit detect --from redis://… (the worker)', () => {
     // The slow worker reads all ten, then stalls in scoring until the other has written them.
     let stalled!: () => void;
     const reading = new Promise<void>((r) => (stalled = r));
-    const slowScorer: RowScorer = { ...scorerOf(det), score: async (x, n) => { stalled(); await until('the take-over', async () => (await xlen('race-out')) === 10); return det.score({ x, shape: [n, WIDTH] }); } };
+    const slowScorer: RowScorer = { ...detectorScorer(det), score: async (x, n) => { stalled(); await until('the take-over', async () => (await xlen('race-out')) === 10); return det.score({ x, shape: [n, WIDTH] }); } };
     const stopSlow = new AbortController();
     const slow = runRedisDetectWorker(slowScorer, { from: server.url('race'), group: 'g', to: 'race-out', consumer: 'slow', claimIdleMs: 3_600_000, blockMs: 100, signal: stopSlow.signal });
     await reading;
     const stopFast = new AbortController();
-    const fast = runRedisDetectWorker(scorerOf(det), { from: server.url('race'), group: 'g', to: 'race-out', consumer: 'fast', claimIdleMs: 50, blockMs: 100, signal: stopFast.signal });
+    const fast = runRedisDetectWorker(detectorScorer(det), { from: server.url('race'), group: 'g', to: 'race-out', consumer: 'fast', claimIdleMs: 50, blockMs: 100, signal: stopFast.signal });
     await until('the slow worker to finish', async () => (await redis.sendCommand<[number]>(['XPENDING', 'race', 'g']))[0] === 0 && (await xlen('race-out')) === 10);
     await sleep(300);
     stopSlow.abort();
