@@ -38,7 +38,13 @@ const events = opts.events ?? (opts.quick ? 10_000 : 100_000);
 const repeats = opts.repeats ?? (opts.quick ? 1 : 3);
 const lagSeconds = opts.lagSeconds ?? (opts.quick ? 3 : 10);
 
-interface WorkersResult { eventsPerSec: number; runs: number[]; lag: LagSummary }
+interface WorkersResult {
+  eventsPerSec: number;
+  runs: number[];
+  /** CPU seconds per 100,000 events (medians): Redis's, and the workers' together. */
+  cpuPer100k: { redis: number; workers: number | null };
+  lag: LagSummary;
+}
 interface StreamBench { w1: WorkersResult; w2: WorkersResult; protocol: Record<string, unknown> }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
@@ -53,11 +59,15 @@ async function run(log: (line: string) => void): Promise<StreamBench> {
     await saveStreamDetector(detDir);
     const rows = streamRows(events, 3);
     const rates: Record<1 | 2, number[]> = { 1: [], 2: [] };
+    const cpu: Record<1 | 2, { redis: number[]; workers: number[] }> = { 1: { redis: [], workers: [] }, 2: { redis: [], workers: [] } };
     for (let r = 0; r < repeats; r++) {
       for (const workers of [1, 2] as const) {
         const t = await throughputRun({ server, detDir, rows, workers, batchSize: opts.batchSize });
         rates[workers].push(t.eventsPerSec);
-        log(`throughput, ${workers} worker${workers > 1 ? 's' : ''}, run ${r + 1}/${repeats}: ${t.events.toLocaleString('en-US')} events in ${t.seconds.toFixed(2)} s, ${Math.round(t.eventsPerSec).toLocaleString('en-US')} events/s`);
+        cpu[workers].redis.push((t.redisCpuSec * 1e5) / t.events);
+        if (t.workersCpuSec !== undefined) cpu[workers].workers.push((t.workersCpuSec * 1e5) / t.events);
+        log(`throughput, ${workers} worker${workers > 1 ? 's' : ''}, run ${r + 1}/${repeats}: ${t.events.toLocaleString('en-US')} events in ${t.seconds.toFixed(2)} s, ${Math.round(t.eventsPerSec).toLocaleString('en-US')} events/s; ` +
+          `CPU: Redis ${t.redisCpuSec.toFixed(2)} s, workers ${t.workersCpuSec?.toFixed(2) ?? '?'} s`);
       }
     }
     const lag: Partial<Record<1 | 2, LagSummary>> = {};
@@ -66,7 +76,11 @@ async function run(log: (line: string) => void): Promise<StreamBench> {
       const l = lag[workers]!;
       log(`lag, ${workers} worker${workers > 1 ? 's' : ''}, ${opts.lagRate.toLocaleString('en-US')} events/s for ${lagSeconds} s: p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms`);
     }
-    const result = (w: 1 | 2): WorkersResult => ({ eventsPerSec: Math.round(median(rates[w])), runs: rates[w].map(Math.round), lag: lag[w]! });
+    const round2 = (v: number) => Math.round(v * 100) / 100;
+    const result = (w: 1 | 2): WorkersResult => ({
+      eventsPerSec: Math.round(median(rates[w])), runs: rates[w].map(Math.round),
+      cpuPer100k: { redis: round2(median(cpu[w].redis)), workers: cpu[w].workers.length ? round2(median(cpu[w].workers)) : null }, lag: lag[w]!,
+    });
     return {
       w1: result(1), w2: result(2),
       protocol: { events, repeats, batchSize: opts.batchSize, lagRate: opts.lagRate, lagSeconds, features: 5, detector: 'dense 5-4-2-4-5, combined score', cpus: cpus().length, loadAverage: [load0, loadavg()[0]!], seconds: (Date.now() - started) / 1000 },
@@ -80,12 +94,12 @@ async function run(log: (line: string) => void): Promise<StreamBench> {
 function table(r: StreamBench): string {
   const row = (name: string, w: WorkersResult) => {
     const spread = `${Math.min(...w.runs).toLocaleString('en-US')}–${Math.max(...w.runs).toLocaleString('en-US')}`;
-    return `| ${name} | ${w.eventsPerSec.toLocaleString('en-US')} | ${spread} | ${w.lag.p50Ms} | ${w.lag.p95Ms} | ${w.lag.p99Ms} | ${w.lag.maxMs} |`;
+    return `| ${name} | ${w.eventsPerSec.toLocaleString('en-US')} | ${spread} | ${w.cpuPer100k.redis} | ${w.cpuPer100k.workers ?? '?'} | ${w.lag.p50Ms} | ${w.lag.p95Ms} | ${w.lag.p99Ms} | ${w.lag.maxMs} |`;
   };
   const p = r.protocol as { loadAverage: number[]; cpus: number };
   return [
-    '| workers | events/s (median) | runs | lag p50 ms | p95 | p99 | max |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| workers | events/s (median) | runs | CPU s per 100k: Redis | workers | lag p50 ms | p95 | p99 | max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     row('1', r.w1),
     row('2', r.w2),
     '',

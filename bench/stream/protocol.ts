@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,13 +50,13 @@ export interface RedisServer {
 }
 
 /**
- * Starts `redis-server` (or `$REDIS_SERVER`) on a free port with no
- * snapshots and no append-only file, and waits until it answers.
+ * Starts `redis-server` (or `$REDIS_SERVER`) on `port` (default: a free one)
+ * with no snapshots and no append-only file, and waits until it answers.
  * @throws when it is not installed or does not start, with its output.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(port?: number): Promise<RedisServer> {
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
@@ -392,6 +393,9 @@ export async function killRun(o: KillRunOptions): Promise<KillRunResult> {
           break;
         }
         victim.child.kill('SIGCONT');
+        // Long enough to be scheduled on a loaded machine and take a batch before the next look.
+        await sleep(50);
+        continue;
       }
       await sleep(5);
     }
@@ -435,7 +439,7 @@ export interface RateRunOptions {
  * entry wakes them. Events per second from that moment to the last output
  * (both on Redis's clock), so start-up is not counted.
  */
-export async function throughputRun(o: RateRunOptions): Promise<{ events: number; seconds: number; eventsPerSec: number }> {
+export async function throughputRun(o: RateRunOptions): Promise<{ events: number; seconds: number; eventsPerSec: number; redisCpuSec: number; workersCpuSec: number | undefined }> {
   const tag = randomBytes(3).toString('hex');
   const stream = `tp-${tag}`;
   const to = `tp-scores-${tag}`;
@@ -448,21 +452,46 @@ export async function throughputRun(o: RateRunOptions): Promise<{ events: number
     for (let w = 0; w < o.workers; w++) workers.push(startWorker(o.detDir, o.server.url(stream), { group, to, consumer: `w${w}-${tag}`, batchSize: o.batchSize ?? 1024, blockMs: 100 }));
     await Promise.all(workers.map((w) => w.ready));
     await sleep(300); // every worker blocked in its read
+    const redisCpu0 = await redisCpu(redis);
+    const workersCpu0 = workers.map((w) => processCpu(w.child.pid));
     const [secs, micros] = await redis.sendCommand<[string, string]>(['TIME']);
     const t0 = Number(secs) * 1000 + Number(micros) / 1000;
     await redis.sendCommand(['XGROUP', 'SETID', stream, group, '0']);
     await redis.sendCommand(['XADD', stream, '*', 'row', o.rows.texts[0]!]);
     const events = o.rows.texts.length + 1;
     if (!(await waitDrained(redis, stream, group, 600_000))) throw new Error('throughput run: the workers did not finish within 10 minutes');
+    // Includes up to 100 ms of polling and idle reads after the last output: small next to a run's seconds.
+    const redisCpuSec = (await redisCpu(redis)) - redisCpu0;
+    const workersCpu1 = workers.map((w) => processCpu(w.child.pid));
+    const workersCpuSec = workersCpu1.every((c) => c !== undefined) && workersCpu0.every((c) => c !== undefined)
+      ? workersCpu1.reduce((a, c, i) => a + c! - workersCpu0[i]!, 0) : undefined;
     const last = await redis.sendCommand<Array<[string, unknown]>>(['XREVRANGE', to, '+', '-', 'COUNT', '1']);
     const written = await redis.sendCommand<number>(['XLEN', to]);
     if (written !== events) throw new Error(`throughput run: ${written} outputs for ${events} events`);
     const seconds = (idMs(last[0]![0]) + 1 - t0) / 1000;
-    return { events, seconds, eventsPerSec: events / seconds };
+    return { events, seconds, eventsPerSec: events / seconds, redisCpuSec, workersCpuSec };
   } finally {
     await stopWorkers(workers);
     await redis.sendCommand(['DEL', stream, to, `${to}:errors`]).catch(() => undefined);
     redis.destroy();
+  }
+}
+
+/** CPU seconds the Redis server has used (its INFO). */
+async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.sendCommand<string>(['INFO', 'CPU']);
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** CPU seconds a process has used, from /proc (Linux); undefined elsewhere. */
+function processCpu(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return undefined;
   }
 }
 

@@ -215,12 +215,17 @@ export async function runRedisDetectWorker(scorer: RowScorer, options: RedisWork
     } catch (e) {
       throw lost(e);
     }
-    try {
-      await send(client, ['XGROUP', 'CREATE', input, o.group, o.startId, 'MKSTREAM']);
-      log(`created group ${o.group} of ${input} at ${o.startId}`);
-    } catch (e) {
-      if (!(e instanceof ErrorReply && e.message.startsWith('BUSYGROUP'))) throw e;
-    }
+    /** Creates the group (and the stream) unless it exists; true when it was created. */
+    const createGroup = async (): Promise<boolean> => {
+      try {
+        await send(client, ['XGROUP', 'CREATE', input, o.group, o.startId, 'MKSTREAM']);
+        return true;
+      } catch (e) {
+        if (e instanceof ErrorReply && e.message.startsWith('BUSYGROUP')) return false;
+        throw e;
+      }
+    };
+    if (await createGroup()) log(`created group ${o.group} of ${input} at ${o.startId}`);
     let sha = await send<string>(client, ['SCRIPT', 'LOAD', WRITE_AND_ACK]);
     log(`worker ${consumer} of group ${o.group}: ${url.shown} → ${o.to} (bad entries → ${errorsStream(o.to)}); batches of ${o.batchSize}, take-over after ${o.claimIdleMs} ms idle`);
 
@@ -307,28 +312,38 @@ export async function runRedisDetectWorker(scorer: RowScorer, options: RedisWork
     o.signal?.addEventListener('abort', stop, { once: true });
     try {
       while (!o.signal?.aborted) {
-        if (reconnected) { reconnected = false; await finishOwnPending(); }
-        if (Date.now() >= nextClaim) {
-          await takeOver();
-          nextClaim = Date.now() + claimEvery;
-        }
-        readerId ??= await send<number>(client, ['CLIENT', 'ID']);
-        if (o.signal?.aborted) break;
-        reading = true;
-        let reply: unknown;
         try {
-          reply = await send(client, ['XREADGROUP', 'GROUP', o.group, consumer, 'COUNT', String(o.batchSize), 'BLOCK', String(o.blockMs), 'STREAMS', input, '>']);
-        } finally {
-          reading = false;
+          if (reconnected) { reconnected = false; await finishOwnPending(); }
+          if (Date.now() >= nextClaim) {
+            await takeOver();
+            nextClaim = Date.now() + claimEvery;
+          }
+          readerId ??= await send<number>(client, ['CLIENT', 'ID']);
+          if (o.signal?.aborted) break;
+          reading = true;
+          let reply: unknown;
+          try {
+            reply = await send(client, ['XREADGROUP', 'GROUP', o.group, consumer, 'COUNT', String(o.batchSize), 'BLOCK', String(o.blockMs), 'STREAMS', input, '>']);
+          } finally {
+            reading = false;
+          }
+          const entries = streamEntries(reply);
+          if (entries.length) await finish(entries);
+        } catch (e) {
+          // Redis restarted without its data, or someone destroyed the group: make it again and go on.
+          if (!(e instanceof ErrorReply && e.message.startsWith('NOGROUP'))) throw e;
+          if (await createGroup()) log(`group ${o.group} of ${input} was gone (destroyed, or Redis restarted without its data): created it again at ${o.startId}`);
         }
-        const entries = streamEntries(reply);
-        if (entries.length) await finish(entries);
       }
     } finally {
       o.signal?.removeEventListener('abort', stop);
     }
     log(`worker ${consumer} stopped: ${stats.written} entries scored and written (${stats.flagged} flagged), ${stats.deadLettered} bad${stats.deadLettered > BAD_LISTED ? ` (the first ${BAD_LISTED} listed above)` : ''}, ${stats.claimed} taken over, ${stats.alreadyDone} already written by another worker`);
     return stats;
+  } catch (e) {
+    // A refusal by Redis (a key of another type, out of memory, no permission) is the user's to fix.
+    if (!(e instanceof ErrorReply)) throw e;
+    throw new StreamError(`Redis at ${url.shown}: ${e.message}${e.message.startsWith('WRONGTYPE') ? ` (are ${input}, ${o.to} and ${errorsStream(o.to)} streams, or new keys?)` : ''}`);
   } finally {
     client.destroy();
     control.destroy();

@@ -190,6 +190,47 @@ describe('aekit detect <run> --from redis://…', () => {
   });
 });
 
+describe('aekit detect --from: Redis going away', () => {
+  it('restarted without its data within --wait-ms: the worker reconnects, makes the group again and goes on', async () => {
+    const own = await startRedis();
+    const mine = await own.client();
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const worker = runRedisDetectWorker(detectorScorer(AnomalyDetector.load(detDir)), { from: own.url('back'), group: 'g', to: 'back-out', consumer: 'c', blockMs: 200, waitMs: 20_000, signal: stop.signal, log: (l) => lines.push(l) });
+    const rows = streamRows(2, 10);
+    await mine.sendCommand(['XADD', 'back', '*', 'row', rows.texts[0]!]);
+    await until('the first output', async () => (await mine.sendCommand<number>(['XLEN', 'back-out'])) === 1);
+    mine.destroy();
+    await own.stop();
+    const again = await startRedis(own.port);
+    const other = await again.client();
+    try {
+      await until('the group made again', async () => lines.some((l) => l.startsWith('group g of back was gone')));
+      const id = await other.sendCommand<string>(['XADD', 'back', '*', 'row', rows.texts[1]!]);
+      await until('the output after the restart', async () => (await other.sendCommand<number>(['XLEN', 'back-out'])) === 1);
+      stop.abort();
+      const stats = await worker;
+      assert.equal(stats.written, 2);
+      const out = await readOutput(other, 'back-out');
+      assert.equal(out[0]!.id, id);
+      assert.equal(Number(out[0]!.score), (await offlineScores(detDir, rows.x)).scores[1]);
+    } finally {
+      stop.abort();
+      other.destroy();
+      await again.stop();
+    }
+  });
+
+  it('gone for longer than --wait-ms: the worker ends with one line naming the URL', async () => {
+    const own = await startRedis();
+    const lines: string[] = [];
+    const worker = runRedisDetectWorker(detectorScorer(AnomalyDetector.load(detDir)), { from: own.url('gone'), group: 'g', to: 'gone-out', blockMs: 200, waitMs: 1000, log: (l) => lines.push(l) });
+    await until('the worker to read', async () => lines.some((l) => l.startsWith('worker ')));
+    await own.stop();
+    await assert.rejects(worker, (e: Error) => e.name === 'StreamError' && new RegExp(`^lost Redis at redis://127\\.0\\.0\\.1:${own.port}/gone \\(ECONNREFUSED\\) and could not reconnect within 1\\.0 s$`).test(e.message), );
+  });
+});
+
 /** Runs the CLI to the end; exit code, stdout, stderr. */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const t0 = Date.now();
