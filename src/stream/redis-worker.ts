@@ -5,17 +5,18 @@
  * acknowledges the entry, both in one Lua script. docs/streams.md is the
  * user's guide; the choices that make it safe are these:
  *
- * - **Exactly one output per input id.** The script XACKs each entry first
- *   and XADDs its output only when XACK removed it from the group's pending
- *   list (returned 1). An entry is in that list from its delivery until its
- *   first write, and nothing puts it back, so of two workers holding the same
- *   entry (a slow one, and the one that took it over with XAUTOCLAIM) exactly
- *   one writes. A script runs whole or not at all, so a worker killed at any
- *   instant leaves each entry either written and acknowledged or pending
- *   (and taken over later), and a script resent after a lost reply changes
- *   nothing. No dedupe keys: the pending list is the record, so nothing
- *   grows with the number of entries. It holds per group: two groups writing
- *   to one output stream would write each id twice.
+ * - **Exactly one output per input id.** The script writes an entry's
+ *   output only while the entry is in the group's pending list, and then
+ *   acknowledges it (XACK), which takes it off. An entry is in that list from
+ *   its delivery until its first write, and nothing puts it back, so of two
+ *   workers holding the same entry (a slow one, and the one that took it over
+ *   with XAUTOCLAIM) exactly one writes. A script runs without other
+ *   commands in between and a killed client cannot stop it, so a worker
+ *   killed at any instant leaves each entry either written and acknowledged
+ *   or pending (and taken over later), and a script resent after a lost
+ *   reply changes nothing. No dedupe keys: the pending list is the record,
+ *   so nothing grows with the number of entries. It holds per group: two
+ *   groups writing to one output stream would write each id twice.
  * - **At-least-once scoring.** A worker that dies holding entries leaves them
  *   pending; every worker runs XAUTOCLAIM now and then and scores the
  *   entries pending longer than `claimIdleMs`.
@@ -118,14 +119,18 @@ const FIELDS_KEPT = 1000;
 /**
  * KEYS: input, output, dead-letter stream. ARGV: group, then 4 values per
  * entry: id, kind (`s` scored: score, flag; `e` bad: reason, fields; `d` gone
- * from the stream: reason, ''). `d` entries skip the XACK test: XAUTOCLAIM has
- * already removed them from the pending list, and reports each to one caller.
+ * from the stream: reason, ''). An entry is written only while it is still
+ * pending in the group, and acknowledged after its write: Redis does not undo
+ * a script's earlier commands when a later one fails (out of memory, a key of
+ * another type), so a failed write leaves its entry pending, never
+ * acknowledged and lost. `d` entries skip the test: XAUTOCLAIM has already
+ * removed them from the pending list, and reports each to one caller.
  */
 const WRITE_AND_ACK = `
 local written, dead, done = 0, 0, 0
 for i = 2, #ARGV, 4 do
   local id, kind = ARGV[i], ARGV[i + 1]
-  if kind == 'd' or redis.call('XACK', KEYS[1], ARGV[1], id) == 1 then
+  if kind == 'd' or #redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1) == 1 then
     if kind == 's' then
       redis.call('XADD', KEYS[2], '*', 'id', id, 'score', ARGV[i + 2], 'flag', ARGV[i + 3])
       written = written + 1
@@ -133,6 +138,7 @@ for i = 2, #ARGV, 4 do
       redis.call('XADD', KEYS[3], '*', 'id', id, 'reason', ARGV[i + 2], 'fields', ARGV[i + 3])
       dead = dead + 1
     end
+    if kind ~= 'd' then redis.call('XACK', KEYS[1], ARGV[1], id) end
   else
     done = done + 1
   end

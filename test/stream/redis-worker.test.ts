@@ -144,6 +144,15 @@ describe('aekit detect --from redis://… (the worker)', () => {
     assert.deepEqual(out.map((e) => e.id), ids);
   });
 
+  it('a write that Redis refuses (the output key is not a stream) ends the worker with one line, and the entry stays pending: nothing is lost', async () => {
+    await redis.sendCommand(['SET', 'taken-out', 'a string']);
+    const id = await xadd('taken', ['row', streamRows(1, 11).texts[0]!]);
+    await assert.rejects(runRedisDetectWorker(detectorScorer(AnomalyDetector.load(detDir)), { from: server.url('taken'), group: 'g', to: 'taken-out', consumer: 'c', blockMs: 100 }),
+      (e: Error) => e.name === 'StreamError' && e.message.startsWith(`Redis at ${server.url('taken')}: WRONGTYPE`) && e.message.endsWith('(are taken, taken-out and taken-out:errors streams, or new keys?)'));
+    const pending = await redis.sendCommand<Array<[string, string]>>(['XPENDING', 'taken', 'g', '-', '+', '10']);
+    assert.deepEqual(pending.map((p) => [p[0], p[1]]), [[id, 'c']]);
+  });
+
   it('SIGTERM while blocked in a long read: exits 0 at once (the read is unblocked), and the outcome with --json', async () => {
     const w = startWorker(detDir, server.url('quiet'), { group: 'g', to: 'quiet-out', consumer: 'q', blockMs: 600_000 });
     await w.ready;
