@@ -46,7 +46,7 @@ try {
     const killAt = 0.1 + 0.8 * rng.float();
     const r = await killRun({ server, detDir, rows, offline, workers: opts.workers, batchSize: opts.batchSize, claimIdleMs: opts.claimIdleMs, victim, killAt });
     runs.push({ ...r, victim, killAt });
-    log(`run ${i}/${opts.times}: killed worker ${victim} after ${n(r.killedAfter)} of ${n(r.events)} outputs (it held ${n(r.victimPending)}); ` +
+    log(`run ${i}/${opts.times}: killed worker ${victim} after ${n(r.killedAfter)} of ${n(r.events)} outputs (it held ${n(r.victimPending)}${r.victimPending ? '' : ` after ${(r.killWaitMs / 1000).toFixed(1)} s of looks`}); ` +
       `lost ${r.lost}, duplicated ${r.duplicated}, wrong scores ${r.wrongScores + r.wrongFlags}${r.unknown ? `, unknown ids ${r.unknown}` : ''}; ` +
       `taken over ${n(r.takenOver)}, finished twice (written once) ${n(r.alreadyDone)}; survivors exited ${r.survivorExits.join(',')}; ${r.seconds.toFixed(1)} s`);
   }

@@ -342,6 +342,8 @@ export interface KillRunResult extends OutputCheck {
   /** Output entries when the victim was killed, and how many entries it held when dead (all taken over later, so at most `takenOver`). */
   killedAfter: number;
   victimPending: number;
+  /** How long the victim was watched (frozen and let go) before the kill, ms. */
+  killWaitMs: number;
   /** Entries the survivors took over, and finished after another had written them. */
   takenOver: number;
   alreadyDone: number;
@@ -377,6 +379,7 @@ export async function killRun(o: KillRunOptions): Promise<KillRunResult> {
     const victim = workers[o.victim ?? 0]!;
     const threshold = Math.floor((o.killAt ?? 0.3) * events);
     let killedAfter = 0;
+    let killWaitMs = 0;
     let victimPending = 0;
     let waitedFrom = 0;
     for (;;) {
@@ -390,6 +393,7 @@ export async function killRun(o: KillRunOptions): Promise<KillRunResult> {
         if (holds > 0 || Date.now() - waitedFrom > 5000 || written >= events) {
           victim.child.kill('SIGKILL');
           killedAfter = written;
+          killWaitMs = Date.now() - waitedFrom;
           break;
         }
         victim.child.kill('SIGCONT');
@@ -411,7 +415,7 @@ export async function killRun(o: KillRunOptions): Promise<KillRunResult> {
     const check = checkOutput(ids, out, o.offline);
     const stats = survivors.map(workerStats);
     return {
-      ...check, killedAfter, victimPending, drained, survivorExits,
+      ...check, killedAfter, victimPending, killWaitMs, drained, survivorExits,
       takenOver: stats.reduce((a, s) => a + (s?.claimed ?? 0), 0),
       alreadyDone: stats.reduce((a, s) => a + (s?.alreadyDone ?? 0), 0),
       seconds: (Date.now() - started) / 1000,

@@ -6,11 +6,11 @@
  * user's guide; the choices that make it safe are these:
  *
  * - **Exactly one output per input id.** The script writes an entry's
- *   output only while the entry is in the group's pending list, and then
- *   acknowledges it (XACK), which takes it off. An entry is in that list from
- *   its delivery until its first write, and nothing puts it back, so of two
- *   workers holding the same entry (a slow one, and the one that took it over
- *   with XAUTOCLAIM) exactly one writes. A script runs without other
+ *   output and acknowledges it (XACK), and keeps the output only when XACK
+ *   took the entry off the group's pending list (returned 1). An entry is in
+ *   that list from its delivery until its first write, and nothing puts it
+ *   back, so of two workers holding the same entry (a slow one, and the one
+ *   that took it over with XAUTOCLAIM) exactly one keeps its write. A script runs without other
  *   commands in between and a killed client cannot stop it, so a worker
  *   killed at any instant leaves each entry either written and acknowledged
  *   or pending (and taken over later), and a script resent after a lost
@@ -119,31 +119,38 @@ const FIELDS_KEPT = 1000;
 /**
  * KEYS: input, output, dead-letter stream. ARGV: group, then 4 values per
  * entry: id, kind (`s` scored: score, flag; `e` bad: reason, fields; `d` gone
- * from the stream: reason, ''). An entry is written only while it is still
- * pending in the group, and acknowledged after its write: Redis does not undo
- * a script's earlier commands when a later one fails (out of memory, a key of
- * another type), so a failed write leaves its entry pending, never
- * acknowledged and lost. `d` entries skip the test: XAUTOCLAIM has already
- * removed them from the pending list, and reports each to one caller.
+ * from the stream: reason, ''). Each entry is written, then acknowledged;
+ * when XACK finds it already acknowledged (another worker wrote it), the
+ * write is deleted again, unseen: nothing runs between the two. Written
+ * first because Redis does not undo a script's earlier commands when a later
+ * one fails (out of memory, a key of another type, no permission): a refused
+ * write leaves its entry pending, where an acknowledgement first would have
+ * lost it. `d` entries are not acknowledged: XAUTOCLAIM has already removed
+ * them from the pending list, and reports each to one caller.
+ * Returns the counts written, dead-lettered, already done, and flagged among written.
  */
 const WRITE_AND_ACK = `
-local written, dead, done = 0, 0, 0
+local written, dead, done, flagged = 0, 0, 0, 0
 for i = 2, #ARGV, 4 do
   local id, kind = ARGV[i], ARGV[i + 1]
-  if kind == 'd' or #redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1) == 1 then
-    if kind == 's' then
-      redis.call('XADD', KEYS[2], '*', 'id', id, 'score', ARGV[i + 2], 'flag', ARGV[i + 3])
-      written = written + 1
-    else
-      redis.call('XADD', KEYS[3], '*', 'id', id, 'reason', ARGV[i + 2], 'fields', ARGV[i + 3])
-      dead = dead + 1
-    end
-    if kind ~= 'd' then redis.call('XACK', KEYS[1], ARGV[1], id) end
+  local key, fields
+  if kind == 's' then
+    key, fields = KEYS[2], {'id', id, 'score', ARGV[i + 2], 'flag', ARGV[i + 3]}
   else
+    key, fields = KEYS[3], {'id', id, 'reason', ARGV[i + 2], 'fields', ARGV[i + 3]}
+  end
+  local out = redis.call('XADD', key, '*', unpack(fields))
+  if kind ~= 'd' and redis.call('XACK', KEYS[1], ARGV[1], id) == 0 then
+    redis.call('XDEL', key, out)
     done = done + 1
+  elseif kind == 's' then
+    written = written + 1
+    if ARGV[i + 3] == '1' then flagged = flagged + 1 end
+  else
+    dead = dead + 1
   end
 end
-return {written, dead, done}
+return {written, dead, done, flagged}
 `;
 
 /** An entry as RESP2 gives it: id and flat fields (null: deleted from the stream while pending). */
@@ -205,11 +212,12 @@ export async function runRedisDetectWorker(scorer: RowScorer, options: RedisWork
   };
   /** Runs a command, again after a dropped connection (every command here is safe to repeat) until Redis is back or the wait is over. */
   const send = async <T>(c: Client, args: string[]): Promise<T> => {
+    const since = Date.now();
     for (;;) {
       try {
         return await c.sendCommand<T>(args);
       } catch (e) {
-        if (e instanceof ErrorReply || !c.isOpen) throw lost(e);
+        if (e instanceof ErrorReply || !c.isOpen || Date.now() - since > o.waitMs) throw lost(e);
         await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -254,13 +262,12 @@ export async function runRedisDetectWorker(scorer: RowScorer, options: RedisWork
         for (let i = 0; i < good.length; i++) {
           const s = scores[i]!;
           const flag = s > scorer.threshold ? 1 : 0;
-          stats.flagged += flag;
           // String(s): the shortest decimal that reads back as the same double.
           args.push(good[i]!, 's', String(s), String(flag));
         }
       }
       if (!args.length) return;
-      let counts: [number, number, number];
+      let counts: [number, number, number, number];
       try {
         counts = await send(client, ['EVALSHA', sha, String(keys.length), ...keys, o.group, ...args]);
       } catch (e) {
@@ -272,6 +279,7 @@ export async function runRedisDetectWorker(scorer: RowScorer, options: RedisWork
       stats.written += counts[0];
       stats.deadLettered += counts[1];
       stats.alreadyDone += counts[2];
+      stats.flagged += counts[3];
     };
 
     /** Our own pending entries (after a restart under the same name, or a lost reply): read from id 0 until none is left. */
