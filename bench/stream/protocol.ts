@@ -389,6 +389,8 @@ export async function killRun(o: KillRunOptions): Promise<KillRunResult> {
         // Killing a worker that holds entries is the case that matters. Frozen (SIGSTOP), it cannot finish
         // its batch between the look and the kill; holding none, it goes on (SIGCONT). After 5 s, killed anyway.
         victim.child.kill('SIGSTOP');
+        // A script it sent just before may still be on its way to Redis, or running: let it land first.
+        await sleep(50);
         const holds = (await pendingOf(redis, stream, group)).byConsumer.get(victim.consumer) ?? 0;
         if (holds > 0 || Date.now() - waitedFrom > 5000 || written >= events) {
           victim.child.kill('SIGKILL');
