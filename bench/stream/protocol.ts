@@ -58,6 +58,10 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
   port ??= await freePort();
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test or bench that dies (an uncaught error) must not leave its server behind.
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
+  child.once('exit', () => process.off('exit', orphan));
   let output = '';
   child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
