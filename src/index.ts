@@ -34,3 +34,8 @@ export * from './tasks/embed.js';
 export * from './tasks/denoise.js';
 export * from './tasks/generate.js';
 export * from './anomaly/index.js';
+export {
+  runRedisDetectWorker, detectorScorer, StreamError, REDIS_WORKER_DEFAULTS, errorsStream,
+  type RowScorer, type RedisWorkerOptions, type RedisWorkerStats,
+} from './stream/redis-worker.js';
+export { decodeEntryRow, ROW_FIELD, type RowLayout } from './stream/entry-row.js';

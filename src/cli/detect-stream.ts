@@ -39,7 +39,7 @@ const BAD_ROWS_LISTED = 20;
 export interface DetectStreamFlags {
   /** Output format: 'csv' (default) or 'ndjson'; inferred from --out's extension (.ndjson, .jsonl). */
   format?: 'csv' | 'ndjson';
-  /** Rows per batch. */
+  /** Rows per batch (also entries per read of a stream worker, `--from`). */
   batchSize?: number;
   /** Report a bad row (line and column) and go on, instead of stopping at it. */
   skipBadRows?: boolean;
@@ -77,7 +77,7 @@ export function withStreamFlags(command: Command): Command {
     .addOption(new Option('--format <format>', 'format of --out: csv or ndjson (default: from its extension, .ndjson/.jsonl, else csv)').choices(['csv', 'ndjson']))
     .option('--id-column <column>', 'a saved detector scoring CSV/NDJSON: a column (name or 0-based index) copied beside each score, not a feature')
     .option('--skip-bad-rows', 'a saved detector scoring CSV/NDJSON: report a bad row (line, column) on stderr and go on; default: stop at the first')
-    .option('--batch-size <n>', `a saved detector scoring CSV/NDJSON: rows per batch (default ${DEFAULT_STREAM_BATCH})`, intIn('--batch-size', 1, 1 << 20))
+    .option('--batch-size <n>', `a saved detector scoring CSV/NDJSON, or --from: rows per batch (default ${DEFAULT_STREAM_BATCH})`, intIn('--batch-size', 1, 1 << 20))
     .addHelpText('after', [
       '',
       'A saved detector scoring CSV or NDJSON (--data rows.csv, rows.ndjson, or - for stdin) reads, scores',

@@ -91,7 +91,8 @@ const DEFAULT_NA = ['', 'NA', 'N/A', 'null', '?'];
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NONFINITE_RE = /^[+-]?(nan|inf|infinity)$/i;
 const MAX_FIRST = 20;
-const FLOAT32_MAX = 3.4028234663852886e38;
+/** The largest finite float32: a value beyond it is out of range for a Float32Array feature. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Splits one CSV record. Supports RFC 4180 quoting within a line ("a,b", "say ""hi""");
@@ -273,18 +274,12 @@ export class CsvRowDecoder {
     const fi = this.featureIdx;
     for (let j = 0; j < fi.length; j++) {
       const rawCell = fields[fi[j]!]!;
-      // Fast path: most cells are short plain decimals.
-      const fast = parseShortDecimal(rawCell);
-      if (Math.abs(fast) <= FLOAT32_MAX) {
-        out[offset + j] = fast;
-        continue;
-      }
-      const cell = rawCell.trim();
-      const v = cell.length > 0 ? Number(cell) : NaN;
-      if (Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX && NUMBER_RE.test(cell)) {
+      const v = parseNumberCell(rawCell);
+      if (!Number.isNaN(v)) {
         out[offset + j] = v;
         continue;
       }
+      const cell = rawCell.trim();
       let k = this.kind(cell);
       // Finite in float64 but Infinity once stored as float32.
       if (k === 'number') k = 'nonfinite';
@@ -338,6 +333,20 @@ export class CsvRowDecoder {
 }
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * A CSV cell's number as every reader of aekit takes it: a decimal (spaces
+ * around it allowed) whose value fits a float32, else NaN (missing, text,
+ * NaN/Inf or out of range; the caller says which).
+ */
+export function parseNumberCell(rawCell: string): number {
+  // Fast path: most cells are short plain decimals.
+  const fast = parseShortDecimal(rawCell);
+  if (Math.abs(fast) <= FLOAT32_MAX) return fast;
+  const cell = rawCell.trim();
+  const v = cell.length > 0 ? Number(cell) : NaN;
+  return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX && NUMBER_RE.test(cell) ? v : NaN;
+}
 
 /**
  * Parses `[+-]digits[.digits][e[+-]digits]` with at most 15 digits and a
@@ -423,7 +432,7 @@ export function imputeInPlace(x: Float32Array, d: number, impute: ImputeStrategy
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < d; j++) {
         const v = x[i * d + j]!;
-        if (v === v) { sum[j]! += v; cnt[j]!++; }
+        if (!Number.isNaN(v)) { sum[j]! += v; cnt[j]!++; }
       }
     }
     // A column with no finite value at all has no mean; zero is the only neutral choice.

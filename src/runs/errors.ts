@@ -20,5 +20,5 @@ export class UsageError extends Error {
 /** Errors whose message tells the user what to fix. */
 export function isUserError(e: unknown): boolean {
   return e instanceof UsageError || e instanceof ConfigError || e instanceof DataFormatError || e instanceof CheckpointError || e instanceof WriteError
-    || (e instanceof Error && ['ConfigError', 'DataFormatError', 'CheckpointError', 'WriteError', 'UsageError', 'NonFiniteError', 'DeviceUnavailableError', 'AnomalyInputError', 'DetectorFileError', 'CompressedFileError', 'LayerError'].includes(e.name));
+    || (e instanceof Error && ['ConfigError', 'DataFormatError', 'CheckpointError', 'WriteError', 'UsageError', 'NonFiniteError', 'DeviceUnavailableError', 'AnomalyInputError', 'DetectorFileError', 'CompressedFileError', 'LayerError', 'StreamError'].includes(e.name));
 }

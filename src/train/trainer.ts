@@ -426,11 +426,17 @@ export class Trainer {
       for (let start = 0; start < n; start += batchSize) {
         const count = Math.min(batchSize, n - start);
         const batch = x.subarray(start * size, (start + count) * size);
-        const { [INPUT_SUM]: sum, ...out } = await session.run({ ...(opts.tensors ?? this.tensors), x: { dtype: 'float32', shape: [count, ...part.inputShape], data: batch } });
+        // ONNX Runtime multiplies a one-row batch by another kernel than a larger one, whose sums round
+        // differently: a sample alone would not get the outputs it gets among others (a stream's batch of
+        // one, the last chunk of 257 samples). A lone sample runs twice in one batch and keeps the first.
+        const lone = count === 1;
+        const feed = lone ? Float32Array.of(...batch, ...batch) : batch;
+        const { [INPUT_SUM]: sum, ...out } = await session.run({ ...(opts.tensors ?? this.tensors), x: { dtype: 'float32', shape: [lone ? 2 : count, ...part.inputShape], data: feed } });
         // A non-finite sum: a NaN or ±∞ in the batch, or finite values whose sum overflowed.
         if (!Number.isFinite(Number(sum!.data[0]))) checkFinite(batch, size, what, start);
         for (const [name, t] of Object.entries(out)) {
-          (chunks[name] ??= []).push(t.data as Float32Array);
+          const data = t.data as Float32Array;
+          (chunks[name] ??= []).push(lone ? data.subarray(0, data.length / 2) : data);
           shapes[name] = t.shape.slice(1) as number[];
         }
       }

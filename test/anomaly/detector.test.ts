@@ -159,6 +159,20 @@ describe('AnomalyDetector', () => {
   });
 });
 
+describe('AnomalyDetector batch independence', () => {
+  it('a sample scores the same alone, in any small batch, and among 240 (a stream scores batches of any size)', async () => {
+    const det = await new AnomalyDetector(model, { score: 'combined' }).fit(train.x, { train: false });
+    const all = await det.score(test.x);
+    for (const size of [1, 2, 3, 7, 257]) {
+      for (let i = 0; i < 240; i += size) {
+        const m = Math.min(size, 240 - i);
+        const part = await det.score({ x: test.x.subarray(i * D, (i + m) * D), shape: [m, D] });
+        for (let k = 0; k < m; k++) assert.equal(part[k], all[i + k], `sample ${i + k} in a batch of ${m}`);
+      }
+    }
+  });
+});
+
 describe('AnomalyDetector save/load', () => {
   it('keeps model, scaler, codes, score kind and threshold: bit-identical scores in a fresh process', async () => {
     const det = await new AnomalyDetector(model, { score: 'combined', combine: ['mse', 'knn'], k: 3, scaler: 'minmax', proba: 'unify' }).fit(train.x, { train: false, contamination: 0.02 });

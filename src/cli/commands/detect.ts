@@ -21,13 +21,14 @@ import { floatIn, intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
 import { dataForRun, openRun } from '../../runs/open-run.js';
 import { loadRunData } from '../../runs/run-data.js';
-import { RUN_DETECTOR_DEFAULTS, fitRunDetector, runDetector } from '../../runs/run-detector.js';
+import { RUN_DETECTOR_DEFAULTS, fitRunDetector, loadRunDetector, runDetector } from '../../runs/run-detector.js';
 import { examplesHelp } from '../examples.js';
 import { type DetectStreamFlags, runDetectStream, streamsData, withStreamFlags } from '../detect-stream.js';
 import { threadsOption, withDataFlags } from '../run-data-flags.js';
 import { type DetectTableOutcome, runDetectTable } from '../detect-table.js';
+import { type DetectRedisFlags, runDetectRedis, withRedisFlags } from '../detect-redis.js';
 
-export interface DetectFlags extends DetectStreamFlags {
+export interface DetectFlags extends DetectStreamFlags, DetectRedisFlags {
   data?: string;
   samples?: number;
   labelColumn?: string;
@@ -63,7 +64,10 @@ export interface DetectOutcome {
 
 /** Scores, flags and (with --anomaly-labels) evaluates; writes the requested files. */
 export async function runDetectCommand(path: string | undefined, flags: DetectFlags, io: Io = defaultIo()): Promise<DetectOutcome | DetectTableOutcome> {
-  if (path === undefined) return runDetectTable(flags, io);
+  if (path === undefined) {
+    if (flags.from !== undefined) throw new UsageError('--from: give the detector that scores the stream: a run folder or a saved detector');
+    return runDetectTable(flags, io);
+  }
   if (flags.fitOn !== undefined) throw new UsageError(`--fit-on is for a table without a run; ${path} already holds a detector or a model`);
   let detector: AnomalyDetector;
   /** Which detector scored, in words. */
@@ -72,6 +76,16 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
   const run = saved ? undefined : openRun(path, flags.threads);
   // A series run (trained with --window) or a saved series detector: per-step scores and ranges, in series-detect.ts.
   const savedModel = saved && !isEnsembleDir(path) ? readDetectorDir(path) : undefined;
+  const savedDetector = (): AnomalyDetector => (savedModel ? AnomalyDetector.fromSaved(savedModel).detector : AnomalyDetector.load(path));
+  // A Redis stream: this process becomes one worker of a consumer group (src/cli/detect-redis.ts).
+  if (flags.from !== undefined) {
+    if (run?.config?.data.window !== undefined || savedModel?.extra?.timeSeries) throw new UsageError('--from: a series detector scores windows of a series, not one row per entry');
+    if (saved) return runDetectRedis(savedDetector(), `the detector saved in ${path}`, flags, io);
+    if (!run!.config) throw new UsageError(`${path} is a bare checkpoint: the detector is fitted on a run's training data, so give a run folder`);
+    const own = await runDetector(run!);
+    // Workers started together may each fit one; the saved one (the first to land) scores everywhere.
+    return runDetectRedis(own.fittedNow ? loadRunDetector(run!.dir) ?? own.detector : own.detector, `the run's detector (${own.dir})`, flags, io, run!.scaler);
+  }
   if (run?.config?.data.window !== undefined || savedModel?.extra?.timeSeries) {
     if (flags.anomalyLabels !== undefined || flags.labelColumn !== undefined || flags.samples !== undefined) throw new UsageError('--anomaly-labels, --label-column and --samples do not apply to a series');
     return runSeriesDetect(run ? { run } : { saved: TimeSeriesDetector.fromSaved(savedModel!, path), dir: path }, flags, io);
@@ -83,7 +97,7 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
     if (flags.data === '-') throw new UsageError('--explain reads the whole table; give a file with --data, not - (stdin is scored as a stream, without explanations)');
   }
   if (saved) {
-    detector = savedModel ? AnomalyDetector.fromSaved(savedModel).detector : AnomalyDetector.load(path);
+    detector = savedDetector();
     which = `the detector saved in ${path}`;
     if (!flags.data) throw new UsageError(`${path} is a saved detector: say which data to score with --data`);
   } else if (flags.score === undefined && flags.contamination === undefined) {
@@ -157,7 +171,7 @@ export function detectCommand(io?: Io): Command {
   const command = new Command('detect')
     .description("anomaly scores and flags: a detector around a run's model (threshold from its training data), a saved detector, or, with no run, a detector fitted on a table (--data table.csv) that needs no configuration")
     .argument('[run]', 'a run folder, or a detector saved with --save; none: fit a detector on the --data table');
-  return withStreamFlags(withDataFlags(command, 'score')
+  return withRedisFlags(withStreamFlags(withDataFlags(command, 'score')
     .addOption(new Option('--score <kind>', 'anomaly score (default: the run detector\'s, see docs/anomaly.md); with this or --contamination a detector is fitted for this command only').choices([...SCORE_KINDS]))
     .option('--contamination <f>', `expected share of anomalies in the training data: sets the threshold (default: the run detector's, fitted with ${RUN_DETECTOR_DEFAULTS.contamination})`, floatIn('--contamination', 0, 0.5 + 1e-12))
     .option('--anomaly-labels <labels>', 'labels (names or indices, comma-separated) of the anomalies, to evaluate: ROC-AUC, precision, recall')
@@ -168,13 +182,14 @@ export function detectCommand(io?: Io): Command {
     .option('--fit-on <csv>', 'no run: fit the table detector on these (normal) rows instead of on --data')
     .option('--merge-gap <steps>', 'a series run: flagged runs at most this many steps apart are one range (default 0)', intIn('--merge-gap', 0))
     .addOption(threadsOption())
-    .option('--json', 'print the outcome as one JSON object'))
+    .option('--json', 'print the outcome as one JSON object')))
     .addHelpText('after', examplesHelp('aekit detect --data transactions.csv --explain --out scores.csv', 'aekit detect --data sensors.csv --label-column fault --anomaly-labels 1 --save my-detector',
       'aekit detect runs/conv-mnist-1 --data fashion-mnist --png scores.png', 'aekit detect runs/conv1d-series-1 --data new-series.csv --png series.png --out scores.csv',
       'aekit detect runs/dense-table-1 --data new.csv --label-column class --anomaly-labels fraud --out scores.csv',
       'aekit detect det/ --data big.csv --out scores.csv',
       'cat big.csv | aekit detect det/ --data - --out - > scores.csv',
-      'aekit detect det/ --data events.ndjson --id-column id --out flagged.ndjson'))
+      'aekit detect det/ --data events.ndjson --id-column id --out flagged.ndjson',
+      'aekit detect det/ --from redis://localhost:6379/events --group scorers --to scores'))
     .action(async (path: string | undefined, flags: DetectFlags) => {
       await runDetectCommand(path, flags, io);
     });

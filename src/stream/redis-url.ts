@@ -1,0 +1,43 @@
+/**
+ * `redis://[user:password@]host[:port]/<stream>[?db=n]`: where a worker reads.
+ * The path is the stream's name, not the database number a plain Redis URL
+ * carries there, because the stream is what a worker is pointed at; the
+ * database moves to `?db=`. `rediss://` is TLS.
+ */
+import { UsageError } from '../runs/errors.js';
+
+/** A parsed stream URL. */
+export interface RedisStreamUrl {
+  /** What the Redis client connects to (credentials, host, port, database). */
+  server: string;
+  /** The stream's key. */
+  stream: string;
+  /** The URL for messages: the password replaced by `***`. */
+  shown: string;
+}
+
+/**
+ * Parses a stream URL.
+ * @throws {UsageError} naming the URL (password hidden) and what is wrong.
+ */
+export function parseRedisStreamUrl(text: string): RedisStreamUrl {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--from ${JSON.stringify(text)}: expected redis://host:6379/<stream>`);
+  }
+  if (url.password) url.password = '***';
+  const shown = url.href;
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new UsageError(`--from ${shown}: expected a redis:// or rediss:// URL, like redis://host:6379/<stream>`);
+  const stream = decodeURIComponent(url.pathname.slice(1));
+  if (stream === '') throw new UsageError(`--from ${shown}: name the stream after the host, like redis://host:6379/<stream>`);
+  const db = url.searchParams.get('db');
+  if (db !== null && !/^\d+$/.test(db)) throw new UsageError(`--from ${shown}: ?db= must be a database number, got ${JSON.stringify(db)}`);
+  const extra = [...url.searchParams.keys()].filter((k) => k !== 'db');
+  if (extra.length) throw new UsageError(`--from ${shown}: unknown parameter ${extra.map((k) => JSON.stringify(k)).join(', ')} (only ?db=<n>)`);
+  const server = new URL(text);
+  server.pathname = db !== null ? `/${db}` : '';
+  server.search = '';
+  return { server: server.href, stream, shown };
+}
