@@ -5,22 +5,22 @@
  * $AEKIT_DASHBOARD_SHOTS (default <tmp>/aekit-dashboard-shots).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { AnomalyDetector } from '../../src/anomaly/detector.js';
 import { runDetectCommand } from '../../src/cli/commands/detect.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { buildWebAssets } from '../../src/dashboard/build-web.js';
+import { openWatchedPage, requireChromium } from './chromium-page.js';
 import type { TryResult } from '../../src/dashboard/web/views/try.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import { AutoencoderModel } from '../../src/models/base.js';
 import '../../src/models/index.js';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 const SHOTS = process.env.AEKIT_DASHBOARD_SHOTS ?? join(tmpdir(), 'aekit-dashboard-shots');
 const quiet = { log: () => undefined, out: () => undefined, tty: false };
 
@@ -51,7 +51,7 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
   };
 
   before(async () => {
-    assert.ok(CHROMIUM, 'no Chromium found: install Debian\'s chromium package (apt-get install chromium) or set CHROMIUM_PATH');
+    requireChromium();
     mkdirSync(SHOTS, { recursive: true });
     runs = mkdtempSync(join(tmpdir(), 'aekit-dash-e2e-'));
     const assets = await buildWebAssets(mkdtempSync(join(tmpdir(), 'aekit-dash-web-')));
@@ -59,15 +59,7 @@ describe('dashboard in headless Chromium', { timeout: 240_000 }, () => {
     await runTrainCommand({ ...tiny, model: 'dense', latent: 8, epochs: 2, name: 'tiny' }, quiet);
     await runTrainCommand({ ...tiny, model: 'vae', latent: 2, epochs: 1, name: 'tiny-vae' }, quiet);
     dash = await startDashboard({ runsDir: runs, port: 0, assetsDir: assets, pollMs: 200 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-    });
+    ({ browser, page } = await openWatchedPage(problems));
   });
 
   after(async () => {

@@ -6,21 +6,21 @@
  * screenshots go to $AEKIT_DASHBOARD_SHOTS (default <tmp>/aekit-dashboard-shots).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { flaggedRanges } from '../../src/anomaly/ranges.js';
 import { runDetectCommand } from '../../src/cli/commands/detect.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { type SeriesDetectOutcome } from '../../src/cli/series-detect.js';
 import { buildWebAssets } from '../../src/dashboard/build-web.js';
+import { openWatchedPage, requireChromium } from './chromium-page.js';
 import { type SeriesAnalysis } from '../../src/dashboard/series-analysis.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import { SENSOR_COLUMNS, sensorCsv } from '../runs/sensor-csv.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 const SHOTS = process.env.AEKIT_DASHBOARD_SHOTS ?? join(tmpdir(), 'aekit-dashboard-shots');
 const quiet = { log: () => undefined, out: () => undefined, tty: false };
 const STEPS = 600;
@@ -63,7 +63,7 @@ describe('a series run in the dashboard: every step, its score and the flagged r
   const chartAttr = async (name: string) => Number(await page.locator('#series-chart').getAttribute(`data-${name}`));
 
   before(async () => {
-    assert.ok(CHROMIUM, 'no Chromium found: install Debian\'s chromium package (apt-get install chromium) or set CHROMIUM_PATH');
+    requireChromium();
     mkdirSync(SHOTS, { recursive: true });
     runs = mkdtempSync(join(tmpdir(), 'aekit-dash-series-'));
     const assets = await buildWebAssets(mkdtempSync(join(tmpdir(), 'aekit-dash-web-')));
@@ -73,15 +73,7 @@ describe('a series run in the dashboard: every step, its score and the flagged r
     await runTrainCommand({ runs, name: 'series', data: csv.file, window: 24, epochs: 2, figures: false, threads: 1 }, quiet);
     await runTrainCommand({ runs, name: 'table', model: 'dense', data: sensorCsv(join(runs, 'sensors.csv'), 300), labelColumn: 'fault', epochs: 2, batchSize: 32, figures: false, threads: 1 }, quiet);
     dash = await startDashboard({ runsDir: runs, port: 0, assetsDir: assets, pollMs: 200 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-    });
+    ({ browser, page } = await openWatchedPage(problems));
   });
 
   after(async () => {
