@@ -276,3 +276,23 @@ export function mfcc(x: Float32Array, sampleRate: number, options: MfccOptions =
   }
   return { values, frames: spec.frames, coefficients: nc };
 }
+
+/**
+ * A sequence of `frames` feature vectors (frame-major, `channels` values
+ * each) stretched or squeezed to `length` frames by linear interpolation, the
+ * output frame j sampling the input at (j + ½)·frames/length − ½; returned
+ * channel-major [channels, length] (an image-like layout). Makes clips of
+ * any duration comparable frame by frame (time normalization).
+ */
+export function resampleFrames(values: Float32Array, frames: number, channels: number, length: number): Float32Array {
+  if (values.length !== frames * channels || frames < 1) throw new Error(`resampleFrames: ${values.length} values are not ${frames} frames × ${channels} channels`);
+  const out = new Float32Array(channels * length);
+  for (let j = 0; j < length; j++) {
+    const p = ((j + 0.5) * frames) / length - 0.5;
+    const a = Math.min(frames - 1, Math.max(0, Math.floor(p)));
+    const b = Math.min(frames - 1, a + 1);
+    const w = Math.min(1, Math.max(0, p - a));
+    for (let c = 0; c < channels; c++) out[c * length + j] = (1 - w) * values[a * channels + c]! + w * values[b * channels + c]!;
+  }
+  return out;
+}
