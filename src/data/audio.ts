@@ -12,6 +12,7 @@
  * keeping its first `length` samples (or its centre, `crop: 'center'`) and by
  * appending zeros.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import wavefile from 'wavefile';
@@ -146,6 +147,15 @@ export interface AudioFolder {
   sampleRate: number;
   /** Every named group of the pattern: one string per file. */
   fields: Record<string, string[]>;
+}
+
+/** Whether `path` is a folder holding at least one .wav file (what `--data` reads as audio). */
+export function isAudioFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && readdirSync(path).some((f) => extname(f).toLowerCase() === '.wav');
+  } catch {
+    return false;
+  }
 }
 
 /** FSDD's file names, `{digit}_{speaker}_{take}.wav`. */

@@ -11,6 +11,7 @@ import { readCsv } from '../data/csv.js';
 import { fashionMnist, mnist } from '../data/datasets.js';
 import { DataFormatError } from '../data/errors.js';
 import { readIdx } from '../data/idx.js';
+import { isAudioFolder, loadAudioFolder } from '../data/audio.js';
 import { loadImageFolder } from '../data/images.js';
 import { readJsonData } from '../data/json.js';
 import { readNpy, readNpz } from '../data/npy.js';
@@ -51,6 +52,8 @@ export interface RunData {
   trainStream?: StreamSource;
   /** A series run (`data.window`): the series its windows are cut from. */
   series?: SeriesInfo;
+  /** Audio (a folder of .wav files): the clips' sample rate in Hz. */
+  sampleRate?: number;
 }
 
 /** CSV and NPY files larger than this are streamed rather than loaded (`data.stream` overrides). */
@@ -72,6 +75,8 @@ const MIN_SAMPLES_TO_SPLIT = 10;
 
 /** Sources read from 8-bit files (pixels divided by 255): image data whatever their shape. */
 const pixelSources = new WeakSet<Dataset>();
+/** Sources read from .wav folders, with their sample rate. */
+const audioSources = new WeakMap<Dataset, number>();
 
 const BUILTIN: Record<string, (o: { split: 'train' | 'test'; shape?: 'flat' | number[]; limit?: number }) => Dataset> = {
   mnist: (o) => mnist(o),
@@ -100,6 +105,17 @@ async function readSource(source: string, cfg: DataConfig, what: string): Promis
     throw new ConfigError(what, code === 'ENOENT'
       ? `'${source}' is neither a built-in data set (${BUILTIN_DATA.join(', ')}) nor an existing file or folder`
       : `cannot read '${source}' (${code ?? (e as Error).message})`);
+  }
+  if (isDir && isAudioFolder(source)) {
+    const a = cfg.audio ?? {};
+    const folder = await loadAudioFolder(source, {
+      ...(a.sampleRate ? { sampleRate: a.sampleRate } : {}), ...(a.length ? { length: a.length } : {}),
+      ...(a.labelPattern ? { pattern: a.labelPattern } : {}), ...(a.labelGroup ? { labelGroup: a.labelGroup } : {}),
+    });
+    // Waveforms as sequences of one channel: [samples, 1], what Conv1D and recurrent models take.
+    const ds = { ...folder.dataset, shape: [...folder.dataset.shape, 1] };
+    audioSources.set(ds, folder.sampleRate);
+    return ds;
   }
   if (isDir) {
     const size = cfg.imageSize as [number, number] | undefined;
@@ -132,7 +148,7 @@ async function readSource(source: string, cfg: DataConfig, what: string): Promis
     case '.json':
       return readJsonData(source);
     default:
-      throw new ConfigError(what, `'${source}': unknown file type '${ext || '(none)'}'; expected .csv, .npy, .npz, .idx, .json or a folder of images`);
+      throw new ConfigError(what, `'${source}': unknown file type '${ext || '(none)'}'; expected .csv, .npy, .npz, .idx, .json, a folder of images or a folder of .wav files`);
   }
 }
 
@@ -149,6 +165,7 @@ function reshape(ds: Dataset, shape: number[] | undefined, what: string): Datase
   }
   const out = { ...ds, shape: [ds.shape[0]!, ...shape] };
   if (pixelSources.has(ds)) pixelSources.add(out);
+  if (audioSources.has(ds)) audioSources.set(out, audioSources.get(ds)!);
   return out;
 }
 
@@ -200,6 +217,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   let testFrom: RunData['testFrom'];
   let name: string;
   let pixels = builtin !== undefined;
+  let sampleRate: number | undefined;
   if (builtin) {
     const shape = cfg.shape ?? [1, 28, 28];
     if (shapeSize(shape) !== 784) throw new ConfigError('data.shape (--shape)', `[${shape.join(', ')}] holds ${shapeSize(shape)} values; ${cfg.source} images have 784 (28×28): e.g. 784, 1,28,28 or 28,28`);
@@ -212,6 +230,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   } else {
     const all = reshape(await readSource(cfg.source, cfg, 'data.source'), cfg.shape, 'data.shape');
     pixels = pixelSources.has(all);
+    sampleRate = audioSources.get(all);
     if (cfg.test) {
       train = limit(all, cfg.samples);
       test = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
@@ -238,7 +257,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     const t = test.shape.slice(1);
     if (t.join() !== sampleShape.join()) throw new ConfigError('data.test', `samples of shape [${t.join(', ')}] do not match the training samples [${sampleShape.join(', ')}]`);
   }
-  const kind = dataKindOf(sampleShape, pixels);
+  const kind = sampleRate !== undefined ? 'audio' : dataKindOf(sampleShape, pixels);
   // Built-in pixels are divided by 255, so they lie in [0, 1]: no pass over 47 million values to find out.
   const rawUnitRange = builtin !== undefined || inUnitRange(train.x);
   let scale = cfg.scale ?? (needs.unitRangeLoss && !rawUnitRange ? 'minmax' : kindDefaults(kind, sampleShape, rawUnitRange).scale);
@@ -252,7 +271,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     if (test) test = { ...test, x: scaler.transform(test) };
   }
   const unitRange = scaler ? inUnitRange(train.x) : rawUnitRange;
-  return { name, train, ...(test ? { test, testFrom } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape, kind, scale };
+  return { name, train, ...(test ? { test, testFrom } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape, kind, scale, ...(sampleRate !== undefined ? { sampleRate } : {}) };
 }
 
 /**

@@ -142,3 +142,14 @@ describe('SI-SDR and log-spectral distance', () => {
     assert.ok(Math.abs(w[4]! - 1) < 1e-15);
   });
 });
+
+describe('resampleFrames', () => {
+  it('stretches and squeezes frame sequences by linear interpolation, channel-major out', async () => {
+    const { resampleFrames } = await import('../../src/data/spectrogram.js');
+    // 2 frames × 2 channels: channel 0 goes 0 → 1, channel 1 stays 5.
+    const v = Float32Array.from([0, 5, 1, 5]);
+    assert.deepEqual(Array.from(resampleFrames(v, 2, 2, 4)), [0, 0.25, 0.75, 1, 5, 5, 5, 5]);
+    assert.deepEqual(Array.from(resampleFrames(v, 2, 2, 1)), [0.5, 5]);
+    assert.throws(() => resampleFrames(v, 3, 2, 4), /not 3 frames/);
+  });
+});
