@@ -32,7 +32,13 @@ const program = benchCommand('bench:audio', 'FSDD speech denoising (aekit mask U
     return [...new Set(list.map(Number))];
   })
   .option('--noise-seed <n>', 'seed of the test noise (default 7)', integer('--noise-seed', 0))
-  .option('--epochs <n>', 'denoiser epochs (default 12; quick 1)', integer('--epochs', 1))
+  .option('--epochs <n>', 'denoiser epochs (default 30; quick 1)', integer('--epochs', 1))
+  .option('--batch-size <n>', 'denoiser batch size (default 16)', integer('--batch-size', 1))
+  .option('--learning-rate <x>', "denoiser's Adam learning rate (default 0.002)", (v: string) => {
+    const x = Number(v);
+    if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`--learning-rate must be a number in (0, 1), got '${v}'`);
+    return x;
+  })
   .option('--code-epochs <n>', 'code autoencoder epochs (default 30; quick 1)', integer('--code-epochs', 1))
   .option('--filters <list>', "the U-Net's filters per level (default 8,16,32)", (v: string) => {
     const list = v.split(',').map((s) => Number(s.trim()));
@@ -43,7 +49,7 @@ const program = benchCommand('bench:audio', 'FSDD speech denoising (aekit mask U
   .option('--no-denoise', "skip aekit's denoisers (the baselines still run)")
   .option('--out <dir>', 'results.json and figures go here', 'runs/bench-audio')
   .parse();
-const opts = program.opts<CommonBenchOptions & { dataDir?: string; seeds?: number[]; noiseSeed?: number; epochs?: number; codeEpochs?: number; filters?: number[]; codes: boolean; denoise: boolean; out: string }>();
+const opts = program.opts<CommonBenchOptions & { dataDir?: string; seeds?: number[]; noiseSeed?: number; epochs?: number; codeEpochs?: number; batchSize?: number; learningRate?: number; filters?: number[]; codes: boolean; denoise: boolean; out: string }>();
 
 const dataDir = opts.dataDir ?? DEFAULT_DATA;
 if (!existsSync(join(dataDir, 'recordings'))) {
@@ -73,7 +79,7 @@ function fsddJson(r: AudioBenchResult) {
 await runBench('bench:audio', opts.json, async (log) => {
   const examples: AudioExample[] = [];
   const result = await runAudioBenchmark({
-    dataDir, quick: opts.quick, seed: opts.seed, seeds: opts.seeds, threads: opts.threads, noiseSeed: opts.noiseSeed, epochs: opts.epochs, codeEpochs: opts.codeEpochs,
+    dataDir, quick: opts.quick, seed: opts.seed, seeds: opts.seeds, threads: opts.threads, noiseSeed: opts.noiseSeed, epochs: opts.epochs, codeEpochs: opts.codeEpochs, batchSize: opts.batchSize, learningRate: opts.learningRate,
     filters: opts.filters, noCodes: !opts.codes, noDenoise: !opts.denoise, log, examples: (e) => examples.push(e),
   });
   mkdirSync(opts.out, { recursive: true });

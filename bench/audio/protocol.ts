@@ -46,7 +46,9 @@ export type NoiseKind = (typeof NOISES)[number];
 /** Floors of the issue: aekit's SI-SDR improvement above both baselines by this many dB at every condition. */
 export const GOAL_MARGIN_DB = 3;
 export const MASK: MaskDenoiserSettings = { nFft: 256, hop: 128, frames: 32 };
-export const EPOCHS = 12;
+export const EPOCHS = 30;
+export const BATCH_SIZE = 16;
+export const LEARNING_RATE = 2e-3;
 export const CODE_EPOCHS = 60;
 export const CODE_SIZE = 64;
 export const QUICK = { trainClips: 300, testTakes: 1, epochs: 1, codeEpochs: 1 } as const;
@@ -66,6 +68,10 @@ export interface AudioBenchOptions extends BenchRunOptions {
   filters?: number[];
   /** Skip the denoising part. */
   noDenoise?: boolean;
+  /** The denoiser's batch size (default {@link BATCH_SIZE}). */
+  batchSize?: number;
+  /** The denoiser's Adam learning rate, decayed by a cosine to 1 % of it (default {@link LEARNING_RATE}). */
+  learningRate?: number;
   /** Skip the codes part. */
   noCodes?: boolean;
   /** Where to write the figures' raw material (clean/noisy/denoised of one clip). */
@@ -190,7 +196,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
     net.compile({ seed: s, ...(session ? { session } : {}) });
     const trng = new Rng(s * 1000 + 17);
     const tTrain = performance.now();
-    log(`aekit seed ${s}: U-Net [${filters}] mask over [1, 128, ${MASK.frames}], ${epochs} epochs, fresh noise each epoch`);
+    log(`aekit seed ${s}: U-Net [${filters}] mask over [1, 128, ${MASK.frames}], ${epochs} epochs, batch ${options.batchSize ?? BATCH_SIZE}, Adam ${options.learningRate ?? LEARNING_RATE} cosine, fresh noise each epoch`);
     await trainMaskDenoiser(net, MASK, () => {
       const noisy: Float32Array[] = [];
       const clean: Float32Array[] = [];
@@ -205,7 +211,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
         clean.push(fitLength(piece, seg));
       }
       return { noisy, clean };
-    }, { epochs, seed: s, learningRate: 1e-3, batchSize: 32, onEpoch: (e, loss, sec) => log(`  epoch ${e}/${epochs}: loss ${loss.toExponential(3)} (${sec.toFixed(0)} s)`) });
+    }, { epochs, seed: s, learningRate: options.learningRate ?? LEARNING_RATE, batchSize: options.batchSize ?? BATCH_SIZE, onEpoch: (e, loss, sec) => log(`  epoch ${e}/${epochs}: loss ${loss.toExponential(3)} (${sec.toFixed(0)} s)`) });
     trainSeconds.push((performance.now() - tTrain) / 1000);
     const byCond: ByCondition = { white: {}, babble: {} };
     for (const kind of options.noDenoise ? [] : NOISES) {
@@ -293,6 +299,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
       codes: codes ? { met: seeds.every((s) => codes!.perSeed[String(s)]!.knn5Digit > codes!.mfccKnn5Digit) } : null,
     },
     protocol: {
+      batchSize: options.batchSize ?? BATCH_SIZE, learningRate: options.learningRate ?? LEARNING_RATE,
       dataDir: options.dataDir, trainClips: trainIdx.length, testClips: testIdx.length, seeds, noiseSeed, epochs, codeEpochs, quick, filters, mask: MASK,
       seconds: { total: (performance.now() - t0) / 1000, baselines: baselineSeconds, train: trainSeconds, codes: (performance.now() - tCodes) / 1000 },
     },

@@ -296,3 +296,57 @@ export function resampleFrames(values: Float32Array, frames: number, channels: n
   }
   return out;
 }
+
+/** How {@link logMagnitudeImage} maps magnitudes to [0, 1]: ln(g|X| + ε) from [ln ε, ln top] onto [0, 1]. */
+export interface LogMagnitudeScale {
+  /** Default 1e-3. */
+  epsilon?: number;
+  /** The magnitude mapped to 1 (after the gain). Default 30. */
+  top?: number;
+}
+
+/**
+ * A clip's STFT magnitude as a [bins, frames] image in [0, 1] (bin-major,
+ * low frequencies first, the Nyquist bin dropped: bins = nFft/2), for image
+ * autoencoders and VAEs: (ln(g|X| + ε) − ln ε) / (ln top − ln ε), clipped,
+ * with g scaling the clip to RMS 0.1. `frames` frames from the clip's start,
+ * zero-padded.
+ */
+export function logMagnitudeImage(x: Float32Array, frames: number, options: StftOptions & LogMagnitudeScale = {}): Float32Array {
+  const { nFft, hop } = settings(options);
+  const eps = options.epsilon ?? 1e-3;
+  const top = options.top ?? 30;
+  let p = 0;
+  for (let i = 0; i < x.length; i++) p += x[i]! * x[i]!;
+  const g = 0.1 / Math.sqrt(p / Math.max(1, x.length) || 1);
+  const s = stft(x.length >= (frames - 1) * hop ? x.subarray(0, (frames - 1) * hop) : Float32Array.from({ length: (frames - 1) * hop }, (_, i) => x[i] ?? 0), { nFft, hop });
+  const bins = nFft / 2;
+  const out = new Float32Array(bins * frames);
+  const lo = Math.log(eps);
+  const span = Math.log(top) - lo;
+  for (let k = 0; k < bins; k++) {
+    for (let t = 0; t < frames; t++) {
+      const m = Math.hypot(s.re[t * s.bins + k]!, s.im[t * s.bins + k]!);
+      out[k * frames + t] = Math.min(1, Math.max(0, (Math.log(g * m + eps) - lo) / span));
+    }
+  }
+  return out;
+}
+
+/**
+ * The inverse path of {@link logMagnitudeImage} for generated images:
+ * magnitudes from the image (level of RMS 0.1; the Nyquist bin 0), then
+ * {@link griffinLim} to a waveform of (frames − 1)·hop samples.
+ */
+export function logMagnitudeImageToAudio(image: Float32Array, frames: number, options: GriffinLimOptions & LogMagnitudeScale = {}): Float32Array {
+  const { nFft, hop } = settings(options);
+  const eps = options.epsilon ?? 1e-3;
+  const top = options.top ?? 30;
+  const bins = nFft / 2;
+  if (image.length !== bins * frames) throw new Error(`logMagnitudeImageToAudio: ${image.length} values, expected ${bins} bins × ${frames} frames`);
+  const lo = Math.log(eps);
+  const span = Math.log(top) - lo;
+  const mag = new Float32Array(frames * (bins + 1));
+  for (let k = 0; k < bins; k++) for (let t = 0; t < frames; t++) mag[t * (bins + 1) + k] = Math.max(0, Math.exp(lo + span * image[k * frames + t]!) - eps);
+  return griffinLim(mag, (frames - 1) * hop, options);
+}

@@ -153,3 +153,20 @@ describe('resampleFrames', () => {
     assert.throws(() => resampleFrames(v, 3, 2, 4), /not 3 frames/);
   });
 });
+
+describe('log-magnitude images', () => {
+  it('map a clip into [0, 1] and back through Griffin–Lim to a signal with the same magnitudes', async () => {
+    const { logMagnitudeImage, logMagnitudeImageToAudio } = await import('../../src/data/spectrogram.js');
+    const opts = { nFft: 64, hop: 16 };
+    const x = Float32Array.from({ length: 600 }, (_, i) => 0.3 * Math.sin(2 * Math.PI * 440 * i / 8000) + 0.2 * Math.sin(2 * Math.PI * 1300 * i / 8000));
+    const img = logMagnitudeImage(x, 32, opts);
+    assert.equal(img.length, 32 * 32);
+    assert.ok(img.every((v) => v >= 0 && v <= 1));
+    const y = logMagnitudeImageToAudio(img, 32, { ...opts, iterations: 30 });
+    assert.equal(y.length, 31 * 16);
+    const back = logMagnitudeImage(y, 32, opts);
+    let err = 0;
+    for (let i = 0; i < img.length; i++) err += Math.abs(back[i]! - img[i]!) / img.length;
+    assert.ok(err < 0.05, `mean image difference ${err}`);
+  });
+});
