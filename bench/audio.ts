@@ -32,7 +32,7 @@ const program = benchCommand('bench:audio', 'FSDD speech denoising (aekit mask U
     return [...new Set(list.map(Number))];
   })
   .option('--noise-seed <n>', 'seed of the test noise (default 7)', integer('--noise-seed', 0))
-  .option('--epochs <n>', 'denoiser epochs (default 30; quick 1)', integer('--epochs', 1))
+  .option('--epochs <n>', 'denoiser epochs (default 20; quick 1)', integer('--epochs', 1))
   .option('--batch-size <n>', 'denoiser batch size (default 16)', integer('--batch-size', 1))
   .option('--learning-rate <x>', "denoiser's Adam learning rate (default 0.002)", (v: string) => {
     const x = Number(v);

@@ -46,7 +46,7 @@ export type NoiseKind = (typeof NOISES)[number];
 /** Floors of the issue: aekit's SI-SDR improvement above both baselines by this many dB at every condition. */
 export const GOAL_MARGIN_DB = 3;
 export const MASK: MaskDenoiserSettings = { nFft: 256, hop: 128, frames: 32 };
-export const EPOCHS = 30;
+export const EPOCHS = 20;
 export const BATCH_SIZE = 16;
 export const LEARNING_RATE = 2e-3;
 export const CODE_EPOCHS = 60;
