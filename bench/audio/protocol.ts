@@ -308,11 +308,11 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
 
 /** The markdown tables printed after a run. */
 export function formatAudioTables(r: AudioBenchResult): string {
-  const lines = r.goal.denoise ? ['| noise | SNR dB | noisy SI-SDR | aekit SI-SDRi | spectral subtraction | Wiener | aekit LSD | noisy LSD |', '| --- | --- | --- | --- | --- | --- | --- | --- |'] : [];
+  const lines = r.goal.denoise ? ['| noise | SNR dB | noisy SI-SDR | aekit SI-SDRi | spectral subtraction | Wiener | aekit LSD | noisy LSD | subtraction LSD | Wiener LSD |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'] : [];
   for (const kind of r.goal.denoise ? NOISES : []) {
     for (const snr of SNRS) {
       const k = String(snr);
-      lines.push(`| ${kind} | ${snr} | ${r.noisy[kind][k]!.siSdr.toFixed(2)} | ${r.denoise[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.spectralSubtraction[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.wiener[kind][k]!.siSdri.toFixed(2)} | ${r.denoise[kind][k]!.lsd.toFixed(2)} | ${r.noisy[kind][k]!.lsd.toFixed(2)} |`);
+      lines.push(`| ${kind} | ${snr} | ${r.noisy[kind][k]!.siSdr.toFixed(2)} | ${r.denoise[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.spectralSubtraction[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.wiener[kind][k]!.siSdri.toFixed(2)} | ${r.denoise[kind][k]!.lsd.toFixed(2)} | ${r.noisy[kind][k]!.lsd.toFixed(2)} | ${r.baselines.spectralSubtraction[kind][k]!.lsd.toFixed(2)} | ${r.baselines.wiener[kind][k]!.lsd.toFixed(2)} |`);
     }
   }
   if (r.goal.denoise) lines.push('', `goal (aekit ≥ best baseline + ${r.goal.denoise.margin} dB at every condition and seed): ${r.goal.denoise.met ? 'met' : 'not met'}, worst margin ${r.goal.denoise.worst.toFixed(2)} dB`);
