@@ -33,6 +33,13 @@ export * from './tasks/compress.js';
 export * from './tasks/embed.js';
 export * from './tasks/denoise.js';
 export * from './tasks/generate.js';
+export * from './tasks/audio-denoise.js';
+export { FSDD_PATTERN, decodeWav, encodeWav, fitLength, isAudioFolder, loadAudioFolder, readWav, resample, writeWav, type AudioClip, type AudioFolder, type AudioFolderOptions, type WavEncodeOptions } from './data/audio.js';
+export {
+  fft, griffinLim, hannWindow, istft, logMagnitudeImage, logMagnitudeImageToAudio, magnitude, melFilterBank, mfcc, resampleFrames, stft, stftFrames, withPhase,
+  type GriffinLimOptions, type LogMagnitudeScale, type MfccOptions, type Spectrogram, type StftOptions,
+} from './data/spectrogram.js';
+export { logSpectralDistance, siSdr } from './eval/audio-quality.js';
 export * from './anomaly/index.js';
 export {
   runRedisDetectWorker, detectorScorer, StreamError, REDIS_WORKER_DEFAULTS, errorsStream,

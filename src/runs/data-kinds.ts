@@ -23,7 +23,7 @@ import { type ScaleKind } from './run-config.js';
  * time series (`data.window`, src/runs/series-data.ts), as opposed to a set
  * of separate sequences.
  */
-export type DataKind = 'image' | 'table' | 'sequence' | 'series';
+export type DataKind = 'image' | 'table' | 'sequence' | 'series' | 'audio';
 
 /** The defaults a kind of data brings to a preset model. */
 export interface KindDefaults {
@@ -70,6 +70,8 @@ export function kindDefaults(kind: DataKind, sampleShape: readonly number[], inU
   const features = sampleShape.reduce((a, b) => a * b, 1);
   const common = { loss: 'mse', outputActivation: 'linear', scale: 'zscore' } as const;
   if (kind === 'sequence') return { kind, ...common, widthScale: 1 };
+  // Waveforms [samples, 1] in [-1, 1]: already centred and bounded, and a per-position scaling would distort them.
+  if (kind === 'audio') return { kind, ...common, scale: 'none', widthScale: 1 };
   // The benchmarked series model's code (bench:timeseries): the conv1d preset then is src/anomaly/series-model.ts's model.
   if (kind === 'series') return { kind, ...common, latent: SERIES_MODEL.code, widthScale: 1 };
   // Four hidden units per column up to the presets' own widths (128 for dense).
@@ -103,6 +105,7 @@ export function describeDefaults(c: ChosenDefaults): string {
   const what = c.kind === 'table' ? `${s[0]} column${s[0] === 1 ? '' : 's'}`
     : c.kind === 'sequence' ? `${s[0]} steps × ${s[1]} feature${s[1] === 1 ? '' : 's'}`
       : c.kind === 'series' ? `windows of ${s[0]} steps × ${s[1]} channel${s[1] === 1 ? '' : 's'}`
+      : c.kind === 'audio' ? `clips of ${s[0]} samples`
       : `[${s.join(', ')}]`;
   return `${c.kind} data (${what}): loss ${c.loss}, output ${c.outputActivation}, scale ${c.scale}, code ${c.code} — set --loss/--scale/--latent to change`;
 }

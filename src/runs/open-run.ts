@@ -3,6 +3,7 @@
  * a run folder (its checkpoint, config and scaler) or a bare checkpoint
  * directory, and the data to apply its model to.
  */
+import { isAudioFolder } from '../data/audio.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/validate.js';
@@ -56,8 +57,10 @@ export function openRun(path: string, threads?: number): OpenedRun {
 export async function dataForRun(run: OpenedRun, source: string | undefined, opts: { samples?: number; labelColumn?: string } = {}): Promise<{ data: RunData; split: 'test' | 'train' | 'given' }> {
   const base = run.config?.data;
   if (!source && !base) throw new ConfigError('--data', `${run.dir} is a bare checkpoint with no run config: say which data to use with --data`);
+  // New clips are cropped or padded to the model's input length, at the run's sample rate.
+  const audio = source && isAudioFolder(source) ? { audio: { ...(base?.audio ?? {}), length: run.model.inputShape[0]! } } : {};
   const cfg = source
-    ? { ...(base?.window ? { window: base.window } : {}), ...(base?.shape ? { shape: base.shape } : {}), ...(base?.imageSize ? { imageSize: base.imageSize } : {}), ...(base?.channels ? { channels: base.channels } : {}), source, ...(opts.samples ? { samples: opts.samples } : {}), ...(opts.labelColumn !== undefined ? { labelColumn: /^\d+$/.test(opts.labelColumn) ? Number(opts.labelColumn) : opts.labelColumn } : base?.labelColumn !== undefined ? { labelColumn: base.labelColumn } : {}), scale: 'none' as const }
+    ? { ...audio, ...(base?.window ? { window: base.window } : {}), ...(base?.shape ? { shape: base.shape } : {}), ...(base?.imageSize ? { imageSize: base.imageSize } : {}), ...(base?.channels ? { channels: base.channels } : {}), source, ...(opts.samples ? { samples: opts.samples } : {}), ...(opts.labelColumn !== undefined ? { labelColumn: /^\d+$/.test(opts.labelColumn) ? Number(opts.labelColumn) : opts.labelColumn } : base?.labelColumn !== undefined ? { labelColumn: base.labelColumn } : {}), scale: 'none' as const }
     : { ...base!, ...(opts.samples ? { samples: opts.samples, testSamples: opts.samples } : {}) };
   const data = await loadRunData(cfg, run.scaler ? { scaler: run.scaler } : undefined, { testOnly: !source, wholeSource: Boolean(source) });
   const want = run.model.inputShape;

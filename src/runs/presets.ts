@@ -52,7 +52,8 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
   const preset = name as ModelPreset;
   const inputShape = [...sampleShape];
   const loss = options.loss ?? defaults?.loss ?? 'bce';
-  const noise = { type: 'gaussian', std: options.noise ?? 0.5, clip: true };
+  // Waveforms lie in [-1, 1]: clipping the corrupted input to [0, 1] would cut off their lower half.
+  const noise = { type: 'gaussian', std: options.noise ?? 0.5, clip: defaults?.kind !== 'audio' };
   const latent = (fallback: number) => options.latent ?? defaults?.latent ?? fallback;
   // Hidden widths and code activation of the dense presets, as the data kind wants them.
   const code = latent(32);

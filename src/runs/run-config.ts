@@ -26,6 +26,7 @@ import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../optim/optimizers.js';
 import { checkFitOptions } from '../train/options.js';
 import { MODEL_PRESETS, type ModelPreset, type PresetOptions } from './presets.js';
+import { isAudioFolder } from '../data/audio.js';
 
 /** Where the samples come from and how they are prepared. */
 export interface DataConfig {
@@ -62,6 +63,14 @@ export interface DataConfig {
    * See src/runs/series-data.ts.
    */
   window?: number;
+  /**
+   * A folder of .wav files (src/data/audio.ts): `sampleRate` to resample
+   * every file to (default: the first file's), `length` in samples to crop or
+   * zero-pad every clip to (default: the longest), `labelPattern` a regular
+   * expression whose named groups are parsed from each file name and
+   * `labelGroup` the group that becomes the labels (default: the first).
+   */
+  audio?: { sampleRate?: number; length?: number; labelPattern?: string; labelGroup?: string };
 }
 
 /** How `data.scale` (`--scale`) scales the samples: min-max to [0, 1], z-score, or not at all. */
@@ -112,7 +121,7 @@ export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, op
 export const SERIES_TRAINING_DEFAULTS: TrainingConfig = { epochs: 10, batchSize: 32, optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 1 };
 
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
-const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream', 'window'] as const;
+const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream', 'window', 'audio'] as const;
 const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
@@ -188,6 +197,22 @@ function parseData(v: unknown, path: string): DataConfig {
   if (o.channels !== undefined) {
     if (o.channels !== 1 && o.channels !== 3) throw new ConfigError(`${path}.channels`, `expected 1 (gray) or 3 (RGB), got ${show(o.channels)}`);
     out.channels = o.channels;
+  }
+  if (o.audio !== undefined) {
+    const a = objectOf(o.audio, `${path}.audio`, ['sampleRate', 'length', 'labelPattern', 'labelGroup']);
+    const audio: NonNullable<DataConfig['audio']> = {};
+    if (a.sampleRate !== undefined) audio.sampleRate = positiveInt(a.sampleRate, `${path}.audio.sampleRate`);
+    if (a.length !== undefined) audio.length = positiveInt(a.length, `${path}.audio.length`);
+    if (a.labelPattern !== undefined) {
+      audio.labelPattern = nonEmptyString(a.labelPattern, `${path}.audio.labelPattern`);
+      try {
+        new RegExp(audio.labelPattern);
+      } catch (e) {
+        throw new ConfigError(`${path}.audio.labelPattern`, `not a regular expression: ${(e as Error).message}`);
+      }
+    }
+    if (a.labelGroup !== undefined) audio.labelGroup = nonEmptyString(a.labelGroup, `${path}.audio.labelGroup`);
+    out.audio = audio;
   }
   if (o.window !== undefined) {
     const w = positiveInt(o.window, `${path}.window`);
@@ -297,6 +322,10 @@ export interface RunOverrides {
   loss?: string;
   noise?: number;
   window?: number;
+  /** A folder of .wav files: `data.audio`'s fields. */
+  labelPattern?: string;
+  sampleRate?: number;
+  audioLength?: number;
 }
 
 /**
@@ -319,8 +348,16 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   set(raw, 'model', flags.model);
   set(data, 'window', flags.window);
   // A series gets the benchmarked series model (src/anomaly/series-model.ts: conv1d, code 8 from the 'series' data kind).
-  if (raw.model === undefined) raw.model = data.window !== undefined ? 'conv1d' : 'dense';
+  // A folder of .wav files gets the 1-D convolutional model over waveforms.
+  if (raw.model === undefined) raw.model = data.window !== undefined || (typeof (flags.data ?? data.source) === 'string' && isAudioFolder((flags.data ?? data.source) as string)) ? 'conv1d' : 'dense';
   set(data, 'source', flags.data);
+  if (flags.labelPattern !== undefined || flags.sampleRate !== undefined || flags.audioLength !== undefined) {
+    const audio = (data.audio ?? {}) as Record<string, unknown>;
+    set(audio, 'labelPattern', flags.labelPattern);
+    set(audio, 'sampleRate', flags.sampleRate);
+    set(audio, 'length', flags.audioLength);
+    data.audio = audio;
+  }
   if (data.source === undefined) data.source = 'mnist';
   set(data, 'test', flags.testData);
   set(data, 'samples', flags.samples);

@@ -11,6 +11,7 @@ import { readCsv } from '../data/csv.js';
 import { fashionMnist, mnist } from '../data/datasets.js';
 import { DataFormatError } from '../data/errors.js';
 import { readIdx } from '../data/idx.js';
+import { isAudioFolder, loadAudioFolder } from '../data/audio.js';
 import { loadImageFolder } from '../data/images.js';
 import { readJsonData } from '../data/json.js';
 import { readNpy, readNpz } from '../data/npy.js';
@@ -57,6 +58,8 @@ export interface RunData {
    * data without named columns and for samples reshaped past one dimension.
    */
   columns?: string[];
+  /** Audio (a folder of .wav files): the clips' sample rate in Hz. */
+  sampleRate?: number;
 }
 
 /** CSV and NPY files larger than this are streamed rather than loaded (`data.stream` overrides). */
@@ -78,6 +81,8 @@ const MIN_SAMPLES_TO_SPLIT = 10;
 
 /** Sources read from 8-bit files (pixels divided by 255): image data whatever their shape. */
 const pixelSources = new WeakSet<Dataset>();
+/** Sources read from .wav folders, with their sample rate. */
+const audioSources = new WeakMap<Dataset, number>();
 
 const BUILTIN: Record<string, (o: { split: 'train' | 'test'; shape?: 'flat' | number[]; limit?: number }) => Dataset> = {
   mnist: (o) => mnist(o),
@@ -106,6 +111,17 @@ async function readSource(source: string, cfg: DataConfig, what: string): Promis
     throw new ConfigError(what, code === 'ENOENT'
       ? `'${source}' is neither a built-in data set (${BUILTIN_DATA.join(', ')}) nor an existing file or folder`
       : `cannot read '${source}' (${code ?? (e as Error).message})`);
+  }
+  if (isDir && isAudioFolder(source)) {
+    const a = cfg.audio ?? {};
+    const folder = await loadAudioFolder(source, {
+      ...(a.sampleRate ? { sampleRate: a.sampleRate } : {}), ...(a.length ? { length: a.length } : {}),
+      ...(a.labelPattern ? { pattern: a.labelPattern } : {}), ...(a.labelGroup ? { labelGroup: a.labelGroup } : {}),
+    });
+    // Waveforms as sequences of one channel: [samples, 1], what Conv1D and recurrent models take.
+    const ds = { ...folder.dataset, shape: [...folder.dataset.shape, 1] };
+    audioSources.set(ds, folder.sampleRate);
+    return ds;
   }
   if (isDir) {
     const size = cfg.imageSize as [number, number] | undefined;
@@ -138,7 +154,7 @@ async function readSource(source: string, cfg: DataConfig, what: string): Promis
     case '.json':
       return readJsonData(source);
     default:
-      throw new ConfigError(what, `'${source}': unknown file type '${ext || '(none)'}'; expected .csv, .npy, .npz, .idx, .json or a folder of images`);
+      throw new ConfigError(what, `'${source}': unknown file type '${ext || '(none)'}'; expected .csv, .npy, .npz, .idx, .json, a folder of images or a folder of .wav files`);
   }
 }
 
@@ -155,6 +171,7 @@ function reshape(ds: Dataset, shape: number[] | undefined, what: string): Datase
   }
   const out = { ...ds, shape: [ds.shape[0]!, ...shape] };
   if (pixelSources.has(ds)) pixelSources.add(out);
+  if (audioSources.has(ds)) audioSources.set(out, audioSources.get(ds)!);
   return out;
 }
 
@@ -207,6 +224,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
   let name: string;
   let columns: string[] | undefined;
   let pixels = builtin !== undefined;
+  let sampleRate: number | undefined;
   if (builtin) {
     const shape = cfg.shape ?? [1, 28, 28];
     if (shapeSize(shape) !== 784) throw new ConfigError('data.shape (--shape)', `[${shape.join(', ')}] holds ${shapeSize(shape)} values; ${cfg.source} images have 784 (28×28): e.g. 784, 1,28,28 or 28,28`);
@@ -220,6 +238,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     const all = reshape(await readSource(cfg.source, cfg, 'data.source'), cfg.shape, 'data.shape');
     pixels = pixelSources.has(all);
     columns = tableColumns(all);
+    sampleRate = audioSources.get(all);
     if (cfg.test) {
       train = limit(all, cfg.samples);
       test = limit(reshape(await readSource(cfg.test, cfg, 'data.test'), cfg.shape, 'data.shape'), cfg.testSamples);
@@ -246,7 +265,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     const t = test.shape.slice(1);
     if (t.join() !== sampleShape.join()) throw new ConfigError('data.test', `samples of shape [${t.join(', ')}] do not match the training samples [${sampleShape.join(', ')}]`);
   }
-  const kind = dataKindOf(sampleShape, pixels);
+  const kind = sampleRate !== undefined ? 'audio' : dataKindOf(sampleShape, pixels);
   // Built-in pixels are divided by 255, so they lie in [0, 1]: no pass over 47 million values to find out.
   const rawUnitRange = builtin !== undefined || inUnitRange(train.x);
   let scale = cfg.scale ?? (needs.unitRangeLoss && !rawUnitRange ? 'minmax' : kindDefaults(kind, sampleShape, rawUnitRange).scale);
@@ -260,7 +279,7 @@ export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON
     if (test) test = { ...test, x: scaler.transform(test) };
   }
   const unitRange = scaler ? inUnitRange(train.x) : rawUnitRange;
-  return { name, train, ...(test ? { test, testFrom } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape, kind, scale, ...(columns ? { columns } : {}) };
+  return { name, train, ...(test ? { test, testFrom } : {}), ...(scaler ? { scaler } : {}), unitRange, sampleShape, kind, scale, ...(columns ? { columns } : {}), ...(sampleRate !== undefined ? { sampleRate } : {}) };
 }
 
 /** The feature names of a file read as a table (a CSV's `columns`), when its samples are rows of them. */

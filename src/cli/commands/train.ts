@@ -317,14 +317,14 @@ function scaleFlag(value: string): string {
 export function trainCommand(io?: Io): Command {
   const parsers: Record<string, ArgParser> = {
     epochs: intIn('--epochs', 1), batchSize: intIn('--batch-size', 1), seed: intIn('--seed', 0, 2 ** 31 - 1),
-    samples: intIn('--samples', 1), window: intIn('--window', 2), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
+    samples: intIn('--samples', 1), window: intIn('--window', 2), sampleRate: intIn('--sample-rate', 1), audioLength: intIn('--audio-length', 1), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
     lr: floatIn('--lr', 0, 10), validationSplit: floatIn('--validation-split', 0, 1), testSplit: (v: string) => (v.trim() !== '' && Number(v) === 0 ? 0 : floatIn('--test-split', 0, 1)(v)), noise: floatIn('--noise', 0, 100),
   };
   return new Command('train')
     .description('train an autoencoder into a run folder: checkpoint, metrics, ONNX models, figures')
     .option('--config <file>', 'run config (JSON or YAML): name, model, data, training; flags override its fields')
     .addOption(new Option('--model <name>', `model preset: ${MODEL_PRESETS.join(', ')} (described under Models below; a full model config goes in --config)`))
-    .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images (default mnist)')
+    .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images | a folder of .wav files (default mnist)')
     .option('--test-data <source>', 'a separate test set (built-in sets use their test split)')
     .option('--label-column <column>', 'CSV: the label column (name or 0-based index), excluded from the features')
     .option('--scale <kind>', `scaling fitted on the training samples: ${SCALE_KINDS.join(', ')} ('standard' is read as zscore)`, scaleFlag)
@@ -332,6 +332,9 @@ export function trainCommand(io?: Io): Command {
     .option('--samples <n>', 'use the first n training samples', parsers.samples)
     .option('--stream', 'read a CSV/NPY training file batch by batch (automatic above 256 MiB)')
     .option('--window <n>', 'a time series: the CSV\'s rows are steps (timestamp column optional, numeric channels), cut into windows of n steps; the last --test-split of the steps is the test part (default model conv1d, see docs/anomaly.md)', parsers.window)
+    .option('--label-pattern <regex>', 'a .wav folder: a regular expression on the file names whose named groups are label fields, the first one the labels, e.g. \'^(?<digit>\\d+)_(?<speaker>[a-z]+)_\'')
+    .option('--sample-rate <hz>', 'a .wav folder: resample every file to this rate (default: the first file\'s; other rates are an error)', parsers.sampleRate)
+    .option('--audio-length <n>', 'a .wav folder: crop or zero-pad every clip to n samples (default: the longest clip)', parsers.audioLength)
     .option('--test-samples <n>', 'use the first n test samples', parsers.testSamples)
     .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
     .option('--test-split <f>', 'a file without --test-data: the fraction held out as the test set (seeded; default 0.2, 0 for none)', parsers.testSplit)
