@@ -34,6 +34,11 @@ export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike
   // Typed arrays are read in place (a float32 value widens to the same float64 a copy would hold); a copy per
   // call cost as much as the scan itself for one query row, which is what a scoring server sends.
   const ref = reference instanceof Float32Array || reference instanceof Float64Array ? reference : Float64Array.from(reference);
+  // A typed-array reference is the same object from call to call (a detector's training codes), so its tree is kept.
+  if (!excludeSelf && ref === reference) {
+    const tree = treeFor(ref, dim);
+    if (tree) return treeKnnMean(tree, queries, m, k);
+  }
   const out = new Float64Array(m);
   // The k smallest squared distances so far, kept sorted by insertion.
   const best = new Float64Array(k);
@@ -58,6 +63,150 @@ export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike
         p--;
       }
       best[p] = s;
+    }
+    let sum = 0;
+    for (let p = 0; p < k; p++) sum += Math.sqrt(best[p]!);
+    out[i] = sum / k;
+  }
+  return out;
+}
+
+/**
+ * A k-d tree over the reference rows, for the same reference queried again and
+ * again (a saved detector's training codes, scored row by row by a server or
+ * a stream worker): it visits a few dozen rows per query where the scan reads
+ * all of them. The squared distances are summed over the coordinates in the
+ * same order as the scan's, so the k values found, and the mean, are the same
+ * to the bit.
+ */
+interface KdTree {
+  dim: number;
+  /** The reference rows in tree order, widened to float64. */
+  points: Float64Array;
+  /** Per node: first row, row count, split dimension (−1 for a leaf), split value, children. */
+  start: Int32Array;
+  count: Int32Array;
+  axis: Int32Array;
+  split: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+}
+
+/** Rows per leaf: below this a node is scanned, which costs less than descending further. */
+const LEAF_ROWS = 16;
+/**
+ * Trees pay off only when the reference is large and the codes are few-dimensional: on uniform
+ * random codes of 8 dimensions the tree already visits so many leaves that the plain scan (with
+ * its early exit) is faster, and codes of real data are rarely that spread out.
+ */
+const TREE_MIN_ROWS = 256;
+const TREE_MAX_DIM = 6;
+
+/** One tree per reference array (a detector keeps its training codes for its lifetime). */
+const trees = new WeakMap<Float32Array | Float64Array, Map<number, KdTree>>();
+
+function treeFor(ref: Float32Array | Float64Array, dim: number): KdTree | undefined {
+  const n = ref.length / dim;
+  if (n < TREE_MIN_ROWS || dim > TREE_MAX_DIM) return undefined;
+  let byDim = trees.get(ref);
+  if (!byDim) trees.set(ref, (byDim = new Map()));
+  let tree = byDim.get(dim);
+  if (!tree) byDim.set(dim, (tree = buildTree(ref, dim)));
+  return tree;
+}
+
+function buildTree(ref: Float32Array | Float64Array, dim: number): KdTree {
+  const n = ref.length / dim;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const maxNodes = 2 * Math.ceil(n / (LEAF_ROWS / 2)) + 1;
+  const t = {
+    start: new Int32Array(maxNodes), count: new Int32Array(maxNodes), axis: new Int32Array(maxNodes),
+    split: new Float64Array(maxNodes), left: new Int32Array(maxNodes), right: new Int32Array(maxNodes),
+  };
+  let nodes = 0;
+  const build = (from: number, to: number): number => {
+    const id = nodes++;
+    t.start[id] = from;
+    t.count[id] = to - from;
+    t.axis[id] = -1;
+    if (to - from <= LEAF_ROWS) return id;
+    // Split at the median of the coordinate with the widest spread.
+    let axis = 0;
+    let widest = -1;
+    for (let j = 0; j < dim; j++) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = from; i < to; i++) {
+        const v = ref[order[i]! * dim + j]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (hi - lo > widest) {
+        widest = hi - lo;
+        axis = j;
+      }
+    }
+    if (!(widest > 0)) return id; // all rows equal here: one leaf
+    const part = order.slice(from, to).sort((a, b) => ref[a * dim + axis]! - ref[b * dim + axis]!);
+    for (let i = 0; i < part.length; i++) order[from + i] = part[i]!;
+    const mid = from + ((to - from) >> 1);
+    t.axis[id] = axis;
+    t.split[id] = ref[order[mid]! * dim + axis]!;
+    t.left[id] = build(from, mid);
+    t.right[id] = build(mid, to);
+    return id;
+  };
+  build(0, n);
+  const points = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) points[i * dim + j] = ref[order[i]! * dim + j]!;
+  return { dim, points, ...t };
+}
+
+function treeKnnMean(tree: KdTree, queries: ArrayLike<number>, m: number, k: number): Float64Array {
+  const { dim, points, start, count, axis, split, left, right } = tree;
+  const out = new Float64Array(m);
+  const best = new Float64Array(k);
+  const q = new Float64Array(dim);
+  // Nodes still to visit, with a lower bound on their squared distance (the gap to the split planes crossed).
+  const stack = new Int32Array(128);
+  const bound = new Float64Array(128);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < dim; j++) q[j] = queries[i * dim + j]!;
+    best.fill(Infinity);
+    let top = 0;
+    stack[top] = 0;
+    bound[top++] = 0;
+    while (top > 0) {
+      const node = stack[--top]!;
+      const lower = bound[top]!;
+      if (lower >= best[k - 1]!) continue;
+      const a = axis[node]!;
+      if (a >= 0) {
+        const gap = q[a]! - split[node]!;
+        // The far side is at least gap² away (the plane just crossed; looser than the full box bound, still exact).
+        stack[top] = gap < 0 ? right[node]! : left[node]!;
+        bound[top++] = Math.max(lower, gap * gap);
+        stack[top] = gap < 0 ? left[node]! : right[node]!;
+        bound[top++] = lower;
+        continue;
+      }
+      const end = start[node]! + count[node]!;
+      for (let r = start[node]!; r < end; r++) {
+        let s = 0;
+        const off = r * dim;
+        for (let j = 0; j < dim; j++) {
+          const d = q[j]! - points[off + j]!;
+          s += d * d;
+          if (s >= best[k - 1]!) break;
+        }
+        if (s >= best[k - 1]!) continue;
+        let p = k - 1;
+        while (p > 0 && best[p - 1]! > s) {
+          best[p] = best[p - 1]!;
+          p--;
+        }
+        best[p] = s;
+      }
     }
     let sum = 0;
     for (let p = 0; p < k; p++) sum += Math.sqrt(best[p]!);
