@@ -5,7 +5,7 @@
  * with 64-row JSON and NPY bodies against the same scoring called in-process
  * at batch 64, interleaved over rounds (bench/serve/protocol.ts). With --json
  * the last stdout line is `{ serve: { c1, c8, c64: { rps, p50Ms, p99Ms }, p50Ms, p99Ms, singleRowRowsPerSec,
- * rowsPerCall, batchedRowsPerSec, batchedNpyRowsPerSec, directRowsPerSec,
+ * floor: { rps, p50Ms, p99Ms }, rowsPerCall, batchedRowsPerSec, batchedNpyRowsPerSec, directRowsPerSec,
  * ratio, ratioRange, npyRatio, singleRowRatio, cpuMsPer1000 }, rounds, goals,
  * cleanShutdown, served, protocol }`.
  */
@@ -24,13 +24,14 @@ const program = benchCommand('bench:serve', 'aekit serve under load: single-row 
   .option('--seconds <s>', 'seconds of each phase (default 10; --quick 2)', positive('--seconds'))
   .option('--rounds <n>', 'rounds of the four phases, interleaved (default 3; --quick 1)', integer('--rounds', 1))
   .option('--batch-window-ms <ms>', "the server's micro-batching window (default: the server's, 2 ms)", positive('--batch-window-ms'))
+  .option('--workers <n>', "the server's worker processes (aekit serve --workers; default 1)", integer('--workers', 1))
   .parse();
-const opts = program.opts<CommonBenchOptions & { detector?: string; ensemble: boolean; connections: number; batch: number; seconds?: number; rounds?: number; batchWindowMs?: number }>();
+const opts = program.opts<CommonBenchOptions & { detector?: string; ensemble: boolean; connections: number; batch: number; seconds?: number; rounds?: number; batchWindowMs?: number; workers?: number }>();
 
 await runBench('bench:serve', opts.json, (log) => runServeBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log, connections: opts.connections, batch: opts.batch, ensemble: opts.ensemble,
   ...(opts.detector ? { detector: opts.detector } : {}), ...(opts.seconds ? { seconds: opts.seconds } : {}),
-  ...(opts.rounds ? { rounds: opts.rounds } : {}), ...(opts.batchWindowMs ? { windowMs: opts.batchWindowMs } : {}),
+  ...(opts.rounds ? { rounds: opts.rounds } : {}), ...(opts.batchWindowMs ? { windowMs: opts.batchWindowMs } : {}), ...(opts.workers ? { workers: opts.workers } : {}),
 }), {
   table: formatServeTable,
   seconds: (r) => r.protocol.seconds_total as number,

@@ -33,6 +33,7 @@ import { openServable } from '../../src/serve/servable.js';
 import { type BenchRunOptions, resolveRun } from '../lib/run-options.js';
 
 const CLI_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
+const FLOOR_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.ts');
 const TSX = import.meta.resolve('tsx');
 
 /** The issue's goals. */
@@ -61,6 +62,8 @@ export interface ServeBenchOptions extends BenchRunOptions {
   rounds?: number;
   /** The server's --batch-window-ms (default: the server's). */
   windowMs?: number;
+  /** The server's --workers (default 1). */
+  workers?: number;
 }
 
 /** One load of the server. */
@@ -87,6 +90,8 @@ export interface ServeRound {
   singleRow: LoadResult;
   /** Single-row bodies at fewer connections: 1 and 8 (the issue's levels below 64). */
   fewer: Record<string, LoadResult>;
+  /** Single-row bodies at `connections` against the floor: a bare node:http server with no model (floor-server.ts). */
+  floor: LoadResult;
   /** 64-row JSON bodies. */
   batched: LoadResult;
   /** 64-row NPY bodies. */
@@ -108,6 +113,8 @@ export interface ServeBenchResult {
   summary: {
     /** Single-row /score at 1, 8 and `connections` connections: requests (= rows) per second, p50 and p99 latency. */
     byConnections: Record<string, { rps: number; p50Ms: number; p99Ms: number }>;
+    /** The bare node:http server under the single-row load at `connections`. */
+    floor: { rps: number; p50Ms: number; p99Ms: number };
     p50Ms: number; p99Ms: number; singleRowRowsPerSec: number; rowsPerCall: number;
     batchedRowsPerSec: number; batchedNpyRowsPerSec: number; directRowsPerSec: number; ratio: number; ratioRange: [number, number]; npyRatio: number; singleRowRatio: number;
     /** CPU of the server per 1,000 rows (its /metrics), and of the direct calls, ms. */
@@ -138,9 +145,9 @@ function table(rows: number, width: number, seed: number): Float32Array {
 }
 
 /** Starts `aekit serve` as a child process; resolves with its URL once it listens. */
-function startChild(args: string[], log: (line: string) => void): Promise<{ child: ChildProcess; url: string }> {
+function startChild(args: string[], log: (line: string) => void, floor = false): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI_MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, ...(floor ? [FLOOR_SERVER] : [CLI_MAIN, 'serve', ...args])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -149,13 +156,13 @@ function startChild(args: string[], log: (line: string) => void): Promise<{ chil
     }, 180_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /aekit serve: (http:\/\/\S+)/.exec(out);
+      const m = floor ? /^listening (\d+)$/m.exec(out) : /aekit serve: (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         for (const line of out.trim().split('\n')) log(`  server: ${line}`);
         child.stdout!.removeAllListeners('data');
         child.stdout!.resume();
-        resolve({ child, url: m[1]! });
+        resolve({ child, url: floor ? `http://127.0.0.1:${m[1]}/` : m[1]! });
       }
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -174,8 +181,9 @@ async function scrape(url: string): Promise<{ sum: number; count: number; cpu: n
 }
 
 /** Loads POST /score with `bodies` (cycled; JSON, or NPY when they are bytes) at `connections` for `seconds`. */
-async function load(url: string, bodies: string[] | Buffer[], rowsPerBody: number, connections: number, seconds: number): Promise<LoadResult> {
-  const before = await scrape(url);
+async function load(url: string, bodies: string[] | Buffer[], rowsPerBody: number, connections: number, seconds: number, metrics = true): Promise<LoadResult> {
+  const noMetrics = { sum: 0, count: 0, cpu: 0 };
+  const before = metrics ? await scrape(url) : noMetrics;
   const times: number[] = [];
   let next = 0;
   const instance = autocannon({
@@ -190,7 +198,7 @@ async function load(url: string, bodies: string[] | Buffer[], rowsPerBody: numbe
     if (status === 200) times.push(ms);
   });
   const result = await instance;
-  const after = await scrape(url);
+  const after = metrics ? await scrape(url) : noMetrics;
   const answered = times.length;
   return {
     answered,
@@ -222,6 +230,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
   const loadAtStart = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'aekit-bench-serve-'));
   let child: ChildProcess | undefined;
+  let floorChild: ChildProcess | undefined;
   try {
     let dir = options.detector;
     const width = 16;
@@ -246,10 +255,12 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     const batched = Array.from({ length: 16 }, (_, b) => JSON.stringify({ rows: Array.from({ length: batch }, (_, i) => rowAt(b * batch + i)) }));
     const batchedNpy = Array.from({ length: 16 }, (_, b) => Buffer.from(encodeNpy({ shape: [batch, w], data: rows.subarray(b * batch * w, (b + 1) * batch * w) })));
 
-    const args = [dir, '--port', '0', '--max-batch', String(batch), ...(options.windowMs !== undefined ? ['--batch-window-ms', String(options.windowMs)] : []), ...(options.threads ? ['--threads', String(options.threads)] : [])];
+    const args = [dir, '--port', '0', '--max-batch', String(batch), ...(options.windowMs !== undefined ? ['--batch-window-ms', String(options.windowMs)] : []), ...(options.threads ? ['--threads', String(options.threads)] : []), ...(options.workers ? ['--workers', String(options.workers)] : [])];
     log(`aekit serve ${args.join(' ')}`);
     const server = await startChild(args, log);
     child = server.child;
+    const floorServer = await startChild([], log, true);
+    floorChild = floorServer.child;
     const url = server.url;
     log('warm-up: 1 s of single-row requests');
     await load(url, single, 1, connections, 1);
@@ -270,28 +281,31 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     const out: ServeRound[] = [];
     for (let r = 0; r < rounds; r++) {
       // The phases in another order each round, so that a slow minute does not always fall on the same one.
-      const phases = ['direct', 'json', 'npy', 'single', ...fewerConnections.map((c) => `c${c}`)];
+      const phases = ['direct', 'json', 'npy', 'single', 'floor', ...fewerConnections.map((c) => `c${c}`)];
       const order = [...phases.slice(r % 4), ...phases.slice(0, r % 4)];
-      const got: Partial<Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct'>> = {};
+      const got: Partial<Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct' | 'floor'>> = {};
       const fewer: Record<string, LoadResult> = {};
       for (const phase of order) {
         if (phase === 'direct') got.direct = await directPhase();
         else if (phase === 'json') got.batched = await load(url, batched, batch, 4, seconds);
         else if (phase === 'npy') got.batchedNpy = await load(url, batchedNpy, batch, 4, seconds);
         else if (phase === 'single') got.singleRow = await load(url, single, 1, connections, seconds);
+        else if (phase === 'floor') got.floor = await load(floorServer.url, single, 1, connections, seconds, false);
         else fewer[phase] = await load(url, single, 1, Number(phase.slice(1)), seconds);
       }
-      const { singleRow, batched: b, batchedNpy: n, direct: d } = got as Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct'>;
+      const { singleRow, batched: b, batchedNpy: n, direct: d, floor } = got as Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct' | 'floor'>;
       for (const [name, l] of [['single-row', singleRow], ['JSON batch', b], ['NPY batch', n], ...Object.entries(fewer).map(([c, x]) => [`single-row at ${c.slice(1)} connections`, x] as const)] as const) {
         if (l.failed > 0) throw new Error(`round ${r + 1}, ${name} load: ${l.failed} requests failed (non-200 answers or connection errors)`);
       }
-      const round = { singleRow, fewer, batched: b, batchedNpy: n, direct: d, ratio: b.rowsPerSec / d.rowsPerSec, npyRatio: n.rowsPerSec / d.rowsPerSec, singleRowRatio: singleRow.rowsPerSec / d.rowsPerSec };
+      const round = { singleRow, fewer, floor, batched: b, batchedNpy: n, direct: d, ratio: b.rowsPerSec / d.rowsPerSec, npyRatio: n.rowsPerSec / d.rowsPerSec, singleRowRatio: singleRow.rowsPerSec / d.rowsPerSec };
       out.push(round);
-      log(`round ${r + 1}/${rounds}: single rows p50 ${singleRow.p50.toFixed(2)} ms, p99 ${singleRow.p99.toFixed(2)} ms, ${singleRow.rowsPerSec.toFixed(0)} rows/s (${singleRow.rowsPerCall.toFixed(1)} rows a call); ` +
+      log(`round ${r + 1}/${rounds}: single rows p50 ${singleRow.p50.toFixed(2)} ms, p99 ${singleRow.p99.toFixed(2)} ms, ${singleRow.rowsPerSec.toFixed(0)} rows/s (${singleRow.rowsPerCall.toFixed(1)} rows a call; floor p99 ${floor.p99.toFixed(2)} ms, ${floor.rowsPerSec.toFixed(0)} rows/s); ` +
         `batch ${batch}: server ${b.rowsPerSec.toFixed(0)} rows/s (JSON), ${n.rowsPerSec.toFixed(0)} (NPY), direct ${d.rowsPerSec.toFixed(0)}, ratios ${round.ratio.toFixed(3)}, ${round.npyRatio.toFixed(3)}; ` +
         `CPU ms per 1,000 rows: server ${singleRow.cpuMsPer1000.toFixed(0)} (single rows), ${b.cpuMsPer1000.toFixed(0)} (JSON), ${n.cpuMsPer1000.toFixed(0)} (NPY), direct ${d.cpuMsPer1000.toFixed(0)}`);
     }
 
+    floorChild.kill('SIGTERM');
+    floorChild = undefined;
     child.kill('SIGTERM');
     const exit = await new Promise<number | null>((resolve) => {
       const t = setTimeout(() => child!.kill('SIGKILL'), 20_000);
@@ -311,6 +325,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     }
     const summary = {
       byConnections,
+      floor: { rps: median(out.map((r) => r.floor.rowsPerSec)), p50Ms: median(out.map((r) => r.floor.p50)), p99Ms: median(out.map((r) => r.floor.p99)) },
       p50Ms: median(out.map((r) => r.singleRow.p50)),
       p99Ms: median(out.map((r) => r.singleRow.p99)),
       singleRowRowsPerSec: median(out.map((r) => r.singleRow.rowsPerSec)),
@@ -341,13 +356,14 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       ],
       cleanShutdown: exit === 0,
       protocol: {
-        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
+        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers: options.workers ?? 1, detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
         cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds_total: (performance.now() - started) / 1000,
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
       },
     };
   } finally {
     child?.kill('SIGKILL');
+    floorChild?.kill('SIGKILL');
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -368,6 +384,9 @@ export function formatServeTable(r: ServeBenchResult): string {
     row('  rows/s', r.rounds.map((x) => x.singleRow.rowsPerSec), s.singleRowRowsPerSec, 0),
     row('  rows per ONNX Runtime call (mean)', r.rounds.map((x) => x.singleRow.rowsPerCall), s.rowsPerCall, 1),
     row('  server CPU ms per 1,000 rows', r.rounds.map((x) => x.singleRow.cpuMsPer1000), s.cpuMsPer1000.singleRow, 0),
+    row(`floor (a bare node:http server, no model), single rows, ${r.protocol.connections} connections: p50 ms`, r.rounds.map((x) => x.floor.p50), s.floor.p50Ms, 2),
+    row('  p99 ms', r.rounds.map((x) => x.floor.p99), s.floor.p99Ms, 2),
+    row('  rows/s', r.rounds.map((x) => x.floor.rowsPerSec), s.floor.rps, 0),
     ...Object.keys(r.rounds[0]?.fewer ?? {}).flatMap((c) => [
       row(`single-row /score, ${c.slice(1)} connection${c === 'c1' ? '' : 's'}: p50 ms`, r.rounds.map((x) => x.fewer[c]!.p50), s.byConnections[c]!.p50Ms, 2),
       row('  p99 ms', r.rounds.map((x) => x.fewer[c]!.p99), s.byConnections[c]!.p99Ms, 2),

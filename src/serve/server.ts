@@ -40,6 +40,8 @@ export interface ServeOptions {
   drainTimeoutMs?: number;
   /** Where internal errors (500 answers) are reported; default: nowhere. */
   log?: (line: string) => void;
+  /** The text GET /metrics answers; default: this server's own registry (a cluster worker asks the primary for the sum over workers). */
+  metricsText?: () => Promise<string>;
 }
 
 /** A running server. */
@@ -70,7 +72,7 @@ function answer(endpoint: ModelEndpoint, rows: Rows, out: Float32Array | Float64
 
 const NPY_TYPES = ['application/x-npy', 'application/octet-stream'];
 
-function checkOptions(o: ServeOptions): Required<Omit<ServeOptions, 'log' | 'host'>> {
+function checkOptions(o: ServeOptions): Required<Omit<ServeOptions, 'log' | 'host' | 'metricsText'>> {
   const port = o.port ?? SERVE_DEFAULTS.port;
   const batchWindowMs = o.batchWindowMs ?? SERVE_DEFAULTS.batchWindowMs;
   const maxBatch = o.maxBatch ?? SERVE_DEFAULTS.maxBatch;
@@ -188,7 +190,8 @@ export async function startServer(servable: Servable, options: ServeOptions = {}
     batching: { windowMs: batchWindowMs, maxBatch },
   }));
   // prom-client 15 writes NaN (the event-loop lag before its first sample) as 'Nan'; the format says 'NaN'.
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send((await metrics.registry.metrics()).replace(/ Nan$/gm, ' NaN')));
+  const metricsText = options.metricsText ?? (() => metrics.registry.metrics());
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send((await metricsText()).replace(/ Nan$/gm, ' NaN')));
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;

@@ -93,4 +93,35 @@ describe('aekit serve <run>', () => {
     await second.close();
     assert.ok(!local.lines.some((l) => l.startsWith('Warning')), 'no warning on 127.0.0.1');
   });
+
+  it('--workers 2: two processes on one port, the same scores, metrics summed over both, a killed worker replaced', async () => {
+    const rows = csvRows(60, 2000);
+    writeFileSync(join(dir, 'workers.csv'), ['a,b,c,d', ...rows.map((r) => r.join(','))].join('\n'));
+    const out = join(dir, 'workers-scores.csv');
+    await runDetectCommand(runDir, { data: join(dir, 'workers.csv'), out }, quietIo());
+    const expected = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    const io = quietIo();
+    const server = await runServeCommand(runDir, flags({ workers: 2 }), io);
+    const score = (row: number[]) => fetch(new URL('/score', server.url), { method: 'POST', body: JSON.stringify({ row }), headers: { 'content-type': 'application/json' } }).then((r) => r.json() as Promise<{ score: number }>);
+    try {
+      assert.match(io.lines[1]!, /; 2 worker processes$/);
+      assert.equal(server.pids().length, 2);
+      const answers = await Promise.all(rows.map(score));
+      assert.deepEqual(answers.map((a) => a.score), expected);
+      // Whichever worker answers the scrape, it counts the requests both served.
+      const metrics = await (await fetch(new URL('/metrics', server.url))).text();
+      assert.match(metrics, /^aekit_serve_requests_total\{endpoint="\/score",status="200"\} 60$/m);
+      const [victim] = server.pids();
+      process.kill(victim!, 'SIGKILL');
+      // A replacement loads the model anew: allow for a busy machine.
+      for (let t = 0; t < 1200 && !(server.pids().length === 2 && !server.pids().includes(victim!)); t++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(server.pids().length, 2, 'a replacement worker started');
+      assert.ok(!server.pids().includes(victim!));
+      const again = await Promise.all(rows.slice(0, 10).map(score));
+      assert.deepEqual(again.map((a) => a.score), expected.slice(0, 10));
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(server.pids(), [], 'every worker exited on close');
+  });
 });
