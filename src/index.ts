@@ -35,6 +35,7 @@ export * from './tasks/denoise.js';
 export * from './tasks/generate.js';
 export * from './tasks/audio-denoise.js';
 export { FSDD_PATTERN, decodeWav, encodeWav, fitLength, isAudioFolder, loadAudioFolder, readWav, resample, writeWav, type AudioClip, type AudioFolder, type AudioFolderOptions, type WavEncodeOptions } from './data/audio.js';
+export { TfidfVectorizer, bagOfWordsTokens, emailText, type TfidfOptions, type TfidfState } from './data/text-features.js';
 export {
   fft, griffinLim, hannWindow, istft, logMagnitudeImage, logMagnitudeImageToAudio, magnitude, melFilterBank, mfcc, resampleFrames, stft, stftFrames, withPhase,
   type GriffinLimOptions, type LogMagnitudeScale, type MfccOptions, type Spectrogram, type StftOptions,
