@@ -26,6 +26,7 @@ import { type SentenceAutoencoderConfig, SentenceAutoencoder } from '../../src/m
 import { Adam } from '../../src/optim/optimizers.js';
 import { importanceSampledNll } from '../../src/tasks/generate.js';
 import { BOS_ID, EOS_ID, PAD_ID, type TextDataset, decodeIds, decodeRows, detokenize, loadBrown, prepareText, splitBrown } from '../../src/data/text.js';
+import { Rng } from '../../src/data/random.js';
 import { KneserNeyTrigram, rowsToSentences } from './kneser-ney.js';
 
 /** Settings of one run; every field has a default (see {@link resolveBrownSettings}). */
@@ -126,9 +127,11 @@ function modelConfig(st: ReturnType<typeof resolveBrownSettings>, data: TextData
 async function train(st: ReturnType<typeof resolveBrownSettings>, data: TextDataset, train: Float32Array, variational: boolean, seed: number, log: (l: string) => void): Promise<SentenceAutoencoder> {
   const model = new SentenceAutoencoder(modelConfig(st, data, variational));
   model.compile({ seed, optimizer: new Adam({ learningRate: st.learningRate }), clipNorm: 5, ...(st.threads ? { session: { threads: st.threads } } : {}) });
+  model.initOutputBias(train);
   const n = train.length / data.length;
+  // In a worker thread, so that the seeds of a run train side by side (see runBrownBenchmark).
   await model.fit({ x: train, shape: [n, data.length] }, {
-    epochs: variational ? st.vaeEpochs : st.aeEpochs, batchSize: st.batchSize, worker: false,
+    epochs: variational ? st.vaeEpochs : st.aeEpochs, batchSize: st.batchSize, worker: true,
     onProgress: (e) => {
       if (e.type !== 'epoch') return;
       const m = e.metrics as Record<string, number | undefined>;
@@ -191,10 +194,9 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
   const knValidation = knPerplexity(take(data.validation, data.length, st.evalLimit));
   log(`Kneser–Ney trigram (discounts D3 ${kn.d3.map((d) => d.toFixed(3)).join('/')}, D2 ${kn.d2.map((d) => d.toFixed(3)).join('/')}, D1 ${kn.d1.map((d) => d.toFixed(3)).join('/')}): ${st.split} perplexity ${knEval.toFixed(2)}, validation ${knValidation.toFixed(2)}`);
 
-  const perSeed: BrownSeedResult[] = [];
-  let examples: BrownResult['examples'] = { reconstructions: [], samples: [], interpolation: [] };
   const sentence = (ids: ArrayLike<number>) => detokenize(decodeIds(ids, data.vocab));
-  for (const seed of st.seeds) {
+  let examples: BrownResult['examples'] = { reconstructions: [], samples: [], interpolation: [] };
+  const runSeed = async (seed: number): Promise<BrownSeedResult> => {
     let t = Date.now();
     const ae = await train(st, data, trainRows, false, seed, log);
     const aeSeconds = (Date.now() - t) / 1000;
@@ -210,14 +212,12 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
     const perplexity = Math.exp(is.nll * is.perInput.length / tokens);
     const elboPerplexity = Math.exp(elbo.nll * elbo.perInput.length / tokens);
     log(`VAE seed ${seed}: perplexity ${perplexity.toFixed(2)} (k = ${st.isSamples}; k = 1: ${elboPerplexity.toFixed(2)}), KL ${kl.toFixed(3)} nats, active units ${activeUnits}/${st.latentDim}`);
-    perSeed.push({ seed, perplexity, elboPerplexity, kl, activeUnits, tokenAccuracy: accuracy, seconds: { ae: aeSeconds, vae: vaeSeconds, eval: (Date.now() - t) / 1000 } });
     if (seed === st.seeds[0]) {
       const few = evalRows.subarray(0, 5 * data.length);
       const rec = await ae.reconstruct(few);
       const reconstructions: [string, string][] = [];
       for (let i = 0; i < 5; i++) reconstructions.push([sentence(few.subarray(i * data.length, (i + 1) * data.length)), sentence(rec.subarray(i * data.length, (i + 1) * data.length))]);
       const prior = new Float32Array(5 * st.latentDim);
-      const { Rng } = await import('../../src/data/random.js');
       const rng = new Rng(seed);
       for (let i = 0; i < prior.length; i++) prior[i] = rng.normal();
       const samples = decodeRows(await vae.sampleFromCodes(prior), data.length, data.vocab).map((w) => detokenize(w));
@@ -225,7 +225,11 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
       const path = await vae.interpolate(mu.slice(0, d), mu.slice(d, 2 * d), 5);
       examples = { reconstructions, samples, interpolation: decodeRows(path, data.length, data.vocab).map((w) => detokenize(w)) };
     }
-  }
+    return { seed, perplexity, elboPerplexity, kl, activeUnits, tokenAccuracy: accuracy, seconds: { ae: aeSeconds, vae: vaeSeconds, eval: (Date.now() - t) / 1000 } };
+  };
+  // Seeds train side by side (each fit in its own worker thread): on a shared machine the run's
+  // wall time is then about one seed's, not the sum. --threads caps each session's threads.
+  const perSeed = await Promise.all(st.seeds.map(runSeed));
   const mean = (f: (r: BrownSeedResult) => number) => perSeed.reduce((a, r) => a + f(r), 0) / perSeed.length;
   const met = perSeed.every((r) => r.perplexity < knEval);
   return {

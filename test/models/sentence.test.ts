@@ -65,6 +65,16 @@ describe('SentenceAutoencoder on a tiny corpus', () => {
     assert.equal(Number(step!.data[0]), 150, 'one anneal step per training step');
   });
 
+  it('initOutputBias starts the decoder at the add-one smoothed unigram log frequencies', () => {
+    const model = new SentenceAutoencoder({ inputShape: [3], vocabSize: 6, embeddingDim: 2, units: 2, latentDim: 1 });
+    model.initOutputBias(Float32Array.of(4, 2, 0, 4, 5, 2));
+    const bias = Array.from(model.weights()['decoder_output/bias']!.data as Float32Array);
+    // counts + 1 over ids 0…5: pad 0+1, bos 0+1, eos 2+1, unk 0+1, 4: 2+1, 5: 1+1; total 5 + 6 = 11.
+    const expected = [1, 1, 3, 1, 3, 2].map((c) => Math.log(c / 11));
+    bias.forEach((b, i) => assert.ok(Math.abs(b - expected[i]!) < 1e-6, `bias ${i}: ${b} vs ${expected[i]}`));
+    assert.throws(() => model.initOutputBias(Float32Array.of(7)), /not an id in \[0, 6\)/);
+  });
+
   it('rejects bad configs with the field named', () => {
     assert.throws(() => new SentenceAutoencoder({ inputShape: [T, 2], vocabSize: 10 }), /config\.inputShape/);
     assert.throws(() => new SentenceAutoencoder({ inputShape: [T], vocabSize: 3 }), /config\.vocabSize/);
