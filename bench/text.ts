@@ -29,10 +29,10 @@ const program = benchCommand('bench:text', 'Brown sentences: sentence VAE perple
   .option('--embedding-dim <n>', 'word embedding width (default 64)', integer('--embedding-dim', 1))
   .option('--latent-dim <n>', 'code size (default 16)', integer('--latent-dim', 1))
   .option('--batch-size <n>', 'batch size (default 64)', integer('--batch-size', 1))
-  .option('--learning-rate <x>', 'Adam learning rate (default 0.002)', positive('--learning-rate'))
-  .option('--ae-epochs <n>', 'autoencoder epochs (default 3)', integer('--ae-epochs', 1))
-  .option('--vae-epochs <n>', 'VAE epochs (default 4)', integer('--vae-epochs', 1))
-  .option('--word-dropout <x>', 'VAE word dropout (default 0.25)', (v: string) => {
+  .option('--learning-rate <x>', 'Adam learning rate (default 0.003)', positive('--learning-rate'))
+  .option('--ae-epochs <n>', 'autoencoder epochs (default 2)', integer('--ae-epochs', 1))
+  .option('--vae-epochs <n>', 'VAE epochs (default 5)', integer('--vae-epochs', 1))
+  .option('--word-dropout <x>', 'VAE word dropout (default 0.15)', (v: string) => {
     const x = Number(v);
     if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`--word-dropout must be a number in [0, 1), got '${v}'`);
     return x;
