@@ -27,6 +27,7 @@ import { Adam } from '../../src/optim/optimizers.js';
 import { importanceSampledNll } from '../../src/tasks/generate.js';
 import { BOS_ID, EOS_ID, PAD_ID, type TextDataset, decodeIds, decodeRows, detokenize, loadBrown, prepareText, splitBrown } from '../../src/data/text.js';
 import { Rng } from '../../src/data/random.js';
+import { gaussianCodeStats, perplexity, tokenAccuracy } from '../../src/eval/language.js';
 import { KneserNeyTrigram, rowsToSentences } from './kneser-ney.js';
 
 /** Settings of one run; every field has a default (see {@link resolveBrownSettings}). */
@@ -106,7 +107,8 @@ export interface BrownResult {
   protocol: Record<string, unknown>;
 }
 
-function take(rows: Float32Array, length: number, limit: number | undefined): Float32Array {
+/** The first `limit` rows (all without a limit). */
+function firstRows(rows: Float32Array, length: number, limit: number | undefined): Float32Array {
   return limit === undefined ? rows : rows.subarray(0, Math.min(rows.length, limit * length));
 }
 
@@ -141,43 +143,18 @@ async function train(st: ReturnType<typeof resolveBrownSettings>, data: TextData
   return model;
 }
 
-/** Greedy token accuracy of an autoencoder on id rows (real tokens only, eos included). */
-async function tokenAccuracy(model: SentenceAutoencoder, rows: Float32Array): Promise<number> {
-  const rec = await model.reconstruct(rows);
-  let right = 0;
-  let total = 0;
-  for (let i = 0; i < rows.length; i++) {
-    if (rows[i] === PAD_ID) continue;
-    total += 1;
-    if (rec[i] === rows[i]) right += 1;
-  }
-  return right / total;
-}
-
-/** Mean KL(q(z|x) ‖ N(0, I)) and the active units of a VAE's codes on id rows. */
+/** Mean KL(q(z|x) ‖ N(0, I)), the active units and the means μ of a VAE's codes on id rows. */
 async function codeStats(model: SentenceAutoencoder, rows: Float32Array): Promise<{ kl: number; activeUnits: number; mu: Float32Array }> {
   const { mu, logVar } = await model.runPart('encoder', { x: rows, shape: [rows.length / model.steps, model.steps] });
-  const d = model.latentDim;
-  const n = mu!.length / d;
-  let kl = 0;
-  for (let i = 0; i < mu!.length; i++) kl -= 0.5 * (1 + logVar![i]! - mu![i]! ** 2 - Math.exp(logVar![i]!));
-  let active = 0;
-  for (let j = 0; j < d; j++) {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += mu![i * d + j]! / n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (mu![i * d + j]! - mean) ** 2 / n;
-    if (v > 0.01) active += 1;
-  }
-  return { kl: kl / n, activeUnits: active, mu: mu! };
+  return { ...gaussianCodeStats(mu!, logVar!, model.latentDim), mu: mu! };
 }
 
 export async function runBrownBenchmark(settings: BrownSettings, log: (line: string) => void): Promise<BrownResult> {
   const st = resolveBrownSettings(settings);
   const t0 = Date.now();
   const data = prepareText(splitBrown(loadBrown()), { maxTokens: st.maxTokens, maxSize: st.vocabSize });
-  const trainRows = take(data.train, data.length, st.trainLimit);
-  const evalRows = take(st.split === 'test' ? data.test : data.validation, data.length, st.evalLimit);
+  const trainRows = firstRows(data.train, data.length, st.trainLimit);
+  const evalRows = firstRows(st.split === 'test' ? data.test : data.validation, data.length, st.evalLimit);
   const tokens = realTokens(evalRows);
   let unk = 0;
   for (const v of evalRows) if (v === 3) unk += 1;
@@ -185,13 +162,9 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
 
   // Baseline: the trigram on the same training rows and ids.
   const kn = new KneserNeyTrigram(rowsToSentences(trainRows, data.length, EOS_ID), data.vocab.size, BOS_ID, PAD_ID);
-  const knPerplexity = (rows: Float32Array) => {
-    let nll = 0;
-    for (const s of rowsToSentences(rows, data.length, EOS_ID)) nll += kn.sentenceNll(s, BOS_ID);
-    return Math.exp(nll / realTokens(rows));
-  };
+  const knPerplexity = (rows: Float32Array) => perplexity(rowsToSentences(rows, data.length, EOS_ID).map((s) => kn.sentenceNll(s, BOS_ID)), realTokens(rows));
   const knEval = knPerplexity(evalRows);
-  const knValidation = knPerplexity(take(data.validation, data.length, st.evalLimit));
+  const knValidation = knPerplexity(firstRows(data.validation, data.length, st.evalLimit));
   log(`Kneser–Ney trigram (discounts D3 ${kn.d3.map((d) => d.toFixed(3)).join('/')}, D2 ${kn.d2.map((d) => d.toFixed(3)).join('/')}, D1 ${kn.d1.map((d) => d.toFixed(3)).join('/')}): ${st.split} perplexity ${knEval.toFixed(2)}, validation ${knValidation.toFixed(2)}`);
 
   const sentence = (ids: ArrayLike<number>) => detokenize(decodeIds(ids, data.vocab));
@@ -200,7 +173,7 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
     let t = Date.now();
     const ae = await train(st, data, trainRows, false, seed, log);
     const aeSeconds = (Date.now() - t) / 1000;
-    const accuracy = await tokenAccuracy(ae, evalRows);
+    const accuracy = tokenAccuracy(await ae.reconstruct(evalRows), evalRows, PAD_ID);
     log(`AE seed ${seed}: greedy token accuracy ${(100 * accuracy).toFixed(2)} %`);
     t = Date.now();
     const vae = await train(st, data, trainRows, true, seed, log);
@@ -209,9 +182,9 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
     const is = await importanceSampledNll(vae, evalRows, { samples: st.isSamples, seed, batchSize: 256, threads: st.threads });
     const elbo = await importanceSampledNll(vae, evalRows, { samples: 1, seed: seed + 1000, batchSize: 256, threads: st.threads });
     const { kl, activeUnits, mu } = await codeStats(vae, evalRows);
-    const perplexity = Math.exp(is.nll * is.perInput.length / tokens);
-    const elboPerplexity = Math.exp(elbo.nll * elbo.perInput.length / tokens);
-    log(`VAE seed ${seed}: perplexity ${perplexity.toFixed(2)} (k = ${st.isSamples}; k = 1: ${elboPerplexity.toFixed(2)}), KL ${kl.toFixed(3)} nats, active units ${activeUnits}/${st.latentDim}`);
+    const isPerplexity = perplexity(is.perInput, tokens);
+    const elboPerplexity = perplexity(elbo.perInput, tokens);
+    log(`VAE seed ${seed}: perplexity ${isPerplexity.toFixed(2)} (k = ${st.isSamples}; k = 1: ${elboPerplexity.toFixed(2)}), KL ${kl.toFixed(3)} nats, active units ${activeUnits}/${st.latentDim}`);
     if (seed === st.seeds[0]) {
       const few = evalRows.subarray(0, 5 * data.length);
       const rec = await ae.reconstruct(few);
@@ -225,7 +198,7 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
       const path = await vae.interpolate(mu.slice(0, d), mu.slice(d, 2 * d), 5);
       examples = { reconstructions, samples, interpolation: decodeRows(path, data.length, data.vocab).map((w) => detokenize(w)) };
     }
-    return { seed, perplexity, elboPerplexity, kl, activeUnits, tokenAccuracy: accuracy, seconds: { ae: aeSeconds, vae: vaeSeconds, eval: (Date.now() - t) / 1000 } };
+    return { seed, perplexity: isPerplexity, elboPerplexity, kl, activeUnits, tokenAccuracy: accuracy, seconds: { ae: aeSeconds, vae: vaeSeconds, eval: (Date.now() - t) / 1000 } };
   };
   // Seeds train side by side (each fit in its own worker thread): on a shared machine the run's
   // wall time is then about one seed's, not the sum. --threads caps each session's threads.
