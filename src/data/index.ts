@@ -19,3 +19,4 @@ export * from './source.js';
 export * from './preprocess.js';
 export * from './split.js';
 export * from './datasets.js';
+export * from './text.js';
