@@ -30,15 +30,15 @@ const program = benchCommand('bench:text', 'Brown sentences: sentence VAE perple
   .option('--latent-dim <n>', 'code size (default 16)', integer('--latent-dim', 1))
   .option('--batch-size <n>', 'batch size (default 64)', integer('--batch-size', 1))
   .option('--learning-rate <x>', 'Adam learning rate (default 0.003)', positive('--learning-rate'))
-  .option('--ae-epochs <n>', 'autoencoder epochs (default 2)', integer('--ae-epochs', 1))
-  .option('--vae-epochs <n>', 'VAE epochs (default 5)', integer('--vae-epochs', 1))
+  .option('--ae-epochs <n>', 'autoencoder epochs (default 1)', integer('--ae-epochs', 1))
+  .option('--vae-epochs <n>', 'VAE epochs (default 3)', integer('--vae-epochs', 1))
   .option('--word-dropout <x>', 'VAE word dropout (default 0.15)', (v: string) => {
     const x = Number(v);
     if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`--word-dropout must be a number in [0, 1), got '${v}'`);
     return x;
   })
   .option('--kl-anneal-steps <n>', 'steps over which the KL weight rises to 1 (default 600)', integer('--kl-anneal-steps', 0))
-  .option('--is-samples <n>', 'importance samples per scored sentence (default 16)', integer('--is-samples', 1))
+  .option('--is-samples <n>', 'importance samples per scored sentence (default 8)', integer('--is-samples', 1))
   .option('--split <name>', "score 'test' (default) or 'validation' (for tuning)", (v: string) => {
     if (v !== 'test' && v !== 'validation') throw new InvalidArgumentError(`--split must be 'test' or 'validation', got '${v}'`);
     return v;
