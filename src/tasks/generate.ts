@@ -316,6 +316,9 @@ async function forEachLogWeight(
  * Bernoulli, so `x` should be binarized (values 0 or 1, e.g. MNIST binarized
  * by sampling each pixel with its intensity as the probability) and the model
  * trained on such data; values in [0, 1] are accepted (the cross-entropy).
+ * A variational {@link SentenceAutoencoder} works the same way on rows of
+ * token ids: its decoder's likelihood is a softmax per token, and the
+ * estimate is −log p(sentence) in nats (bench:text turns it into perplexity).
  */
 export async function importanceSampledNll(model: AutoencoderModel, x: Float32Array, options: LikelihoodOptions = {}): Promise<NllEstimate> {
   const max: number[] = [];
