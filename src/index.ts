@@ -31,6 +31,10 @@ export { datasets } from './data/datasets.js';
 export * from './models/index.js';
 export * from './tasks/compress.js';
 export * from './tasks/embed.js';
+// Both the layers and tasks/embed.ts have an `Embedding`: the root keeps the task's result type
+// under that name (as before the layer existed) and exports the layer as EmbeddingLayer.
+export { type Embedding } from './tasks/embed.js';
+export { Embedding as EmbeddingLayer } from './layers/embedding.js';
 export * from './tasks/denoise.js';
 export * from './tasks/generate.js';
 export * from './tasks/audio-denoise.js';

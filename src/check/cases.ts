@@ -1,5 +1,9 @@
 import { grad } from '../autodiff/grad.js';
 import { type Graph, type Value } from '../graph/graph.js';
+import { GraphBuildContext } from '../layers/core.js';
+import { Embedding } from '../layers/embedding.js';
+import { GRU, LSTM } from '../layers/recurrent.js';
+import { sequenceCrossEntropy } from '../losses/classification.js';
 import { type CheckInput, type OpCase } from './gradcheck.js';
 
 const inp = (shape: number[], kind: CheckInput['kind'] = 'normal', extra: Partial<CheckInput> = {}): CheckInput => ({ shape, kind, ...extra });
@@ -20,6 +24,16 @@ function moments(expectMean: number, expectStd: number, transform: (y: number, x
     if (Math.abs(std - expectStd) > slack * Math.max(expectStd, 0.1)) return `sample std ${std.toFixed(4)}, expected ${expectStd}`;
     return null;
   };
+}
+
+/** Float64 reference of the masked per-token NLL: −log softmax(z)[y] · m, logits [.., V] row-major. */
+function sequenceNll(z: Float64Array, y: Float64Array, m: Float64Array, v: number): Float64Array {
+  return Float64Array.from(y, (id, i) => {
+    const row = z.subarray(i * v, (i + 1) * v);
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((a, b) => a + Math.exp(b - max), 0));
+    return (lse - row[id]!) * m[i]!;
+  });
 }
 
 /**
@@ -190,6 +204,19 @@ export function opCases(): OpCase[] {
         return x!.map((v, i) => ((v - rm![i % ch]!) / Math.sqrt(rv![i % ch]! + 1e-5)) * gamma![i % ch]! + beta![i % ch]!);
       },
     }),
+    // Text: the Embedding layer (Gather of 2-D ids, fed as float32 like every model input; its
+    // table's gradient is the scatter-add), the masked sequence cross-entropy, masked recurrences.
+    c('Embedding', 'float ids [2,3] with a repeat into a [5,4] table', [inp([2, 3], 'fixed', { values: [4, 0, 4, 2, 2, 1], constant: true })], (g, [ids]) =>
+      new Embedding({ name: 'emb', inputDim: 5, outputDim: 4 }).call(new GraphBuildContext(g, true), ids!), { dtype: 'float32' }), // layer parameters are float32
+    c('SequenceCrossEntropy', 'per token, masked', [inp([2, 3, 5]), inp([2, 3], 'fixed', { values: [1, 4, 0, 3, 0, 2], constant: true }), inp([2, 3], 'fixed', { values: [1, 1, 0, 1, 1, 1], constant: true })],
+      (g, [z, y, m]) => sequenceCrossEntropy(z!, y!, m!).perToken, { reference: ([z, y, m]) => sequenceNll(z!, y!, m!, 5) }),
+    c('SequenceCrossEntropy', 'mean over real tokens', [inp([2, 3, 4]), inp([2, 3], 'fixed', { values: [1, 3, 0, 2, 0, 0], constant: true }), inp([2, 3], 'fixed', { values: [1, 1, 1, 1, 0, 0], constant: true })],
+      (g, [z, y, m]) => sequenceCrossEntropy(z!, y!, m!).mean, { reference: ([z, y, m]) => Float64Array.of(sequenceNll(z!, y!, m!, 4).reduce((a, b) => a + b, 0) / 4) }),
+    ...(['GRU', 'LSTM'] as const).map((cell) =>
+      c('MaskedRecurrence', `${cell}, last state with padding [2,4,3]`, [inp([2, 4, 3]), inp([2, 4], 'fixed', { values: [1, 1, 0, 0, 1, 1, 1, 0], constant: true })], (g, [x, m]) => {
+        const Cell = cell === 'GRU' ? GRU : LSTM;
+        return new Cell({ name: 'rnn', units: 2 }).call(new GraphBuildContext(g, true), x!, m!);
+      }, { dtype: 'float32' })),
     // Double backprop: the contractive penalty differentiates a gradient graph.
     ...(['sigmoid', 'tanh', 'relu'] as const).map((act) =>
       c('SecondOrder', `input gradient of a dense ${act} layer`, [inp([2, 3], 'awayFromZero'), inp([3, 4]), inp([4])], (g, [x, w, b]) => {

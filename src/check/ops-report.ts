@@ -3,7 +3,7 @@ import { opCases } from './cases.js';
 import { type CaseResult, type OpReport, checkCase, summarize } from './gradcheck.js';
 
 /** Composite ops built from primitives that `aekit ops` also reports. */
-export const COMPOSITES = ['GaussianNoise', 'Dropout', 'BatchNormalization', 'SecondOrder'] as const;
+export const COMPOSITES = ['GaussianNoise', 'Dropout', 'BatchNormalization', 'SecondOrder', 'Embedding', 'SequenceCrossEntropy', 'MaskedRecurrence'] as const;
 
 export interface OpsReport {
   ops: OpReport[];

@@ -20,3 +20,4 @@ export * from './preprocess.js';
 export * from './split.js';
 export * from './datasets.js';
 export * from './text-features.js';
+export * from './text.js';

@@ -7,6 +7,7 @@ export * from './core.js';
 export { LayerError, type Regularizer, weightPenalty, activityPenalty, windowLength } from './utils.js';
 export { Activation, type ActivationArgs, type ActivationName, type ActivationSpec, ACTIVATION_NAMES, applyActivation, parseActivation } from './activations.js';
 export { Dense, type DenseArgs } from './dense.js';
+export { Embedding, type EmbeddingArgs } from './embedding.js';
 export {
   Conv2D, type Conv2DArgs, Conv2DTranspose, type Conv2DTransposeArgs, MaxPool2D, AveragePool2D, type Pool2DArgs, UpSampling2D, type UpSampling2DArgs,
 } from './conv.js';

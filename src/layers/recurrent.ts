@@ -98,6 +98,30 @@ abstract class Recurrent extends Layer {
     return parts === 1 ? [h] : [h, lastAxis(g, s, u, 2 * u)];
   }
 
+  /**
+   * Per-step masks [N, 1] in the order the steps are read, from a mask [N, T]
+   * (1 at real steps, 0 at padding), or undefined without one.
+   */
+  protected maskSteps(g: Graph, mask: Value | undefined, x: Value): Value[] | undefined {
+    if (!mask) return undefined;
+    const [n, t] = x.shape as [Dim, number];
+    if (mask.rank !== 2 || mask.shape[1] !== t || mask.shape[0] !== n || mask.dtype !== x.dtype) {
+      throw new Error(`${this.className} '${this.name}': mask must be [${n}, ${t}] ${x.dtype} (1 at real steps, 0 at padding), got ${mask.dtype} [${mask.shape.join(', ')}]`);
+    }
+    const steps = Array.from({ length: t }, (_, i) => g.slice(mask, [i], [i + 1], [1]));
+    return this.reverse ? steps.reverse() : steps;
+  }
+
+  /**
+   * A state after a masked step: the new state where m = 1, the previous one
+   * where m = 0 (prev + m ⊙ (next − prev)), so padding leaves the state as the
+   * last real step left it; without a previous state (zero), m ⊙ next.
+   */
+  protected static carry(g: Graph, m: Value | undefined, prev: Value | undefined, next: Value): Value {
+    if (!m) return next;
+    return prev ? g.add(prev, g.mul(m, g.sub(next, prev))) : g.mul(m, next);
+  }
+
   /** The output from the states in the order they were computed: the last one, or all in time order. */
   protected assemble(g: Graph, hs: Value[], out: Shape): Value {
     const last = hs[hs.length - 1]!;
@@ -151,11 +175,18 @@ export class LSTM extends Recurrent {
     this.unitForgetBias = boolArg(this, 'unitForgetBias', args.unitForgetBias, true);
   }
 
-  call(ctx: BuildContext, x: Value): Value {
+  /**
+   * With a mask [N, T] (1 at real steps, 0 at padding, the input's dtype),
+   * padded steps carry the state through unchanged (h and c), so the last
+   * state is the one after each sequence's last real step, wherever its
+   * padding begins.
+   */
+  call(ctx: BuildContext, x: Value, mask?: Value): Value {
     const out = this.computeOutputShape(x.shape);
     const { g } = ctx;
     const u = this.units;
     const features = x.shape[2] as number;
+    const masks = this.maskSteps(g, mask, x);
     const w = ctx.param(this.name, 'kernel', [features, 4 * u], this.kernelInitializer);
     const rw = ctx.param(this.name, 'recurrentKernel', [u, 4 * u], this.recurrentInitializer);
     const biases = (['i', 'f', 'c', 'o'] as const).map((gate) =>
@@ -164,17 +195,19 @@ export class LSTM extends Recurrent {
     const steps = this.projectSteps(g, x, w, g.concat(biases, 0));
     const hs: Value[] = [];
     let [h, c] = this.initialState(ctx, x, 2) ?? [];
-    for (const xt of steps) {
+    steps.forEach((xt, t) => {
       const z = h ? g.gemm(h, rw, xt) : xt;
       const s = g.sigmoid(z);
       const i = lastAxis(g, s, 0, u);
       const f = lastAxis(g, s, u, 2 * u);
       const o = lastAxis(g, s, 3 * u, 4 * u);
       const cand = g.tanh(lastAxis(g, z, 2 * u, 3 * u));
-      c = c ? g.add(g.mul(f, c), g.mul(i, cand)) : g.mul(i, cand);
-      h = g.mul(o, g.tanh(c));
+      const cNext = c ? g.add(g.mul(f, c), g.mul(i, cand)) : g.mul(i, cand);
+      const hNext = g.mul(o, g.tanh(cNext));
+      c = Recurrent.carry(g, masks?.[t], c, cNext);
+      h = Recurrent.carry(g, masks?.[t], h, hNext);
       hs.push(h);
-    }
+    });
     return this.assemble(g, hs, out);
   }
 
@@ -209,29 +242,62 @@ export class GRU extends Recurrent {
     super(args, 'GRU', 'gru', GRU_ARGS);
   }
 
-  call(ctx: BuildContext, x: Value): Value {
+  /**
+   * With a mask [N, T] (1 at real steps, 0 at padding, the input's dtype),
+   * padded steps carry the state through unchanged, so the last state is the
+   * one after each sequence's last real step, wherever its padding begins.
+   */
+  call(ctx: BuildContext, x: Value, mask?: Value): Value {
     const out = this.computeOutputShape(x.shape);
     const { g } = ctx;
-    const u = this.units;
-    const features = x.shape[2] as number;
-    const w = ctx.param(this.name, 'kernel', [features, 3 * u], this.kernelInitializer);
-    const rw = ctx.param(this.name, 'recurrentKernel', [u, 3 * u], this.recurrentInitializer);
-    const b = ctx.param(this.name, 'bias', [3 * u], this.biasInitializer);
-    const rb = ctx.param(this.name, 'recurrentBias', [3 * u], this.biasInitializer);
+    const { w, rw, b, rb } = this.params(ctx, x.shape[2] as number);
+    const masks = this.maskSteps(g, mask, x);
     const steps = this.projectSteps(g, x, w, b);
     const hs: Value[] = [];
     let [h] = this.initialState(ctx, x, 1) ?? [];
-    for (const a of steps) {
-      const q = h ? g.gemm(h, rw, rb) : rb;
-      const zr = g.sigmoid(g.add(lastAxis(g, a, 0, 2 * u), lastAxis(g, q, 0, 2 * u)));
-      const z = lastAxis(g, zr, 0, u);
-      const r = lastAxis(g, zr, u, 2 * u);
-      const n = g.tanh(g.add(lastAxis(g, a, 2 * u, 3 * u), g.mul(r, lastAxis(g, q, 2 * u, 3 * u))));
-      // h = z ⊙ h + (1 − z) ⊙ n = n + z ⊙ (h − n)
-      h = g.add(n, g.mul(z, h ? g.sub(h, n) : g.neg(n)));
+    steps.forEach((a, t) => {
+      h = Recurrent.carry(g, masks?.[t], h, this.update(g, a, h, rw, rb));
       hs.push(h);
-    }
+    });
     return this.assemble(g, hs, out);
+  }
+
+  /**
+   * The cell one step at a time, on the same parameters as {@link call} (for
+   * step-by-step decoding, where each step's input depends on the previous
+   * step's output): `initial` is the learned initial state of `stateFromInput`
+   * from the first input [N, F] (undefined for a zero state), `step` maps an
+   * input [N, F] and the state [N, U] (undefined: zero) to the next state.
+   */
+  cell(ctx: BuildContext, features: number): { initial(x0: Value): Value | undefined; step(x: Value, h: Value | undefined): Value } {
+    const { g } = ctx;
+    const { w, rw, b, rb } = this.params(ctx, features);
+    return {
+      initial: (x0) => this.initialState(ctx, g.reshape(x0, [x0.shape[0]!, 1, features]), 1)?.[0],
+      step: (x, h) => this.update(g, g.gemm(x, w, b), h, rw, rb),
+    };
+  }
+
+  private params(ctx: BuildContext, features: number): { w: Value; rw: Value; b: Value; rb: Value } {
+    const u = this.units;
+    return {
+      w: ctx.param(this.name, 'kernel', [features, 3 * u], this.kernelInitializer),
+      rw: ctx.param(this.name, 'recurrentKernel', [u, 3 * u], this.recurrentInitializer),
+      b: ctx.param(this.name, 'bias', [3 * u], this.biasInitializer),
+      rb: ctx.param(this.name, 'recurrentBias', [3 * u], this.biasInitializer),
+    };
+  }
+
+  /** One GRU update from the projected input a = x·W + b [N, 3U] and the previous state (undefined: zero). */
+  private update(g: Graph, a: Value, h: Value | undefined, rw: Value, rb: Value): Value {
+    const u = this.units;
+    const q = h ? g.gemm(h, rw, rb) : rb;
+    const zr = g.sigmoid(g.add(lastAxis(g, a, 0, 2 * u), lastAxis(g, q, 0, 2 * u)));
+    const z = lastAxis(g, zr, 0, u);
+    const r = lastAxis(g, zr, u, 2 * u);
+    const n = g.tanh(g.add(lastAxis(g, a, 2 * u, 3 * u), g.mul(r, lastAxis(g, q, 2 * u, 3 * u))));
+    // h = z ⊙ h + (1 − z) ⊙ n = n + z ⊙ (h − n)
+    return g.add(n, g.mul(z, h ? g.sub(h, n) : g.neg(n)));
   }
 
   getConfig(): Record<string, unknown> {

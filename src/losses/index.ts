@@ -16,7 +16,7 @@ export {
   contractivePenaltySigmoidDense,
 } from './regularizers.js';
 export { type UniformityOptions, uniformityPenalty } from './contrastive.js';
-export { softmaxCrossEntropy, classifierOutputs } from './classification.js';
+export { softmaxCrossEntropy, classifierOutputs, sequenceCrossEntropy, type SequenceCrossEntropy } from './classification.js';
 export {
   PERCEPTUAL_PREFIX, FrozenContext, type PerceptualLossOptions, type PerceptualTerms, perceptualLoss, addTerms, scaleTerms,
 } from './perceptual.js';

@@ -10,6 +10,7 @@ import { Rng } from '../data/random.js';
 import { sizeOf } from '../graph/types.js';
 import { writeFileAtomic } from '../io/files.js';
 import { type AutoencoderModel } from '../models/base.js';
+import { SentenceAutoencoder } from '../models/sentence.js';
 import { VariationalAutoencoder } from '../models/vae.js';
 import { RuntimeSession } from '../onnx/runtime.js';
 import { buildPart } from '../train/step.js';
@@ -40,6 +41,16 @@ function vaeOf(model: AutoencoderModel, what: string): VariationalAutoencoder {
     throw new TypeError(`${what}: needs a VariationalAutoencoder (its prior N(0, I) is what makes decoded codes samples), got ${name}`);
   }
   return model;
+}
+
+/**
+ * A model with a Gaussian code q(z|x) = N(μ, σ²) under the prior N(0, I): the
+ * image VAE, or a variational {@link SentenceAutoencoder} (whose
+ * `logLikelihood` part gives log p(x|z) of a sentence, a categorical per token).
+ */
+function gaussianLatentOf(model: AutoencoderModel, what: string): VariationalAutoencoder | SentenceAutoencoder {
+  if (model instanceof SentenceAutoencoder && model.variational) return model;
+  return vaeOf(model, what);
 }
 
 function positiveInt(v: unknown, what: string, min = 1): number {
@@ -230,16 +241,18 @@ async function forEachLogWeight(
   model: AutoencoderModel, x: Float32Array, options: LikelihoodOptions, what: string,
   visit: (input: number, logPxz: number, logPz: number, logQz: number) => void,
 ): Promise<{ n: number; k: number }> {
-  const vae = vaeOf(model, what);
+  const vae = gaussianLatentOf(model, what);
   const part = vae.parts().logLikelihood;
   if (!part) throw new Error(`${what}: needs a VAE with loss 'bce' (a Bernoulli decoder, whose likelihood is p(x|z)); this one has loss '${vae.loss}'${vae.perceptual ? ' (perceptual)' : ''}`);
   const size = sizeOf(vae.inputShape);
   if (!(x instanceof Float32Array) || x.length === 0 || x.length % size !== 0) {
     throw new Error(`${what}: x must be a Float32Array of whole inputs of ${size} values (shape [${vae.inputShape}])`);
   }
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (!(v >= 0 && v <= 1)) throw new Error(`${what}: input ${Math.floor(i / size)} holds ${v} at value ${i % size}; a Bernoulli likelihood needs values in [0, 1] (binarized data: 0 or 1)`);
+  if (vae instanceof VariationalAutoencoder) {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      if (!(v >= 0 && v <= 1)) throw new Error(`${what}: input ${Math.floor(i / size)} holds ${v} at value ${i % size}; a Bernoulli likelihood needs values in [0, 1] (binarized data: 0 or 1)`);
+    }
   }
   const k = positiveInt(options.samples ?? 5000, `${what}: options.samples`);
   const batch = positiveInt(options.batchSize ?? 8192, `${what}: options.batchSize`);
@@ -303,6 +316,9 @@ async function forEachLogWeight(
  * Bernoulli, so `x` should be binarized (values 0 or 1, e.g. MNIST binarized
  * by sampling each pixel with its intensity as the probability) and the model
  * trained on such data; values in [0, 1] are accepted (the cross-entropy).
+ * A variational {@link SentenceAutoencoder} works the same way on rows of
+ * token ids: its decoder's likelihood is a softmax per token, and the
+ * estimate is −log p(sentence) in nats (bench:text turns it into perplexity).
  */
 export async function importanceSampledNll(model: AutoencoderModel, x: Float32Array, options: LikelihoodOptions = {}): Promise<NllEstimate> {
   const max: number[] = [];
@@ -333,7 +349,7 @@ export async function importanceSampledNll(model: AutoencoderModel, x: Float32Ar
  * {@link importanceSampledNll} with k = 1.
  */
 export async function negativeElbo(model: AutoencoderModel, x: Float32Array, options: LikelihoodOptions = {}): Promise<NllEstimate> {
-  const vae = vaeOf(model, 'negativeElbo');
+  const vae = gaussianLatentOf(model, 'negativeElbo');
   const rec: number[] = [];
   const { n, k } = await forEachLogWeight(model, x, { ...options, samples: options.samples ?? 1 }, 'negativeElbo', (i, logPxz) => {
     rec[i] = (rec[i] ?? 0) - logPxz;
