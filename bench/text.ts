@@ -6,14 +6,19 @@
  * and active units, the greedy token reconstruction accuracy of a sentence
  * autoencoder, and in the same run an interpolated modified Kneser–Ney
  * trigram model on the same tokens as the baseline; protocol and definitions
- * in bench/text/brown.ts. With --json the last stdout line is
- * `{ brown: { perplexity, kl, activeUnits, tokenAccuracy, baselines: { kneserNeyTrigram }, perSeed, goal, examples, protocol } }`.
+ * in bench/text/brown.ts. And text anomalies on SpamAssassin (bench/text/spam.ts):
+ * aekit's detector on TF-IDF rows of the messages, trained on ham, against
+ * scikit-learn's IsolationForest, OneClassSVM and PCA on the same rows.
+ * `--no-brown` / `--no-spam` run one part. With --json the last stdout line is
+ * `{ brown: { perplexity, kl, activeUnits, tokenAccuracy, baselines: { kneserNeyTrigram }, perSeed, goal, examples, protocol },
+ *    spam: { rocAuc, peers: { isolationForest, oneClassSvm, pca }, perSeed, goal, protocol } }`.
  */
 import { InvalidArgumentError } from 'commander';
 import { benchCommand, type CommonBenchOptions, integer, positive, runBench } from './lib/cli.js';
 import { type BrownResult, runBrownBenchmark } from './text/brown.js';
+import { type SpamResult, runSpamBenchmark } from './text/spam.js';
 
-const program = benchCommand('bench:text', 'Brown sentences: sentence VAE perplexity (importance-sampled bound), KL, active units and autoencoder token accuracy vs a Kneser–Ney trigram', {
+const program = benchCommand('bench:text', 'Brown sentences: sentence VAE perplexity (importance-sampled bound), KL, active units and autoencoder token accuracy vs a Kneser–Ney trigram; SpamAssassin: spam as text anomalies vs TF-IDF peers', {
   quick: '2,000 training sentences, 200 scored, a vocabulary of 1,000, one small epoch each (smoke test)',
   json: 'print one JSON object { brown: { perplexity, kl, activeUnits, tokenAccuracy, baselines, ... } } on the last line',
   seed: 'seed of training and of the importance samples (one seed; --seeds for several)',
@@ -43,14 +48,31 @@ const program = benchCommand('bench:text', 'Brown sentences: sentence VAE perple
     if (v !== 'test' && v !== 'validation') throw new InvalidArgumentError(`--split must be 'test' or 'validation', got '${v}'`);
     return v;
   })
+  .option('--no-brown', 'skip the Brown sentence part')
+  .option('--no-spam', 'skip the SpamAssassin anomaly part')
+  .option('--no-peers', 'skip the scikit-learn peers of the spam part')
   .parse();
 const opts = program.opts<CommonBenchOptions & {
   seeds?: number[]; maxTokens?: number; vocabSize?: number; units?: number; embeddingDim?: number; latentDim?: number; batchSize?: number; learningRate?: number;
   aeEpochs?: number; vaeEpochs?: number; wordDropout?: number; klAnnealSteps?: number; isSamples?: number; split?: 'test' | 'validation';
+  brown: boolean; spam: boolean; peers: boolean;
 }>();
 const seedGiven = program.getOptionValueSource('seed') === 'cli';
 
-function table(r: BrownResult): string {
+function spamTable(r: SpamResult): string {
+  const f = (x: number) => x.toFixed(2);
+  return [
+    `SpamAssassin (${r.protocol.trainRows} training ham; ${r.protocol.testRows} test messages; ${r.protocol.vocabulary} TF-IDF words), ROC-AUC %:`,
+    '| detector | ROC-AUC |',
+    '| --- | --- |',
+    ...Object.entries(r.perSeed).map(([seed, v]) => `| aekit (${r.protocol.model}), seed ${seed} | ${f(v)} |`),
+    ...Object.entries(r.peers).map(([name, v]) => `| ${name} | ${f(v)} |`),
+    '',
+    `goal (${r.goal.statement}): ${r.goal.met ? 'met' : 'NOT met'}`,
+  ].join('\n');
+}
+
+function brownTable(r: BrownResult): string {
   const f = (x: number, d = 2) => x.toFixed(d);
   const lines = [
     `| model | ${r.protocol.split} perplexity | KL (nats) | active units | token accuracy |`,
@@ -71,12 +93,18 @@ function table(r: BrownResult): string {
   return lines.join('\n');
 }
 
-await runBench('bench:text', opts.json, (log) => runBrownBenchmark({
-  quick: opts.quick, seeds: opts.seeds ?? (seedGiven ? [opts.seed] : undefined), threads: opts.threads, maxTokens: opts.maxTokens, vocabSize: opts.vocabSize,
-  units: opts.units, embeddingDim: opts.embeddingDim, latentDim: opts.latentDim, batchSize: opts.batchSize, learningRate: opts.learningRate,
-  aeEpochs: opts.aeEpochs, vaeEpochs: opts.vaeEpochs, wordDropout: opts.wordDropout, klAnnealSteps: opts.klAnnealSteps, isSamples: opts.isSamples, split: opts.split,
-}, log), {
-  table,
-  seconds: (r) => r.protocol.seconds as number,
-  json: (r) => ({ brown: r }),
+const seeds = opts.seeds ?? (seedGiven ? [opts.seed] : undefined);
+await runBench('bench:text', opts.json, async (log) => {
+  const t0 = performance.now();
+  const brown = opts.brown ? await runBrownBenchmark({
+    quick: opts.quick, seeds, threads: opts.threads, maxTokens: opts.maxTokens, vocabSize: opts.vocabSize,
+    units: opts.units, embeddingDim: opts.embeddingDim, latentDim: opts.latentDim, batchSize: opts.batchSize, learningRate: opts.learningRate,
+    aeEpochs: opts.aeEpochs, vaeEpochs: opts.vaeEpochs, wordDropout: opts.wordDropout, klAnnealSteps: opts.klAnnealSteps, isSamples: opts.isSamples, split: opts.split,
+  }, log) : undefined;
+  const spam = opts.spam ? await runSpamBenchmark({ seeds: seeds ?? (opts.quick ? [1] : [1, 2]), quick: opts.quick, peers: opts.peers, log }) : undefined;
+  return { brown, spam, seconds: (performance.now() - t0) / 1000 };
+}, {
+  table: (r) => [r.brown ? brownTable(r.brown) : '', r.spam ? spamTable(r.spam) : ''].filter(Boolean).join('\n\n'),
+  seconds: (r) => r.seconds,
+  json: (r) => ({ ...(r.brown ? { brown: r.brown } : {}), ...(r.spam ? { spam: r.spam } : {}) }),
 });
