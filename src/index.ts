@@ -34,6 +34,7 @@ export * from './tasks/embed.js';
 export * from './tasks/denoise.js';
 export * from './tasks/generate.js';
 export * from './tasks/audio-denoise.js';
+export * from './tasks/complex-mask-denoise.js';
 export { FSDD_PATTERN, decodeWav, encodeWav, fitLength, isAudioFolder, loadAudioFolder, readWav, resample, writeWav, type AudioClip, type AudioFolder, type AudioFolderOptions, type WavEncodeOptions } from './data/audio.js';
 export {
   fft, griffinLim, hannWindow, istft, logMagnitudeImage, logMagnitudeImageToAudio, magnitude, melFilterBank, mfcc, resampleFrames, stft, stftFrames, withPhase,

@@ -38,6 +38,7 @@ import { Adam } from '../../src/optim/optimizers.js';
 import {
   type MaskDenoiserSettings, babbleNoise, maskDenoise, mixAtSnr, noisePowerSpectrum, segmentLength, spectralSubtraction, trainMaskDenoiser, whiteNoise, wienerFilter,
 } from '../../src/tasks/audio-denoise.js';
+import { ComplexMaskDenoiser } from '../../src/tasks/complex-mask-denoise.js';
 import { type BenchRunOptions, resolveRun } from '../lib/run-options.js';
 
 export const SNRS: readonly number[] = [0, 5, 10];
@@ -46,7 +47,8 @@ export type NoiseKind = (typeof NOISES)[number];
 /** Floors of the issue: aekit's SI-SDR improvement above both baselines by this many dB at every condition. */
 export const GOAL_MARGIN_DB = 3;
 export const MASK: MaskDenoiserSettings = { nFft: 256, hop: 128, frames: 32 };
-export const EPOCHS = 20;
+/** Default epochs of the magnitude-mask U-Net (runs 1–2) and of the complex-mask denoiser (what two seeds fit in about 40 minutes on the shared 2-core machine). */
+export const EPOCHS = { mask: 20, complex: 10 } as const;
 export const BATCH_SIZE = 16;
 export const LEARNING_RATE = 2e-3;
 export const CODE_EPOCHS = 60;
@@ -74,6 +76,17 @@ export interface AudioBenchOptions extends BenchRunOptions {
   learningRate?: number;
   /** Skip the codes part. */
   noCodes?: boolean;
+  /**
+   * aekit's denoiser: 'complex' (default), the complex-ratio-mask network with
+   * the STFT in the graph and an SI-SDR loss (src/tasks/complex-mask-denoise.ts);
+   * 'mask', the magnitude-mask U-Net of runs 1 and 2.
+   */
+  denoiser?: 'complex' | 'mask';
+  /**
+   * Development split: the test set is takes 5–9 (training takes) and the
+   * training set takes 10–49, so settings can be tuned without the test clips.
+   */
+  validation?: boolean;
   /** Where to write the figures' raw material (clean/noisy/denoised of one clip). */
   examples?: (e: { clean: Float32Array; noisy: Float32Array; denoised: Float32Array; kind: NoiseKind; snr: number; file: string }) => void;
 }
@@ -117,7 +130,8 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
   const { log, quick, seed, session } = resolveRun(options);
   const seeds = options.seeds ?? [seed];
   const noiseSeed = options.noiseSeed ?? 7;
-  const epochs = options.epochs ?? (quick ? QUICK.epochs : EPOCHS);
+  const denoiser = options.denoiser ?? 'complex';
+  const epochs = options.epochs ?? (quick ? QUICK.epochs : EPOCHS[denoiser]);
   const codeEpochs = options.codeEpochs ?? (quick ? QUICK.codeEpochs : CODE_EPOCHS);
   const filters = options.filters ?? [8, 16, 32];
   const t0 = performance.now();
@@ -126,13 +140,14 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
   const speaker = folder.fields.speaker!;
   const digit = folder.fields.digit!.map(Number);
   const speakers = [...new Set(speaker)].sort();
-  let trainIdx = take.flatMap((t, i) => (t >= 5 ? [i] : []));
-  let testIdx = take.flatMap((t, i) => (t <= 4 ? [i] : []));
+  const firstTest = options.validation ? 5 : 0;
+  let trainIdx = take.flatMap((t, i) => (t >= firstTest + 5 ? [i] : []));
+  let testIdx = take.flatMap((t, i) => (t >= firstTest && t < firstTest + 5 ? [i] : []));
   if (quick) {
     trainIdx = trainIdx.filter((_, j) => j % Math.ceil(trainIdx.length / QUICK.trainClips) === 0);
-    testIdx = testIdx.filter((i) => take[i]! < QUICK.testTakes);
+    testIdx = testIdx.filter((i) => take[i]! < firstTest + QUICK.testTakes);
   }
-  log(`FSDD: ${folder.files.length} clips at ${folder.sampleRate} Hz; ${trainIdx.length} training, ${testIdx.length} test (official split: takes 0–4 test)`);
+  log(`FSDD: ${folder.files.length} clips at ${folder.sampleRate} Hz; ${trainIdx.length} training, ${testIdx.length} test (${options.validation ? 'validation split: takes 5–9 test, 10–49 training' : 'official split: takes 0–4 test'})`);
   const clip = (i: number) => folder.clips[i]!;
   const poolOf = (spk: string) => trainIdx.filter((i) => speaker[i] !== spk).map(clip);
   const pools = Object.fromEntries(speakers.map((s) => [s, poolOf(s)]));
@@ -191,13 +206,12 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
   const seg = segmentLength(MASK);
   const perSeed: Record<string, ByCondition> = {};
   const trainSeconds: number[] = [];
+  const batchSize = options.batchSize ?? BATCH_SIZE;
+  const learningRate = options.learningRate ?? LEARNING_RATE;
   for (const s of options.noDenoise ? [] : seeds) {
-    const net = new UNetAutoencoder({ inputShape: [1, 128, MASK.frames], encoder: { filters, activation: 'elu', convsPerLevel: 1 }, outputActivation: 'sigmoid', loss: 'mse' });
-    net.compile({ seed: s, ...(session ? { session } : {}) });
     const trng = new Rng(s * 1000 + 17);
-    const tTrain = performance.now();
-    log(`aekit seed ${s}: U-Net [${filters}] mask over [1, 128, ${MASK.frames}], ${epochs} epochs, batch ${options.batchSize ?? BATCH_SIZE}, Adam ${options.learningRate ?? LEARNING_RATE} cosine, fresh noise each epoch`);
-    await trainMaskDenoiser(net, MASK, () => {
+    // Every epoch: a random segment of each training clip, with fresh noise (white or babble, SNR uniform in [−2.5, 12.5] dB).
+    const epochData = () => {
       const noisy: Float32Array[] = [];
       const clean: Float32Array[] = [];
       for (const i of trainIdx) {
@@ -211,13 +225,28 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
         clean.push(fitLength(piece, seg));
       }
       return { noisy, clean };
-    }, { epochs, seed: s, learningRate: options.learningRate ?? LEARNING_RATE, batchSize: options.batchSize ?? BATCH_SIZE, onEpoch: (e, loss, sec) => log(`  epoch ${e}/${epochs}: loss ${loss.toExponential(3)} (${sec.toFixed(0)} s)`) });
+    };
+    const onEpoch = (e: number, loss: number, sec: number) => log(`  epoch ${e}/${epochs}: loss ${denoiser === 'complex' ? `${loss.toFixed(3)} (−SI-SDR, dB)` : loss.toExponential(3)} (${sec.toFixed(0)} s)`);
+    const tTrain = performance.now();
+    let run: (clips: readonly Float32Array[]) => Promise<Float32Array[]>;
+    if (denoiser === 'complex') {
+      const model = new ComplexMaskDenoiser({ segment: seg, nFft: MASK.nFft, hop: MASK.hop, filters });
+      log(`aekit seed ${s}: complex-mask U-Net [${filters}] over [3, 128, ${MASK.frames}], STFT and inverse in the graph, −SI-SDR loss, ${epochs} epochs, batch ${batchSize}, Adam ${learningRate} cosine, fresh noise each epoch`);
+      await model.train(epochData, { epochs, seed: s, learningRate, batchSize, ...(session ? { session } : {}), onEpoch });
+      run = (clips) => model.denoise(clips);
+    } else {
+      const net = new UNetAutoencoder({ inputShape: [1, 128, MASK.frames], encoder: { filters, activation: 'elu', convsPerLevel: 1 }, outputActivation: 'sigmoid', loss: 'mse' });
+      net.compile({ seed: s, ...(session ? { session } : {}) });
+      log(`aekit seed ${s}: U-Net [${filters}] mask over [1, 128, ${MASK.frames}], ${epochs} epochs, batch ${batchSize}, Adam ${learningRate} cosine, fresh noise each epoch`);
+      await trainMaskDenoiser(net, MASK, epochData, { epochs, seed: s, learningRate, batchSize, onEpoch });
+      run = (clips) => maskDenoise(net, clips, MASK);
+    }
     trainSeconds.push((performance.now() - tTrain) / 1000);
     const byCond: ByCondition = { white: {}, babble: {} };
     for (const kind of options.noDenoise ? [] : NOISES) {
       for (const snr of SNRS) {
         const { noisy } = mixtures[kind][String(snr)]!;
-        const out = await maskDenoise(net, noisy, MASK);
+        const out = await run(noisy);
         byCond[kind][String(snr)] = score(kind, snr, out);
         if (s === seeds[0] && options.examples) options.examples({ clean: clip(testIdx[0]!), noisy: noisy[0]!, denoised: out[0]!, kind, snr, file: folder.files[testIdx[0]!]! });
         log(`  ${kind} ${snr} dB: SI-SDR improvement ${byCond[kind][String(snr)]!.siSdri.toFixed(2)} dB, LSD ${byCond[kind][String(snr)]!.lsd.toFixed(2)} dB`);
@@ -299,7 +328,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
       codes: codes ? { met: seeds.every((s) => codes!.perSeed[String(s)]!.knn5Digit > codes!.mfccKnn5Digit) } : null,
     },
     protocol: {
-      batchSize: options.batchSize ?? BATCH_SIZE, learningRate: options.learningRate ?? LEARNING_RATE,
+      denoiser, batchSize, learningRate, validation: options.validation ?? false,
       dataDir: options.dataDir, trainClips: trainIdx.length, testClips: testIdx.length, seeds, noiseSeed, epochs, codeEpochs, quick, filters, mask: MASK,
       seconds: { total: (performance.now() - t0) / 1000, baselines: baselineSeconds, train: trainSeconds, codes: (performance.now() - tCodes) / 1000 },
     },
