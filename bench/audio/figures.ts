@@ -26,7 +26,7 @@ export async function writeAudioFigures(dir: string, examples: readonly AudioExa
     const clips = [{ name: `clean (${e.file})`, samples: e.clean }, { name: `noisy (${e.kind}, ${e.snr} dB)`, samples: e.noisy }, { name: 'denoised (aekit)', samples: e.denoised }];
     writeFileSync(join(out, `${stem}-waveforms.png`), await waveformsPng(clips, sampleRate, { title: `${e.file}: ${e.kind} noise at ${e.snr} dB` }));
     const short = [{ name: 'clean', samples: e.clean }, { name: `noisy ${e.snr} dB`, samples: e.noisy }, { name: 'denoised', samples: e.denoised }];
-    writeFileSync(join(out, `${stem}-spectrograms.png`), spectrogramsPng(short, { nFft: 256, hop: 32, scale: 2, title: `${e.file}, ${e.kind} ${e.snr} dB` }));
+    writeFileSync(join(out, `${stem}-spectrograms.png`), spectrogramsPng(short, sampleRate, { nFft: 256, hop: 32, title: `${e.file}, ${e.kind} ${e.snr} dB` }));
     for (const c of ['clean', 'noisy', 'denoised'] as const) writeWav(join(out, `${stem}-${c}.wav`), { samples: e[c], sampleRate });
     written.push(stem);
   }

@@ -38,7 +38,7 @@ console.log(`VAE 6144-512-16 on ${train.length} spectrograms [1, 128, ${frames}]
 const toWav = (images: Float32Array, n: number, stem: string) => {
   const clips = Array.from({ length: n }, (_, i) => logMagnitudeImageToAudio(images.subarray(i * size, (i + 1) * size), frames, { ...stft, iterations: 60 }));
   clips.forEach((c, i) => writeWav(join(out, `${stem}-${i}.wav`), { samples: c, sampleRate: f.sampleRate }));
-  writeFileSync(join(out, `${stem}.png`), spectrogramsPng(clips.map((c, i) => ({ name: `${stem} ${i}`, samples: c })), { nFft: 256, hop: 64, scale: 1 }));
+  writeFileSync(join(out, `${stem}.png`), spectrogramsPng(clips.map((c, i) => ({ name: `${stem} ${i}`, samples: c })), 8000, { nFft: 256, hop: 64 }));
 };
 const samples = await sample(vae, 6, { seed: 1 });
 toWav(samples.images, 6, 'sample');
