@@ -36,7 +36,7 @@ import { Autoencoder } from '../../src/models/dense.js';
 import { UNetAutoencoder } from '../../src/models/unet.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import {
-  type MaskDenoiserSettings, babbleNoise, maskDenoise, mixAtSnr, noisePowerSpectrum, segmentLength, spectralSubtraction, trainMaskDenoiser, whiteNoise, wienerFilter,
+  type MaskDenoiserSettings, babbleNoise, maskDenoise, minimumStatisticsNoise, mixAtSnr, noisePowerSpectrum, segmentLength, spectralSubtraction, trainMaskDenoiser, whiteNoise, wienerFilter,
 } from '../../src/tasks/audio-denoise.js';
 import { ComplexMaskDenoiser } from '../../src/tasks/complex-mask-denoise.js';
 import { type BenchRunOptions, resolveRun } from '../lib/run-options.js';
@@ -76,6 +76,8 @@ export interface AudioBenchOptions extends BenchRunOptions {
   learningRate?: number;
   /** Skip the codes part. */
   noCodes?: boolean;
+  /** Also run the baselines with a minimum-statistics noise estimate instead of the true noise spectrum. */
+  practicalBaselines?: boolean;
   /**
    * aekit's denoiser: 'complex' (default), the complex-ratio-mask network with
    * the STFT in the graph and an SI-SDR loss (src/tasks/complex-mask-denoise.ts);
@@ -91,6 +93,12 @@ export interface AudioBenchOptions extends BenchRunOptions {
   examples?: (e: { clean: Float32Array; noisy: Float32Array; denoised: Float32Array; kind: NoiseKind; snr: number; file: string }) => void;
 }
 
+/** The baselines of the goal: the true noise spectrum of each clip (an oracle). */
+export type OracleBaseline = 'spectralSubtraction' | 'wiener';
+/** The same enhancers with a noise spectrum estimated from the noisy clip (minimum statistics): reported beside, not in the goal. */
+export type PracticalBaseline = 'spectralSubtractionPractical' | 'wienerPractical';
+export type BaselineName = OracleBaseline | PracticalBaseline;
+
 export interface Scores {
   siSdri: number;
   lsd: number;
@@ -102,9 +110,9 @@ export interface AudioBenchResult {
   denoise: ByCondition;
   perSeed: Record<string, ByCondition>;
   noisy: Record<NoiseKind, Record<string, { siSdr: number; lsd: number }>>;
-  baselines: Record<'spectralSubtraction' | 'wiener', ByCondition>;
+  baselines: Record<OracleBaseline, ByCondition> & Partial<Record<PracticalBaseline, ByCondition>>;
   /** The grid value each baseline used per condition. */
-  baselineParams: Record<'spectralSubtraction' | 'wiener', Record<NoiseKind, Record<string, number>>>;
+  baselineParams: Partial<Record<BaselineName, Record<NoiseKind, Record<string, number>>>>;
   codes?: { knn5Digit: number; knn5Speaker: number; mfccKnn5Digit: number; mfccKnn5Speaker: number; perSeed: Record<string, { knn5Digit: number; knn5Speaker: number }> };
   goal: { denoise: { margin: number; met: boolean; worst: number } | null; codes: { met: boolean } | null };
   protocol: Record<string, unknown>;
@@ -152,16 +160,18 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
   const poolOf = (spk: string) => trainIdx.filter((i) => speaker[i] !== spk).map(clip);
   const pools = Object.fromEntries(speakers.map((s) => [s, poolOf(s)]));
 
+  // The baselines run with the denoisers, or alone with --practical-baselines.
+  const baselinesRun = !options.noDenoise || (options.practicalBaselines ?? false);
   // Test mixtures: fixed by noiseSeed, one draw per clip and noise kind, scaled to each SNR.
   const rng = new Rng(noiseSeed);
   const testNoise: Record<NoiseKind, Float32Array[]> = { white: [], babble: [] };
-  for (const i of options.noDenoise ? [] : testIdx) {
+  for (const i of !baselinesRun ? [] : testIdx) {
     testNoise.white.push(whiteNoise(clip(i).length, rng));
     testNoise.babble.push(babbleNoise(clip(i).length, pools[speaker[i]!]!, rng));
   }
-  const mixtures: Record<NoiseKind, Record<string, { noisy: Float32Array[]; noisePower: Float64Array[] }>> = { white: {}, babble: {} };
+  const mixtures: Record<NoiseKind, Record<string, { noisy: Float32Array[]; noisePower: Float64Array[]; estimated: Float64Array[] }>> = { white: {}, babble: {} };
   const noisyScores: AudioBenchResult['noisy'] = { white: {}, babble: {} };
-  for (const kind of options.noDenoise ? [] : NOISES) {
+  for (const kind of !baselinesRun ? [] : NOISES) {
     for (const snr of SNRS) {
       const noisy: Float32Array[] = [];
       const noisePower: Float64Array[] = [];
@@ -170,7 +180,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
         noisy.push(m.noisy);
         noisePower.push(noisePowerSpectrum(m.noise, MASK));
       });
-      mixtures[kind][String(snr)] = { noisy, noisePower };
+      mixtures[kind][String(snr)] = { noisy, noisePower, estimated: options.practicalBaselines ? noisy.map((y) => minimumStatisticsNoise(y, MASK)) : [] };
       noisyScores[kind][String(snr)] = { siSdr: mean(testIdx.map((i, j) => siSdr(noisy[j]!, clip(i)))), lsd: mean(testIdx.map((i, j) => logSpectralDistance(noisy[j]!, clip(i)))) };
     }
   }
@@ -183,21 +193,33 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
   const tBase = performance.now();
   const baselines: AudioBenchResult['baselines'] = { spectralSubtraction: { white: {}, babble: {} }, wiener: { white: {}, babble: {} } };
   const baselineParams: AudioBenchResult['baselineParams'] = { spectralSubtraction: { white: {}, babble: {} }, wiener: { white: {}, babble: {} } };
-  for (const kind of options.noDenoise ? [] : NOISES) {
+  if (options.practicalBaselines) {
+    for (const name of ['spectralSubtractionPractical', 'wienerPractical'] as const) {
+      baselines[name] = { white: {}, babble: {} };
+      baselineParams[name] = { white: {}, babble: {} };
+    }
+  }
+  for (const kind of !baselinesRun ? [] : NOISES) {
     for (const snr of SNRS) {
-      const { noisy, noisePower } = mixtures[kind][String(snr)]!;
-      const pick = (name: 'spectralSubtraction' | 'wiener', grid: readonly number[], run: (y: Float32Array, p: Float64Array, v: number) => Float32Array) => {
+      const { noisy, noisePower, estimated } = mixtures[kind][String(snr)]!;
+      const pick = (name: BaselineName, grid: readonly number[], run: (y: Float32Array, p: Float64Array, v: number) => Float32Array) => {
+        const power = name.endsWith('Practical') ? estimated : noisePower;
         let best: { v: number; s: Scores } | undefined;
         for (const v of grid) {
-          const s = score(kind, snr, noisy.map((y, j) => run(y, noisePower[j]!, v)));
+          const s = score(kind, snr, noisy.map((y, j) => run(y, power[j]!, v)));
           if (!best || s.siSdri > best.s.siSdri) best = { v, s };
         }
-        baselines[name][kind][String(snr)] = best!.s;
-        baselineParams[name][kind][String(snr)] = best!.v;
+        baselines[name]![kind][String(snr)] = best!.s;
+        baselineParams[name]![kind][String(snr)] = best!.v;
       };
       pick('spectralSubtraction', SUBTRACTION_ALPHAS, (y, p, alpha) => spectralSubtraction(y, p, { ...MASK, alpha }));
       pick('wiener', WIENER_MIN_GAINS, (y, p, minGain) => wienerFilter(y, p, { ...MASK, minGain }));
-      log(`  ${kind} ${snr} dB: noisy SI-SDR ${noisyScores[kind][String(snr)]!.siSdr.toFixed(2)} dB; improvement: spectral subtraction ${baselines.spectralSubtraction[kind][String(snr)]!.siSdri.toFixed(2)} dB (α ${baselineParams.spectralSubtraction[kind][String(snr)]}), Wiener ${baselines.wiener[kind][String(snr)]!.siSdri.toFixed(2)} dB (G_min ${baselineParams.wiener[kind][String(snr)]})`);
+      if (options.practicalBaselines) {
+        pick('spectralSubtractionPractical', SUBTRACTION_ALPHAS, (y, p, alpha) => spectralSubtraction(y, p, { ...MASK, alpha }));
+        pick('wienerPractical', WIENER_MIN_GAINS, (y, p, minGain) => wienerFilter(y, p, { ...MASK, minGain }));
+        log(`  ${kind} ${snr} dB, minimum-statistics noise estimate: spectral subtraction ${baselines.spectralSubtractionPractical![kind][String(snr)]!.siSdri.toFixed(2)} dB (α ${baselineParams.spectralSubtractionPractical![kind][String(snr)]}), Wiener ${baselines.wienerPractical![kind][String(snr)]!.siSdri.toFixed(2)} dB (G_min ${baselineParams.wienerPractical![kind][String(snr)]})`);
+      }
+      log(`  ${kind} ${snr} dB: noisy SI-SDR ${noisyScores[kind][String(snr)]!.siSdr.toFixed(2)} dB; improvement: spectral subtraction ${baselines.spectralSubtraction[kind][String(snr)]!.siSdri.toFixed(2)} dB (α ${baselineParams.spectralSubtraction![kind][String(snr)]}), Wiener ${baselines.wiener[kind][String(snr)]!.siSdri.toFixed(2)} dB (G_min ${baselineParams.wiener![kind][String(snr)]})`);
     }
   }
   const baselineSeconds = (performance.now() - tBase) / 1000;
@@ -328,7 +350,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
       codes: codes ? { met: seeds.every((s) => codes!.perSeed[String(s)]!.knn5Digit > codes!.mfccKnn5Digit) } : null,
     },
     protocol: {
-      denoiser, batchSize, learningRate, validation: options.validation ?? false,
+      denoiser, batchSize, learningRate, validation: options.validation ?? false, practicalBaselines: options.practicalBaselines ?? false, minimumStatistics: { smoothing: 0.85, window: 96, bias: 1.5 },
       dataDir: options.dataDir, trainClips: trainIdx.length, testClips: testIdx.length, seeds, noiseSeed, epochs, codeEpochs, quick, filters, mask: MASK,
       seconds: { total: (performance.now() - t0) / 1000, baselines: baselineSeconds, train: trainSeconds, codes: (performance.now() - tCodes) / 1000 },
     },
@@ -337,11 +359,26 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
 
 /** The markdown tables printed after a run. */
 export function formatAudioTables(r: AudioBenchResult): string {
-  const lines = r.goal.denoise ? ['| noise | SNR dB | noisy SI-SDR | aekit SI-SDRi | spectral subtraction | Wiener | aekit LSD | noisy LSD | subtraction LSD | Wiener LSD |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'] : [];
-  for (const kind of r.goal.denoise ? NOISES : []) {
+  const practical = r.baselines.spectralSubtractionPractical !== undefined;
+  const hasBaselines = Object.keys(r.baselines.spectralSubtraction.white).length > 0;
+  const aekit = (kind: NoiseKind, k: string, f: (s: Scores) => number) => (r.goal.denoise ? f(r.denoise[kind][k]!).toFixed(2) : '—');
+  const lines = hasBaselines ? [`| noise | SNR dB | noisy SI-SDR | aekit SI-SDRi | spectral subtraction | Wiener |${practical ? ' subtraction (MS) | Wiener (MS) |' : ''} aekit LSD | noisy LSD | subtraction LSD | Wiener LSD |`, `| --- | --- | --- | --- | --- | --- |${practical ? ' --- | --- |' : ''} --- | --- | --- | --- |`] : [];
+  for (const kind of hasBaselines ? NOISES : []) {
     for (const snr of SNRS) {
       const k = String(snr);
-      lines.push(`| ${kind} | ${snr} | ${r.noisy[kind][k]!.siSdr.toFixed(2)} | ${r.denoise[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.spectralSubtraction[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.wiener[kind][k]!.siSdri.toFixed(2)} | ${r.denoise[kind][k]!.lsd.toFixed(2)} | ${r.noisy[kind][k]!.lsd.toFixed(2)} | ${r.baselines.spectralSubtraction[kind][k]!.lsd.toFixed(2)} | ${r.baselines.wiener[kind][k]!.lsd.toFixed(2)} |`);
+      const ms = practical ? ` ${r.baselines.spectralSubtractionPractical![kind][k]!.siSdri.toFixed(2)} | ${r.baselines.wienerPractical![kind][k]!.siSdri.toFixed(2)} |` : '';
+      lines.push(`| ${kind} | ${snr} | ${r.noisy[kind][k]!.siSdr.toFixed(2)} | ${aekit(kind, k, (s) => s.siSdri)} | ${r.baselines.spectralSubtraction[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.wiener[kind][k]!.siSdri.toFixed(2)} |${ms} ${aekit(kind, k, (s) => s.lsd)} | ${r.noisy[kind][k]!.lsd.toFixed(2)} | ${r.baselines.spectralSubtraction[kind][k]!.lsd.toFixed(2)} | ${r.baselines.wiener[kind][k]!.lsd.toFixed(2)} |`);
+    }
+  }
+  if (practical) lines.push('', '(MS): the same enhancers with a minimum-statistics noise estimate from the noisy clip instead of the true noise spectrum; not part of the goal.');
+  if (r.goal.denoise) {
+    lines.push('', '| noise | SNR dB | margin over the better oracle baseline, per seed |', '| --- | --- | --- |');
+    for (const kind of NOISES) {
+      for (const snr of SNRS) {
+        const k = String(snr);
+        const best = Math.max(r.baselines.spectralSubtraction[kind][k]!.siSdri, r.baselines.wiener[kind][k]!.siSdri);
+        lines.push(`| ${kind} | ${snr} | ${Object.entries(r.perSeed).map(([seed, by]) => `${(by[kind][k]!.siSdri - best) >= 0 ? '+' : ''}${(by[kind][k]!.siSdri - best).toFixed(2)} (seed ${seed})`).join(', ')} |`);
+      }
     }
   }
   if (r.goal.denoise) lines.push('', `goal (aekit ≥ best baseline + ${r.goal.denoise.margin} dB at every condition and seed): ${r.goal.denoise.met ? 'met' : 'not met'}, worst margin ${r.goal.denoise.worst.toFixed(2)} dB`);
