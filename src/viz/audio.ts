@@ -29,8 +29,9 @@ export function waveformsSpec(clips: readonly NamedClip[], sampleRate: number, o
     backgroundColor: '#ffffff',
     title: [{ text: options.title ?? 'Waveforms', left: 'center', top: 6, textStyle: { fontSize: 16 } }, ...clips.map((c, i) => ({ text: c.name, left: '8%', top: `${top + i * h}%`, textStyle: { fontSize: 12, fontWeight: 'normal' as const } }))],
     grid: clips.map((_, i) => ({ left: '8%', right: '3%', top: `${top + i * h + 3}%`, height: `${h - 7}%` })),
-    xAxis: clips.map((c, i) => ({ type: 'value' as const, gridIndex: i, min: 0, max: Math.max(...clips.map((d) => d.samples.length)) / sampleRate, name: i === clips.length - 1 ? 'time (s)' : '', nameLocation: 'middle' as const, nameGap: 24, splitLine: { show: false } })),
-    yAxis: clips.map((_, i) => ({ type: 'value' as const, gridIndex: i, min: -peak, max: peak, splitLine: { show: false }, axisLabel: { show: false } })),
+    xAxis: clips.map((c, i) => ({ type: 'value' as const, gridIndex: i, min: 0, max: Math.max(...clips.map((d) => d.samples.length)) / sampleRate, name: i === clips.length - 1 ? 'time (s)' : '', nameLocation: 'middle' as const, nameGap: 24, splitLine: { show: false }, axisLabel: { showMaxLabel: false } })),
+    // Samples in [-1, 1]; one shared scale, so the panels' amplitudes compare directly.
+    yAxis: clips.map((_, i) => ({ type: 'value' as const, gridIndex: i, min: -peak, max: peak, splitNumber: 2, splitLine: { show: false }, axisLabel: { fontSize: 10, formatter: (v: number) => Number(v.toPrecision(2)).toString() }, name: i === Math.floor(clips.length / 2) ? 'amplitude' : '', nameLocation: 'middle' as const, nameGap: 44 })),
     series: clips.map((c, i) => {
       const step = Math.max(1, Math.ceil(c.samples.length / points));
       const data: [number, number][] = [];
