@@ -4,8 +4,8 @@
  * clean / noisy / denoised versions of one clip.
  */
 import { type StftOptions, magnitude, stft } from '../data/spectrogram.js';
-import { PALETTE, type ChartSpec } from './charts.js';
-import { encodePng } from './images.js';
+import { PALETTE, type ChartSpec, niceStep } from './charts.js';
+import { encodePng, escapeXml } from './images.js';
 import { chartPng, svgToPng } from './render.js';
 
 /** A named signal. */
@@ -74,22 +74,13 @@ export function heatColor(v: number): [number, number, number] {
   return [0, 1, 2].map((c) => Math.round(a[c]! + f * (b[c]! - a[c]!))) as [number, number, number];
 }
 
-/** 1, 2, 2.5 or 5 times a power of ten: the smallest step giving at most `most` intervals over `span`. */
-function tickStep(span: number, most: number): number {
-  const raw = span / most;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw * (1 - 1e-9)) return m * p;
-  return 10 * p;
-}
-
+/** Tick values at a 1-2-5 step over [lo, hi], at most `most` intervals. */
 const ticksOver = (lo: number, hi: number, most: number): number[] => {
-  const step = tickStep(hi - lo, most);
+  const step = niceStep((hi - lo) / most);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) out.push(Number(v.toPrecision(10)));
   return out;
 };
-
-const escapeText = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /**
  * Spectrograms side by side as one PNG: 20 log10 |X| coloured over a
@@ -119,7 +110,7 @@ export function spectrogramsPng(clips: readonly NamedClip[], sampleRate: number,
   const height = titleH + nameH + ph + bottom;
   const plotTop = titleH + nameH;
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans" font-size="12">`, `<rect width="${width}" height="${height}" fill="#ffffff"/>`];
-  const text = (x: number, y: number, content: string, attrs = '') => parts.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escapeText(content)}</text>`);
+  const text = (x: number, y: number, content: string, attrs = '') => parts.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escapeXml(content)}</text>`);
   if (options.title) text(width / 2, 20, options.title, 'text-anchor="middle" font-size="15" font-weight="bold"');
   const timeTicks = ticksOver(0, t1, Math.max(2, Math.floor(pw / 60)));
   const freqTicks = ticksOver(0, f1, 5);
