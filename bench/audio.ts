@@ -50,12 +50,13 @@ const program = benchCommand('bench:audio', 'FSDD speech denoising (aekit comple
     return v;
   })
   .option('--validation', 'development split: takes 5–9 as the test set, 10–49 for training (tune here, not on the test clips)')
+  .option('--no-baselines', 'skip the baselines (they do not depend on the seed): aekit scores only, no goal verdict')
   .option('--practical-baselines', 'also run the baselines with a minimum-statistics noise estimate (not the true noise spectrum), reported beside the oracle ones')
   .option('--no-codes', 'skip the codes part')
   .option('--no-denoise', "skip aekit's denoisers and the baselines (with --practical-baselines the baselines still run)")
   .option('--out <dir>', 'results.json and figures go here', 'runs/bench-audio')
   .parse();
-const opts = program.opts<CommonBenchOptions & { dataDir?: string; seeds?: number[]; noiseSeed?: number; epochs?: number; codeEpochs?: number; batchSize?: number; learningRate?: number; filters?: number[]; denoiser?: 'complex' | 'mask'; validation?: boolean; practicalBaselines?: boolean; codes: boolean; denoise: boolean; out: string }>();
+const opts = program.opts<CommonBenchOptions & { dataDir?: string; seeds?: number[]; noiseSeed?: number; epochs?: number; codeEpochs?: number; batchSize?: number; learningRate?: number; filters?: number[]; denoiser?: 'complex' | 'mask'; validation?: boolean; practicalBaselines?: boolean; baselines: boolean; codes: boolean; denoise: boolean; out: string }>();
 
 const dataDir = opts.dataDir ?? DEFAULT_DATA;
 if (!existsSync(join(dataDir, 'recordings'))) {
@@ -65,12 +66,12 @@ if (!existsSync(join(dataDir, 'recordings'))) {
 
 function fsddJson(r: AudioBenchResult) {
   const siSdri = (by: AudioBenchResult['denoise'], kind: (typeof NOISES)[number]) => ({ siSdri: Object.fromEntries(SNRS.map((s) => [String(s), by[kind][String(s)]!.siSdri])), lsd: Object.fromEntries(SNRS.map((s) => [String(s), by[kind][String(s)]!.lsd])) });
-  const all = (by: AudioBenchResult['denoise'], present = r.goal.denoise !== null) => Object.fromEntries((present ? NOISES : []).map((k) => [k, siSdri(by, k)]));
+  const all = (by: AudioBenchResult['denoise'], present = Object.keys(by.white).length > 0) => Object.fromEntries((present ? NOISES : []).map((k) => [k, siSdri(by, k)]));
   return {
     fsdd: {
       denoise: {
         ...all(r.denoise),
-        baselines: Object.fromEntries(Object.entries(r.baselines).map(([name, by]) => [name, all(by, Object.keys(by.white).length > 0)])),
+        baselines: Object.fromEntries(Object.entries(r.baselines).map(([name, by]) => [name, all(by)])),
         noisy: r.noisy,
         baselineParams: r.baselineParams,
         perSeed: Object.fromEntries(Object.entries(r.perSeed).map(([s, by]) => [s, all(by)])),
@@ -86,7 +87,7 @@ await runBench('bench:audio', opts.json, async (log) => {
   const examples: AudioExample[] = [];
   const result = await runAudioBenchmark({
     dataDir, quick: opts.quick, seed: opts.seed, seeds: opts.seeds, threads: opts.threads, noiseSeed: opts.noiseSeed, epochs: opts.epochs, codeEpochs: opts.codeEpochs, batchSize: opts.batchSize, learningRate: opts.learningRate,
-    filters: opts.filters, denoiser: opts.denoiser, validation: opts.validation, practicalBaselines: opts.practicalBaselines, noCodes: !opts.codes, noDenoise: !opts.denoise, log, examples: (e) => examples.push(e),
+    filters: opts.filters, denoiser: opts.denoiser, validation: opts.validation, practicalBaselines: opts.practicalBaselines, noBaselines: !opts.baselines, noCodes: !opts.codes, noDenoise: !opts.denoise, log, examples: (e) => examples.push(e),
   });
   mkdirSync(opts.out, { recursive: true });
   writeFileAtomic(join(opts.out, 'results.json'), `${JSON.stringify(fsddJson(result), null, 1)}\n`);

@@ -76,6 +76,8 @@ export interface AudioBenchOptions extends BenchRunOptions {
   learningRate?: number;
   /** Skip the codes part. */
   noCodes?: boolean;
+  /** Skip the baselines (they do not depend on the training seed): aekit's scores only, no goal. */
+  noBaselines?: boolean;
   /** Also run the baselines with a minimum-statistics noise estimate instead of the true noise spectrum. */
   practicalBaselines?: boolean;
   /**
@@ -162,16 +164,17 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
 
   // The baselines run with the denoisers, or alone with --practical-baselines.
   const baselinesRun = !options.noDenoise || (options.practicalBaselines ?? false);
+  const mixturesMade = baselinesRun;
   // Test mixtures: fixed by noiseSeed, one draw per clip and noise kind, scaled to each SNR.
   const rng = new Rng(noiseSeed);
   const testNoise: Record<NoiseKind, Float32Array[]> = { white: [], babble: [] };
-  for (const i of !baselinesRun ? [] : testIdx) {
+  for (const i of !mixturesMade ? [] : testIdx) {
     testNoise.white.push(whiteNoise(clip(i).length, rng));
     testNoise.babble.push(babbleNoise(clip(i).length, pools[speaker[i]!]!, rng));
   }
   const mixtures: Record<NoiseKind, Record<string, { noisy: Float32Array[]; noisePower: Float64Array[]; estimated: Float64Array[] }>> = { white: {}, babble: {} };
   const noisyScores: AudioBenchResult['noisy'] = { white: {}, babble: {} };
-  for (const kind of !baselinesRun ? [] : NOISES) {
+  for (const kind of !mixturesMade ? [] : NOISES) {
     for (const snr of SNRS) {
       const noisy: Float32Array[] = [];
       const noisePower: Float64Array[] = [];
@@ -199,7 +202,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
       baselineParams[name] = { white: {}, babble: {} };
     }
   }
-  for (const kind of !baselinesRun ? [] : NOISES) {
+  for (const kind of !baselinesRun || options.noBaselines ? [] : NOISES) {
     for (const snr of SNRS) {
       const { noisy, noisePower, estimated } = mixtures[kind][String(snr)]!;
       const pick = (name: BaselineName, grid: readonly number[], run: (y: Float32Array, p: Float64Array, v: number) => Float32Array) => {
@@ -283,7 +286,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
       const k = String(snr);
       denoise[kind][k] = { siSdri: mean(seeds.map((s) => perSeed[String(s)]![kind][k]!.siSdri)), lsd: mean(seeds.map((s) => perSeed[String(s)]![kind][k]!.lsd)) };
       // The floor holds per seed: each seed's improvement above the better baseline.
-      for (const s of seeds) worst = Math.min(worst, perSeed[String(s)]![kind][k]!.siSdri - Math.max(baselines.spectralSubtraction[kind][k]!.siSdri, baselines.wiener[kind][k]!.siSdri));
+      if (!options.noBaselines) for (const s of seeds) worst = Math.min(worst, perSeed[String(s)]![kind][k]!.siSdri - Math.max(baselines.spectralSubtraction[kind][k]!.siSdri, baselines.wiener[kind][k]!.siSdri));
     }
   }
 
@@ -346,7 +349,7 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
   return {
     denoise, perSeed, noisy: noisyScores, baselines, baselineParams, codes,
     goal: {
-      denoise: options.noDenoise ? null : { margin: GOAL_MARGIN_DB, worst, met: worst >= GOAL_MARGIN_DB },
+      denoise: options.noDenoise || options.noBaselines ? null : { margin: GOAL_MARGIN_DB, worst, met: worst >= GOAL_MARGIN_DB },
       codes: codes ? { met: seeds.every((s) => codes!.perSeed[String(s)]!.knn5Digit > codes!.mfccKnn5Digit) } : null,
     },
     protocol: {
@@ -369,6 +372,10 @@ export function formatAudioTables(r: AudioBenchResult): string {
       const ms = practical ? ` ${r.baselines.spectralSubtractionPractical![kind][k]!.siSdri.toFixed(2)} | ${r.baselines.wienerPractical![kind][k]!.siSdri.toFixed(2)} |` : '';
       lines.push(`| ${kind} | ${snr} | ${r.noisy[kind][k]!.siSdr.toFixed(2)} | ${aekit(kind, k, (s) => s.siSdri)} | ${r.baselines.spectralSubtraction[kind][k]!.siSdri.toFixed(2)} | ${r.baselines.wiener[kind][k]!.siSdri.toFixed(2)} |${ms} ${aekit(kind, k, (s) => s.lsd)} | ${r.noisy[kind][k]!.lsd.toFixed(2)} | ${r.baselines.spectralSubtraction[kind][k]!.lsd.toFixed(2)} | ${r.baselines.wiener[kind][k]!.lsd.toFixed(2)} |`);
     }
+  }
+  if (!hasBaselines && Object.keys(r.perSeed).length > 0) {
+    lines.push('| noise | SNR dB | noisy SI-SDR | aekit SI-SDRi, per seed | aekit LSD (mean) |', '| --- | --- | --- | --- | --- |');
+    for (const kind of NOISES) for (const snr of SNRS) lines.push(`| ${kind} | ${snr} | ${r.noisy[kind][String(snr)]!.siSdr.toFixed(2)} | ${Object.entries(r.perSeed).map(([seed, by]) => `${by[kind][String(snr)]!.siSdri.toFixed(2)} (seed ${seed})`).join(', ')} | ${r.denoise[kind][String(snr)]!.lsd.toFixed(2)} |`);
   }
   if (practical) lines.push('', '(MS): the same enhancers with a minimum-statistics noise estimate from the noisy clip instead of the true noise spectrum; not part of the goal.');
   if (r.goal.denoise) {
