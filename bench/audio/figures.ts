@@ -2,7 +2,7 @@
  * The audio benchmark's figures: for one test clip and each noise condition,
  * clean / noisy / denoised as WAV files, a waveform plot and spectrograms.
  *
- * `node --import tsx bench/audio/figures.ts <out>` draws the PNGs again from
+ * `node --import tsx bench/audio/figures.ts <out> [clip]` draws the PNGs again from
  * the WAVs a finished run left in `<out>/figures/` (after a change to the
  * figures, without training again).
  */
@@ -40,8 +40,8 @@ export async function writeAudioFigures(dir: string, examples: readonly AudioExa
   return written;
 }
 
-/** Draws the PNGs of `dir`/figures again from its WAVs; the clip's name comes from examples.json when the run wrote one. */
-export async function redrawAudioFigures(dir: string): Promise<string[]> {
+/** Draws the PNGs of `dir`/figures again from its WAVs; the clip's name comes from examples.json when the run wrote one, else `clipName`. */
+export async function redrawAudioFigures(dir: string, clipName = 'first test clip'): Promise<string[]> {
   const figures = join(dir, 'figures');
   if (!existsSync(figures)) throw new Error(`redrawAudioFigures: no folder ${figures}`);
   const listed = existsSync(join(figures, 'examples.json')) ? JSON.parse(readFileSync(join(figures, 'examples.json'), 'utf8')) as { stem: string; file: string }[] : [];
@@ -54,7 +54,7 @@ export async function redrawAudioFigures(dir: string): Promise<string[]> {
     const read = (c: string) => readWav(join(figures, `${stem}-${c}.wav`));
     const clean = read('clean');
     rate = clean.sampleRate;
-    examples.push({ clean: clean.samples, noisy: read('noisy').samples, denoised: read('denoised').samples, kind: m.groups!.kind!, snr: Number(m.groups!.snr), file: listed.find((e) => e.stem === stem)?.file ?? 'first test clip' });
+    examples.push({ clean: clean.samples, noisy: read('noisy').samples, denoised: read('denoised').samples, kind: m.groups!.kind!, snr: Number(m.groups!.snr), file: listed.find((e) => e.stem === stem)?.file ?? clipName });
   }
   if (examples.length === 0) throw new Error(`redrawAudioFigures: no <kind>-<snr>dB-clean.wav in ${figures}`);
   return writeAudioFigures(dir, examples, rate);
@@ -63,8 +63,8 @@ export async function redrawAudioFigures(dir: string): Promise<string[]> {
 if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
   const dir = process.argv[2];
   if (!dir) {
-    console.error('usage: node --import tsx bench/audio/figures.ts <bench output folder>');
+    console.error('usage: node --import tsx bench/audio/figures.ts <bench output folder> [clip name, for runs without examples.json]');
     process.exit(2);
   }
-  console.log((await redrawAudioFigures(dir)).join('\n'));
+  console.log((await redrawAudioFigures(dir, process.argv[3])).join('\n'));
 }
