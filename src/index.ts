@@ -38,6 +38,7 @@ export { Embedding as EmbeddingLayer } from './layers/embedding.js';
 export * from './tasks/denoise.js';
 export * from './tasks/generate.js';
 export * from './tasks/audio-denoise.js';
+export * from './tasks/complex-mask-denoise.js';
 export { FSDD_PATTERN, decodeWav, encodeWav, fitLength, isAudioFolder, loadAudioFolder, readWav, resample, writeWav, type AudioClip, type AudioFolder, type AudioFolderOptions, type WavEncodeOptions } from './data/audio.js';
 export { TfidfVectorizer, bagOfWordsTokens, emailText, type TfidfOptions, type TfidfState } from './data/text-features.js';
 export {

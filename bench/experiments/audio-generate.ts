@@ -4,6 +4,7 @@
  * written as WAV (Griffin–Lim) and as spectrogram PNGs.
  *
  *   node --import tsx bench/experiments/audio-generate.ts [fsdd-dir] [out-dir] [epochs]
+ *   node --import tsx bench/experiments/audio-generate.ts --redraw <out-dir>   # the PNGs again from the WAVs
  *
  * Input: each training clip's first 0.75 s (48 frames, STFT 256/128,
  * zero-padded), `logMagnitudeImage` [1, 128, 48] in [0, 1]; a dense VAE
@@ -11,12 +12,21 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FSDD_PATTERN, loadAudioFolder, writeWav } from '../../src/data/audio.js';
+import { FSDD_PATTERN, loadAudioFolder, readWav, writeWav } from '../../src/data/audio.js';
 import { logMagnitudeImage, logMagnitudeImageToAudio } from '../../src/data/spectrogram.js';
 import { VariationalAutoencoder } from '../../src/models/vae.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { interpolate, sample } from '../../src/tasks/generate.js';
 import { spectrogramsPng } from '../../src/viz/audio.js';
+
+const drawRow = (clips: Float32Array[], stem: string, dir: string) =>
+  writeFileSync(join(dir, `${stem}.png`), spectrogramsPng(clips.map((c, i) => ({ name: `${stem} ${i}`, samples: c })), 8000, { nFft: 256, hop: 64, panelWidth: 160, panelHeight: 200 }));
+if (process.argv[2] === '--redraw') {
+  const dir = process.argv[3] ?? 'runs/audio-generate';
+  for (const stem of ['sample', 'interpolation']) drawRow(Array.from({ length: 6 }, (_, i) => readWav(join(dir, `${stem}-${i}.wav`)).samples), stem, dir);
+  console.log(`redrew ${dir}/sample.png and interpolation.png`);
+  process.exit(0);
+}
 
 const dataDir = process.argv[2] ?? '../shared/data/fsdd';
 const out = process.argv[3] ?? 'runs/audio-generate';
@@ -38,7 +48,7 @@ console.log(`VAE 6144-512-16 on ${train.length} spectrograms [1, 128, ${frames}]
 const toWav = (images: Float32Array, n: number, stem: string) => {
   const clips = Array.from({ length: n }, (_, i) => logMagnitudeImageToAudio(images.subarray(i * size, (i + 1) * size), frames, { ...stft, iterations: 60 }));
   clips.forEach((c, i) => writeWav(join(out, `${stem}-${i}.wav`), { samples: c, sampleRate: f.sampleRate }));
-  writeFileSync(join(out, `${stem}.png`), spectrogramsPng(clips.map((c, i) => ({ name: `${stem} ${i}`, samples: c })), { nFft: 256, hop: 64, scale: 1 }));
+  drawRow(clips, stem, out);
 };
 const samples = await sample(vae, 6, { seed: 1 });
 toWav(samples.images, 6, 'sample');

@@ -19,3 +19,4 @@ export { Flatten, type FlattenArgs, Reshape, type ReshapeArgs, RepeatVector, typ
 export { Dropout, type DropoutArgs, BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 export { LSTM, type LSTMArgs, GRU, type GRUArgs, type RecurrentArgs } from './recurrent.js';
 export { TimeDistributed, type TimeDistributedArgs, Sequential, type SequentialArgs } from './wrappers.js';
+export { type GraphStftOptions, graphIstft, graphStft, istftKernels, stftKernels } from './spectral.js';

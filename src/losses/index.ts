@@ -20,3 +20,4 @@ export { softmaxCrossEntropy, classifierOutputs, sequenceCrossEntropy, type Sequ
 export {
   PERCEPTUAL_PREFIX, FrozenContext, type PerceptualLossOptions, type PerceptualTerms, perceptualLoss, addTerms, scaleTerms,
 } from './perceptual.js';
+export { siSdrGraph } from './si-sdr.js';

@@ -1,12 +1,12 @@
 /**
- * Audio figures: waveforms as stacked line plots and spectrograms as an
- * image row (dB magnitude, low frequencies at the bottom), e.g. clean /
- * noisy / denoised versions of one clip.
+ * Audio figures: waveforms as stacked line plots and spectrograms as a row
+ * of panels (dB magnitude, time in s, frequency in Hz, a colour bar), e.g.
+ * clean / noisy / denoised versions of one clip.
  */
 import { type StftOptions, magnitude, stft } from '../data/spectrogram.js';
-import { PALETTE, type ChartSpec } from './charts.js';
-import { imageGridPng } from './images.js';
-import { chartPng } from './render.js';
+import { PALETTE, type ChartSpec, niceStep } from './charts.js';
+import { encodePng, escapeXml } from './images.js';
+import { chartPng, svgToPng } from './render.js';
 
 /** A named signal. */
 export interface NamedClip {
@@ -29,8 +29,9 @@ export function waveformsSpec(clips: readonly NamedClip[], sampleRate: number, o
     backgroundColor: '#ffffff',
     title: [{ text: options.title ?? 'Waveforms', left: 'center', top: 6, textStyle: { fontSize: 16 } }, ...clips.map((c, i) => ({ text: c.name, left: '8%', top: `${top + i * h}%`, textStyle: { fontSize: 12, fontWeight: 'normal' as const } }))],
     grid: clips.map((_, i) => ({ left: '8%', right: '3%', top: `${top + i * h + 3}%`, height: `${h - 7}%` })),
-    xAxis: clips.map((c, i) => ({ type: 'value' as const, gridIndex: i, min: 0, max: Math.max(...clips.map((d) => d.samples.length)) / sampleRate, name: i === clips.length - 1 ? 'time (s)' : '', nameLocation: 'middle' as const, nameGap: 24, splitLine: { show: false } })),
-    yAxis: clips.map((_, i) => ({ type: 'value' as const, gridIndex: i, min: -peak, max: peak, splitLine: { show: false }, axisLabel: { show: false } })),
+    xAxis: clips.map((c, i) => ({ type: 'value' as const, gridIndex: i, min: 0, max: Math.max(...clips.map((d) => d.samples.length)) / sampleRate, name: i === clips.length - 1 ? 'time (s)' : '', nameLocation: 'middle' as const, nameGap: 24, splitLine: { show: false }, axisLabel: { showMaxLabel: false } })),
+    // Samples in [-1, 1]; one shared scale, so the panels' amplitudes compare directly.
+    yAxis: clips.map((_, i) => ({ type: 'value' as const, gridIndex: i, min: -peak, max: peak, splitNumber: 2, splitLine: { show: false }, axisLabel: { fontSize: 10, formatter: (v: number) => Number(v.toPrecision(2)).toString() }, name: i === Math.floor(clips.length / 2) ? 'amplitude' : '', nameLocation: 'middle' as const, nameGap: 44 })),
     series: clips.map((c, i) => {
       const step = Math.max(1, Math.ceil(c.samples.length / points));
       const data: [number, number][] = [];
@@ -49,24 +50,114 @@ export function waveformsPng(clips: readonly NamedClip[], sampleRate: number, op
   return chartPng(waveformsSpec(clips, sampleRate, options), { width: options.width ?? 900, height: 60 + 150 * clips.length });
 }
 
+/** Options of {@link spectrogramsPng}. */
+export interface SpectrogramsOptions extends StftOptions {
+  /** Colour range in dB below the loudest bin of all the clips (default 80). */
+  rangeDb?: number;
+  /** Title above the panels. */
+  title?: string;
+  /** Width of each panel's plot area in px (default 300). */
+  panelWidth?: number;
+  /** Height of the plot areas in px (default 220). */
+  panelHeight?: number;
+}
+
+/** Dark purple to pale yellow through red and orange: perceptually ordered, readable in grey. */
+const HEAT: readonly [number, number, number][] = [[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21], [250, 193, 39], [252, 255, 164]];
+
+/** The colour of v ∈ [0, 1] (clipped) on {@link HEAT}. */
+export function heatColor(v: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)) * (HEAT.length - 1);
+  const i = Math.min(HEAT.length - 2, Math.floor(x));
+  const f = x - i;
+  const [a, b] = [HEAT[i]!, HEAT[i + 1]!];
+  return [0, 1, 2].map((c) => Math.round(a[c]! + f * (b[c]! - a[c]!))) as [number, number, number];
+}
+
+/** Tick values at a 1-2-5 step over [lo, hi], at most `most` intervals. */
+const ticksOver = (lo: number, hi: number, most: number): number[] => {
+  const step = niceStep((hi - lo) / most);
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) out.push(Number(v.toPrecision(10)));
+  return out;
+};
+
 /**
- * Spectrograms side by side as one PNG: 20 log10 |X| over a `rangeDb`
- * (default 80) dB range below the loudest value of all the clips, frequency
- * upwards, time to the right, each titled with its clip's name.
+ * Spectrograms side by side as one PNG: 20 log10 |X| coloured over a
+ * `rangeDb` (default 80) dB range below the loudest bin of all the clips,
+ * with a time axis in seconds, a frequency axis in Hz (0 to the Nyquist
+ * frequency, upwards), a colour bar in dB (0 = the loudest bin) and each
+ * clip's name above its panel.
  */
-export function spectrogramsPng(clips: readonly NamedClip[], options: StftOptions & { rangeDb?: number; title?: string; scale?: number } = {}): Uint8Array {
+export function spectrogramsPng(clips: readonly NamedClip[], sampleRate: number, options: SpectrogramsOptions = {}): Uint8Array {
   if (clips.length === 0) throw new Error('spectrogramsPng: no clips');
+  if (!(Number.isFinite(sampleRate) && sampleRate > 0)) throw new RangeError(`spectrogramsPng: sampleRate must be a positive number of Hz, got ${String(sampleRate)}`);
   const specs = clips.map((c) => stft(c.samples, options));
+  const { nFft, hop, bins } = specs[0]!;
   const frames = Math.max(...specs.map((s) => s.frames));
-  const bins = specs[0]!.bins;
   const db = specs.map((s) => Float32Array.from(magnitude(s), (m) => 20 * Math.log10(m + 1e-10)));
   const top = Math.max(...db.map((d) => d.reduce((a, v) => Math.max(a, v), -Infinity)));
   const range = options.rangeDb ?? 80;
-  const data = new Float32Array(clips.length * bins * frames);
+  if (!(range > 0)) throw new RangeError(`spectrogramsPng: rangeDb must be positive, got ${String(options.rangeDb)}`);
+  const pw = options.panelWidth ?? 300;
+  const ph = options.panelHeight ?? 220;
+  // Frame t is centred on t·hop samples (centre padding); bin k on k·rate/nFft Hz.
+  const t0 = (-0.5 * hop) / sampleRate;
+  const t1 = ((frames - 0.5) * hop) / sampleRate;
+  const f1 = ((bins - 0.5) * sampleRate) / nFft;
+  const left = 70, gap = 24, titleH = options.title ? 30 : 8, nameH = 20, bottom = 46, barW = 14, barGap = 16, barLabels = 84;
+  const width = left + clips.length * pw + (clips.length - 1) * gap + barGap + barW + barLabels;
+  const height = titleH + nameH + ph + bottom;
+  const plotTop = titleH + nameH;
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans" font-size="12">`, `<rect width="${width}" height="${height}" fill="#ffffff"/>`];
+  const text = (x: number, y: number, content: string, attrs = '') => parts.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escapeXml(content)}</text>`);
+  if (options.title) text(width / 2, 20, options.title, 'text-anchor="middle" font-size="15" font-weight="bold"');
+  const timeTicks = ticksOver(0, t1, Math.max(2, Math.floor(pw / 60)));
+  const freqTicks = ticksOver(0, f1, 5);
   specs.forEach((s, i) => {
+    const x0 = left + i * (pw + gap);
+    const image = new Uint8Array(frames * bins * 4);
     for (let k = 0; k < bins; k++) {
-      for (let t = 0; t < s.frames; t++) data[i * bins * frames + (bins - 1 - k) * frames + t] = (db[i]![t * bins + k]! - (top - range)) / range;
+      for (let t = 0; t < frames; t++) {
+        const v = t < s.frames ? (db[i]![t * bins + k]! - (top - range)) / range : 0;
+        const [r, g, b] = heatColor(v);
+        const o = ((bins - 1 - k) * frames + t) * 4;
+        image[o] = r; image[o + 1] = g; image[o + 2] = b; image[o + 3] = 255;
+      }
+    }
+    const png = Buffer.from(encodePng({ width: frames, height: bins, data: image })).toString('base64');
+    parts.push(`<image x="${x0}" y="${plotTop}" width="${pw}" height="${ph}" preserveAspectRatio="none" style="image-rendering:optimizeSpeed" href="data:image/png;base64,${png}"/>`);
+    parts.push(`<rect x="${x0}" y="${plotTop}" width="${pw}" height="${ph}" fill="none" stroke="#333333"/>`);
+    text(x0 + pw / 2, plotTop - 6, clips[i]!.name, 'text-anchor="middle"');
+    for (const tt of timeTicks) {
+      const x = x0 + ((tt - t0) / (t1 - t0)) * pw;
+      parts.push(`<line x1="${x.toFixed(1)}" y1="${plotTop + ph}" x2="${x.toFixed(1)}" y2="${plotTop + ph + 4}" stroke="#333333"/>`);
+      text(x, plotTop + ph + 17, String(tt), 'text-anchor="middle"');
+    }
+    text(x0 + pw / 2, plotTop + ph + 36, 'time (s)', 'text-anchor="middle"');
+    for (const ft of freqTicks) {
+      const y = plotTop + ph - ((ft + (0.5 * sampleRate) / nFft) / (f1 + (0.5 * sampleRate) / nFft)) * ph;
+      parts.push(`<line x1="${x0 - 4}" y1="${y.toFixed(1)}" x2="${x0}" y2="${y.toFixed(1)}" stroke="#333333"/>`);
+      if (i === 0) text(x0 - 6, y + 4, String(ft), 'text-anchor="end"');
     }
   });
-  return imageGridPng({ data, shape: [clips.length, bins, frames] }, { imageShape: [bins, frames], columns: clips.length, scale: options.scale ?? 2, columnTitles: clips.map((c) => c.name), ...(options.title ? { title: options.title } : {}) });
+  text(16, plotTop + ph / 2, 'frequency (Hz)', `text-anchor="middle" transform="rotate(-90 16 ${plotTop + ph / 2})"`);
+  // Colour bar: 0 dB (the loudest bin) at the top, −range at the bottom.
+  const bx = left + clips.length * pw + (clips.length - 1) * gap + barGap;
+  const bar = new Uint8Array(64 * 4);
+  for (let j = 0; j < 64; j++) {
+    const [r, g, b] = heatColor(1 - j / 63);
+    bar.set([r, g, b, 255], j * 4);
+  }
+  parts.push(`<image x="${bx}" y="${plotTop}" width="${barW}" height="${ph}" preserveAspectRatio="none" href="data:image/png;base64,${Buffer.from(encodePng({ width: 1, height: 64, data: bar })).toString('base64')}"/>`);
+  parts.push(`<rect x="${bx}" y="${plotTop}" width="${barW}" height="${ph}" fill="none" stroke="#333333"/>`);
+  for (const d of ticksOver(-range, 0, 4)) {
+    const y = plotTop + (-d / range) * ph;
+    parts.push(`<line x1="${bx + barW}" y1="${y.toFixed(1)}" x2="${bx + barW + 4}" y2="${y.toFixed(1)}" stroke="#333333"/>`);
+    text(bx + barW + 7, y + 4, String(d));
+  }
+  const lx = bx + barW + 48;
+  text(lx, plotTop + ph / 2, 'magnitude (dB)', `text-anchor="middle" transform="rotate(-90 ${lx} ${plotTop + ph / 2})"`);
+  parts.push('</svg>');
+  return svgToPng(parts.join(''));
 }

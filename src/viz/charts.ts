@@ -290,7 +290,7 @@ export function latentScatterSpec(input: LatentScatterInput, options: LatentScat
 // ---------------------------------------------------------- score histogram
 
 /** 1, 2 or 5 times a power of ten, the smallest at least `raw`. */
-function niceStep(raw: number): number {
+export function niceStep(raw: number): number {
   const p = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 5, 10]) if (m * p >= raw * (1 - 1e-9)) return round(m * p, 12);
   return 10 * p;

@@ -140,7 +140,8 @@ function captionHeight(captions: (string | undefined)[] | undefined): number {
   return Math.max(1, ...captions.map((c) => (c ? c.split('\n').length : 0))) * CAPTION_LINE + 2;
 }
 
-function escapeXml(s: string): string {
+/** Escapes text for SVG/XML content and attribute values. */
+export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 

@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'aekit-bench-audio-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('bench:audio protocol', () => {
-  it('runs end to end on a tiny FSDD-shaped folder: baselines, the mask U-Net, codes, goals and figures material', async () => {
+  it('runs end to end on a tiny FSDD-shaped folder: baselines, the complex-mask denoiser, codes, goals and figures material', async () => {
     // 2 "digits" (pitches) × 2 "speakers" (vibrato rates) × takes 0–9; takes 0–4 test, 5–9 training; quick keeps take 0 of the test.
     const rec = join(dir, 'recordings');
     mkdirSync(rec, { recursive: true });
@@ -40,5 +40,23 @@ describe('bench:audio protocol', () => {
     assert.ok(r.codes && r.codes.knn5Digit >= 0 && r.codes.mfccKnn5Digit > 0.5);
     assert.equal(typeof r.goal.denoise?.met, 'boolean');
     assert.match(formatAudioTables(r), /\| white \| 0 \|/);
+    assert.equal(r.protocol.denoiser, 'complex');
+  });
+
+  it('the magnitude-mask denoiser, the practical baselines beside the oracle ones, and a seed run without baselines', async () => {
+    const r = await runAudioBenchmark({ dataDir: dir, quick: true, seeds: [2], threads: 1, denoiser: 'mask', practicalBaselines: true, noCodes: true });
+    assert.equal(r.protocol.denoiser, 'mask');
+    for (const kind of ['white', 'babble'] as const) {
+      for (const snr of ['0', '5', '10']) {
+        assert.ok(Number.isFinite(r.baselines.wienerPractical![kind][snr]!.siSdri));
+        assert.ok(Number.isFinite(r.baselines.spectralSubtractionPractical![kind][snr]!.siSdri));
+      }
+    }
+    assert.match(formatAudioTables(r), /subtraction \(MS\)/);
+    const alone = await runAudioBenchmark({ dataDir: dir, quick: true, seeds: [2], threads: 1, denoiser: 'mask', noBaselines: true, noCodes: true });
+    assert.equal(alone.goal.denoise, null);
+    assert.deepEqual(alone.baselines.wiener.white, {});
+    assert.ok(Number.isFinite(alone.perSeed['2']!.white['0']!.siSdri));
+    assert.match(formatAudioTables(alone), /per seed/);
   });
 });

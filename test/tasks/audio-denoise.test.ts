@@ -4,7 +4,7 @@ import { Rng } from '../../src/data/random.js';
 import { siSdr } from '../../src/eval/audio-quality.js';
 import { UNetAutoencoder } from '../../src/models/unet.js';
 import {
-  babbleNoise, maskDenoise, maskTrainingPairs, mixAtSnr, noisePowerSpectrum, segmentLength, spectralSubtraction, trainMaskDenoiser, whiteNoise, wienerFilter,
+  babbleNoise, maskDenoise, minimumStatisticsNoise, maskTrainingPairs, mixAtSnr, noisePowerSpectrum, segmentLength, spectralSubtraction, trainMaskDenoiser, whiteNoise, wienerFilter,
 } from '../../src/tasks/audio-denoise.js';
 
 const power = (x: Float32Array) => x.reduce((a, v) => a + v * v, 0) / x.length;
@@ -47,6 +47,21 @@ describe('classical enhancers', () => {
     const wf = siSdr(wienerFilter(m.noisy, psd), clean);
     assert.ok(ss > before + 5, `spectral subtraction ${before} → ${ss}`);
     assert.ok(wf > before + 5, `Wiener ${before} → ${wf}`);
+  });
+
+  it('minimum statistics estimates the noise power from the noisy signal alone (mean ratio within 0.7–1.4 away from the voice)', () => {
+    const clean = voice(8000);
+    const m = mixAtSnr(clean, whiteNoise(8000, new Rng(3)), 0);
+    const truth = noisePowerSpectrum(m.noise);
+    const estimate = minimumStatisticsNoise(m.noisy);
+    assert.equal(estimate.length, 129);
+    // Over the bins well above the voice's harmonics (200/400/600 Hz: bins 6, 13, 19); one bin's minimum is a noisy draw.
+    let ratio = 0;
+    for (let k = 40; k < 120; k++) ratio += estimate[k]! / truth[k]! / 80;
+    assert.ok(ratio > 0.7 && ratio < 1.4, `estimate / truth ${ratio}`);
+    const ss = siSdr(spectralSubtraction(m.noisy, estimate), clean);
+    assert.ok(ss > siSdr(m.noisy, clean) + 3, `spectral subtraction with the estimate: ${ss}`);
+    assert.throws(() => minimumStatisticsNoise(m.noisy, { smoothing: 1 }), /smoothing/);
   });
 
   it('with no noise power they leave the signal as it was', () => {

@@ -68,7 +68,7 @@ async function denoiseAudio(run: Awaited<ReturnType<typeof openRunWithData>>, fl
   }
   if (flags.png) {
     const rows = [...(flags.noise === undefined ? [] : [{ name: 'clean', samples: clip(set.x, 0) }]), { name: flags.noise === undefined ? 'input' : `noisy (Gaussian ${flags.noise})`, samples: clip(noisy, 0) }, { name: 'denoised', samples: clip(clean, 0) }];
-    writeFileAtomic(flags.png, spectrogramsPng(rows, { title: 'Denoising: the first clip' }));
+    writeFileAtomic(flags.png, spectrogramsPng(rows, rate, { title: 'Denoising: the first clip' }));
   }
   if (flags.json) io.out(JSON.stringify(report ?? { clips: n }));
   else if (report) io.log(`${report.clips} clips, Gaussian noise ${flags.noise}: SI-SDR ${report.noisySiSdr.toFixed(2)} → ${report.denoisedSiSdr.toFixed(2)} dB (${report.improvement >= 0 ? '+' : ''}${report.improvement.toFixed(2)} dB)`);
