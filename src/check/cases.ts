@@ -212,6 +212,11 @@ export function opCases(): OpCase[] {
       return g.maskedSoftmax(x!, g.constant(tensor(x!.dtype, [4, 4], causal)), -1);
     }),
     c('MaskedSoftmax', 'key-padding mask fed as an input', [inp([2, 3, 4]), inp([2, 1, 4], 'fixed', { constant: true, values: [0, 0, -1e9, -1e9, 0, 0, 0, -1e9] })], (g, [x, m]) => g.maskedSoftmax(x!, m!, -1)),
+    c('ScaledDotProductAttention', 'batched heads [N,h,T,d], causal', [inp([2, 2, 3, 4]), inp([2, 2, 3, 4]), inp([2, 2, 3, 2])], (g, [q, k, v]) => {
+      const causal = Array.from({ length: 9 }, (_, i) => (i % 3 > Math.floor(i / 3) ? MASK_NEGATIVE : 0));
+      const scores = g.mul(g.matmul(q!, g.transpose(k!, [0, 1, 3, 2])), 0.5);
+      return g.matmul(g.maskedSoftmax(scores, g.constant(tensor(q!.dtype, [3, 3], causal)), -1), v!);
+    }),
     // Double backprop: the contractive penalty differentiates a gradient graph.
     ...(['sigmoid', 'tanh', 'relu'] as const).map((act) =>
       c('SecondOrder', `input gradient of a dense ${act} layer`, [inp([2, 3], 'awayFromZero'), inp([3, 4]), inp([4])], (g, [x, w, b]) => {
