@@ -12,4 +12,5 @@ export { UNetAutoencoder, type UNetAutoencoderConfig } from './unet.js';
 export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurrent.js';
 export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';
 export { ImageClassifier, type ImageClassifierConfig, type ClassifierData } from './classifier.js';
+export { MaskedAutoencoder, type MaskedAutoencoderConfig, type MaeStackConfig } from './mae.js';
 export { PCA, type PcaData, type PcaFitOptions } from './pca.js';
