@@ -15,9 +15,9 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
   json: 'print one JSON object on the last line',
   seed: 'seed of initialization, shuffling, masking and the probes',
 })
-  .option('--train-samples <n>', 'training images per dataset (default 15000)', integer('--train-samples', 10))
-  .option('--test-samples <n>', 'test images per dataset (default 10000)', integer('--test-samples', 10))
-  .option('--epochs <n>', 'epochs of both autoencoders (default 12)', integer('--epochs', 1))
+  .option('--train-samples <n>', 'training images per dataset (default 6000)', integer('--train-samples', 10))
+  .option('--test-samples <n>', 'test images per dataset (default 5000)', integer('--test-samples', 10))
+  .option('--epochs <n>', 'epochs of both autoencoders (default 6)', integer('--epochs', 1))
   .option('--code <n>', 'code size of every method, a multiple of 8 (default 64)', integer('--code', 8))
   .option('--mask-ratio <r>', 'the MAE mask ratio (default 0.75)', positive('--mask-ratio'))
   .option('--datasets <list>', 'comma-separated: mnist, fashion (default both)', (v: string) => v.split(',').map((s) => {

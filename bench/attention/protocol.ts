@@ -21,11 +21,11 @@ export type AttentionMethod = (typeof METHODS)[number];
 
 /** Options of {@link runAttentionBenchmark}. */
 export interface AttentionBenchOptions extends BenchRunOptions {
-  /** Training images per dataset, the first of the training split (default 15,000; quick 1,500). */
+  /** Training images per dataset, the first of the training split (default 6,000; quick 1,500). */
   trainSamples?: number;
-  /** Test images per dataset, the first of the test split (default 10,000; quick 500). */
+  /** Test images per dataset, the first of the test split (default 5,000; quick 500). */
   testSamples?: number;
-  /** Epochs of both autoencoders (default 12; quick 1). */
+  /** Epochs of both autoencoders (default 6; quick 1). */
   epochs?: number;
   /** Code size of every method: the MAE's embedDim, the conv AE's latentDim, PCA's components (default 64). */
   code?: number;
@@ -69,7 +69,7 @@ export function benchMae(d: number, maskRatio = 0.75): MaskedAutoencoder {
     inputShape: [1, 28, 28], patchSize: 7, maskRatio,
     encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d },
     decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
-    normPixelLoss: true,
+    normPixelLoss: false,
   });
 }
 
@@ -95,9 +95,9 @@ const pct = (v: number) => Math.round(v * 10000) / 100;
 export async function runAttentionBenchmark(options: AttentionBenchOptions = {}): Promise<AttentionBenchResult> {
   const run = resolveRun(options);
   const { quick, seed, log } = run;
-  const trainSamples = options.trainSamples ?? (quick ? 1500 : 15000);
-  const testSamples = options.testSamples ?? (quick ? 500 : 10000);
-  const epochs = options.epochs ?? (quick ? 1 : 12);
+  const trainSamples = options.trainSamples ?? (quick ? 1500 : 6000);
+  const testSamples = options.testSamples ?? (quick ? 500 : 5000);
+  const epochs = options.epochs ?? (quick ? 1 : 6);
   const code = options.code ?? (quick ? 32 : 64);
   const maskRatio = options.maskRatio ?? 0.75;
   if (code % 8 !== 0) throw new Error(`bench:attention: --code must be a multiple of 8 (4 heads in the encoder and in the half-width decoder), got ${code}`);

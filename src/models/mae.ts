@@ -42,7 +42,12 @@ export interface MaskedAutoencoderConfig {
    * standard deviation (the paper's better-representation variant). Default false.
    */
   normPixelLoss?: boolean;
-  /** 'sinusoidal' (fixed, as in the paper) or 'learned' position embeddings. Default 'sinusoidal'. */
+  /**
+   * 'learned' (default) or 'sinusoidal' (fixed, as the paper's) position
+   * embeddings. With a 4×4 grid of patches, the 1-D sinusoids of base 10000
+   * differ between positions in only a few of their dims, and in our trials
+   * the decoder then learned more slowly where each hidden patch lies.
+   */
   positional?: 'sinusoidal' | 'learned';
   /** Applied to the decoder's patch predictions: 'linear' (default) or 'sigmoid' (pixels in [0, 1]; not with normPixelLoss). */
   outputActivation?: 'linear' | 'sigmoid';
@@ -144,7 +149,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
     if (c.decoder !== undefined && (c.decoder as { mlpDim?: unknown }).mlpDim === undefined) this.decoderConfig.mlpDim = 4 * this.decoderConfig.embedDim;
     this.normPixelLoss = opt(c, 'normPixelLoss', 'config', bool, false);
     if (this.normPixelLoss && this.outputActivation !== 'linear') throw new ConfigError('config.outputActivation', "normalized pixel targets are unbounded: use 'linear'");
-    this.positional = opt(c, 'positional', 'config', (v, p) => oneOf(v, p, ['sinusoidal', 'learned'] as const), 'sinusoidal');
+    this.positional = opt(c, 'positional', 'config', (v, p) => oneOf(v, p, ['sinusoidal', 'learned'] as const), 'learned');
     this.latentShape = [e.embedDim];
 
     const d = this.decoderConfig;
