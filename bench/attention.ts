@@ -7,7 +7,7 @@
  * line is `{ mnist: { mae: { linearProbe, knn5 }, convAe, pca, pixels }, fashion: { … }, goals, protocol }` (accuracies in %).
  */
 import { benchCommand, type CommonBenchOptions, integer, positive, runBench } from './lib/cli.js';
-import { type AttentionDataset, DATASETS, formatAttentionTable, runAttentionBenchmark } from './attention/protocol.js';
+import { type AttentionDataset, type AttentionMethod, DATASETS, METHODS, formatAttentionTable, runAttentionBenchmark } from './attention/protocol.js';
 import { maeFigures } from './attention/figures.js';
 
 const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes of a masked autoencoder, a conv autoencoder, PCA and pixels: linear probe and 5-NN', {
@@ -24,13 +24,17 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
     if (!(DATASETS as readonly string[]).includes(s)) throw new Error(`--datasets: unknown dataset '${s}'; expected ${DATASETS.join(', ')}`);
     return s as AttentionDataset;
   }))
+  .option('--methods <list>', 'comma-separated: mae, convAe, pca, pixels (default all; the goals need all)', (v: string) => v.split(',').map((s) => {
+    if (!(METHODS as readonly string[]).includes(s)) throw new Error(`--methods: unknown method '${s}'; expected ${METHODS.join(', ')}`);
+    return s as AttentionMethod;
+  }))
   .option('--figures <dir>', 'write MAE figures (masked reconstructions, an attention map) here')
   .parse();
-const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; figures?: string }>();
+const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string }>();
 
 await runBench('bench:attention', opts.json, (log) => runAttentionBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log,
-  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, datasets: opts.datasets,
+  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, datasets: opts.datasets, methods: opts.methods,
   onMae: opts.figures ? (name, model, test) => maeFigures(opts.figures!, name, model, test, log) : undefined,
 }), {
   table: formatAttentionTable,

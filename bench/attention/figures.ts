@@ -78,7 +78,7 @@ export async function maeFigures(dir: string, name: string, model: MaskedAutoenc
     columns: heads, scale: 8,
     columnTitles: Array.from({ length: heads }, (_, k) => `head ${k + 1}`),
     title: `${name} image 0: attention weights`,
-    captions: Array.from({ length: heads }, () => 'row: query, col: key'),
+    captions: Array.from({ length: heads }, () => 'rows: queries\ncolumns: keys'),
   }));
   log(`figures: ${maskedFile}, ${attentionFile}, ${matrixFile}`);
 }

@@ -33,6 +33,8 @@ export interface AttentionBenchOptions extends BenchRunOptions {
   maskRatio?: number;
   /** Which datasets (default both). */
   datasets?: AttentionDataset[];
+  /** Which methods (default all four; the goals need all four). */
+  methods?: AttentionMethod[];
   /** Called with each trained MAE and its test images (figures). */
   onMae?: (dataset: AttentionDataset, model: MaskedAutoencoder, test: Dataset) => Promise<void>;
 }
@@ -102,6 +104,7 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
   const maskRatio = options.maskRatio ?? 0.75;
   if (code % 8 !== 0) throw new Error(`bench:attention: --code must be a multiple of 8 (4 heads in the encoder and in the half-width decoder), got ${code}`);
   const datasets = options.datasets ?? [...DATASETS];
+  const methods = new Set(options.methods ?? METHODS);
   const batchSize = 128;
   const started = Date.now();
   const rows: AttentionRow[] = [];
@@ -128,22 +131,28 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
       return { tr: await codes(train), te: await codes(test), extra: { params: model.countParams(), seconds, loss: fit.history.at(-1)?.loss } };
     };
     log(`${name}: ${trainSamples} training and ${testSamples} test images`);
-    const mae = benchMae(code, maskRatio);
-    const m = await autoencoder('mae', mae);
-    await judge('mae', m.tr, m.te, m.extra);
-    if (options.onMae) await options.onMae(name, mae, test);
-    const c = await autoencoder('convAe', benchConvAe(code));
-    await judge('convAe', c.tr, c.te, c.extra);
-    const t = Date.now();
-    const pca = PCA.fit({ x: train.x, shape: [train.shape[0]!, 784] }, { components: code });
-    const pcaSeconds = (Date.now() - t) / 1000;
-    const project = (d: Dataset): FeatureSet => ({ x: pca.transform({ x: d.x, shape: [d.shape[0]!, 784] }), shape: [d.shape[0]!, code], labels: d.labels });
-    await judge('pca', project(train), project(test), { params: 784 * code + 784, seconds: pcaSeconds });
-    await judge('pixels', flat(train), flat(test), { params: 0, seconds: 0 });
+    if (methods.has('mae')) {
+      const mae = benchMae(code, maskRatio);
+      const m = await autoencoder('mae', mae);
+      await judge('mae', m.tr, m.te, m.extra);
+      if (options.onMae) await options.onMae(name, mae, test);
+    }
+    if (methods.has('convAe')) {
+      const c = await autoencoder('convAe', benchConvAe(code));
+      await judge('convAe', c.tr, c.te, c.extra);
+    }
+    if (methods.has('pca')) {
+      const t = Date.now();
+      const pca = PCA.fit({ x: train.x, shape: [train.shape[0]!, 784] }, { components: code });
+      const pcaSeconds = (Date.now() - t) / 1000;
+      const project = (d: Dataset): FeatureSet => ({ x: pca.transform({ x: d.x, shape: [d.shape[0]!, 784] }), shape: [d.shape[0]!, code], labels: d.labels });
+      await judge('pca', project(train), project(test), { params: 784 * code + 784, seconds: pcaSeconds });
+    }
+    if (methods.has('pixels')) await judge('pixels', flat(train), flat(test), { params: 0, seconds: 0 });
   }
   const summary: AttentionBenchResult['summary'] = {};
   for (const r of rows) (summary[r.dataset] ??= {})[r.method] = { linearProbe: r.linearProbe, knn5: r.knn5 };
-  const goals = datasets.flatMap((name) => (['linearProbe', 'knn5'] as const).map((metric) => {
+  const goals = methods.size < METHODS.length ? [] : datasets.flatMap((name) => (['linearProbe', 'knn5'] as const).map((metric) => {
     const s = summary[name]!;
     const others = (['convAe', 'pca', 'pixels'] as const).map((m) => s[m]![metric]);
     const met = others.every((v) => s.mae![metric] > v);
@@ -152,7 +161,7 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
   return {
     rows, summary, goals,
     protocol: {
-      trainSamples, testSamples, epochs, batchSize, code, maskRatio, seed, quick,
+      trainSamples, testSamples, epochs, batchSize, code, maskRatio, seed, quick, methods: [...methods],
       optimizer: 'Adam 1e-3', probe: 'softmax regression on standardized codes, Adam 1e-2, 30 epochs, batch 256', knn: '5-NN, Euclidean, test codes among training codes',
       mae: benchMae(code, maskRatio).getConfig(), convAe: benchConvAe(code).getConfig(),
       seconds: (Date.now() - started) / 1000,
