@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AutoencoderModel, ConfigError, MaskedAutoencoder, modelFromConfig } from '../../src/models/index.js';
+import { presetConfig } from '../../src/runs/presets.js';
 import { digits } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-mae-'));
@@ -30,6 +31,14 @@ describe('MaskedAutoencoder', () => {
     assert.throws(() => modelFromConfig({ ...config, loss: 'bce' }), /config.loss/);
     assert.throws(() => modelFromConfig({ ...config, normPixelLoss: true, outputActivation: 'sigmoid' }), /config.outputActivation/);
     assert.throws(() => modelFromConfig({ ...config, noise: { type: 'gaussian', std: 0.1 } }), /noise/);
+  });
+
+  it("the 'mae' preset is bench:attention's model: a 4×4 grid of patches, code = latent", () => {
+    const m = modelFromConfig(presetConfig('mae', [1, 28, 28])) as MaskedAutoencoder;
+    assert.deepEqual([m.patchSize, m.numPatches, m.visiblePatches, m.latentShape], [[7, 7], 16, 4, [64]]);
+    assert.equal(m.countParams(), 159633);
+    assert.deepEqual((modelFromConfig(presetConfig('mae', [3, 32, 32], { latent: 32 })) as MaskedAutoencoder).patchSize, [8, 8]);
+    assert.throws(() => presetConfig('mae', [1, 28, 28], { latent: 20 }), /divisible by 8/);
   });
 
   it('a training step runs and the masked-patch loss decreases over a few steps on tiny data', async () => {
