@@ -94,7 +94,7 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
       if (d % 8 !== 0) throw new ConfigError('--latent', `'mae' needs a code size divisible by 8 (4 heads, also in the half-width decoder), got ${d}`);
       const [, h, w] = inputShape as [number, number, number];
       return {
-        className: 'MaskedAutoencoder', inputShape, patchSize: [h / 4, w / 4], maskRatio: 0.75, normPixelLoss: true,
+        className: 'MaskedAutoencoder', inputShape, patchSize: [h / 4, w / 4], maskRatio: 0.75,
         encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d }, decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
       };
     }

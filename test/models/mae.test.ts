@@ -37,6 +37,8 @@ describe('MaskedAutoencoder', () => {
     const m = modelFromConfig(presetConfig('mae', [1, 28, 28])) as MaskedAutoencoder;
     assert.deepEqual([m.patchSize, m.numPatches, m.visiblePatches, m.latentShape], [[7, 7], 16, 4, [64]]);
     assert.equal(m.countParams(), 159633);
+    assert.equal(m.normPixelLoss, false);
+    assert.equal(m.positional, 'learned');
     assert.deepEqual((modelFromConfig(presetConfig('mae', [3, 32, 32], { latent: 32 })) as MaskedAutoencoder).patchSize, [8, 8]);
     assert.throws(() => presetConfig('mae', [1, 28, 28], { latent: 20 }), /divisible by 8/);
   });
