@@ -1,9 +1,11 @@
 import { grad } from '../autodiff/grad.js';
-import { type Graph, type Value } from '../graph/graph.js';
 import { GraphBuildContext } from '../layers/core.js';
 import { Embedding } from '../layers/embedding.js';
 import { GRU, LSTM } from '../layers/recurrent.js';
 import { sequenceCrossEntropy } from '../losses/classification.js';
+import { type Graph, MASK_NEGATIVE, type Value } from '../graph/graph.js';
+import { tensor } from '../graph/types.js';
+import { erf } from '../anomaly/erf.js';
 import { type CheckInput, type OpCase } from './gradcheck.js';
 
 const inp = (shape: number[], kind: CheckInput['kind'] = 'normal', extra: Partial<CheckInput> = {}): CheckInput => ({ shape, kind, ...extra });
@@ -67,6 +69,7 @@ export function opCases(): OpCase[] {
     c('Sigmoid', '[3,4]', [inp([3, 4])], (g, [x]) => g.sigmoid(x!)),
     c('Tanh', '[3,4]', [inp([3, 4])], (g, [x]) => g.tanh(x!)),
     c('Softplus', '[3,4]', [inp([3, 4])], (g, [x]) => g.softplus(x!)),
+    c('Erf', '[3,4]', [inp([3, 4])], (g, [x]) => g.erf(x!)),
     c('Softmax', 'last axis', [inp([3, 5])], (g, [x]) => g.softmax(x!, -1)),
     c('Softmax', 'axis 0', [inp([3, 4])], (g, [x]) => g.softmax(x!, 0)),
     c('LogSoftmax', 'last axis', [inp([3, 5])], (g, [x]) => g.logSoftmax(x!, -1)),
@@ -217,6 +220,30 @@ export function opCases(): OpCase[] {
         const Cell = cell === 'GRU' ? GRU : LSTM;
         return new Cell({ name: 'rnn', units: 2 }).call(new GraphBuildContext(g, true), x!, m!);
       }, { dtype: 'float32' })),
+    c('GELU', 'exact (erf) form', [inp([3, 4])], (g, [x]) => g.gelu(x!), { reference: ([x]) => x!.map((v) => 0.5 * v * (1 + erf(v * Math.SQRT1_2))) }),
+    c('LayerNormalization', 'last axis, gamma and beta', [inp([2, 3, 5]), inp([5]), inp([5])], (g, [x, gamma, beta]) => g.layerNorm(x!, { gamma, beta }), {
+      reference: ([x, gamma, beta]) => {
+        const y = new Float64Array(x!.length);
+        for (let r = 0; r < x!.length / 5; r++) {
+          const row = x!.subarray(r * 5, r * 5 + 5);
+          const mean = row.reduce((a, b) => a + b, 0) / 5;
+          const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / 5;
+          row.forEach((v, j) => (y[r * 5 + j] = ((v - mean) / Math.sqrt(variance + 1e-5)) * gamma![j]! + beta![j]!));
+        }
+        return y;
+      },
+    }),
+    c('LayerNormalization', 'last two axes, symbolic batch', [inp([2, 3, 4], 'normal', { symbolicBatch: true })], (g, [x]) => g.layerNorm(x!, {}, { axes: 2 })),
+    c('MaskedSoftmax', 'causal mask on [2,4,4]', [inp([2, 4, 4])], (g, [x]) => {
+      const causal = Array.from({ length: 16 }, (_, i) => (i % 4 > Math.floor(i / 4) ? MASK_NEGATIVE : 0));
+      return g.maskedSoftmax(x!, g.constant(tensor(x!.dtype, [4, 4], causal)), -1);
+    }),
+    c('MaskedSoftmax', 'key-padding mask fed as an input', [inp([2, 3, 4]), inp([2, 1, 4], 'fixed', { constant: true, values: [0, 0, -1e9, -1e9, 0, 0, 0, -1e9] })], (g, [x, m]) => g.maskedSoftmax(x!, m!, -1)),
+    c('ScaledDotProductAttention', 'batched heads [N,h,T,d], causal', [inp([2, 2, 3, 4]), inp([2, 2, 3, 4]), inp([2, 2, 3, 2])], (g, [q, k, v]) => {
+      const causal = Array.from({ length: 9 }, (_, i) => (i % 3 > Math.floor(i / 3) ? MASK_NEGATIVE : 0));
+      const scores = g.mul(g.matmul(q!, g.transpose(k!, [0, 1, 3, 2])), 0.5);
+      return g.matmul(g.maskedSoftmax(scores, g.constant(tensor(q!.dtype, [3, 3], causal)), -1), v!);
+    }),
     // Double backprop: the contractive penalty differentiates a gradient graph.
     ...(['sigmoid', 'tanh', 'relu'] as const).map((act) =>
       c('SecondOrder', `input gradient of a dense ${act} layer`, [inp([2, 3], 'awayFromZero'), inp([3, 4]), inp([4])], (g, [x, w, b]) => {

@@ -7,6 +7,7 @@
  */
 import type { OpAttrs, OpName } from '../graph/ops.js';
 import type { DType } from '../graph/types.js';
+import { erf } from '../anomaly/erf.js';
 
 /** A dense row-major tensor of float64 values with a concrete shape (`[]` for a scalar). */
 export interface NDArray {
@@ -280,6 +281,7 @@ export const referenceOps: { [K in ReferenceOpName]: (inputs: NDArray[], attrs: 
   Tanh: unary(Math.tanh),
   // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), which never overflows.
   Softplus: unary((v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))),
+  Erf: unary(erf),
   Softmax: ([x], { axis }) => softmax(x!, axis, false),
   LogSoftmax: ([x], { axis }) => softmax(x!, axis, true),
 

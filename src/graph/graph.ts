@@ -1,6 +1,9 @@
 import { GraphBuildError, type OpAttrs, type OpName, opSpecs, reduceAxes } from './ops.js';
 import { type DType, type Dim, type Shape, type TensorData, formatShape, isFloat, joinDim, splitDim, tensor } from './types.js';
 
+/** The additive mask value for a disallowed attention entry: e^(−1e9) underflows to 0, with no −∞ to turn a fully masked row into NaN. */
+export const MASK_NEGATIVE = -1e9;
+
 /** How a value enters the graph. */
 export type ValueKind = 'input' | 'param' | 'const' | 'op';
 
@@ -237,6 +240,10 @@ export class Graph {
   tanh(x: Value): Value { return this.one('Tanh', [x], {}); }
   /** log(1 + exp(x)) */
   softplus(x: Value): Value { return this.one('Softplus', [x], {}); }
+  /** erf(x) = 2/√π ∫₀ˣ e^(−t²) dt */
+  erf(x: Value): Value { return this.one('Erf', [x], {}); }
+  /** Exact GELU: x · Φ(x) = ½ x (1 + erf(x / √2)). */
+  gelu(x: Value): Value { return this.mul(this.mul(x, 0.5), this.add(this.erf(this.mul(x, Math.SQRT1_2)), 1)); }
   softmax(x: Value, axis = -1): Value { return this.one('Softmax', [x], { axis }); }
   logSoftmax(x: Value, axis = -1): Value { return this.one('LogSoftmax', [x], { axis }); }
 
@@ -405,6 +412,37 @@ export class Graph {
   /** Dropout with a given 0/1 keep mask (used for testing and for replaying masks). */
   dropoutWithMask(x: Value, keepMask: Value, rate: number): Value {
     return this.mul(x, this.mul(keepMask, 1 / (1 - rate)));
+  }
+
+  /**
+   * Layer normalization over the last `axes` axes (default 1), per sample and
+   * position: y = γ · (x − μ) / √(σ² + ε) + β with μ and the biased σ² taken
+   * over those axes (ONNX opset 17 LayerNormalization, composed from primitives
+   * so that its gradient comes from their rules). γ and β, when given, have the
+   * normalized axes' shape.
+   */
+  layerNorm(x: Value, p: { gamma?: Value; beta?: Value } = {}, opts: { axes?: number; epsilon?: number } = {}): Value {
+    if (!isFloat(x.dtype)) throw new GraphBuildError(`layerNorm expects a float input, got ${x.dtype}`);
+    const k = opts.axes ?? 1;
+    if (!(Number.isInteger(k) && k >= 1 && k <= x.rank)) throw new GraphBuildError(`layerNorm: axes must be an integer in [1, ${x.rank}], got ${k}`);
+    const axes = [...Array(k).keys()].map((i) => x.rank - k + i);
+    const mean = this.reduceMean(x, axes, true);
+    const centered = this.sub(x, mean);
+    const variance = this.reduceMean(this.square(centered), axes, true);
+    let y = this.div(centered, this.sqrt(this.add(variance, opts.epsilon ?? 1e-5)));
+    if (p.gamma) y = this.mul(y, p.gamma);
+    if (p.beta) y = this.add(y, p.beta);
+    return y;
+  }
+
+  /**
+   * Softmax along `axis` of x + mask, where the additive mask holds 0 where
+   * attention is allowed and a large negative number (−1e9, see
+   * {@link MASK_NEGATIVE}) where it is not; the mask broadcasts against x.
+   * A row whose every entry is masked comes out uniform, not NaN.
+   */
+  maskedSoftmax(x: Value, mask: Value | undefined, axis = -1): Value {
+    return this.softmax(mask ? this.add(x, mask) : x, axis);
   }
 
   /**

@@ -36,6 +36,8 @@ export interface OpAttrs {
   Sigmoid: Record<string, never>;
   Tanh: Record<string, never>;
   Softplus: Record<string, never>;
+  /** The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt (ONNX Erf); GELU is built on it. */
+  Erf: Record<string, never>;
   Softmax: { axis: number };
   LogSoftmax: { axis: number };
   ReduceSum: { axes: number[]; keepdims: boolean };
@@ -269,6 +271,7 @@ export const opSpecs: { [K in OpName]: OpSpec<K> } = {
   Sigmoid: { arity: [1, 1], infer: floatUnary },
   Tanh: { arity: [1, 1], infer: floatUnary },
   Softplus: { arity: [1, 1], infer: floatUnary },
+  Erf: { arity: [1, 1], infer: floatUnary },
   Softmax: { arity: [1, 1], infer: softmaxLike },
   LogSoftmax: { arity: [1, 1], infer: softmaxLike },
   ReduceSum: { arity: [1, 1], infer: reduce },

@@ -13,13 +13,14 @@ import { LayerError, argNames, checkLayerArgs, layerError, show } from './utils.
  * - `tanh`
  * - `softplus`: log(1 + eˣ)
  * - `softmax`: over the last axis
+ * - `gelu`: x · Φ(x) = ½x(1 + erf(x/√2)), the exact GELU (Hendrycks & Gimpel), not the tanh approximation
  */
-export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softplus' | 'softmax';
+export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softplus' | 'softmax' | 'gelu';
 
 /** An activation by name, or with its α (leakyRelu, elu). */
 export type ActivationSpec = ActivationName | { name: ActivationName; alpha?: number };
 
-export const ACTIVATION_NAMES: readonly ActivationName[] = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softplus', 'softmax'];
+export const ACTIVATION_NAMES: readonly ActivationName[] = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softplus', 'softmax', 'gelu'];
 
 /** Validates an activation argument; returns it normalized (a bare name unless α is given). */
 export function parseActivation(spec: unknown, where: string): ActivationSpec {
@@ -50,6 +51,7 @@ export function applyActivation(ctx: BuildContext, x: Value, spec: ActivationSpe
     case 'tanh': return g.tanh(x);
     case 'softplus': return g.softplus(x);
     case 'softmax': return g.softmax(x, -1);
+    case 'gelu': return g.gelu(x);
   }
 }
 

@@ -16,7 +16,11 @@ export {
   Cropping1D, type Cropping1DArgs,
 } from './conv1d.js';
 export { Flatten, type FlattenArgs, Reshape, type ReshapeArgs, RepeatVector, type RepeatVectorArgs } from './reshaping.js';
-export { Dropout, type DropoutArgs, BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
+export { Dropout, type DropoutArgs, BatchNormalization, type BatchNormalizationArgs, LayerNormalization, type LayerNormalizationArgs } from './normalization.js';
+export {
+  MultiHeadAttention, type MultiHeadAttentionArgs, type AttendOptions, type Attended, PositionalEmbedding, type PositionalEmbeddingArgs, sinusoidalTable,
+  PatchEmbedding, type PatchEmbeddingArgs, patchify, unpatchify, TransformerBlock, type TransformerBlockArgs, keyPaddingMask, causalMask,
+} from './attention.js';
 export { LSTM, type LSTMArgs, GRU, type GRUArgs, type RecurrentArgs } from './recurrent.js';
 export { TimeDistributed, type TimeDistributedArgs, Sequential, type SequentialArgs } from './wrappers.js';
 export { type GraphStftOptions, graphIstft, graphStft, istftKernels, stftKernels } from './spectral.js';

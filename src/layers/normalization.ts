@@ -140,5 +140,57 @@ export class BatchNormalization extends Layer {
   }
 }
 
+export interface LayerNormalizationArgs {
+  /** Added to the variance before the square root. Default 1e-5 (PyTorch's and ONNX's). */
+  epsilon?: number;
+  /** Learn an offset β. Default true. */
+  center?: boolean;
+  /** Learn a scale γ. Default true. */
+  scale?: boolean;
+  name?: string;
+}
+
+const LAYER_NORMALIZATION_ARGS = argNames<LayerNormalizationArgs>()(['epsilon', 'center', 'scale', 'name']);
+
+/**
+ * Layer normalization over the last axis (Ba et al. 2016), per sample and
+ * position: y = γ · (x − μ) / √(σ² + ε) + β with μ and the biased σ² of the
+ * last axis. No running statistics: training and inference compute the same.
+ * Parameters: `${name}/gamma` (ones), `${name}/beta` (zeros), of the last axis' size.
+ */
+export class LayerNormalization extends Layer {
+  readonly className = 'LayerNormalization';
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+
+  constructor(args?: LayerNormalizationArgs) {
+    super((args = checkLayerArgs('LayerNormalization', args, LAYER_NORMALIZATION_ARGS, true)).name, 'LayerNormalization');
+    this.epsilon = args.epsilon ?? 1e-5;
+    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0 && Number.isFinite(this.epsilon))) throw layerError(this, `epsilon must be a positive finite number, got ${show(args.epsilon)}`);
+    this.center = boolArg(this, 'center', args.center, true);
+    this.scale = boolArg(this, 'scale', args.scale, true);
+  }
+
+  computeOutputShape(input: Shape): Shape {
+    if (input.length < 2) throw layerError(this, `expects an input [N, ..., features] of rank >= 2, got [${input.join(', ')}]`);
+    knownDim(this, input, input.length - 1, 'the feature dim');
+    return [...input];
+  }
+
+  call(ctx: BuildContext, x: Value): Value {
+    const out = this.computeOutputShape(x.shape);
+    const d = x.shape[x.rank - 1] as number;
+    const gamma = this.scale ? ctx.param(this.name, 'gamma', [d], 'ones') : undefined;
+    const beta = this.center ? ctx.param(this.name, 'beta', [d], 'zeros') : undefined;
+    return expectShape(this, ctx.g.layerNorm(x, { gamma, beta }, { epsilon: this.epsilon }), out);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  }
+}
+
 registerLayer('Dropout', (c) => new Dropout(c as unknown as DropoutArgs));
 registerLayer('BatchNormalization', (c) => new BatchNormalization(c as BatchNormalizationArgs));
+registerLayer('LayerNormalization', (c) => new LayerNormalization(c as LayerNormalizationArgs));

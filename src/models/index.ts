@@ -13,4 +13,5 @@ export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurre
 export { SentenceAutoencoder, type SentenceAutoencoderConfig } from './sentence.js';
 export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';
 export { ImageClassifier, type ImageClassifierConfig, type ClassifierData } from './classifier.js';
+export { MaskedAutoencoder, type MaskedAutoencoderConfig, type MaeStackConfig } from './mae.js';
 export { PCA, type PcaData, type PcaFitOptions } from './pca.js';

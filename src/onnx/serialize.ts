@@ -179,6 +179,7 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
   Sigmoid: same('Sigmoid'),
   Tanh: same('Tanh'),
   Softplus: same('Softplus'),
+  Erf: same('Erf'),
   Softmax: ({ e, node, ins, outs }) => e.node('Softmax', ins, outs, { axis: node.attrs.axis }),
   LogSoftmax: ({ e, node, ins, outs }) => e.node('LogSoftmax', ins, outs, { axis: node.attrs.axis }),
   ReduceSum: reduce('ReduceSum'),

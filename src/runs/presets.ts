@@ -8,7 +8,7 @@ import { ConfigError } from '../config/validate.js';
 import { type KindDefaults, hiddenWidth } from './data-kinds.js';
 
 /** Names accepted by `--model`. */
-export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'vae', 'conv-vae', 'lstm', 'gru', 'conv1d'] as const;
+export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'lstm', 'gru', 'conv1d'] as const;
 export type ModelPreset = (typeof MODEL_PRESETS)[number];
 
 export interface PresetOptions {
@@ -31,6 +31,7 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   conv: 'images: 3×3 convs [32, 32] with max pooling and transposed-conv decoder, dense code (latent 32)',
   'conv-denoising': 'conv trained on Gaussian-corrupted images (noise 0.5), no dense bottleneck',
   'unet-denoising': 'images: U-Net [16, 32], two 3×3 convs per level, skip connections, trained on Gaussian-corrupted images (noise 0.5); the best denoiser',
+  mae: 'images: masked autoencoder, a 4×4 grid of patches, 75 % hidden per step, 4 Transformer blocks of width latent (64), 2-block decoder; codes for features',
   vae: 'variational, dense 512-256 encoder, latent 2 (a picture of the latent space)',
   'conv-vae': 'variational, conv encoder [32, 64], latent 2',
   lstm: 'sequences [T, F]: LSTM encoder (latent 64 units), 64-unit LSTM decoder started from the code, in reverse',
@@ -86,6 +87,17 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
       needImage();
       // bench:denoise's model: 21.21 dB at noise 0.5 after 40 epochs (docs/tasks.md).
       return { className: 'UNetAutoencoder', inputShape, encoder: { filters: [16, 32], convsPerLevel: 2, activation: 'elu' }, loss, noise };
+    case 'mae': {
+      needImage();
+      // bench:attention's model (docs/attention.md): a 4×4 grid of patches (7×7 on 28×28 images).
+      const d = options.latent ?? 64;
+      if (d % 8 !== 0) throw new ConfigError('--latent', `'mae' needs a code size divisible by 8 (4 heads, also in the half-width decoder), got ${d}`);
+      const [, h, w] = inputShape as [number, number, number];
+      return {
+        className: 'MaskedAutoencoder', inputShape, patchSize: [h / 4, w / 4], maskRatio: 0.75,
+        encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d }, decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
+      };
+    }
     // The VAE keeps its 2-D code (a picture of the latent space) whatever the data kind.
     case 'vae': return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'dense', sizes: [hiddenWidth(512, defaults, 2), hiddenWidth(256, defaults, 2)] } };
     case 'conv-vae':

