@@ -35,7 +35,7 @@ export interface InferenceOptions {
 }
 
 /** Resumed trainers need these options only; the optimizer and seed come from the checkpoint. */
-export type LoadOptions = Omit<TrainerOptions, 'optimizer' | 'seed'>;
+export type LoadOptions = Omit<TrainerOptions, 'optimizer' | 'discriminatorOptimizer' | 'seed'>;
 
 /**
  * Base of every model with the Keras-like API. A subclass is a
