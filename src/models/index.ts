@@ -11,5 +11,6 @@ export { Conv1DAutoencoder, type Conv1DAutoencoderConfig } from './conv1d.js';
 export { UNetAutoencoder, type UNetAutoencoderConfig } from './unet.js';
 export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurrent.js';
 export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';
+export { AdversarialAutoencoder, type AdversarialAutoencoderConfig, type CodeDiscriminatorConfig } from './aae.js';
 export { ImageClassifier, type ImageClassifierConfig, type ClassifierData } from './classifier.js';
 export { PCA, type PcaData, type PcaFitOptions } from './pca.js';

@@ -10,6 +10,7 @@ import { Rng } from '../data/random.js';
 import { sizeOf } from '../graph/types.js';
 import { writeFileAtomic } from '../io/files.js';
 import { type AutoencoderModel } from '../models/base.js';
+import { AdversarialAutoencoder } from '../models/aae.js';
 import { VariationalAutoencoder } from '../models/vae.js';
 import { RuntimeSession } from '../onnx/runtime.js';
 import { buildPart } from '../train/step.js';
@@ -34,10 +35,22 @@ export interface GeneratedImages {
   title: string;
 }
 
-function vaeOf(model: AutoencoderModel, what: string): VariationalAutoencoder {
+/** A model trained to a prior N(0, I) on its codes, so decoded prior draws are samples. */
+type GenerativeModel = VariationalAutoencoder | AdversarialAutoencoder;
+
+function vaeOf(model: AutoencoderModel, what: string): GenerativeModel {
+  if (!(model instanceof VariationalAutoencoder || model instanceof AdversarialAutoencoder)) {
+    const name = (model as { className?: string } | null)?.className ?? typeof model;
+    throw new TypeError(`${what}: needs a VariationalAutoencoder or an AdversarialAutoencoder (their prior N(0, I) is what makes decoded codes samples), got ${name}`);
+  }
+  return model;
+}
+
+/** Likelihood estimates need the VAE's encoder Gaussian q(z|x). */
+function strictVaeOf(model: AutoencoderModel, what: string): VariationalAutoencoder {
   if (!(model instanceof VariationalAutoencoder)) {
     const name = (model as { className?: string } | null)?.className ?? typeof model;
-    throw new TypeError(`${what}: needs a VariationalAutoencoder (its prior N(0, I) is what makes decoded codes samples), got ${name}`);
+    throw new TypeError(`${what}: needs a VariationalAutoencoder (its encoder's Gaussian q(z|x) is the importance distribution), got ${name}`);
   }
   return model;
 }
@@ -47,7 +60,7 @@ function positiveInt(v: unknown, what: string, min = 1): number {
   return v;
 }
 
-async function decoded(vae: VariationalAutoencoder, codes: Float32Array, columns: number, title: string, titles: GridTitles = {}): Promise<GeneratedImages> {
+async function decoded(vae: GenerativeModel, codes: Float32Array, columns: number, title: string, titles: GridTitles = {}): Promise<GeneratedImages> {
   const n = codes.length / vae.latentDim;
   return { images: await vae.decode(codes), shape: [n, ...vae.inputShape], columns, codes, title, ...titles };
 }
@@ -73,7 +86,7 @@ export async function sample(model: AutoencoderModel, n: number, options: Sample
 }
 
 /** Checks one input sample and returns its values. */
-function oneInput(vae: VariationalAutoencoder, x: Float32Array, what: string): Float32Array {
+function oneInput(vae: GenerativeModel, x: Float32Array, what: string): Float32Array {
   const size = sizeOf(vae.inputShape);
   if (!(x instanceof Float32Array) || x.length !== size) {
     throw new Error(`${what} must be one input: a Float32Array of ${size} values (shape [${vae.inputShape}]), got ${x instanceof Float32Array ? `${x.length} values` : typeof x}`);
@@ -230,7 +243,7 @@ async function forEachLogWeight(
   model: AutoencoderModel, x: Float32Array, options: LikelihoodOptions, what: string,
   visit: (input: number, logPxz: number, logPz: number, logQz: number) => void,
 ): Promise<{ n: number; k: number }> {
-  const vae = vaeOf(model, what);
+  const vae = strictVaeOf(model, what);
   const part = vae.parts().logLikelihood;
   if (!part) throw new Error(`${what}: needs a VAE with loss 'bce' (a Bernoulli decoder, whose likelihood is p(x|z)); this one has loss '${vae.loss}'${vae.perceptual ? ' (perceptual)' : ''}`);
   const size = sizeOf(vae.inputShape);
@@ -333,7 +346,7 @@ export async function importanceSampledNll(model: AutoencoderModel, x: Float32Ar
  * {@link importanceSampledNll} with k = 1.
  */
 export async function negativeElbo(model: AutoencoderModel, x: Float32Array, options: LikelihoodOptions = {}): Promise<NllEstimate> {
-  const vae = vaeOf(model, 'negativeElbo');
+  const vae = strictVaeOf(model, 'negativeElbo');
   const rec: number[] = [];
   const { n, k } = await forEachLogWeight(model, x, { ...options, samples: options.samples ?? 1 }, 'negativeElbo', (i, logPxz) => {
     rec[i] = (rec[i] ?? 0) - logPxz;
