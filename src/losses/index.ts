@@ -20,3 +20,4 @@ export { softmaxCrossEntropy, classifierOutputs } from './classification.js';
 export {
   PERCEPTUAL_PREFIX, FrozenContext, type PerceptualLossOptions, type PerceptualTerms, perceptualLoss, addTerms, scaleTerms,
 } from './perceptual.js';
+export { type GanLosses, ganLosses } from './adversarial.js';

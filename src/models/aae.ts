@@ -5,7 +5,7 @@ import { type GraphBuildContext, type Layer } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten, Reshape } from '../layers/reshaping.js';
 import { Sequential } from '../layers/wrappers.js';
-import { binaryCrossEntropyWithLogits } from '../losses/index.js';
+import { ganLosses } from '../losses/index.js';
 import { type DiscriminatorObjective, type ModelPart } from '../train/model.js';
 import {
   AutoencoderModel, COMMON_FIELDS, type CommonConfig, type Encoded, type SummarySection, fieldsOf, parseCommon, registerModel,
@@ -50,23 +50,6 @@ export function denseDiscriminator(prefix: string, sizes: readonly number[], act
 }
 
 /**
- * The non-saturating GAN losses on discriminator logits (Goodfellow et al. 2014):
- * the discriminator minimizes BCE(D(real), 1) + BCE(D(fake), 0), the generator
- * BCE(D(fake), 1) = −mean log σ(D(fake)). Also the discriminator's accuracy on
- * the batch (real and fake counted alike, a logit > 0 calling "real").
- */
-export function ganLosses(ctx: GraphBuildContext, real: Value, fake: Value): { discriminator: Value; generator: Value; accuracy: Value } {
-  const { g } = ctx;
-  const bce = (logits: Value, label: 0 | 1) => binaryCrossEntropyWithLogits(logits, label ? g.onesLike(logits) : g.zerosLike(logits)).perElement;
-  const hits = (logits: Value, label: 0 | 1) => g.reduceMean(g.cast(label ? g.greater(logits, 0) : g.less(logits, 0), 'float32'));
-  return {
-    discriminator: g.add(bce(real, 1), bce(fake, 0)),
-    generator: bce(fake, 1),
-    accuracy: g.mul(g.add(hits(real, 1), hits(fake, 0)), 0.5),
-  };
-}
-
-/**
  * Adversarial autoencoder (Makhzani, Shlens, Jaitly, Goodfellow & Frey, 2015).
  * A deterministic encoder q(z|x) maps x to a code z ∈ ℝᵏ, a decoder maps z back,
  * and a discriminator D on codes tells codes of data from draws of the prior
@@ -103,6 +86,7 @@ export class AdversarialAutoencoder extends AutoencoderModel {
       if (c[field] !== undefined) throw new ConfigError(`config.${field}`, 'not supported by AdversarialAutoencoder (its discriminator already regularizes the code)');
     }
     super(parseCommon(c, 'config', { loss: 'bce', reduction: 'perSample' }));
+    this.rejectAdversarial();
     this.latentDim = req(c, 'latentDim', 'config', positiveInt);
     this.latentShape = [this.latentDim];
     this.adversarialWeight = opt(c, 'adversarialWeight', 'config', (v, p) => numberIn(v, p, 0, Infinity), 1);
@@ -142,7 +126,7 @@ export class AdversarialAutoencoder extends AutoencoderModel {
     const code = this.encodeGraph(ctx, this.corruptInput(ctx, x)).code;
     const terms = this.reconstructionTerms(ctx, this.decodeGraph(ctx, code), target);
     const reconstruction = this.reduction === 'perSample' ? terms.perSample : terms.perElement;
-    const gan = ganLosses(ctx, this.discriminator.call(ctx, g.randomNormalLike(code)), this.discriminator.call(ctx, code));
+    const gan = ganLosses(this.discriminator.call(ctx, g.randomNormalLike(code)), this.discriminator.call(ctx, code));
     this.addContrastive(ctx, code);
     return {
       loss: g.add(reconstruction, g.mul(gan.generator, this.adversarialWeight)),
