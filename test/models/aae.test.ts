@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { AdversarialAutoencoder, ConfigError, modelFromConfig } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { interpolate, sample } from '../../src/tasks/generate.js';
+import { presetConfig } from '../../src/runs/presets.js';
 import { digits } from './helpers.js';
 
 const config = { inputShape: [784], latentDim: 4, encoder: { sizes: [64] }, discriminator: { sizes: [32] } };
@@ -31,6 +32,8 @@ describe('AdversarialAutoencoder', () => {
     assert.throws(() => new AdversarialAutoencoder({ ...config, discriminator: { size: [3] } } as never), /config.discriminator/);
     assert.throws(() => new AdversarialAutoencoder({ ...config, sparsity: { type: 'l1', coefficient: 1 } } as never), /config.sparsity: not supported/);
     assert.match(m.summary(), /discriminator_logit/);
+    const preset = modelFromConfig(presetConfig('aae', [784]));
+    assert.ok(preset instanceof AdversarialAutoencoder && preset.latentDim === 8 && preset.adversarialWeight === 10);
   });
 
   it('pushes its codes towards N(0, I), unlike the same autoencoder without the discriminator, and generates', async () => {
