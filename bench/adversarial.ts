@@ -16,13 +16,13 @@ const program = benchCommand('bench:adversarial', 'Fréchet distance (aekit clas
   json: 'print one JSON object { fd: { samples, reconstructions }, mse, ... } on the last line',
   seed: 'seed of initialization, shuffling, the graphs\' random ops and the prior draws',
 })
-  .option('--epochs <n>', 'epochs of each generative model (default 4)', integer('--epochs', 1))
+  .option('--epochs <n>', 'epochs of each generative model (default 3)', integer('--epochs', 1))
   .option('--recon-epochs <n>', 'epochs of each reconstruction autoencoder (default 3)', integer('--recon-epochs', 1))
   .option('--classifier-epochs <n>', 'epochs of the feature classifier (default 2)', integer('--classifier-epochs', 1))
   .option('--classifier-samples <n>', 'training images of the feature classifier (default 10,000)', integer('--classifier-samples', 2))
   .option('--samples <n>', 'generated samples per model (default 10,000)', integer('--samples', 2))
   .option('--adversarial-weight <x>', 'λ of the adversarial reconstruction loss (default 0.002)', positive('--adversarial-weight'))
-  .option('--train-samples <n>', 'training images (default 60,000)', integer('--train-samples', 2))
+  .option('--train-samples <n>', 'training images (default 15,000, the first ones)', integer('--train-samples', 2))
   .option('--test-samples <n>', 'test images (default 10,000)', integer('--test-samples', 4))
   .option('--figures <dir>', 'write the sample, interpolation and reconstruction PNGs here')
   .parse();
