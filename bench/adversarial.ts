@@ -21,7 +21,7 @@ const program = benchCommand('bench:adversarial', 'Fréchet distance (aekit clas
   .option('--classifier-epochs <n>', 'epochs of the feature classifier (default 2)', integer('--classifier-epochs', 1))
   .option('--classifier-samples <n>', 'training images of the feature classifier (default 10,000)', integer('--classifier-samples', 2))
   .option('--samples <n>', 'generated samples per model (default 10,000)', integer('--samples', 2))
-  .option('--adversarial-weight <x>', 'λ of the adversarial reconstruction loss (default 0.002)', positive('--adversarial-weight'))
+  .option('--adversarial-weight <x>', 'λ of the adversarial reconstruction loss (default 0.001)', positive('--adversarial-weight'))
   .option('--train-samples <n>', 'training images (default 15,000, the first ones)', integer('--train-samples', 2))
   .option('--test-samples <n>', 'test images (default 10,000)', integer('--test-samples', 4))
   .option('--figures <dir>', 'write the sample, interpolation and reconstruction PNGs here')

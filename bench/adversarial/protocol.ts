@@ -39,7 +39,7 @@ import { TRAIN_SAMPLES_IWAE, generativeModelConfig } from '../generate/protocol.
 export const LATENT_DIM = 8;
 export const BATCH_SIZE = 100;
 /** Defaults of a full run and of `--quick`. */
-export const DEFAULTS = { trainSamples: 15000, epochs: 3, reconEpochs: 3, classifierEpochs: 2, classifierSamples: 10000, samples: 10000, adversarialWeight: 0.002 } as const;
+export const DEFAULTS = { trainSamples: 15000, epochs: 3, reconEpochs: 3, classifierEpochs: 2, classifierSamples: 10000, samples: 10000, adversarialWeight: 0.001 } as const;
 export const QUICK = { trainSamples: 3000, testSamples: 500, epochs: 2, reconEpochs: 2, classifierEpochs: 1, classifierSamples: 3000, samples: 500 } as const;
 
 export interface AdversarialBenchOptions extends MnistSliceOptions {
@@ -70,7 +70,7 @@ export interface AdversarialBenchResult {
 
 /** The three generative models' configs: bench/generate's architecture with an 8-d code. */
 export function aaeConfig(): AdversarialAutoencoderConfig {
-  return { inputShape: [784], latentDim: LATENT_DIM, encoder: { sizes: [200, 200], activation: 'tanh' }, discriminator: { sizes: [256, 256] }, adversarialWeight: 10 };
+  return { inputShape: [784], latentDim: LATENT_DIM, encoder: { sizes: [200, 200], activation: 'tanh' }, discriminator: { sizes: [256, 256] }, adversarialWeight: 2 };
 }
 
 /** The dense autoencoders of the reconstruction comparison; `adversarialWeight` 0 is pixel loss alone. */
@@ -120,7 +120,7 @@ export async function runAdversarialBenchmark(options: AdversarialBenchOptions =
     log(`  ${name}: ${e} epochs in ${((performance.now() - t) / 1000).toFixed(0)} s; ${Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
   };
   const generative: Record<'aae' | 'vae' | 'iwae', AutoencoderModel> = {
-    aae: new AdversarialAutoencoder(aaeConfig()).compile({ optimizer: new Adam({ learningRate: 1e-3 }), discriminatorOptimizer: new Adam({ learningRate: 1e-3 }), seed, session }),
+    aae: new AdversarialAutoencoder(aaeConfig()).compile({ optimizer: new Adam({ learningRate: 1e-3 }), discriminatorOptimizer: new Adam({ learningRate: 2e-4 }), seed, session }),
     vae: new VariationalAutoencoder({ ...generativeModelConfig(1), latentDim: LATENT_DIM }).compile({ optimizer: new Adam({ learningRate: 1e-3 }), seed, session }),
     iwae: new VariationalAutoencoder({ ...generativeModelConfig(TRAIN_SAMPLES_IWAE), latentDim: LATENT_DIM }).compile({ optimizer: new Adam({ learningRate: 1e-3 }), seed, session }),
   };

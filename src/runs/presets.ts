@@ -93,7 +93,7 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
       needImage();
       return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'conv', filters: [32, 64] } };
     case 'aae':
-      return { className: 'AdversarialAutoencoder', inputShape, latentDim: options.latent ?? 8, encoder: { sizes: [hiddenWidth(200, defaults, 8), hiddenWidth(200, defaults, 8)], activation: 'tanh' }, discriminator: { sizes: [256, 256] }, adversarialWeight: 10 };
+      return { className: 'AdversarialAutoencoder', inputShape, latentDim: options.latent ?? 8, encoder: { sizes: [hiddenWidth(200, defaults, 8), hiddenWidth(200, defaults, 8)], activation: 'tanh' }, discriminator: { sizes: [256, 256] }, adversarialWeight: 2 };
     case 'lstm':
     case 'gru':
       needSequence();

@@ -33,7 +33,7 @@ describe('AdversarialAutoencoder', () => {
     assert.throws(() => new AdversarialAutoencoder({ ...config, sparsity: { type: 'l1', coefficient: 1 } } as never), /config.sparsity: not supported/);
     assert.match(m.summary(), /discriminator_logit/);
     const preset = modelFromConfig(presetConfig('aae', [784]));
-    assert.ok(preset instanceof AdversarialAutoencoder && preset.latentDim === 8 && preset.adversarialWeight === 10);
+    assert.ok(preset instanceof AdversarialAutoencoder && preset.latentDim === 8 && preset.adversarialWeight === 2);
   });
 
   it('pushes its codes towards N(0, I), unlike the same autoencoder without the discriminator, and generates', async () => {
