@@ -24,6 +24,7 @@
  */
 import { mnist } from '../../src/data/datasets.js';
 import { frechetDistance } from '../../src/eval/frechet.js';
+import { meanSquaredError } from '../../src/eval/image-quality.js';
 import { writeFileAtomic } from '../../src/io/files.js';
 import { AdversarialAutoencoder, type AdversarialAutoencoderConfig } from '../../src/models/aae.js';
 import { type AutoencoderModel } from '../../src/models/base.js';
@@ -77,12 +78,6 @@ export function aaeConfig(): AdversarialAutoencoderConfig {
 export function reconstructionConfig(adversarialWeight: number): AutoencoderConfig {
   const base: AutoencoderConfig = { inputShape: [784], encoder: { sizes: [256, 64, 16] }, outputActivation: 'sigmoid', loss: 'mse' };
   return adversarialWeight > 0 ? { ...base, loss: { type: 'adversarial', weight: adversarialWeight, base: 'mse', discriminator: { filters: [32, 64] } } } : base;
-}
-
-function mse(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return s / a.length;
 }
 
 /** Runs the benchmark; see the module's TSDoc. */
@@ -147,7 +142,7 @@ export async function runAdversarialBenchmark(options: AdversarialBenchOptions =
     });
     await fit(`reconstruction ${kind}`, model, reconEpochs);
     const images = await model.reconstruct(test.x);
-    recon[kind] = { fd: frechetDistance(await features(images), testFeatures), mse: mse(images, test.x), images };
+    recon[kind] = { fd: frechetDistance(await features(images), testFeatures), mse: meanSquaredError(images, test.x), images };
     log(`  reconstructions, ${kind} loss: FD ${recon[kind].fd.toFixed(3)}, pixel MSE ${recon[kind].mse.toFixed(5)}`);
   }
   if (options.figures) {

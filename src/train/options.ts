@@ -65,11 +65,11 @@ function checkOptimizer(x: unknown, p: string): void {
 export function checkTrainerOptions(v: unknown, path: string): void {
   checkObject(v, path, {
     optimizer: checkOptimizer,
-    discriminatorOptimizer: checkOptimizer,
     seed: safeInt,
     clipNorm: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }),
     session: checkSessionOptions,
     stepsPerExecution: checkStepsPerExecution,
+    discriminatorOptimizer: checkOptimizer,
   });
 }
 

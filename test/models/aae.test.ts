@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { meanAndCovariance } from '../../src/eval/frechet.js';
 import { AdversarialAutoencoder, ConfigError, modelFromConfig } from '../../src/models/index.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { interpolate, sample } from '../../src/tasks/generate.js';
@@ -13,10 +14,8 @@ const config = { inputShape: [784], latentDim: 4, encoder: { sizes: [64] }, disc
 
 /** Per-dimension mean and standard deviation of codes [n, k]. */
 function moments(codes: Float32Array, k: number): { mean: number[]; std: number[] } {
-  const n = codes.length / k;
-  const mean = Array.from({ length: k }, (_, j) => codes.filter((_, i) => i % k === j).reduce((a, b) => a + b, 0) / n);
-  const std = mean.map((m, j) => Math.sqrt(codes.filter((_, i) => i % k === j).reduce((a, b) => a + (b - m) ** 2, 0) / n));
-  return { mean, std };
+  const { mean, cov } = meanAndCovariance(codes, codes.length / k, k);
+  return { mean: Array.from(mean), std: Array.from(mean, (_, j) => Math.sqrt(cov[j * k + j]!)) };
 }
 
 describe('AdversarialAutoencoder', () => {
