@@ -21,3 +21,4 @@ export {
   PERCEPTUAL_PREFIX, FrozenContext, type PerceptualLossOptions, type PerceptualTerms, perceptualLoss, addTerms, scaleTerms,
 } from './perceptual.js';
 export { siSdrGraph } from './si-sdr.js';
+export { type GanLosses, ganLosses } from './adversarial.js';

@@ -15,7 +15,8 @@ import { type Sequential } from '../layers/wrappers.js';
 import {
   type LossName, type LossTerms, contractivePenalty, klSparsityPenalty, l1ActivityPenalty, reconstructionLoss, uniformityPenalty,
 } from '../losses/index.js';
-import { type ModelPart, type TrainableModel } from '../train/model.js';
+import { type DiscriminatorObjective, type ModelPart, type TrainableModel } from '../train/model.js';
+import { type AdversarialLoss, adversarialTerms } from './adversarial-loss.js';
 import { type Trainer } from '../train/trainer.js';
 import { type ContrastiveConfig, type NoiseConfig, type ResolvedCommon, type SparsityConfig, commonConfig, corrupt } from './common-config.js';
 import { ConfigError, positiveInt, positiveInts } from './config.js';
@@ -61,6 +62,8 @@ export abstract class AutoencoderModel extends ModelFrontEnd implements Trainabl
   readonly loss: LossName;
   /** The perceptual loss, when the config's `loss` is one. */
   readonly perceptual?: PerceptualLoss;
+  /** The adversarial term added to the reconstruction loss, when the config's `loss` is one. */
+  readonly adversarial?: AdversarialLoss;
   readonly outputActivation: ActivationName;
   readonly reduction: 'perElement' | 'perSample';
   readonly noise?: NoiseConfig;
@@ -73,6 +76,7 @@ export abstract class AutoencoderModel extends ModelFrontEnd implements Trainabl
     this.inputShape = [...common.inputShape];
     this.loss = common.loss;
     this.perceptual = common.perceptual;
+    this.adversarial = common.adversarial;
     this.outputActivation = common.outputActivation;
     this.reduction = common.reduction;
     this.noise = common.noise;
@@ -159,16 +163,26 @@ export abstract class AutoencoderModel extends ModelFrontEnd implements Trainabl
    * Training objective: loss = L(a(g(f(x̃))), x) + penalties, reduced per
    * element or per sample (see `reduction`). Metric `reconstruction` is the
    * reconstruction term alone; `sparsity`/`contractive` are reported by the
-   * trainer as labelled extra losses.
+   * trainer as labelled extra losses. With an adversarial loss the objective
+   * also has its image discriminator (see `AdversarialLossConfig`).
    */
-  buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> } {
+  buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value>; discriminator?: DiscriminatorObjective } {
     const input = this.corruptInput(ctx, x);
     const encoded = this.encodeGraph(ctx, input);
-    const terms = this.reconstructionTerms(ctx, this.decodeGraph(ctx, this.trainingCode(ctx, encoded)), target);
+    const logits = this.decodeGraph(ctx, this.trainingCode(ctx, encoded));
+    const terms = this.reconstructionTerms(ctx, logits, target);
     const loss = this.reduction === 'perSample' ? terms.perSample : terms.perElement;
     this.addPenalties(ctx, encoded.code, input);
     // A separate node, so the 'loss' and 'reconstruction' outputs never name the same value.
-    return { loss, metrics: { reconstruction: ctx.g.identity(loss), ...this.termMetrics(ctx, terms) } };
+    const metrics = { reconstruction: ctx.g.identity(loss), ...this.termMetrics(ctx, terms) };
+    if (!this.adversarial) return { loss, metrics };
+    const adv = adversarialTerms(ctx, this.adversarial, this.activate(ctx, logits), target);
+    return { loss: ctx.g.add(loss, adv.term), metrics: { ...metrics, ...adv.metrics }, discriminator: adv.discriminator };
+  }
+
+  /** Rejects an adversarial `loss` in a model whose objective has no place for it. */
+  protected rejectAdversarial(): void {
+    if (this.adversarial) throw new ConfigError('config.loss', `an adversarial loss is not supported by ${this.className}`);
   }
 
   parts(): Record<string, ModelPart> {
@@ -201,7 +215,7 @@ export abstract class AutoencoderModel extends ModelFrontEnd implements Trainabl
   getConfig(): Record<string, unknown> {
     return {
       className: this.className,
-      ...commonConfig({ inputShape: this.inputShape, loss: this.loss, perceptual: this.perceptual, outputActivation: this.outputActivation, reduction: this.reduction, noise: this.noise, sparsity: this.sparsity, contractive: this.contractive, contrastive: this.contrastive }),
+      ...commonConfig({ inputShape: this.inputShape, loss: this.loss, perceptual: this.perceptual, adversarial: this.adversarial, outputActivation: this.outputActivation, reduction: this.reduction, noise: this.noise, sparsity: this.sparsity, contractive: this.contractive, contrastive: this.contrastive }),
       ...this.ownConfig(),
     };
   }
@@ -278,6 +292,7 @@ export abstract class AutoencoderModel extends ModelFrontEnd implements Trainabl
       this.contractive !== undefined ? `contractive: ${this.contractive}` : '',
       this.contrastive ? `contrastive: ${this.contrastive.weight} · uniformity (t = ${this.contrastive.t})` : '',
       this.perceptual ? `perceptual: ${this.perceptual.weight} · classifier features [${this.perceptual.layers.join(', ')}] + ${this.perceptual.pixelWeight} · ${this.loss}` : '',
+      this.adversarial ? `adversarial: ${this.adversarial.weight} · GAN loss of an image discriminator (conv [${this.adversarial.filters.join(', ')}] on [${this.adversarial.imageShape.join(', ')}])` : '',
     ].filter(Boolean);
     const header = `Model: ${this.className}  input [${this.inputShape}]  latent [${this.latentShape}]  loss ${this.loss} (${this.reduction})`;
     return formatSummary(header, this.summaryRows(), extras);

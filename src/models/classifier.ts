@@ -126,6 +126,7 @@ export class ImageClassifier implements TrainableModel {
   parts(): Record<string, ModelPart> {
     return {
       model: { inputShape: this.inputShape, build: (ctx, x) => classifierOutputs(this.network.call(ctx, x)) },
+      features: { inputShape: this.inputShape, build: (ctx, x) => ({ features: this.network.layers.slice(0, -1).reduce((v, l) => l.call(ctx, v), x) }) },
     };
   }
 
@@ -183,6 +184,23 @@ export class ImageClassifier implements TrainableModel {
   /** Mean cross-entropy (`loss`) and `accuracy` over labelled images. */
   evaluate(data: ClassifierData, opts: { batchSize?: number } = {}): Promise<EpochMetrics> {
     return this.trainer.evaluate(this.arrayData(data), opts);
+  }
+
+  /**
+   * The activations that feed the logits (the last hidden layer, or the
+   * flattened last block without hidden layers) of images [n, C, H, W]: n rows
+   * of {@link featureSize} values, e.g. for a Fréchet distance in this
+   * network's feature space.
+   */
+  async features(x: Float32Array, opts: { batchSize?: number } = {}): Promise<Float32Array> {
+    const out = await this.trainer.predict(x, { part: 'features', batchSize: opts.batchSize });
+    return out.features!.data as Float32Array;
+  }
+
+  /** Values per row of {@link features}. */
+  get featureSize(): number {
+    const shape = this.network.layers.slice(0, -1).reduce<(number | string)[]>((s, l) => l.computeOutputShape(s as never) as never, ['N', ...this.inputShape]);
+    return shape.slice(1).reduce<number>((a, b) => a * (b as number), 1);
   }
 
   /** Class probabilities softmax(z) of images [n, C, H, W], n·K values row after row. */

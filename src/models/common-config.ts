@@ -7,6 +7,7 @@
 import { type ActivationName } from '../layers/activations.js';
 import { type LossName } from '../losses/index.js';
 import { type PerceptualLoss, type PerceptualLossConfig, parsePerceptual, perceptualConfig } from './perceptual-loss.js';
+import { type AdversarialLoss, type AdversarialLossConfig, adversarialConfig, parseAdversarial } from './adversarial-loss.js';
 import { type Value } from '../graph/graph.js';
 import { type GraphBuildContext } from '../layers/core.js';
 import { ConfigError, activationName, bool, numberIn, objectOf, oneOf, opt, positiveInts, req } from './config.js';
@@ -53,8 +54,8 @@ export interface ContrastiveConfig {
 export interface CommonConfig {
   /** Per-sample input shape: [features], [channels, height, width] or [timesteps, features]. */
   inputShape: number[];
-  /** Reconstruction loss: a name, or a perceptual loss. */
-  loss?: LossName | PerceptualLossConfig;
+  /** Reconstruction loss: a name, a perceptual loss, or an adversarial loss added to either. */
+  loss?: LossName | PerceptualLossConfig | AdversarialLossConfig;
   /** Applied to the decoder's last (linear) layer. Default: 'sigmoid' with loss 'bce', else 'linear'. */
   outputActivation?: ActivationName;
   /**
@@ -85,6 +86,8 @@ export interface ResolvedCommon {
   /** The pixel loss (with a perceptual loss, the one mixed in). */
   loss: LossName;
   perceptual?: PerceptualLoss;
+  /** The adversarial term added to the reconstruction loss, when `loss` is one. */
+  adversarial?: AdversarialLoss;
   outputActivation: ActivationName;
   reduction: 'perElement' | 'perSample';
   noise?: NoiseConfig;
@@ -132,11 +135,19 @@ function parseSparsity(v: unknown, path: string): SparsityConfig {
 export function parseCommon(c: Record<string, unknown>, path: string, defaults: { loss?: LossName; reduction?: 'perElement' | 'perSample' } = {}): ResolvedCommon {
   const inputShape = req(c, 'inputShape', path, positiveInts);
   let perceptual: PerceptualLoss | undefined;
+  let adversarial: AdversarialLoss | undefined;
   let loss: LossName;
-  if (c.loss !== null && typeof c.loss === 'object') {
-    ({ perceptual, pixelLoss: loss } = parsePerceptual(c.loss, `${path}.loss`, inputShape, defaults.loss ?? 'mse'));
+  // An adversarial loss wraps the loss it is added to, which is read as any `loss` field.
+  let lossField = c.loss;
+  let lossPath = `${path}.loss`;
+  if (lossField !== null && typeof lossField === 'object' && (lossField as { type?: unknown }).type === 'adversarial') {
+    ({ adversarial, base: lossField } = parseAdversarial(lossField, lossPath, inputShape));
+    lossPath = `${lossPath}.base`;
+  }
+  if (lossField !== null && typeof lossField === 'object') {
+    ({ perceptual, pixelLoss: loss } = parsePerceptual(lossField, lossPath, inputShape, defaults.loss ?? 'mse'));
   } else {
-    loss = opt(c, 'loss', path, (v, p) => oneOf(v, p, ['mse', 'mae', 'bce'] as const), defaults.loss ?? 'mse');
+    loss = lossField === undefined ? defaults.loss ?? 'mse' : oneOf(lossField, lossPath, ['mse', 'mae', 'bce'] as const);
   }
   // A classifier is trained on images in [0, 1], so a perceptual loss defaults to a sigmoid output.
   const outputActivation = opt(c, 'outputActivation', path, activationName, loss === 'bce' || perceptual ? 'sigmoid' : 'linear');
@@ -146,6 +157,7 @@ export function parseCommon(c: Record<string, unknown>, path: string, defaults: 
   const reduction = opt(c, 'reduction', path, (v, p) => oneOf(v, p, ['perElement', 'perSample'] as const), defaults.reduction ?? 'perElement');
   const out: ResolvedCommon = { inputShape, loss, outputActivation, reduction };
   if (perceptual) out.perceptual = perceptual;
+  if (adversarial) out.adversarial = adversarial;
   if (c.noise !== undefined) out.noise = parseNoise(c.noise, `${path}.noise`);
   if (c.sparsity !== undefined) out.sparsity = parseSparsity(c.sparsity, `${path}.sparsity`);
   if (c.contractive !== undefined) out.contractive = numberIn(c.contractive, `${path}.contractive`, 0, Infinity, { min: true });
@@ -155,9 +167,10 @@ export function parseCommon(c: Record<string, unknown>, path: string, defaults: 
 
 /** The common fields as they appear in `getConfig()` (defaults made explicit, absent options left out). */
 export function commonConfig(c: ResolvedCommon): Record<string, unknown> {
+  const baseLoss = c.perceptual ? perceptualConfig(c.perceptual, c.loss) : c.loss;
   return {
     inputShape: [...c.inputShape],
-    loss: c.perceptual ? perceptualConfig(c.perceptual, c.loss) : c.loss,
+    loss: c.adversarial ? adversarialConfig(c.adversarial, baseLoss) : baseLoss,
     outputActivation: c.outputActivation,
     reduction: c.reduction,
     ...(c.noise ? { noise: { ...c.noise } } : {}),

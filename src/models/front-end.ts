@@ -14,7 +14,7 @@ import { type GraphBuildContext } from '../layers/core.js';
 import { type StreamSource, isStreamSource } from '../data/source.js';
 import { CheckpointError, openCheckpointDir } from '../train/checkpoint.js';
 import { type EpochMetrics } from '../train/loop.js';
-import { type ModelPart, type TrainableModel } from '../train/model.js';
+import { type DiscriminatorObjective, type ModelPart, type TrainableModel } from '../train/model.js';
 import { checkTrainerOptions } from '../train/options.js';
 import { type ArrayData, type FitOptions, type FitResult, Trainer, type TrainerOptions } from '../train/trainer.js';
 import { ConfigError } from './config.js';
@@ -35,7 +35,7 @@ export interface InferenceOptions {
 }
 
 /** Resumed trainers need these options only; the optimizer and seed come from the checkpoint. */
-export type LoadOptions = Omit<TrainerOptions, 'optimizer' | 'seed'>;
+export type LoadOptions = Omit<TrainerOptions, 'optimizer' | 'discriminatorOptimizer' | 'seed'>;
 
 /**
  * Base of every model with the Keras-like API. A subclass is a
@@ -49,7 +49,7 @@ export type LoadOptions = Omit<TrainerOptions, 'optimizer' | 'seed'>;
 export abstract class ModelFrontEnd implements TrainableModel {
   abstract readonly className: string;
   abstract readonly inputShape: number[];
-  abstract buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> };
+  abstract buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value>; discriminator?: DiscriminatorObjective };
   abstract parts(): Record<string, ModelPart>;
   abstract getConfig(): Record<string, unknown>;
 

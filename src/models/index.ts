@@ -12,6 +12,7 @@ export { UNetAutoencoder, type UNetAutoencoderConfig } from './unet.js';
 export { RecurrentAutoencoder, type RecurrentAutoencoderConfig } from './recurrent.js';
 export { SentenceAutoencoder, type SentenceAutoencoderConfig } from './sentence.js';
 export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDenseEncoder, type VaeConvEncoder } from './vae.js';
+export { AdversarialAutoencoder, type AdversarialAutoencoderConfig, type CodeDiscriminatorConfig } from './aae.js';
 export { ImageClassifier, type ImageClassifierConfig, type ClassifierData } from './classifier.js';
 export { MaskedAutoencoder, type MaskedAutoencoderConfig, type MaeStackConfig } from './mae.js';
 export { PCA, type PcaData, type PcaFitOptions } from './pca.js';

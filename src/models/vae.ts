@@ -108,6 +108,7 @@ export class VariationalAutoencoder extends AutoencoderModel {
     const common = parseCommon(c, 'config', { loss: 'bce', reduction: 'perSample' });
     if (common.reduction !== 'perSample') throw new ConfigError('config.reduction', `a VAE sums the reconstruction loss over each sample's features (the ELBO's scale), so 'perSample'; got '${common.reduction}'`);
     super(common);
+    this.rejectAdversarial();
     const latentDim = req(c, 'latentDim', 'config', positiveInt);
     const beta = opt(c, 'beta', 'config', (v, p) => numberIn(v, p, 0, Infinity), 1);
     const importanceSamples = opt(c, 'importanceSamples', 'config', positiveInt, 1);

@@ -8,7 +8,7 @@ import { ConfigError } from '../config/validate.js';
 import { type KindDefaults, hiddenWidth } from './data-kinds.js';
 
 /** Names accepted by `--model`. */
-export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'lstm', 'gru', 'conv1d'] as const;
+export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d'] as const;
 export type ModelPreset = (typeof MODEL_PRESETS)[number];
 
 export interface PresetOptions {
@@ -34,6 +34,7 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   mae: 'images: masked autoencoder, a 4×4 grid of patches, 75 % hidden per step, 4 Transformer blocks of width latent (64), 2-block decoder; codes for features',
   vae: 'variational, dense 512-256 encoder, latent 2 (a picture of the latent space)',
   'conv-vae': 'variational, conv encoder [32, 64], latent 2',
+  aae: 'adversarial autoencoder: dense 200-200 tanh encoder, latent 8, a discriminator [256, 256] pushing the codes to N(0, I) (bench:adversarial\'s model)',
   lstm: 'sequences [T, F]: LSTM encoder (latent 64 units), 64-unit LSTM decoder started from the code, in reverse',
   gru: 'sequences [T, F]: GRU encoder (latent 64 units), 64-unit GRU decoder started from the code, in reverse',
   conv1d: 'sequences [T, F]: Conv1D [32, 16] (kernel 5) with max pooling by 2, dense code (latent 16), mirrored decoder with upsampling; any T',
@@ -103,6 +104,8 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     case 'conv-vae':
       needImage();
       return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'conv', filters: [32, 64] } };
+    case 'aae':
+      return { className: 'AdversarialAutoencoder', inputShape, latentDim: options.latent ?? 8, encoder: { sizes: [hiddenWidth(200, defaults, 8), hiddenWidth(200, defaults, 8)], activation: 'tanh' }, discriminator: { sizes: [256, 256] }, adversarialWeight: 2 };
     case 'lstm':
     case 'gru':
       needSequence();

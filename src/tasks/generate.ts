@@ -10,6 +10,7 @@ import { Rng } from '../data/random.js';
 import { sizeOf } from '../graph/types.js';
 import { writeFileAtomic } from '../io/files.js';
 import { type AutoencoderModel } from '../models/base.js';
+import { AdversarialAutoencoder } from '../models/aae.js';
 import { SentenceAutoencoder } from '../models/sentence.js';
 import { VariationalAutoencoder } from '../models/vae.js';
 import { RuntimeSession } from '../onnx/runtime.js';
@@ -35,10 +36,22 @@ export interface GeneratedImages {
   title: string;
 }
 
-function vaeOf(model: AutoencoderModel, what: string): VariationalAutoencoder {
+/** A model trained to a prior N(0, I) on its codes, so decoded prior draws are samples. */
+type GenerativeModel = VariationalAutoencoder | AdversarialAutoencoder;
+
+function vaeOf(model: AutoencoderModel, what: string): GenerativeModel {
+  if (!(model instanceof VariationalAutoencoder || model instanceof AdversarialAutoencoder)) {
+    const name = (model as { className?: string } | null)?.className ?? typeof model;
+    throw new TypeError(`${what}: needs a VariationalAutoencoder or an AdversarialAutoencoder (their prior N(0, I) is what makes decoded codes samples), got ${name}`);
+  }
+  return model;
+}
+
+/** Likelihood estimates need the VAE's encoder Gaussian q(z|x). */
+function strictVaeOf(model: AutoencoderModel, what: string): VariationalAutoencoder {
   if (!(model instanceof VariationalAutoencoder)) {
     const name = (model as { className?: string } | null)?.className ?? typeof model;
-    throw new TypeError(`${what}: needs a VariationalAutoencoder (its prior N(0, I) is what makes decoded codes samples), got ${name}`);
+    throw new TypeError(`${what}: needs a VariationalAutoencoder (its encoder's Gaussian q(z|x) is the importance distribution), got ${name}`);
   }
   return model;
 }
@@ -50,7 +63,7 @@ function vaeOf(model: AutoencoderModel, what: string): VariationalAutoencoder {
  */
 function gaussianLatentOf(model: AutoencoderModel, what: string): VariationalAutoencoder | SentenceAutoencoder {
   if (model instanceof SentenceAutoencoder && model.variational) return model;
-  return vaeOf(model, what);
+  return strictVaeOf(model, what);
 }
 
 function positiveInt(v: unknown, what: string, min = 1): number {
@@ -58,7 +71,7 @@ function positiveInt(v: unknown, what: string, min = 1): number {
   return v;
 }
 
-async function decoded(vae: VariationalAutoencoder, codes: Float32Array, columns: number, title: string, titles: GridTitles = {}): Promise<GeneratedImages> {
+async function decoded(vae: GenerativeModel, codes: Float32Array, columns: number, title: string, titles: GridTitles = {}): Promise<GeneratedImages> {
   const n = codes.length / vae.latentDim;
   return { images: await vae.decode(codes), shape: [n, ...vae.inputShape], columns, codes, title, ...titles };
 }
@@ -84,7 +97,7 @@ export async function sample(model: AutoencoderModel, n: number, options: Sample
 }
 
 /** Checks one input sample and returns its values. */
-function oneInput(vae: VariationalAutoencoder, x: Float32Array, what: string): Float32Array {
+function oneInput(vae: GenerativeModel, x: Float32Array, what: string): Float32Array {
   const size = sizeOf(vae.inputShape);
   if (!(x instanceof Float32Array) || x.length !== size) {
     throw new Error(`${what} must be one input: a Float32Array of ${size} values (shape [${vae.inputShape}]), got ${x instanceof Float32Array ? `${x.length} values` : typeof x}`);

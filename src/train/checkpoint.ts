@@ -295,6 +295,8 @@ export interface CheckpointMeta {
   version: 1 | 2;
   model: Record<string, unknown>;
   optimizer: Record<string, unknown> & { name: string };
+  /** The discriminator's optimizer, for adversarial models. */
+  discriminatorOptimizer?: Record<string, unknown> & { name: string };
   seed: number;
   clipNorm: number | null;
   epoch: number;
@@ -331,6 +333,9 @@ export function parseCheckpointMeta(text: string, file: string): CheckpointMeta 
   const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   if (!isObject(m.model)) throw bad('model', 'the model config object', m.model);
   if (!isObject(m.optimizer) || typeof m.optimizer.name !== 'string') throw bad('optimizer', 'an optimizer config object with a name', m.optimizer);
+  if (m.discriminatorOptimizer !== undefined && !(isObject(m.discriminatorOptimizer) && typeof m.discriminatorOptimizer.name === 'string')) {
+    throw bad('discriminatorOptimizer', 'an optimizer config object with a name', m.discriminatorOptimizer);
+  }
   if (typeof m.seed !== 'number' || !Number.isFinite(m.seed)) throw bad('seed', 'a number', m.seed);
   if (m.clipNorm !== null && m.clipNorm !== undefined && !(typeof m.clipNorm === 'number' && m.clipNorm > 0 && Number.isFinite(m.clipNorm))) throw bad('clipNorm', 'null or a positive number', m.clipNorm);
   if (!count(m.epoch)) throw bad('epoch', 'a non-negative integer', m.epoch);

@@ -10,6 +10,17 @@ export interface ModelPart {
 }
 
 /**
+ * The second player of an adversarial model: a discriminator trained in the
+ * same step as the model, on its own loss and with its own optimizer.
+ */
+export interface DiscriminatorObjective {
+  /** The discriminator's loss, a scalar minimized over its own parameters only (reported as metric `discriminatorLoss`). */
+  loss: Value;
+  /** Whether the trainable parameter `name` belongs to the discriminator (the rest are the model's, the generator's). */
+  owns(name: string): boolean;
+}
+
+/**
  * What the trainer needs from a model. Models (src/models) implement it; the
  * trainer knows nothing of layers.
  */
@@ -21,9 +32,11 @@ export interface TrainableModel {
   /**
    * Adds the training objective for a batch: the loss (a scalar) and named
    * scalar metrics. With ctx.training false the same objective is built for
-   * evaluation (dropout off, running statistics).
+   * evaluation (dropout off, running statistics). An adversarial model also
+   * returns its `discriminator`: the loss gradients update the model's own
+   * parameters only, the discriminator's loss updates the discriminator's.
    */
-  buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value> };
+  buildObjective(ctx: GraphBuildContext, x: Value, target: Value): { loss: Value; metrics: Record<string, Value>; discriminator?: DiscriminatorObjective };
   /** Inference parts; `predict` and ONNX export use them. Must include 'model'. */
   parts(): Record<string, ModelPart>;
   /** JSON config stored in checkpoints. */

@@ -55,18 +55,21 @@ export function checkSessionOptions(v: unknown, path: string): void {
   }
 }
 
+function checkOptimizer(x: unknown, p: string): void {
+  if (typeof x !== 'object' || x === null || typeof (x as { getConfig?: unknown }).getConfig !== 'function') {
+    throw new ConfigError(p, `expected an optimizer (new Adam(), new SGD(), ...), got ${show(x)}`);
+  }
+}
+
 /** Options of `Trainer.create` and a model's `compile`. */
 export function checkTrainerOptions(v: unknown, path: string): void {
   checkObject(v, path, {
-    optimizer: (x, p) => {
-      if (typeof x !== 'object' || x === null || typeof (x as { getConfig?: unknown }).getConfig !== 'function') {
-        throw new ConfigError(p, `expected an optimizer (new Adam(), new SGD(), ...), got ${show(x)}`);
-      }
-    },
+    optimizer: checkOptimizer,
     seed: safeInt,
     clipNorm: (x, p) => numberIn(x, p, 0, Infinity, { min: true, max: true }),
     session: checkSessionOptions,
     stepsPerExecution: checkStepsPerExecution,
+    discriminatorOptimizer: checkOptimizer,
   });
 }
 

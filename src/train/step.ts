@@ -6,7 +6,7 @@ import { GraphBuildContext, type ParamSpec } from '../layers/core.js';
 import { type ResolvedDevice } from '../onnx/runtime.js';
 import { type LoweredModel, toOnnx } from '../onnx/serialize.js';
 import { type Optimizer, clipByGlobalNorm } from '../optim/optimizers.js';
-import { type ModelPart, type TrainableModel } from './model.js';
+import { type DiscriminatorObjective, type ModelPart, type TrainableModel } from './model.js';
 
 /** Name of the output carrying a tensor's value after a step. */
 export const nextName = (name: string) => `next/${name}`;
@@ -51,10 +51,14 @@ export interface StepArtifacts {
   packed: PackedGroup[];
   /** The device the graphs are lowered for. */
   device: ResolvedDevice;
+  /** The trainable parameters (a subset of `params`) that the discriminator's optimizer updates; empty for one-player models. */
+  discriminatorParams: string[];
 }
 
 export interface StepOptions {
   optimizer: Optimizer;
+  /** The discriminator's optimizer, for models whose objective has one. Default: `optimizer` (same rule, own slots). */
+  discriminatorOptimizer?: Optimizer;
   /** Clip gradients to this global L2 norm. */
   clipNorm?: number;
   /** Seed of the graph's random ops. */
@@ -108,78 +112,140 @@ function inputsFor(g: Graph, model: TrainableModel): { x: Value; target: Value; 
 }
 
 function objective(ctx: GraphBuildContext, model: TrainableModel, x: Value, target: Value) {
-  const { loss, metrics } = model.buildObjective(ctx, x, target);
+  const { loss, metrics, discriminator } = model.buildObjective(ctx, x, target);
   let total = loss;
   const outputs: Record<string, Value> = {};
   for (const { term, label } of ctx.losses) {
     total = ctx.g.add(total, ctx.g.reshape(term, []));
     outputs[label] = term;
   }
-  return { total, outputs: { loss: total, ...metrics, ...outputs } };
+  const adversary: Record<string, Value> = discriminator ? { discriminatorLoss: ctx.g.identity(discriminator.loss) } : {};
+  return { total, outputs: { loss: total, ...metrics, ...outputs, ...adversary }, discriminator };
+}
+
+/** Names the tensors of one player's update: '' for the model (generator), 'discriminator' for the adversary. */
+function packedNames(player: string): { params: string; slot: (s: string) => string } {
+  if (player === '') return { params: PACKED_PARAMS, slot: packedSlotName };
+  return { params: `packed:${player}:params`, slot: (s) => `packed:${player}:${s}` };
+}
+
+/** What {@link updatePlayer} adds to the step. */
+interface PlayerUpdate {
+  outputs: Record<string, Value>;
+  slots: [string, string][];
+  packed: PackedGroup[];
+  exportPacked: { input: Value; members: Value[] }[];
+  /** Scalars that are 0 when the updated parameters are finite (see {@link nonFiniteProbe}). */
+  poisoned: Value[];
+}
+
+/**
+ * Appends one player's optimizer update: gradients (clipped when asked), then
+ * the update of its parameters, fused into flat tensors when the optimizer
+ * allows (see {@link canPack}), else parameter by parameter.
+ */
+function updatePlayer(g: Graph, opts: StepOptions, optimizer: Optimizer, paramValues: Value[], loss: Value, lr: Value, step: Value, player: string): PlayerUpdate {
+  let grads = grad(g, loss, paramValues);
+  const outputs: Record<string, Value> = {};
+  if (opts.clipNorm) {
+    const clipped = clipByGlobalNorm(g, grads, opts.clipNorm);
+    grads = clipped.grads;
+    outputs[player === '' ? 'gradNorm' : `${player}GradNorm`] = clipped.norm;
+  }
+  const slots: [string, string][] = [];
+  const packed: PackedGroup[] = [];
+  const exportPacked: { input: Value; members: Value[] }[] = [];
+  if (canPack({ ...opts, optimizer }, paramValues)) {
+    // Parameters and each optimizer slot live in one flat tensor apiece: an
+    // elementwise update gives the same numbers on the flat vectors as on each
+    // parameter apart, in a dozen nodes instead of a dozen per parameter, and a
+    // step feeds and returns a handful of tensors instead of dozens. The forward
+    // pass reads each parameter through a view of the flat input (one Split).
+    const names = packedNames(player);
+    const sizes = paramValues.map((p) => p.shape.reduce<number>((a, b) => a * (b as number), 1));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const flatGrads = g.concat(grads.map((v, i) => g.reshape(v, [sizes[i]!])), 0);
+    const flatParams = g.input(names.params, [total]);
+    exportPacked.push({ input: flatParams, members: paramValues });
+    packed.push({ name: names.params, members: paramValues.map((p) => p.name) });
+    const flatSlots: Record<string, Value> = {};
+    for (const s of optimizer.slotNames) {
+      flatSlots[s] = g.input(names.slot(s), [total]);
+      packed.push({ name: names.slot(s), members: paramValues.map((p) => slotName(p.name, s)) });
+      for (const p of paramValues) slots.push([slotName(p.name, s), p.name]);
+    }
+    const updated = optimizer.update(g, { param: flatParams, grad: flatGrads, slots: flatSlots, lr, step });
+    outputs[nextName(names.params)] = updated.param;
+    for (const s of optimizer.slotNames) outputs[nextName(names.slot(s))] = updated.slots[s]!;
+    return { outputs, slots, packed, exportPacked, poisoned: [nonFiniteProbe(g, updated.param)] };
+  }
+  const poisoned: Value[] = [];
+  paramValues.forEach((param, i) => {
+    const slotValues: Record<string, Value> = {};
+    for (const s of optimizer.slotNames) {
+      const name = slotName(param.name, s);
+      slotValues[s] = g.input(name, param.shape);
+      slots.push([name, param.name]);
+    }
+    const updated = optimizer.update(g, { param, grad: grads[i]!, slots: slotValues, lr, step });
+    outputs[nextName(param.name)] = updated.param;
+    for (const s of optimizer.slotNames) outputs[nextName(slotName(param.name, s))] = updated.slots[s]!;
+    poisoned.push(nonFiniteProbe(g, updated.param));
+  });
+  return { outputs, slots, packed, exportPacked, poisoned };
+}
+
+/**
+ * The two players of an adversarial model: the model's own parameters
+ * (encoder, decoder: the generator) and the discriminator's, which the model
+ * names through `discriminator.owns`. Each must hold at least one trainable
+ * parameter.
+ */
+function splitPlayers(model: TrainableModel, trainable: ParamSpec[], discriminator: DiscriminatorObjective | undefined): { generator: ParamSpec[]; discriminator: ParamSpec[] } {
+  if (!discriminator) return { generator: trainable, discriminator: [] };
+  const d = trainable.filter((s) => discriminator.owns(s.name));
+  const gen = trainable.filter((s) => !discriminator.owns(s.name));
+  const what = (model as { className?: string }).className ?? 'model';
+  if (!d.length) throw new Error(`${what}: its objective has a discriminator loss, but none of its trainable parameters belongs to the discriminator`);
+  if (!gen.length) throw new Error(`${what}: every trainable parameter belongs to the discriminator; the generator has none to train`);
+  return { generator: gen, discriminator: d };
 }
 
 /**
  * Builds the training step (forward, backward, optimizer update in one
  * graph) and the evaluation graph, and lowers both to ONNX.
+ *
+ * A model whose objective returns a `discriminator` (a two-player, adversarial
+ * model) gets both players' updates in the same graph, from one forward pass:
+ * the generator's parameters move along −∇ of the model's loss, the
+ * discriminator's along −∇ of the discriminator's loss, each with its own
+ * optimizer and slots (simultaneous gradient steps, as in GAN training with
+ * the fakes detached for the discriminator). Each gradient is taken with
+ * respect to its own player's parameters only, so neither loss moves the
+ * other player's weights.
  */
 export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifacts {
   const device = opts.device ?? 'cpu';
   const g = graphFor(device, opts.seed ?? 0);
   const ctx = new GraphBuildContext(g, true);
   const { x, target, targetIsInput } = inputsFor(g, model);
-  const { total, outputs } = objective(ctx, model, x, target);
-  const trainable = ctx.specs.filter((s) => s.trainable);
-  const paramValues = trainable.map((s) => ctx.values.get(s.name)!);
-  let grads = grad(g, total, paramValues);
-  const trainOutputs: Record<string, Value> = { ...outputs };
-  if (opts.clipNorm) {
-    const clipped = clipByGlobalNorm(g, grads, opts.clipNorm);
-    grads = clipped.grads;
-    trainOutputs.gradNorm = clipped.norm;
-  }
+  const { total, outputs, discriminator } = objective(ctx, model, x, target);
+  const players = splitPlayers(model, ctx.specs.filter((s) => s.trainable), discriminator);
+  const values = (specs: ParamSpec[]) => specs.map((s) => ctx.values.get(s.name)!);
   const lr = g.input('lr', []);
   const step = g.input('step', []);
-  const slots: [string, string][] = [];
-  const packed: PackedGroup[] = [];
-  const exportPacked: { input: Value; members: Value[] }[] = [];
-  let poisoned: Value[];
-  if (canPack(opts, paramValues)) {
-    // Parameters and each optimizer slot live in one flat tensor apiece: an
-    // elementwise update gives the same numbers on the flat vectors as on each
-    // parameter apart, in a dozen nodes instead of a dozen per parameter, and a
-    // step feeds and returns a handful of tensors instead of dozens. The forward
-    // pass reads each parameter through a view of the flat input (one Split).
-    const sizes = paramValues.map((p) => p.shape.reduce<number>((a, b) => a * (b as number), 1));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const flatGrads = g.concat(grads.map((v, i) => g.reshape(v, [sizes[i]!])), 0);
-    const flatParams = g.input(PACKED_PARAMS, [total]);
-    exportPacked.push({ input: flatParams, members: paramValues });
-    packed.push({ name: PACKED_PARAMS, members: paramValues.map((p) => p.name) });
-    const flatSlots: Record<string, Value> = {};
-    for (const s of opts.optimizer.slotNames) {
-      flatSlots[s] = g.input(packedSlotName(s), [total]);
-      packed.push({ name: packedSlotName(s), members: paramValues.map((p) => slotName(p.name, s)) });
-      for (const p of paramValues) slots.push([slotName(p.name, s), p.name]);
-    }
-    const updated = opts.optimizer.update(g, { param: flatParams, grad: flatGrads, slots: flatSlots, lr, step });
-    trainOutputs[nextName(PACKED_PARAMS)] = updated.param;
-    for (const s of opts.optimizer.slotNames) trainOutputs[nextName(packedSlotName(s))] = updated.slots[s]!;
-    poisoned = [nonFiniteProbe(g, updated.param)];
-  } else {
-    paramValues.forEach((param, i) => {
-      const slotValues: Record<string, Value> = {};
-      for (const s of opts.optimizer.slotNames) {
-        const name = slotName(param.name, s);
-        slotValues[s] = g.input(name, param.shape);
-        slots.push([name, param.name]);
-      }
-      const updated = opts.optimizer.update(g, { param, grad: grads[i]!, slots: slotValues, lr, step });
-      trainOutputs[nextName(param.name)] = updated.param;
-      for (const s of opts.optimizer.slotNames) trainOutputs[nextName(slotName(param.name, s))] = updated.slots[s]!;
-    });
-    poisoned = paramValues.map((p) => nonFiniteProbe(g, trainOutputs[nextName(p.name)]!));
+  const updates = [updatePlayer(g, opts, opts.optimizer, values(players.generator), total, lr, step, '')];
+  if (discriminator) {
+    const dOpt = opts.discriminatorOptimizer ?? opts.optimizer;
+    if (!(opts.optimizer.learningRate > 0)) throw new Error(`training an adversarial model needs a generator learning rate > 0 (the discriminator's rate is fed as a multiple of it), got ${opts.optimizer.learningRate}`);
+    // One 'lr' input drives both players: a schedule scales both rates alike.
+    const dLr = g.mul(lr, dOpt.learningRate / opts.optimizer.learningRate);
+    updates.push(updatePlayer(g, opts, dOpt, values(players.discriminator), discriminator.loss, dLr, step, 'discriminator'));
   }
+  const trainOutputs: Record<string, Value> = { ...outputs };
+  for (const u of updates) Object.assign(trainOutputs, u.outputs);
   for (const [state, next] of ctx.stateUpdates) trainOutputs[nextName(state.name)] = next;
+  const poisoned = updates.flatMap((u) => u.poisoned);
   if (poisoned.length) trainOutputs[NON_FINITE_CHECK] = poisoned.reduce((a, b) => g.add(a, b));
 
   const ge = graphFor(device, opts.seed ?? 0);
@@ -188,16 +254,17 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
   const evalOutputs = objective(ectx, model, eio.x, eio.target).outputs;
   const metrics = Object.keys(outputs);
   return {
-    train: toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: exportPacked, device }),
+    train: toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: updates.flatMap((u) => u.exportPacked), device }),
     evaluate: toOnnx(ge, { outputs: evalOutputs, name: 'evaluate', device }),
-    params: trainable.map((s) => s.name),
-    slots,
+    params: [...players.generator, ...players.discriminator].map((s) => s.name),
+    slots: updates.flatMap((u) => u.slots),
     state: [...ctx.stateUpdates.keys()].map((v) => v.name),
     metrics,
     targetIsInput,
     specs: ctx.specs,
-    packed,
+    packed: updates.flatMap((u) => u.packed),
     device,
+    discriminatorParams: players.discriminator.map((s) => s.name),
   };
 }
 

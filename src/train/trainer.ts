@@ -115,6 +115,13 @@ export interface FitResult {
 
 export interface TrainerOptions {
   optimizer?: Optimizer;
+  /**
+   * The discriminator's optimizer, for adversarial models (whose objective has
+   * a discriminator, e.g. {@link AdversarialAutoencoder}); ignored otherwise.
+   * Default: a fresh copy of `optimizer`'s config. A learning-rate schedule
+   * scales both players' rates by the same factor.
+   */
+  discriminatorOptimizer?: Optimizer;
   /** Seeds initialization, shuffling and the graph's random ops. */
   seed?: number;
   clipNorm?: number;
@@ -175,6 +182,8 @@ export class Trainer {
   /** Every tensor the model holds: parameters, running statistics, optimizer slots. */
   tensors: Record<string, TensorData>;
   readonly history: EpochMetrics[] = [];
+  /** The discriminator's optimizer, for an adversarial model; undefined otherwise. */
+  discriminatorOptimizer?: Optimizer;
   private progress: Progress = { epoch: 0, step: 0, history: [] };
   /** Set while `fit` runs: a second call would train from the same weights and one run's updates would be lost. */
   private fitting = false;
@@ -199,10 +208,12 @@ export class Trainer {
     checkModel(model);
     checkTrainerOptions(options, 'Trainer.create');
     const optimizer = options.optimizer ?? new Adam();
+    const discriminatorOptimizer = options.discriminatorOptimizer ?? optimizerFromConfig(optimizer.getConfig());
     // 'auto' is decided here, once: the graphs are lowered for the device they will run on.
     const session = resolveSessionOptions(options.session);
-    const artifacts = buildStep(model, { optimizer, clipNorm: options.clipNorm, seed: options.seed ?? 0, device: session?.device === 'webgpu' ? 'webgpu' : 'cpu' });
+    const artifacts = buildStep(model, { optimizer, discriminatorOptimizer, clipNorm: options.clipNorm, seed: options.seed ?? 0, device: session?.device === 'webgpu' ? 'webgpu' : 'cpu' });
     const trainer = new Trainer(model, optimizer, artifacts, session === options.session ? options : { ...options, session });
+    trainer.discriminatorOptimizer = artifacts.discriminatorParams.length ? discriminatorOptimizer : undefined;
     trainer.tensors = initialTensors(artifacts, options.seed ?? 0);
     return trainer;
   }
@@ -478,6 +489,7 @@ export class Trainer {
   private writeCheckpoint(dir: string, tensors: Record<string, TensorData>, progress: Progress, configFiles: Record<string, string> = {}): void {
     writeCheckpoint(dir, {
       model: this.model.getConfig(), optimizer: this.optimizer.getConfig() as CheckpointContent['optimizer'],
+      ...(this.discriminatorOptimizer ? { discriminatorOptimizer: this.discriminatorOptimizer.getConfig() as CheckpointContent['optimizer'] } : {}),
       seed: this.options.seed ?? 0, clipNorm: this.options.clipNorm ?? null, ...progress, scheduleState: progress.scheduleState as Record<string, unknown> | undefined,
     }, tensors, new Set(this.artifacts.slots.map(([s]) => s)), configFiles);
   }
@@ -489,17 +501,20 @@ export class Trainer {
    * resolved first (see src/train/checkpoint.ts).
    * @throws {CheckpointError} naming the file and what is wrong with it.
    */
-  static resume(dir: string, model: TrainableModel, options: Omit<TrainerOptions, 'optimizer' | 'seed'> = {}): Trainer {
+  static resume(dir: string, model: TrainableModel, options: Omit<TrainerOptions, 'optimizer' | 'discriminatorOptimizer' | 'seed'> = {}): Trainer {
     checkResumeOptions(options, 'resume');
     const files = openCheckpointDir(dir);
     const { meta, tensors: loaded } = readCheckpoint(files);
-    let optimizer: Optimizer;
-    try {
-      optimizer = optimizerFromConfig(meta.optimizer as unknown as OptimizerConfig);
-    } catch (e) {
-      throw new CheckpointError(files.path('checkpoint.json'), `field 'optimizer': ${(e as Error).message}`);
-    }
-    const trainer = Trainer.create(model, { ...options, optimizer, seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
+    const optimizerOf = (field: 'optimizer' | 'discriminatorOptimizer', config: unknown): Optimizer => {
+      try {
+        return optimizerFromConfig(config as OptimizerConfig);
+      } catch (e) {
+        throw new CheckpointError(files.path('checkpoint.json'), `field '${field}': ${(e as Error).message}`);
+      }
+    };
+    const optimizer = optimizerOf('optimizer', meta.optimizer);
+    const discriminatorOptimizer = meta.discriminatorOptimizer ? optimizerOf('discriminatorOptimizer', meta.discriminatorOptimizer) : undefined;
+    const trainer = Trainer.create(model, { ...options, optimizer, ...(discriminatorOptimizer ? { discriminatorOptimizer } : {}), seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
     for (const [name, t] of Object.entries(trainer.tensors)) {
       const saved = loaded[name];
       if (!saved) throw new CheckpointError(dir, `tensor '${name}' is missing from the checkpoint`);

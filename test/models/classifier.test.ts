@@ -86,4 +86,21 @@ describe('ImageClassifier', () => {
       assert.throws(() => new ImageClassifier(config as never), (e: unknown) => e instanceof ConfigError && re.test(e.message), JSON.stringify(config));
     }
   });
+
+  it('features are the activations feeding the logits: logits = features · W + b', async () => {
+    const c = new ImageClassifier({ inputShape: [1, 28, 28], filters: [4], hidden: [12] });
+    assert.equal(c.featureSize, 12);
+    assert.equal(new ImageClassifier({ inputShape: [1, 28, 28], filters: [4, 8], hidden: [] }).featureSize, 8 * 7 * 7);
+    const x = test.x.subarray(0, 3 * 784);
+    const f = await c.features(x);
+    assert.equal(f.length, 3 * 12);
+    const logits = (await c.trainer.predict(x, { part: 'model' })).logits!.data as Float32Array;
+    const w = c.trainer.tensors['logits/kernel']!.data as Float32Array;
+    const b = c.trainer.tensors['logits/bias']!.data as Float32Array;
+    for (let i = 0; i < 3; i++) for (let k = 0; k < 10; k++) {
+      let s = b[k]!;
+      for (let j = 0; j < 12; j++) s += f[i * 12 + j]! * w[j * 10 + k]!;
+      assert.ok(Math.abs(s - logits[i * 10 + k]!) < 1e-4);
+    }
+  });
 });

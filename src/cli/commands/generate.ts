@@ -1,5 +1,6 @@
 /** `aekit generate <run>`: new images from a VAE: prior samples, a latent grid, a traversal, or an interpolation. */
 import { Command, Option } from 'commander';
+import { AdversarialAutoencoder } from '../../models/aae.js';
 import { VariationalAutoencoder } from '../../models/vae.js';
 import { UsageError } from '../../runs/errors.js';
 import { intIn } from '../args.js';
@@ -29,8 +30,8 @@ export async function runGenerateCommand(path: string, flags: GenerateFlags, io:
   if (!flags.png && !flags.out) throw new UsageError('say where to write: --png grid.png and/or --out images.npy');
   const run = openRun(path, flags.threads);
   const model = run.model;
-  if (!(model instanceof VariationalAutoencoder)) throw new UsageError(`${path} holds a ${model.className}; generation needs a VariationalAutoencoder (its prior N(0, I) makes decoded codes new samples): aekit train --model vae`);
-  if (flags.kind === 'grid' && model.latentDim !== 2) throw new UsageError(`--kind grid decodes a 2-D latent plane; this VAE has latentDim ${model.latentDim}: use --kind traverse --dims 1,2`);
+  if (!(model instanceof VariationalAutoencoder || model instanceof AdversarialAutoencoder)) throw new UsageError(`${path} holds a ${model.className}; generation needs a VariationalAutoencoder or an AdversarialAutoencoder (their prior N(0, I) makes decoded codes new samples): aekit train --model vae (or aae)`);
+  if (flags.kind === 'grid' && model.latentDim !== 2) throw new UsageError(`--kind grid decodes a 2-D latent plane; this model has latentDim ${model.latentDim}: use --kind traverse --dims 1,2`);
   if (flags.kind === 'traverse') {
     const dims = (flags.dims ?? '1').split(',').map((s) => s.trim());
     if (dims.length > 2 || dims.some((d) => !/^\d+$/.test(d) || Number(d) < 1 || Number(d) > model.latentDim)) throw new UsageError(`--dims ${flags.dims}: one or two latent dimensions in 1..${model.latentDim} (z1 is the first), comma-separated`);
