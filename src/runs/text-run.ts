@@ -3,7 +3,7 @@
  * rows into sentences with the vocabulary the model keeps, score greedy
  * reconstructions, and draw sentences from a sentence VAE's prior.
  */
-import { Vocabulary, decodeRows, detokenize } from '../data/text.js';
+import { Vocabulary, capLength, decodeRows, detokenize, encodeSentences, tokenize } from '../data/text.js';
 import { tokenAccuracy } from '../eval/language.js';
 import { type AutoencoderModel } from '../models/base.js';
 import { SentenceAutoencoder } from '../models/sentence.js';
@@ -47,6 +47,14 @@ export async function sampleSentences(model: SentenceAutoencoder, n: number, opt
   const z = Float32Array.from({ length: n * model.latentDim }, () => rng.normal());
   const rows = options.greedy ? await model.decode(z) : await model.sampleFromCodes(z);
   return rowsToSentences(rows, model, options.where);
+}
+
+/** Sentences typed by a user as the model's id rows [n, T]: tokenized as training was, cut to its length. */
+export function sentenceRows(sentences: readonly string[], model: SentenceAutoencoder, where: string): Float32Array {
+  const tokens = sentences.map((s) => tokenize(s));
+  const empty = tokens.findIndex((t) => t.length === 0);
+  if (empty >= 0) throw new ConfigError(where, `sentence ${empty + 1} (${JSON.stringify(sentences[empty])}) has no words`);
+  return encodeSentences(capLength(tokens, model.steps - 1, 'truncate'), vocabularyOf(model, where), model.steps);
 }
 
 /** The model as a sentence autoencoder, or undefined for any other model. */
