@@ -32,7 +32,7 @@ describe('aekit train, generate and encode on a .txt file of sentences', () => {
 
   it('trains text-vae with a vocabulary of the training split, then samples, interpolates and encodes sentences', async () => {
     const t = io();
-    const outcome = (await runTrainCommand({ runs: dir, out: join(dir, 'run'), data: file, model: 'text-vae', maxTokens: 10, epochs: 2, figures: false, threads: 1 }, t.io))!;
+    const outcome = (await runTrainCommand({ runs: dir, out: join(dir, 'run'), data: file, model: 'text-vae', maxTokens: 10, epochs: 2, threads: 1 }, t.io))!;
     assert.equal(outcome.data.kind, 'text');
     assert.deepEqual(outcome.data.sampleShape, [11]);
     assert.ok(t.lines.some((l) => l.startsWith('  text data (sentences of up to 10 tokens): loss token cross-entropy, code 16')), t.lines.join('\n'));
@@ -51,6 +51,12 @@ describe('aekit train, generate and encode on a .txt file of sentences', () => {
     assert.equal(test.length, 40);
     assert.ok(train.every((s) => vocab.has(own(s))));
     assert.ok(test.every((s) => !vocab.has(own(s))));
+    // report.html shows test sentences with their reconstructions, and samples from the prior.
+    const report = readFileSync(join(outcome.run.dir, 'report.html'), 'utf8');
+    assert.match(report, /<h2[^>]*>Reconstructions<\/h2>/);
+    assert.match(report, /<h2[^>]*>Samples<\/h2>/);
+    assert.ok(report.includes(`<td>${test[0]!.join(' ').replace(own(test[0]!), '&lt;unk&gt;')}</td>`), 'the first test sentence, its own word unknown');
+    assert.ok(!report.includes('"w0"'), 'the vocabulary is counted in the report, not listed');
     const results = JSON.parse(readFileSync(join(outcome.run.dir, 'results.json'), 'utf8'));
     assert.equal(results.test.samples, 40);
     assert.ok(results.test.tokenAccuracy >= 0 && results.test.tokenAccuracy <= 1);

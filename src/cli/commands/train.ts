@@ -304,12 +304,12 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   }
   const warnings = [...await codeWarnings(model, data, { denoises: modelConfig.noise !== undefined }), ...baselineWarning(test, t.epochs)];
   for (const w of warnings) log(`Warning: ${w}`);
-  // Tables and series get a report.html with their anomalies (images: the demo's report).
+  // Tables and series get a report.html with their anomalies, text runs one with decoded sentences (images: the demo's report).
   let report = false;
-  if (flags.figures !== false && (data.kind === 'table' || data.kind === 'series')) {
+  if (flags.figures !== false && (data.kind === 'table' || data.kind === 'series' || data.kind === 'text')) {
     live.setPhase('writing the report');
     try {
-      figures.push(...await writeRunReport({ run, model, data, config: fullConfig, seconds, epochs: trainedEpochs, ...(test ? { test } : {}), warnings, ...(series ? { series } : {}) }, log));
+      figures.push(...await writeRunReport({ run, model, data, config: fullConfig, seconds, epochs: trainedEpochs, ...(test ? { test } : {}), ...(textTest ? { textTest } : {}), warnings, ...(series ? { series } : {}) }, log));
       report = true;
     } catch (e) {
       // A report that cannot be written must not lose the trained run: say so and go on.
@@ -385,7 +385,7 @@ export function trainCommand(io?: Io): Command {
     .option('--runs <dir>', 'parent folder of run folders', 'runs')
     .option('--out <dir>', 'the run folder itself (new or empty), instead of --runs/<name>', nonEmptyPath('--out'))
     .option('--resume <run>', 'continue a run folder from its last checkpoint (with --epochs to train longer)')
-    .option('--no-figures', 'skip the PNG figures (and, for a table or series, report.html)')
+    .option('--no-figures', 'skip the PNG figures (and, for a table, series or text run, report.html)')
     .option('--print-config', 'print the resolved config (the full model config included) and exit')
     .addHelpText('after', `
 Models: ${Object.entries(PRESET_HELP).map(([k, v]) => `\n  ${k.padEnd(15)} ${v}`).join('')}
