@@ -100,6 +100,13 @@ describe('aekit train, generate and encode on a .txt file of sentences', () => {
     const long = write('long.txt', 'one two three four five six\nseven eight nine ten eleven twelve thirteen\n');
     await assert.rejects(train(long, { maxTokens: 4 }), new RegExp(`${long}: line 1: no sentence within the length cap of 4 tokens \\(the shortest, on this line, has 6\\)`));
     await assert.rejects(train(sentencesFile(), { model: 'dense' }), /'dense' does not read sentences; a \.txt file of sentences trains text-ae or text-vae/);
+    // Without --model, sentences train the sentence autoencoder.
+    const printed = io();
+    await runTrainCommand({ runs: dir, data: sentencesFile(), printConfig: true }, printed.io);
+    const resolved = JSON.parse(printed.out.join('\n'));
+    assert.equal(resolved.model.className, 'SentenceAutoencoder');
+    assert.equal(resolved.model.variational, undefined, 'text-ae: not variational');
+    assert.deepEqual(resolved.training, { epochs: 10, batchSize: 64, optimizer: { name: 'adam', learningRate: 3e-3 }, seed: 1, clipNorm: 5 });
     assert.equal(isSentenceFile(write('table.txt', 'a,b,c\n1,2,3\n4,5,6\n')), false);
     assert.equal(isSentenceFile(write('words.txt', 'the 3 cats , 2 dogs\n')), true);
     assert.deepEqual(tokenize('The 3 cats, 2 dogs'), ['the', '3', 'cats', ',', '2', 'dogs']);

@@ -331,7 +331,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   log('');
   log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, ${exportedParts.map((p) => `${p}.onnx`).join(', ')}, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}${report ? ', report.html' : ''}`);
   log(sentenceModel
-    ? `Next: aekit encode ${run.dir} --data sentences.txt --out codes.csv${sentenceModel.variational ? ` · aekit generate ${run.dir} --n 10` : ''}`
+    ? `Next: aekit encode ${run.dir} --data ${config.data.source} --out codes.csv${sentenceModel.variational ? ` · aekit generate ${run.dir} --n 10` : ''}`
     : `Next: aekit eval ${run.dir} · aekit encode ${run.dir} --out codes.csv · tensorboard --logdir ${flags.runs ?? 'runs'}`);
   return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds, warnings };
 }
