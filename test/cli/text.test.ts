@@ -108,6 +108,7 @@ describe('aekit train, generate and encode on a .txt file of sentences', () => {
     assert.equal(resolved.model.variational, undefined, 'text-ae: not variational');
     assert.deepEqual(resolved.training, { epochs: 10, batchSize: 64, optimizer: { name: 'adam', learningRate: 3e-3 }, seed: 1, clipNorm: 5 });
     assert.equal(isSentenceFile(write('table.txt', 'a,b,c\n1,2,3\n4,5,6\n')), false);
+    assert.equal(isSentenceFile(write('tsv.txt', 'name\tcity\nbob\tparis\n')), false);
     assert.equal(isSentenceFile(write('words.txt', 'the 3 cats , 2 dogs\n')), true);
     assert.deepEqual(tokenize('The 3 cats, 2 dogs'), ['the', '3', 'cats', ',', '2', 'dogs']);
   });
