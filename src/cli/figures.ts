@@ -59,7 +59,7 @@ export async function writeRunFigures(run: RunFolder, model: AutoencoderModel, d
       const many = head(set, 2000);
       const recMany = await model.reconstruct(many.x);
       save('worst.png', worstReconstructionsPng(many.x, recMany, { imageShape, k: 10, title: `Worst reconstructed of ${many.shape[0]} ${data.test ? 'test' : 'training'} samples`, ...(many.labels ? { labels: labelsOf(many) } : {}) }));
-    } else if (data.sampleShape.length === 1 || (data.sampleShape.length === 2 && data.sampleShape[0]! >= data.sampleShape[1]!)) {
+    } else if (data.kind !== 'text' && (data.sampleShape.length === 1 || (data.sampleShape.length === 2 && data.sampleShape[0]! >= data.sampleShape[1]!))) {
       // Table rows [d] and sequences [T, C] (more steps than channels): input and reconstruction as two lines per sample.
       const first = head(set, 4);
       save('reconstructions.png', await reconstructionLinesPng({ inputs: first.x, reconstructions: await model.reconstruct(first.x), shape: first.shape, ...(first.labels ? { labels: first.labels } : {}), ...(set.labelNames ? { classNames: set.labelNames } : {}) }, { title: `Reconstructions (${data.test ? 'test' : 'training'} samples)` }));

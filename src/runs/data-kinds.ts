@@ -23,7 +23,7 @@ import { type ScaleKind } from './run-config.js';
  * time series (`data.window`, src/runs/series-data.ts), as opposed to a set
  * of separate sequences.
  */
-export type DataKind = 'image' | 'table' | 'sequence' | 'series' | 'audio';
+export type DataKind = 'image' | 'table' | 'sequence' | 'series' | 'audio' | 'text';
 
 /** The defaults a kind of data brings to a preset model. */
 export interface KindDefaults {
@@ -44,6 +44,10 @@ export interface KindDefaults {
    * table does not need 128 hidden units.
    */
   widthScale: number;
+  /** Text: the run's vocabulary (tokens by id), which the text presets size their embedding and output by and keep. */
+  vocabulary?: readonly string[];
+  /** Text VAE: training steps over which the KL weight rises to 1 (about half the run). */
+  klAnnealSteps?: number;
 }
 
 /**
@@ -72,6 +76,8 @@ export function kindDefaults(kind: DataKind, sampleShape: readonly number[], inU
   if (kind === 'sequence') return { kind, ...common, widthScale: 1 };
   // Waveforms [samples, 1] in [-1, 1]: already centred and bounded, and a per-position scaling would distort them.
   if (kind === 'audio') return { kind, ...common, scale: 'none', widthScale: 1 };
+  // Token ids: scaling would change which word an id names (the loss is the sentence model's own cross-entropy).
+  if (kind === 'text') return { kind, ...common, scale: 'none', widthScale: 1 };
   // The benchmarked series model's code (bench:timeseries): the conv1d preset then is src/anomaly/series-model.ts's model.
   if (kind === 'series') return { kind, ...common, latent: SERIES_MODEL.code, widthScale: 1 };
   // Four hidden units per column up to the presets' own widths (128 for dense).
@@ -102,6 +108,8 @@ export interface ChosenDefaults {
  */
 export function describeDefaults(c: ChosenDefaults): string {
   const s = c.sampleShape;
+  // A sentence model's loss is its token cross-entropy whatever `loss` says, and --scale does not apply to ids.
+  if (c.kind === 'text') return `text data (sentences of up to ${s[0]! - 1} tokens): loss token cross-entropy, code ${c.code} — set --max-tokens/--vocabulary-size/--latent to change`;
   const what = c.kind === 'table' ? `${s[0]} column${s[0] === 1 ? '' : 's'}`
     : c.kind === 'sequence' ? `${s[0]} steps × ${s[1]} feature${s[1] === 1 ? '' : 's'}`
       : c.kind === 'series' ? `windows of ${s[0]} steps × ${s[1]} channel${s[1] === 1 ? '' : 's'}`

@@ -11,6 +11,7 @@ import { type ScalerJSON } from '../data/preprocess.js';
 import { AutoencoderModel } from '../models/base.js';
 import { type RunConfig, readRunConfig } from './run-config.js';
 import { type RunData, loadRunData } from './run-data.js';
+import { asSentenceModel } from './text-run.js';
 
 export interface OpenedRun {
   /** The run folder, or the checkpoint directory itself. */
@@ -62,7 +63,11 @@ export async function dataForRun(run: OpenedRun, source: string | undefined, opt
   const cfg = source
     ? { ...audio, ...(base?.window ? { window: base.window } : {}), ...(base?.shape ? { shape: base.shape } : {}), ...(base?.imageSize ? { imageSize: base.imageSize } : {}), ...(base?.channels ? { channels: base.channels } : {}), source, ...(opts.samples ? { samples: opts.samples } : {}), ...(opts.labelColumn !== undefined ? { labelColumn: /^\d+$/.test(opts.labelColumn) ? Number(opts.labelColumn) : opts.labelColumn } : base?.labelColumn !== undefined ? { labelColumn: base.labelColumn } : {}), scale: 'none' as const }
     : { ...base!, ...(opts.samples ? { samples: opts.samples, testSamples: opts.samples } : {}) };
-  const data = await loadRunData(cfg, run.scaler ? { scaler: run.scaler } : undefined, { testOnly: !source, wholeSource: Boolean(source) });
+  // Sentences get the ids and row length the model was trained with.
+  const sentences = asSentenceModel(run.model);
+  const text = sentences?.vocabulary ? { vocabulary: sentences.vocabulary, length: sentences.steps } : undefined;
+  const saved = run.scaler || text ? { ...(run.scaler ? { scaler: run.scaler } : {}), ...(text ? { text } : {}) } : undefined;
+  const data = await loadRunData(cfg, saved, { testOnly: !source, wholeSource: Boolean(source) });
   const want = run.model.inputShape;
   const have = data.sampleShape;
   if (have.join() !== want.join()) {

@@ -8,7 +8,7 @@ import { ConfigError } from '../config/validate.js';
 import { type KindDefaults, hiddenWidth } from './data-kinds.js';
 
 /** Names accepted by `--model`. */
-export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d'] as const;
+export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae'] as const;
 export type ModelPreset = (typeof MODEL_PRESETS)[number];
 
 export interface PresetOptions {
@@ -19,6 +19,9 @@ export interface PresetOptions {
   /** Gaussian noise std of the denoising presets (the corruption during training). Default 0.5. */
   noise?: number;
 }
+
+/** The presets of sentence models, which only text data trains. */
+const TEXT_PRESETS: ReadonlySet<ModelPreset> = new Set(['text-ae', 'text-vae']);
 
 /** One-line descriptions for `--help`. */
 export const PRESET_HELP: Record<ModelPreset, string> = {
@@ -38,6 +41,8 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   lstm: 'sequences [T, F]: LSTM encoder (latent 64 units), 64-unit LSTM decoder started from the code, in reverse',
   gru: 'sequences [T, F]: GRU encoder (latent 64 units), 64-unit GRU decoder started from the code, in reverse',
   conv1d: 'sequences [T, F]: Conv1D [32, 16] (kernel 5) with max pooling by 2, dense code (latent 16), mirrored decoder with upsampling; any T',
+  'text-ae': 'sentences (a .txt file, one per line): embedding 64, GRU 128 encoder → code (latent 16) → GRU 128 decoder with teacher forcing',
+  'text-vae': 'sentences: text-ae as a VAE (Bowman et al.): word dropout 0.25, KL weight annealed to 1 over the first half of training',
 };
 
 /**
@@ -68,6 +73,9 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     const [, h, w] = inputShape as [number, number, number];
     if (h % 4 !== 0 || w % 4 !== 0) throw new ConfigError('--model', `'${preset}' halves the image twice; height and width must be multiples of 4, got ${h}×${w}`);
   };
+  const text = TEXT_PRESETS.has(preset);
+  if (defaults?.kind === 'text' && !text) throw new ConfigError('--model', `'${preset}' does not read sentences; a .txt file of sentences trains text-ae or text-vae`);
+  if (text && (defaults?.kind !== 'text' || !defaults.vocabulary)) throw new ConfigError('--model', `'${preset}' needs sentences: a .txt file with one sentence per line (the data's samples have shape [${inputShape.join(', ')}])`);
   const needSequence = () => {
     if (inputShape.length !== 2) throw new ConfigError('--model', `'${preset}' needs sequences [timesteps, features]; the data's samples have shape [${inputShape.join(', ')}] (use --shape)`);
   };
@@ -117,5 +125,13 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
       // The model of test/models/conv1d.test.ts: held-out MSE about 2 % of the variance of noisy sine windows
       // (random period, phase and amplitude) after 12 epochs at Adam 3e-3.
       return { className: 'Conv1DAutoencoder', inputShape, encoder: { filters: [32, 16], kernelSize: 5 }, latentDim: latent(16), loss };
+    case 'text-ae':
+    case 'text-vae': {
+      // bench:text's sizes (docs/text.md): small enough to train on two CPU cores in minutes.
+      const vocabulary = [...defaults!.vocabulary!];
+      const common = { className: 'SentenceAutoencoder', inputShape, vocabSize: vocabulary.length, embeddingDim: 64, units: 128, latentDim: options.latent ?? 16 };
+      if (preset === 'text-ae') return { ...common, vocabulary };
+      return { ...common, variational: true, wordDropout: 0.25, ...(defaults!.klAnnealSteps !== undefined ? { klAnnealSteps: defaults!.klAnnealSteps } : {}), vocabulary };
+    }
   }
 }

@@ -27,6 +27,7 @@ import { optimizerFromConfig, type OptimizerConfig } from '../optim/optimizers.j
 import { checkFitOptions } from '../train/options.js';
 import { MODEL_PRESETS, type ModelPreset, type PresetOptions } from './presets.js';
 import { isAudioFolder } from '../data/audio.js';
+import { isSentenceFile } from '../data/text.js';
 
 /** Where the samples come from and how they are prepared. */
 export interface DataConfig {
@@ -71,7 +72,18 @@ export interface DataConfig {
    * `labelGroup` the group that becomes the labels (default: the first).
    */
   audio?: { sampleRate?: number; length?: number; labelPattern?: string; labelGroup?: string };
+  /**
+   * A .txt file of sentences, one per line (src/runs/text-data.ts):
+   * `maxTokens` the length cap (longer training sentences are dropped;
+   * default {@link TEXT_DEFAULTS}), `vocabularySize` the most ids, the four
+   * special tokens included, and `minCount` the fewest training occurrences
+   * a word needs to get an id of its own.
+   */
+  text?: { maxTokens?: number; vocabularySize?: number; minCount?: number };
 }
+
+/** Defaults of a text run: sentences of up to 20 words, 5,000 ids, every training word counted once is kept. */
+export const TEXT_DEFAULTS = { maxTokens: 20, vocabularySize: 5000, minCount: 1 } as const;
 
 /** How `data.scale` (`--scale`) scales the samples: min-max to [0, 1], z-score, or not at all. */
 export const SCALE_KINDS = ['minmax', 'zscore', 'none'] as const;
@@ -120,8 +132,21 @@ export const TRAINING_DEFAULTS: TrainingConfig = { epochs: 5, batchSize: 128, op
  */
 export const SERIES_TRAINING_DEFAULTS: TrainingConfig = { epochs: 10, batchSize: 32, optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 1 };
 
+/**
+ * Training defaults of a text run (a .txt file of sentences): bench:text's
+ * settings (batch 64, Adam 3e-3, gradient norm clipped at 5) with 10 epochs,
+ * which a file of a few thousand sentences affords.
+ */
+export const TEXT_TRAINING_DEFAULTS: TrainingConfig = { epochs: 10, batchSize: 64, optimizer: { name: 'adam', learningRate: 3e-3 }, seed: 1, clipNorm: 5 };
+
+/** The training defaults of a data config: a series', a text file's, or the general ones. */
+export function trainingDefaultsOf(data: { source?: unknown; window?: unknown }): TrainingConfig {
+  if (data.window !== undefined) return SERIES_TRAINING_DEFAULTS;
+  return typeof data.source === 'string' && isSentenceFile(data.source) ? TEXT_TRAINING_DEFAULTS : TRAINING_DEFAULTS;
+}
+
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
-const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream', 'window', 'audio'] as const;
+const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream', 'window', 'audio', 'text'] as const;
 const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
@@ -155,7 +180,7 @@ export function parseRunConfig(raw: unknown, file = 'config'): RunConfig {
   }
   const preset = root.preset === undefined ? undefined : parsePreset(root.preset, `${file}.preset`);
   const data = parseData(root.data, `${file}.data`);
-  const training = parseTraining(root.training ?? {}, `${file}.training`, data.window !== undefined ? SERIES_TRAINING_DEFAULTS : TRAINING_DEFAULTS);
+  const training = parseTraining(root.training ?? {}, `${file}.training`, trainingDefaultsOf(data));
   return { ...(name ? { name } : {}), model, ...(preset ? { preset } : {}), data, training };
 }
 
@@ -213,6 +238,17 @@ function parseData(v: unknown, path: string): DataConfig {
     }
     if (a.labelGroup !== undefined) audio.labelGroup = nonEmptyString(a.labelGroup, `${path}.audio.labelGroup`);
     out.audio = audio;
+  }
+  if (o.text !== undefined) {
+    const t = objectOf(o.text, `${path}.text`, ['maxTokens', 'vocabularySize', 'minCount']);
+    const text: NonNullable<DataConfig['text']> = {};
+    if (t.maxTokens !== undefined) text.maxTokens = positiveInt(t.maxTokens, `${path}.text.maxTokens`);
+    if (t.vocabularySize !== undefined) {
+      text.vocabularySize = positiveInt(t.vocabularySize, `${path}.text.vocabularySize`);
+      if (text.vocabularySize < 5) throw new ConfigError(`${path}.text.vocabularySize`, `counts the 4 special tokens (<pad>, <bos>, <eos>, <unk>) too: expected at least 5, got ${text.vocabularySize}`);
+    }
+    if (t.minCount !== undefined) text.minCount = positiveInt(t.minCount, `${path}.text.minCount`);
+    out.text = text;
   }
   if (o.window !== undefined) {
     const w = positiveInt(o.window, `${path}.window`);
@@ -326,6 +362,9 @@ export interface RunOverrides {
   labelPattern?: string;
   sampleRate?: number;
   audioLength?: number;
+  /** A .txt file of sentences: `data.text`'s fields. */
+  maxTokens?: number;
+  vocabularySize?: number;
 }
 
 /**
@@ -348,8 +387,12 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   set(raw, 'model', flags.model);
   set(data, 'window', flags.window);
   // A series gets the benchmarked series model (src/anomaly/series-model.ts: conv1d, code 8 from the 'series' data kind).
-  // A folder of .wav files gets the 1-D convolutional model over waveforms.
-  if (raw.model === undefined) raw.model = data.window !== undefined || (typeof (flags.data ?? data.source) === 'string' && isAudioFolder((flags.data ?? data.source) as string)) ? 'conv1d' : 'dense';
+  // A folder of .wav files gets the 1-D convolutional model over waveforms, a .txt file of sentences the sentence autoencoder.
+  const source = flags.data ?? data.source;
+  if (raw.model === undefined) {
+    raw.model = data.window !== undefined || (typeof source === 'string' && isAudioFolder(source)) ? 'conv1d'
+      : typeof source === 'string' && isSentenceFile(source) ? 'text-ae' : 'dense';
+  }
   set(data, 'source', flags.data);
   if (flags.labelPattern !== undefined || flags.sampleRate !== undefined || flags.audioLength !== undefined) {
     const audio = (data.audio ?? {}) as Record<string, unknown>;
@@ -357,6 +400,12 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
     set(audio, 'sampleRate', flags.sampleRate);
     set(audio, 'length', flags.audioLength);
     data.audio = audio;
+  }
+  if (flags.maxTokens !== undefined || flags.vocabularySize !== undefined) {
+    const text = (data.text ?? {}) as Record<string, unknown>;
+    set(text, 'maxTokens', flags.maxTokens);
+    set(text, 'vocabularySize', flags.vocabularySize);
+    data.text = text;
   }
   if (data.source === undefined) data.source = 'mnist';
   set(data, 'test', flags.testData);
@@ -377,7 +426,7 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   if (flags.lr !== undefined) training.optimizer = { name: 'adam', ...((training.optimizer as object | undefined) ?? {}), learningRate: flags.lr };
   if (flags.schedule !== undefined) {
     training.schedule = flags.schedule === 'constant' ? { type: 'constant' }
-      : flags.schedule === 'cosine' ? { type: 'cosine', totalEpochs: (training.epochs as number | undefined) ?? (data.window !== undefined ? SERIES_TRAINING_DEFAULTS : TRAINING_DEFAULTS).epochs, minLr: 1e-5 }
+      : flags.schedule === 'cosine' ? { type: 'cosine', totalEpochs: (training.epochs as number | undefined) ?? trainingDefaultsOf(flags.data !== undefined ? { ...data, source: flags.data } : data).epochs, minLr: 1e-5 }
         : flags.schedule === 'plateau' ? { type: 'reduceOnPlateau' }
           : (() => { throw new ConfigError('--schedule', `expected constant, cosine or plateau (other schedules through a config file), got '${flags.schedule}'`); })();
   }

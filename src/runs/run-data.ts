@@ -22,6 +22,8 @@ import { trainTestSplit } from '../data/split.js';
 import { type DataKind, dataKindOf, kindDefaults } from './data-kinds.js';
 import { type DataConfig, type ScaleKind } from './run-config.js';
 import { type SeriesInfo, loadSeriesRunData } from './series-data.js';
+import { isSentenceFile } from '../data/text.js';
+import { type SavedText, type TextInfo, loadTextRunData } from './text-data.js';
 
 /** The data of a run, ready for the model. */
 export interface RunData {
@@ -60,6 +62,8 @@ export interface RunData {
   columns?: string[];
   /** Audio (a folder of .wav files): the clips' sample rate in Hz. */
   sampleRate?: number;
+  /** Text (a .txt file of sentences): the vocabulary, the length cap and the sentences behind the rows. */
+  text?: TextInfo;
 }
 
 /** CSV and NPY files larger than this are streamed rather than loaded (`data.stream` overrides). */
@@ -214,8 +218,9 @@ export interface RunDataNeeds {
  * @throws {ConfigError} for a source that is not a data set, file or folder.
  * @throws {DataFormatError} for a file that cannot be parsed, naming it.
  */
-export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON }, needs: RunDataNeeds = {}): Promise<RunData> {
+export async function loadRunData(cfg: DataConfig, saved?: { scaler?: ScalerJSON; text?: SavedText }, needs: RunDataNeeds = {}): Promise<RunData> {
   if (cfg.window !== undefined) return loadSeriesRunData(cfg, saved, needs);
+  if (isSentenceFile(cfg.source)) return loadTextRunData(cfg, saved?.text, needs);
   const builtin = BUILTIN[cfg.source];
   if (!builtin && shouldStream(cfg)) return streamRunData(cfg, saved);
   let train: Dataset;

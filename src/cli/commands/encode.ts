@@ -7,6 +7,7 @@ import { UsageError } from '../../runs/errors.js';
 import { type Io, defaultIo } from '../io.js';
 import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 import { examplesHelp } from '../examples.js';
+import { asSentenceModel } from '../../runs/text-run.js';
 
 export interface EncodeFlags extends RunDataFlags {
   out: string;
@@ -39,7 +40,7 @@ export async function runEncodeCommand(path: string, flags: EncodeFlags, io: Io 
   } else {
     writeFileAtomic(flags.out, codesCsv(codes, k, set.labels, set.labelNames));
   }
-  io.log(`Wrote ${shape[0]} codes of ${k} values${run.model.className === 'VariationalAutoencoder' ? ' (the means μ)' : ''} to ${flags.out}${format === 'npy' && set.labels ? ` and labels to ${flags.out.replace(/\.npy$/i, '.labels.npy')}` : set.labels ? ' with a label column' : ''}`);
+  io.log(`Wrote ${shape[0]} codes of ${k} values${run.model.className === 'VariationalAutoencoder' || asSentenceModel(run.model)?.variational ? ' (the means μ)' : ''} to ${flags.out}${format === 'npy' && set.labels ? ` and labels to ${flags.out.replace(/\.npy$/i, '.labels.npy')}` : set.labels ? ' with a label column' : ''}`);
   return shape;
 }
 

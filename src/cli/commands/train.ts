@@ -26,7 +26,7 @@ import { MODEL_PRESETS, PRESET_HELP, presetConfig } from '../../runs/presets.js'
 import { progressView, formatDuration } from '../progress.js';
 import { type RunConfig, type RunOverrides, SCALE_KINDS, applyOverrides, isPreset, readRunConfig, scaleKindOf } from '../../runs/run-config.js';
 import { type RunData, loadRunData } from '../../runs/run-data.js';
-import { defaultsLine, kindDefaults } from '../../runs/data-kinds.js';
+import { type KindDefaults, defaultsLine, kindDefaults } from '../../runs/data-kinds.js';
 import { baselineWarning, codeWarnings } from '../../runs/run-warnings.js';
 import { RunFolder, readRunInfo } from '../../runs/run-folder.js';
 import { type Io, defaultIo } from '../io.js';
@@ -36,6 +36,7 @@ import { writeRunReport } from '../run-report.js';
 import { TensorBoardWriter } from '../../viz/index.js';
 import { liveProbe, liveReconstructionsPng } from '../live-reconstructions.js';
 import { ProgressFile } from '../../runs/progress-file.js';
+import { asSentenceModel, textTestMetrics } from '../../runs/text-run.js';
 
 /** Flags of `aekit train` after parsing. */
 export interface TrainFlags extends RunOverrides {
@@ -75,7 +76,7 @@ export function resolveModelConfig(config: RunConfig, data: RunData, file = 'con
     const preset = { ...config.preset };
     // BCE needs targets in [0, 1]; data outside it (a z-scored table) trains with MSE instead.
     if (!data.unitRange && preset.loss === undefined) preset.loss = 'mse';
-    const resolved = presetConfig(config.model, data.sampleShape, preset, kindDefaults(data.kind, data.sampleShape, data.unitRange));
+    const resolved = presetConfig(config.model, data.sampleShape, preset, { ...kindDefaults(data.kind, data.sampleShape, data.unitRange), ...textDefaults(config, data) });
     if (!data.unitRange && resolved.loss === 'bce') {
       throw new ConfigError('--loss', `bce needs data in [0, 1]; ${data.name} has values outside it: use --loss mse or --scale minmax`);
     }
@@ -88,6 +89,17 @@ export function resolveModelConfig(config: RunConfig, data: RunData, file = 'con
     throw new ConfigError(`${file}.model.inputShape`, `is ${JSON.stringify(shape)}, but the data's samples have shape [${data.sampleShape.join(', ')}] (set data.shape to reshape them)`);
   }
   return model;
+}
+
+/**
+ * A text run's vocabulary, and the KL annealing of its VAE: the weight reaches
+ * 1 halfway through the run's steps, so the second half trains the full ELBO.
+ */
+function textDefaults(config: RunConfig, data: RunData): Partial<KindDefaults> {
+  if (!data.text) return {};
+  const t = config.training;
+  const steps = Math.ceil((data.train.shape[0]! * (1 - (config.data.validationSplit ?? 0))) / t.batchSize) * t.epochs;
+  return { vocabulary: data.text.vocabulary, klAnnealSteps: Math.max(1, Math.round(steps / 2)) };
 }
 
 const flat = (ds: Dataset) => ({ x: ds.x, shape: [ds.shape[0]!, shapeSize(ds.shape.slice(1))] });
@@ -109,6 +121,13 @@ async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: stri
     log(`(PCA baseline skipped: code ${k} values, input ${d} values)`);
   }
   return { samples: test.shape[0]!, model: metrics, ...(pca ? { pca } : {}) };
+}
+
+/** What a resumed run's data must reuse: its scaler, and a text run's vocabulary and row length (kept in its model config). */
+function savedOf(resumed: { config: RunConfig; scaler?: unknown }): Parameters<typeof loadRunData>[1] {
+  const m = resumed.config.model;
+  const text = !isPreset(m) && Array.isArray(m.vocabulary) && Array.isArray(m.inputShape) ? { vocabulary: m.vocabulary as string[], length: m.inputShape[0] as number } : undefined;
+  return { ...(resumed.scaler ? { scaler: resumed.scaler as never } : {}), ...(text ? { text } : {}) };
 }
 
 /** Opens a run to resume (refused while another process trains it) and reads its config and saved scaler. */
@@ -137,7 +156,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   if (flags.out !== undefined) checkOutputFolder(flags.out, '--out');
   const resumed = flags.resume ? resumeConfig(flags.resume, flags.epochs) : undefined;
   const config = resumed?.config ?? applyOverrides(flags.config ? readRunConfig(flags.config) : undefined, flags);
-  const data = await loadRunData(config.data, resumed?.scaler ? { scaler: resumed.scaler as never } : undefined, { unitRangeLoss: config.preset?.loss === 'bce' });
+  const data = await loadRunData(config.data, resumed ? savedOf(resumed) : undefined, { unitRangeLoss: config.preset?.loss === 'bce' });
   const configFile = flags.config ?? (flags.resume ? join(flags.resume, 'config.json') : 'config');
   const modelConfig = resolveModelConfig(config, data, configFile);
   // The scaling the data kind chose is recorded, so later commands scale the same way.
@@ -163,6 +182,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
       optimizer: optimizerFromConfig(t.optimizer as OptimizerConfig), seed: t.seed,
       ...(t.clipNorm ? { clipNorm: t.clipNorm } : {}), session: sessionOf(t),
     });
+    // A sentence model starts at the unigram model of the training ids (docs/text.md: it matters on a small budget).
+    asSentenceModel(model)?.initOutputBias(data.train.x);
     const base = `${isPreset(config.model) ? config.model : model.className.replace(/Autoencoder$/, '').toLowerCase() || 'model'}-${data.name}`;
     run = flags.out !== undefined ? RunFolder.createAt(flags.out, t.epochs) : RunFolder.create(flags.runs, config.name, base, t.epochs);
     run.write('config.json', fullConfig);
@@ -170,7 +191,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   }
   const n = data.train.shape[0]!;
   log(`aekit train → ${run.dir}`);
-  log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${formatCount(model.countParams())} parameters · loss ${model.loss}`);
+  log(`  model ${model.className} · input [${model.inputShape.join(', ')}] · code [${model.latentShape.join(', ')}] · ${formatCount(model.countParams())} parameters · loss ${asSentenceModel(model) ? 'token cross-entropy' : model.loss}`);
   log(`  ${defaultsLine(data, model.loss, modelConfig.outputActivation, shapeSize(model.latentShape))}`);
   log(`  data ${data.name}: ${data.trainStream ? 'streamed from the file (too large to load)' : `${n} training samples`}${data.test ? `, ${data.test.shape[0]} test${data.testFrom === 'held-out' ? ' (held out of the file, seeded)' : data.testFrom === 'series-end' ? ` (the windows of the last ${data.series!.shape[0] - data.series!.trainSteps} steps)` : ''}` : ''}${config.data.validationSplit ? `, ${Math.round(config.data.validationSplit * 100)}% held out for validation` : ''}${data.scaler ? ` · scaled (${data.scale}, fitted on the training samples)` : ''}`);
   log(`  ${t.epochs} epochs · batch ${t.batchSize} · ${t.optimizer.name} lr ${String(t.optimizer.learningRate ?? 'default')}${t.schedule ? ` · ${String(t.schedule.type)} schedule` : ''} · seed ${t.seed} · device ${model.trainer.artifacts.device}${t.device === 'auto' ? ' (auto)' : ''}`);
@@ -264,9 +285,12 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   const exportedParts = ['model', 'encoder', 'decoder'].filter((p) => p in model.parts());
   for (const part of exportedParts) model.exportOnnx(run.path(`${part}.onnx`), part);
   if (data.test) live.setPhase('evaluating the test set');
-  const test = await testMetrics(model, data, log);
+  const sentenceModel = asSentenceModel(model);
+  // Token ids have no MSE or PCA worth reporting: a text run reports how many test tokens its greedy decoding gets back.
+  const test = sentenceModel ? undefined : await testMetrics(model, data, log);
+  const textTest = sentenceModel && data.test ? await textTestMetrics(sentenceModel, data.test) : undefined;
   const seconds = (performance.now() - started) / 1000;
-  run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? null });
+  run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? textTest ?? null });
   if (flags.figures !== false) live.setPhase('drawing figures');
   const figures = flags.figures === false ? [] : await writeRunFigures(run, model, data, log);
   let series: SeriesRunFigure | undefined;
@@ -280,12 +304,12 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   }
   const warnings = [...await codeWarnings(model, data, { denoises: modelConfig.noise !== undefined }), ...baselineWarning(test, t.epochs)];
   for (const w of warnings) log(`Warning: ${w}`);
-  // Tables and series get a report.html with their anomalies (images: the demo's report).
+  // Tables and series get a report.html with their anomalies, text runs one with decoded sentences (images: the demo's report).
   let report = false;
-  if (flags.figures !== false && (data.kind === 'table' || data.kind === 'series')) {
+  if (flags.figures !== false && (data.kind === 'table' || data.kind === 'series' || data.kind === 'text')) {
     live.setPhase('writing the report');
     try {
-      figures.push(...await writeRunReport({ run, model, data, config: fullConfig, seconds, epochs: trainedEpochs, ...(test ? { test } : {}), warnings, ...(series ? { series } : {}) }, log));
+      figures.push(...await writeRunReport({ run, model, data, config: fullConfig, seconds, epochs: trainedEpochs, ...(test ? { test } : {}), ...(textTest ? { textTest } : {}), warnings, ...(series ? { series } : {}) }, log));
       report = true;
     } catch (e) {
       // A report that cannot be written must not lose the trained run: say so and go on.
@@ -293,6 +317,10 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
     }
   }
   run.setStatus(result.stopReason?.startsWith('non-finite') ? 'failed' : 'finished', { epochsDone: trainedEpochs, ...(result.stopReason ? { message: result.stopReason } : {}), ...(warnings.length ? { warnings } : {}) });
+  if (textTest) {
+    log('');
+    log(`Test set, ${textTest.samples} sentences: greedy token accuracy ${(100 * textTest.tokenAccuracy).toFixed(1)} % (free-running decoding of each code, <eos> included)`);
+  }
   if (test) {
     const row = (name: string, m: ReconstructionMetrics) => `  ${name.padEnd(30)} ${m.mse.toFixed(5).padStart(9)} ${m.bce.toFixed(4).padStart(8)} ${m.psnr.toFixed(2).padStart(8)}`;
     log('');
@@ -302,7 +330,9 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   }
   log('');
   log(`Done in ${formatDuration(seconds)}. Run folder ${run.dir}: checkpoint/, ${exportedParts.map((p) => `${p}.onnx`).join(', ')}, metrics.csv, results.json, tb/${figures.length ? `, figures/ (${figures.join(', ')})` : ''}${report ? ', report.html' : ''}`);
-  log(`Next: aekit eval ${run.dir} · aekit encode ${run.dir} --out codes.csv · tensorboard --logdir ${flags.runs ?? 'runs'}`);
+  log(sentenceModel
+    ? `Next: aekit encode ${run.dir} --data ${config.data.source} --out codes.csv${sentenceModel.variational ? ` · aekit generate ${run.dir} --n 10` : ''}`
+    : `Next: aekit eval ${run.dir} · aekit encode ${run.dir} --out codes.csv · tensorboard --logdir ${flags.runs ?? 'runs'}`);
   return { run, model, data, config: fullConfig, result, ...(test ? { test } : {}), seconds, warnings };
 }
 
@@ -317,14 +347,14 @@ function scaleFlag(value: string): string {
 export function trainCommand(io?: Io): Command {
   const parsers: Record<string, ArgParser> = {
     epochs: intIn('--epochs', 1), batchSize: intIn('--batch-size', 1), seed: intIn('--seed', 0, 2 ** 31 - 1),
-    samples: intIn('--samples', 1), window: intIn('--window', 2), sampleRate: intIn('--sample-rate', 1), audioLength: intIn('--audio-length', 1), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
+    samples: intIn('--samples', 1), maxTokens: intIn('--max-tokens', 1), vocabularySize: intIn('--vocabulary-size', 5), window: intIn('--window', 2), sampleRate: intIn('--sample-rate', 1), audioLength: intIn('--audio-length', 1), testSamples: intIn('--test-samples', 1), threads: intIn('--threads', 1, 1024), latent: intIn('--latent', 1),
     lr: floatIn('--lr', 0, 10), validationSplit: floatIn('--validation-split', 0, 1), testSplit: (v: string) => (v.trim() !== '' && Number(v) === 0 ? 0 : floatIn('--test-split', 0, 1)(v)), noise: floatIn('--noise', 0, 100),
   };
   return new Command('train')
     .description('train an autoencoder into a run folder: checkpoint, metrics, ONNX models, figures')
     .option('--config <file>', 'run config (JSON or YAML): name, model, data, training; flags override its fields')
     .addOption(new Option('--model <name>', `model preset: ${MODEL_PRESETS.join(', ')} (described under Models below; a full model config goes in --config)`))
-    .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images | a folder of .wav files (default mnist)')
+    .option('--data <source>', 'mnist | fashion-mnist | a .csv/.npy/.npz/.idx/.json file | a folder of PNG/JPEG images | a folder of .wav files | a .txt file of sentences, one per line (default mnist)')
     .option('--test-data <source>', 'a separate test set (built-in sets use their test split)')
     .option('--label-column <column>', 'CSV: the label column (name or 0-based index), excluded from the features')
     .option('--scale <kind>', `scaling fitted on the training samples: ${SCALE_KINDS.join(', ')} ('standard' is read as zscore)`, scaleFlag)
@@ -335,6 +365,8 @@ export function trainCommand(io?: Io): Command {
     .option('--label-pattern <regex>', 'a .wav folder: a regular expression on the file names whose named groups are label fields, the first one the labels, e.g. \'^(?<digit>\\d+)_(?<speaker>[a-z]+)_\'')
     .option('--sample-rate <hz>', 'a .wav folder: resample every file to this rate (default: the first file\'s; other rates are an error)', parsers.sampleRate)
     .option('--audio-length <n>', 'a .wav folder: crop or zero-pad every clip to n samples (default: the longest clip)', parsers.audioLength)
+    .option('--max-tokens <n>', 'a .txt file of sentences: the length cap in words (longer training sentences are dropped; default 20)', parsers.maxTokens)
+    .option('--vocabulary-size <n>', 'a .txt file of sentences: the most token ids, the 4 special tokens included, built from the training sentences (default 5000)', parsers.vocabularySize)
     .option('--test-samples <n>', 'use the first n test samples', parsers.testSamples)
     .option('--validation-split <f>', 'hold out this fraction of the training samples for validation', parsers.validationSplit)
     .option('--test-split <f>', 'a file without --test-data: the fraction held out as the test set (seeded; default 0.2, 0 for none)', parsers.testSplit)
@@ -353,7 +385,7 @@ export function trainCommand(io?: Io): Command {
     .option('--runs <dir>', 'parent folder of run folders', 'runs')
     .option('--out <dir>', 'the run folder itself (new or empty), instead of --runs/<name>', nonEmptyPath('--out'))
     .option('--resume <run>', 'continue a run folder from its last checkpoint (with --epochs to train longer)')
-    .option('--no-figures', 'skip the PNG figures (and, for a table or series, report.html)')
+    .option('--no-figures', 'skip the PNG figures (and, for a table, series or text run, report.html)')
     .option('--print-config', 'print the resolved config (the full model config included) and exit')
     .addHelpText('after', `
 Models: ${Object.entries(PRESET_HELP).map(([k, v]) => `\n  ${k.padEnd(15)} ${v}`).join('')}
@@ -363,6 +395,7 @@ Examples:
   aekit train --config run.yaml --epochs 20
   aekit train --model dense --data table.csv --label-column class --validation-split 0.1
   aekit train --data series.csv --window 64        (then: aekit detect <run> --png series.png)
+  aekit train --data sentences.txt --model text-vae   (then: aekit generate <run> --n 10)
   aekit train --resume runs/conv-mnist-1 --epochs 10`)
     .action(async (flags: TrainFlags) => {
       await runTrainCommand(flags, io);
