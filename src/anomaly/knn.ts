@@ -48,27 +48,39 @@ export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike
     best.fill(Infinity);
     for (let r = 0; r < n; r++) {
       if (excludeSelf && Math.abs(r - i) < zone) continue;
-      let s = 0;
-      const off = r * dim;
-      for (let j = 0; j < dim; j++) {
-        const d = q[j]! - ref[off + j]!;
-        s += d * d;
-        // Most rows are far: stop summing once this one cannot enter the list.
-        if (s >= best[k - 1]!) break;
-      }
-      if (s >= best[k - 1]!) continue;
-      let p = k - 1;
-      while (p > 0 && best[p - 1]! > s) {
-        best[p] = best[p - 1]!;
-        p--;
-      }
-      best[p] = s;
+      offer(q, ref, r * dim, best, k);
     }
-    let sum = 0;
-    for (let p = 0; p < k; p++) sum += Math.sqrt(best[p]!);
-    out[i] = sum / k;
+    out[i] = meanRoot(best, k);
   }
   return out;
+}
+
+/**
+ * The squared distance from `q` to the row at `off` of `rows`, kept in `best`
+ * (the k smallest so far, ascending) if it belongs there. Summed over the
+ * coordinates in order, so every caller gets the same value to the bit.
+ */
+function offer(q: Float64Array, rows: ArrayLike<number>, off: number, best: Float64Array, k: number): void {
+  let s = 0;
+  for (let j = 0; j < q.length; j++) {
+    const d = q[j]! - rows[off + j]!;
+    s += d * d;
+    // Most rows are far: stop summing once this one cannot enter the list.
+    if (s >= best[k - 1]!) return;
+  }
+  let p = k - 1;
+  while (p > 0 && best[p - 1]! > s) {
+    best[p] = best[p - 1]!;
+    p--;
+  }
+  best[p] = s;
+}
+
+/** The mean of the square roots of the k values in `best`: the mean distance. */
+function meanRoot(best: Float64Array, k: number): number {
+  let sum = 0;
+  for (let p = 0; p < k; p++) sum += Math.sqrt(best[p]!);
+  return sum / k;
 }
 
 /**
@@ -191,26 +203,9 @@ function treeKnnMean(tree: KdTree, queries: ArrayLike<number>, m: number, k: num
         continue;
       }
       const end = start[node]! + count[node]!;
-      for (let r = start[node]!; r < end; r++) {
-        let s = 0;
-        const off = r * dim;
-        for (let j = 0; j < dim; j++) {
-          const d = q[j]! - points[off + j]!;
-          s += d * d;
-          if (s >= best[k - 1]!) break;
-        }
-        if (s >= best[k - 1]!) continue;
-        let p = k - 1;
-        while (p > 0 && best[p - 1]! > s) {
-          best[p] = best[p - 1]!;
-          p--;
-        }
-        best[p] = s;
-      }
+      for (let r = start[node]!; r < end; r++) offer(q, points, r * dim, best, k);
     }
-    let sum = 0;
-    for (let p = 0; p < k; p++) sum += Math.sqrt(best[p]!);
-    out[i] = sum / k;
+    out[i] = meanRoot(best, k);
   }
   return out;
 }
