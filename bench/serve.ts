@@ -9,6 +9,7 @@
  * ratio, ratioRange, npyRatio, singleRowRatio, cpuMsPer1000 }, rounds, goals,
  * cleanShutdown, served, protocol }`.
  */
+import { Option } from 'commander';
 import { benchCommand, type CommonBenchOptions, integer, positive, runBench } from './lib/cli.js';
 import { formatServeTable, runServeBenchmark } from './serve/protocol.js';
 
@@ -25,13 +26,14 @@ const program = benchCommand('bench:serve', 'aekit serve under load: single-row 
   .option('--rounds <n>', 'rounds of the four phases, interleaved (default 3; --quick 1)', integer('--rounds', 1))
   .option('--batch-window-ms <ms>', "the server's micro-batching window (default: the server's, 2 ms)", positive('--batch-window-ms'))
   .option('--workers <n>', "the server's worker processes (aekit serve --workers; default 1)", integer('--workers', 1))
+  .addOption(new Option('--load-generator <name>', 'load generator of the single-row phases: autocannon (in the bench\'s process) or wrk (Debian\'s wrk, in C, far lighter on the CPU)').choices(['autocannon', 'wrk']).default('autocannon'))
   .parse();
-const opts = program.opts<CommonBenchOptions & { detector?: string; ensemble: boolean; connections: number; batch: number; seconds?: number; rounds?: number; batchWindowMs?: number; workers?: number }>();
+const opts = program.opts<CommonBenchOptions & { detector?: string; ensemble: boolean; connections: number; batch: number; seconds?: number; rounds?: number; batchWindowMs?: number; workers?: number; loadGenerator: 'autocannon' | 'wrk' }>();
 
 await runBench('bench:serve', opts.json, (log) => runServeBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log, connections: opts.connections, batch: opts.batch, ensemble: opts.ensemble,
   ...(opts.detector ? { detector: opts.detector } : {}), ...(opts.seconds ? { seconds: opts.seconds } : {}),
-  ...(opts.rounds ? { rounds: opts.rounds } : {}), ...(opts.batchWindowMs ? { windowMs: opts.batchWindowMs } : {}), ...(opts.workers ? { workers: opts.workers } : {}),
+  ...(opts.rounds ? { rounds: opts.rounds } : {}), ...(opts.batchWindowMs ? { windowMs: opts.batchWindowMs } : {}), ...(opts.workers ? { workers: opts.workers } : {}), loadGenerator: opts.loadGenerator,
 }), {
   table: formatServeTable,
   seconds: (r) => r.protocol.seconds_total as number,

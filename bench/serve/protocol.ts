@@ -18,8 +18,8 @@
  * the default combined score), with `ensemble` the table detector (six
  * autoencoders); or it is given with `detector` (a run folder or a saved detector).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,8 @@ export interface ServeBenchOptions extends BenchRunOptions {
   windowMs?: number;
   /** The server's --workers (default 1). */
   workers?: number;
+  /** Load generator of the single-row phases: 'autocannon' (in this process, the default) or 'wrk' (Debian's wrk, in C). */
+  loadGenerator?: 'autocannon' | 'wrk';
 }
 
 /** One load of the server. */
@@ -180,6 +182,48 @@ async function scrape(url: string): Promise<{ sum: number; count: number; cpu: n
   return { sum: read('aekit_serve_batch_rows_sum\\{endpoint="score"\\}'), count: read('aekit_serve_batch_rows_count\\{endpoint="score"\\}'), cpu: read('aekit_serve_process_cpu_seconds_total') };
 }
 
+/**
+ * Loads POST /score with single-row JSON `bodies` (cycled) through wrk, the C
+ * load generator (Debian's wrk), at `connections` for `seconds`. wrk needs a
+ * small fraction of the CPU autocannon needs for the same requests, so on a
+ * machine of two cores it leaves the server nearly a core of its own.
+ */
+function loadWithWrk(url: string, bodies: string[], connections: number, seconds: number, work: string): LoadResult & { total: number } {
+  const script = join(work, 'bodies.lua');
+  // Lua long strings [==[ ... ]==] take the JSON as it is.
+  writeFileSync(script, [
+    'local bodies = {', ...bodies.map((b) => `[==[${b}]==],`), '}',
+    'local k = 0',
+    'wrk.method = "POST"',
+    'wrk.headers["Content-Type"] = "application/json"',
+    'request = function() k = k % #bodies + 1; return wrk.format(nil, nil, nil, bodies[k]) end',
+  ].join('\n'));
+  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, new URL('/score', url).href], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk exited with ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
+  const out = r.stdout;
+  const ms = (v: string, unit: string) => Number(v) * (unit === 'us' ? 1e-3 : unit === 's' ? 1e3 : 1);
+  const pct = (p: string) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(out);
+    if (!m) throw new Error(`wrk printed no ${p}th percentile: ${out}`);
+    return ms(m[1]!, m[2]!);
+  };
+  const maxM = /^\s*Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/m.exec(out);
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+    + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, v) => a + Number(v), 0) ?? 0);
+  return { answered: total - failed, total, rowsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), p50: pct('50'), p90: pct('90'), p99: pct('99'), max: maxM ? ms(maxM[1]!, maxM[2]!) : NaN, failed, rowsPerCall: NaN, cpuMsPer1000: NaN };
+}
+
+/** {@link loadWithWrk} with the server's own metrics around it (rows per call, CPU per row). */
+async function loadSingleRows(url: string, bodies: string[], connections: number, seconds: number, work: string, wrk: boolean, metrics = true): Promise<LoadResult> {
+  if (!wrk) return load(url, bodies, 1, connections, seconds, metrics);
+  const noMetrics = { sum: 0, count: 0, cpu: 0 };
+  const before = metrics ? await scrape(url) : noMetrics;
+  const { total: _total, ...got } = loadWithWrk(url, bodies, connections, seconds, work);
+  const after = metrics ? await scrape(url) : noMetrics;
+  return { ...got, rowsPerCall: (after.sum - before.sum) / Math.max(1, after.count - before.count), cpuMsPer1000: ((after.cpu - before.cpu) * 1e6) / Math.max(1, got.answered) };
+}
+
 /** Loads POST /score with `bodies` (cycled; JSON, or NPY when they are bytes) at `connections` for `seconds`. */
 async function load(url: string, bodies: string[] | Buffer[], rowsPerBody: number, connections: number, seconds: number, metrics = true): Promise<LoadResult> {
   const noMetrics = { sum: 0, count: 0, cpu: 0 };
@@ -225,6 +269,8 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
   const seconds = options.seconds ?? (quick ? QUICK.seconds : 10);
   const rounds = options.rounds ?? (quick ? QUICK.rounds : 3);
   const fewerConnections = FEWER_CONNECTIONS.filter((c) => c < connections);
+  const useWrk = options.loadGenerator === 'wrk';
+  if (useWrk && spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error) throw new Error('--load-generator wrk: wrk is not installed (apt-get install -y wrk)');
   const started = performance.now();
   // Other work on the machine shows in every rate here: the 1-minute load average is recorded at both ends.
   const loadAtStart = loadavg()[0]!;
@@ -289,9 +335,9 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
         if (phase === 'direct') got.direct = await directPhase();
         else if (phase === 'json') got.batched = await load(url, batched, batch, 4, seconds);
         else if (phase === 'npy') got.batchedNpy = await load(url, batchedNpy, batch, 4, seconds);
-        else if (phase === 'single') got.singleRow = await load(url, single, 1, connections, seconds);
-        else if (phase === 'floor') got.floor = await load(floorServer.url, single, 1, connections, seconds, false);
-        else fewer[phase] = await load(url, single, 1, Number(phase.slice(1)), seconds);
+        else if (phase === 'single') got.singleRow = await loadSingleRows(url, single, connections, seconds, work, useWrk);
+        else if (phase === 'floor') got.floor = await loadSingleRows(floorServer.url, single, connections, seconds, work, useWrk, false);
+        else fewer[phase] = await loadSingleRows(url, single, Number(phase.slice(1)), seconds, work, useWrk);
       }
       const { singleRow, batched: b, batchedNpy: n, direct: d, floor } = got as Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct' | 'floor'>;
       for (const [name, l] of [['single-row', singleRow], ['JSON batch', b], ['NPY batch', n], ...Object.entries(fewer).map(([c, x]) => [`single-row at ${c.slice(1)} connections`, x] as const)] as const) {
@@ -356,7 +402,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       ],
       cleanShutdown: exit === 0,
       protocol: {
-        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers: options.workers ?? 1, detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
+        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers: options.workers ?? 1, singleRowLoadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
         cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds_total: (performance.now() - started) / 1000,
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
       },
