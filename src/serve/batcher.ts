@@ -6,12 +6,17 @@
  * far more rows per second than it would call by call, and each caller waits
  * at most the window for company.
  *
- * The rule: the first request into an empty queue opens a window of
- * `windowMs`; when it closes, or as soon as `maxBatch` rows are queued, the
- * queued requests go as one call (in arrival order, up to `maxBatch` rows; a
- * request larger than that goes alone). One call runs at a time: a window
- * that closes while a call runs is served right after it. Each caller gets
- * the slice of the output that belongs to its rows.
+ * The rule: the queued requests go as one call (in arrival order, up to
+ * `maxBatch` rows; a request larger than that goes alone) as soon as a turn
+ * of the event loop brings no new request, i.e. the server has read every
+ * request that had arrived, or when `maxBatch` rows are queued, and at the
+ * latest `windowMs` after the first request into an empty queue. Waiting for
+ * an idle turn rather than for a fixed time means a lone client is answered
+ * at once, and under load the call takes everything that came in while the
+ * last one ran, so no request waits a window for company that is not coming.
+ * One call runs at a time: requests that become due while a call runs go
+ * right after it. Each caller gets the slice of the output that belongs to
+ * its rows.
  */
 
 /** The function a batcher calls: `n` rows of `x` in, `n` equal slices of output out (any number of values per row). */
@@ -21,7 +26,7 @@ export type BatchFunction = (x: Float32Array, n: number) => Promise<Float32Array
 export interface MicroBatcherOptions {
   /** Values per row of the input. */
   width: number;
-  /** How long the first request of a batch waits for others, in milliseconds (0: only those that arrived in the same turn of the event loop). */
+  /** The longest the first request of a batch waits for others while requests keep arriving, in milliseconds. */
   windowMs: number;
   /** Most rows in one call; a single request with more rows goes alone. */
   maxBatch: number;
@@ -50,6 +55,9 @@ export class MicroBatcher {
   private due = false;
   private running = false;
   private idleWaiters: Array<() => void> = [];
+  /** Requests submitted so far, and the check for a turn of the event loop that brought none. */
+  private submitted = 0;
+  private idleCheck: NodeJS.Immediate | undefined;
 
   constructor(private readonly fn: BatchFunction, private readonly options: MicroBatcherOptions) {
     if (!(Number.isInteger(options.width) && options.width >= 1)) throw new RangeError(`MicroBatcher: width must be a positive integer, got ${options.width}`);
@@ -67,12 +75,12 @@ export class MicroBatcher {
       this.queue.push({ x, n, resolve, reject });
       this.queuedRows += n;
       if (this.queuedRows >= this.options.maxBatch) this.due = true;
+      this.submitted++;
       if (this.due) this.kick();
-      else this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.due = true;
-        this.kick();
-      }, this.options.windowMs);
+      else {
+        this.timer ??= setTimeout(() => this.makeDue(), this.options.windowMs);
+        if (!this.idleCheck) this.checkIdleAfterTurn(this.submitted);
+      }
     });
   }
 
@@ -80,6 +88,27 @@ export class MicroBatcher {
   idle(): Promise<void> {
     if (!this.running && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * After this turn's I/O (setImmediate runs after the poll phase that reads
+   * sockets): if no request came since `seen`, the queue is complete; if some
+   * did, look again after the next turn.
+   */
+  private checkIdleAfterTurn(seen: number): void {
+    this.idleCheck = setImmediate(() => {
+      this.idleCheck = undefined;
+      if (this.queue.length === 0) return;
+      if (this.submitted === seen) this.makeDue();
+      else this.checkIdleAfterTurn(this.submitted);
+    });
+  }
+
+  private makeDue(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.due = true;
+    this.kick();
   }
 
   private kick(): void {

@@ -1,7 +1,8 @@
 /**
- * The micro-batcher on its own, with a fake model: requests within the window
- * share one call and each gets its own rows back, --max-batch caps a call,
- * one call runs at a time, and a failing request fails alone.
+ * The micro-batcher on its own, with a fake model: requests of one turn of
+ * the event loop share one call and each gets its own rows back, a lone
+ * request does not wait for the window, --max-batch caps a call, one call
+ * runs at a time, and a failing request fails alone.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -31,12 +32,27 @@ function fakeModel(options: { failOn?: number; delayMs?: number } = {}) {
 const rows = (...values: number[]) => Float32Array.from(values.flatMap((v) => [v, 0.5]));
 
 describe('MicroBatcher', () => {
-  it('puts requests that arrive within the window into one call and gives each caller its own rows', async () => {
+  it('puts requests that arrive in one turn of the event loop into one call and gives each caller its own rows', async () => {
     const m = fakeModel();
     const b = new MicroBatcher(m.fn, { width: 2, windowMs: 30, maxBatch: 256 });
     const answers = await Promise.all([b.submit(rows(1), 1), b.submit(rows(2, 3), 2), b.submit(rows(4), 1)]);
     assert.deepEqual(m.calls, [4]);
     assert.deepEqual(answers.map((a) => Array.from(a)), [[1.5], [2.5, 3.5], [4.5]]);
+  });
+
+  it('does not hold a lone request for the window: a turn of the event loop without another request sends it', async () => {
+    const m = fakeModel();
+    const b = new MicroBatcher(m.fn, { width: 2, windowMs: 60_000, maxBatch: 256 });
+    const t0 = performance.now();
+    assert.deepEqual(Array.from(await b.submit(rows(1), 1)), [1.5]);
+    assert.ok(performance.now() - t0 < 1_000, `answered after ${performance.now() - t0} ms`);
+    // Requests queued while a call runs go together right after it.
+    const slow = fakeModel({ delayMs: 30 });
+    const c = new MicroBatcher(slow.fn, { width: 2, windowMs: 60_000, maxBatch: 256 });
+    const first = c.submit(rows(1), 1);
+    await new Promise((r) => setTimeout(r, 10));
+    await Promise.all([first, c.submit(rows(2), 1), c.submit(rows(3), 1)]);
+    assert.deepEqual(slow.calls, [1, 2]);
   });
 
   it('sends a call as soon as max-batch rows are queued, and never more than max-batch rows but for one large request', async () => {

@@ -106,7 +106,7 @@ export function serveCommand(io?: Io): Command {
     .argument('<run>', 'a run folder (its detector: saved in <run>/detector, or fitted now and saved there), a detector saved with aekit detect --save, or a checkpoint')
     .option('--port <n>', 'port (0: any free port)', intIn('--port', 0, 65535), SERVE_DEFAULTS.port)
     .option('--host <address>', 'interface to listen on; anything but 127.0.0.1 opens the server to other machines', '127.0.0.1')
-    .option('--batch-window-ms <ms>', 'how long the first request of a micro-batch waits for others (0: only requests already received)', numberIn('--batch-window-ms', 0, 1000), SERVE_DEFAULTS.batchWindowMs)
+    .option('--batch-window-ms <ms>', 'the longest the first request of a micro-batch waits for others while requests keep arriving (a batch goes as soon as the server has read every request that came in)', numberIn('--batch-window-ms', 0, 1000), SERVE_DEFAULTS.batchWindowMs)
     .option('--max-batch <rows>', 'most rows in one ONNX Runtime call; a request with more goes alone', intIn('--max-batch', 1, 1 << 20), SERVE_DEFAULTS.maxBatch)
     .option('--body-limit <size>', 'largest request body (bytes, or with k/m: 512k, 16m); larger ones get 413', byteSize('--body-limit', 64), SERVE_DEFAULTS.bodyLimit)
     .option('--workers <n>', 'server processes sharing the port, each with its own copy of the model (for machines where one event loop is the limit)', intIn('--workers', 1, 256), 1)
