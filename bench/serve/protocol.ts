@@ -405,6 +405,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
         connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers: options.workers ?? 1, singleRowLoadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
         cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds_total: (performance.now() - started) / 1000,
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
+        scheduling: schedulingPolicy(),
       },
     };
   } finally {
@@ -450,7 +451,21 @@ export function formatServeTable(r: ServeBenchResult): string {
     '',
     ...r.goals.map((g) => `goal: ${g.goal}: ${f(g.value, 3)} (${g.met ? 'met' : 'not met'})`),
     `shutdown on SIGTERM: ${r.cleanShutdown ? 'clean (exit 0)' : 'NOT clean'}`,
-    `machine: ${r.protocol.cpus} cores (${r.protocol.cpu}), Node ${r.protocol.node}; 1-minute load average ${(r.protocol.loadAverage as { start: number }).start.toFixed(1)} at the start, ${(r.protocol.loadAverage as { end: number }).end.toFixed(1)} at the end`,
+    `machine: ${r.protocol.cpus} cores (${r.protocol.cpu}), Node ${r.protocol.node}; scheduling ${String(r.protocol.scheduling)}; 1-minute load average ${(r.protocol.loadAverage as { start: number }).start.toFixed(1)} at the start, ${(r.protocol.loadAverage as { end: number }).end.toFixed(1)} at the end`,
   ];
   return lines.join('\n');
+}
+
+/**
+ * This process's CPU scheduling policy, which the server and load generator
+ * inherit: `chrt -f 10 npm run bench:serve` runs them all under SCHED_FIFO,
+ * ahead of other jobs on a shared machine. Recorded so that a result says
+ * which it was.
+ */
+function schedulingPolicy(): string {
+  const r = spawnSync('chrt', ['-p', String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) return 'unknown (chrt not available)';
+  const policy = /policy: (\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
+  const priority = /priority: (\d+)/.exec(r.stdout)?.[1];
+  return priority && priority !== '0' ? `${policy} priority ${priority}` : policy;
 }
