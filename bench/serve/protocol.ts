@@ -64,7 +64,7 @@ export interface ServeBenchOptions extends BenchRunOptions {
   windowMs?: number;
   /** The server's --workers (default 1). */
   workers?: number;
-  /** Load generator of the single-row phases: 'autocannon' (in this process, the default) or 'wrk' (Debian's wrk, in C). */
+  /** Load generator of every HTTP phase: 'autocannon' (in this process, the default) or 'wrk' (Debian's wrk, in C). */
   loadGenerator?: 'autocannon' | 'wrk';
 }
 
@@ -182,20 +182,29 @@ async function scrape(url: string): Promise<{ sum: number; count: number; cpu: n
   return { sum: read('aekit_serve_batch_rows_sum\\{endpoint="score"\\}'), count: read('aekit_serve_batch_rows_count\\{endpoint="score"\\}'), cpu: read('aekit_serve_process_cpu_seconds_total') };
 }
 
+/** A body as a Lua string literal: JSON in a long string as it is, NPY bytes as decimal escapes (Lua strings hold any byte). */
+function luaString(body: string | Buffer): string {
+  if (typeof body === 'string') return `[==[${body}]==]`;
+  let out = '"';
+  for (const byte of body) out += `\\${byte}`;
+  return `${out}"`;
+}
+
 /**
- * Loads POST /score with single-row JSON `bodies` (cycled) through wrk, the C
- * load generator (Debian's wrk), at `connections` for `seconds`. wrk needs a
- * small fraction of the CPU autocannon needs for the same requests, so on a
- * machine of two cores it leaves the server nearly a core of its own.
+ * Loads POST /score with `bodies` (cycled; JSON, or NPY when they are bytes)
+ * through wrk, the C load generator (Debian's wrk), at `connections` for
+ * `seconds`. wrk needs a small fraction of the CPU autocannon needs for the
+ * same requests, so on a machine of two cores it leaves the server nearly a
+ * core of its own.
  */
-function loadWithWrk(url: string, bodies: string[], connections: number, seconds: number, work: string): LoadResult & { total: number } {
+function loadWithWrk(url: string, bodies: string[] | Buffer[], rowsPerBody: number, connections: number, seconds: number, work: string): Omit<LoadResult, 'rowsPerCall' | 'cpuMsPer1000'> {
   const script = join(work, 'bodies.lua');
-  // Lua long strings [==[ ... ]==] take the JSON as it is.
+  const contentType = typeof bodies[0] === 'string' ? 'application/json' : 'application/x-npy';
   writeFileSync(script, [
-    'local bodies = {', ...bodies.map((b) => `[==[${b}]==],`), '}',
+    'local bodies = {', ...bodies.map((b) => `${luaString(b)},`), '}',
     'local k = 0',
     'wrk.method = "POST"',
-    'wrk.headers["Content-Type"] = "application/json"',
+    `wrk.headers["Content-Type"] = "${contentType}"`,
     'request = function() k = k % #bodies + 1; return wrk.format(nil, nil, nil, bodies[k]) end',
   ].join('\n'));
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, new URL('/score', url).href], { encoding: 'utf8' });
@@ -211,17 +220,17 @@ function loadWithWrk(url: string, bodies: string[], connections: number, seconds
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
     + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, v) => a + Number(v), 0) ?? 0);
-  return { answered: total - failed, total, rowsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), p50: pct('50'), p90: pct('90'), p99: pct('99'), max: maxM ? ms(maxM[1]!, maxM[2]!) : NaN, failed, rowsPerCall: NaN, cpuMsPer1000: NaN };
+  return { answered: total - failed, rowsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0) * rowsPerBody, p50: pct('50'), p90: pct('90'), p99: pct('99'), max: maxM ? ms(maxM[1]!, maxM[2]!) : NaN, failed };
 }
 
-/** {@link loadWithWrk} with the server's own metrics around it (rows per call, CPU per row). */
-async function loadSingleRows(url: string, bodies: string[], connections: number, seconds: number, work: string, wrk: boolean, metrics = true): Promise<LoadResult> {
-  if (!wrk) return load(url, bodies, 1, connections, seconds, metrics);
+/** Loads POST /score with `bodies` through wrk ({@link loadWithWrk}) or autocannon ({@link load}), with the server's own metrics around it (rows per call, CPU per row). */
+async function loadThrough(wrk: boolean, url: string, bodies: string[] | Buffer[], rowsPerBody: number, connections: number, seconds: number, work: string, metrics = true): Promise<LoadResult> {
+  if (!wrk) return load(url, bodies, rowsPerBody, connections, seconds, metrics);
   const noMetrics = { sum: 0, count: 0, cpu: 0 };
   const before = metrics ? await scrape(url) : noMetrics;
-  const { total: _total, ...got } = loadWithWrk(url, bodies, connections, seconds, work);
+  const got = loadWithWrk(url, bodies, rowsPerBody, connections, seconds, work);
   const after = metrics ? await scrape(url) : noMetrics;
-  return { ...got, rowsPerCall: (after.sum - before.sum) / Math.max(1, after.count - before.count), cpuMsPer1000: ((after.cpu - before.cpu) * 1e6) / Math.max(1, got.answered) };
+  return { ...got, rowsPerCall: (after.sum - before.sum) / Math.max(1, after.count - before.count), cpuMsPer1000: ((after.cpu - before.cpu) * 1e6) / Math.max(1, got.answered * rowsPerBody) };
 }
 
 /** Loads POST /score with `bodies` (cycled; JSON, or NPY when they are bytes) at `connections` for `seconds`. */
@@ -333,11 +342,11 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       const fewer: Record<string, LoadResult> = {};
       for (const phase of order) {
         if (phase === 'direct') got.direct = await directPhase();
-        else if (phase === 'json') got.batched = await load(url, batched, batch, 4, seconds);
-        else if (phase === 'npy') got.batchedNpy = await load(url, batchedNpy, batch, 4, seconds);
-        else if (phase === 'single') got.singleRow = await loadSingleRows(url, single, connections, seconds, work, useWrk);
-        else if (phase === 'floor') got.floor = await loadSingleRows(floorServer.url, single, connections, seconds, work, useWrk, false);
-        else fewer[phase] = await loadSingleRows(url, single, Number(phase.slice(1)), seconds, work, useWrk);
+        else if (phase === 'json') got.batched = await loadThrough(useWrk, url, batched, batch, 4, seconds, work);
+        else if (phase === 'npy') got.batchedNpy = await loadThrough(useWrk, url, batchedNpy, batch, 4, seconds, work);
+        else if (phase === 'single') got.singleRow = await loadThrough(useWrk, url, single, 1, connections, seconds, work);
+        else if (phase === 'floor') got.floor = await loadThrough(useWrk, floorServer.url, single, 1, connections, seconds, work, false);
+        else fewer[phase] = await loadThrough(useWrk, url, single, 1, Number(phase.slice(1)), seconds, work);
       }
       const { singleRow, batched: b, batchedNpy: n, direct: d, floor } = got as Pick<ServeRound, 'singleRow' | 'batched' | 'batchedNpy' | 'direct' | 'floor'>;
       for (const [name, l] of [['single-row', singleRow], ['JSON batch', b], ['NPY batch', n], ...Object.entries(fewer).map(([c, x]) => [`single-row at ${c.slice(1)} connections`, x] as const)] as const) {
@@ -402,7 +411,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       ],
       cleanShutdown: exit === 0,
       protocol: {
-        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers: options.workers ?? 1, singleRowLoadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
+        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers: options.workers ?? 1, loadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
         cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds_total: (performance.now() - started) / 1000,
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
         scheduling: schedulingPolicy(),
