@@ -16,7 +16,7 @@ const program = benchCommand('bench:adversarial', 'Fréchet distance (aekit clas
   json: 'print one JSON object { fd: { samples, reconstructions }, mse, ... } on the last line',
   seed: 'seed of initialization, shuffling, the graphs\' random ops and the prior draws',
 })
-  .option('--epochs <n>', 'epochs of each generative model (default 3)', integer('--epochs', 1))
+  .option('--epochs <n>', 'epochs of each generative model (default 9)', integer('--epochs', 1))
   .option('--recon-epochs <n>', 'epochs of each reconstruction autoencoder (default 3)', integer('--recon-epochs', 1))
   .option('--classifier-epochs <n>', 'epochs of the feature classifier (default 2)', integer('--classifier-epochs', 1))
   .option('--classifier-samples <n>', 'training images of the feature classifier (default 10,000)', integer('--classifier-samples', 2))
