@@ -7,6 +7,7 @@ import { runDenoiseCommand } from '../../src/cli/commands/denoise.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { readWav, writeWav } from '../../src/data/audio.js';
 import { Rng } from '../../src/data/random.js';
+import { openRun } from '../../src/runs/open-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aekit-speech-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,5 +88,7 @@ describe('aekit train --model speech-denoiser and aekit denoise', () => {
     await assert.rejects(runDenoiseCommand(runDir, { data: wavs, wav: wavs }, io()), /is the folder being denoised/);
     await assert.rejects(runTrainCommand({ runs: dir, model: 'speech-denoiser', epochs: 1 }, io()), /needs a folder of \.wav files \(--data <folder>\), got 'mnist'/);
     await assert.rejects(runTrainCommand({ runs: dir, model: 'speech-denoiser', data: bad, epochs: 1 }, io()), /note\.wav: not a WAV file/);
+    // The commands of autoencoder runs (eval, encode, detect...) say what applies a speech denoiser instead.
+    assert.throws(() => openRun(runDir), /is a speech-denoiser run .*aekit denoise <run> --data <folder of \.wav> --wav <folder>/);
   });
 });
