@@ -29,7 +29,7 @@ export function rmsOf(x: ArrayLike<number>): number {
 
 /**
  * Cuts `clips` into half-overlapping segments of `segment` samples (an even
- * number), each clip first scaled to RMS `rms` (a silent clip keeps gain 1).
+ * number), each clip first scaled to RMS `rms` (a silent clip stays silent).
  */
 export function cutSegments(clips: readonly Float32Array[], segment: number, rms: number): ClipSegments {
   const half = segment / 2;

@@ -12,9 +12,9 @@ describe('clips through a model of fixed-length segments', () => {
     // Padded by half a segment at both ends: ceil(n / 8) + 1 segments.
     assert.deepEqual(cut.counts, [2, 3, 3, 4, 14, 43, 6]);
     assert.equal(cut.x.length, cut.counts.reduce((a, b) => a + b, 0) * 16);
-    // Each clip enters at RMS 0.1 (a silent one keeps gain 1).
+    // Each clip enters at RMS 0.1 (a silent one stays silent).
     clips.forEach((c, i) => assert.ok(Math.abs(cut.gains[i]! * rmsOf(c) - (i === 6 ? 0 : 0.1)) < 1e-6, `clip ${i}: gain ${cut.gains[i]}`));
-    assert.equal(cut.gains[6], 1);
+    assert.ok(Number.isFinite(cut.gains[6]!));
     const back = joinSegments(cut.x, cut);
     back.forEach((b, i) => {
       assert.equal(b.length, clips[i]!.length);
