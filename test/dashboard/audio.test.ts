@@ -176,6 +176,13 @@ describe('dashboard audio in headless Chromium', { timeout: 240_000 }, () => {
     await page.locator('#listen-clips[data-state=done]').waitFor({ timeout: 30_000 });
     assert.deepEqual((await page.locator('#listen-clips figcaption').allInnerTexts()).slice(0, 3), ['clean', 'noisy', 'denoised']);
     await shot('audio-listen-speech');
+    // A denoiser has no code: its row offers Listen and Try it but no latent or anomaly view, and its Live view draws.
+    await page.goto(`${dash.url}#runs`);
+    const links = await page.locator('tr[data-run="tiny-speech"] td.links a').allInnerTexts();
+    assert.deepEqual(links, ['live', 'listen', 'try', 'report']);
+    await page.goto(`${dash.url}#live/tiny-speech`);
+    await page.locator('h1 .badge').waitFor({ timeout: 20_000 });
+    assert.match(await page.locator('h1').innerText(), /tiny-speech/);
     assert.deepEqual(problems, []);
   });
 });
