@@ -28,6 +28,7 @@ import { writeRunAudio } from '../runs/run-audio.js';
 import { type DataConfig, type RunConfig, isPreset, readRunConfig } from '../runs/run-config.js';
 import { TEST_SPLIT_SEED } from '../runs/run-data.js';
 import { RunFolder } from '../runs/run-folder.js';
+import { ProgressFile } from '../runs/progress-file.js';
 import { type SpeechNoiseKind, babbleNoise, mixAtSnr, noisySegments, whiteNoise } from '../tasks/audio-denoise.js';
 import { ComplexMaskDenoiser, type ComplexMaskDenoiserConfig } from '../tasks/complex-mask-denoise.js';
 import { lossCurvesPng } from '../viz/figures.js';
@@ -147,10 +148,16 @@ export async function trainSpeechDenoiserRun(base: RunConfig, flags: { runs: str
   const trng = new Rng(t.seed * 1000 + 17);
   const trainClips = trainIdx.map((i) => folder.clips[i]!);
   const losses: number[] = [];
+  // Step-level progress for the dashboard's Live view (metrics.jsonl grows once per epoch).
+  const live = new ProgressFile(run.path('progress.json'), t.epochs, { batchSize: t.batchSize });
   try {
     await model.train(() => noisySegments(trainClips, (j) => poolOf(trainIdx[j]!), trng, { segment: settings.segment, snrDb, kinds }), {
       epochs: t.epochs, batchSize: t.batchSize, learningRate, seed: t.seed,
       session: { ...(t.threads ? { threads: t.threads } : {}) },
+      onProgress: (e) => {
+        if (e.type === 'batch') live.onStep(e);
+        else live.flush();
+      },
       onEpoch: (epoch, loss, seconds) => {
         losses.push(loss);
         run.addEpoch({ epoch, loss, siSdr: -loss, seconds });
@@ -161,7 +168,10 @@ export async function trainSpeechDenoiserRun(base: RunConfig, flags: { runs: str
   } catch (e) {
     run.setStatus('failed', { message: (e as Error).message });
     throw e;
+  } finally {
+    live.flush();
   }
+  live.setPhase('scoring the validation clips');
   model.exportOnnx(run.path('model.onnx'));
 
   // Validation: each clip mixed once with fixed noise (the kinds in turn, the SNR drawn from the range).
@@ -188,6 +198,7 @@ export async function trainSpeechDenoiserRun(base: RunConfig, flags: { runs: str
 
   let figures: string[] = [];
   if (flags.figures !== false) {
+    live.setPhase('drawing figures');
     figures = await writeSpeechFigures(run, losses, examples[0], rate);
     // The first validation clips as WAV, clean / noisy / denoised, for the dashboard to play.
     writeRunAudio(run, examples.slice(0, 3).map((e) => ({
@@ -196,6 +207,8 @@ export async function trainSpeechDenoiserRun(base: RunConfig, flags: { runs: str
     })), rate);
     run.write('report.html', speechReport(run, recorded, losses, validation, seconds));
   }
+  live.setPhase(undefined);
+  live.flush();
   run.setStatus('finished', { epochsDone: model.epochsTrained });
   if (validation) {
     log('');

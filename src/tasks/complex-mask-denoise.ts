@@ -18,7 +18,7 @@ import { siSdrGraph } from '../losses/si-sdr.js';
 import { UNetAutoencoder } from '../models/unet.js';
 import { Adam } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
-import { Trainer } from '../train/trainer.js';
+import { type ProgressEvent, Trainer } from '../train/trainer.js';
 import { CheckpointError, openCheckpointDir, parseCheckpointMeta } from '../train/checkpoint.js';
 import { type SessionOptions } from '../onnx/runtime.js';
 import { cutSegments, joinSegments, rmsOf } from './segments.js';
@@ -50,6 +50,8 @@ export interface ComplexMaskTrainOptions {
   session?: SessionOptions;
   /** After each epoch, with its mean loss (the negative SI-SDR in dB). */
   onEpoch?: (epoch: number, loss: number, seconds: number) => void;
+  /** The trainer's progress events (per batch, throttled, and per epoch), e.g. for a run's progress.json. */
+  onProgress?: (e: ProgressEvent) => void;
 }
 
 /**
@@ -144,6 +146,7 @@ export class ComplexMaskDenoiser implements TrainableModel {
       const fit = await this.trainer.fit({ x, shape, target, targetShape: shape }, {
         epochs: epoch + 1, batchSize: options.batchSize ?? 16, seed: seed + epoch,
         schedule: { type: 'cosine', totalEpochs: options.epochs, minLr: lr / 100 },
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       options.onEpoch?.(epoch + 1, fit.history.at(-1)?.loss ?? NaN, (performance.now() - t0) / 1000);
     }

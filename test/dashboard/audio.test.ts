@@ -183,6 +183,8 @@ describe('dashboard audio in headless Chromium', { timeout: 240_000 }, () => {
     await page.goto(`${dash.url}#live/tiny-speech`);
     await page.locator('h1 .badge').waitFor({ timeout: 20_000 });
     assert.match(await page.locator('h1').innerText(), /tiny-speech/);
+    await page.waitForTimeout(1200); // ECharts animates new series in
+    await shot('audio-live-speech');
     assert.deepEqual(problems, []);
   });
 });
