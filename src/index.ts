@@ -39,6 +39,7 @@ export * from './tasks/denoise.js';
 export * from './tasks/generate.js';
 export * from './tasks/audio-denoise.js';
 export * from './tasks/complex-mask-denoise.js';
+export { type ClipSegments, cutSegments, joinSegments, rmsOf } from './tasks/segments.js';
 export { FSDD_PATTERN, decodeWav, encodeWav, fitLength, isAudioFolder, loadAudioFolder, readWav, resample, writeWav, type AudioClip, type AudioFolder, type AudioFolderOptions, type WavEncodeOptions } from './data/audio.js';
 export { TfidfVectorizer, bagOfWordsTokens, emailText, type TfidfOptions, type TfidfState } from './data/text-features.js';
 export {

@@ -27,7 +27,7 @@
  * the training set's mean and standard deviation per feature.
  */
 import { join } from 'node:path';
-import { FSDD_PATTERN, fitLength, loadAudioFolder } from '../../src/data/audio.js';
+import { FSDD_PATTERN, loadAudioFolder } from '../../src/data/audio.js';
 import { Rng } from '../../src/data/random.js';
 import { mfcc, resampleFrames } from '../../src/data/spectrogram.js';
 import { logSpectralDistance, siSdr } from '../../src/eval/audio-quality.js';
@@ -36,7 +36,7 @@ import { Autoencoder } from '../../src/models/dense.js';
 import { UNetAutoencoder } from '../../src/models/unet.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import {
-  type MaskDenoiserSettings, babbleNoise, maskDenoise, minimumStatisticsNoise, mixAtSnr, noisePowerSpectrum, segmentLength, spectralSubtraction, trainMaskDenoiser, whiteNoise, wienerFilter,
+  type MaskDenoiserSettings, babbleNoise, maskDenoise, minimumStatisticsNoise, mixAtSnr, noisePowerSpectrum, noisySegments, segmentLength, spectralSubtraction, trainMaskDenoiser, whiteNoise, wienerFilter,
 } from '../../src/tasks/audio-denoise.js';
 import { ComplexMaskDenoiser } from '../../src/tasks/complex-mask-denoise.js';
 import { type BenchRunOptions, resolveRun } from '../lib/run-options.js';
@@ -236,21 +236,8 @@ export async function runAudioBenchmark(options: AudioBenchOptions): Promise<Aud
   for (const s of options.noDenoise ? [] : seeds) {
     const trng = new Rng(s * 1000 + 17);
     // Every epoch: a random segment of each training clip, with fresh noise (white or babble, SNR uniform in [−2.5, 12.5] dB).
-    const epochData = () => {
-      const noisy: Float32Array[] = [];
-      const clean: Float32Array[] = [];
-      for (const i of trainIdx) {
-        const c = clip(i);
-        const from = c.length > seg ? trng.int(c.length - seg + 1) : 0;
-        const piece = c.subarray(from, from + seg);
-        const kind: NoiseKind = trng.float() < 0.5 ? 'white' : 'babble';
-        const n = kind === 'white' ? whiteNoise(piece.length, trng) : babbleNoise(piece.length, pools[speaker[i]!]!, trng);
-        const m = mixAtSnr(piece, n, -2.5 + 15 * trng.float());
-        noisy.push(fitLength(m.noisy, seg));
-        clean.push(fitLength(piece, seg));
-      }
-      return { noisy, clean };
-    };
+    const trainClips = trainIdx.map(clip);
+    const epochData = () => noisySegments(trainClips, (j) => pools[speaker[trainIdx[j]!]!]!, trng, { segment: seg });
     const onEpoch = (e: number, loss: number, sec: number) => log(`  epoch ${e}/${epochs}: loss ${denoiser === 'complex' ? `${loss.toFixed(3)} (−SI-SDR, dB)` : loss.toExponential(3)} (${sec.toFixed(0)} s)`);
     const tTrain = performance.now();
     let run: (clips: readonly Float32Array[]) => Promise<Float32Array[]>;

@@ -32,6 +32,18 @@ export function listOfInts(name: string): (value: string) => number[] {
   };
 }
 
+/** A decibel value or a range `lo,hi` (lo ≤ hi), e.g. `5` or `-2.5,12.5`. */
+export function dbRange(name: string): (value: string) => number[] {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim());
+    const nums = parts.map(Number);
+    if (parts.length > 2 || parts.some((p) => p === '') || !nums.every(Number.isFinite) || (nums.length === 2 && nums[0]! > nums[1]!)) {
+      throw new InvalidArgumentError(`${name} must be an SNR in dB or a range lo,hi with lo <= hi (e.g. 5 or -2.5,12.5), got '${value}'.`);
+    }
+    return nums;
+  };
+}
+
 /** A path that is not empty (an empty --out would mean the current folder). */
 export function nonEmptyPath(name: string): (value: string) => string {
   return (value: string): string => {

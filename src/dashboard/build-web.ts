@@ -33,6 +33,8 @@ export async function buildWebAssets(outDir = defaultAssetsDir(), options: { min
     minify: options.minify ?? true,
     sourcemap: false,
     legalComments: 'linked',
+    // wavefile's ES module has named exports only, its CommonJS build (what Node loads) the default one that audio-core.ts imports.
+    alias: { wavefile: 'wavefile/dist/wavefile.js' },
     logLevel: 'warning',
   });
   copyFileSync(join(webDir, 'index.html'), join(out, 'index.html'));

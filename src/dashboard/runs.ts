@@ -12,6 +12,7 @@ import { isObject, num, readJson, readMetrics, str } from '../runs/lenient-read.
 import { imageShapeOf } from '../viz/image-shape.js';
 import { lttbIndices, type SeriesPoint } from './downsample.js';
 import { readProgress, type ProgressSnapshot } from '../runs/progress-file.js';
+import { RUN_AUDIO_INDEX } from '../runs/run-audio.js';
 
 /** A run's state as the dashboard shows it: run.json's status, or what went wrong reading it. */
 export type DashboardStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed' | 'damaged' | 'corrupt';
@@ -43,17 +44,25 @@ export interface RunSummary {
   /** Test metrics from results.json, when training finished. */
   test?: { samples?: number; mse?: number; bce?: number; psnr?: number; pcaMse?: number; pcaK?: number };
   /** Which files the page can use. */
-  files: { model: boolean; encoder: boolean; decoder: boolean; checkpoint: boolean; scaler: boolean; liveReconstructions: boolean; figures: string[]; report: boolean };
+  files: { model: boolean; encoder: boolean; decoder: boolean; checkpoint: boolean; scaler: boolean; liveReconstructions: boolean; figures: string[]; report: boolean; audio: boolean };
   /** A variational autoencoder (the page offers the generation view). */
   vae: boolean;
   /** The model's reconstruction loss ('mse', 'bce', 'mae'), for scores computed in the browser. */
   loss?: string;
   /** A series run (trained with --window): its window length; the page shows its steps' scores. */
   window?: number;
+  /** An audio run (a folder of .wav files): its sample rate in Hz. */
+  sampleRate?: number;
+  /**
+   * A speech-denoiser run: its model takes waveform segments of `segment`
+   * samples, each clip scaled to RMS `rms` first (src/tasks/segments.ts);
+   * it has no code, so no latent or anomaly view.
+   */
+  segments?: { segment: number; rms: number };
 }
 
 /** Files whose change means a run's summary may have changed. */
-export const WATCHED_FILES = ['run.json', 'metrics.jsonl', 'results.json', 'config.json', 'progress.json', 'live/reconstructions.png', 'model.onnx'] as const;
+export const WATCHED_FILES = ['run.json', 'metrics.jsonl', 'results.json', 'config.json', 'progress.json', 'live/reconstructions.png', 'model.onnx', RUN_AUDIO_INDEX] as const;
 
 export { findRuns } from '../runs/find-runs.js';
 export { readMetrics } from '../runs/lenient-read.js';
@@ -71,7 +80,7 @@ export function summarizeRun(root: string, id: string): RunSummary {
   }
   const summary: RunSummary = {
     id, name: id.split('/').pop()!, status: 'corrupt', problems,
-    files: { model: has('model.onnx'), encoder: has('encoder.onnx'), decoder: has('decoder.onnx'), checkpoint: has('checkpoint'), scaler: has('scaler.json'), liveReconstructions: has('live/reconstructions.png'), figures, report: has('report.html') },
+    files: { model: has('model.onnx'), encoder: has('encoder.onnx'), decoder: has('decoder.onnx'), checkpoint: has('checkpoint'), scaler: has('scaler.json'), liveReconstructions: has('live/reconstructions.png'), figures, report: has('report.html'), audio: has(RUN_AUDIO_INDEX) },
     vae: false,
   };
   const info = readJson(join(dir, 'run.json'), problems, 'run.json');
@@ -107,6 +116,7 @@ export function summarizeRun(root: string, id: string): RunSummary {
         if (image) summary.imageShape = image;
       }
       summary.loss = str(model.loss) ?? (summary.vae ? 'bce' : undefined);
+      if (model.className === 'ComplexMaskDenoiser' && num(model.segment) !== undefined && num(model.rms) !== undefined) summary.segments = { segment: num(model.segment)!, rms: num(model.rms)! };
       const brief: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(model)) if (typeof v !== 'object') brief[k] = v;
       if (isObject(config.preset)) Object.assign(brief, config.preset);
@@ -115,6 +125,7 @@ export function summarizeRun(root: string, id: string): RunSummary {
     if (isObject(config.data)) {
       summary.data = str(config.data.source);
       if (num(config.data.window) !== undefined) summary.window = num(config.data.window);
+      if (isObject(config.data.audio) && num(config.data.audio.sampleRate) !== undefined) summary.sampleRate = num(config.data.audio.sampleRate);
     }
     if (isObject(config.training)) {
       const t = config.training;

@@ -37,10 +37,15 @@ export function openRun(path: string, threads?: number): OpenedRun {
     if (!existsSync(checkpoint)) throw new ConfigError(path, 'run folder has no checkpoint/ yet (did its training finish an epoch?)');
     const configFile = join(path, 'config.json');
     const scalerFile = join(path, 'scaler.json');
+    const config = existsSync(configFile) ? readRunConfig(configFile) : undefined;
+    // A speech denoiser is no autoencoder (no code, no reconstruction of its input): only `aekit denoise` applies it.
+    if (config && typeof config.model === 'object' && config.model.className === 'ComplexMaskDenoiser') {
+      throw new ConfigError(path, 'is a speech-denoiser run (no code, no reconstruction): apply it with aekit denoise <run> --data <folder of .wav> --wav <folder>');
+    }
     return {
       dir: path,
       model: AutoencoderModel.load(checkpoint, options),
-      ...(existsSync(configFile) ? { config: readRunConfig(configFile) } : {}),
+      ...(config ? { config } : {}),
       ...(existsSync(scalerFile) ? { scaler: JSON.parse(readFileSync(scalerFile, 'utf8')) as ScalerJSON } : {}),
     };
   }

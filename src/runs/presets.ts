@@ -8,7 +8,7 @@ import { ConfigError } from '../config/validate.js';
 import { type KindDefaults, hiddenWidth } from './data-kinds.js';
 
 /** Names accepted by `--model`. */
-export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae'] as const;
+export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae', 'speech-denoiser'] as const;
 export type ModelPreset = (typeof MODEL_PRESETS)[number];
 
 export interface PresetOptions {
@@ -18,6 +18,10 @@ export interface PresetOptions {
   loss?: 'mse' | 'bce' | 'mae';
   /** Gaussian noise std of the denoising presets (the corruption during training). Default 0.5. */
   noise?: number;
+  /** The speech denoiser: input SNR range [lo, hi] in dB of its training mixtures. Default [−2.5, 12.5]. */
+  noiseSnr?: [number, number];
+  /** The speech denoiser: the noise it trains on. Default both. */
+  noiseTypes?: ('white' | 'babble')[];
 }
 
 /** The presets of sentence models, which only text data trains. */
@@ -43,7 +47,11 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   conv1d: 'sequences [T, F]: Conv1D [32, 16] (kernel 5) with max pooling by 2, dense code (latent 16), mirrored decoder with upsampling; any T',
   'text-ae': 'sentences (a .txt file, one per line): embedding 64, GRU 128 encoder → code (latent 16) → GRU 128 decoder with teacher forcing',
   'text-vae': 'sentences: text-ae as a VAE (Bowman et al.): word dropout 0.25, KL weight annealed to 1 over the first half of training',
+  'speech-denoiser': 'a folder of .wav speech: complex-mask U-Net [8, 16, 32] with STFT and inverse STFT in the graph, −SI-SDR loss, trained on fresh white/babble noise (--noise-snr, --noise-type); bench:audio\'s denoiser',
 };
+
+/** The speech denoiser's model config (`ComplexMaskDenoiser`, src/tasks/complex-mask-denoise.ts): bench:audio's. */
+export const SPEECH_DENOISER_CONFIG = { className: 'ComplexMaskDenoiser', segment: 3968, nFft: 256, hop: 128, filters: [8, 16, 32], compression: 0.3, rms: 0.1 } as const;
 
 /**
  * The model config of a preset for samples of `sampleShape`. `defaults`, the
@@ -73,6 +81,10 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     const [, h, w] = inputShape as [number, number, number];
     if (h % 4 !== 0 || w % 4 !== 0) throw new ConfigError('--model', `'${preset}' halves the image twice; height and width must be multiples of 4, got ${h}×${w}`);
   };
+  if (preset === 'speech-denoiser') {
+    if (defaults?.kind !== 'audio') throw new ConfigError('--model', `'speech-denoiser' needs speech: a folder of .wav files (--data <folder>); the data's samples have shape [${inputShape.join(', ')}]`);
+    return { ...SPEECH_DENOISER_CONFIG, filters: [...SPEECH_DENOISER_CONFIG.filters] };
+  }
   const text = TEXT_PRESETS.has(preset);
   if (defaults?.kind === 'text' && !text) throw new ConfigError('--model', `'${preset}' does not read sentences; a .txt file of sentences trains text-ae or text-vae`);
   if (text && (defaults?.kind !== 'text' || !defaults.vocabulary)) throw new ConfigError('--model', `'${preset}' needs sentences: a .txt file with one sentence per line (the data's samples have shape [${inputShape.join(', ')}])`);

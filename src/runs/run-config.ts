@@ -139,8 +139,15 @@ export const SERIES_TRAINING_DEFAULTS: TrainingConfig = { epochs: 10, batchSize:
  */
 export const TEXT_TRAINING_DEFAULTS: TrainingConfig = { epochs: 10, batchSize: 64, optimizer: { name: 'adam', learningRate: 3e-3 }, seed: 1, clipNorm: 5 };
 
+/**
+ * Training defaults of the speech denoiser (`--model speech-denoiser`):
+ * bench:audio's (batch 16, Adam 2e-3 with its cosine decay to 1 %), 10 epochs.
+ */
+export const SPEECH_TRAINING_DEFAULTS: TrainingConfig = { epochs: 10, batchSize: 16, optimizer: { name: 'adam', learningRate: 2e-3 }, seed: 1 };
+
 /** The training defaults of a data config: a series', a text file's, or the general ones. */
-export function trainingDefaultsOf(data: { source?: unknown; window?: unknown }): TrainingConfig {
+export function trainingDefaultsOf(data: { source?: unknown; window?: unknown }, model?: unknown): TrainingConfig {
+  if (model === 'speech-denoiser') return SPEECH_TRAINING_DEFAULTS;
   if (data.window !== undefined) return SERIES_TRAINING_DEFAULTS;
   return typeof data.source === 'string' && isSentenceFile(data.source) ? TEXT_TRAINING_DEFAULTS : TRAINING_DEFAULTS;
 }
@@ -180,13 +187,27 @@ export function parseRunConfig(raw: unknown, file = 'config'): RunConfig {
   }
   const preset = root.preset === undefined ? undefined : parsePreset(root.preset, `${file}.preset`);
   const data = parseData(root.data, `${file}.data`);
-  const training = parseTraining(root.training ?? {}, `${file}.training`, trainingDefaultsOf(data));
+  const training = parseTraining(root.training ?? {}, `${file}.training`, trainingDefaultsOf(data, model));
   return { ...(name ? { name } : {}), model, ...(preset ? { preset } : {}), data, training };
 }
 
 function parsePreset(v: unknown, path: string): PresetOptions {
-  const o = objectOf(v, path, ['latent', 'loss', 'noise']);
+  const o = objectOf(v, path, ['latent', 'loss', 'noise', 'noiseSnr', 'noiseTypes']);
+  let noiseSnr: [number, number] | undefined;
+  if (o.noiseSnr !== undefined) {
+    const r = o.noiseSnr;
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((d) => typeof d === 'number' && Number.isFinite(d)) || r[0] > r[1]) {
+      throw new ConfigError(`${path}.noiseSnr`, `expected [lowest, highest] input SNR in dB, e.g. [-2.5, 12.5] (--noise-snr -2.5,12.5, or one value for a fixed SNR), got ${show(r)}`);
+    }
+    noiseSnr = [r[0], r[1]];
+  }
+  let noiseTypes: ('white' | 'babble')[] | undefined;
+  if (o.noiseTypes !== undefined) {
+    if (!Array.isArray(o.noiseTypes) || o.noiseTypes.length === 0) throw new ConfigError(`${path}.noiseTypes`, `expected a non-empty list of 'white' and 'babble', got ${show(o.noiseTypes)}`);
+    noiseTypes = [...new Set(o.noiseTypes.map((t, i) => oneOf(t, `${path}.noiseTypes[${i}]`, ['white', 'babble'] as const)))];
+  }
   return {
+    ...(noiseSnr ? { noiseSnr } : {}), ...(noiseTypes ? { noiseTypes } : {}),
     ...(o.latent !== undefined ? { latent: positiveInt(o.latent, `${path}.latent`) } : {}),
     ...(o.loss !== undefined ? { loss: oneOf(o.loss, `${path}.loss`, ['mse', 'bce', 'mae'] as const) } : {}),
     ...(o.noise !== undefined ? { noise: numberIn(o.noise, `${path}.noise`, 0, Infinity, { min: true, max: true }) } : {}),
@@ -357,6 +378,10 @@ export interface RunOverrides {
   latent?: number;
   loss?: string;
   noise?: number;
+  /** The speech denoiser: input SNR in dB, one value or the range [lo, hi]. */
+  noiseSnr?: number[];
+  /** The speech denoiser: 'white', 'babble' or 'both'. */
+  noiseType?: string;
   window?: number;
   /** A folder of .wav files: `data.audio`'s fields. */
   labelPattern?: string;
@@ -433,6 +458,8 @@ export function applyOverrides(base: Partial<RunConfig> | undefined, flags: RunO
   set(preset, 'latent', flags.latent);
   set(preset, 'loss', flags.loss);
   set(preset, 'noise', flags.noise);
+  if (flags.noiseSnr !== undefined) preset.noiseSnr = flags.noiseSnr.length === 1 ? [flags.noiseSnr[0], flags.noiseSnr[0]] : flags.noiseSnr;
+  if (flags.noiseType !== undefined) preset.noiseTypes = flags.noiseType === 'both' ? ['white', 'babble'] : [flags.noiseType];
   raw.data = data;
   raw.training = training;
   if (Object.keys(preset).length > 0) raw.preset = preset;

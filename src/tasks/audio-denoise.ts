@@ -10,6 +10,7 @@
  * JavaScript); the mask is applied to the noisy magnitudes and the
  * waveform comes back by overlap-add with the noisy phase.
  */
+import { fitLength } from '../data/audio-core.js';
 import { Rng } from '../data/random.js';
 import { type Spectrogram, istft, magnitude, stft, withPhase } from '../data/spectrogram.js';
 import { type Value } from '../graph/graph.js';
@@ -70,6 +71,45 @@ export function babbleNoise(n: number, pool: readonly Float32Array[], rng: Rng, 
     }
   }
   return out;
+}
+
+/** The kinds of noise the speech denoisers train on. */
+export type SpeechNoiseKind = 'white' | 'babble';
+
+/** Options of {@link noisySegments}. */
+export interface NoisySegmentsOptions {
+  /** Samples per segment; shorter clips are zero-padded. */
+  segment: number;
+  /** Input SNR drawn uniformly from [lo, hi] dB per segment. Default [−2.5, 12.5] (the FSDD benchmark's). */
+  snrDb?: readonly [number, number];
+  /** Noise kinds, drawn with equal chance. Default both. */
+  kinds?: readonly SpeechNoiseKind[];
+}
+
+/**
+ * One epoch of training pairs for a speech denoiser: a random segment of
+ * every clip, mixed with fresh noise (white, or babble from
+ * `babblePool(i)`, which should hold other speakers' clips) at a random
+ * SNR. Calling it again draws new segments and noise, so no step sees a
+ * mixture twice.
+ */
+export function noisySegments(clips: readonly Float32Array[], babblePool: (i: number) => readonly Float32Array[], rng: Rng, options: NoisySegmentsOptions): { noisy: Float32Array[]; clean: Float32Array[] } {
+  const seg = options.segment;
+  const [lo, hi] = options.snrDb ?? [-2.5, 12.5];
+  const kinds = options.kinds ?? ['white', 'babble'];
+  const noisy: Float32Array[] = [];
+  const clean: Float32Array[] = [];
+  clips.forEach((c, i) => {
+    const from = c.length > seg ? rng.int(c.length - seg + 1) : 0;
+    const piece = c.subarray(from, from + seg);
+    // One draw per choice whatever the kinds, so the benchmark's sequence of draws does not depend on them.
+    const kind = kinds[Math.min(kinds.length - 1, Math.floor(rng.float() * kinds.length))]!;
+    const n = kind === 'white' ? whiteNoise(piece.length, rng) : babbleNoise(piece.length, babblePool(i), rng);
+    const m = mixAtSnr(piece, n, lo + (hi - lo) * rng.float());
+    noisy.push(fitLength(m.noisy, seg));
+    clean.push(fitLength(piece, seg));
+  });
+  return { noisy, clean };
 }
 
 /** STFT settings of the classical enhancers and the mask denoiser. */

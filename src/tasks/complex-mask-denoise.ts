@@ -18,8 +18,10 @@ import { siSdrGraph } from '../losses/si-sdr.js';
 import { UNetAutoencoder } from '../models/unet.js';
 import { Adam } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
-import { Trainer } from '../train/trainer.js';
+import { type ProgressEvent, Trainer } from '../train/trainer.js';
+import { CheckpointError, openCheckpointDir, parseCheckpointMeta } from '../train/checkpoint.js';
 import { type SessionOptions } from '../onnx/runtime.js';
+import { cutSegments, joinSegments, rmsOf } from './segments.js';
 
 /** Configuration of {@link ComplexMaskDenoiser}; the defaults are the FSDD benchmark's. */
 export interface ComplexMaskDenoiserConfig {
@@ -48,13 +50,9 @@ export interface ComplexMaskTrainOptions {
   session?: SessionOptions;
   /** After each epoch, with its mean loss (the negative SI-SDR in dB). */
   onEpoch?: (epoch: number, loss: number, seconds: number) => void;
+  /** The trainer's progress events (per batch, throttled, and per epoch), e.g. for a run's progress.json. */
+  onProgress?: (e: ProgressEvent) => void;
 }
-
-const rmsOf = (x: Float32Array): number => {
-  let s = 0;
-  for (const v of x) s += v * v;
-  return Math.sqrt(s / Math.max(1, x.length));
-};
 
 /**
  * The complex-ratio-mask denoiser. Input and output are waveforms of
@@ -148,9 +146,45 @@ export class ComplexMaskDenoiser implements TrainableModel {
       const fit = await this.trainer.fit({ x, shape, target, targetShape: shape }, {
         epochs: epoch + 1, batchSize: options.batchSize ?? 16, seed: seed + epoch,
         schedule: { type: 'cosine', totalEpochs: options.epochs, minLr: lr / 100 },
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       options.onEpoch?.(epoch + 1, fit.history.at(-1)?.loss ?? NaN, (performance.now() - t0) / 1000);
     }
+  }
+
+  /** The trained model's trainer; `what` names the call that needs it. */
+  private fitted(what: string): Trainer {
+    if (!this.trainer) throw new Error(`ComplexMaskDenoiser.${what}: train the model first (or load a trained one)`);
+    return this.trainer;
+  }
+
+  /** Epochs trained so far (those of a loaded checkpoint included). */
+  get epochsTrained(): number {
+    return this.trainer?.history.length ?? 0;
+  }
+
+  /** Saves config, weights and optimizer state as an aekit checkpoint folder (atomically). */
+  save(dir: string): void {
+    this.fitted('save').saveCheckpoint(dir);
+  }
+
+  /** Writes the denoiser (waveform segment in, waveform segment out, the STFT inside) as a standalone ONNX file. */
+  exportOnnx(path: string): void {
+    this.fitted('exportOnnx').exportOnnx(path, 'model');
+  }
+
+  /**
+   * A denoiser saved by {@link save}: rebuilt from the checkpoint's config, with its weights.
+   * @throws {CheckpointError} when the folder holds no checkpoint, a damaged one or another model.
+   */
+  static load(dir: string, options: { session?: SessionOptions } = {}): ComplexMaskDenoiser {
+    const files = openCheckpointDir(dir);
+    const file = files.path('checkpoint.json');
+    const config = parseCheckpointMeta(files.read('checkpoint.json').toString('utf8'), file).model as ComplexMaskDenoiserConfig & { className?: unknown };
+    if (config?.className !== 'ComplexMaskDenoiser') throw new CheckpointError(file, `holds a ${String(config?.className)}, not a ComplexMaskDenoiser`);
+    const model = new ComplexMaskDenoiser(config);
+    model.trainer = Trainer.resume(dir, model, options.session ? { session: options.session } : {});
+    return model;
   }
 
   /**
@@ -159,37 +193,9 @@ export class ComplexMaskDenoiser implements TrainableModel {
    * and the outputs are cross-faded with sin² weights (which sum to one).
    */
   async denoise(clips: readonly Float32Array[], batchSize = 64): Promise<Float32Array[]> {
-    if (!this.trainer) throw new Error('ComplexMaskDenoiser.denoise: train the model first');
-    const { segment, rms } = this.settings;
-    const half = segment / 2;
-    if (!Number.isInteger(half)) throw new Error(`ComplexMaskDenoiser.denoise: the segment must have an even length, got ${segment}`);
-    const counts = clips.map((c) => Math.max(1, Math.ceil(c.length / half)) + 1);
-    const gains = clips.map((c) => rms / (rmsOf(c) || 1));
-    const x = new Float32Array(counts.reduce((a, b) => a + b, 0) * segment);
-    let w = 0;
-    clips.forEach((c, i) => {
-      for (let j = 0; j < counts[i]!; j++, w++) {
-        for (let n = 0; n < segment; n++) {
-          const t = j * half + n - half;
-          if (t >= 0 && t < c.length) x[w * segment + n] = gains[i]! * c[t]!;
-        }
-      }
-    });
-    const y = (await this.trainer.predict(x, { batchSize })).reconstruction!.data as Float32Array;
-    const fade = Float64Array.from({ length: segment }, (_, n) => Math.sin((Math.PI * n) / segment) ** 2);
-    w = 0;
-    return clips.map((c, i) => {
-      const acc = new Float64Array(c.length);
-      const norm = new Float64Array(c.length);
-      for (let j = 0; j < counts[i]!; j++, w++) {
-        for (let n = 0; n < segment; n++) {
-          const t = j * half + n - half;
-          if (t < 0 || t >= c.length) continue;
-          acc[t] += fade[n]! * y[w * segment + n]!;
-          norm[t] += fade[n]!;
-        }
-      }
-      return Float32Array.from(acc, (v, t) => (norm[t]! > 1e-9 ? v / norm[t]! : 0) / gains[i]!);
-    });
+    const trainer = this.fitted('denoise');
+    const cut = cutSegments(clips, this.settings.segment, this.settings.rms);
+    const y = (await trainer.predict(cut.x, { batchSize })).reconstruction!.data as Float32Array;
+    return joinSegments(y, cut);
   }
 }

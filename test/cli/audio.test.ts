@@ -34,7 +34,8 @@ describe('aekit train and denoise on a folder of .wav files', () => {
     assert.ok(outcome.data.train.labels, 'labels from the file names');
     const config = JSON.parse(readFileSync(join(outcome.run.dir, 'config.json'), 'utf8'));
     assert.equal(config.model.className, 'Conv1DAutoencoder');
-    assert.deepEqual(config.data.audio, { labelPattern: '^(?<digit>\\d)_(?<speaker>[a-z]+)_', length: 64 });
+    // The sample rate is recorded (the dashboard and later commands read it from the config).
+    assert.deepEqual(config.data.audio, { labelPattern: '^(?<digit>\\d)_(?<speaker>[a-z]+)_', length: 64, sampleRate: 8000 });
 
     const out = join(dir, 'denoised');
     lines.length = 0;

@@ -15,6 +15,7 @@ import { imageShapeOf } from '../../viz/image-shape.js';
 import { type Io, defaultIo } from '../io.js';
 import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
 import { examplesHelp } from '../examples.js';
+import { denoiseWithSpeechRun, isSpeechRun } from '../speech-denoiser.js';
 
 export interface DenoiseFlags extends RunDataFlags {
   /** Add Gaussian noise of this factor to the data first (x + f·N(0, 1), clipped to [0, 1]) and report against the clean data. */
@@ -79,6 +80,11 @@ async function denoiseAudio(run: Awaited<ReturnType<typeof openRunWithData>>, fl
 
 /** Denoises; returns the report when the clean images are known (--noise). */
 export async function runDenoiseCommand(path: string, flags: DenoiseFlags, io: Io = defaultIo()): Promise<DenoisingReport | undefined> {
+  if (isSpeechRun(path)) {
+    if (flags.noise !== undefined || flags.out) throw new UsageError('a speech-denoiser run denoises .wav clips: --data <folder> with --wav <folder> and/or --png <file> (--noise and --out are for other runs)');
+    await denoiseWithSpeechRun(path, flags, io);
+    return undefined;
+  }
   if (!flags.out && !flags.png && !flags.wav && flags.noise === undefined) throw new UsageError('say what to do: --out denoised.npy, --png grid.png, --wav folder/ (audio), and/or --noise f to measure on noised copies of clean data');
   const run = await openRunWithData(path, flags);
   if (run.data.kind === 'audio') {
@@ -124,7 +130,7 @@ export function denoiseCommand(io?: Io): Command {
     .option('--seed <n>', 'seed of that noise', (v: string) => Number.parseInt(v, 10), 0)
     .option('--out <file>', 'the denoised images as NPY')
     .option('--png <file>', 'a picture: clean, noisy and denoised rows')
-    .option('--wav <folder>', 'audio runs: write the denoised clips (and, with --noise, the noisy ones) as WAV files')
+    .option('--wav <folder>', 'audio runs: write the denoised clips (and, with --noise, the noisy ones) as WAV files; a speech-denoiser run writes each clip of --data whole, under its own name')
     .option('--json', 'print the report as one JSON object')
     .addHelpText('after', examplesHelp('aekit denoise runs/unet-denoising-mnist-1 --noise 0.5 --png denoised.png', '(after aekit train --model unet-denoising --noise 0.5 --epochs 10)'))
     .action(async (path: string, flags: DenoiseFlags) => {

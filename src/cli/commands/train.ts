@@ -20,7 +20,7 @@ import { type EarlyStopping } from '../../train/loop.js';
 import { type FitResult } from '../../train/trainer.js';
 import { type SessionOptions } from '../../onnx/runtime.js';
 import { UsageError } from '../../runs/errors.js';
-import { type ArgParser, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
+import { type ArgParser, dbRange, floatIn, intIn, listOfInts, nonEmptyPath } from '../args.js';
 import { checkOutputFolder } from '../../runs/output-folder.js';
 import { MODEL_PRESETS, PRESET_HELP, presetConfig } from '../../runs/presets.js';
 import { progressView, formatDuration } from '../progress.js';
@@ -37,6 +37,8 @@ import { TensorBoardWriter } from '../../viz/index.js';
 import { liveProbe, liveReconstructionsPng } from '../live-reconstructions.js';
 import { ProgressFile } from '../../runs/progress-file.js';
 import { asSentenceModel, textTestMetrics } from '../../runs/text-run.js';
+import { writeRunAudio } from '../../runs/run-audio.js';
+import { isSpeechDenoiserConfig, speechRunConfig, trainSpeechDenoiserRun } from '../speech-denoiser.js';
 
 /** Flags of `aekit train` after parsing. */
 export interface TrainFlags extends RunOverrides {
@@ -156,11 +158,23 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   if (flags.out !== undefined) checkOutputFolder(flags.out, '--out');
   const resumed = flags.resume ? resumeConfig(flags.resume, flags.epochs) : undefined;
   const config = resumed?.config ?? applyOverrides(flags.config ? readRunConfig(flags.config) : undefined, flags);
+  // The speech denoiser trains on whole clips with noise drawn fresh each epoch: its own loop (speech-denoiser.ts).
+  if (isSpeechDenoiserConfig(config)) {
+    if (resumed) throw new UsageError(`${flags.resume} is a speech-denoiser run; --resume does not continue those yet (train a new run with more --epochs)`);
+    if (flags.printConfig) {
+      io.out(JSON.stringify(speechRunConfig(config), null, 2));
+      return undefined;
+    }
+    await trainSpeechDenoiserRun(config, flags, io);
+    return undefined;
+  }
   const data = await loadRunData(config.data, resumed ? savedOf(resumed) : undefined, { unitRangeLoss: config.preset?.loss === 'bce' });
   const configFile = flags.config ?? (flags.resume ? join(flags.resume, 'config.json') : 'config');
   const modelConfig = resolveModelConfig(config, data, configFile);
   // The scaling the data kind chose is recorded, so later commands scale the same way.
-  const fullConfig: RunConfig = { ...config, data: { ...config.data, scale: data.scale }, model: modelConfig };
+  // An audio run records its sample rate, so the dashboard and later commands know it without reading the files.
+  const dataConfig = { ...config.data, scale: data.scale, ...(data.sampleRate !== undefined ? { audio: { ...config.data.audio, sampleRate: data.sampleRate } } : {}) };
+  const fullConfig: RunConfig = { ...config, data: dataConfig, model: modelConfig };
   if (flags.printConfig) {
     io.out(JSON.stringify(fullConfig, null, 2));
     return undefined;
@@ -302,6 +316,18 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
     figures.push('anomalies.png');
     log(`Anomalies: ${series.flagged} of ${series.steps} steps flagged in ${series.ranges.length} range${series.ranges.length === 1 ? '' : 's'} by the run's detector (figures/anomalies.png; list them with aekit detect ${run.dir})`);
   }
+  if (data.kind === 'audio' && flags.figures !== false) {
+    // A few clips and their reconstructions as WAV, for the dashboard to play (audio/clips.json).
+    const set = data.test ?? data.train;
+    const k = Math.min(3, set.shape[0]!);
+    const len = shapeSize(data.sampleShape);
+    const rec = await model.reconstruct(set.x.subarray(0, k * len));
+    const split = data.test ? 'test' : 'training';
+    writeRunAudio(run, Array.from({ length: k }, (_, i) => ({
+      name: `${split} clip ${i + 1}`,
+      versions: [{ label: 'input', samples: set.x.slice(i * len, (i + 1) * len) }, { label: 'reconstruction', samples: rec.slice(i * len, (i + 1) * len) }],
+    })), data.sampleRate!);
+  }
   const warnings = [...await codeWarnings(model, data, { denoises: modelConfig.noise !== undefined }), ...baselineWarning(test, t.epochs)];
   for (const w of warnings) log(`Warning: ${w}`);
   // Tables and series get a report.html with their anomalies, text runs one with decoded sentences (images: the demo's report).
@@ -379,6 +405,8 @@ export function trainCommand(io?: Io): Command {
     .option('--latent <n>', 'code size of a preset model', parsers.latent)
     .addOption(new Option('--loss <loss>', 'reconstruction loss of a preset model').choices(['mse', 'bce', 'mae']))
     .option('--noise <std>', 'Gaussian corruption of the denoising presets', parsers.noise)
+    .option('--noise-snr <db>', 'speech-denoiser: input SNR of its training mixtures in dB, a range lo,hi drawn uniformly or one value (default -2.5,12.5)', dbRange('--noise-snr'))
+    .addOption(new Option('--noise-type <kind>', 'speech-denoiser: the noise it trains on: white Gaussian noise, babble (six voices from other clips) or both (default)').choices(['white', 'babble', 'both']))
     .option('--threads <n>', 'ONNX Runtime threads per op (default: all cores)', parsers.threads)
     .addOption(new Option('--device <device>', "where to train: cpu, webgpu (a GPU through ONNX Runtime's WebGPU provider) or auto (WebGPU when an adapter exists)").choices(['cpu', 'webgpu', 'auto']))
     .option('--name <name>', 'run folder name (default: <model>-<data>-<n>)')
@@ -396,6 +424,7 @@ Examples:
   aekit train --model dense --data table.csv --label-column class --validation-split 0.1
   aekit train --data series.csv --window 64        (then: aekit detect <run> --png series.png)
   aekit train --data sentences.txt --model text-vae   (then: aekit generate <run> --n 10)
+  aekit train --model speech-denoiser --data recordings/ --noise-snr 0,10   (then: aekit denoise <run> --data noisy/ --wav out/)
   aekit train --resume runs/conv-mnist-1 --epochs 10`)
     .action(async (flags: TrainFlags) => {
       await runTrainCommand(flags, io);

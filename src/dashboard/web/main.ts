@@ -10,7 +10,9 @@ import { generateView } from './views/generate.js';
 import { latentView } from './views/latent.js';
 import { liveView } from './views/live.js';
 import { runsView } from './views/runs.js';
+import { listenView } from './views/listen.js';
 import { tryView } from './views/try.js';
+import { tryAudioView } from './views/try-audio.js';
 
 /** What a view gets: the shared state and how to move to another view. */
 export interface Ctx {
@@ -23,7 +25,7 @@ export interface Ctx {
   navigate(view: ViewName, id?: string): void;
 }
 
-export type ViewName = 'runs' | 'live' | 'latent' | 'anomalies' | 'try' | 'generate';
+export type ViewName = 'runs' | 'live' | 'latent' | 'anomalies' | 'listen' | 'try' | 'generate';
 /** A view draws into `root` and returns its cleanup. */
 type View = (root: HTMLElement, ctx: Ctx) => (() => void) | void;
 
@@ -37,14 +39,18 @@ interface ViewDef {
   none?: string;
 }
 
-const hasCheckpoint = (r: RunSummary) => r.files.checkpoint && r.status !== 'corrupt';
+/** Runs of an autoencoder with a checkpoint (a speech denoiser has no code: no latent space, no anomaly scores). */
+const hasCheckpoint = (r: RunSummary) => r.files.checkpoint && r.status !== 'corrupt' && !r.segments;
+/** Runs whose model Try it can run: an autoencoder with its encoder, or an audio model (a speech denoiser has no encoder). */
+export const canTry = (r: RunSummary) => r.files.model && (r.files.encoder || r.sampleRate !== undefined) && r.status !== 'corrupt';
 /** The views, in the order of their tabs: the page's nav is built from this list. */
 const VIEWS: Record<ViewName, ViewDef> = {
   runs: { label: 'Runs', view: runsView },
   live: { label: 'Live', view: liveView, applies: (r) => r.status !== 'corrupt', none: 'No runs yet. Start one on the Runs tab or with `aekit train` in a terminal.' },
   latent: { label: 'Latent space', view: latentView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: the latent space needs a model that finished an epoch.' },
   anomalies: { label: 'Anomalies', view: anomaliesView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: anomaly scores need a trained model.' },
-  try: { label: 'Try it', view: tryView, applies: (r) => r.files.model && r.files.encoder && r.status !== 'corrupt', none: 'No run has exported ONNX models yet (they are written when training finishes).' },
+  listen: { label: 'Listen', view: listenView, applies: (r) => r.files.audio && r.status !== 'corrupt', none: 'No audio run has clips to play yet (aekit train --data <folder of .wav> writes them when training finishes).' },
+  try: { label: 'Try it', view: (root, ctx) => (ctx.run(ctx.id)?.sampleRate !== undefined ? tryAudioView(root, ctx) : tryView(root, ctx)), applies: canTry, none: 'No run has exported ONNX models yet (they are written when training finishes).' },
   generate: { label: 'Generate', view: generateView, applies: (r) => r.vae && r.files.decoder, none: 'Generation needs a variational autoencoder (model vae or conv-vae) that finished training.' },
 };
 

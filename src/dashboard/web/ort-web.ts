@@ -32,7 +32,9 @@ export function session(id: string, part: 'model' | 'encoder' | 'decoder', versi
       if (!res.ok) throw new Error(`${part}.onnx of ${id}: ${res.status} ${res.statusText}`);
       const bytes = new Uint8Array(await res.arrayBuffer());
       // ONNX Runtime's own words ("No graph was found in the protobuf") do not say which file: name it.
-      return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }).catch((e: unknown) => {
+      // Errors only: aekit declares constant Conv kernels as graph inputs on purpose (src/onnx/serialize.ts),
+      // which ONNX Runtime warns about on the console at every load (the STFT of a speech denoiser's model).
+      return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3 }).catch((e: unknown) => {
         throw new Error(`${part}.onnx of ${id} is damaged${bytes.length === 0 ? ' (0 bytes)' : ''}: ONNX Runtime cannot load it (${String((e as Error)?.message ?? e).split('\n')[0]})`);
       });
     })();

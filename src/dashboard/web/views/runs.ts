@@ -3,7 +3,7 @@ import { lossCurvesSpec, type LossCurve } from '../../../viz/charts.js';
 import { api, runFile, type RunCurves, type RunSummary, type TrainJob } from '../api.js';
 import { type Chart, disposeChart, makeChart, show } from '../chart.js';
 import { ago, badge, fill, fmt, h } from '../dom.js';
-import type { Ctx, ViewName } from '../main.js';
+import { type Ctx, type ViewName, canTry } from '../main.js';
 
 /** Runs compared by default: the newest few with metrics. */
 const DEFAULT_COMPARED = 5;
@@ -103,15 +103,16 @@ function rows(r: RunSummary, compared: Set<string>, toggle: (id: string, on: boo
   const f = r.final ?? {};
   const views = [
     link('live', 'live'),
-    r.files.checkpoint && link('latent', 'latent'),
-    r.files.checkpoint && link('anomalies', 'anomalies'),
-    r.files.model && r.files.encoder && link('try', 'try'),
+    r.files.checkpoint && !r.segments && link('latent', 'latent'),
+    r.files.checkpoint && !r.segments && link('anomalies', 'anomalies'),
+    r.files.audio && link('listen', 'listen'),
+    canTry(r) && link('try', 'try'),
     r.vae && r.files.decoder && link('generate', 'generate'),
     r.files.report && h('a', { href: runFile(r.id, 'report.html'), target: '_blank', rel: 'noopener' }, 'report'),
   ];
   const tr = h('tr', { dataset: { run: r.id } },
     h('td', {}, h('input', { type: 'checkbox', checked: compared.has(r.id), 'aria-label': `compare ${r.id}`, onchange: (e: Event) => toggle(r.id, (e.target as HTMLInputElement).checked) })),
-    h('td', {}, h('a', { href: `#${r.status === 'running' ? 'live' : r.files.checkpoint ? 'latent' : 'live'}/${encodeURIComponent(r.id)}` }, r.id)),
+    h('td', {}, h('a', { href: `#${r.status === 'running' ? 'live' : r.files.checkpoint && !r.segments ? 'latent' : r.files.audio ? 'listen' : 'live'}/${encodeURIComponent(r.id)}` }, r.id)),
     h('td', { title: r.message ?? '' }, badge(r.status)),
     h('td', { title: r.modelConfig ? JSON.stringify(r.modelConfig) : '' }, r.model ?? '–'),
     h('td', {}, r.data ?? '–'),

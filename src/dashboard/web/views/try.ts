@@ -25,6 +25,8 @@ export interface TryResult {
   score?: number;
   /** The threshold the page compared the score with. */
   threshold?: number;
+  /** An audio run: the rate (Hz) of `input` and `reconstruction`. */
+  sampleRate?: number;
 }
 
 declare global {
