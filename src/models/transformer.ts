@@ -389,4 +389,11 @@ export class TransformerAutoencoder extends AutoencoderModel {
   }
 }
 
+/**
+ * Widths and depths of the `transformer` and `text-transformer` presets (and
+ * of the series model of that name): small enough to train on two CPU cores
+ * in minutes.
+ */
+export const TRANSFORMER_PRESET = { embedDim: 64, numHeads: 4, mlpDim: 128, encoderDepth: 2, decoderDepth: 2 } as const;
+
 registerModel('TransformerAutoencoder', (c) => new TransformerAutoencoder(c as unknown as TransformerAutoencoderConfig));

@@ -6,6 +6,8 @@
  */
 import { ConfigError } from '../config/validate.js';
 import { type KindDefaults, hiddenWidth } from './data-kinds.js';
+import { recurrentPresetConfig } from '../models/recurrent.js';
+import { TRANSFORMER_PRESET } from '../models/transformer.js';
 
 /** Names accepted by `--model`. */
 export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'transformer', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae', 'text-transformer'] as const;
@@ -22,9 +24,6 @@ export interface PresetOptions {
 
 /** The presets of sentence models, which only text data trains. */
 const TEXT_PRESETS: ReadonlySet<ModelPreset> = new Set(['text-ae', 'text-vae', 'text-transformer']);
-
-/** Widths and depths of the Transformer presets: small enough to train on two CPU cores in minutes. */
-const TRANSFORMER_SIZES = { embedDim: 64, numHeads: 4, mlpDim: 128, encoderDepth: 2, decoderDepth: 2 } as const;
 
 /** One-line descriptions for `--help`. */
 export const PRESET_HELP: Record<ModelPreset, string> = {
@@ -115,7 +114,7 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     case 'transformer': {
       if (inputShape.length !== 2 && inputShape.length !== 3) throw new ConfigError('--model', `'transformer' needs sequences [timesteps, features] or images [channels, height, width]; the data's samples have shape [${inputShape.join(', ')}] (use --shape)`);
       const image = inputShape.length === 3;
-      return { className: 'TransformerAutoencoder', inputShape, ...TRANSFORMER_SIZES, latentDim: latent(image ? 32 : 16), loss: image ? loss : options.loss ?? defaults?.loss ?? 'mse' };
+      return { className: 'TransformerAutoencoder', inputShape, ...TRANSFORMER_PRESET, latentDim: latent(image ? 32 : 16), loss: image ? loss : options.loss ?? defaults?.loss ?? 'mse' };
     }
     // The VAE keeps its 2-D code (a picture of the latent space) whatever the data kind.
     case 'vae': return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'dense', sizes: [hiddenWidth(512, defaults, 2), hiddenWidth(256, defaults, 2)] } };
@@ -127,9 +126,7 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     case 'lstm':
     case 'gru':
       needSequence();
-      // A 64-unit decoder whatever the code size, started from the code and run in reverse: the old
-      // one (--latent units, zero start) left sine waves at their mean (docs/sequences.md).
-      return { className: 'RecurrentAutoencoder', inputShape, cell: preset, encoder: { units: [options.latent ?? 64] }, decoder: { units: [64], stateFromCode: true, reverse: true }, loss };
+      return recurrentPresetConfig(preset, inputShape, options.latent ?? 64, loss);
     case 'conv1d':
       needSequence();
       // The model of test/models/conv1d.test.ts: held-out MSE about 2 % of the variance of noisy sine windows
@@ -142,7 +139,7 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
       const vocabulary = [...defaults!.vocabulary!];
       const common = { className: 'SentenceAutoencoder', inputShape, vocabSize: vocabulary.length, embeddingDim: 64, units: 128, latentDim: options.latent ?? 16 };
       if (preset === 'text-ae') return { ...common, vocabulary };
-      if (preset === 'text-transformer') return { className: 'TransformerAutoencoder', inputShape, vocabSize: vocabulary.length, ...TRANSFORMER_SIZES, latentDim: options.latent ?? 16, vocabulary };
+      if (preset === 'text-transformer') return { className: 'TransformerAutoencoder', inputShape, vocabSize: vocabulary.length, ...TRANSFORMER_PRESET, latentDim: options.latent ?? 16, vocabulary };
       return { ...common, variational: true, wordDropout: 0.25, ...(defaults!.klAnnealSteps !== undefined ? { klAnnealSteps: defaults!.klAnnealSteps } : {}), vocabulary };
     }
   }
