@@ -29,13 +29,17 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
     if (!(METHODS as readonly string[]).includes(s)) throw new Error(`--methods: unknown method '${s}'; expected ${METHODS.join(', ')}`);
     return s as AttentionMethod;
   }))
+  .option('--mae-pooling <kind>', "the MAE's code: mean (default) of the patch tokens, or the cls token", (v: string) => {
+    if (v !== 'mean' && v !== 'cls') throw new Error(`--mae-pooling must be mean or cls, got '${v}'`);
+    return v as 'mean' | 'cls';
+  })
   .option('--figures <dir>', 'write MAE figures (masked reconstructions, attention maps) and Transformer autoencoder figures (reconstructions, attention maps) here')
   .parse();
-const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string }>();
+const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' }>();
 
 await runBench('bench:attention', opts.json, (log) => runAttentionBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log,
-  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, datasets: opts.datasets, methods: opts.methods,
+  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, maePooling: opts.maePooling, datasets: opts.datasets, methods: opts.methods,
   onMae: opts.figures ? (name, model, test) => maeFigures(opts.figures!, name, model, test, log) : undefined,
   onTransformer: opts.figures ? (name, model, test) => transformerFigures(opts.figures!, name, model, test, log) : undefined,
 }), {

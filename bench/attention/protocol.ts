@@ -34,6 +34,8 @@ export interface AttentionBenchOptions extends BenchRunOptions {
   code?: number;
   /** The MAE's mask ratio (default 0.75, the paper's). */
   maskRatio?: number;
+  /** The MAE's code: 'mean' of the patch tokens (default) or the 'cls' token. */
+  maePooling?: 'mean' | 'cls';
   /** Which datasets (default both). */
   datasets?: AttentionDataset[];
   /** Which methods (default all four; the goals need all four). */
@@ -71,8 +73,9 @@ export interface AttentionBenchResult {
 }
 
 /** The MAE of the benchmark for a code size d: 7×7 patches (16 of a 28×28 image), 4 blocks of width d, a 2-block decoder of width d/2. */
-export function benchMae(d: number, maskRatio = 0.75): MaskedAutoencoder {
+export function benchMae(d: number, maskRatio = 0.75, pooling: 'mean' | 'cls' = 'mean'): MaskedAutoencoder {
   return new MaskedAutoencoder({
+    pooling,
     inputShape: [1, 28, 28], patchSize: 7, maskRatio,
     encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d },
     decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
@@ -146,7 +149,7 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
     };
     log(`${name}: ${trainSamples} training and ${testSamples} test images`);
     if (methods.has('mae')) {
-      const mae = benchMae(code, maskRatio);
+      const mae = benchMae(code, maskRatio, options.maePooling);
       const m = await autoencoder('mae', mae);
       await judge('mae', m.tr, m.te, m.extra);
       if (options.onMae) await options.onMae(name, mae, test);
@@ -183,7 +186,7 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
     protocol: {
       trainSamples, testSamples, epochs, batchSize, code, maskRatio, seed, quick, methods: [...methods],
       optimizer: 'Adam 1e-3', probe: 'softmax regression on standardized codes, Adam 1e-2, 30 epochs, batch 256', knn: '5-NN, Euclidean, test codes among training codes',
-      mae: benchMae(code, maskRatio).getConfig(), convAe: benchConvAe(code).getConfig(), ...(methods.has('transformerAe') ? { transformerAe: benchTransformerAe(code).getConfig() } : {}),
+      mae: benchMae(code, maskRatio, options.maePooling).getConfig(), convAe: benchConvAe(code).getConfig(), ...(methods.has('transformerAe') ? { transformerAe: benchTransformerAe(code).getConfig() } : {}),
       seconds: (Date.now() - started) / 1000,
     },
   };
