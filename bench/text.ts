@@ -84,6 +84,8 @@ function brownTable(r: BrownResult): string {
     `| GRU (SentenceAutoencoder) | ${t.gruParameters} | ${r.perSeed.map((s) => `${f(100 * s.tokenAccuracy)} %`).join(' | ')} | ${f(100 * r.tokenAccuracy)} % |`,
     `| Transformer (TransformerAutoencoder) | ${t.parameters} | ${r.perSeed.map((s) => `${f(100 * s.transformerTokenAccuracy!)} %`).join(' | ')} | ${f(100 * t.tokenAccuracy)} % |`,
     '',
+    `The words alone (target tokens other than <unk> and <eos>): GRU ${r.perSeed.map((s) => `${f(100 * s.wordAccuracy!.gru)} %`).join(', ')}; Transformer ${r.perSeed.map((s) => `${f(100 * s.wordAccuracy!.transformer)} %`).join(', ')} (seeds ${r.perSeed.map((s) => s.seed).join(', ')}).`,
+    '',
     'Transformer autoencoder reconstructions (input → greedy decoding):',
     ...t.reconstructions.map(([a, b]) => `  ${a}\n    → ${b}`),
     '',

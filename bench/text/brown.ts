@@ -26,7 +26,7 @@ import { type SentenceAutoencoderConfig, SentenceAutoencoder } from '../../src/m
 import { TransformerAutoencoder } from '../../src/models/transformer.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { importanceSampledNll } from '../../src/tasks/generate.js';
-import { BOS_ID, EOS_ID, PAD_ID, type TextDataset, decodeIds, decodeRows, detokenize, loadBrown, prepareText, splitBrown } from '../../src/data/text.js';
+import { BOS_ID, EOS_ID, PAD_ID, UNK_ID, type TextDataset, decodeIds, decodeRows, detokenize, loadBrown, prepareText, splitBrown } from '../../src/data/text.js';
 import { Rng } from '../../src/data/random.js';
 import { gaussianCodeStats, perplexity, tokenAccuracy } from '../../src/eval/language.js';
 import { KneserNeyTrigram, rowsToSentences } from './kneser-ney.js';
@@ -105,6 +105,8 @@ export interface BrownSeedResult {
   tokenAccuracy: number;
   /** The Transformer autoencoder's greedy token accuracy (with `transformer`). */
   transformerTokenAccuracy?: number;
+  /** With `transformer`: both autoencoders' accuracy on the words alone (tokens other than `<unk>` and `<eos>`). */
+  wordAccuracy?: { gru: number; transformer: number };
   seconds: { ae: number; vae: number; eval: number; transformer?: number };
 }
 
@@ -221,13 +223,16 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
     const accuracy = tokenAccuracy(await ae.reconstruct(evalRows), evalRows, PAD_ID);
     log(`AE seed ${seed}: greedy token accuracy ${(100 * accuracy).toFixed(2)} % (${ae.countParams()} parameters)`);
     let transformerTokenAccuracy: number | undefined;
+    let wordAccuracy: BrownSeedResult['wordAccuracy'];
     let transformerSeconds: number | undefined;
     if (st.transformer) {
       t = Date.now();
       const tae = await trainTransformer(st, data, trainRows, seed, log);
       transformerSeconds = (Date.now() - t) / 1000;
-      transformerTokenAccuracy = tokenAccuracy(await tae.reconstruct(evalRows), evalRows, PAD_ID);
-      log(`Transformer AE seed ${seed}: greedy token accuracy ${(100 * transformerTokenAccuracy).toFixed(2)} % (${tae.countParams()} parameters)`);
+      const taeRows = await tae.reconstruct(evalRows);
+      transformerTokenAccuracy = tokenAccuracy(taeRows, evalRows, PAD_ID);
+      wordAccuracy = { gru: tokenAccuracy(await ae.reconstruct(evalRows), evalRows, PAD_ID, [UNK_ID, EOS_ID]), transformer: tokenAccuracy(taeRows, evalRows, PAD_ID, [UNK_ID, EOS_ID]) };
+      log(`Transformer AE seed ${seed}: greedy token accuracy ${(100 * transformerTokenAccuracy).toFixed(2)} % (${tae.countParams()} parameters); words alone (not <unk>, <eos>): GRU ${(100 * wordAccuracy.gru).toFixed(2)} %, Transformer ${(100 * wordAccuracy.transformer).toFixed(2)} %`);
       if (seed === st.seeds[0]) {
         const few = evalRows.subarray(0, 5 * data.length);
         const rec = await tae.reconstruct(few);
@@ -235,7 +240,7 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
         transformerInfo = { parameters: tae.countParams(), gruParameters: ae.countParams(), reconstructions: [0, 1, 2, 3, 4].map((i) => [rows(few, i), rows(rec, i)] as [string, string]) };
       }
     }
-    const extra = { ...(transformerTokenAccuracy !== undefined ? { transformerTokenAccuracy } : {}) };
+    const extra = { ...(transformerTokenAccuracy !== undefined ? { transformerTokenAccuracy, wordAccuracy } : {}) };
     if (!st.vae) {
       if (seed === st.seeds[0]) examples = { ...examples, reconstructions: await aeExamples(ae) };
       return { seed, perplexity: NaN, elboPerplexity: NaN, kl: NaN, activeUnits: NaN, tokenAccuracy: accuracy, ...extra, seconds: { ae: aeSeconds, vae: 0, eval: 0, ...(transformerSeconds !== undefined ? { transformer: transformerSeconds } : {}) } };
