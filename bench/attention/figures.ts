@@ -141,16 +141,21 @@ export async function transformerFigures(dir: string, name: string, model: Trans
   }));
   const m = model.memoryTokens;
   const matrixFile = join(dir, `transformer-${name}-attention-weights.png`);
-  // Both kinds of map in one grid: the encoder's row × row maps, then the decoder's row × memory maps, padded with black to h × h.
+  // Both kinds of map in one grid, h × h each: the encoder's row × row maps, then the decoder's
+  // row × memory maps with each memory token's column widened to h / m pixels, so they can be read.
   const grid = new Float32Array(2 * heads * h * h);
   grid.set(scaledMatrices(weights!, heads, h, h), 0);
   const crossScaled = scaledMatrices(cross!, heads, h, m);
-  for (let k = 0; k < heads; k++) for (let r = 0; r < h; r++) for (let s = 0; s < m; s++) grid[(heads + k) * h * h + r * h + s] = crossScaled[(k * h + r) * m + s]!;
+  for (let k = 0; k < heads; k++) for (let r = 0; r < h; r++) for (let col = 0; col < h; col++) {
+    const s = Math.min(m - 1, Math.floor((col * m) / h));
+    grid[(heads + k) * h * h + r * h + col] = crossScaled[(k * h + r) * m + s]!;
+  }
   writeFileAtomic(matrixFile, imageGridPng({ data: grid, shape: [2 * heads, 1, h, h] }, {
     columns: heads, scale: 5,
     columnTitles: Array.from({ length: heads }, (_, k) => `head ${k + 1}`),
-    title: `${name} image 0: last encoder block (top, rows × rows), last decoder block (bottom, rows × ${m} memory tokens)`,
-    captions: [...Array.from({ length: heads }, () => 'queries ↓ · keys →'), ...Array.from({ length: heads }, () => `rows ↓ · memory →`)],
+    rowTitles: ['encoder', 'decoder'],
+    title: `${name} image 0: attention weights, white the highest`,
+    captions: [...Array.from({ length: heads }, () => 'rows ↓ × rows →'), ...Array.from({ length: heads }, () => `rows ↓ × ${m} memory →`)],
   }));
   log(`figures: ${recFile}, ${attentionFile}, ${matrixFile}`);
 }
