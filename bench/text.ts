@@ -48,6 +48,8 @@ const program = benchCommand('bench:text', 'Brown sentences: sentence VAE perple
     if (v !== 'test' && v !== 'validation') throw new InvalidArgumentError(`--split must be 'test' or 'validation', got '${v}'`);
     return v;
   })
+  .option('--transformer', 'Brown: also train a TransformerAutoencoder (the text-transformer preset\'s blocks) at the same code size, embedding width, epochs and batch as the GRU autoencoder, and score its greedy token accuracy')
+  .option('--no-vae', 'Brown: skip the sentence VAE (no perplexity; the autoencoders only)')
   .option('--no-brown', 'skip the Brown sentence part')
   .option('--no-spam', 'skip the SpamAssassin anomaly part')
   .option('--no-peers', 'skip the scikit-learn peers of the spam part')
@@ -55,7 +57,7 @@ const program = benchCommand('bench:text', 'Brown sentences: sentence VAE perple
 const opts = program.opts<CommonBenchOptions & {
   seeds?: number[]; maxTokens?: number; vocabSize?: number; units?: number; embeddingDim?: number; latentDim?: number; batchSize?: number; learningRate?: number;
   aeEpochs?: number; vaeEpochs?: number; wordDropout?: number; klAnnealSteps?: number; isSamples?: number; split?: 'test' | 'validation';
-  brown: boolean; spam: boolean; peers: boolean;
+  brown: boolean; spam: boolean; peers: boolean; transformer?: boolean; vae: boolean;
 }>();
 const seedGiven = program.getOptionValueSource('seed') === 'cli';
 
@@ -74,7 +76,25 @@ function spamTable(r: SpamResult): string {
 
 function brownTable(r: BrownResult): string {
   const f = (x: number, d = 2) => x.toFixed(d);
+  const t = r.transformer;
+  const comparison = t ? [
+    `Autoencoders at code ${(r.protocol.model as { latentDim: number }).latentDim}, greedy token accuracy on the ${r.protocol.split} sentences:`,
+    '| autoencoder | parameters | ' + r.perSeed.map((s) => `seed ${s.seed}`).join(' | ') + ' | mean |',
+    '| --- | ---: | ' + r.perSeed.map(() => '---:').join(' | ') + ' | ---: |',
+    `| GRU (SentenceAutoencoder) | ${t.gruParameters} | ${r.perSeed.map((s) => `${f(100 * s.tokenAccuracy)} %`).join(' | ')} | ${f(100 * r.tokenAccuracy)} % |`,
+    `| Transformer (TransformerAutoencoder) | ${t.parameters} | ${r.perSeed.map((s) => `${f(100 * s.transformerTokenAccuracy!)} %`).join(' | ')} | ${f(100 * t.tokenAccuracy)} % |`,
+    '',
+    `The words alone (target tokens other than <unk> and <eos>): GRU ${r.perSeed.map((s) => `${f(100 * s.wordAccuracy!.gru)} %`).join(', ')}; Transformer ${r.perSeed.map((s) => `${f(100 * s.wordAccuracy!.transformer)} %`).join(', ')} (seeds ${r.perSeed.map((s) => s.seed).join(', ')}).`,
+    '',
+    'Transformer autoencoder reconstructions (input → greedy decoding):',
+    ...t.reconstructions.map(([a, b]) => `  ${a}\n    → ${b}`),
+    '',
+  ] : [];
+  if (r.goal.met === null) {
+    return [...comparison, 'GRU autoencoder reconstructions (input → greedy decoding):', ...r.examples.reconstructions.map(([a, b]) => `  ${a}\n    → ${b}`), '', `Kneser–Ney trigram ${r.protocol.split} perplexity ${f(r.baselines.kneserNeyTrigram)}; no VAE trained (--no-vae)`].join('\n');
+  }
   const lines = [
+    ...comparison,
     `| model | ${r.protocol.split} perplexity | KL (nats) | active units | token accuracy |`,
     '| --- | --- | --- | --- | --- |',
     ...r.perSeed.map((s) => `| sentence VAE / AE, seed ${s.seed} | ${f(s.perplexity)} (k = 1: ${f(s.elboPerplexity)}) | ${f(s.kl, 3)} | ${s.activeUnits} | ${f(100 * s.tokenAccuracy)} % |`),
@@ -100,6 +120,7 @@ await runBench('bench:text', opts.json, async (log) => {
     quick: opts.quick, seeds, threads: opts.threads, maxTokens: opts.maxTokens, vocabSize: opts.vocabSize,
     units: opts.units, embeddingDim: opts.embeddingDim, latentDim: opts.latentDim, batchSize: opts.batchSize, learningRate: opts.learningRate,
     aeEpochs: opts.aeEpochs, vaeEpochs: opts.vaeEpochs, wordDropout: opts.wordDropout, klAnnealSteps: opts.klAnnealSteps, isSamples: opts.isSamples, split: opts.split,
+    transformer: opts.transformer, vae: opts.vae,
   }, log) : undefined;
   const spam = opts.spam ? await runSpamBenchmark({ seeds: seeds ?? (opts.quick ? [1] : [1, 2]), quick: opts.quick, peers: opts.peers, log }) : undefined;
   return { brown, spam, seconds: (performance.now() - t0) / 1000 };

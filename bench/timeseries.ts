@@ -15,6 +15,7 @@ import { InvalidArgumentError } from 'commander';
 import { benchCommand, type CommonBenchOptions, integer, runBench } from './lib/cli.js';
 import { type TimeseriesBenchResult, PCA_VARIANCE, WINDOW, formatTimeseriesTables, runTimeseriesBenchmark } from './timeseries/protocol.js';
 import { writeFileAtomic } from '../src/io/files.js';
+import { type SeriesModelKind } from '../src/anomaly/series-model.js';
 
 const DEFAULT_DATA = resolve('../shared/data/nab');
 
@@ -37,9 +38,9 @@ const program = benchCommand('bench:timeseries', 'NAB time-series anomaly detect
   .option('--window <n>', `window length in steps, for aekit and the peers (default ${WINDOW})`, integer('--window', 2))
   .option('--epochs <n>', 'aekit training epochs (default: the detector\'s 10; quick 2)', integer('--epochs', 1))
   .option('--batch-size <n>', 'aekit training batch size (default 32)', integer('--batch-size', 1))
-  .option('--model <kind>', "aekit's model: conv1d (default, the library's series model) or dense", (v: string) => {
-    if (v !== 'dense' && v !== 'conv1d') throw new InvalidArgumentError(`--model must be dense or conv1d, got '${v}'`);
-    return v as 'dense' | 'conv1d';
+  .option('--model <kind>', "aekit's model: conv1d (default, the library's series model), dense, or for comparison lstm or transformer (the presets' models, code --code)", (v: string) => {
+    if (!['dense', 'conv1d', 'lstm', 'transformer'].includes(v)) throw new InvalidArgumentError(`--model must be conv1d, dense, lstm or transformer, got '${v}'`);
+    return v as SeriesModelKind;
   })
   .option('--hidden <n>', 'hidden units of the dense model (default 32)', integer('--hidden', 1))
   .option('--code <n>', 'code size of aekit\'s model (default 8)', integer('--code', 1))
@@ -54,7 +55,7 @@ const program = benchCommand('bench:timeseries', 'NAB time-series anomaly detect
   .parse();
 const opts = program.opts<CommonBenchOptions & {
   dataDir?: string; seeds?: number[]; part?: 'all' | 'dev' | 'heldout'; only?: string[]; window?: number; epochs?: number; batchSize?: number;
-  model?: 'dense' | 'conv1d'; hidden?: number; code?: number; pcaVariance?: number; smoothing?: number; python: boolean; out: string;
+  model?: SeriesModelKind; hidden?: number; code?: number; pcaVariance?: number; smoothing?: number; python: boolean; out: string;
 }>();
 
 const dataDir = opts.dataDir ?? DEFAULT_DATA;

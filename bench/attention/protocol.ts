@@ -11,12 +11,15 @@ import { type AutoencoderModel } from '../../src/models/base.js';
 import { ConvAutoencoder } from '../../src/models/conv.js';
 import { MaskedAutoencoder } from '../../src/models/mae.js';
 import { PCA } from '../../src/models/pca.js';
+import { TRANSFORMER_PRESET, TransformerAutoencoder } from '../../src/models/transformer.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { type BenchRunOptions, resolveRun } from '../lib/run-options.js';
 
 export const DATASETS = ['mnist', 'fashion'] as const;
 export type AttentionDataset = (typeof DATASETS)[number];
-export const METHODS = ['mae', 'convAe', 'pca', 'pixels'] as const;
+export const METHODS = ['mae', 'convAe', 'pca', 'pixels', 'transformerAe'] as const;
+/** The methods the goals compare. */
+const GOAL_METHODS = ['mae', 'convAe', 'pca', 'pixels'] as const;
 export type AttentionMethod = (typeof METHODS)[number];
 
 /** Options of {@link runAttentionBenchmark}. */
@@ -31,12 +34,16 @@ export interface AttentionBenchOptions extends BenchRunOptions {
   code?: number;
   /** The MAE's mask ratio (default 0.75, the paper's). */
   maskRatio?: number;
+  /** The MAE's code: 'mean' of the patch tokens (default) or the 'cls' token. */
+  maePooling?: 'mean' | 'cls';
   /** Which datasets (default both). */
   datasets?: AttentionDataset[];
   /** Which methods (default all four; the goals need all four). */
   methods?: AttentionMethod[];
   /** Called with each trained MAE and its test images (figures). */
   onMae?: (dataset: AttentionDataset, model: MaskedAutoencoder, test: Dataset) => Promise<void>;
+  /** Called with each trained Transformer autoencoder and its test images (figures). */
+  onTransformer?: (dataset: AttentionDataset, model: TransformerAutoencoder, test: Dataset) => Promise<void>;
 }
 
 /** One method's codes on one dataset. */
@@ -66,13 +73,23 @@ export interface AttentionBenchResult {
 }
 
 /** The MAE of the benchmark for a code size d: 7×7 patches (16 of a 28×28 image), 4 blocks of width d, a 2-block decoder of width d/2. */
-export function benchMae(d: number, maskRatio = 0.75): MaskedAutoencoder {
+export function benchMae(d: number, maskRatio = 0.75, pooling: 'mean' | 'cls' = 'mean'): MaskedAutoencoder {
   return new MaskedAutoencoder({
+    pooling,
     inputShape: [1, 28, 28], patchSize: 7, maskRatio,
     encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d },
     decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
     normPixelLoss: false,
   });
+}
+
+/**
+ * The Transformer autoencoder of the benchmark for a code size d: the
+ * `transformer` preset on 28 row tokens (2 + 2 blocks of width 64, attention
+ * pooling), a code of d, BCE.
+ */
+export function benchTransformerAe(d: number): TransformerAutoencoder {
+  return new TransformerAutoencoder({ inputShape: [1, 28, 28], ...TRANSFORMER_PRESET, latentDim: d, loss: 'bce' });
 }
 
 /** The conv autoencoder of the benchmark: 3×3 convs [16, 32] with max pooling, a dense code of size d, BCE. */
@@ -119,7 +136,7 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
       rows.push(row);
       log(`${name} ${method}: linear probe ${row.linearProbe.toFixed(2)} %, 5-NN ${row.knn5.toFixed(2)} % (code ${row.code}, ${row.params} params, ${row.seconds.toFixed(0)} s)`);
     };
-    const autoencoder = async (method: 'mae' | 'convAe', model: AutoencoderModel) => {
+    const autoencoder = async (method: 'mae' | 'convAe' | 'transformerAe', model: AutoencoderModel) => {
       model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), seed, ...(run.session ? { session: run.session } : {}) });
       const t = Date.now();
       const fit = await model.fit({ x: train.x, shape: train.shape }, {
@@ -132,7 +149,7 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
     };
     log(`${name}: ${trainSamples} training and ${testSamples} test images`);
     if (methods.has('mae')) {
-      const mae = benchMae(code, maskRatio);
+      const mae = benchMae(code, maskRatio, options.maePooling);
       const m = await autoencoder('mae', mae);
       await judge('mae', m.tr, m.te, m.extra);
       if (options.onMae) await options.onMae(name, mae, test);
@@ -149,10 +166,16 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
       await judge('pca', project(train), project(test), { params: 784 * code + 784, seconds: pcaSeconds });
     }
     if (methods.has('pixels')) await judge('pixels', flat(train), flat(test), { params: 0, seconds: 0 });
+    if (methods.has('transformerAe')) {
+      const tae = benchTransformerAe(code);
+      const t = await autoencoder('transformerAe', tae);
+      await judge('transformerAe', t.tr, t.te, t.extra);
+      if (options.onTransformer) await options.onTransformer(name, tae, test);
+    }
   }
   const summary: AttentionBenchResult['summary'] = {};
   for (const r of rows) (summary[r.dataset] ??= {})[r.method] = { linearProbe: r.linearProbe, knn5: r.knn5 };
-  const goals = methods.size < METHODS.length ? [] : datasets.flatMap((name) => (['linearProbe', 'knn5'] as const).map((metric) => {
+  const goals = !GOAL_METHODS.every((m) => methods.has(m)) ? [] : datasets.flatMap((name) => (['linearProbe', 'knn5'] as const).map((metric) => {
     const s = summary[name]!;
     const others = (['convAe', 'pca', 'pixels'] as const).map((m) => s[m]![metric]);
     const met = others.every((v) => s.mae![metric] > v);
@@ -163,7 +186,7 @@ export async function runAttentionBenchmark(options: AttentionBenchOptions = {})
     protocol: {
       trainSamples, testSamples, epochs, batchSize, code, maskRatio, seed, quick, methods: [...methods],
       optimizer: 'Adam 1e-3', probe: 'softmax regression on standardized codes, Adam 1e-2, 30 epochs, batch 256', knn: '5-NN, Euclidean, test codes among training codes',
-      mae: benchMae(code, maskRatio).getConfig(), convAe: benchConvAe(code).getConfig(),
+      mae: benchMae(code, maskRatio, options.maePooling).getConfig(), convAe: benchConvAe(code).getConfig(), ...(methods.has('transformerAe') ? { transformerAe: benchTransformerAe(code).getConfig() } : {}),
       seconds: (Date.now() - started) / 1000,
     },
   };

@@ -23,9 +23,10 @@
  * greedy decoding from the code reproduces at the same position.
  */
 import { type SentenceAutoencoderConfig, SentenceAutoencoder } from '../../src/models/sentence.js';
+import { TransformerAutoencoder } from '../../src/models/transformer.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { importanceSampledNll } from '../../src/tasks/generate.js';
-import { BOS_ID, EOS_ID, PAD_ID, type TextDataset, decodeIds, decodeRows, detokenize, loadBrown, prepareText, splitBrown } from '../../src/data/text.js';
+import { BOS_ID, EOS_ID, PAD_ID, UNK_ID, type TextDataset, decodeIds, decodeRows, detokenize, loadBrown, prepareText, splitBrown } from '../../src/data/text.js';
 import { Rng } from '../../src/data/random.js';
 import { gaussianCodeStats, perplexity, tokenAccuracy } from '../../src/eval/language.js';
 import { KneserNeyTrigram, rowsToSentences } from './kneser-ney.js';
@@ -54,7 +55,18 @@ export interface BrownSettings {
   trainLimit?: number;
   /** Scored sentences (all by default; --quick takes 200). */
   evalLimit?: number;
+  /** Train and score the sentence VAE (default true); without it the run measures the autoencoders only. */
+  vae?: boolean;
+  /**
+   * Also train a TransformerAutoencoder of token ids with the same code size,
+   * word-embedding width, epochs, batch and learning rate as the GRU
+   * autoencoder, and score its greedy token accuracy the same way. Default false.
+   */
+  transformer?: boolean;
 }
+
+/** The Transformer autoencoder's blocks in the comparison: the `text-transformer` preset's. */
+const TRANSFORMER_BLOCKS = { numHeads: 4, encoderDepth: 2, decoderDepth: 2 } as const;
 
 export function resolveBrownSettings(s: BrownSettings): Required<Omit<BrownSettings, 'threads' | 'trainLimit' | 'evalLimit'>> & Pick<BrownSettings, 'threads' | 'trainLimit' | 'evalLimit'> {
   const quick = s.quick ?? false;
@@ -77,6 +89,8 @@ export function resolveBrownSettings(s: BrownSettings): Required<Omit<BrownSetti
     threads: s.threads,
     trainLimit: s.trainLimit ?? (quick ? 2000 : undefined),
     evalLimit: s.evalLimit ?? (quick ? 200 : undefined),
+    vae: s.vae ?? true,
+    transformer: s.transformer ?? false,
   };
 }
 
@@ -89,7 +103,11 @@ export interface BrownSeedResult {
   kl: number;
   activeUnits: number;
   tokenAccuracy: number;
-  seconds: { ae: number; vae: number; eval: number };
+  /** The Transformer autoencoder's greedy token accuracy (with `transformer`). */
+  transformerTokenAccuracy?: number;
+  /** With `transformer`: both autoencoders' accuracy on the words alone (tokens other than `<unk>` and `<eos>`). */
+  wordAccuracy?: { gru: number; transformer: number };
+  seconds: { ae: number; vae: number; eval: number; transformer?: number };
 }
 
 export interface BrownResult {
@@ -99,10 +117,13 @@ export interface BrownResult {
   activeUnits: number;
   tokenAccuracy: number;
   baselines: { kneserNeyTrigram: number };
+  /** With `transformer`: the Transformer autoencoder's mean greedy token accuracy and both autoencoders' parameter counts. */
+  transformer?: { tokenAccuracy: number; parameters: number; gruParameters: number; reconstructions: [string, string][] };
   perSeed: BrownSeedResult[];
   /** Kneser–Ney perplexity of the validation split (the other held-out part). */
   kneserNeyValidation: number;
-  goal: { met: boolean; statement: string };
+  /** met: null when the VAE was not trained (`vae: false`). */
+  goal: { met: boolean | null; statement: string };
   examples: { reconstructions: [string, string][]; samples: string[]; interpolation: string[] };
   protocol: Record<string, unknown>;
 }
@@ -117,6 +138,25 @@ function realTokens(rows: Float32Array): number {
   let n = 0;
   for (const v of rows) if (v !== PAD_ID) n += 1;
   return n;
+}
+
+/** The Transformer autoencoder of the comparison, trained like the GRU autoencoder (its `initOutputBias` included). */
+async function trainTransformer(st: ReturnType<typeof resolveBrownSettings>, data: TextDataset, train: Float32Array, seed: number, log: (l: string) => void): Promise<TransformerAutoencoder> {
+  const d = st.embeddingDim;
+  const model = new TransformerAutoencoder({
+    inputShape: [data.length], vocabSize: data.vocab.size, vocabulary: data.vocab.toJSON(), embedDim: d, mlpDim: 2 * d, latentDim: st.latentDim, ...TRANSFORMER_BLOCKS,
+  });
+  model.compile({ seed, optimizer: new Adam({ learningRate: st.learningRate }), clipNorm: 5, ...(st.threads ? { session: { threads: st.threads } } : {}) });
+  model.initOutputBias(train);
+  await model.fit({ x: train, shape: [train.length / data.length, data.length] }, {
+    epochs: st.aeEpochs, batchSize: st.batchSize, worker: true,
+    onProgress: (e) => {
+      if (e.type !== 'epoch') return;
+      const m = e.metrics as Record<string, number | undefined>;
+      log(`  Transformer AE seed ${seed} epoch ${e.epoch}: loss ${m.loss?.toFixed(4)}, accuracy ${m.accuracy?.toFixed(4)}`);
+    },
+  });
+  return model;
 }
 
 function modelConfig(st: ReturnType<typeof resolveBrownSettings>, data: TextDataset, variational: boolean): SentenceAutoencoderConfig {
@@ -169,12 +209,42 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
 
   const sentence = (ids: ArrayLike<number>) => detokenize(decodeIds(ids, data.vocab));
   let examples: BrownResult['examples'] = { reconstructions: [], samples: [], interpolation: [] };
+  let transformerInfo: Omit<NonNullable<BrownResult['transformer']>, 'tokenAccuracy'> | undefined;
+  /** The first 5 scored sentences and their greedy reconstructions by the GRU autoencoder. */
+  const aeExamples = async (ae: SentenceAutoencoder): Promise<[string, string][]> => {
+    const few = evalRows.subarray(0, 5 * data.length);
+    const rec = await ae.reconstruct(few);
+    return [0, 1, 2, 3, 4].map((i) => [sentence(few.subarray(i * data.length, (i + 1) * data.length)), sentence(rec.subarray(i * data.length, (i + 1) * data.length))]);
+  };
   const runSeed = async (seed: number): Promise<BrownSeedResult> => {
     let t = Date.now();
     const ae = await train(st, data, trainRows, false, seed, log);
     const aeSeconds = (Date.now() - t) / 1000;
     const accuracy = tokenAccuracy(await ae.reconstruct(evalRows), evalRows, PAD_ID);
-    log(`AE seed ${seed}: greedy token accuracy ${(100 * accuracy).toFixed(2)} %`);
+    log(`AE seed ${seed}: greedy token accuracy ${(100 * accuracy).toFixed(2)} % (${ae.countParams()} parameters)`);
+    let transformerTokenAccuracy: number | undefined;
+    let wordAccuracy: BrownSeedResult['wordAccuracy'];
+    let transformerSeconds: number | undefined;
+    if (st.transformer) {
+      t = Date.now();
+      const tae = await trainTransformer(st, data, trainRows, seed, log);
+      transformerSeconds = (Date.now() - t) / 1000;
+      const taeRows = await tae.reconstruct(evalRows);
+      transformerTokenAccuracy = tokenAccuracy(taeRows, evalRows, PAD_ID);
+      wordAccuracy = { gru: tokenAccuracy(await ae.reconstruct(evalRows), evalRows, PAD_ID, [UNK_ID, EOS_ID]), transformer: tokenAccuracy(taeRows, evalRows, PAD_ID, [UNK_ID, EOS_ID]) };
+      log(`Transformer AE seed ${seed}: greedy token accuracy ${(100 * transformerTokenAccuracy).toFixed(2)} % (${tae.countParams()} parameters); words alone (not <unk>, <eos>): GRU ${(100 * wordAccuracy.gru).toFixed(2)} %, Transformer ${(100 * wordAccuracy.transformer).toFixed(2)} %`);
+      if (seed === st.seeds[0]) {
+        const few = evalRows.subarray(0, 5 * data.length);
+        const rec = await tae.reconstruct(few);
+        const rows = (r: Float32Array, i: number) => sentence(r.subarray(i * data.length, (i + 1) * data.length));
+        transformerInfo = { parameters: tae.countParams(), gruParameters: ae.countParams(), reconstructions: [0, 1, 2, 3, 4].map((i) => [rows(few, i), rows(rec, i)] as [string, string]) };
+      }
+    }
+    const extra = { ...(transformerTokenAccuracy !== undefined ? { transformerTokenAccuracy, wordAccuracy } : {}) };
+    if (!st.vae) {
+      if (seed === st.seeds[0]) examples = { ...examples, reconstructions: await aeExamples(ae) };
+      return { seed, perplexity: NaN, elboPerplexity: NaN, kl: NaN, activeUnits: NaN, tokenAccuracy: accuracy, ...extra, seconds: { ae: aeSeconds, vae: 0, eval: 0, ...(transformerSeconds !== undefined ? { transformer: transformerSeconds } : {}) } };
+    }
     t = Date.now();
     const vae = await train(st, data, trainRows, true, seed, log);
     const vaeSeconds = (Date.now() - t) / 1000;
@@ -186,10 +256,7 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
     const elboPerplexity = perplexity(elbo.perInput, tokens);
     log(`VAE seed ${seed}: perplexity ${isPerplexity.toFixed(2)} (k = ${st.isSamples}; k = 1: ${elboPerplexity.toFixed(2)}), KL ${kl.toFixed(3)} nats, active units ${activeUnits}/${st.latentDim}`);
     if (seed === st.seeds[0]) {
-      const few = evalRows.subarray(0, 5 * data.length);
-      const rec = await ae.reconstruct(few);
-      const reconstructions: [string, string][] = [];
-      for (let i = 0; i < 5; i++) reconstructions.push([sentence(few.subarray(i * data.length, (i + 1) * data.length)), sentence(rec.subarray(i * data.length, (i + 1) * data.length))]);
+      const reconstructions = await aeExamples(ae);
       const prior = new Float32Array(5 * st.latentDim);
       const rng = new Rng(seed);
       for (let i = 0; i < prior.length; i++) prior[i] = rng.normal();
@@ -198,19 +265,20 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
       const path = await vae.interpolate(mu.slice(0, d), mu.slice(d, 2 * d), 5);
       examples = { reconstructions, samples, interpolation: decodeRows(path, data.length, data.vocab).map((w) => detokenize(w)) };
     }
-    return { seed, perplexity: isPerplexity, elboPerplexity, kl, activeUnits, tokenAccuracy: accuracy, seconds: { ae: aeSeconds, vae: vaeSeconds, eval: (Date.now() - t) / 1000 } };
+    return { seed, perplexity: isPerplexity, elboPerplexity, kl, activeUnits, tokenAccuracy: accuracy, ...extra, seconds: { ae: aeSeconds, vae: vaeSeconds, eval: (Date.now() - t) / 1000, ...(transformerSeconds !== undefined ? { transformer: transformerSeconds } : {}) } };
   };
   // Seeds train side by side (each fit in its own worker thread): on a shared machine the run's
   // wall time is then about one seed's, not the sum. --threads caps each session's threads.
   const perSeed = await Promise.all(st.seeds.map(runSeed));
   const mean = (f: (r: BrownSeedResult) => number) => perSeed.reduce((a, r) => a + f(r), 0) / perSeed.length;
-  const met = perSeed.every((r) => r.perplexity < knEval);
+  const met = st.vae ? perSeed.every((r) => r.perplexity < knEval) : null;
   return {
     perplexity: mean((r) => r.perplexity),
     kl: mean((r) => r.kl),
     activeUnits: mean((r) => r.activeUnits),
     tokenAccuracy: mean((r) => r.tokenAccuracy),
     baselines: { kneserNeyTrigram: knEval },
+    ...(st.transformer && transformerInfo ? { transformer: { tokenAccuracy: mean((r) => r.transformerTokenAccuracy!), ...transformerInfo } } : {}),
     perSeed,
     kneserNeyValidation: knValidation,
     goal: { met, statement: `sentence VAE ${st.split} perplexity below the Kneser–Ney trigram's (${knEval.toFixed(2)}) for every seed (${st.seeds.join(', ')})` },
@@ -220,6 +288,8 @@ export async function runBrownBenchmark(settings: BrownSettings, log: (line: str
       split: st.split, maxTokens: st.maxTokens, vocabSize: data.vocab.size,
       sentences: { train: trainRows.length / data.length, evaluated: evalRows.length / data.length }, evaluatedTokens: tokens,
       model: { embeddingDim: st.embeddingDim, units: st.units, latentDim: st.latentDim, cell: 'gru' },
+      ...(st.transformer ? { transformerModel: { embedDim: st.embeddingDim, mlpDim: 2 * st.embeddingDim, latentDim: st.latentDim, ...TRANSFORMER_BLOCKS, pooling: 'attention', memoryTokens: 4 } } : {}),
+      vae: st.vae,
       training: { optimizer: 'adam', learningRate: st.learningRate, batchSize: st.batchSize, aeEpochs: st.aeEpochs, vaeEpochs: st.vaeEpochs, wordDropout: st.wordDropout, klAnnealSteps: st.klAnnealSteps },
       importanceSamples: st.isSamples, seeds: st.seeds, quick: st.quick,
       seconds: (Date.now() - t0) / 1000,

@@ -31,8 +31,7 @@ import { precisionRecallPng, rocCurvePng, scoreHistogramPng } from '../viz/index
 import { formatDuration } from './progress.js';
 import { type ReportSection, renderReport } from './report.js';
 import { type SeriesRunFigure } from './series-detect.js';
-import { type SentenceAutoencoder } from '../models/sentence.js';
-import { asSentenceModel, sampleSentences, textReconstructions } from '../runs/text-run.js';
+import { type SentenceModel, asSentenceModel, describeSentenceModel, sampleSentences, textReconstructions } from '../runs/text-run.js';
 
 /** Training rows above which the report does not fit a table run's detector at training time (its k-NN part scores them leave-one-out, n² work). */
 export const REPORT_DETECTOR_MAX_ROWS = 20_000;
@@ -69,7 +68,7 @@ function figure(run: RunFolder, name: string, caption: string): { png: Uint8Arra
 const SHOWN_SENTENCES = 8;
 
 /** A text run: what was trained, a few test sentences with their greedy reconstructions, and (a VAE) sentences from the prior. */
-async function textSections(input: RunReportInput, model: SentenceAutoencoder): Promise<ReportSection[]> {
+async function textSections(input: RunReportInput, model: SentenceModel): Promise<ReportSection[]> {
   const { data, textTest } = input;
   const code = model.latentDim;
   const set = data.test ?? data.train;
@@ -77,7 +76,7 @@ async function textSections(input: RunReportInput, model: SentenceAutoencoder): 
   const reconstructions = await textReconstructions(model, set, SHOWN_SENTENCES, where);
   const sections: ReportSection[] = [{
     title: 'Training',
-    text: `A ${model.variational ? 'sentence VAE' : 'sentence autoencoder'} (GRU ${model.units} units, embeddings of ${model.embeddingDim}) with a code of ${code} values, trained for ${input.epochs} epoch${input.epochs === 1 ? '' : 's'} on ${data.train.shape[0]} sentences of at most ${data.text!.maxTokens} words, with a vocabulary of ${model.vocabSize} ids (the 4 special tokens included) built from them. ${textTest ? `Greedy decoding of the codes of the ${textTest.samples} test sentences gives back ${pct(textTest.tokenAccuracy)} of their tokens at the same position (<eos> included).` : 'No test set: no reconstruction accuracy.'}`,
+    text: `A ${describeSentenceModel(model)} with a code of ${code} values, trained for ${input.epochs} epoch${input.epochs === 1 ? '' : 's'} on ${data.train.shape[0]} sentences of at most ${data.text!.maxTokens} words, with a vocabulary of ${model.vocabSize} ids (the 4 special tokens included) built from them. ${textTest ? `Greedy decoding of the codes of the ${textTest.samples} test sentences gives back ${pct(textTest.tokenAccuracy)} of their tokens at the same position (<eos> included).` : 'No test set: no reconstruction accuracy.'}`,
     figures: figure(input.run, 'loss.png', 'Training loss per epoch (dashed: validation)'),
   }, {
     title: 'Reconstructions',

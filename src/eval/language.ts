@@ -18,14 +18,15 @@ export function perplexity(nll: ArrayLike<number> | number, tokens: number): num
 
 /**
  * The fraction of real tokens (ids ≠ pad in `target`) that `predicted`
- * holds at the same position: rows of ids, same length.
+ * holds at the same position: rows of ids, same length. Target ids in
+ * `ignore` are not scored either (e.g. `<unk>` and `<eos>`, to score words only).
  */
-export function tokenAccuracy(predicted: ArrayLike<number>, target: ArrayLike<number>, pad = 0): number {
+export function tokenAccuracy(predicted: ArrayLike<number>, target: ArrayLike<number>, pad = 0, ignore: readonly number[] = []): number {
   if (predicted.length !== target.length) throw new Error(`tokenAccuracy: ${predicted.length} predicted ids for ${target.length} targets`);
   let right = 0;
   let total = 0;
   for (let i = 0; i < target.length; i++) {
-    if (target[i] === pad) continue;
+    if (target[i] === pad || ignore.includes(target[i]!)) continue;
     total += 1;
     if (predicted[i] === target[i]) right += 1;
   }

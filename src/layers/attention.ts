@@ -301,16 +301,38 @@ export interface TransformerBlockArgs {
   causal?: boolean;
   /** Dropout after the attention and the MLP, in training. Default 0. */
   dropout?: number;
+  /**
+   * A decoder block: between self-attention and the MLP, the tokens attend
+   * to a memory (x ← x + MHA(LN(x), memory)), which {@link TransformerBlock.apply}
+   * then requires. Default false.
+   */
+  crossAttention?: boolean;
   name?: string;
 }
 
-const TRANSFORMER_BLOCK_ARGS = argNames<TransformerBlockArgs>()(['numHeads', 'mlpDim', 'keyDim', 'causal', 'dropout', 'name']);
+const TRANSFORMER_BLOCK_ARGS = argNames<TransformerBlockArgs>()(['numHeads', 'mlpDim', 'keyDim', 'causal', 'dropout', 'crossAttention', 'name']);
+
+/** Inputs of {@link TransformerBlock.apply} beyond the tokens. */
+export interface BlockOptions extends AttendOptions {
+  /** [N, S, F']: what a cross-attention block's tokens attend to. */
+  memory?: Value;
+  /** [N, S]: 1 for real positions of the memory, 0 for padding. */
+  memoryPadding?: Value;
+}
+
+/** What {@link TransformerBlock.apply} returns. */
+export interface BlockOutput extends Attended {
+  /** A cross-attention block's weights over the memory, [N, h, T, S]. */
+  crossWeights?: Value;
+}
 
 /**
- * A pre-LN Transformer encoder block on [N, T, D] (Xiong et al. 2020; ViT):
- * x ← x + MHA(LN(x)); x ← x + W₂·GELU(W₁·LN(x) + b₁) + b₂. Residuals keep
- * the shape, so blocks stack. Parameters under `${name}/ln1`, `/attention`,
- * `/ln2`, `/mlp_in`, `/mlp_out`.
+ * A pre-LN Transformer block on [N, T, D] (Xiong et al. 2020; ViT):
+ * x ← x + MHA(LN(x)); with `crossAttention` (a decoder block, Vaswani et
+ * al.'s, pre-LN) x ← x + MHA(LN(x), memory); then
+ * x ← x + W₂·GELU(W₁·LN(x) + b₁) + b₂. Residuals keep the shape, so blocks
+ * stack. Parameters under `${name}/ln1`, `/attention`, (`/ln_cross`,
+ * `/cross_attention`,) `/ln2`, `/mlp_in`, `/mlp_out`.
  */
 export class TransformerBlock extends Layer {
   readonly className = 'TransformerBlock';
@@ -319,6 +341,7 @@ export class TransformerBlock extends Layer {
   readonly keyDim?: number;
   readonly causal: boolean;
   readonly dropout: number;
+  readonly crossAttention: boolean;
 
   constructor(args: TransformerBlockArgs) {
     super(checkLayerArgs('TransformerBlock', args, TRANSFORMER_BLOCK_ARGS).name, 'TransformerBlock');
@@ -326,6 +349,7 @@ export class TransformerBlock extends Layer {
     this.mlpDim = args.mlpDim === undefined ? undefined : positiveInt(this, 'mlpDim', args.mlpDim);
     this.keyDim = args.keyDim === undefined ? undefined : positiveInt(this, 'keyDim', args.keyDim);
     this.causal = boolArg(this, 'causal', args.causal, false);
+    this.crossAttention = boolArg(this, 'crossAttention', args.crossAttention, false);
     this.dropout = args.dropout ?? 0;
     if (typeof this.dropout !== 'number' || !(this.dropout >= 0 && this.dropout < 1)) throw layerError(this, `dropout must be in [0, 1), got ${show(args.dropout)}`);
   }
@@ -338,11 +362,18 @@ export class TransformerBlock extends Layer {
     return [...input];
   }
 
-  /** The block's sublayers for an input of `d` features. */
-  sublayers(d: number): { ln1: LayerNormalization; attention: MultiHeadAttention; ln2: LayerNormalization; mlpIn: Dense; mlpOut: Dense } {
+  /** The block's sublayers for an input of `d` features (`cross` only in a cross-attention block). */
+  sublayers(d: number): { ln1: LayerNormalization; attention: MultiHeadAttention; cross?: { ln: LayerNormalization; attention: MultiHeadAttention }; ln2: LayerNormalization; mlpIn: Dense; mlpOut: Dense } {
+    const keyDim = this.keyDim ?? d / this.numHeads;
     return {
       ln1: new LayerNormalization({ name: `${this.name}/ln1` }),
-      attention: new MultiHeadAttention({ name: `${this.name}/attention`, numHeads: this.numHeads, keyDim: this.keyDim ?? d / this.numHeads, causal: this.causal }),
+      attention: new MultiHeadAttention({ name: `${this.name}/attention`, numHeads: this.numHeads, keyDim, causal: this.causal }),
+      ...(this.crossAttention ? {
+        cross: {
+          ln: new LayerNormalization({ name: `${this.name}/ln_cross` }),
+          attention: new MultiHeadAttention({ name: `${this.name}/cross_attention`, numHeads: this.numHeads, keyDim, outputDim: d }),
+        },
+      } : {}),
       ln2: new LayerNormalization({ name: `${this.name}/ln2` }),
       mlpIn: new Dense({ name: `${this.name}/mlp_in`, units: this.mlpDim ?? 4 * d }),
       mlpOut: new Dense({ name: `${this.name}/mlp_out`, units: d }),
@@ -350,19 +381,32 @@ export class TransformerBlock extends Layer {
   }
 
   call(ctx: BuildContext, x: Value): Value {
+    if (this.crossAttention) throw layerError(this, 'a cross-attention block needs its memory: use apply(ctx, x, { memory })');
     return this.apply(ctx, x).output;
   }
 
-  /** The block's output and its attention weights [N, h, T, T], with an optional key-padding mask. */
-  apply(ctx: BuildContext, x: Value, opts: AttendOptions = {}): Attended {
+  /**
+   * The block's output and its self-attention weights [N, h, T, T], with an
+   * optional key-padding mask of the tokens (`keyPadding`); a cross-attention
+   * block also takes `memory` (and `memoryPadding`) and returns `crossWeights`.
+   */
+  apply(ctx: BuildContext, x: Value, opts: BlockOptions = {}): BlockOutput {
     const out = this.computeOutputShape(x.shape);
     const { g } = ctx;
     const l = this.sublayers(x.shape[2] as number);
+    const { memory, memoryPadding, ...self } = opts;
+    if (this.crossAttention !== (memory !== undefined)) throw layerError(this, this.crossAttention ? 'a cross-attention block needs a memory' : 'a memory was given to a block without crossAttention');
     const normed = l.ln1.call(ctx, x);
-    const attended = l.attention.attend(ctx, normed, normed, opts);
-    const mid = g.add(x, g.dropout(attended.output, this.dropout, ctx.training));
+    const attended = l.attention.attend(ctx, normed, normed, self);
+    let mid = g.add(x, g.dropout(attended.output, this.dropout, ctx.training));
+    let crossWeights: Value | undefined;
+    if (l.cross) {
+      const crossed = l.cross.attention.attend(ctx, l.cross.ln.call(ctx, mid), memory!, { keyPadding: memoryPadding, causal: false });
+      mid = g.add(mid, g.dropout(crossed.output, this.dropout, ctx.training));
+      crossWeights = crossed.weights;
+    }
     const mlp = l.mlpOut.call(ctx, g.gelu(l.mlpIn.call(ctx, l.ln2.call(ctx, mid))));
-    return { output: expectShape(this, g.add(mid, g.dropout(mlp, this.dropout, ctx.training)), out), weights: attended.weights };
+    return { output: expectShape(this, g.add(mid, g.dropout(mlp, this.dropout, ctx.training)), out), weights: attended.weights, ...(crossWeights ? { crossWeights } : {}) };
   }
 
   getConfig(): Record<string, unknown> {
@@ -370,7 +414,7 @@ export class TransformerBlock extends Layer {
       name: this.name, numHeads: this.numHeads,
       ...(this.mlpDim !== undefined ? { mlpDim: this.mlpDim } : {}),
       ...(this.keyDim !== undefined ? { keyDim: this.keyDim } : {}),
-      causal: this.causal, dropout: this.dropout,
+      causal: this.causal, dropout: this.dropout, ...(this.crossAttention ? { crossAttention: true } : {}),
     };
   }
 }

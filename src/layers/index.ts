@@ -19,7 +19,7 @@ export { Flatten, type FlattenArgs, Reshape, type ReshapeArgs, RepeatVector, typ
 export { Dropout, type DropoutArgs, BatchNormalization, type BatchNormalizationArgs, LayerNormalization, type LayerNormalizationArgs } from './normalization.js';
 export {
   MultiHeadAttention, type MultiHeadAttentionArgs, type AttendOptions, type Attended, PositionalEmbedding, type PositionalEmbeddingArgs, sinusoidalTable,
-  PatchEmbedding, type PatchEmbeddingArgs, patchify, unpatchify, TransformerBlock, type TransformerBlockArgs, keyPaddingMask, causalMask,
+  PatchEmbedding, type PatchEmbeddingArgs, patchify, unpatchify, TransformerBlock, type TransformerBlockArgs, type BlockOptions, type BlockOutput, keyPaddingMask, causalMask,
 } from './attention.js';
 export { LSTM, type LSTMArgs, GRU, type GRUArgs, type RecurrentArgs } from './recurrent.js';
 export { TimeDistributed, type TimeDistributedArgs, Sequential, type SequentialArgs } from './wrappers.js';

@@ -15,4 +15,5 @@ export { VariationalAutoencoder, type VariationalAutoencoderConfig, type VaeDens
 export { AdversarialAutoencoder, type AdversarialAutoencoderConfig, type CodeDiscriminatorConfig } from './aae.js';
 export { ImageClassifier, type ImageClassifierConfig, type ClassifierData } from './classifier.js';
 export { MaskedAutoencoder, type MaskedAutoencoderConfig, type MaeStackConfig } from './mae.js';
+export { TransformerAutoencoder, type TransformerAutoencoderConfig, type SequenceKind } from './transformer.js';
 export { PCA, type PcaData, type PcaFitOptions } from './pca.js';

@@ -3,7 +3,7 @@
  * Vision Learners") for NCHW images.
  */
 import { type Value } from '../graph/graph.js';
-import { tensor } from '../graph/types.js';
+import { type Dim, tensor } from '../graph/types.js';
 import { type GraphBuildContext } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { LayerNormalization } from '../layers/normalization.js';
@@ -53,9 +53,16 @@ export interface MaskedAutoencoderConfig {
   outputActivation?: 'linear' | 'sigmoid';
   /** Only 'mse' (the paper's loss). */
   loss?: 'mse';
+  /**
+   * What `encode` returns: 'mean' (default), the mean of the encoded patch
+   * tokens; 'cls', the encoded class token, a learned token that the encoder
+   * sees in front of the patches (visible or all) in every pass, as in He et
+   * al.'s code; it is not decoded.
+   */
+  pooling?: 'mean' | 'cls';
 }
 
-const MAE_FIELDS = ['className', 'inputShape', 'patchSize', 'maskRatio', 'encoder', 'decoder', 'normPixelLoss', 'positional', 'outputActivation', 'loss'] as const;
+const MAE_FIELDS = ['className', 'inputShape', 'patchSize', 'maskRatio', 'encoder', 'decoder', 'normPixelLoss', 'positional', 'outputActivation', 'loss', 'pooling'] as const;
 
 function parseStack(v: unknown, path: string, defaults?: MaeStackConfig): Required<MaeStackConfig> {
   const o = defaults && v === undefined ? {} : objectOf(v, path, ['embedDim', 'depth', 'numHeads', 'mlpDim']);
@@ -95,13 +102,15 @@ function blocks(prefix: string, s: Required<MaeStackConfig>): TransformerBlock[]
  * decoded tokens back (its transpose). So masks differ at every step and
  * replay from the trainer's seed, as dropout's do.
  *
- * Inference parts: `encoder` (x → `code`, the mean over all P patch tokens of
- * the unmasked image's encoding, [embedDim]), `model` (x → `reconstruction`
+ * Inference parts: `encoder` (x → `code`, [embedDim]: the mean over all P
+ * patch tokens of the unmasked image's encoding, or with `pooling: 'cls'`
+ * the encoded class token), `model` (x → `reconstruction`
  * of the unmasked image, with normPixelLoss denormalized by each input
  * patch's own mean and deviation), `errors` (per-sample mean squared error of
  * that reconstruction), `masked` (x → `reconstruction` from a random mask,
  * visible patches copied from x, and `mask`, 1 on hidden pixels), and
- * `attention` (x → the last encoder block's attention `weights` [h, P, P]).
+ * `attention` (x → the last encoder block's attention `weights` [h, P, P],
+ * among the patches).
  * There is no `decoder` part: the decoder reads patch tokens, not the pooled code.
  */
 export class MaskedAutoencoder extends AutoencoderModel {
@@ -112,6 +121,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
   readonly decoderConfig: Required<MaeStackConfig>;
   readonly normPixelLoss: boolean;
   readonly positional: 'sinusoidal' | 'learned';
+  readonly pooling: 'mean' | 'cls';
   readonly latentShape: number[];
   /** Number of patches P. */
   readonly numPatches: number;
@@ -150,6 +160,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
     this.normPixelLoss = opt(c, 'normPixelLoss', 'config', bool, false);
     if (this.normPixelLoss && this.outputActivation !== 'linear') throw new ConfigError('config.outputActivation', "normalized pixel targets are unbounded: use 'linear'");
     this.positional = opt(c, 'positional', 'config', (v, p) => oneOf(v, p, ['sinusoidal', 'learned'] as const), 'learned');
+    this.pooling = opt(c, 'pooling', 'config', (v, p) => oneOf(v, p, ['mean', 'cls'] as const), 'mean');
     this.latentShape = [e.embedDim];
 
     const d = this.decoderConfig;
@@ -169,11 +180,26 @@ export class MaskedAutoencoder extends AutoencoderModel {
     return this.encoderPosition.call(ctx, this.embed.call(ctx, x));
   }
 
-  /** The encoder blocks and final norm on [N, T, D] tokens; also the last block's attention weights. */
-  private encodeTokens(ctx: GraphBuildContext, t: Value): { tokens: Value; weights?: Value } {
+  /**
+   * The encoder blocks and final norm on [N, T, D] patch tokens: the encoded
+   * patch tokens, the code (their mean, or the encoded class token) and the
+   * last block's attention weights among the patches [N, h, T, T].
+   */
+  private encodeTokens(ctx: GraphBuildContext, t: Value): { tokens: Value; code: Value; weights?: Value } {
+    const { g } = ctx;
+    const [n, len, d] = t.shape as [Dim, number, number];
+    const cls = this.pooling === 'cls';
+    if (cls) t = g.concat([g.add(g.zerosLike(g.slice(t, [0], [1], [1])), ctx.param('cls_token', 'embedding', [1, 1, d], 'glorotUniform')), t], 1);
     let weights: Value | undefined;
     for (const b of this.encoderBlocks) ({ output: t, weights } = b.apply(ctx, t));
-    return { tokens: this.encoderNorm.call(ctx, t), weights };
+    t = this.encoderNorm.call(ctx, t);
+    if (!cls) return { tokens: t, code: g.reduceMean(t, [1]), weights };
+    const h = this.encoderConfig.numHeads;
+    return {
+      tokens: g.slice(t, [1], [len + 1], [1]),
+      code: g.reshape(g.slice(t, [0], [1], [1]), [n, d]),
+      weights: weights && g.slice(weights, [1, 1], [len + 1, len + 1], [2, 3]),
+    };
   }
 
   /** Decoder on [N, P, D_dec] tokens in patch order → patch predictions [N, P, p·q·C] (before the output activation). */
@@ -254,13 +280,13 @@ export class MaskedAutoencoder extends AutoencoderModel {
   /** Unmasked pass: the encoder on all P patches, the decoder on their tokens. */
   private fullForward(ctx: GraphBuildContext, x: Value): { code: Value; reconstruction: Value; weights?: Value } {
     const { g } = ctx;
-    const { tokens, weights } = this.encodeTokens(ctx, this.tokens(ctx, x));
+    const { tokens, code, weights } = this.encodeTokens(ctx, this.tokens(ctx, x));
     const reconstruction = this.toImage(ctx, this.decodeTokens(ctx, this.decoderEmbed.call(ctx, tokens)), x);
-    return { code: g.reduceMean(tokens, [1]), reconstruction, weights };
+    return { code, reconstruction, weights };
   }
 
   protected encodeGraph(ctx: GraphBuildContext, x: Value): Encoded {
-    return { code: ctx.g.reduceMean(this.encodeTokens(ctx, this.tokens(ctx, x)).tokens, [1]) };
+    return { code: this.encodeTokens(ctx, this.tokens(ctx, x)).code };
   }
 
   protected decodeGraph(): Value {
@@ -316,13 +342,13 @@ export class MaskedAutoencoder extends AutoencoderModel {
     ];
   }
 
-  /** Parameters of the layers and the decoder's mask token. */
+  /** Parameters of the layers, the decoder's mask token and the class token. */
   override countParams(): number {
-    return super.countParams() + this.decoderConfig.embedDim;
+    return super.countParams() + this.decoderConfig.embedDim + (this.pooling === 'cls' ? this.encoderConfig.embedDim : 0);
   }
 
   override summary(): string {
-    return `${super.summary()}\nmask token: ${this.decoderConfig.embedDim} params; mask ratio ${this.maskRatio} (${this.visiblePatches} of ${this.numPatches} patches visible)${this.normPixelLoss ? '; normalized pixel targets' : ''}`;
+    return `${super.summary()}\nmask token: ${this.decoderConfig.embedDim} params; mask ratio ${this.maskRatio} (${this.visiblePatches} of ${this.numPatches} patches visible)${this.normPixelLoss ? '; normalized pixel targets' : ''}${this.pooling === 'cls' ? `; code: the class token (${this.encoderConfig.embedDim} params)` : ''}`;
   }
 
   protected ownConfig(): Record<string, unknown> {
@@ -333,6 +359,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
       decoder: { ...this.decoderConfig },
       normPixelLoss: this.normPixelLoss,
       positional: this.positional,
+      ...(this.pooling === 'cls' ? { pooling: 'cls' } : {}),
     };
   }
 

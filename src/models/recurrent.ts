@@ -95,4 +95,15 @@ export class RecurrentAutoencoder extends StackedAutoencoderModel {
   }
 }
 
+/**
+ * The config of the `lstm` / `gru` presets for [T, F] sequences: one encoder
+ * layer of `code` units whose final state is the code, and a 64-unit decoder
+ * started from the code and run in reverse, whatever the code size (the older
+ * zero-start decoder of `code` units left sine waves at their mean,
+ * docs/sequences.md).
+ */
+export function recurrentPresetConfig(cell: 'lstm' | 'gru', inputShape: number[], code: number, loss: string): { className: 'RecurrentAutoencoder'; [field: string]: unknown } {
+  return { className: 'RecurrentAutoencoder', inputShape, cell, encoder: { units: [code] }, decoder: { units: [64], stateFromCode: true, reverse: true }, loss };
+}
+
 registerModel('RecurrentAutoencoder', (c) => new RecurrentAutoencoder(c as unknown as RecurrentAutoencoderConfig));

@@ -4,7 +4,7 @@
  * (Bowman et al. 2016, "Generating sentences from a continuous space").
  */
 import { type Value } from '../graph/graph.js';
-import { type Dim } from '../graph/types.js';
+import { type Dim, type TensorData } from '../graph/types.js';
 import { type GraphBuildContext } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
@@ -14,6 +14,31 @@ import { BOS_ID, UNK_ID } from '../data/text.js';
 import { type ModelPart } from '../train/model.js';
 import { AutoencoderModel, type Encoded, type SummarySection, fieldsOf, registerModel } from './base.js';
 import { ConfigError, bool, numberIn, opt, positiveInt, positiveInts, req } from './config.js';
+
+/** A model config's `vocabulary`: undefined, or `vocabSize` token strings (one per id). */
+export function vocabularyArg(vocab: unknown, vocabSize: number): string[] | undefined {
+  if (vocab === undefined) return undefined;
+  if (!Array.isArray(vocab) || vocab.length !== vocabSize || vocab.some((t) => typeof t !== 'string')) {
+    throw new ConfigError('config.vocabulary', `expected ${vocabSize} token strings (one per id), got ${Array.isArray(vocab) ? `${vocab.length} entries` : JSON.stringify(vocab)}`);
+  }
+  return [...(vocab as string[])];
+}
+
+/**
+ * The unigram model as an output bias [V]: log p(v), p the add-one smoothed
+ * frequency of id v among the real tokens (ids > 0) of id `rows`.
+ */
+export function decoderOutputBias(rows: Float32Array, vocabSize: number): TensorData {
+  const counts = new Float64Array(vocabSize).fill(1);
+  let total = vocabSize;
+  for (const v of rows) {
+    if (v <= 0) continue;
+    if (!(Number.isInteger(v) && v < vocabSize)) throw new Error(`initOutputBias: rows hold ${v}, not an id in [0, ${vocabSize})`);
+    counts[v] += 1;
+    total += 1;
+  }
+  return { dtype: 'float32', shape: [vocabSize], data: Float32Array.from(counts, (c) => Math.log(c / total)) };
+}
 
 /** Config of a sentence autoencoder (also its constructor's argument). */
 export interface SentenceAutoencoderConfig {
@@ -108,13 +133,7 @@ export class SentenceAutoencoder extends AutoencoderModel {
       if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0)) throw new ConfigError(p, `expected an integer >= 0, got ${JSON.stringify(v)}`);
       return v;
     }, 2000);
-    if (c.vocabulary !== undefined) {
-      const vocab = c.vocabulary;
-      if (!Array.isArray(vocab) || vocab.length !== this.vocabSize || vocab.some((t) => typeof t !== 'string')) {
-        throw new ConfigError('config.vocabulary', `expected ${this.vocabSize} token strings (one per id), got ${Array.isArray(vocab) ? `${vocab.length} entries` : JSON.stringify(vocab)}`);
-      }
-      this.vocabulary = [...(vocab as string[])];
-    }
+    this.vocabulary = vocabularyArg(c.vocabulary, this.vocabSize);
     this.latentShape = [this.latentDim];
     this.codeOutput = this.variational ? 'mu' : 'code';
     this.embedding = new Embedding({ name: 'embedding', inputDim: this.vocabSize, outputDim: this.embeddingDim });
@@ -272,16 +291,7 @@ export class SentenceAutoencoder extends AutoencoderModel {
    * this saves a visible share of training. Call after `compile`, before `fit`.
    */
   initOutputBias(rows: Float32Array): void {
-    const counts = new Float64Array(this.vocabSize).fill(1);
-    let total = this.vocabSize;
-    for (const v of rows) {
-      if (v <= 0) continue;
-      if (!(Number.isInteger(v) && v < this.vocabSize)) throw new Error(`initOutputBias: rows hold ${v}, not an id in [0, ${this.vocabSize})`);
-      counts[v] += 1;
-      total += 1;
-    }
-    const bias = Float32Array.from(counts, (c) => Math.log(c / total));
-    this.setWeights({ 'decoder_output/bias': { dtype: 'float32', shape: [this.vocabSize], data: bias } });
+    this.setWeights({ 'decoder_output/bias': decoderOutputBias(rows, this.vocabSize) });
   }
 
   /** Decodes codes [n, k] by drawing each word from the decoder's softmax (see the `sampler` part). */

@@ -6,9 +6,11 @@
  */
 import { ConfigError } from '../config/validate.js';
 import { type KindDefaults, hiddenWidth } from './data-kinds.js';
+import { recurrentPresetConfig } from '../models/recurrent.js';
+import { TRANSFORMER_PRESET } from '../models/transformer.js';
 
 /** Names accepted by `--model`. */
-export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae', 'speech-denoiser'] as const;
+export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'transformer', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae', 'text-transformer', 'speech-denoiser'] as const;
 export type ModelPreset = (typeof MODEL_PRESETS)[number];
 
 export interface PresetOptions {
@@ -25,7 +27,7 @@ export interface PresetOptions {
 }
 
 /** The presets of sentence models, which only text data trains. */
-const TEXT_PRESETS: ReadonlySet<ModelPreset> = new Set(['text-ae', 'text-vae']);
+const TEXT_PRESETS: ReadonlySet<ModelPreset> = new Set(['text-ae', 'text-vae', 'text-transformer']);
 
 /** One-line descriptions for `--help`. */
 export const PRESET_HELP: Record<ModelPreset, string> = {
@@ -39,6 +41,7 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   'conv-denoising': 'conv trained on Gaussian-corrupted images (noise 0.5), no dense bottleneck',
   'unet-denoising': 'images: U-Net [16, 32], two 3×3 convs per level, skip connections, trained on Gaussian-corrupted images (noise 0.5); the best denoiser',
   mae: 'images: masked autoencoder, a 4×4 grid of patches, 75 % hidden per step, 4 Transformer blocks of width latent (64), 2-block decoder; codes for features',
+  transformer: 'sequences [T, F] or images (one token per row): Transformer encoder (2 blocks, width 64, 4 heads) pooled by a learned query to the code (latent 16; images 32), decoder of 2 blocks whose position queries attend to it',
   vae: 'variational, dense 512-256 encoder, latent 2 (a picture of the latent space)',
   'conv-vae': 'variational, conv encoder [32, 64], latent 2',
   aae: 'adversarial autoencoder: dense 200-200 tanh encoder, latent 8, a discriminator [256, 256] pushing the codes to N(0, I) (bench:adversarial\'s model)',
@@ -46,6 +49,7 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   gru: 'sequences [T, F]: GRU encoder (latent 64 units), 64-unit GRU decoder started from the code, in reverse',
   conv1d: 'sequences [T, F]: Conv1D [32, 16] (kernel 5) with max pooling by 2, dense code (latent 16), mirrored decoder with upsampling; any T',
   'text-ae': 'sentences (a .txt file, one per line): embedding 64, GRU 128 encoder → code (latent 16) → GRU 128 decoder with teacher forcing',
+  'text-transformer': 'sentences: the transformer preset on word embeddings (width 64), code latent 16, all words decoded at once from the code',
   'text-vae': 'sentences: text-ae as a VAE (Bowman et al.): word dropout 0.25, KL weight annealed to 1 over the first half of training',
   'speech-denoiser': 'a folder of .wav speech: complex-mask U-Net [8, 16, 32] with STFT and inverse STFT in the graph, −SI-SDR loss, trained on fresh white/babble noise (--noise-snr, --noise-type); bench:audio\'s denoiser',
 };
@@ -86,7 +90,7 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     return { ...SPEECH_DENOISER_CONFIG, filters: [...SPEECH_DENOISER_CONFIG.filters] };
   }
   const text = TEXT_PRESETS.has(preset);
-  if (defaults?.kind === 'text' && !text) throw new ConfigError('--model', `'${preset}' does not read sentences; a .txt file of sentences trains text-ae or text-vae`);
+  if (defaults?.kind === 'text' && !text) throw new ConfigError('--model', `'${preset}' does not read sentences; a .txt file of sentences trains text-ae, text-vae or text-transformer`);
   if (text && (defaults?.kind !== 'text' || !defaults.vocabulary)) throw new ConfigError('--model', `'${preset}' needs sentences: a .txt file with one sentence per line (the data's samples have shape [${inputShape.join(', ')}])`);
   const needSequence = () => {
     if (inputShape.length !== 2) throw new ConfigError('--model', `'${preset}' needs sequences [timesteps, features]; the data's samples have shape [${inputShape.join(', ')}] (use --shape)`);
@@ -119,6 +123,11 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
         encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d }, decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
       };
     }
+    case 'transformer': {
+      if (inputShape.length !== 2 && inputShape.length !== 3) throw new ConfigError('--model', `'transformer' needs sequences [timesteps, features] or images [channels, height, width]; the data's samples have shape [${inputShape.join(', ')}] (use --shape)`);
+      const image = inputShape.length === 3;
+      return { className: 'TransformerAutoencoder', inputShape, ...TRANSFORMER_PRESET, latentDim: latent(image ? 32 : 16), loss: image ? loss : options.loss ?? defaults?.loss ?? 'mse' };
+    }
     // The VAE keeps its 2-D code (a picture of the latent space) whatever the data kind.
     case 'vae': return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'dense', sizes: [hiddenWidth(512, defaults, 2), hiddenWidth(256, defaults, 2)] } };
     case 'conv-vae':
@@ -129,20 +138,20 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
     case 'lstm':
     case 'gru':
       needSequence();
-      // A 64-unit decoder whatever the code size, started from the code and run in reverse: the old
-      // one (--latent units, zero start) left sine waves at their mean (docs/sequences.md).
-      return { className: 'RecurrentAutoencoder', inputShape, cell: preset, encoder: { units: [options.latent ?? 64] }, decoder: { units: [64], stateFromCode: true, reverse: true }, loss };
+      return recurrentPresetConfig(preset, inputShape, options.latent ?? 64, loss);
     case 'conv1d':
       needSequence();
       // The model of test/models/conv1d.test.ts: held-out MSE about 2 % of the variance of noisy sine windows
       // (random period, phase and amplitude) after 12 epochs at Adam 3e-3.
       return { className: 'Conv1DAutoencoder', inputShape, encoder: { filters: [32, 16], kernelSize: 5 }, latentDim: latent(16), loss };
     case 'text-ae':
-    case 'text-vae': {
+    case 'text-vae':
+    case 'text-transformer': {
       // bench:text's sizes (docs/text.md): small enough to train on two CPU cores in minutes.
       const vocabulary = [...defaults!.vocabulary!];
       const common = { className: 'SentenceAutoencoder', inputShape, vocabSize: vocabulary.length, embeddingDim: 64, units: 128, latentDim: options.latent ?? 16 };
       if (preset === 'text-ae') return { ...common, vocabulary };
+      if (preset === 'text-transformer') return { className: 'TransformerAutoencoder', inputShape, vocabSize: vocabulary.length, ...TRANSFORMER_PRESET, latentDim: options.latent ?? 16, vocabulary };
       return { ...common, variational: true, wordDropout: 0.25, ...(defaults!.klAnnealSteps !== undefined ? { klAnnealSteps: defaults!.klAnnealSteps } : {}), vocabulary };
     }
   }

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METHODS, formatAttentionTable, runAttentionBenchmark } from '../../bench/attention/protocol.js';
-import { maeFigures } from '../../bench/attention/figures.js';
+import { maeFigures, transformerFigures } from '../../bench/attention/figures.js';
 
 describe('bench:attention protocol (a tiny slice)', () => {
-  it('judges the MAE, the conv AE, PCA and pixels on both datasets with the issue\'s keys, and draws the MAE figures', async () => {
+  it('judges the MAE, the conv AE, PCA, pixels and the Transformer AE on both datasets with the issue\'s keys, and draws the MAE and Transformer AE figures', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aekit-attention-'));
     const result = await runAttentionBenchmark({
       trainSamples: 200, testSamples: 100, epochs: 1, code: 16, threads: 1,
       onMae: (name, model, test) => maeFigures(dir, name, model, test, () => {}),
+      onTransformer: (name, model, test) => transformerFigures(dir, name, model, test, () => {}),
     });
     for (const name of ['mnist', 'fashion']) {
       assert.deepEqual(Object.keys(result.summary[name]!).sort(), [...METHODS].sort());
@@ -22,9 +23,10 @@ describe('bench:attention protocol (a tiny slice)', () => {
       // Chance is 10 %; 200 raw images already classify far better.
       assert.ok(result.summary[name]!.pixels!.knn5 > 40);
       for (const f of ['masked', 'attention', 'attention-weights']) assert.ok(existsSync(join(dir, `mae-${name}-${f}.png`)), f);
+      for (const f of ['reconstructions', 'attention', 'attention-weights']) assert.ok(existsSync(join(dir, `transformer-${name}-${f}.png`)), f);
     }
     assert.equal(result.rows.find((r) => r.method === 'pca')!.code, 16);
-    assert.equal(result.goals.length, 4);
+    assert.equal(result.goals.length, 4, 'the goals compare the MAE with the other three, not the Transformer AE');
     assert.match(formatAttentionTable(result), /\| fashion \| mae \| 16 \|/);
   });
 });

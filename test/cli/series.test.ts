@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pngjs from 'pngjs';
 import { runDetectCommand } from '../../src/cli/commands/detect.js';
+import { runEncodeCommand } from '../../src/cli/commands/encode.js';
 import { runEvalCommand } from '../../src/cli/commands/eval.js';
 import { runTrainCommand, type TrainOutcome } from '../../src/cli/commands/train.js';
 import { type SeriesDetectOutcome } from '../../src/cli/series-detect.js';
@@ -107,6 +108,19 @@ describe('aekit train --window and aekit detect on a series', () => {
     const e = quietIo();
     await runEvalCommand(outcome.run.dir, { batchSize: 64 }, e);
     assert.match(e.lines.join('\n'), /177/);
+  });
+
+  it("--model transformer trains a TransformerAutoencoder on the windows; eval and encode read the run", async () => {
+    const io = quietIo();
+    const t = (await runTrainCommand({ runs: dir, out: join(dir, 'tae'), data: csv, window: 24, model: 'transformer', epochs: 2, threads: 1, figures: false }, io))!;
+    assert.equal(t.model.className, 'TransformerAutoencoder');
+    assert.deepEqual([t.model.inputShape, t.model.latentShape], [[24, 2], [8]]);
+    assert.ok(t.result.history.at(-1)!.loss! < t.result.history[0]!.loss!, 'the loss falls over 2 epochs');
+    const e = quietIo();
+    await runEvalCommand(t.run.dir, { batchSize: 64 }, e);
+    assert.match(e.lines.join('\n'), /177/);
+    await runEncodeCommand(t.run.dir, { out: join(dir, 'tae-codes.csv') }, quietIo());
+    assert.equal(readFileSync(join(dir, 'tae-codes.csv'), 'utf8').trim().split('\n')[0], 'z1,z2,z3,z4,z5,z6,z7,z8');
   });
 
   it('bad series input is refused with the file, line and field', async () => {

@@ -86,6 +86,25 @@ describe('aekit train, generate and encode on a .txt file of sentences', () => {
     assert.ok(rows.slice(1).every((r) => r.split(',').length === 16 && r.split(',').every((v) => Number.isFinite(Number(v)))));
   });
 
+  it('trains text-transformer: token accuracy on the test sentences, a report, interpolation and codes; no prior to sample', async () => {
+    const t = io();
+    const outcome = (await runTrainCommand({ runs: dir, out: join(dir, 'tae'), data: file, model: 'text-transformer', maxTokens: 10, epochs: 3, threads: 1 }, t.io))!;
+    assert.equal(outcome.model.className, 'TransformerAutoencoder');
+    assert.ok(t.lines.some((l) => /loss token cross-entropy/.test(l)), t.lines.join('\n'));
+    const results = JSON.parse(readFileSync(join(outcome.run.dir, 'results.json'), 'utf8'));
+    assert.equal(results.test.samples, 40);
+    assert.ok(results.test.tokenAccuracy > 0.2 && results.test.tokenAccuracy <= 1, `token accuracy ${results.test.tokenAccuracy}`);
+    const report = readFileSync(join(outcome.run.dir, 'report.html'), 'utf8');
+    assert.match(report, /A Transformer autoencoder of sentences \(2 \+ 2 blocks of width 64/);
+    assert.match(report, /<h2[^>]*>Reconstructions<\/h2>/);
+    const between = io();
+    await runGenerateCommand(outcome.run.dir, { kind: 'interpolate', between: ['the cat sat on the mat .', 'a dog ran to the river .'], steps: 3, seed: 0 }, between.io);
+    assert.equal(between.out.length, 3);
+    await assert.rejects(runGenerateCommand(outcome.run.dir, { kind: 'samples', n: 2, seed: 0, steps: 10 }, io().io), /without a prior/);
+    await runEncodeCommand(outcome.run.dir, { data: file, out: join(dir, 'tae-codes.csv') }, io().io);
+    assert.equal(readFileSync(join(dir, 'tae-codes.csv'), 'utf8').trim().split('\n').length, 201);
+  });
+
   it('names the file and line of unusable input, and keeps reading numeric .txt files as tables', async () => {
     const write = (name: string, content: string | Buffer) => {
       const path = join(dir, name);
@@ -99,7 +118,7 @@ describe('aekit train, generate and encode on a .txt file of sentences', () => {
     await assert.rejects(train(binary), new RegExp(`${binary}: line 3: binary data`));
     const long = write('long.txt', 'one two three four five six\nseven eight nine ten eleven twelve thirteen\n');
     await assert.rejects(train(long, { maxTokens: 4 }), new RegExp(`${long}: line 1: no sentence within the length cap of 4 tokens \\(the shortest, on this line, has 6\\)`));
-    await assert.rejects(train(sentencesFile(), { model: 'dense' }), /'dense' does not read sentences; a \.txt file of sentences trains text-ae or text-vae/);
+    await assert.rejects(train(sentencesFile(), { model: 'dense' }), /'dense' does not read sentences; a \.txt file of sentences trains text-ae, text-vae or text-transformer/);
     // Without --model, sentences train the sentence autoencoder.
     const printed = io();
     await runTrainCommand({ runs: dir, data: sentencesFile(), printConfig: true }, printed.io);

@@ -11,6 +11,8 @@ test('perplexity is exp of the NLL per token; a uniform model over V has perplex
 test('token accuracy counts real tokens only', () => {
   assert.equal(tokenAccuracy([5, 6, 2, 9], [5, 7, 2, 0]), 2 / 3);
   assert.throws(() => tokenAccuracy([1], [0]), /no real token/);
+  // Ignored ids (here <unk> = 3 and <eos> = 2) are not scored: the words alone, 1 of 2.
+  assert.equal(tokenAccuracy([5, 3, 2, 9, 0], [5, 3, 2, 8, 0], 0, [3, 2]), 1 / 2);
 });
 
 test('KL of the prior itself is 0; a unit is active when its mean varies', () => {

@@ -161,6 +161,37 @@ describe('attention layers: float64 references and gradient checks (float32, thr
     assertOk(await checkCase(layerCase(layer, [2, 3, 4], { reference })));
   });
 
+  it('TransformerBlock with cross-attention (a decoder block) against the composition of the references, memory padding masked', async () => {
+    const layer = new L.TransformerBlock({ numHeads: 2, mlpDim: 6, crossAttention: true });
+    const self: MhaDims = { n: 2, t: 3, s: 3, fq: 4, fv: 4, h: 2, dk: 2, dv: 2, out: 4 };
+    const cross: MhaDims = { n: 2, t: 3, s: 5, fq: 4, fv: 3, h: 2, dk: 2, dv: 2, out: 4 };
+    const keep = [1, 1, 1, 1, 0, 1, 1, 0, 0, 0];
+    const c: OpCase = {
+      op: 'TransformerBlock',
+      label: 'cross-attention block, memory padding',
+      dtype: 'float32',
+      inputs: [{ shape: [2, 3, 4] }, { shape: [2, 5, 3] }, { shape: [2, 5], kind: 'fixed', values: keep, constant: true }],
+      build: (g, [x, memory, m]) => layer.apply(new L.GraphBuildContext(g, false), x!, { memory: memory!, memoryPadding: m! }).output,
+      reference: ([x, memory, , g1, b1, ...rest]) => {
+        const [gc, bc] = rest.slice(8, 10) as Float64Array[];
+        const [g2, b2, w1, c1, w2, c2] = rest.slice(18) as Float64Array[];
+        const n1 = layerNormRef(x!, 4, g1, b1);
+        const mid = mhaRef(n1, n1, rest.slice(0, 8), self).y.map((v, i) => v + x![i]!);
+        const crossed = mhaRef(layerNormRef(mid, 4, gc, bc), memory!, rest.slice(10, 18), cross, (n, _, s) => keep[n * 5 + s] === 1).y.map((v, i) => v + mid[i]!);
+        const hidden = linear(layerNormRef(crossed, 4, g2, b2), w1!, c1!, 4, 6).map(gelu);
+        return linear(hidden, w2!, c2!, 6, 4).map((v, i) => v + crossed[i]!);
+      },
+    };
+    assertOk(await checkCase(c));
+    const g = new Graph(0);
+    const ctx = new L.GraphBuildContext(g, false);
+    const x = g.input('x', ['N', 3, 4]);
+    assert.throws(() => layer.call(ctx, x), /needs its memory/);
+    assert.throws(() => new L.TransformerBlock({ numHeads: 2 }).apply(ctx, x, { memory: x }), /without crossAttention/);
+    const { crossWeights } = layer.apply(ctx, x, { memory: g.input('m', ['N', 5, 3]) });
+    assert.deepEqual(crossWeights!.shape, ['N', 2, 3, 5]);
+  });
+
   it('layers round-trip through their configs and reject bad arguments naming the field', () => {
     for (const layer of [
       new L.LayerNormalization({ epsilon: 1e-6, center: false }),
@@ -168,6 +199,7 @@ describe('attention layers: float64 references and gradient checks (float32, thr
       new L.PositionalEmbedding({ kind: 'sinusoidal' }),
       new L.PatchEmbedding({ patchSize: 7, embedDim: 32 }),
       new L.TransformerBlock({ numHeads: 2, mlpDim: 64, dropout: 0.1 }),
+      new L.TransformerBlock({ numHeads: 2, crossAttention: true }),
     ]) {
       assert.deepEqual(L.layerFromJSON(JSON.parse(JSON.stringify(layer.toJSON()))).toJSON(), layer.toJSON());
     }

@@ -92,4 +92,25 @@ describe('MaskedAutoencoder', () => {
     assert.deepEqual(await loaded.encode(data.x), code);
     assert.deepEqual(await loaded.reconstruct(data.x), rec);
   });
+
+  it("pooling 'cls': the code is the encoded class token (one more parameter vector), training runs, save → load keeps it", async () => {
+    const m = modelFromConfig({ ...config, pooling: 'cls' }) as MaskedAutoencoder;
+    const mean = modelFromConfig(config) as MaskedAutoencoder;
+    assert.equal(m.countParams(), mean.countParams() + 16);
+    assert.match(m.summary(), /code: the class token \(16 params\)/);
+    assert.deepEqual(modelFromConfig(m.getConfig()).getConfig(), m.getConfig());
+    assert.equal(mean.getConfig().pooling, undefined, 'mean pooling keeps the config of models saved before the option');
+    assert.throws(() => modelFromConfig({ ...config, pooling: 'max' }), /config.pooling/);
+    const data = digits(16, 'image');
+    const fit = await m.fit(data, { epochs: 2, batchSize: 8, worker: false });
+    assert.ok(fit.history.every((h) => Number.isFinite(h.loss)));
+    assert.ok('cls_token/embedding' in m.weights());
+    const code = await m.encode(data.x);
+    assert.equal(code.length, 16 * 16);
+    // Attention maps stay patch × patch: the class token's row and column are left out.
+    assert.equal((await m.runPart('attention', data.x.subarray(0, 784))).weights!.length, 2 * 16 * 16);
+    const dir = tmp();
+    m.save(dir);
+    assert.deepEqual(await (AutoencoderModel.load(dir) as MaskedAutoencoder).encode(data.x), code);
+  });
 });

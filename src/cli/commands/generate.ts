@@ -6,8 +6,7 @@ import { UsageError } from '../../runs/errors.js';
 import { intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
 import { type OpenedRun, dataForRun, openRun } from '../../runs/open-run.js';
-import { type SentenceAutoencoder } from '../../models/sentence.js';
-import { asSentenceModel, rowsToSentences, sampleSentences, sentenceRows } from '../../runs/text-run.js';
+import { type SentenceModel, asSentenceModel, rowsToSentences, sampleSentences, sentenceRows } from '../../runs/text-run.js';
 import { type GeneratedImages, interpolate, latentGrid, latentTraversal, sample, writeGeneratedPng } from '../../tasks/generate.js';
 import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
@@ -37,7 +36,7 @@ export interface GenerateFlags {
  * points between two sentences' codes (of either model), printed one per line
  * and, with --out, written to a text file.
  */
-async function generateSentences(path: string, model: SentenceAutoencoder, run: OpenedRun, flags: GenerateFlags, io: Io): Promise<number[]> {
+async function generateSentences(path: string, model: SentenceModel, run: OpenedRun, flags: GenerateFlags, io: Io): Promise<number[]> {
   if (flags.png) throw new UsageError('--png draws images; a text run prints its sentences (and --out sentences.txt writes them)');
   let lines: string[];
   if (flags.kind === 'samples') {
