@@ -15,14 +15,16 @@
 import { readdirSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import wavefile from 'wavefile';
+import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../io/files.js';
 import { ConfigError, show } from '../config/validate.js';
 import { DataFormatError, ioError } from './errors.js';
 import { readDataFileSync } from './files.js';
 import { type Dataset } from './types.js';
 
-const { WaveFile } = wavefile;
+// Loaded on first use (createRequire: a synchronous import): commands that read no WAV files
+// should not pay for loading it at start-up.
+const waveFile = () => (createRequire(import.meta.url)('wavefile') as typeof import('wavefile')).WaveFile;
 
 /** A mono clip: samples in [-1, 1] at `sampleRate` Hz. */
 export interface AudioClip {
@@ -32,7 +34,7 @@ export interface AudioClip {
 
 /** Decodes WAV bytes into a mono float clip (channels averaged). */
 export function decodeWav(bytes: Uint8Array, file = '<buffer>'): AudioClip {
-  const wav = new WaveFile();
+  const wav = new (waveFile())();
   try {
     wav.fromBuffer(bytes);
   } catch (e) {
@@ -76,7 +78,7 @@ export function encodeWav(clip: AudioClip, options: WavEncodeOptions = {}): Uint
   const depth = options.bitDepth ?? '16';
   if (depth !== '16' && depth !== '32f') throw new ConfigError('encodeWav.bitDepth', `expected '16' or '32f', got ${show(depth)}`);
   if (!(Number.isInteger(clip.sampleRate) && clip.sampleRate > 0)) throw new ConfigError('encodeWav.sampleRate', `expected a positive integer, got ${show(clip.sampleRate)}`);
-  const wav = new WaveFile();
+  const wav = new (waveFile())();
   if (depth === '32f') {
     wav.fromScratch(1, clip.sampleRate, '32f', Float64Array.from(clip.samples));
   } else {
@@ -99,7 +101,7 @@ export function writeWav(path: string, clip: AudioClip, options: WavEncodeOption
 export function resample(clip: AudioClip, sampleRate: number): AudioClip {
   if (!(Number.isInteger(sampleRate) && sampleRate > 0)) throw new ConfigError('resample.sampleRate', `expected a positive integer, got ${show(sampleRate)}`);
   if (sampleRate === clip.sampleRate) return { samples: clip.samples.slice(), sampleRate };
-  const wav = new WaveFile();
+  const wav = new (waveFile())();
   wav.fromScratch(1, clip.sampleRate, '32f', Float64Array.from(clip.samples));
   wav.toSampleRate(sampleRate, { method: 'sinc' });
   return { samples: Float32Array.from(wav.getSamples(false, Float64Array) as unknown as Float64Array), sampleRate };
