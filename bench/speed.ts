@@ -3,7 +3,7 @@
  * TensorFlow.js, and against the machine's float32 matmul peak, on the same
  * MNIST data and batch sizes, in one run.
  *
- *   npm run bench -- [--json] [--quick] [--no-peers]
+ *   npm run bench -- [--json] [--quick] [--no-peers] [--only training|cli] [--cli-rounds N] [--cli-entry main.js]
  *
  * Workloads (bench/lib/workloads.ts): dense 784-128-64-32-…-784 (batch 256),
  * conv 3×3×32 (batch 128), and Hinton & Salakhutdinov's 784-1000-500-250-30
@@ -17,6 +17,15 @@
  * - start-up: model construction to the end of the first training step
  *   (aekit: `Trainer.create` + `fit` on one batch, in-process, and with the
  *   default worker thread; PyTorch: construction, Adam, first step).
+ *
+ * - interleaved (issue #29): after the grid below has found PyTorch's best
+ *   setting, aekit (at its best thread count) and that PyTorch setting train
+ *   epochs alternately, A, B, A, B … (PAIRS timed pairs after an untimed aekit
+ *   epoch; PyTorch waits, idle, in a process of its own while aekit's epoch
+ *   runs). `vsPytorch` is the median of the per-pair ratios, `vsPytorchSpread`
+ *   their [min, max]; the grid's best-against-best ratio is `vsPytorchGrid`.
+ * - cli (issue #29, bench/speed/cli-latency.ts): wall clock of `aekit encode`,
+ *   `detect` and `eval` on a saved run, from process start, as `cli.*Ms`.
  *
  * Every engine gets its best setting on this machine. aekit: 1 or 2 intra-op
  * threads. PyTorch (Debian's python3-torch through /usr/bin/python3): 1 or 2
@@ -55,6 +64,7 @@ import { mnist } from '../src/data/datasets.js';
 import { Trainer } from '../src/train/trainer.js';
 import { ceilingsOf } from './speed/ceilings.js';
 import { type CliReport, CLI_COMMANDS, cliLatency, compiledCli } from './speed/cli-latency.js';
+import { PeerEpochs, pairedRatios } from './speed/interleave.js';
 import { mlasPeakGflops } from './speed/peak-mlas.js';
 import {
   type PeerRun, type PeerSetting, bestRun, describeRun, guardOf, numberAt, parsePeerOutput, peerEnv, peerSettings, runPeerProcess, runWithFallback, settingsOf,
@@ -115,6 +125,8 @@ const INFERENCE_REPEATS = 5;
 /** Timed training epochs (after an untimed one) for aekit and PyTorch; the median epoch is reported. */
 const TIMED_EPOCHS = quick ? 1 : 3;
 const PEER_MAX_SECONDS = quick ? 15 : 60;
+/** Interleaved pairs of timed epochs (aekit, then PyTorch at its best setting), after one untimed aekit epoch. */
+const PAIRS = quick ? 2 : 5;
 
 const imageShape = (w: BenchWorkload) => (w === 'conv' ? 'image' : 'flat');
 
@@ -141,6 +153,42 @@ async function aekitTrain(workload: BenchWorkload, threads: number, samples: num
   const seconds = median(epochs.map((e) => e.seconds));
   const cpu = median(epochs.map((e) => e.cpu));
   return { threads, samples, secondsPerEpoch: seconds, epochSeconds: epochs.map((e) => e.seconds), samplesPerSec: samples / seconds, samplesPerCpuSec: samples / cpu, finalLoss: result.history.at(-1)?.loss, trainer };
+}
+
+interface Interleaved { aekitSamplesPerSec: number[]; pytorchSamplesPerSec: number[]; ratios: number[]; median: number; spread: [number, number]; cpuRatios: number[]; threads: number; pytorchSettings: Record<string, unknown> }
+
+/**
+ * aekit and PyTorch epochs alternately (bench/speed/interleave.ts): aekit's
+ * `fit` runs 1 + PAIRS epochs and, at the end of each timed one, waits for
+ * one epoch of the running PyTorch peer before going on.
+ */
+async function interleavedTraining(workload: BenchWorkload, threads: number, samples: number, peer: PeerEpochs): Promise<Interleaved> {
+  const data = mnist({ split: 'train', shape: imageShape(workload), limit: samples });
+  const trainer = Trainer.create(withScoring(benchModel(workload)), { seed: 1, session: { threads } });
+  const ours: { rate: number; cpuRate: number }[] = [];
+  const theirs: { rate: number; cpuRate: number }[] = [];
+  let t0 = 0;
+  let c0 = process.cpuUsage();
+  await trainer.fit(data, {
+    epochs: 1 + PAIRS, batchSize: BENCH_BATCH[workload],
+    callbacks: [{
+      onEpochBegin: () => {
+        t0 = performance.now();
+        c0 = process.cpuUsage();
+      },
+      onEpochEnd: async (epoch) => {
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = cpuSeconds(c0);
+        if (epoch === 1) return;
+        ours.push({ rate: samples / seconds, cpuRate: samples / cpu });
+        const e = await peer.epoch();
+        theirs.push({ rate: e.samplesPerSec, cpuRate: e.samplesPerCpuSec });
+      },
+    }],
+  });
+  const paired = pairedRatios(ours.map((o) => o.rate), theirs.map((t) => t.rate));
+  const cpuRatios = pairedRatios(ours.map((o) => o.cpuRate), theirs.map((t) => t.cpuRate)).ratios;
+  return { aekitSamplesPerSec: ours.map((o) => o.rate), pytorchSamplesPerSec: theirs.map((t) => t.rate), ...paired, cpuRatios, threads, pytorchSettings: peer.ready };
 }
 
 /**
@@ -268,6 +316,25 @@ if (runs('training')) {
       tfjsInfer = tfjs(workload, ['--inference', String(sizes.tfjsInference), '--inference-batch', String(INFERENCE_BATCH), '--inference-repeats', String(INFERENCE_REPEATS)]);
     }
     const torch = bestRun(torchRuns, 'samplesPerSec');
+    // The headline ratio: aekit's best thread count against PyTorch's best setting, epochs interleaved.
+    let interleaved: Interleaved | undefined;
+    let interleaveError: string | undefined;
+    if (torch?.result) {
+      log(`${workload}: aekit and PyTorch interleaved, ${PAIRS} pairs of epochs ...`);
+      let peer: PeerEpochs | undefined;
+      try {
+        const argv = ['bench/speed/pytorch_bench.py', '--workload', workload, '--samples', String(sizes.samples), '--max-seconds', String(PEER_MAX_SECONDS), '--threads', String(torch.setting.threads)];
+        peer = await PeerEpochs.start(PYTHON, argv, peerEnv(process.env, torch.setting, OPENBLAS_DIR));
+        interleaved = await interleavedTraining(workload, ours.threads, sizes.samples, peer);
+        log(`  pair ratios ${interleaved.ratios.map((r) => r.toFixed(2)).join(', ')}: median ${interleaved.median.toFixed(2)}`);
+      } catch (e) {
+        interleaveError = (e as Error).message;
+        log(`  interleaved measurement failed: ${interleaveError}`);
+      } finally {
+        await peer?.close();
+      }
+    }
+
     // One-thread CPU-time rates: the comparison a busy machine disturbs least.
     const ourCpu = runs.find((r) => r.threads === 1)!;
     const torchCpu = bestRun(torchRuns.filter((r) => r.setting.threads === 1), 'samplesPerCpuSec');
@@ -282,7 +349,10 @@ if (runs('training')) {
       aekitSamplesPerSec: ours.samplesPerSec,
       pytorchSamplesPerSec: rate(torch),
       tfjsSamplesPerSec: rate(tfjsTrain),
-      vsPytorch: ratio(ours.samplesPerSec, rate(torch)),
+      vsPytorch: interleaved?.median ?? ratio(ours.samplesPerSec, rate(torch)),
+      vsPytorchSpread: interleaved?.spread ?? null,
+      vsPytorchGrid: ratio(ours.samplesPerSec, rate(torch)),
+      interleaved: interleaved ?? (interleaveError ? { error: interleaveError } : null),
       vsTfjs: ratio(ours.samplesPerSec, rate(tfjsTrain)),
       gflops,
       peakGflops: peakGflops[ours.threads] ?? null,
@@ -347,6 +417,9 @@ if (runs('training')) {
       row('PyTorch', r.pytorchSamplesPerSec as number | null, r.pytorchThreads, s.pytorch);
       row('TensorFlow.js', r.tfjsSamplesPerSec as number | null, 1, s.tfjs);
       console.log(`${''.padEnd(9)} aekit: ${(r.gflops as number).toFixed(1)} GFLOP/s = ${fmt(100 * ((r.peakFraction as number | null) ?? NaN))}% of the ${fmt(r.peakGflops as number)} GFLOP/s peak at ${String(r.aekitThreads)} thread(s)`);
+      const il = r.interleaved as (Interleaved & { error?: string }) | null;
+      if (il?.ratios) console.log(`${''.padEnd(9)} interleaved (aekit ${il.threads} thread(s), PyTorch's best setting; ${il.ratios.length} pairs): aekit × ${fmt(il.median, 2)} PyTorch, pairs ${il.ratios.map((v) => v.toFixed(2)).join(', ')}; per CPU-second ${il.cpuRatios.map((v) => v.toFixed(2)).join(', ')}`);
+      else if (il?.error) console.log(`${''.padEnd(9)} interleaved measurement failed: ${il.error}`);
       const c = r.cpu1Thread as Record<string, number | null>;
       console.log(`${''.padEnd(9)} per CPU-second, 1 thread: aekit ${fmt(c.aekitSamplesPerCpuSec)}, PyTorch ${fmt(c.pytorchSamplesPerCpuSec)}, TF.js ${fmt(c.tfjsSamplesPerCpuSec, 1)} samples: aekit × ${fmt(c.vsPytorch, 2)} PyTorch, × ${fmt(c.vsTfjs, 1)} TF.js`);
       const ps = r.pytorchSettings as Record<string, unknown> | null;
