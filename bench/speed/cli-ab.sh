@@ -7,7 +7,7 @@
 set -eu
 OLD=$1; R=$2
 CACHE=$(mktemp -d); OUT=$(mktemp -d); ERR=$(mktemp)
-node dist/src/cli/main.js encode "$R" --samples 1 --out "$OUT/c.npy" >/dev/null   # fills the cache (and fits the detector below)
+AEKIT_CACHE_DIR=$CACHE node dist/src/cli/main.js encode "$R" --samples 1 --out "$OUT/c.npy" >/dev/null   # fills the cache
 AEKIT_CACHE_DIR=$CACHE node dist/src/cli/main.js detect "$R" --samples 1 >/dev/null
 for round in 1 2 3 4 5; do
   for cmd in "encode $R --samples 1 --out $OUT/c.npy" "detect $R --samples 1 --json"; do

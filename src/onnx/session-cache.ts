@@ -16,17 +16,21 @@
  *
  * Where: `$AEKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/aekit/ort`, else
  * `~/.cache/aekit/ort`. `AEKIT_CACHE_DIR=off` turns the cache off. A folder
- * that cannot be written only turns caching off for that session.
+ * that cannot be written only turns caching off for that session. The folder
+ * keeps the {@link CACHE_FILES} most recently used models (10–50 KB each for
+ * the benchmark workloads); older ones are removed when a new one is stored.
  */
 import { createHash } from 'node:crypto';
 import { cpus, homedir } from 'node:os';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../io/files.js';
 
 /** The last bytes of a cache file: the marker after the model's SHA-256. */
 const MARKER = Buffer.from('aekit-ort-cache-1');
 const HASH_BYTES = 32;
+/** Files the cache keeps; storing one more removes the least recently used down to 80 % of it. */
+export const CACHE_FILES = 500;
 
 /** What a session's optimized graph depends on, besides the graph itself. */
 export interface CacheKeyParts {
@@ -65,7 +69,28 @@ export function readCachedModel(file: string): Uint8Array | undefined {
   if (end - HASH_BYTES < 1 || !data.subarray(end).equals(MARKER)) return undefined;
   const model = data.subarray(0, end - HASH_BYTES);
   const stored = data.subarray(end - HASH_BYTES, end);
-  return createHash('sha256').update(model).digest().equals(stored) ? model : undefined;
+  if (!createHash('sha256').update(model).digest().equals(stored)) return undefined;
+  try {
+    // Marks it used, for the pruning in storeCachedModel.
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // A read-only cache still serves.
+  }
+  return model;
+}
+
+/** Removes the least recently used cache files of `dir` when it holds more than `limit`. */
+export function pruneCache(dir: string, limit = CACHE_FILES): void {
+  let files: { path: string; used: number }[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.startsWith('.')).map((f) => ({ path: join(dir, f), used: statSync(join(dir, f)).mtimeMs }));
+  } catch {
+    return;
+  }
+  if (files.length <= limit) return;
+  files.sort((a, b) => a.used - b.used);
+  for (const f of files.slice(0, files.length - Math.floor(0.8 * limit))) rmSync(f.path, { force: true });
 }
 
 /**
@@ -78,6 +103,7 @@ export function storeCachedModel(file: string, written: string): boolean {
     const model = readFileSync(written);
     const digest = createHash('sha256').update(model).digest();
     writeFileAtomic(file, Buffer.concat([model, digest, MARKER]), { durable: false });
+    pruneCache(dirname(file));
     return true;
   } catch {
     return false;

@@ -5,7 +5,7 @@
  * again; nothing is cached when the cache is off.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { benchModel } from '../../bench/lib/workloads.js';
 import { type TensorData } from '../../src/graph/types.js';
 import { initialValues } from '../../src/layers/core.js';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
-import { readCachedModel, sessionCacheDir } from '../../src/onnx/session-cache.js';
+import { pruneCache, readCachedModel, sessionCacheDir } from '../../src/onnx/session-cache.js';
 import { Adam } from '../../src/optim/optimizers.js';
 import { Rng } from '../../src/data/random.js';
 import { packTensors } from '../../src/train/loop.js';
@@ -93,6 +93,19 @@ describe('the optimized-model cache', () => {
     assert.equal(sessionCacheDir({ AEKIT_CACHE_DIR: 'off' }), undefined);
     assert.equal(sessionCacheDir({ AEKIT_CACHE_DIR: '/x/y' }), '/x/y');
     assert.equal(sessionCacheDir({ XDG_CACHE_HOME: '/c' }), join('/c', 'aekit', 'ort'));
+  });
+
+  it('keeps the most recently used files when it holds too many', () => {
+    const own = mkdtempSync(join(tmpdir(), 'aekit-ort-prune-'));
+    for (let i = 0; i < 10; i++) {
+      writeFileSync(join(own, `${i}.onnx`), 'x');
+      utimesSync(join(own, `${i}.onnx`), 1000 + i, 1000 + i);
+    }
+    writeFileSync(join(own, '.scratch.tmp.onnx'), 'x');
+    pruneCache(own, 10);
+    assert.equal(cacheFiles(own).length, 10);
+    pruneCache(own, 5);
+    assert.deepEqual(cacheFiles(own).sort(), ['6.onnx', '7.onnx', '8.onnx', '9.onnx']);
   });
 
   it('caches nothing when a session asks not to', async () => {
