@@ -51,6 +51,13 @@ Order of work in the process:
     (per-sample sum of squared errors) in batches of --inference-batch, once
     untimed on one batch, then timed over all K --inference-repeats times; the
     median pass is reported (one 30 ms pass is at the mercy of a scheduler tick).
+
+With --interleave (bench/speed/interleave.ts) steps 3's timed epochs and 4 are
+replaced by a dialogue: after the warm-up the script prints one JSON line
+(settings, samples, startupMs, "ready": true), then times one epoch per
+"epoch" line read from stdin and prints its JSON line (seconds, cpuSeconds,
+samplesPerSec, samplesPerCpuSec, loss), until stdin ends; the caller times its
+own epochs in between, while this process waits on the read.
 """
 import argparse
 import ctypes
