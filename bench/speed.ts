@@ -3,7 +3,7 @@
  * TensorFlow.js, and against the machine's float32 matmul peak, on the same
  * MNIST data and batch sizes, in one run.
  *
- *   npm run bench -- [--json] [--quick] [--no-peers]
+ *   npm run bench -- [--json] [--quick] [--no-peers] [--only training|cli] [--cli-rounds N] [--cli-entry main.js]
  *
  * Workloads (bench/lib/workloads.ts): dense 784-128-64-32-…-784 (batch 256),
  * conv 3×3×32 (batch 128), and Hinton & Salakhutdinov's 784-1000-500-250-30
@@ -17,6 +17,15 @@
  * - start-up: model construction to the end of the first training step
  *   (aekit: `Trainer.create` + `fit` on one batch, in-process, and with the
  *   default worker thread; PyTorch: construction, Adam, first step).
+ *
+ * - interleaved (issue #29): after the grid below has found PyTorch's best
+ *   setting, aekit (at its best thread count) and that PyTorch setting train
+ *   epochs alternately, A, B, A, B … (PAIRS timed pairs after an untimed aekit
+ *   epoch; PyTorch waits, idle, in a process of its own while aekit's epoch
+ *   runs). `vsPytorch` is the median of the per-pair ratios, `vsPytorchSpread`
+ *   their [min, max]; the grid's best-against-best ratio is `vsPytorchGrid`.
+ * - cli (issue #29, bench/speed/cli-latency.ts): wall clock of `aekit encode`,
+ *   `detect` and `eval` on a saved run, from process start, as `cli.*Ms`.
  *
  * Every engine gets its best setting on this machine. aekit: 1 or 2 intra-op
  * threads. PyTorch (Debian's python3-torch through /usr/bin/python3): 1 or 2
@@ -48,21 +57,38 @@
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { BENCH_BATCH, BENCH_WORKLOADS, type BenchWorkload, FORWARD_FLOPS_PER_SAMPLE, SCORING_PART, TRAIN_FLOPS_PER_SAMPLE, benchModel, withScoring } from './lib/workloads.js';
 import { mnist } from '../src/data/datasets.js';
 import { Trainer } from '../src/train/trainer.js';
 import { ceilingsOf } from './speed/ceilings.js';
 import { transformerWorkload } from './speed/transformer.js';
+import { type CliReport, CLI_COMMANDS, cliLatency, compiledCli } from './speed/cli-latency.js';
+import { PeerEpochs, pairedRatios } from './speed/interleave.js';
 import { mlasPeakGflops } from './speed/peak-mlas.js';
 import {
   type PeerRun, type PeerSetting, bestRun, describeRun, guardOf, numberAt, parsePeerOutput, peerEnv, peerSettings, runPeerProcess, runWithFallback, settingsOf,
 } from './speed/peers.js';
 
-const args = new Set(process.argv.slice(2));
-for (const a of args) if (!['--json', '--quick', '--no-peers'].includes(a)) throw new Error(`bench: unknown option ${a}; options: --json, --quick, --no-peers`);
-const json = args.has('--json');
-const quick = args.has('--quick');
-const peers = !args.has('--no-peers');
+const SECTIONS = ['training', 'cli'] as const;
+const { values: flags } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    'no-peers': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'cli-entry': { type: 'string' },
+    'cli-rounds': { type: 'string' },
+  },
+});
+if (flags.only !== undefined && !(SECTIONS as readonly string[]).includes(flags.only)) throw new Error(`bench: --only ${flags.only}: expected one of ${SECTIONS.join(', ')}`);
+const cliRounds = flags['cli-rounds'] === undefined ? undefined : Number(flags['cli-rounds']);
+if (cliRounds !== undefined && !(Number.isInteger(cliRounds) && cliRounds >= 1)) throw new Error(`bench: --cli-rounds ${flags['cli-rounds']}: expected a whole number ≥ 1`);
+const json = flags.json;
+const quick = flags.quick;
+const peers = !flags['no-peers'];
+const runs = (section: (typeof SECTIONS)[number]) => flags.only === undefined || flags.only === section;
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const log = (s: string) => { if (!json) console.log(s); else console.error(s); };
 const THREADS = [1, 2];
@@ -100,6 +126,8 @@ const INFERENCE_REPEATS = 5;
 /** Timed training epochs (after an untimed one) for aekit and PyTorch; the median epoch is reported. */
 const TIMED_EPOCHS = quick ? 1 : 3;
 const PEER_MAX_SECONDS = quick ? 15 : 60;
+/** Interleaved pairs of timed epochs (aekit, then PyTorch at its best setting), after one untimed aekit epoch. */
+const PAIRS = quick ? 2 : 5;
 
 const imageShape = (w: BenchWorkload) => (w === 'conv' ? 'image' : 'flat');
 
@@ -126,6 +154,42 @@ async function aekitTrain(workload: BenchWorkload, threads: number, samples: num
   const seconds = median(epochs.map((e) => e.seconds));
   const cpu = median(epochs.map((e) => e.cpu));
   return { threads, samples, secondsPerEpoch: seconds, epochSeconds: epochs.map((e) => e.seconds), samplesPerSec: samples / seconds, samplesPerCpuSec: samples / cpu, finalLoss: result.history.at(-1)?.loss, trainer };
+}
+
+interface Interleaved { aekitSamplesPerSec: number[]; pytorchSamplesPerSec: number[]; ratios: number[]; median: number; spread: [number, number]; cpuRatios: number[]; threads: number; pytorchSettings: Record<string, unknown> }
+
+/**
+ * aekit and PyTorch epochs alternately (bench/speed/interleave.ts): aekit's
+ * `fit` runs 1 + PAIRS epochs and, at the end of each timed one, waits for
+ * one epoch of the running PyTorch peer before going on.
+ */
+async function interleavedTraining(workload: BenchWorkload, threads: number, samples: number, peer: PeerEpochs): Promise<Interleaved> {
+  const data = mnist({ split: 'train', shape: imageShape(workload), limit: samples });
+  const trainer = Trainer.create(withScoring(benchModel(workload)), { seed: 1, session: { threads } });
+  const ours: { rate: number; cpuRate: number }[] = [];
+  const theirs: { rate: number; cpuRate: number }[] = [];
+  let t0 = 0;
+  let c0 = process.cpuUsage();
+  await trainer.fit(data, {
+    epochs: 1 + PAIRS, batchSize: BENCH_BATCH[workload],
+    callbacks: [{
+      onEpochBegin: () => {
+        t0 = performance.now();
+        c0 = process.cpuUsage();
+      },
+      onEpochEnd: async (epoch) => {
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = cpuSeconds(c0);
+        if (epoch === 1) return;
+        ours.push({ rate: samples / seconds, cpuRate: samples / cpu });
+        const e = await peer.epoch();
+        theirs.push({ rate: e.samplesPerSec, cpuRate: e.samplesPerCpuSec });
+      },
+    }],
+  });
+  const paired = pairedRatios(ours.map((o) => o.rate), theirs.map((t) => t.rate));
+  const cpuRatios = pairedRatios(ours.map((o) => o.cpuRate), theirs.map((t) => t.cpuRate)).ratios;
+  return { aekitSamplesPerSec: ours.map((o) => o.rate), pytorchSamplesPerSec: theirs.map((t) => t.rate), ...paired, cpuRatios, threads, pytorchSettings: peer.ready };
 }
 
 /**
@@ -176,190 +240,237 @@ function tfjs(workload: BenchWorkload, argv: string[]): PeerRun {
   return parsePeerOutput(setting, runPeerProcess(process.execPath, ['--import', 'tsx', 'bench/speed/tfjs-bench.ts', '--workload', workload, ...argv], process.env));
 }
 
-// ----- peak -----
 const loadStart = loadavg()[0]!;
 log(`load average (1 min) at start: ${loadStart.toFixed(2)}${loadStart > 0.5 ? ' — the machine is busy; timings will be noisy' : ''}`);
-if (peers) log(OPENBLAS_DIR ? `PyTorch runs with LD_LIBRARY_PATH=${OPENBLAS_DIR} (OpenBLAS)` : OPENBLAS_HINT);
-if (peers && GUARD.length) log(`environment sets ${GUARD.join(' ')}: removed for the peer processes (OpenBLAS picks this CPU's kernels), kept for aekit`);
-
-const peakN = quick ? 1024 : 2048;
-const peakReps = quick ? 3 : 10;
-const peak: Record<string, unknown> = {};
-const mlas = [await mlasPeakGflops(1, peakN, peakReps), await mlasPeakGflops(2, peakN, peakReps)];
-peak.mlasGflops1Thread = mlas[0];
-peak.mlasGflops2Threads = mlas[1];
-let peakRun: PeerRun | undefined;
-if (peers) {
-  log('peak: float32 matmul ...');
-  peakRun = runWithFallback({ threads: 1, capability: 'avx512', openblas: 'detected' }, pythonPeer('bench/speed/peak_flops.py', ['--n', String(peakN), '--reps', String(peakReps)]), GUARD);
-  if (peakRun.result) for (const [k, v] of Object.entries(peakRun.result)) if (/Gflops/.test(k) && !/^peak/.test(k)) peak[k] = v;
-  peak.openblasCore = peakRun.result?.openblasCore ?? null;
-  if (peakRun.error) peak.error = peakRun.error;
-  if (peakRun.note) peak.note = peakRun.note;
-}
-const kernelRates = (threads: number) => Object.entries(peak).filter(([k, v]) => typeof v === 'number' && k.endsWith(threads === 1 ? 'Gflops1Thread' : 'Gflops2Threads')) as [string, number][];
-const peakOf = (threads: number) => Math.max(...kernelRates(threads).map(([, v]) => v));
-const peakKernel = (threads: number) => kernelRates(threads).reduce((a, b) => (b[1] > a[1] ? b : a))[0].replace(/Gflops.*/, '');
-const peakGflops = { 1: peakOf(1), 2: peakOf(2) } as Record<number, number>;
-log(`peak float32 matmul (${peakN}², best of ${peakReps}): ${peakGflops[1]!.toFixed(0)} GFLOP/s on 1 thread (${peakKernel(1)}), ${peakGflops[2]!.toFixed(0)} on 2 (${peakKernel(2)})${peak.openblasCore ? `; OpenBLAS core ${String(peak.openblasCore)}` : ''}${peak.note ? ` [${String(peak.note)}]` : ''}`);
-
-// ----- workloads -----
-const rate = (r: PeerRun | undefined, path = 'samplesPerSec') => (r ? numberAt(r, path) ?? null : null);
-const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
-/** One-thread samples per CPU-second of aekit and each peer (`path` in the peer's JSON), and aekit's ratios to them. */
-const perCpuSecond = (ours: number, torch: PeerRun | undefined, tfjs: PeerRun | undefined, path: string) => ({
-  aekitSamplesPerCpuSec: ours,
-  pytorchSamplesPerCpuSec: rate(torch, path),
-  tfjsSamplesPerCpuSec: rate(tfjs, path),
-  vsPytorch: ratio(ours, rate(torch, path)),
-  vsTfjs: ratio(ours, rate(tfjs, path)),
-});
 const report: Record<string, unknown> = {};
-const inference: Record<string, Record<string, unknown>> = {};
-const startup: Record<string, Record<string, unknown>> = {};
+/** Prints the training section's tables (set when it ran). */
+let printTraining: (() => void) | undefined;
 
-for (const workload of BENCH_WORKLOADS) {
-  const sizes = SIZES[workload];
-  log(`${workload}: aekit start-up ...`);
-  const inline = [await aekitStartup(workload, false), await aekitStartup(workload, false), await aekitStartup(workload, false)];
-  const worker = await aekitStartup(workload, true);
-  log(`${workload}: aekit training ...`);
-  const runs: AekitRun[] = [];
-  for (const t of THREADS) runs.push(await aekitTrain(workload, t, sizes.samples));
-  for (const r of runs) log(`  aekit ${r.threads} thread(s): ${r.samplesPerSec.toFixed(0)} samples/s`);
-  const ours = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
-  log(`${workload}: aekit inference ...`);
-  const inferRuns = [];
-  for (const r of runs) {
-    inferRuns.push({ threads: r.threads, ...(await aekitInference(r.trainer, workload, sizes.inference)) });
-    log(`  aekit ${r.threads} thread(s): inference ${inferRuns.at(-1)!.samplesPerSec.toFixed(0)}/s`);
-  }
-  const ourInference = inferRuns.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
+if (runs('training')) {
+// ----- peak -----
+  if (peers) log(OPENBLAS_DIR ? `PyTorch runs with LD_LIBRARY_PATH=${OPENBLAS_DIR} (OpenBLAS)` : OPENBLAS_HINT);
+  if (peers && GUARD.length) log(`environment sets ${GUARD.join(' ')}: removed for the peer processes (OpenBLAS picks this CPU's kernels), kept for aekit`);
 
-  let torchRuns: PeerRun[] = [];
-  let tfjsTrain: PeerRun | undefined;
-  let tfjsInfer: PeerRun | undefined;
+  const peakN = quick ? 1024 : 2048;
+  const peakReps = quick ? 3 : 10;
+  const peak: Record<string, unknown> = {};
+  const mlas = [await mlasPeakGflops(1, peakN, peakReps), await mlasPeakGflops(2, peakN, peakReps)];
+  peak.mlasGflops1Thread = mlas[0];
+  peak.mlasGflops2Threads = mlas[1];
+  let peakRun: PeerRun | undefined;
   if (peers) {
-    log(`${workload}: PyTorch ...`);
-    const exec = pythonPeer('bench/speed/pytorch_bench.py', ['--workload', workload, '--samples', String(sizes.samples), '--inference-samples', String(sizes.inference), '--inference-batch', String(INFERENCE_BATCH), '--inference-repeats', String(INFERENCE_REPEATS), '--epochs', String(TIMED_EPOCHS), '--max-seconds', String(PEER_MAX_SECONDS)]);
-    torchRuns = peerSettings(THREADS).map((s) => runWithFallback(s, exec, GUARD));
-    for (const r of torchRuns) log(`  PyTorch ${describeRun(r)}; inference ${rate(r, 'inference.samplesPerSec')?.toFixed(0) ?? '-'}/s; start-up ${rate(r, 'startupMs')?.toFixed(0) ?? '-'} ms`);
-    log(`${workload}: TensorFlow.js ...`);
-    tfjsTrain = tfjs(workload, ['--samples', String(sizes.tfjsSamples), ...(quick ? ['--warmup', String(Math.min(sizes.tfjsSamples, 256))] : [])]);
-    tfjsInfer = tfjs(workload, ['--inference', String(sizes.tfjsInference), '--inference-batch', String(INFERENCE_BATCH), '--inference-repeats', String(INFERENCE_REPEATS)]);
+    log('peak: float32 matmul ...');
+    peakRun = runWithFallback({ threads: 1, capability: 'avx512', openblas: 'detected' }, pythonPeer('bench/speed/peak_flops.py', ['--n', String(peakN), '--reps', String(peakReps)]), GUARD);
+    if (peakRun.result) for (const [k, v] of Object.entries(peakRun.result)) if (/Gflops/.test(k) && !/^peak/.test(k)) peak[k] = v;
+    peak.openblasCore = peakRun.result?.openblasCore ?? null;
+    if (peakRun.error) peak.error = peakRun.error;
+    if (peakRun.note) peak.note = peakRun.note;
   }
-  const torch = bestRun(torchRuns, 'samplesPerSec');
-  // One-thread CPU-time rates: the comparison a busy machine disturbs least.
-  const ourCpu = runs.find((r) => r.threads === 1)!;
-  const torchCpu = bestRun(torchRuns.filter((r) => r.setting.threads === 1), 'samplesPerCpuSec');
-  const torchInferCpu = bestRun(torchRuns.filter((r) => r.setting.threads === 1), 'inference.samplesPerCpuSec');
-  const ourInferCpu = inferRuns.find((r) => r.threads === 1)!;
-  const torchInfer = bestRun(torchRuns, 'inference.samplesPerSec');
-  const torchStartup = bestRun(torchRuns, 'startupMs', true);
-  const gflops = (ours.samplesPerSec * TRAIN_FLOPS_PER_SAMPLE[workload]) / 1e9;
-  const errors = [...torchRuns, tfjsTrain, tfjsInfer].filter((r): r is PeerRun => Boolean(r?.error)).map((r) => `${r === tfjsTrain || r === tfjsInfer ? 'TF.js' : `PyTorch (${r.setting.threads} thread(s), ${r.setting.capability})`}: ${r.error}`);
-  if (!peers) errors.push('peers skipped (--no-peers)');
-  report[workload] = {
-    aekitSamplesPerSec: ours.samplesPerSec,
-    pytorchSamplesPerSec: rate(torch),
-    tfjsSamplesPerSec: rate(tfjsTrain),
-    vsPytorch: ratio(ours.samplesPerSec, rate(torch)),
-    vsTfjs: ratio(ours.samplesPerSec, rate(tfjsTrain)),
-    gflops,
-    peakGflops: peakGflops[ours.threads] ?? null,
-    peakFraction: ratio(gflops, peakGflops[ours.threads]),
-    aekitThreads: ours.threads,
-    aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, samplesPerCpuSec: r.samplesPerCpuSec, epochSeconds: r.epochSeconds, finalLoss: r.finalLoss ?? null })),
-    cpu1Thread: { ...perCpuSecond(ourCpu.samplesPerCpuSec, torchCpu, tfjsTrain, 'samplesPerCpuSec'), pytorchSettings: torchCpu ? settingsOf(torchCpu) : null },
-    pytorchThreads: torch?.setting.threads ?? null,
-    pytorchBlas: (torch?.result?.blas as string | undefined) ?? null,
-    pytorchSettings: torch ? settingsOf(torch) : null,
-    pytorchRuns: torchRuns.map((r) => ({
-      ...settingsOf(r), samplesPerSec: rate(r), samplesPerCpuSec: rate(r, 'samplesPerCpuSec'), samples: rate(r, 'samples'), epochSeconds: (r.result?.epochSeconds as number[] | undefined) ?? null,
-      inferenceSamplesPerSec: rate(r, 'inference.samplesPerSec'), startupMs: rate(r, 'startupMs'), ...(r.error ? { error: r.error } : {}),
-    })),
-    tfjsSettings: tfjsTrain?.result ? { engine: tfjsTrain.result.engine ?? null, threads: 1 } : null,
-    samples: { aekit: ours.samples, pytorch: (torch?.result?.samples as number | undefined) ?? null, tfjs: (tfjsTrain?.result?.samples as number | undefined) ?? null },
-    batchSize: BENCH_BATCH[workload],
-    errors,
-  };
-  inference[workload] = {
-    samplesPerSec: ourInference.samplesPerSec,
-    aekitThreads: ourInference.threads,
-    pytorchSamplesPerSec: rate(torchInfer, 'inference.samplesPerSec'),
-    tfjsSamplesPerSec: rate(tfjsInfer, 'inference.samplesPerSec'),
-    vsPytorch: ratio(ourInference.samplesPerSec, rate(torchInfer, 'inference.samplesPerSec')),
-    vsTfjs: ratio(ourInference.samplesPerSec, rate(tfjsInfer, 'inference.samplesPerSec')),
-    gflops: (ourInference.samplesPerSec * FORWARD_FLOPS_PER_SAMPLE[workload]) / 1e9,
-    samples: { aekit: sizes.inference, pytorch: rate(torchInfer, 'inference.samples'), tfjs: rate(tfjsInfer, 'inference.samples') },
-    batchSize: INFERENCE_BATCH,
-    meanError: { aekit: ourInference.meanError, pytorch: rate(torchInfer, 'inference.meanError') },
-    pytorchSettings: torchInfer ? settingsOf(torchInfer) : null,
-    tfjsSettings: tfjsInfer?.result ? { engine: tfjsInfer.result.engine ?? null, threads: 1 } : null,
-    cpu1Thread: perCpuSecond(ourInferCpu.samplesPerCpuSec, torchInferCpu, tfjsInfer, 'inference.samplesPerCpuSec'),
-  };
-  startup[workload] = {
-    aekitMs: median(inline),
-    aekitRunsMs: inline,
-    aekitWorkerMs: worker,
-    pytorchMs: rate(torchStartup, 'startupMs'),
-    pytorchSettings: torchStartup ? settingsOf(torchStartup) : null,
+  const kernelRates = (threads: number) => Object.entries(peak).filter(([k, v]) => typeof v === 'number' && k.endsWith(threads === 1 ? 'Gflops1Thread' : 'Gflops2Threads')) as [string, number][];
+  const peakOf = (threads: number) => Math.max(...kernelRates(threads).map(([, v]) => v));
+  const peakKernel = (threads: number) => kernelRates(threads).reduce((a, b) => (b[1] > a[1] ? b : a))[0].replace(/Gflops.*/, '');
+  const peakGflops = { 1: peakOf(1), 2: peakOf(2) } as Record<number, number>;
+  log(`peak float32 matmul (${peakN}², best of ${peakReps}): ${peakGflops[1]!.toFixed(0)} GFLOP/s on 1 thread (${peakKernel(1)}), ${peakGflops[2]!.toFixed(0)} on 2 (${peakKernel(2)})${peak.openblasCore ? `; OpenBLAS core ${String(peak.openblasCore)}` : ''}${peak.note ? ` [${String(peak.note)}]` : ''}`);
+
+  // ----- workloads -----
+  const rate = (r: PeerRun | undefined, path = 'samplesPerSec') => (r ? numberAt(r, path) ?? null : null);
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+  /** One-thread samples per CPU-second of aekit and each peer (`path` in the peer's JSON), and aekit's ratios to them. */
+  const perCpuSecond = (ours: number, torch: PeerRun | undefined, tfjs: PeerRun | undefined, path: string) => ({
+    aekitSamplesPerCpuSec: ours,
+    pytorchSamplesPerCpuSec: rate(torch, path),
+    tfjsSamplesPerCpuSec: rate(tfjs, path),
+    vsPytorch: ratio(ours, rate(torch, path)),
+    vsTfjs: ratio(ours, rate(tfjs, path)),
+  });
+  const inference: Record<string, Record<string, unknown>> = {};
+  const startup: Record<string, Record<string, unknown>> = {};
+
+  for (const workload of BENCH_WORKLOADS) {
+    const sizes = SIZES[workload];
+    log(`${workload}: aekit start-up ...`);
+    const inline = [await aekitStartup(workload, false), await aekitStartup(workload, false), await aekitStartup(workload, false)];
+    const worker = await aekitStartup(workload, true);
+    log(`${workload}: aekit training ...`);
+    const runs: AekitRun[] = [];
+    for (const t of THREADS) runs.push(await aekitTrain(workload, t, sizes.samples));
+    for (const r of runs) log(`  aekit ${r.threads} thread(s): ${r.samplesPerSec.toFixed(0)} samples/s`);
+    const ours = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
+    log(`${workload}: aekit inference ...`);
+    const inferRuns = [];
+    for (const r of runs) {
+      inferRuns.push({ threads: r.threads, ...(await aekitInference(r.trainer, workload, sizes.inference)) });
+      log(`  aekit ${r.threads} thread(s): inference ${inferRuns.at(-1)!.samplesPerSec.toFixed(0)}/s`);
+    }
+    const ourInference = inferRuns.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
+
+    let torchRuns: PeerRun[] = [];
+    let tfjsTrain: PeerRun | undefined;
+    let tfjsInfer: PeerRun | undefined;
+    if (peers) {
+      log(`${workload}: PyTorch ...`);
+      const exec = pythonPeer('bench/speed/pytorch_bench.py', ['--workload', workload, '--samples', String(sizes.samples), '--inference-samples', String(sizes.inference), '--inference-batch', String(INFERENCE_BATCH), '--inference-repeats', String(INFERENCE_REPEATS), '--epochs', String(TIMED_EPOCHS), '--max-seconds', String(PEER_MAX_SECONDS)]);
+      torchRuns = peerSettings(THREADS).map((s) => runWithFallback(s, exec, GUARD));
+      for (const r of torchRuns) log(`  PyTorch ${describeRun(r)}; inference ${rate(r, 'inference.samplesPerSec')?.toFixed(0) ?? '-'}/s; start-up ${rate(r, 'startupMs')?.toFixed(0) ?? '-'} ms`);
+      log(`${workload}: TensorFlow.js ...`);
+      tfjsTrain = tfjs(workload, ['--samples', String(sizes.tfjsSamples), ...(quick ? ['--warmup', String(Math.min(sizes.tfjsSamples, 256))] : [])]);
+      tfjsInfer = tfjs(workload, ['--inference', String(sizes.tfjsInference), '--inference-batch', String(INFERENCE_BATCH), '--inference-repeats', String(INFERENCE_REPEATS)]);
+    }
+    const torch = bestRun(torchRuns, 'samplesPerSec');
+    // The headline ratio: aekit's best thread count against PyTorch's best setting, epochs interleaved.
+    let interleaved: Interleaved | undefined;
+    let interleaveError: string | undefined;
+    if (torch?.result) {
+      log(`${workload}: aekit and PyTorch interleaved, ${PAIRS} pairs of epochs ...`);
+      let peer: PeerEpochs | undefined;
+      try {
+        const argv = ['bench/speed/pytorch_bench.py', '--workload', workload, '--samples', String(sizes.samples), '--max-seconds', String(PEER_MAX_SECONDS), '--threads', String(torch.setting.threads)];
+        peer = await PeerEpochs.start(PYTHON, argv, peerEnv(process.env, torch.setting, OPENBLAS_DIR));
+        interleaved = await interleavedTraining(workload, ours.threads, sizes.samples, peer);
+        log(`  pair ratios ${interleaved.ratios.map((r) => r.toFixed(2)).join(', ')}: median ${interleaved.median.toFixed(2)}`);
+      } catch (e) {
+        interleaveError = (e as Error).message;
+        log(`  interleaved measurement failed: ${interleaveError}`);
+      } finally {
+        await peer?.close();
+      }
+    }
+
+    // One-thread CPU-time rates: the comparison a busy machine disturbs least.
+    const ourCpu = runs.find((r) => r.threads === 1)!;
+    const torchCpu = bestRun(torchRuns.filter((r) => r.setting.threads === 1), 'samplesPerCpuSec');
+    const torchInferCpu = bestRun(torchRuns.filter((r) => r.setting.threads === 1), 'inference.samplesPerCpuSec');
+    const ourInferCpu = inferRuns.find((r) => r.threads === 1)!;
+    const torchInfer = bestRun(torchRuns, 'inference.samplesPerSec');
+    const torchStartup = bestRun(torchRuns, 'startupMs', true);
+    const gflops = (ours.samplesPerSec * TRAIN_FLOPS_PER_SAMPLE[workload]) / 1e9;
+    const errors = [...torchRuns, tfjsTrain, tfjsInfer].filter((r): r is PeerRun => Boolean(r?.error)).map((r) => `${r === tfjsTrain || r === tfjsInfer ? 'TF.js' : `PyTorch (${r.setting.threads} thread(s), ${r.setting.capability})`}: ${r.error}`);
+    if (!peers) errors.push('peers skipped (--no-peers)');
+    report[workload] = {
+      aekitSamplesPerSec: ours.samplesPerSec,
+      pytorchSamplesPerSec: rate(torch),
+      tfjsSamplesPerSec: rate(tfjsTrain),
+      vsPytorch: interleaved?.median ?? ratio(ours.samplesPerSec, rate(torch)),
+      vsPytorchSpread: interleaved?.spread ?? null,
+      vsPytorchGrid: ratio(ours.samplesPerSec, rate(torch)),
+      interleaved: interleaved ?? (interleaveError ? { error: interleaveError } : null),
+      vsTfjs: ratio(ours.samplesPerSec, rate(tfjsTrain)),
+      gflops,
+      peakGflops: peakGflops[ours.threads] ?? null,
+      peakFraction: ratio(gflops, peakGflops[ours.threads]),
+      aekitThreads: ours.threads,
+      aekitRuns: runs.map((r) => ({ threads: r.threads, samplesPerSec: r.samplesPerSec, samplesPerCpuSec: r.samplesPerCpuSec, epochSeconds: r.epochSeconds, finalLoss: r.finalLoss ?? null })),
+      cpu1Thread: { ...perCpuSecond(ourCpu.samplesPerCpuSec, torchCpu, tfjsTrain, 'samplesPerCpuSec'), pytorchSettings: torchCpu ? settingsOf(torchCpu) : null },
+      pytorchThreads: torch?.setting.threads ?? null,
+      pytorchBlas: (torch?.result?.blas as string | undefined) ?? null,
+      pytorchSettings: torch ? settingsOf(torch) : null,
+      pytorchRuns: torchRuns.map((r) => ({
+        ...settingsOf(r), samplesPerSec: rate(r), samplesPerCpuSec: rate(r, 'samplesPerCpuSec'), samples: rate(r, 'samples'), epochSeconds: (r.result?.epochSeconds as number[] | undefined) ?? null,
+        inferenceSamplesPerSec: rate(r, 'inference.samplesPerSec'), startupMs: rate(r, 'startupMs'), ...(r.error ? { error: r.error } : {}),
+      })),
+      tfjsSettings: tfjsTrain?.result ? { engine: tfjsTrain.result.engine ?? null, threads: 1 } : null,
+      samples: { aekit: ours.samples, pytorch: (torch?.result?.samples as number | undefined) ?? null, tfjs: (tfjsTrain?.result?.samples as number | undefined) ?? null },
+      batchSize: BENCH_BATCH[workload],
+      errors,
+    };
+    inference[workload] = {
+      samplesPerSec: ourInference.samplesPerSec,
+      aekitThreads: ourInference.threads,
+      pytorchSamplesPerSec: rate(torchInfer, 'inference.samplesPerSec'),
+      tfjsSamplesPerSec: rate(tfjsInfer, 'inference.samplesPerSec'),
+      vsPytorch: ratio(ourInference.samplesPerSec, rate(torchInfer, 'inference.samplesPerSec')),
+      vsTfjs: ratio(ourInference.samplesPerSec, rate(tfjsInfer, 'inference.samplesPerSec')),
+      gflops: (ourInference.samplesPerSec * FORWARD_FLOPS_PER_SAMPLE[workload]) / 1e9,
+      samples: { aekit: sizes.inference, pytorch: rate(torchInfer, 'inference.samples'), tfjs: rate(tfjsInfer, 'inference.samples') },
+      batchSize: INFERENCE_BATCH,
+      meanError: { aekit: ourInference.meanError, pytorch: rate(torchInfer, 'inference.meanError') },
+      pytorchSettings: torchInfer ? settingsOf(torchInfer) : null,
+      tfjsSettings: tfjsInfer?.result ? { engine: tfjsInfer.result.engine ?? null, threads: 1 } : null,
+      cpu1Thread: perCpuSecond(ourInferCpu.samplesPerCpuSec, torchInferCpu, tfjsInfer, 'inference.samplesPerCpuSec'),
+    };
+    startup[workload] = {
+      aekitMs: median(inline),
+      aekitRunsMs: inline,
+      aekitWorkerMs: worker,
+      pytorchMs: rate(torchStartup, 'startupMs'),
+      pytorchSettings: torchStartup ? settingsOf(torchStartup) : null,
+    };
+  }
+  report.transformer = await transformerWorkload({ quick, peers, log, python: PYTHON, openblasDir: OPENBLAS_DIR, guard: GUARD });
+  const loadEnd = loadavg()[0]!;
+  report.peakGflops = peakGflops[1];
+  report.peakGflops2Threads = peakGflops[2];
+  report.peak = { ...peak, kernel1Thread: peakKernel(1), kernel2Threads: peakKernel(2), n: peakN, reps: peakReps, settings: peakRun ? settingsOf(peakRun) : null };
+  report.inference = inference;
+  report.startup = startup;
+  report.machine = { loadAverageStart: loadStart, loadAverageEnd: loadEnd, openblasGuard: GUARD, openblasDir: OPENBLAS_DIR ?? null, quick };
+  report.ceilings = ceilingsOf(report);
+  printTraining = () => {
+    const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '-' : v.toFixed(digits));
+    console.log('\nTraining (one epoch after warm-up)');
+    console.log('workload  engine         threads  samples  s/epoch(60k)  samples/s   aekit ×');
+    for (const w of BENCH_WORKLOADS) {
+      const r = report[w] as Record<string, unknown>;
+      const s = r.samples as Record<string, number | null>;
+      const ourRate = r.aekitSamplesPerSec as number;
+      const row = (name: string, v: number | null, threads: unknown, samples: unknown) =>
+        console.log(`${w.padEnd(9)} ${name.padEnd(14)} ${String(threads ?? '-').padEnd(8)} ${String(samples ?? '-').padEnd(8)} ${v ? (60000 / v).toFixed(2).padStart(12) : '           -'}  ${v ? v.toFixed(0).padStart(9) : '        -'}   ${v ? (ourRate / v).toFixed(2) : '-'}`);
+      row('aekit', ourRate, r.aekitThreads, s.aekit);
+      row('PyTorch', r.pytorchSamplesPerSec as number | null, r.pytorchThreads, s.pytorch);
+      row('TensorFlow.js', r.tfjsSamplesPerSec as number | null, 1, s.tfjs);
+      console.log(`${''.padEnd(9)} aekit: ${(r.gflops as number).toFixed(1)} GFLOP/s = ${fmt(100 * ((r.peakFraction as number | null) ?? NaN))}% of the ${fmt(r.peakGflops as number)} GFLOP/s peak at ${String(r.aekitThreads)} thread(s)`);
+      const il = r.interleaved as (Interleaved & { error?: string }) | null;
+      if (il?.ratios) console.log(`${''.padEnd(9)} interleaved (aekit ${il.threads} thread(s), PyTorch's best setting; ${il.ratios.length} pairs): aekit × ${fmt(il.median, 2)} PyTorch, pairs ${il.ratios.map((v) => v.toFixed(2)).join(', ')}; per CPU-second ${il.cpuRatios.map((v) => v.toFixed(2)).join(', ')}`);
+      else if (il?.error) console.log(`${''.padEnd(9)} interleaved measurement failed: ${il.error}`);
+      const c = r.cpu1Thread as Record<string, number | null>;
+      console.log(`${''.padEnd(9)} per CPU-second, 1 thread: aekit ${fmt(c.aekitSamplesPerCpuSec)}, PyTorch ${fmt(c.pytorchSamplesPerCpuSec)}, TF.js ${fmt(c.tfjsSamplesPerCpuSec, 1)} samples: aekit × ${fmt(c.vsPytorch, 2)} PyTorch, × ${fmt(c.vsTfjs, 1)} TF.js`);
+      const ps = r.pytorchSettings as Record<string, unknown> | null;
+      if (ps) console.log(`${''.padEnd(9)} PyTorch best: ${String(ps.threads)} thread(s), capability ${String(ps.capabilityUsed)}, OpenBLAS ${String(ps.openblasCore ?? '-')} (${String(ps.openblas)})${ps.note ? `; ${String(ps.note)}` : ''}`);
+      for (const e of r.errors as string[]) console.log(`          note: ${e}`);
+    }
+    console.log('\nInference: codes + per-sample errors of MNIST test images, batch 1000 (samples/s)');
+    console.log('workload  aekit [thr]         PyTorch [thr, capability]   TF.js       aekit/PyTorch  aekit/TF.js');
+    for (const w of BENCH_WORKLOADS) {
+      const r = inference[w]!;
+      const ps = r.pytorchSettings as Record<string, unknown> | null;
+      console.log(`${w.padEnd(9)} ${`${fmt(r.samplesPerSec as number)} [${String(r.aekitThreads)}]`.padEnd(19)} ${`${fmt(r.pytorchSamplesPerSec as number | null)}${ps ? ` [${String(ps.threads)}, ${String(ps.capabilityUsed)}]` : ''}`.padEnd(27)} ${fmt(r.tfjsSamplesPerSec as number | null).padEnd(11)} ${fmt(r.vsPytorch as number | null, 2).padEnd(14)} ${fmt(r.vsTfjs as number | null, 1)}`);
+      const c = r.cpu1Thread as Record<string, number | null>;
+      console.log(`${''.padEnd(9)} per CPU-second, 1 thread: aekit ${fmt(c.aekitSamplesPerCpuSec)}, PyTorch ${fmt(c.pytorchSamplesPerCpuSec)}, TF.js ${fmt(c.tfjsSamplesPerCpuSec)}: aekit × ${fmt(c.vsPytorch, 2)} PyTorch, × ${fmt(c.vsTfjs, 1)} TF.js`);
+    }
+    console.log('\nStart-up: model construction to the end of the first training step (ms)');
+    console.log('workload  aekit (in-process, median of 3)  aekit (worker thread)  PyTorch (best setting)');
+    for (const w of BENCH_WORKLOADS) {
+      const r = startup[w]!;
+      console.log(`${w.padEnd(9)} ${fmt(r.aekitMs as number).padEnd(32)} ${fmt(r.aekitWorkerMs as number).padEnd(22)} ${fmt(r.pytorchMs as number | null)}`);
+    }
+    console.log(`\npeak float32 matmul: ${fmt(peakGflops[1])} GFLOP/s (1 thread, ${peakKernel(1)}), ${fmt(peakGflops[2])} (2 threads, ${peakKernel(2)}); OpenBLAS core ${String(peak.openblasCore ?? '-')}`);
+    if (peers && !OPENBLAS_DIR) console.log(`note: ${OPENBLAS_HINT}`);
+    console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end`);
+    console.log('\nCeilings: the highest ratio any engine could show here (unavoidable products at the peak ÷ the peer\'s rate); measured / ceiling');
+    const ceil = (a: number | null | undefined, b: number | null | undefined) => `${fmt(a, 2)} / ${fmt(b, 2)}`;
+    for (const [w, c] of Object.entries(report.ceilings as Record<string, Record<string, number | null>>)) {
+      console.log(`${w.padEnd(9)} training ×PyTorch ${ceil(c.trainingVsPytorch, c.trainingCeilingVsPytorch)}, ×TF.js ${ceil(c.trainingVsTfjs, c.trainingCeilingVsTfjs)}; inference ×PyTorch ${ceil(c.inferenceVsPytorch, c.inferenceCeilingVsPytorch)}, ×TF.js ${ceil(c.inferenceVsTfjs, c.inferenceCeilingVsTfjs)}`);
+    }
+    console.log('Goals: training ≥ 1.5× PyTorch (dense, conv, hinton), inference ≥ 2× PyTorch, ≥ 20× TF.js throughout; dense and hinton ≥ 50% of the peak.');
   };
 }
-report.transformer = await transformerWorkload({ quick, peers, log, python: PYTHON, openblasDir: OPENBLAS_DIR, guard: GUARD });
-const loadEnd = loadavg()[0]!;
-report.peakGflops = peakGflops[1];
-report.peakGflops2Threads = peakGflops[2];
-report.peak = { ...peak, kernel1Thread: peakKernel(1), kernel2Threads: peakKernel(2), n: peakN, reps: peakReps, settings: peakRun ? settingsOf(peakRun) : null };
-report.inference = inference;
-report.startup = startup;
-report.machine = { loadAverageStart: loadStart, loadAverageEnd: loadEnd, openblasGuard: GUARD, openblasDir: OPENBLAS_DIR ?? null, quick };
-report.ceilings = ceilingsOf(report);
+
+// ----- cli -----
+if (runs('cli')) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const entry = flags['cli-entry'] ?? compiledCli(root, log);
+  report.cli = cliLatency(entry, cliRounds ?? (quick ? 1 : 3), log);
+}
+report.machine = { ...(report.machine as object | undefined), loadAverageStart: loadStart, loadAverageEnd: loadavg()[0]!, quick };
 
 if (json) {
   console.log(JSON.stringify(report));
 } else {
-  const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '-' : v.toFixed(digits));
-  console.log('\nTraining (one epoch after warm-up)');
-  console.log('workload  engine         threads  samples  s/epoch(60k)  samples/s   aekit ×');
-  for (const w of BENCH_WORKLOADS) {
-    const r = report[w] as Record<string, unknown>;
-    const s = r.samples as Record<string, number | null>;
-    const ourRate = r.aekitSamplesPerSec as number;
-    const row = (name: string, v: number | null, threads: unknown, samples: unknown) =>
-      console.log(`${w.padEnd(9)} ${name.padEnd(14)} ${String(threads ?? '-').padEnd(8)} ${String(samples ?? '-').padEnd(8)} ${v ? (60000 / v).toFixed(2).padStart(12) : '           -'}  ${v ? v.toFixed(0).padStart(9) : '        -'}   ${v ? (ourRate / v).toFixed(2) : '-'}`);
-    row('aekit', ourRate, r.aekitThreads, s.aekit);
-    row('PyTorch', r.pytorchSamplesPerSec as number | null, r.pytorchThreads, s.pytorch);
-    row('TensorFlow.js', r.tfjsSamplesPerSec as number | null, 1, s.tfjs);
-    console.log(`${''.padEnd(9)} aekit: ${(r.gflops as number).toFixed(1)} GFLOP/s = ${fmt(100 * ((r.peakFraction as number | null) ?? NaN))}% of the ${fmt(r.peakGflops as number)} GFLOP/s peak at ${String(r.aekitThreads)} thread(s)`);
-    const c = r.cpu1Thread as Record<string, number | null>;
-    console.log(`${''.padEnd(9)} per CPU-second, 1 thread: aekit ${fmt(c.aekitSamplesPerCpuSec)}, PyTorch ${fmt(c.pytorchSamplesPerCpuSec)}, TF.js ${fmt(c.tfjsSamplesPerCpuSec, 1)} samples: aekit × ${fmt(c.vsPytorch, 2)} PyTorch, × ${fmt(c.vsTfjs, 1)} TF.js`);
-    const ps = r.pytorchSettings as Record<string, unknown> | null;
-    if (ps) console.log(`${''.padEnd(9)} PyTorch best: ${String(ps.threads)} thread(s), capability ${String(ps.capabilityUsed)}, OpenBLAS ${String(ps.openblasCore ?? '-')} (${String(ps.openblas)})${ps.note ? `; ${String(ps.note)}` : ''}`);
-    for (const e of r.errors as string[]) console.log(`          note: ${e}`);
+  printTraining?.();
+  const cli = report.cli as CliReport | undefined;
+  if (cli) {
+    console.log(`\nCommand latency: wall clock from process start to exit, median of ${cli.rounds} round(s) (ms); the saved run: ${cli.run}`);
+    for (const c of CLI_COMMANDS) console.log(`${c.padEnd(10)} ${cli[`${c}Ms`].toFixed(0).padStart(7)}   [${cli.runsMs[c].map((v) => v.toFixed(0)).join(', ')}]`);
+    console.log('Goals: encode1 and detect1 under 500 ms, eval10k under 3,000 ms.');
   }
-  console.log('\nInference: codes + per-sample errors of MNIST test images, batch 1000 (samples/s)');
-  console.log('workload  aekit [thr]         PyTorch [thr, capability]   TF.js       aekit/PyTorch  aekit/TF.js');
-  for (const w of BENCH_WORKLOADS) {
-    const r = inference[w]!;
-    const ps = r.pytorchSettings as Record<string, unknown> | null;
-    console.log(`${w.padEnd(9)} ${`${fmt(r.samplesPerSec as number)} [${String(r.aekitThreads)}]`.padEnd(19)} ${`${fmt(r.pytorchSamplesPerSec as number | null)}${ps ? ` [${String(ps.threads)}, ${String(ps.capabilityUsed)}]` : ''}`.padEnd(27)} ${fmt(r.tfjsSamplesPerSec as number | null).padEnd(11)} ${fmt(r.vsPytorch as number | null, 2).padEnd(14)} ${fmt(r.vsTfjs as number | null, 1)}`);
-    const c = r.cpu1Thread as Record<string, number | null>;
-    console.log(`${''.padEnd(9)} per CPU-second, 1 thread: aekit ${fmt(c.aekitSamplesPerCpuSec)}, PyTorch ${fmt(c.pytorchSamplesPerCpuSec)}, TF.js ${fmt(c.tfjsSamplesPerCpuSec)}: aekit × ${fmt(c.vsPytorch, 2)} PyTorch, × ${fmt(c.vsTfjs, 1)} TF.js`);
-  }
-  console.log('\nStart-up: model construction to the end of the first training step (ms)');
-  console.log('workload  aekit (in-process, median of 3)  aekit (worker thread)  PyTorch (best setting)');
-  for (const w of BENCH_WORKLOADS) {
-    const r = startup[w]!;
-    console.log(`${w.padEnd(9)} ${fmt(r.aekitMs as number).padEnd(32)} ${fmt(r.aekitWorkerMs as number).padEnd(22)} ${fmt(r.pytorchMs as number | null)}`);
-  }
-  console.log(`\npeak float32 matmul: ${fmt(peakGflops[1])} GFLOP/s (1 thread, ${peakKernel(1)}), ${fmt(peakGflops[2])} (2 threads, ${peakKernel(2)}); OpenBLAS core ${String(peak.openblasCore ?? '-')}`);
-  if (peers && !OPENBLAS_DIR) console.log(`note: ${OPENBLAS_HINT}`);
-  console.log(`load average (1 min): ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end`);
-  console.log('\nCeilings: the highest ratio any engine could show here (unavoidable products at the peak ÷ the peer\'s rate); measured / ceiling');
-  const ceil = (a: number | null | undefined, b: number | null | undefined) => `${fmt(a, 2)} / ${fmt(b, 2)}`;
-  for (const [w, c] of Object.entries(report.ceilings as Record<string, Record<string, number | null>>)) {
-    console.log(`${w.padEnd(9)} training ×PyTorch ${ceil(c.trainingVsPytorch, c.trainingCeilingVsPytorch)}, ×TF.js ${ceil(c.trainingVsTfjs, c.trainingCeilingVsTfjs)}; inference ×PyTorch ${ceil(c.inferenceVsPytorch, c.inferenceCeilingVsPytorch)}, ×TF.js ${ceil(c.inferenceVsTfjs, c.inferenceCeilingVsTfjs)}`);
-  }
-  console.log('Goals: training ≥ 1.5× PyTorch (dense, conv, hinton), inference ≥ 2× PyTorch, ≥ 20× TF.js throughout; dense and hinton ≥ 50% of the peak.');
 }

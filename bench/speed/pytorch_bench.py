@@ -51,6 +51,13 @@ Order of work in the process:
     (per-sample sum of squared errors) in batches of --inference-batch, once
     untimed on one batch, then timed over all K --inference-repeats times; the
     median pass is reported (one 30 ms pass is at the mercy of a scheduler tick).
+
+With --interleave (bench/speed/interleave.ts) steps 3's timed epochs and 4 are
+replaced by a dialogue: after the warm-up the script prints one JSON line
+(settings, samples, startupMs, "ready": true), then times one epoch per
+"epoch" line read from stdin and prints its JSON line (seconds, cpuSeconds,
+samplesPerSec, samplesPerCpuSec, loss), until stdin ends; the caller times its
+own epochs in between, while this process waits on the read.
 """
 import argparse
 import ctypes
@@ -243,6 +250,25 @@ def matmul_check(workload):
     return {"maxRelErr": err, "tolerance": MATMUL_TOLERANCE, "ok": bool(err <= MATMUL_TOLERANCE)}
 
 
+def interleave(ready, epoch, n):
+    """The caller's half of an interleaved measurement: one timed epoch per 'epoch' line on stdin.
+
+    While the caller times its own epoch this process waits on stdin and uses no CPU, so
+    the two engines' epochs alternate (A, B, A, B ...) and a slow minute hits both.
+    """
+    print(json.dumps(dict(ready, ready=True)), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "epoch":
+            continue
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        loss = epoch()
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(json.dumps(dict(seconds=round(seconds, 5), cpuSeconds=round(cpu, 5),
+                              samplesPerSec=round(n / seconds, 1), samplesPerCpuSec=round(n / cpu, 1),
+                              loss=round(loss, 6))), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workload", choices=sorted(MODELS), default="dense")
@@ -255,6 +281,9 @@ def main():
     p.add_argument("--inference-batch", type=int, default=1000)
     p.add_argument("--inference-repeats", type=int, default=5, help="timed passes over the test images; the median is reported")
     p.add_argument("--max-seconds", type=float, default=0, help="cap on a timed epoch's projected seconds (0: none)")
+    p.add_argument("--interleave", action="store_true",
+                   help="after the warm-up print one JSON line (settings, samples), then time one epoch per "
+                        "'epoch' line read from stdin and print its JSON line; end at EOF")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -298,6 +327,12 @@ def main():
         n = min(n, max(10 * batch, int(args.max_seconds * warm_rate) // batch * batch))
         x = x[:n]
         limited = True
+
+    if args.interleave:
+        interleave(dict(settings, workload=workload, samples=n, limitedByMaxSeconds=limited,
+                        startupMs=round(startup_ms, 2), engine="pytorch " + torch.__version__, matmulCheck=check),
+                   lambda: run_epoch(model, opt, loss_fn, x, batch), n)
+        return
 
     final_loss = float("nan")
     epochs = []

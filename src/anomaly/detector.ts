@@ -551,8 +551,12 @@ export class AnomalyDetector {
 
   /** 1 for samples scoring above the threshold, else 0. */
   async predict(data: DetectorData): Promise<Uint8Array> {
-    const s = await this.score(data);
-    return Uint8Array.from(s, (v) => (v > this.thresholdValue ? 1 : 0));
+    return this.flagsOf(await this.score(data));
+  }
+
+  /** `predict` from scores already computed with `score`: 1 where a score is above the threshold, else 0. */
+  flagsOf(scores: ArrayLike<number>): Uint8Array {
+    return Uint8Array.from(scores, (v) => (v > this.thresholdValue ? 1 : 0));
   }
 
   /**

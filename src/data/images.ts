@@ -1,13 +1,16 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { constants as zlibConstants, inflateSync } from 'node:zlib';
-import jpeg from 'jpeg-js';
-import pngjs from 'pngjs';
+import { createRequire } from 'node:module';
 import { ConfigError, argNames, optionsOf, show } from '../config/validate.js';
 import { crc32 } from './crc32.js';
 import { DataFormatError, ioError } from './errors.js';
 import { readDataFile } from './files.js';
 import type { Dataset } from './types.js';
+
+// Loaded on first use (createRequire: a synchronous import): commands that read no image files
+// should not pay for loading it at start-up.
+const lazyRequire = createRequire(import.meta.url);
 
 /** A decoded image: 8-bit RGBA, row-major. */
 export interface RgbaImage {
@@ -54,11 +57,11 @@ export function decodeImage(bytes: Uint8Array, file = '<buffer>'): RgbaImage {
   try {
     if (isPng) {
       checkPng(bytes, file);
-      const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const png = (lazyRequire('pngjs') as typeof import('pngjs')).PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     }
     checkJpeg(bytes, file);
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
+    const img = (lazyRequire('jpeg-js') as typeof import('jpeg-js')).decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
     if (img.width === 0 || img.height === 0 || img.data.length !== img.width * img.height * 4) {
       throw new Error('decoded to an empty image');
     }

@@ -1,12 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { createRequire } from 'node:module';
+import { type Zippable } from 'fflate';
 import { crc32 } from './crc32.js';
 import { checkBinaryReadOptions, checkFinite, decodeElements, DTYPE_BYTES, dtypeOfArray, encodeElements, type BinaryReadOptions } from './dtype.js';
 import { DataFormatError } from './errors.js';
 import { readDataFile } from './files.js';
 import type { NumericArray, NumericDType, Tensor } from './types.js';
 import { shapeSize } from './types.js';
+
+// Loaded on first use (createRequire: a synchronous import): most commands never need it, and
+// every package loaded at start-up adds to each command's latency.
+const fflate = () => createRequire(import.meta.url)('fflate') as typeof import('fflate');
 
 /*
  * NumPy's .npy format (numpy/lib/format.py, versions 1.0–3.0): the magic
@@ -223,7 +228,7 @@ export function parseNpz(bytes: Uint8Array, file = '<buffer>', options?: BinaryR
     // fflate allocates each entry's declared uncompressed size before inflating
     // it, so the sizes are checked here, against what the entry's compressed
     // bytes can possibly hold, before any allocation.
-    entries = unzipSync(bytes, {
+    entries = fflate().unzipSync(bytes, {
       filter: (f) => {
         checkZipEntry(f, file);
         declared.set(f.name, f.originalSize);
@@ -359,7 +364,7 @@ export function encodeNpz(arrays: Record<string, { shape: readonly number[]; dat
   for (const [name, t] of Object.entries(arrays)) {
     files[name.endsWith('.npy') ? name : `${name}.npy`] = [encodeNpy(t), { level: compress ? 6 : 0 }];
   }
-  return zipSync(files);
+  return fflate().zipSync(files);
 }
 
 /** Writes named tensors to an .npz file. */

@@ -5,13 +5,14 @@
  * onnxruntime-web in this one place.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { type DType, type TensorData } from '../graph/types.js';
+import { cacheFileFor, readCachedModel, scratchFileIn, sessionCacheDir, storeCachedModel } from './session-cache.js';
 
 /**
  * Where a session's nodes run. 'cpu': ONNX Runtime's CPU provider (MLAS).
@@ -64,7 +65,17 @@ export interface SessionOptions {
    * that other processes may need.
    */
   spinning?: boolean;
+  /**
+   * Reuse ONNX Runtime's optimized model of this graph from an earlier session
+   * (src/onnx/session-cache.ts; the folder is `$AEKIT_CACHE_DIR`, else
+   * `~/.cache/aekit/ort`). Default true; only CPU sessions at an optimization
+   * level below 'all' are cached (the layout rewrite of 'all' is not portable).
+   */
+  cache?: boolean;
 }
+
+/** What the optimized-model cache did for a session: 'hit' (loaded), 'stored' (optimized and saved), 'off' (not used). */
+export type SessionCacheUse = 'hit' | 'stored' | 'off';
 
 const LOG_LEVELS = { verbose: 0, info: 1, warning: 2, error: 3, fatal: 4 } as const;
 
@@ -220,6 +231,8 @@ export class RuntimeSession {
     /** Where the session runs: 'cpu' or 'webgpu' ('auto' decided), or the first of explicit `executionProviders`. */
     readonly device: string,
     private readonly profilePrefix?: string,
+    /** What the optimized-model cache did for this session. */
+    readonly cache: SessionCacheUse = 'off',
   ) {}
 
   /**
@@ -245,9 +258,24 @@ export class RuntimeSession {
       opts.enableProfiling = true;
       opts.profileFilePrefix = options.profilePrefix;
     }
+    const dir = options.cache !== false && device === 'cpu' && !options.profilePrefix && ['basic', 'extended'].includes(opts.graphOptimizationLevel!) ? sessionCacheDir() : undefined;
+    const file = dir === undefined ? undefined : cacheFileFor(dir, model, { ortVersion: ort.env.versions.common, optimization: opts.graphOptimizationLevel!, providers });
+    const cached = file === undefined ? undefined : readCachedModel(file);
+    if (cached) {
+      try {
+        // Already optimized: running the optimizers again would only cost the time the cache saves.
+        return new RuntimeSession(await ort.InferenceSession.create(cached, { ...opts, graphOptimizationLevel: 'disabled' }), device, undefined, 'hit');
+      } catch {
+        // A file that checks but that ONNX Runtime refuses is made again below.
+      }
+    }
+    const scratch = file === undefined ? undefined : scratchFileIn(dir!);
     try {
-      return new RuntimeSession(await ort.InferenceSession.create(model, opts), device, options.profilePrefix);
+      const session = await ort.InferenceSession.create(model, scratch === undefined ? opts : { ...opts, optimizedModelFilePath: scratch });
+      const stored = scratch !== undefined && storeCachedModel(file!, scratch);
+      return new RuntimeSession(session, device, options.profilePrefix, stored ? 'stored' : 'off');
     } catch (e) {
+      if (scratch !== undefined) rmSync(scratch, { force: true });
       throw new RuntimeError(`ONNX Runtime rejected the model${device === 'cpu' ? '' : ` on device '${device}'`}: ${(e as Error).message}`);
     }
   }

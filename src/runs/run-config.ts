@@ -20,7 +20,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ConfigError, atConfigPath, numberIn, objectOf, oneOf, positiveInt, positiveInts, show } from '../config/validate.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../optim/optimizers.js';
@@ -346,7 +346,7 @@ export function readRunConfig(path: string): RunConfig {
   const yaml = ['.yml', '.yaml'].includes(extname(path).toLowerCase());
   let raw: unknown;
   try {
-    raw = yaml ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
+    raw = yaml ? (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 100 }) : JSON.parse(text);
   } catch (e) {
     throw new ConfigError(path, `not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -79,7 +79,8 @@ export interface PartialEpoch {
 
 export interface LoopInput {
   trainModel: Uint8Array;
-  evalModel: Uint8Array;
+  /** The evaluation graph: given with `validation` only (no validation, no evaluation session to make). */
+  evalModel?: Uint8Array;
   /** Names of every tensor the train step updates (params, slots, state). */
   updated: string[];
   metrics: string[];
@@ -237,7 +238,7 @@ class TrainingRun {
     private readonly input: LoopInput,
     private readonly plan: StepPlan,
     private readonly runner: StepRunner,
-    private readonly evaluator: RuntimeSession,
+    private readonly evaluator: RuntimeSession | undefined,
     private readonly callbacks: readonly TrainingCallback[],
     private readonly emit: (e: LoopEvent) => void,
     private readonly shouldStop: () => boolean,
@@ -352,7 +353,7 @@ class TrainingRun {
     const { options } = input;
     const metrics = progress.metrics(input.metrics);
     if (input.validation) {
-      const val = await evaluateData(this.evaluator, { metrics: input.metrics, targetIsInput: input.targetIsInput, tensors: this.runner.views() }, input.validation, options.batchSize);
+      const val = await evaluateData(this.evaluator!, { metrics: input.metrics, targetIsInput: input.targetIsInput, tensors: this.runner.views() }, input.validation, options.batchSize);
       for (const [k, v] of Object.entries(val)) metrics[`val${k[0]!.toUpperCase()}${k.slice(1)}`] = v;
     }
     this.history.push(metrics);
@@ -379,7 +380,8 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
   const all = [...(options.callbacks ?? []).map((c, i) => callbackFromConfig(c, `callbacks[${i}]`)), ...callbacks];
   const plan = planSteps(input);
   const train = await RuntimeSession.create(plan.trainModel, options.session);
-  const evaluator = await RuntimeSession.create(input.evalModel, options.session);
+  if (input.validation && !input.evalModel) throw new Error('runLoop: validation data needs the evaluation graph (evalModel)');
+  const evaluator = input.validation ? await RuntimeSession.create(input.evalModel!, options.session) : undefined;
   let finished: DoneEvent;
   // A file can fail mid-run (a bad row): the sessions are released all the same.
   try {
@@ -388,7 +390,7 @@ export async function runLoop(input: LoopInput, emit: (e: LoopEvent) => void, sh
     finished = await new TrainingRun(input, plan, runner, evaluator, all, emit, shouldStop).run();
   } finally {
     await train.release();
-    await evaluator.release();
+    await evaluator?.release();
   }
   emit(finished);
 }

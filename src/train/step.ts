@@ -31,8 +31,10 @@ export interface PackedGroup {
 
 /** The compiled artifacts of a training set-up, serializable to a worker. */
 export interface StepArtifacts {
-  train: LoweredModel;
-  evaluate: LoweredModel;
+  /** The training step, lowered on first use. */
+  readonly train: LoweredModel;
+  /** The evaluation graph (the objective without corruption or updates), built and lowered on first use. */
+  readonly evaluate: LoweredModel;
   /** Trainable parameters, in order. */
   params: string[];
   /** Optimizer slot tensors (all zeros at start), as [slot tensor name, parameter name]. */
@@ -248,14 +250,24 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
   const poisoned = updates.flatMap((u) => u.poisoned);
   if (poisoned.length) trainOutputs[NON_FINITE_CHECK] = poisoned.reduce((a, b) => g.add(a, b));
 
-  const ge = graphFor(device, opts.seed ?? 0);
-  const ectx = new GraphBuildContext(ge, false);
-  const eio = inputsFor(ge, model);
-  const evalOutputs = objective(ectx, model, eio.x, eio.target).outputs;
   const metrics = Object.keys(outputs);
+  // Both graphs are lowered on first use: a model loaded for inference (every CLI command after
+  // `train`) needs neither, and `evaluate`'s is a second build of the whole forward pass.
+  let train: LoweredModel | undefined;
+  let evaluate: LoweredModel | undefined;
+  const lowerEvaluate = (): LoweredModel => {
+    const ge = graphFor(device, opts.seed ?? 0);
+    const ectx = new GraphBuildContext(ge, false);
+    const eio = inputsFor(ge, model);
+    return toOnnx(ge, { outputs: objective(ectx, model, eio.x, eio.target).outputs, name: 'evaluate', device });
+  };
   return {
-    train: toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: updates.flatMap((u) => u.exportPacked), device }),
-    evaluate: toOnnx(ge, { outputs: evalOutputs, name: 'evaluate', device }),
+    get train() {
+      return (train ??= toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: updates.flatMap((u) => u.exportPacked), device }));
+    },
+    get evaluate() {
+      return (evaluate ??= lowerEvaluate());
+    },
     params: [...players.generator, ...players.discriminator].map((s) => s.name),
     slots: updates.flatMap((u) => u.slots),
     state: [...ctx.stateUpdates.keys()].map((v) => v.name),

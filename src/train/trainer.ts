@@ -279,7 +279,7 @@ export class Trainer {
     const resumed = this.progress.epoch > 0;
     const input: LoopInput = {
       trainModel: this.artifacts.train.bytes,
-      evalModel: this.artifacts.evaluate.bytes,
+      ...(validation ? { evalModel: this.artifacts.evaluate.bytes } : {}),
       updated: [...this.artifacts.params, ...this.artifacts.slots.map(([s]) => s), ...this.artifacts.state],
       metrics: this.artifacts.metrics,
       targetIsInput: this.artifacts.targetIsInput,

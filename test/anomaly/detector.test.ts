@@ -127,6 +127,8 @@ describe('AnomalyDetector', () => {
     assert.deepEqual(det.thresholdStrategy, { type: 'manual' });
     const s = await det.score(test.x);
     assert.deepEqual(Array.from(await det.predict(test.x)), Array.from(s, (v) => (v > 0.5 ? 1 : 0)));
+    // The CLI flags the scores it already has, without scoring again.
+    assert.deepEqual(det.flagsOf(s), await det.predict(test.x));
     // Probabilities: linear = min-max of the training scores, clipped; unify = erf of the z-score, clipped at 0.
     const { min, max, mean, std } = det.trainStats;
     const lin = await det.predictProba(test.x);

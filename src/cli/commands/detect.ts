@@ -115,7 +115,8 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
     : { data: await loadRunData({ source: flags.data!, ...(flags.samples ? { samples: flags.samples } : {}), scale: 'none' }, undefined, { wholeSource: true }), split: 'given' as const };
   const set = data.train;
   const scores = await detector.score(set);
-  const flagsOut = await detector.predict(set);
+  // The flags from these scores: `predict` would score every sample again.
+  const flagsOut = detector.flagsOf(scores);
   const flagged = flagsOut.reduce((a, b) => a + b, 0);
   let truth: Uint8Array | undefined;
   if (flags.anomalyLabels !== undefined) {

@@ -1,0 +1,123 @@
+/**
+ * A cache of ONNX Runtime's optimized models, so that a graph aekit has
+ * compiled before skips ONNX Runtime's graph optimizations when a session is
+ * made again (the training step of every `fit`, the inference parts of every
+ * CLI command). Session creation was most of aekit's start-up: see
+ * docs/performance.md, "Start-up".
+ *
+ * Never stale: a file's name is the SHA-256 of everything the optimized graph
+ * depends on (aekit's graph bytes, ONNX Runtime's version, the optimization
+ * level, the execution providers, the CPU), so a changed graph or another
+ * ONNX Runtime misses. Never half read: each file ends with the SHA-256 of
+ * the model before it and a marker; a file that does not check (truncated,
+ * overwritten) is ignored and written again. Files are written atomically
+ * (a temporary file and a rename), so concurrent processes at worst both
+ * write the same file.
+ *
+ * Where: `$AEKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/aekit/ort`, else
+ * `~/.cache/aekit/ort`. `AEKIT_CACHE_DIR=off` turns the cache off. A folder
+ * that cannot be written only turns caching off for that session. The folder
+ * keeps the {@link CACHE_FILES} most recently used models (10–50 KB each for
+ * the benchmark workloads); older ones are removed when a new one is stored.
+ */
+import { createHash } from 'node:crypto';
+import { cpus, homedir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../io/files.js';
+
+/** The last bytes of a cache file: the marker after the model's SHA-256. */
+const MARKER = Buffer.from('aekit-ort-cache-1');
+const HASH_BYTES = 32;
+/** Files the cache keeps; storing one more removes the least recently used down to 80 % of it. */
+export const CACHE_FILES = 500;
+
+/** What a session's optimized graph depends on, besides the graph itself. */
+export interface CacheKeyParts {
+  ortVersion: string;
+  optimization: string;
+  providers: readonly string[];
+}
+
+/** The cache folder, or undefined when the cache is off. */
+export function sessionCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = env.AEKIT_CACHE_DIR;
+  if (given !== undefined && given !== '') return given === 'off' ? undefined : given;
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'aekit', 'ort');
+}
+
+/** The cache file of a graph: named by the SHA-256 of the graph and everything its optimization depends on. */
+export function cacheFileFor(dir: string, model: Uint8Array, parts: CacheKeyParts): string {
+  const h = createHash('sha256');
+  // Layout rewrites and kernel choices follow the CPU: a cache folder shared between machines must not mix them.
+  const cpu = `${process.arch} ${cpus()[0]?.model ?? ''}`;
+  h.update(JSON.stringify({ ort: parts.ortVersion, optimization: parts.optimization, providers: parts.providers, cpu }));
+  h.update(model);
+  return join(dir, `${h.digest('hex')}.onnx`);
+}
+
+/** The optimized model stored in `file`, or undefined when there is none or it does not check. */
+export function readCachedModel(file: string): Uint8Array | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const end = data.length - MARKER.length;
+  if (end - HASH_BYTES < 1 || !data.subarray(end).equals(MARKER)) return undefined;
+  const model = data.subarray(0, end - HASH_BYTES);
+  const stored = data.subarray(end - HASH_BYTES, end);
+  if (!createHash('sha256').update(model).digest().equals(stored)) return undefined;
+  try {
+    // Marks it used, for the pruning in storeCachedModel.
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // A read-only cache still serves.
+  }
+  return model;
+}
+
+/** Removes the least recently used cache files of `dir` when it holds more than `limit`. */
+export function pruneCache(dir: string, limit = CACHE_FILES): void {
+  let files: { path: string; used: number }[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.startsWith('.')).map((f) => ({ path: join(dir, f), used: statSync(join(dir, f)).mtimeMs }));
+  } catch {
+    return;
+  }
+  if (files.length <= limit) return;
+  files.sort((a, b) => a.used - b.used);
+  for (const f of files.slice(0, files.length - Math.floor(0.8 * limit))) rmSync(f.path, { force: true });
+}
+
+/**
+ * Stores the optimized model ONNX Runtime wrote to `written` (a temporary
+ * file, removed here) as the cache file `file`. A write that fails leaves no
+ * file and is not an error: the next session optimizes again.
+ */
+export function storeCachedModel(file: string, written: string): boolean {
+  try {
+    const model = readFileSync(written);
+    const digest = createHash('sha256').update(model).digest();
+    writeFileAtomic(file, Buffer.concat([model, digest, MARKER]), { durable: false });
+    pruneCache(dirname(file));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(written, { force: true });
+  }
+}
+
+/** A temporary path beside the cache files for ONNX Runtime to write an optimized model to, or undefined when the folder cannot be made. */
+export function scratchFileIn(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch {
+    return undefined;
+  }
+  return join(dir, `.${process.pid}-${Math.random().toString(36).slice(2)}.tmp.onnx`);
+}
