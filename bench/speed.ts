@@ -3,7 +3,7 @@
  * TensorFlow.js, and against the machine's float32 matmul peak, on the same
  * MNIST data and batch sizes, in one run.
  *
- *   npm run bench -- [--json] [--quick] [--no-peers] [--only training|cli] [--cli-rounds N] [--cli-entry main.js]
+ *   npm run bench -- [--json] [--quick] [--no-peers] [--only training|transformer|cli] [--cli-rounds N] [--cli-entry main.js]
  *
  * Workloads (bench/lib/workloads.ts): dense 784-128-64-32-…-784 (batch 256),
  * conv 3×3×32 (batch 128), and Hinton & Salakhutdinov's 784-1000-500-250-30
@@ -71,7 +71,7 @@ import {
   type PeerRun, type PeerSetting, bestRun, describeRun, guardOf, numberAt, parsePeerOutput, peerEnv, peerSettings, runPeerProcess, runWithFallback, settingsOf,
 } from './speed/peers.js';
 
-const SECTIONS = ['training', 'cli'] as const;
+const SECTIONS = ['training', 'transformer', 'cli'] as const;
 const { values: flags } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
@@ -396,7 +396,6 @@ if (runs('training')) {
       pytorchSettings: torchStartup ? settingsOf(torchStartup) : null,
     };
   }
-  report.transformer = await transformerWorkload({ quick, peers, log, python: PYTHON, openblasDir: OPENBLAS_DIR, guard: GUARD });
   const loadEnd = loadavg()[0]!;
   report.peakGflops = peakGflops[1];
   report.peakGflops2Threads = peakGflops[2];
@@ -456,6 +455,9 @@ if (runs('training')) {
 }
 
 // ----- cli -----
+// The Transformer workload (issue 27): its own section, so that it can be measured alone.
+if (runs('transformer')) report.transformer = await transformerWorkload({ quick, peers, log, python: PYTHON, openblasDir: OPENBLAS_DIR, guard: GUARD });
+
 if (runs('cli')) {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const entry = flags['cli-entry'] ?? compiledCli(root, log);
