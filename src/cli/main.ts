@@ -19,6 +19,7 @@ import { runsCommand } from './commands/runs.js';
 import { serveCommand } from './commands/serve.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
+import { tuneCommand } from './commands/tune.js';
 import { parserErrorLine } from './args.js';
 import { reportError } from './exit.js';
 
@@ -29,7 +30,7 @@ program
   .version('0.1.0')
   .addHelpText('after', '\nStart with:\n  aekit demo\n  aekit train --model conv --data mnist --epochs 3\n  aekit eval runs/conv-mnist-1');
 const commands = [
-  demoCommand(), trainCommand(), evalCommand(), encodeCommand(), reconstructCommand(), detectCommand(),
+  demoCommand(), trainCommand(), tuneCommand(), evalCommand(), encodeCommand(), reconstructCommand(), detectCommand(),
   denoiseCommand(), generateCommand(), compressCommand(), decompressCommand(), exportCommand(), summaryCommand(), opsCommand(), dashboardCommand(),
   serveCommand(), runsCommand(),
 ];

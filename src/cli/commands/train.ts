@@ -17,6 +17,7 @@ import { OPTIMIZER_NAMES } from '../../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizers.js';
 import { type ScheduleConfig } from '../../optim/schedules.js';
 import { type EarlyStopping } from '../../train/loop.js';
+import { type TrainingCallback } from '../../train/callbacks.js';
 import { type FitResult } from '../../train/trainer.js';
 import { type SessionOptions } from '../../onnx/runtime.js';
 import { UsageError } from '../../runs/errors.js';
@@ -60,6 +61,12 @@ export interface TrainOutcome {
   seconds: number;
   /** What looks wrong with the trained code (dead units, a code not smaller than the input); also in run.json. */
   warnings: string[];
+}
+
+/** What a caller inside aekit adds to a training run (`aekit tune` watches each epoch this way). */
+export interface TrainHooks {
+  /** Callbacks after the config's own (schedule, early stopping); a callback's `stopTraining` ends the run as early stopping does. */
+  callbacks?: TrainingCallback[];
 }
 
 /** Session options of a run's training config. */
@@ -147,7 +154,7 @@ function resumeConfig(dir: string, epochs: number | undefined): { run: RunFolder
  * the run 'stopped'; a second Ctrl-C exits at once (every write is atomic, so
  * the last checkpoint stays whole).
  */
-export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): Promise<TrainOutcome | undefined> {
+export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo(), hooks: TrainHooks = {}): Promise<TrainOutcome | undefined> {
   const started = performance.now();
   const { log } = io;
   if (flags.resume && (flags.config || flags.model || flags.data || flags.out)) throw new UsageError('--resume continues a run with its own config and folder; --config, --model, --data and --out cannot change it (only --epochs)');
@@ -225,6 +232,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
       ...(config.data.validationSplit ? { validationSplit: config.data.validationSplit } : {}),
       ...(t.schedule ? { schedule: t.schedule as unknown as ScheduleConfig } : {}),
       ...(t.earlyStopping ? { earlyStopping: t.earlyStopping as EarlyStopping } : {}),
+      ...(hooks.callbacks?.length ? { callbacks: hooks.callbacks } : {}),
       checkpointDir: run.path('checkpoint'),
       signal: controller.signal,
       snapshotWeights: true,
