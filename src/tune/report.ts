@@ -70,7 +70,7 @@ export function paramImportance(points: readonly StudyTrialPoint[], params: read
 function axes(params: readonly SearchParam[]): StudyParamAxis[] {
   return params.map((p) => p.spec.kind === 'choice'
     ? { name: p.name, scale: 'category', categories: p.spec.values.map((v) => JSON.stringify(v)) }
-    : { name: p.name, scale: p.spec.kind === 'logUniform' || (p.spec.kind === 'int' && p.spec.log) ? 'log' : 'linear' });
+    : { name: p.name, scale: p.spec.kind === 'logUniform' || (p.spec.kind === 'int' && p.spec.log) ? 'log' : 'linear', integer: p.spec.kind === 'int' });
 }
 
 /** The table of trials as text lines: number, state, objective, epochs, seconds, then each parameter. */

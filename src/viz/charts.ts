@@ -765,6 +765,8 @@ export function studyObjectiveSpec(trials: readonly StudyTrialPoint[], options: 
 export interface StudyParamAxis {
   name: string;
   scale: 'linear' | 'log' | 'category';
+  /** Integer values: ticks at whole numbers only. */
+  integer?: boolean;
   /** The values of a category axis, in order. */
   categories?: string[];
 }
@@ -785,7 +787,7 @@ export function studyParamsSpec(trials: readonly StudyTrialPoint[], params: read
     const label = p.name.length > 34 ? `…${p.name.slice(-33)}` : p.name;
     xAxis.push(p.scale === 'category'
       ? { type: 'category', data: p.categories, gridIndex: i, name: label, nameLocation: 'middle', nameGap: 28, ...AXIS }
-      : { type: p.scale === 'log' ? 'log' : 'value', gridIndex: i, name: label, nameLocation: 'middle', nameGap: 28, scale: true, splitLine: { show: false }, ...AXIS, axisLabel: { ...AXIS.axisLabel, formatter: (v: number) => formatNumber(v), hideOverlap: true } });
+      : { type: p.scale === 'log' ? 'log' : 'value', gridIndex: i, name: label, nameLocation: 'middle', nameGap: 28, scale: true, ...(p.integer ? { minInterval: 1 } : {}), splitLine: { show: false }, ...AXIS, axisLabel: { ...AXIS.axisLabel, formatter: (v: number) => formatNumber(v), hideOverlap: true } });
     yAxis.push({ type: 'value', gridIndex: i, name: c === 0 ? options.objective : '', nameLocation: 'middle', nameGap: 52, scale: true, ...AXIS, axisLabel: { ...AXIS.axisLabel, formatter: (v: number) => formatNumber(v) } });
     const data = done.map((t) => {
       const v = t.params[p.name];
