@@ -178,7 +178,11 @@ export async function runTuneCommand(flags: TuneFlags, io: Io = defaultIo()): Pr
       log('Claiming no new trial; the running ones stop after their current step and are re-run when the study is resumed (Ctrl-C again to quit at once).');
       controller.abort();
     };
-    if (flags.worker && process.send) process.once('disconnect', () => controller.abort()); // the tuner died: finish this trial, claim no more
+    if (flags.worker) {
+      // The tuner died: finish this trial, claim no more; its closed pipes must not kill this process mid-trial.
+      if (process.send) process.once('disconnect', () => controller.abort());
+      for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+    }
     process.once('SIGINT', onSigint);
     try {
       if (!flags.worker) {
