@@ -62,7 +62,7 @@ export interface TuneSettings {
    * `valLoss` (default), any other per-epoch metric the trainer reports
    * (`loss`, ...), or `rocAuc`: one-class ROC-AUC of the run's anomaly
    * detector on the validation split, whose 0/1 labels come from
-   * `data.labelColumn` (1 = anomaly).
+   * `data.labelColumn` or an .npz file's `y` (1 = anomaly).
    */
   objective: string;
   /** Default: maximize for `rocAuc`, minimize for losses. */
@@ -213,8 +213,9 @@ export function parseSearchConfig(raw: unknown, file = 'config'): SearchConfig {
     const split = (base.data as Record<string, unknown> | undefined)?.validationSplit;
     if (split === undefined || split === 0) throw new ConfigError(`${file}.data.validationSplit`, `the objective ${tune.objective} is measured on a validation split: set data.validationSplit (e.g. 0.2)`);
   }
-  if (tune.objective === 'rocAuc' && (base.data as Record<string, unknown>).labelColumn === undefined) {
-    throw new ConfigError(`${file}.data.labelColumn`, 'the objective rocAuc needs 0/1 labels of the validation samples (1 = anomaly): set data.labelColumn');
+  const data = base.data as Record<string, unknown>;
+  if (tune.objective === 'rocAuc' && data.labelColumn === undefined && !(typeof data.source === 'string' && data.source.toLowerCase().endsWith('.npz'))) {
+    throw new ConfigError(`${file}.data.labelColumn`, "the objective rocAuc needs 0/1 labels of the validation samples (1 = anomaly): set data.labelColumn (a CSV's label column), or give an .npz with labels 'y'");
   }
   return search;
 }
