@@ -67,6 +67,8 @@ export interface TrainOutcome {
 export interface TrainHooks {
   /** Callbacks after the config's own (schedule, early stopping); a callback's `stopTraining` ends the run as early stopping does. */
   callbacks?: TrainingCallback[];
+  /** false: no PCA baseline in the test metrics (an O(d³) fit per run that a tuning trial does not need). Default true. */
+  baseline?: boolean;
 }
 
 /** Session options of a run's training config. */
@@ -112,7 +114,7 @@ function textDefaults(config: RunConfig, data: RunData): Partial<KindDefaults> {
 const flat = (ds: Dataset) => ({ x: ds.x, shape: [ds.shape[0]!, shapeSize(ds.shape.slice(1))] });
 
 /** Test metrics of the model, and of PCA with as many components as the code has values (when affordable). */
-async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: string) => void): Promise<TrainOutcome['test']> {
+async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: string) => void, baseline = true): Promise<TrainOutcome['test']> {
   const test = data.test;
   if (!test) return undefined;
   const rec = await model.reconstruct(test.x);
@@ -121,10 +123,10 @@ async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: stri
   const d = shapeSize(data.sampleShape);
   let pca: (ReconstructionMetrics & { k: number }) | undefined;
   // PCA's eigendecomposition is O(d³): skip it for wide inputs, and where the code is not smaller than the input.
-  if (k < d && d <= 4096 && data.train.shape[0]! > k) {
+  if (baseline && k < d && d <= 4096 && data.train.shape[0]! > k) {
     const fitted = PCA.fit(flat(data.train), { components: k });
     pca = { k, ...reconstructionMetrics(test.x, fitted.reconstruct(flat(test))) };
-  } else {
+  } else if (baseline) {
     log(`(PCA baseline skipped: code ${k} values, input ${d} values)`);
   }
   return { samples: test.shape[0]!, model: metrics, ...(pca ? { pca } : {}) };
@@ -295,7 +297,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo(), h
   if (data.test) live.setPhase('evaluating the test set');
   const sentenceModel = asSentenceModel(model);
   // Token ids have no MSE or PCA worth reporting: a text run reports how many test tokens its greedy decoding gets back.
-  const test = sentenceModel ? undefined : await testMetrics(model, data, log);
+  const test = sentenceModel ? undefined : await testMetrics(model, data, log, hooks.baseline);
   const textTest = sentenceModel && data.test ? await textTestMetrics(sentenceModel, data.test) : undefined;
   const seconds = (performance.now() - started) / 1000;
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? textTest ?? null });

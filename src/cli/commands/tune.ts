@@ -95,7 +95,7 @@ export function trainTrial(studyDir: string, search: SearchConfig, options: { fi
       outcome = (await runTrainCommand({
         config: configFile, out: runDir, runs: join(studyDir, 'trials'),
         ...(options.figures === false ? { figures: false } : {}), ...(options.threads ? { threads: options.threads } : {}),
-      }, quiet, { callbacks: [watch] }))!;
+      }, quiet, { callbacks: [watch], baseline: false }))!;
     } finally {
       writeFileAtomic(join(studyDir, 'logs', `${name}.log`), `${lines.join('\n')}\n`);
     }
