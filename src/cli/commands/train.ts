@@ -224,7 +224,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo(), h
   // Step-level progress for `aekit dashboard` (metrics.jsonl only grows once per epoch).
   const live = new ProgressFile(run.path('progress.json'), t.epochs, { batchSize: t.batchSize });
   // A fixed handful of samples, reconstructed after every epoch for the dashboard and TensorBoard's image tab.
-  const probe = liveProbe(data);
+  // Not with --no-figures: a PNG per epoch is a figure too, and costs seconds on a busy machine (aekit tune's trials).
+  const probe = flags.figures === false ? undefined : liveProbe(data);
   const pending: Promise<void>[] = [];
   let result: FitResult;
   const epochsBefore = model.trainer.history.length;
@@ -395,7 +396,7 @@ export function trainCommand(io?: Io): Command {
     .option('--runs <dir>', 'parent folder of run folders', 'runs')
     .option('--out <dir>', 'the run folder itself (new or empty), instead of --runs/<name>', nonEmptyPath('--out'))
     .option('--resume <run>', 'continue a run folder from its last checkpoint (with --epochs to train longer)')
-    .option('--no-figures', 'skip the PNG figures (and, for a table, series or text run, report.html)')
+    .option('--no-figures', 'skip the PNG figures, the live reconstructions of each epoch included (and, for a table, series or text run, report.html)')
     .option('--print-config', 'print the resolved config (the full model config included) and exit')
     .addHelpText('after', `
 Models: ${Object.entries(PRESET_HELP).map(([k, v]) => `\n  ${k.padEnd(15)} ${v}`).join('')}
