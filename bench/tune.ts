@@ -145,7 +145,7 @@ function searchConfig(task: TaskData, sampler: 'tpe' | 'random', seed: number): 
     preset: { latent: { int: [2, latentHigh], log: true } },
     data: { source: task.train, test: task.test, validationSplit: task.validationSplit },
     training: { epochs: { int: [3, 20] }, batchSize: { choice: [32, 64, 128, 256] }, optimizer: { name: 'adam', learningRate: { logUniform: [1e-4, 1e-2] } } },
-    tune: { objective: 'rocAuc', trials, sampler, seed, pruner: 'median' },
+    tune: { objective: 'rocAuc', trials, sampler, seed, pruner: 'none' },
   };
 }
 

@@ -76,6 +76,7 @@ export interface TuneSettings {
   seed: number;
   /** TPE: trials sampled at random before the model takes over (default 10). */
   startupTrials: number;
+  /** Default `median`; `none` for `rocAuc`, which is measured only after training (a pruner would watch `valLoss`, a proxy). */
   pruner: PrunerName;
 }
 
@@ -170,7 +171,8 @@ function parseTune(v: unknown, path: string): TuneSettings {
     objective, direction, ...(trials !== undefined ? { trials } : {}), ...(timeBudget !== undefined ? { timeBudget } : {}),
     sampler: o.sampler === undefined ? 'tpe' : oneOf(o.sampler, `${path}.sampler`, SAMPLERS),
     seed, startupTrials: o.startupTrials === undefined ? 10 : positiveInt(o.startupTrials, `${path}.startupTrials`),
-    pruner: o.pruner === undefined ? 'median' : oneOf(o.pruner, `${path}.pruner`, PRUNERS),
+    // rocAuc is measured once, after training: pruning would have to judge trials by a proxy (valLoss), so it is asked for, not default.
+    pruner: o.pruner === undefined ? (objective === 'rocAuc' ? 'none' : 'median') : oneOf(o.pruner, `${path}.pruner`, PRUNERS),
   };
 }
 
