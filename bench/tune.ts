@@ -7,8 +7,9 @@
  *   preset, its defaults), run as a one-trial study.
  * - The tuned detector: `aekit tune` with TPE over model preset, code size,
  *   epochs, batch size and learning rate, objective `rocAuc` (the default
- *   detector's one-class ROC-AUC on the validation split), median pruning on
- *   valLoss, `--trials` trials (30; 6 with --quick).
+ *   detector's one-class ROC-AUC on the validation split), no pruning (the
+ *   objective is measured only after training), `--trials` trials (30; 6
+ *   with --quick).
  * Both are then scored on the test split: the detector fitted on the
  * training part around the trained model, ROC-AUC × 100.
  *
