@@ -34,6 +34,9 @@ describe('search spaces', () => {
     assert.equal(s.tune.direction, 'minimize');
     assert.equal(s.tune.sampler, 'tpe');
     assert.equal(s.tune.trials, 20);
+    assert.equal(s.tune.pruner, 'median');
+    const auc = parseSearchConfig({ ...base(), data: { ...base().data, source: 'x.npz' }, tune: { objective: 'rocAuc' } }, 'search.yaml').tune;
+    assert.deepEqual([auc.direction, auc.pruner], ['maximize', 'none'], 'rocAuc is measured after training: maximized, not pruned by default');
     const c = trialConfig(s, { 'training.batchSize': 64, 'training.optimizer.learningRate': 0.003, 'preset.latent': 5 });
     assert.equal(c.training.batchSize, 64);
     assert.equal(c.training.optimizer.learningRate, 0.003);
