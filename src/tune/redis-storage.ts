@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
+import { UsageError } from '../runs/errors.js';
 import { parseRedisStreamUrl } from '../stream/redis-url.js';
 import { type JournalRecord, type StudyStorage, LEASE_MS, parseJournal } from './journal.js';
 
@@ -27,7 +28,7 @@ export class RedisStorage implements StudyStorage {
 
   /**
    * Connects to the study at `url` (`redis://[user:password@]host[:port]/<study>[?db=n]`).
-   * @throws {UsageError} for a malformed URL; the client's error when Redis cannot be reached.
+   * @throws {UsageError} for a malformed URL, or when Redis cannot be reached.
    */
   static async open(url: string, leaseMs = LEASE_MS): Promise<RedisStorage> {
     const parsed = parseRedisStreamUrl(url, '--storage', 'study');
@@ -38,7 +39,8 @@ export class RedisStorage implements StudyStorage {
     try {
       await client.connect();
     } catch (e) {
-      throw new Error(`--storage ${parsed.shown}: cannot connect to Redis (${(e as Error).message})`);
+      client.destroy();
+      throw new UsageError(`--storage ${parsed.shown}: cannot connect to Redis (${(e as Error).message})`);
     }
     return new RedisStorage(client, `${parsed.shown} (key aekit:tune:${parsed.stream}:journal)`, `aekit:tune:${parsed.stream}`, leaseMs);
   }

@@ -6,6 +6,7 @@
  * whose worker died is claimed again, and the budget is counted from the
  * journal, so the study ends with each trial's result recorded once.
  */
+import { UsageError } from '../runs/errors.js';
 import { type EpochMetrics } from '../train/callbacks.js';
 import { type JournalRecord, type StudyState, type StudyStorage, type TrialInfo, type TrialState, type WorkerId, HEARTBEAT_MS, newAttempt, studyState, workerId } from './journal.js';
 import { type PeerCurve, pruneReason } from './pruners.js';
@@ -83,19 +84,19 @@ const identity = (s: Pick<SearchConfig, 'params' | 'base' | 'tune'>) => JSON.str
  * Opens a study in `storage`: records `search` when the journal is new,
  * else checks that `search` (when given) is the one the study was started
  * with. Returns the study's search config.
- * @throws {Error} when the journal holds another study, or none and no search is given.
+ * @throws {UsageError} when the journal holds another study, or none and no search is given.
  */
 export async function openStudy(storage: StudyStorage, search?: SearchConfig): Promise<SearchConfig> {
   return storage.withLock(async () => {
     const state = studyState(await storage.read());
     if (!state.study) {
-      if (!search) throw new Error(`${storage.where} holds no study yet: give the search config (--config) to start one`);
+      if (!search) throw new UsageError(`${storage.where} holds no study yet: give the search config (--config) to start one`);
       await storage.append({ type: 'study', time: Date.now(), file: search.file, params: search.params, tune: search.tune, base: search.base });
       return search;
     }
     const recorded = searchOf(state);
     if (search && identity(search) !== identity(recorded)) {
-      throw new Error(`${storage.where} holds a study started with another search config (its spaces, objective, sampler, seed or pruner differ): resume it without changing them, or start a new study elsewhere`);
+      throw new UsageError(`${storage.where} holds a study started with another search config (its spaces, objective, sampler, seed or pruner differ): resume it without changing them, or start a new study elsewhere`);
     }
     // A resumed study may be given a new budget.
     return search ? { ...recorded, tune: { ...recorded.tune, ...(search.tune.trials !== undefined ? { trials: search.tune.trials } : {}), ...(search.tune.timeBudget !== undefined ? { timeBudget: search.tune.timeBudget } : {}) } } : recorded;

@@ -67,5 +67,7 @@ describe('aekit tune on a small table', () => {
     writeFileSync(config, `model: dense\ndata: { source: ${csv}, validationSplit: 0.2 }\ntraining: { batchSize: { int: [8, 4] } }\n`);
     await assert.rejects(runTuneCommand({ config, study: join(dir, 'bad') }, quiet()), (e: unknown) => e instanceof ConfigError && e.message === `${config}.training.batchSize.int: expected low <= high, got [8, 4]`);
     assert.equal(existsSync(join(dir, 'bad')), false);
+    await assert.rejects(runTuneCommand({ study: join(dir, 'none') }, quiet()), /none holds no study \(no journal\.jsonl\): give the search config with --config/);
+    assert.equal(existsSync(join(dir, 'none')), false);
   });
 });

@@ -8,7 +8,7 @@
  * processes; `--storage redis://…` shares one study between machines.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,6 +160,7 @@ export async function runTuneCommand(flags: TuneFlags, io: Io = defaultIo()): Pr
     if (flags.seed !== undefined) t.seed = flags.seed;
   }
   const dir = flags.study ?? join('runs', `tune-${basename(flags.config ?? 'study', extname(flags.config ?? ''))}`);
+  if (!given && !flags.storage && !existsSync(join(dir, 'journal.jsonl'))) throw new UsageError(`${dir} holds no study (no journal.jsonl): give the search config with --config to start one`);
   const storage: StudyStorage = flags.storage ? await RedisStorage.open(flags.storage) : new FileStorage(dir);
   try {
     const search = await openStudy(storage, given);
