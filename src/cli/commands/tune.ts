@@ -121,8 +121,12 @@ function selfCommand(): string[] {
   return [...(fromSource ? ['--import', import.meta.resolve('tsx')] : []), main];
 }
 
-/** Spawns `n` worker processes on the study and waits for them; an abort of `signal` asks them to claim no more. */
-async function runWorkerProcesses(n: number, args: string[], log: (l: string) => void, signal: AbortSignal): Promise<void> {
+/**
+ * Spawns `n` worker processes on the study and waits for them. Ctrl-C reaches
+ * them from the terminal (one process group); a tuner killed otherwise closes
+ * their IPC channel, and they stop after their current trial.
+ */
+async function runWorkerProcesses(n: number, args: string[], log: (l: string) => void): Promise<void> {
   const children = Array.from({ length: n }, (_, i) => {
     const child = spawn(process.execPath, [...selfCommand(), 'tune', '--worker', ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const prefix = `[worker ${i + 1}] `;
@@ -139,7 +143,6 @@ async function runWorkerProcesses(n: number, args: string[], log: (l: string) =>
       resolve(1);
     }));
   });
-  signal.addEventListener('abort', () => undefined);
   const codes = await Promise.all(children);
   const bad = codes.filter((c) => c !== 0);
   if (bad.length) log(`${bad.length} worker process${bad.length === 1 ? '' : 'es'} ended with an error (their unfinished trials are re-run on the next aekit tune of this study)`);
@@ -193,7 +196,7 @@ export async function runTuneCommand(flags: TuneFlags, io: Io = defaultIo()): Pr
       }
       if (workers > 1) {
         const args = ['--study', dir, '--budget', JSON.stringify(budget), ...(flags.storage ? ['--storage', flags.storage] : []), ...(threads ? ['--threads', String(threads)] : []), ...(flags.figures === false ? ['--no-figures'] : [])];
-        await runWorkerProcesses(workers, args, log, controller.signal);
+        await runWorkerProcesses(workers, args, log);
       } else {
         await runWorker({ storage, search, budget, trial: trainTrial(dir, search, { ...(flags.figures === false ? { figures: false } : {}), ...(threads ? { threads } : {}) }), signal: controller.signal, log });
       }
