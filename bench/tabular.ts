@@ -16,9 +16,7 @@
  * {detector: mean}, `adbench.peerRanks` {detector: mean rank}, per seed
  * (`adbench.perSeed`), and `adbench.seconds`.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { progressLog } from './lib/cli.js';
@@ -26,11 +24,9 @@ import { AnomalyDetector } from '../src/anomaly/detector.js';
 import { readNpz } from '../src/data/npy.js';
 import { rocAuc } from '../src/eval/detection.js';
 import { writeFileAtomic } from '../src/io/files.js';
+import { PEER_NAMES, type Peer, type TableEntry, adbenchProtocol, rows } from './tabular/protocol.js';
 
 const HERE = dirname(new URL(import.meta.url).pathname);
-const PYTHON = process.env.AEKIT_BENCH_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-const PEER_NAMES = { isolationForest: 'IsolationForest', lof: 'LOF', knn: 'KNN', ocsvm: 'OneClassSVM', pca: 'PCA', ecod: 'ECOD' } as const;
-type Peer = keyof typeof PEER_NAMES;
 const DEFAULT_DATA_DIR = resolve(HERE, '..', '..', 'shared', 'data', 'adbench');
 
 const program = new Command('bench:tabular')
@@ -54,45 +50,14 @@ if (!existsSync(opts.dataDir)) {
   process.exit(2);
 }
 
-interface Split { seed: number; train: number[]; test: number[] }
-interface TableEntry { name: string; rows: number; features: number; anomalies: number; splits: Split[]; peers: Partial<Record<Peer, number[]>> }
-
 const started = performance.now();
-const work = mkdtempSync(join(tmpdir(), 'aekit-adbench-'));
 let protocol: { datasets: TableEntry[] };
 try {
-  const file = join(work, 'protocol.json');
   log(`splits${opts.peers ? ' and scikit-learn peers' : ''} (bench/tabular/peers.py)...`);
-  const args = [join(HERE, 'tabular', 'peers.py'), '--data-dir', opts.dataDir, '--seeds', seeds.join(','), '--out', file, ...(opts.datasets ? ['--datasets', opts.datasets] : []), ...(opts.peers ? [] : ['--peers', 'none'])];
-  const env = { ...process.env };
-  // Peers get OpenBLAS's own kernel choice (DESIGN.md: the machine-wide guard forces AVX2 kernels).
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', opts.json ? 'pipe' : 'inherit'], timeout: 60 * 60_000 });
-  if (r.status !== 0) {
-    const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-    let reason = `${PYTHON} exited with ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
-    try {
-      reason = (JSON.parse(last) as { error?: string }).error ?? reason;
-    } catch {
-      // keep the process's own message
-    }
-    throw new Error(`${reason}. The splits follow scikit-learn's train_test_split, so this benchmark needs it: apt-get install -y python3-sklearn, or set AEKIT_BENCH_PYTHON to a python that has it`);
-  }
-  protocol = JSON.parse(readFileSync(file, 'utf8')) as { datasets: TableEntry[] };
+  protocol = adbenchProtocol({ dataDir: opts.dataDir, seeds, ...(opts.datasets ? { datasets: opts.datasets } : {}), peers: opts.peers, quietStderr: opts.json });
 } catch (e) {
   console.error(`bench:tabular: ${(e as Error).message}`);
-  rmSync(work, { recursive: true, force: true });
   process.exit(2);
-}
-rmSync(work, { recursive: true, force: true });
-
-function rows(x: ArrayLike<number>, d: number, which: number[]): Float32Array {
-  const out = new Float32Array(which.length * d);
-  which.forEach((r, i) => {
-    for (let j = 0; j < d; j++) out[i * d + j] = x[r * d + j]!;
-  });
-  return out;
 }
 
 const results: Record<string, { aekit: number[]; seconds: number; peers: Partial<Record<Peer, number[]>> }> = {};

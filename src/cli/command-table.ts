@@ -10,6 +10,7 @@ import { type Command } from 'commander';
 export const COMMANDS: ReadonlyArray<[name: string, make: () => Promise<Command>]> = [
   ['demo', async () => (await import('./commands/demo.js')).demoCommand()],
   ['train', async () => (await import('./commands/train.js')).trainCommand()],
+  ['tune', async () => (await import('./commands/tune.js')).tuneCommand()],
   ['eval', async () => (await import('./commands/eval.js')).evalCommand()],
   ['encode', async () => (await import('./commands/encode.js')).encodeCommand()],
   ['reconstruct', async () => (await import('./commands/reconstruct.js')).reconstructCommand()],

@@ -331,11 +331,11 @@ function checkOptimizer(config: TrainingConfig['optimizer'], path: string): void
 }
 
 /**
- * Reads a run config from a JSON or YAML file (by extension; `.yml`/`.yaml`
- * are YAML, anything else JSON).
+ * Reads a config file's raw contents, JSON or YAML by extension (`.yml` and
+ * `.yaml` are YAML, anything else JSON), unchecked.
  * @throws {ConfigError} naming the file (and the line for a YAML or JSON syntax error).
  */
-export function readRunConfig(path: string): RunConfig {
+export function readConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -344,13 +344,19 @@ export function readRunConfig(path: string): RunConfig {
     throw new ConfigError(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory; expected a JSON or YAML config file' : `cannot read (${code ?? (e as Error).message})`);
   }
   const yaml = ['.yml', '.yaml'].includes(extname(path).toLowerCase());
-  let raw: unknown;
   try {
-    raw = yaml ? (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 100 }) : JSON.parse(text);
+    return yaml ? (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 100 }) : JSON.parse(text);
   } catch (e) {
     throw new ConfigError(path, `not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`);
   }
-  return parseRunConfig(raw, path);
+}
+
+/**
+ * Reads a run config from a JSON or YAML file (see {@link readConfigFile}).
+ * @throws {ConfigError} naming the file (and the line for a YAML or JSON syntax error).
+ */
+export function readRunConfig(path: string): RunConfig {
+  return parseRunConfig(readConfigFile(path), path);
 }
 
 /** What flags may change in a run config; undefined leaves the config's value. */

@@ -724,3 +724,88 @@ export function reconstructionLinesSpec(input: ReconstructionLinesInput, options
     grid, xAxis, yAxis, series,
   };
 }
+
+// ------------------------------------------------------------- tuning studies
+
+/** One trial of a study, for the study charts. */
+export interface StudyTrialPoint {
+  number: number;
+  /** The objective; undefined for a trial without one (failed, or pruned before it was measured). */
+  value?: number;
+  state: 'complete' | 'pruned' | 'failed' | 'running';
+  params: Record<string, unknown>;
+}
+
+/** Objective per trial, complete trials as points and the running best as a step line. */
+export function studyObjectiveSpec(trials: readonly StudyTrialPoint[], options: { objective: string; direction: 'minimize' | 'maximize'; title?: string }): ChartSpec {
+  const done = trials.filter((t) => t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)).sort((a, b) => a.number - b.number);
+  const better = (a: number, b: number) => (options.direction === 'maximize' ? a > b : a < b);
+  const best: [number, number][] = [];
+  for (const t of done) {
+    const prev = best.at(-1)?.[1];
+    best.push([t.number, prev === undefined || better(t.value!, prev) ? round(t.value!, 6) : prev]);
+  }
+  const pruned = trials.filter((t) => t.state === 'pruned').length;
+  const failed = trials.filter((t) => t.state === 'failed').length;
+  const notes = [`${done.length} complete`, pruned ? `${pruned} pruned (not drawn)` : '', failed ? `${failed} failed` : '', options.direction === 'maximize' ? 'higher is better' : 'lower is better'].filter(Boolean).join(' · ');
+  return {
+    ...base(options.title ?? `Objective per trial: ${options.objective}`, notes),
+    legend: { top: 54, textStyle: { fontSize: 12 } },
+    grid: { left: 80, right: 32, top: 92, bottom: 56 },
+    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 30, minInterval: 1, scale: true, splitLine: { show: false }, ...AXIS },
+    yAxis: { type: 'value', name: options.objective, nameLocation: 'middle', nameGap: 60, scale: true, ...AXIS },
+    series: [
+      { type: 'scatter', name: 'trial', data: done.map((t) => [t.number, round(t.value!, 6)]), symbolSize: 8, color: PALETTE[0] },
+      { type: 'line', name: 'best so far', data: best, step: 'end', showSymbol: false, lineStyle: { width: 2 }, color: PALETTE[1] },
+    ],
+  };
+}
+
+/** How a searched parameter is drawn on an axis. */
+export interface StudyParamAxis {
+  name: string;
+  scale: 'linear' | 'log' | 'category';
+  /** Integer values: ticks at whole numbers only. */
+  integer?: boolean;
+  /** The values of a category axis, in order. */
+  categories?: string[];
+}
+
+/** Parameter value against objective, one small panel per parameter (complete trials). */
+export function studyParamsSpec(trials: readonly StudyTrialPoint[], params: readonly StudyParamAxis[], options: { objective: string; title?: string }): ChartSpec {
+  const done = trials.filter((t) => t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value));
+  const cols = Math.min(3, params.length);
+  const rows = Math.ceil(params.length / cols);
+  const grid: object[] = [];
+  const xAxis: object[] = [];
+  const yAxis: object[] = [];
+  const series: object[] = [];
+  params.forEach((p, i) => {
+    const c = i % cols;
+    const r = Math.floor(i / cols);
+    grid.push({ left: `${(100 * c) / cols + 8}%`, width: `${100 / cols - 12}%`, top: `${(100 * r) / rows + 14}%`, height: `${100 / rows - 26}%` });
+    const label = p.name.length > 34 ? `…${p.name.slice(-33)}` : p.name;
+    xAxis.push(p.scale === 'category'
+      ? { type: 'category', data: p.categories, gridIndex: i, name: label, nameLocation: 'middle', nameGap: 28, ...AXIS }
+      : { type: p.scale === 'log' ? 'log' : 'value', gridIndex: i, name: label, nameLocation: 'middle', nameGap: 28, scale: true, ...(p.integer ? { minInterval: 1 } : {}), splitLine: { show: false }, ...AXIS, axisLabel: { ...AXIS.axisLabel, formatter: (v: number) => formatNumber(v), hideOverlap: true } });
+    yAxis.push({ type: 'value', gridIndex: i, name: c === 0 ? options.objective : '', nameLocation: 'middle', nameGap: 52, scale: true, ...AXIS, axisLabel: { ...AXIS.axisLabel, formatter: (v: number) => formatNumber(v) } });
+    const data = done.map((t) => {
+      const v = t.params[p.name];
+      return [p.scale === 'category' ? JSON.stringify(v) : (v as number), round(t.value!, 6)];
+    });
+    series.push({ type: 'scatter', xAxisIndex: i, yAxisIndex: i, data, symbolSize: 7, color: PALETTE[0] });
+  });
+  return { ...base(options.title ?? `Parameters against ${options.objective}`, `${done.length} complete trials`), grid, xAxis, yAxis, series } as ChartSpec;
+}
+
+/** Importance of each parameter (fractions summing to 1), largest on top. */
+export function studyImportanceSpec(importance: ReadonlyArray<{ name: string; importance: number }>, options: { method: string; title?: string }): ChartSpec {
+  const sorted = [...importance].sort((a, b) => a.importance - b.importance);
+  return {
+    ...base(options.title ?? 'Parameter importance', options.method),
+    grid: { left: Math.min(320, 24 + 7 * Math.max(...sorted.map((s) => s.name.length), 4)), right: 56, top: 84, bottom: 56 },
+    xAxis: { type: 'value', name: 'share of the objective\'s variance', nameLocation: 'middle', nameGap: 30, min: 0, max: 1, ...AXIS },
+    yAxis: { type: 'category', data: sorted.map((s) => s.name), ...AXIS },
+    series: [{ type: 'bar', data: sorted.map((s) => round(s.importance, 4)), color: PALETTE[0], label: { show: true, position: 'right', formatter: (p: { value: unknown }) => formatNumber(Number(p.value)) } }],
+  };
+}

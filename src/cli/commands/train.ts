@@ -17,6 +17,7 @@ import { OPTIMIZER_NAMES } from '../../optim/names.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../../optim/optimizers.js';
 import { type ScheduleConfig } from '../../optim/schedules.js';
 import { type EarlyStopping } from '../../train/loop.js';
+import { type TrainingCallback } from '../../train/callbacks.js';
 import { type FitResult } from '../../train/trainer.js';
 import { type SessionOptions } from '../../onnx/runtime.js';
 import { UsageError } from '../../runs/errors.js';
@@ -64,6 +65,14 @@ export interface TrainOutcome {
   warnings: string[];
 }
 
+/** What a caller inside aekit adds to a training run (`aekit tune` watches each epoch this way). */
+export interface TrainHooks {
+  /** Callbacks after the config's own (schedule, early stopping); a callback's `stopTraining` ends the run as early stopping does. */
+  callbacks?: TrainingCallback[];
+  /** false: no PCA baseline in the test metrics (an O(d³) fit per run that a tuning trial does not need). Default true. */
+  baseline?: boolean;
+}
+
 /** Session options of a run's training config. */
 function sessionOf(t: RunConfig['training']): SessionOptions {
   return { ...(t.threads ? { threads: t.threads } : {}), ...(t.device ? { device: t.device } : {}) };
@@ -107,7 +116,7 @@ function textDefaults(config: RunConfig, data: RunData): Partial<KindDefaults> {
 const flat = (ds: Dataset) => ({ x: ds.x, shape: [ds.shape[0]!, shapeSize(ds.shape.slice(1))] });
 
 /** Test metrics of the model, and of PCA with as many components as the code has values (when affordable). */
-async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: string) => void): Promise<TrainOutcome['test']> {
+async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: string) => void, baseline = true): Promise<TrainOutcome['test']> {
   const test = data.test;
   if (!test) return undefined;
   const rec = await model.reconstruct(test.x);
@@ -116,10 +125,10 @@ async function testMetrics(model: AutoencoderModel, data: RunData, log: (l: stri
   const d = shapeSize(data.sampleShape);
   let pca: (ReconstructionMetrics & { k: number }) | undefined;
   // PCA's eigendecomposition is O(d³): skip it for wide inputs, and where the code is not smaller than the input.
-  if (k < d && d <= 4096 && data.train.shape[0]! > k) {
+  if (baseline && k < d && d <= 4096 && data.train.shape[0]! > k) {
     const fitted = PCA.fit(flat(data.train), { components: k });
     pca = { k, ...reconstructionMetrics(test.x, fitted.reconstruct(flat(test))) };
-  } else {
+  } else if (baseline) {
     log(`(PCA baseline skipped: code ${k} values, input ${d} values)`);
   }
   return { samples: test.shape[0]!, model: metrics, ...(pca ? { pca } : {}) };
@@ -149,7 +158,7 @@ function resumeConfig(dir: string, epochs: number | undefined): { run: RunFolder
  * the run 'stopped'; a second Ctrl-C exits at once (every write is atomic, so
  * the last checkpoint stays whole).
  */
-export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): Promise<TrainOutcome | undefined> {
+export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo(), hooks: TrainHooks = {}): Promise<TrainOutcome | undefined> {
   const started = performance.now();
   const { log } = io;
   if (flags.resume && (flags.config || flags.model || flags.data || flags.out)) throw new UsageError('--resume continues a run with its own config and folder; --config, --model, --data and --out cannot change it (only --epochs)');
@@ -229,7 +238,8 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   // Step-level progress for `aekit dashboard` (metrics.jsonl only grows once per epoch).
   const live = new ProgressFile(run.path('progress.json'), t.epochs, { batchSize: t.batchSize });
   // A fixed handful of samples, reconstructed after every epoch for the dashboard and TensorBoard's image tab.
-  const probe = liveProbe(data);
+  // Not with --no-figures: a PNG per epoch is a figure too, and costs seconds on a busy machine (aekit tune's trials).
+  const probe = flags.figures === false ? undefined : liveProbe(data);
   const pending: Promise<void>[] = [];
   let result: FitResult;
   const epochsBefore = model.trainer.history.length;
@@ -239,6 +249,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
       ...(config.data.validationSplit ? { validationSplit: config.data.validationSplit } : {}),
       ...(t.schedule ? { schedule: t.schedule as unknown as ScheduleConfig } : {}),
       ...(t.earlyStopping ? { earlyStopping: t.earlyStopping as EarlyStopping } : {}),
+      ...(hooks.callbacks?.length ? { callbacks: hooks.callbacks } : {}),
       checkpointDir: run.path('checkpoint'),
       signal: controller.signal,
       snapshotWeights: true,
@@ -301,7 +312,7 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo()): 
   if (data.test) live.setPhase('evaluating the test set');
   const sentenceModel = asSentenceModel(model);
   // Token ids have no MSE or PCA worth reporting: a text run reports how many test tokens its greedy decoding gets back.
-  const test = sentenceModel ? undefined : await testMetrics(model, data, log);
+  const test = sentenceModel ? undefined : await testMetrics(model, data, log, hooks.baseline);
   const textTest = sentenceModel && data.test ? await textTestMetrics(sentenceModel, data.test) : undefined;
   const seconds = (performance.now() - started) / 1000;
   run.write('results.json', { epochs: trainedEpochs, stopReason: result.stopReason ?? null, trainSeconds: seconds, final: run.epochs.at(-1) ?? null, test: test ?? textTest ?? null });
@@ -413,7 +424,7 @@ export function trainCommand(io?: Io): Command {
     .option('--runs <dir>', 'parent folder of run folders', 'runs')
     .option('--out <dir>', 'the run folder itself (new or empty), instead of --runs/<name>', nonEmptyPath('--out'))
     .option('--resume <run>', 'continue a run folder from its last checkpoint (with --epochs to train longer)')
-    .option('--no-figures', 'skip the PNG figures (and, for a table, series or text run, report.html)')
+    .option('--no-figures', 'skip the PNG figures, the live reconstructions of each epoch included (and, for a table, series or text run, report.html)')
     .option('--print-config', 'print the resolved config (the full model config included) and exit')
     .addHelpText('after', `
 Models: ${Object.entries(PRESET_HELP).map(([k, v]) => `\n  ${k.padEnd(15)} ${v}`).join('')}
