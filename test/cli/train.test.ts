@@ -70,7 +70,7 @@ describe('aekit train flags', () => {
   it('the CLI exits 1 with one line naming the problem: bad flag, unknown model, missing file, foreign --out', () => {
     for (const [args, message] of [
       [['train', '--epochs', 'two'], /--epochs must be an integer >= 1, got 'two'/],
-      [['train', '--model', 'transformer'], /^aekit: --model: unknown model 'transformer'; expected one of dense, deep/m],
+      [['train', '--model', 'resnet'], /^aekit: --model: unknown model 'resnet'; expected one of dense, deep/m],
       [['train', '--data', 'missing.npy'], /^aekit: data\.source: 'missing\.npy' is neither a built-in data set/m],
       [['eval', 'runs/none'], /^aekit: runs\/none: no such run folder or checkpoint$/m],
       [['train', '--shape', '5,5'], /^aekit: data\.shape \(--shape\): \[5, 5\] holds 25 values; mnist images have 784/m],
