@@ -44,7 +44,7 @@ except ImportError:
     sys.exit(2)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_bench import MNIST_TRAIN, blas_library, cpu_capability, load_mnist_images, openblas_core  # noqa: E402
+from pytorch_bench import MNIST_TRAIN, blas_library, cpu_capability, load_mnist_images, openblas_core, train_step  # noqa: E402
 
 BATCH = 128
 ROWS, WIDTH = 28, 28
@@ -125,14 +125,6 @@ class TransformerAutoencoder(nn.Module):
 
     def forward(self, x):
         return self.decode(self.encode(x))
-
-
-def train_step(model, opt, loss_fn, xb):
-    opt.zero_grad(set_to_none=True)
-    loss = loss_fn(model(xb), xb)
-    loss.backward()
-    opt.step()
-    return loss.item()
 
 
 def run_epoch(model, opt, loss_fn, x):

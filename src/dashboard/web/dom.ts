@@ -57,3 +57,22 @@ export function badge(status: string): HTMLElement {
 export function fill(el: Element, ...children: Child[]): void {
   el.replaceChildren(...children.filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
 }
+
+/**
+ * Makes `drop` a drop zone for files and `input` its chooser: the first file
+ * dropped or chosen goes to `use` (the zone shows class `over` while a file
+ * is dragged over it).
+ */
+export function onFileDrop(drop: HTMLElement, input: HTMLInputElement, use: (file: File | undefined) => void): void {
+  input.addEventListener('change', () => use(input.files?.[0]));
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    use(e.dataTransfer?.files[0]);
+  });
+}

@@ -14,7 +14,7 @@
 import { fitLength } from '../../../data/audio-core.js';
 import { cutSegments, joinSegments } from '../../../tasks/segments.js';
 import { clipFigure, decodeToRate, loudestDb, peakOf, wavUrl } from '../audio.js';
-import { fill, fmt, h } from '../dom.js';
+import { fill, fmt, h, onFileDrop } from '../dom.js';
 import type { Ctx } from '../main.js';
 import { run, session } from '../ort-web.js';
 import { reconstructionErrorOf } from './try.js';
@@ -93,19 +93,7 @@ export function tryAudioView(root: HTMLElement, ctx: Ctx): () => void {
 
   const file = h('input', { type: 'file', accept: 'audio/*,.wav', id: 'try-file' });
   const drop = h('div', { class: 'drop audio-drop', id: 'try-drop' }, 'Drop a WAV file here, or choose one: ', file);
-  file.addEventListener('change', () => {
-    const f = file.files?.[0];
-    if (f) compute(f);
-  });
-  drop.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    drop.classList.add('over');
-  });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    const f = e.dataTransfer?.files[0];
+  onFileDrop(drop, file, (f) => {
     if (f) compute(f);
   });
   const what = segments

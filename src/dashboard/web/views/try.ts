@@ -8,7 +8,7 @@
  */
 import { type DetectorScoreState, pointwiseError, scoreOneFromParts } from '../../../anomaly/score-parts.js';
 import { api, runFile, type RunAnalysis } from '../api.js';
-import { fill, fmt, h } from '../dom.js';
+import { fill, fmt, h, onFileDrop } from '../dom.js';
 import { sampleCanvas } from '../images.js';
 import type { Ctx } from '../main.js';
 import { run, session } from '../ort-web.js';
@@ -277,17 +277,7 @@ export function tryView(root: HTMLElement, ctx: Ctx): () => void {
       const { x, inverted } = await imageToInput(f, imageShape);
       compute(x, inverted ? 'The image was inverted (light ink on dark, like the training images).' : '');
     };
-    file.addEventListener('change', () => void useFile(file.files?.[0]));
-    drop.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      drop.classList.add('over');
-    });
-    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-    drop.addEventListener('drop', (e) => {
-      e.preventDefault();
-      drop.classList.remove('over');
-      void useFile(e.dataTransfer?.files[0]);
-    });
+    onFileDrop(drop, file, (f) => void useFile(f));
     input = h('div', {}, pad, h('div', { class: 'row', style: { marginTop: '8px' } },
       h('button', { class: 'secondary', id: 'try-clear', onclick: () => { clear(); fill(result, h('p', { class: 'note' }, 'Draw a digit on the black square.')); result.dataset.state = 'idle'; } }, 'Clear'),
       h('button', { class: 'secondary', id: 'try-rerun', onclick: () => last && compute(last) }, 'Run again')), drop);
