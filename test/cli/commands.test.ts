@@ -62,7 +62,9 @@ describe('aekit train', () => {
     assert.equal(tbFiles.length, 1);
     const events = readEvents(join(dir, 'tb', tbFiles[0]!));
     const tags = new Set(events.flatMap((e) => e.values.map((v) => text(one(v, 1)))));
-    for (const tag of ['batch/loss', 'epoch/loss', 'epoch/lr', 'reconstructions', 'weights/encoder/dense_0/kernel']) assert.ok([...tags].some((t) => t === tag || (tag.startsWith('weights/') && t?.startsWith('weights/'))), `${tag} in ${[...tags].join(', ')}`);
+    // --no-figures (fast) skips the live reconstructions of each epoch, in TensorBoard too.
+    assert.ok(!tags.has('reconstructions'), 'no reconstruction images with --no-figures');
+    for (const tag of ['batch/loss', 'epoch/loss', 'epoch/lr', 'weights/encoder/dense_0/kernel']) assert.ok([...tags].some((t) => t === tag || (tag.startsWith('weights/') && t?.startsWith('weights/'))), `${tag} in ${[...tags].join(', ')}`);
     const epochLoss = events.filter((e) => e.values.some((v) => text(one(v, 1)) === 'epoch/loss')).map((e) => e.step);
     assert.deepEqual(epochLoss, [1, 2]);
     // A second run gets the next free name.
