@@ -8,7 +8,7 @@
  * processes; `--storage redis://…` shares one study between machines.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +73,11 @@ export function trainTrial(studyDir: string, search: SearchConfig, options: { fi
   return async (ctx) => {
     const name = trialName(ctx.number);
     const runDir = join(studyDir, 'trials', name);
-    rmSync(runDir, { recursive: true, force: true });
+    // Only a run folder (run.json) or an empty folder is started over: anything else there is not aekit's to delete.
+    if (existsSync(runDir)) {
+      if (!existsSync(join(runDir, 'run.json')) && readdirSync(runDir).length > 0) throw new UsageError(`${runDir} holds files that are not an aekit run; move them, or give the study another folder`);
+      rmSync(runDir, { recursive: true, force: true });
+    }
     const config = trialConfig(search, ctx.params);
     delete config.name;
     const configFile = join(studyDir, 'configs', `${name}.json`);
