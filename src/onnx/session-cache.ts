@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cpus, homedir } from 'node:os';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../io/files.js';
 
@@ -80,11 +80,19 @@ export function readCachedModel(file: string): Uint8Array | undefined {
   return model;
 }
 
-/** Removes the least recently used cache files of `dir` when it holds more than `limit`. */
+/** A cache file's name: the key's SHA-256 in hex, `.onnx` (other files in the folder are not the cache's). */
+const CACHE_NAME = /^[0-9a-f]{64}\.onnx$/;
+
+/**
+ * Removes the least recently used cache files of `dir` when it holds more
+ * than `limit`. Only files named as the cache names them and ending with its
+ * marker count: `AEKIT_CACHE_DIR` may point at a folder that holds a user's
+ * own models.
+ */
 export function pruneCache(dir: string, limit = CACHE_FILES): void {
   let files: { path: string; used: number }[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.startsWith('.')).map((f) => ({ path: join(dir, f), used: statSync(join(dir, f)).mtimeMs }));
+    files = readdirSync(dir).filter((f) => CACHE_NAME.test(f) && endsWithMarker(join(dir, f))).map((f) => ({ path: join(dir, f), used: statSync(join(dir, f)).mtimeMs }));
   } catch {
     return;
   }
@@ -120,4 +128,21 @@ export function scratchFileIn(dir: string): string | undefined {
     return undefined;
   }
   return join(dir, `.${process.pid}-${Math.random().toString(36).slice(2)}.tmp.onnx`);
+}
+
+/** Whether `file` ends with the cache's marker (read from its last bytes only). */
+function endsWithMarker(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size < MARKER.length) return false;
+    const tail = Buffer.alloc(MARKER.length);
+    readSync(fd, tail, 0, MARKER.length, size - MARKER.length);
+    return tail.equals(MARKER);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -95,17 +95,24 @@ describe('the optimized-model cache', () => {
     assert.equal(sessionCacheDir({ XDG_CACHE_HOME: '/c' }), join('/c', 'aekit', 'ort'));
   });
 
-  it('keeps the most recently used files when it holds too many', () => {
+  it('keeps the most recently used files when it holds too many, and never touches files it did not write', () => {
     const own = mkdtempSync(join(tmpdir(), 'aekit-ort-prune-'));
+    // Cache files: a 64-hex name and the cache's marker at the end.
+    const name = (i: number) => `${String(i).padStart(64, '0')}.onnx`;
     for (let i = 0; i < 10; i++) {
-      writeFileSync(join(own, `${i}.onnx`), 'x');
-      utimesSync(join(own, `${i}.onnx`), 1000 + i, 1000 + i);
+      writeFileSync(join(own, name(i)), 'x aekit-ort-cache-1');
+      utimesSync(join(own, name(i)), 1000 + i, 1000 + i);
     }
     writeFileSync(join(own, '.scratch.tmp.onnx'), 'x');
+    // A user's own models in a folder AEKIT_CACHE_DIR points at: not the cache's, never pruned.
+    writeFileSync(join(own, 'my-model.onnx'), 'x');
+    writeFileSync(join(own, `${'a'.repeat(64)}.onnx`), 'not a cache file');
+    utimesSync(join(own, 'my-model.onnx'), 1, 1);
+    utimesSync(join(own, `${'a'.repeat(64)}.onnx`), 1, 1);
     pruneCache(own, 10);
-    assert.equal(cacheFiles(own).length, 10);
+    assert.equal(cacheFiles(own).length, 12);
     pruneCache(own, 5);
-    assert.deepEqual(cacheFiles(own).sort(), ['6.onnx', '7.onnx', '8.onnx', '9.onnx']);
+    assert.deepEqual(cacheFiles(own).sort(), [name(6), name(7), name(8), name(9), `${'a'.repeat(64)}.onnx`, 'my-model.onnx'].sort());
   });
 
   it('caches nothing when a session asks not to', async () => {
