@@ -26,7 +26,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readF
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { processAlive } from '../io/files.js';
-import { type Params, type ParamSpec, type TuneSettings } from './space.js';
+import { type Params, type SearchParam, type TuneSettings } from './space.js';
 
 /** Who holds a claim. */
 export interface WorkerId {
@@ -41,7 +41,7 @@ export type TrialState = 'complete' | 'pruned' | 'failed';
 
 /** One journal record. */
 export type JournalRecord =
-  | { type: 'study'; time: number; file: string; params: Array<{ name: string; path: (string | number)[]; spec: ParamSpec }>; tune: TuneSettings; base: Record<string, unknown> }
+  | { type: 'study'; time: number; file: string; params: SearchParam[]; tune: TuneSettings; base: Record<string, unknown> }
   | { type: 'claim'; time: number; trial: number; attempt: string; params: Params; worker: WorkerId }
   | { type: 'epoch'; time: number; trial: number; attempt: string; epoch: number; value: number }
   | { type: 'done'; time: number; trial: number; attempt: string; state: TrialState; value?: number; message?: string; epochs: number; seconds: number };
