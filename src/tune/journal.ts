@@ -157,14 +157,27 @@ export class FileStorage implements StudyStorage {
   }
 
   async holds(claim: Extract<JournalRecord, { type: 'claim' }>): Promise<boolean> {
-    // On this machine the process table answers at once; elsewhere the lease's age does.
-    if (claim.worker.host === hostname()) return processAlive(claim.worker.pid);
-    const file = join(this.leases, `trial-${claim.trial}`);
-    if (readText(file) !== claim.attempt) return Date.now() - claim.time < this.leaseMs;
-    return Date.now() - statSync(file).mtimeMs < this.leaseMs;
+    return fileLeaseHolds(this.dir, claim, this.leaseMs);
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Whether the worker of a claim in the file journal of study folder `dir`
+ * still holds its trial: on this machine, whether its process lives; from
+ * elsewhere, whether its lease file was renewed within `leaseMs`. Only reads.
+ */
+export function fileLeaseHolds(dir: string, claim: Extract<JournalRecord, { type: 'claim' }>, leaseMs = LEASE_MS): boolean {
+  // On this machine the process table answers at once; elsewhere the lease's age does.
+  if (claim.worker.host === hostname()) return processAlive(claim.worker.pid);
+  const file = join(dir, 'leases', `trial-${claim.trial}`);
+  if (readText(file) !== claim.attempt) return Date.now() - claim.time < leaseMs;
+  try {
+    return Date.now() - statSync(file).mtimeMs < leaseMs;
+  } catch {
+    return false;
+  }
 }
 
 function readText(file: string): string | undefined {
