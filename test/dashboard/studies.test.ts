@@ -4,8 +4,9 @@
  * page data by /api/study (trials with state, parameters, objective, pruned
  * at and run id; the study report's importance), its trials are runs of
  * /api/runs that name their study, and a changed journal is streamed as a
- * `studies` event. The journal is written by the real study loop with a
- * cheap trial function (no training).
+ * `studies` event; the study page in headless Chromium shows the trials
+ * and follows the journal. The journal is written by the real study loop
+ * with a cheap trial function (no training).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { request } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildWebAssets } from '../../src/dashboard/build-web.js';
 import type { RunSummary } from '../../src/dashboard/runs.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import type { StudySummary, StudyView } from '../../src/dashboard/studies.js';
@@ -21,6 +23,7 @@ import { FileStorage, studyState } from '../../src/tune/journal.js';
 import { paramImportance, studyPoints } from '../../src/tune/report.js';
 import { parseSearchConfig } from '../../src/tune/space.js';
 import { type TrialFunction, openStudy, runWorker } from '../../src/tune/study.js';
+import { openWatchedPage } from './chromium-page.js';
 
 const LR = 'training.optimizer.learningRate';
 const search = parseSearchConfig({
@@ -172,6 +175,32 @@ describe('dashboard: tuning studies', () => {
       assert.deepEqual(v.rows.slice(6).map((r) => [r.number, r.state, r.epochs]), [[7, 'running', 1], [8, 'interrupted', undefined]]);
     } finally {
       req.destroy();
+    }
+  });
+
+  it('the study page in headless Chromium: its trials, linked to their runs, and a result appended to the journal shows up', { timeout: 120_000 }, async () => {
+    const assets = await buildWebAssets(mkdtempSync(join(tmpdir(), 'aekit-dash-study-assets-')));
+    const live = await startDashboard({ runsDir: runs, port: 0, assetsDir: assets, pollMs: 100 });
+    const problems: string[] = [];
+    const { browser, page } = await openWatchedPage(problems);
+    try {
+      await page.goto(`${live.url}#runs`);
+      await page.locator('#runs-studies a', { hasText: 'tune-a' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('#study-trials tbody tr').length === 8, undefined, { timeout: 20_000 });
+      const cells = async (n: number) => page.locator(`#study-trials tbody tr[data-trial="${n}"] td`).allInnerTexts();
+      assert.deepEqual((await cells(5)).slice(1, 5), ['pruned', '–', '2', 'epoch 2']);
+      assert.match((await cells(1))[0]!, /⟲ 1/, 'the enqueued default is marked');
+      assert.equal((await cells(7))[1], 'running');
+      assert.equal(await page.locator('#study-trials a', { hasText: 'trial-0002' }).getAttribute('href'), '#live/tune-a%2Ftrials%2Ftrial-0002', 'a run without a checkpoint opens on Live');
+      assert.equal(await page.locator('#study-objective canvas').count(), 1, 'the objective chart is drawn');
+      // Trial 7 finishes: the page follows the journal.
+      await storage.append({ type: 'done', time: Date.now(), trial: 7, attempt: 'live', state: 'complete', value: 0.25, epochs: 3, seconds: 1 });
+      await page.waitForFunction(() => document.querySelector('#study-trials tbody tr[data-trial="7"] td:nth-child(2)')?.textContent === 'complete', undefined, { timeout: 20_000 });
+      assert.equal((await cells(7))[2], '0.25');
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await live.close();
     }
   });
 });

@@ -8,6 +8,7 @@ import { api, runFile, type RunCurves, type RunSummary, type TrainJob } from '..
 import { type Chart, disposeChart, makeChart, show } from '../chart.js';
 import { ago, badge, fill, fmt, h } from '../dom.js';
 import { type Ctx, type ViewName, canTry } from '../main.js';
+import { trialsText } from './study.js';
 
 /** Runs compared by default: the newest few with metrics. */
 const DEFAULT_COMPARED = 5;
@@ -80,7 +81,7 @@ export function runsView(root: HTMLElement, ctx: Ctx): () => void {
       h('a', { href: `#study/${encodeURIComponent(st.id)}` }, st.id), ' ', badge(st.status), ' ',
       h('span', { class: 'note' }, [
         st.objective && `${st.objective} (${st.direction === 'maximize' ? 'max' : 'min'})`,
-        `${st.trials}${st.budget !== undefined ? ` / ${st.budget}` : ''} trials`,
+        `${trialsText(st)} trials`,
         st.best && `best ${fmt(st.best.value)} (trial ${st.best.trial})`,
         ago(st.updated),
       ].filter(Boolean).join(' · ')))));

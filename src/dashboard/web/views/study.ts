@@ -17,6 +17,11 @@ function paramText(v: unknown): string {
   return typeof v === 'number' ? fmt(v, 3) : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** "9 / 30": trials run of the budget the study was started with (a resume may have raised it: then the count alone). */
+export function trialsText(s: StudySummary): string {
+  return s.budget !== undefined && s.budget > s.trials ? `${s.trials} / ${s.budget}` : String(s.trials);
+}
+
 /** "12 complete · 3 pruned · 1 running" (states with trials only). */
 function countsText(s: StudySummary): string {
   const parts = Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
@@ -49,7 +54,7 @@ function studyList(root: HTMLElement, ctx: Ctx): () => void {
         h('td', {}, h('a', { href: `#study/${encodeURIComponent(s.id)}` }, s.id)),
         h('td', {}, badge(s.status)),
         h('td', {}, s.objective ? `${s.objective} (${s.direction === 'maximize' ? 'max' : 'min'})` : '–'),
-        h('td', { class: 'num' }, `${s.trials}${s.budget !== undefined ? ` / ${s.budget}` : ''}`),
+        h('td', { class: 'num' }, trialsText(s)),
         h('td', {}, countsText(s)),
         h('td', { class: 'num' }, s.best ? `${fmt(s.best.value)} (trial ${s.best.trial})` : '–'),
         h('td', {}, s.sampler ? `${s.sampler} (seed ${s.seed})` : '–'),
@@ -112,7 +117,7 @@ function studyPage(root: HTMLElement, ctx: Ctx, id: string): () => void {
     error.textContent = v.problems.join('; ');
     const tile = (k: string, value: string | Node) => h('div', { class: 'tile' }, h('div', { class: 'k' }, k), h('div', { class: 'v' }, value));
     fill(tiles,
-      tile('trials', `${v.trials}${v.budget !== undefined ? ` / ${v.budget}` : ''}`),
+      tile('trials', trialsText(v)),
       tile('states', countsText(v)),
       tile(`best ${v.objective ?? ''}`, v.best ? fmt(v.best.value) : '–'),
       tile('best trial', v.best ? String(v.best.trial) : '–'),
