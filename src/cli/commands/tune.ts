@@ -233,7 +233,7 @@ export function tuneCommand(io?: Io): Command {
   const workers = intIn('--workers', 1, 256);
   return new Command('tune')
     .description('hyperparameter search: trials are run folders, the study a journal that survives a kill; parallel with --workers or across machines with --storage redis://')
-    .option('--config <file>', 'search config (JSON or YAML): a run config whose fields may be { uniform: [a, b] }, { logUniform: [a, b] }, { int: [a, b] } or { choice: [...] }, and a tune: section (objective, direction, trials, timeBudget, sampler, seed, pruner)')
+    .option('--config <file>', 'search config (JSON or YAML): a run config whose fields may be { uniform: [a, b] }, { logUniform: [a, b] }, { int: [a, b] } or { choice: [...] }, and a tune: section (objective, direction, trials, timeBudget, sampler, seed, pruner, enqueue, enqueueDefault); a space may carry default: <value>')
     .option('--study <dir>', 'the study folder: journal, trials/, report (default runs/tune-<config name>); the same folder resumes the study')
     .option('--trials <n>', 'trials in the study (overrides tune.trials)', intIn('--trials', 1))
     .option('--time <seconds>', 'start no new trial after this many seconds (overrides tune.timeBudget)', numberIn('--time', 0, Number.MAX_SAFE_INTEGER))
@@ -259,8 +259,8 @@ A search config (docs/tuning.md):
   model: dense
   preset: { latent: { int: [2, 32], log: true } }
   data: { source: table.csv, labelColumn: label, validationSplit: 0.2 }
-  training: { epochs: 10, optimizer: { name: adam, learningRate: { logUniform: [1.0e-4, 1.0e-2] } } }
-  tune: { objective: rocAuc, trials: 30, sampler: tpe }`)
+  training: { epochs: 10, optimizer: { name: adam, learningRate: { logUniform: [1.0e-4, 1.0e-2], default: 2.0e-3 } } }
+  tune: { objective: rocAuc, trials: 30, sampler: tpe, enqueue: [{ training.optimizer.learningRate: 1.0e-3 }] }`)
     .action(async (flags: TuneFlags) => {
       await runTuneCommand(flags, io);
     });
