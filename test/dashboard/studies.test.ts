@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +23,7 @@ import { paramImportance, studyPoints } from '../../src/tune/report.js';
 import { parseSearchConfig } from '../../src/tune/space.js';
 import { type TrialFunction, openStudy, runWorker } from '../../src/tune/study.js';
 import { openWatchedPage } from './chromium-page.js';
+import { openEventStream } from './event-stream.js';
 
 const LR = 'training.optimizer.learningRate';
 const search = parseSearchConfig({
@@ -132,35 +132,11 @@ describe('dashboard: tuning studies', () => {
   });
 
   it('marks a trial held by a live worker running and one whose worker died interrupted, and streams the change', async () => {
-    const events: { event: string; data: { studies?: StudySummary[] } }[] = [];
-    const req = request({ host: '127.0.0.1', port, path: '/api/events', headers: { Host: `127.0.0.1:${port}` } });
-    req.on('response', (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      });
-    });
-    req.end();
-    const waitFor = (pred: (s: StudySummary) => boolean) => new Promise<StudySummary>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(events.map((e) => e.data.studies?.find((s) => s.id === 'tune-a')?.counts))}`)), 10_000);
-      const check = () => {
-        const hit = events.filter((e) => e.event === 'studies').flatMap((e) => e.data.studies ?? []).find((s) => s.id === 'tune-a' && pred(s));
-        if (hit) {
-          clearTimeout(timer);
-          resolve(hit);
-        } else setTimeout(check, 20);
-      };
-      check();
-    });
+    const stream = openEventStream<{ studies?: StudySummary[] }>(port);
+    const waitFor = async (pred: (s: StudySummary) => boolean) => {
+      const e = await stream.waitFor((x) => x.event === 'studies' && Boolean(x.data.studies?.some((s) => s.id === 'tune-a' && pred(s))));
+      return e.data.studies!.find((s) => s.id === 'tune-a')!;
+    };
     try {
       await waitFor((s) => s.trials === 6);
       // This process claims trial 7 (alive); a process that has exited claimed trial 8.
@@ -174,7 +150,7 @@ describe('dashboard: tuning studies', () => {
       const v = (await get<StudyView>(port, '/api/study?id=tune-a')).body;
       assert.deepEqual(v.rows.slice(6).map((r) => [r.number, r.state, r.epochs]), [[7, 'running', 1], [8, 'interrupted', undefined]]);
     } finally {
-      req.destroy();
+      stream.close();
     }
   });
 
