@@ -56,6 +56,8 @@ export interface StudySummary {
   /** When the study was started, and when its journal last changed (ISO times). */
   created?: string;
   updated?: string;
+  /** The study report's files, written when a tuner finishes (src/tune/report.ts). */
+  files: { report: boolean; bestConfig: boolean };
 }
 
 /** One trial on a study's page. */
@@ -109,7 +111,10 @@ interface ReadStudy {
 function readStudy(root: string, id: string): ReadStudy {
   const dir = join(root, ...id.split('/'));
   const file = join(dir, STUDY_JOURNAL);
-  const summary: StudySummary = { id, status: 'corrupt', problems: [], params: [], trials: 0, counts: EMPTY_COUNTS() };
+  const summary: StudySummary = {
+    id, status: 'corrupt', problems: [], params: [], trials: 0, counts: EMPTY_COUNTS(),
+    files: { report: existsSync(join(dir, 'report.html')), bestConfig: existsSync(join(dir, 'best-config.json')) },
+  };
   const statuses = new Map<number, TrialStatus>();
   let state: StudyState;
   try {

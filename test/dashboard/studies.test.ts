@@ -91,6 +91,7 @@ describe('dashboard: tuning studies', () => {
     assert.deepEqual(a.counts, { complete: 5, pruned: 1, failed: 0, running: 0, interrupted: 0 });
     assert.equal(a.best!.value, Math.min(...values));
     assert.deepEqual(a.params, ['model', LR]);
+    assert.deepEqual(a.files, { report: false, bestConfig: false }, 'no tuner has finished: no report yet');
     const broken = body.studies.find((s) => s.id === 'group/broken')!;
     assert.equal(broken.status, 'corrupt');
     assert.match(broken.problems.join(), /journal\.jsonl:1: not a journal record/);
@@ -112,6 +113,8 @@ describe('dashboard: tuning studies', () => {
     assert.deepEqual([pruned.state, pruned.prunedAt, pruned.value, pruned.message], ['pruned', 2, undefined, 'worse than the median']);
     assert.deepEqual(v.rows.map((r) => r.run), ['tune-a/trials/trial-0001', 'tune-a/trials/trial-0002', 'tune-a/trials/trial-0003', undefined, undefined, undefined]);
     assert.equal(v.metric, 'valLoss');
+    writeFileSync(join(runs, 'tune-a', 'best-config.json'), '{}');
+    assert.deepEqual((await get<StudyView>(port, '/api/study?id=tune-a')).body.files, { report: false, bestConfig: true });
     // The importance and the charts' points are the study report's (src/tune/report.ts).
     assert.deepEqual(v.importance, paramImportance(studyPoints(state), search.params));
     assert.equal(v.importance.length, 2);

@@ -109,10 +109,12 @@ function studyPage(root: HTMLElement, ctx: Ctx, id: string): () => void {
 
   const draw = (v: StudyView) => {
     fill(title, `Study ${id} `, badge(v.status));
-    const reportLink = v.status !== 'corrupt' && h('a', { href: runFile(id, 'report.html'), target: '_blank', rel: 'noopener' }, 'study report');
+    const link = (file: string, text: string) => h('a', { href: runFile(id, file), target: '_blank', rel: 'noopener' }, text);
     fill(sub, v.objective
-      ? `Objective ${v.objective} (${v.direction === 'maximize' ? 'higher is better' : 'lower is better'}) · sampler ${v.sampler} (seed ${v.seed}) · pruner ${v.pruner}${v.metric && v.pruner !== 'none' ? ` on ${v.metric}` : ''} · ${v.params.length} parameters · `
-      : '', reportLink || '');
+      ? `Objective ${v.objective} (${v.direction === 'maximize' ? 'higher is better' : 'lower is better'}) · sampler ${v.sampler} (seed ${v.seed}) · pruner ${v.pruner}${v.metric && v.pruner !== 'none' ? ` on ${v.metric}` : ''} · ${v.params.length} parameters`
+      : '',
+    v.files.report && ' · ', v.files.report && link('report.html', 'study report'),
+    v.files.bestConfig && ' · ', v.files.bestConfig && link('best-config.json', 'best config'));
     error.hidden = v.problems.length === 0;
     error.textContent = v.problems.join('; ');
     const tile = (k: string, value: string | Node) => h('div', { class: 'tile' }, h('div', { class: 'k' }, k), h('div', { class: 'v' }, value));
