@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../../io/files.js';
@@ -222,6 +222,7 @@ export async function runTuneCommand(flags: TuneFlags, io: Io = defaultIo()): Pr
     if (best) log(`Best: trial ${best.number} (${join(dir, 'trials', trialName(best.number))}), ${search.tune.objective} ${best.done!.value!.toPrecision(5)}. Train it again with: aekit train --config ${join(dir, 'best-config.json')}`);
     else log('No trial completed.');
     log(`Study report: ${join(dir, 'report.html')} (${files.join(', ')})`);
+    if (!flags.storage) log(`In the dashboard: aekit dashboard --runs ${dirname(resolve(dir)) === resolve('.') ? '.' : dirname(dir)} (Studies tab)`);
     return { dir, search, state, ...(best ? { best } : {}), files };
   } finally {
     await storage.close();
