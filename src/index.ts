@@ -54,19 +54,19 @@ export {
 } from './stream/redis-worker.js';
 export { decodeEntryRow, ROW_FIELD, type RowLayout } from './stream/entry-row.js';
 export {
-  parseSearchConfig, parseParamSpec, substitute, trialConfig, SPACE_KINDS, SAMPLERS, PRUNERS, TASK_OBJECTIVES,
+  parseSearchConfig, parseParamSpec, substitute, trialConfig, valueInSpace, SPACE_KINDS, SAMPLERS, PRUNERS, TASK_OBJECTIVES,
   type SearchConfig, type SearchParam, type ParamSpec, type Params, type TuneSettings, type SpaceKind, type SamplerName, type PrunerName,
 } from './tune/space.js';
 export { RandomSampler, TpeSampler, makeSampler, sampleUniform, trialRng, type Sampler, type Observation, type TpeOptions } from './tune/samplers.js';
 export { pruneReason, MEDIAN_STARTUP_TRIALS, HALVING_ETA, type PeerCurve } from './tune/pruners.js';
 export {
-  FileStorage, studyState, parseJournal, workerId, LEASE_MS, HEARTBEAT_MS,
+  FileStorage, fileLeaseHolds, studyState, parseJournal, workerId, LEASE_MS, HEARTBEAT_MS,
   type StudyStorage, type JournalRecord, type StudyState, type TrialInfo, type TrialState, type WorkerId,
 } from './tune/journal.js';
 export { RedisStorage } from './tune/redis-storage.js';
 export {
-  openStudy, claimTrial, runWorker, bestTrial, observations, pruningMetric, TrialInterrupted,
+  openStudy, claimTrial, newTrialParams, runWorker, bestTrial, observations, pruningMetric, TrialInterrupted,
   type TrialContext, type TrialResult, type TrialFunction, type Budget, type Claim, type WorkerOptions,
 } from './tune/study.js';
 export { detectorRocAuc, validationRocAuc, validationParts } from './tune/objective.js';
-export { writeStudyReport, trialsTable, paramImportance, studyPoints, trialName, IMPORTANCE_METHOD } from './tune/report.js';
+export { writeStudyReport, trialsTable, paramImportance, paramAxes, studyPoints, trialName, IMPORTANCE_METHOD } from './tune/report.js';

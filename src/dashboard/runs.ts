@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { STUDY_JOURNAL } from '../runs/find-runs.js';
 import { runCondition } from '../runs/run-health.js';
 import { isObject, num, readJson, readMetrics, str } from '../runs/lenient-read.js';
 import { imageShapeOf } from '../viz/image-shape.js';
@@ -59,6 +60,8 @@ export interface RunSummary {
    * it has no code, so no latent or anomaly view.
    */
   segments?: { segment: number; rms: number };
+  /** A trial of a tuning study (`<study>/trials/trial-NNNN`): the study's id and the trial's number. */
+  study?: { id: string; trial: number };
 }
 
 /** Files whose change means a run's summary may have changed. */
@@ -83,6 +86,8 @@ export function summarizeRun(root: string, id: string): RunSummary {
     files: { model: has('model.onnx'), encoder: has('encoder.onnx'), decoder: has('decoder.onnx'), checkpoint: has('checkpoint'), scaler: has('scaler.json'), liveReconstructions: has('live/reconstructions.png'), figures, report: has('report.html'), audio: has(RUN_AUDIO_INDEX) },
     vae: false,
   };
+  const trial = /^(.+)\/trials\/trial-(\d+)$/.exec(id);
+  if (trial && existsSync(join(root, ...trial[1]!.split('/'), STUDY_JOURNAL))) summary.study = { id: trial[1]!, trial: Number(trial[2]) };
   const info = readJson(join(dir, 'run.json'), problems, 'run.json');
   if (isObject(info) && info.format === 'aekit-run') {
     const status = str(info.status);

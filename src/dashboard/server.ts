@@ -12,7 +12,9 @@
  *     GET  /api/curves?id=       a run's loss curves (thinned) and step progress
  *     GET  /api/analysis?id=     latent points, inputs, reconstructions, scores
  *     GET  /api/series?id=       a series run's steps, per-step scores, threshold, flagged ranges
- *     GET  /api/events           server-sent events: runs, curves, progress, reconstructions, jobs
+ *     GET  /api/studies          summaries of the tuning studies (folders with a journal.jsonl)
+ *     GET  /api/study?id=        a study's trials, the points of its charts, its parameter importance
+ *     GET  /api/events           server-sent events: runs, studies, curves, progress, reconstructions, jobs
  *     GET  /api/jobs             trainings started from the page
  *     POST /api/train            start `aekit train` (JSON body, see jobs.ts)
  *     POST /api/stop             stop a training started from the page ({ id })
@@ -28,6 +30,7 @@ import { PAGE_DATA, RequestError, TrainJobs, parseTrainRequest } from './jobs.js
 import { defaultAssetsDir } from './node-script.js';
 import { findRuns, runCurves } from './runs.js';
 import { isCleanRunId, isRefusal, resolveUnder, urlPathSegments } from './safe-path.js';
+import { findStudies, studyView } from './studies.js';
 import { type DashboardEvent, RunWatcher } from './watcher.js';
 
 /** Options of {@link startDashboard}. */
@@ -147,6 +150,13 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     return analyses.get(id, { method: method as 'auto' | 'pca' | 'umap' });
   });
   app.get('/api/series', async (req) => analyses.series(runId(query(req).id)));
+  app.get('/api/studies', async () => ({ runsDir, studies: watcher.studySummaries() }));
+  app.get('/api/study', async (req) => {
+    const id = query(req).id;
+    if (typeof id !== 'string' || !isCleanRunId(id)) throw new RequestError('id', `expected a study id such as "tune-search", got ${JSON.stringify(id)}`);
+    if (!findStudies(runsDir).includes(id)) throw new RequestError('id', `no study ${JSON.stringify(id)} in ${runsDir} (a study is a folder with a journal.jsonl)`, 404);
+    return studyView(runsDir, id);
+  });
   app.get('/api/options', async () => ({ models: MODEL_PRESETS.map((m) => ({ name: m, help: PRESET_HELP[m] })), data: PAGE_DATA }));
   app.get('/api/jobs', async () => ({ jobs: jobs.list() }));
   app.post('/api/train', async (req, reply) => {

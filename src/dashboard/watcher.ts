@@ -8,13 +8,15 @@
 import { join } from 'node:path';
 import { type ProgressSnapshot, readProgress } from '../runs/progress-file.js';
 import { type RunSummary, findRuns, runCurves, runSignature, summarizeRun } from './runs.js';
+import { type StudySummary, findStudies, studySignature, summarizeStudy } from './studies.js';
 
 /** An event for the pages: its name and JSON data. */
 export type DashboardEvent =
   | { event: 'runs'; data: { runs: RunSummary[] } }
   | { event: 'curves'; data: ReturnType<typeof runCurves> }
   | { event: 'progress'; data: ProgressEvent }
-  | { event: 'reconstructions'; data: { id: string; version: string } };
+  | { event: 'reconstructions'; data: { id: string; version: string } }
+  | { event: 'studies'; data: { studies: StudySummary[] } };
 
 /**
  * New step progress of a run. With `delta`, `progress.steps` and
@@ -44,6 +46,7 @@ interface RunState {
 export class RunWatcher {
   private readonly listeners = new Set<Listener>();
   private readonly state = new Map<string, RunState>();
+  private readonly studies = new Map<string, { signature: string; summary: StudySummary; json: string }>();
   private timer?: NodeJS.Timeout;
   private ticks = 0;
 
@@ -55,10 +58,17 @@ export class RunWatcher {
     return [...this.state.values()].map((s) => s.summary).sort(newestFirst);
   }
 
-  /** Adds a listener; it gets the run list at once, then changes. Returns the unsubscribe function. */
+  /** Current study summaries (refreshed now), newest first. */
+  studySummaries(): StudySummary[] {
+    this.scanStudies(false);
+    return this.studyList();
+  }
+
+  /** Adds a listener; it gets the run and study lists at once, then changes. Returns the unsubscribe function. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     listener({ event: 'runs', data: { runs: this.summaries() } });
+    listener({ event: 'studies', data: { studies: this.studySummaries() } });
     if (!this.timer) this.timer = setInterval(() => this.tick(), this.pollMs);
     return () => {
       this.listeners.delete(listener);
@@ -72,6 +82,7 @@ export class RunWatcher {
     // Every ~5 s the summaries are rebuilt even without file changes: a 'running' run whose process died turns 'crashed'.
     const full = this.ticks % Math.max(1, Math.round(5000 / this.pollMs)) === 0;
     this.scan(true, full);
+    this.scanStudies(true, full);
   }
 
   stop(): void {
@@ -111,6 +122,27 @@ export class RunWatcher {
       if (reconOld !== reconNew && reconNew !== '-') this.emit({ event: 'reconstructions', data: { id, version: reconNew! } });
     }
     if (notify && listChanged) this.emit({ event: 'runs', data: { runs: [...this.state.values()].map((s) => s.summary).sort(newestFirst) } });
+  }
+
+  private studyList(): StudySummary[] {
+    return [...this.studies.values()].map((s) => s.summary).sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.id.localeCompare(b.id));
+  }
+
+  private scanStudies(notify: boolean, full = false): void {
+    const ids = findStudies(this.root);
+    let changed = ids.length !== this.studies.size || ids.some((id) => !this.studies.has(id));
+    for (const id of [...this.studies.keys()]) if (!ids.includes(id)) this.studies.delete(id);
+    for (const id of ids) {
+      const signature = studySignature(this.root, id);
+      const old = this.studies.get(id);
+      // A running study can turn stopped without writing (its workers died): re-read it on full ticks.
+      if (old && old.signature === signature && (!full || old.summary.status !== 'running')) continue;
+      const summary = summarizeStudy(this.root, id);
+      const json = JSON.stringify(summary);
+      if (!old || old.json !== json) changed = true;
+      this.studies.set(id, { signature, summary, json });
+    }
+    if (notify && changed) this.emit({ event: 'studies', data: { studies: this.studyList() } });
   }
 
   private emitProgress(id: string, state: RunState): void {

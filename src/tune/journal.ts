@@ -26,7 +26,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readF
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { processAlive } from '../io/files.js';
-import { type Params, type ParamSpec, type TuneSettings } from './space.js';
+import { type Params, type SearchParam, type TuneSettings } from './space.js';
 
 /** Who holds a claim. */
 export interface WorkerId {
@@ -41,7 +41,7 @@ export type TrialState = 'complete' | 'pruned' | 'failed';
 
 /** One journal record. */
 export type JournalRecord =
-  | { type: 'study'; time: number; file: string; params: Array<{ name: string; path: (string | number)[]; spec: ParamSpec }>; tune: TuneSettings; base: Record<string, unknown> }
+  | { type: 'study'; time: number; file: string; params: SearchParam[]; tune: TuneSettings; base: Record<string, unknown> }
   | { type: 'claim'; time: number; trial: number; attempt: string; params: Params; worker: WorkerId }
   | { type: 'epoch'; time: number; trial: number; attempt: string; epoch: number; value: number }
   | { type: 'done'; time: number; trial: number; attempt: string; state: TrialState; value?: number; message?: string; epochs: number; seconds: number };
@@ -157,14 +157,27 @@ export class FileStorage implements StudyStorage {
   }
 
   async holds(claim: Extract<JournalRecord, { type: 'claim' }>): Promise<boolean> {
-    // On this machine the process table answers at once; elsewhere the lease's age does.
-    if (claim.worker.host === hostname()) return processAlive(claim.worker.pid);
-    const file = join(this.leases, `trial-${claim.trial}`);
-    if (readText(file) !== claim.attempt) return Date.now() - claim.time < this.leaseMs;
-    return Date.now() - statSync(file).mtimeMs < this.leaseMs;
+    return fileLeaseHolds(this.dir, claim, this.leaseMs);
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Whether the worker of a claim in the file journal of study folder `dir`
+ * still holds its trial: on this machine, whether its process lives; from
+ * elsewhere, whether its lease file was renewed within `leaseMs`. Only reads.
+ */
+export function fileLeaseHolds(dir: string, claim: Extract<JournalRecord, { type: 'claim' }>, leaseMs = LEASE_MS): boolean {
+  // On this machine the process table answers at once; elsewhere the lease's age does.
+  if (claim.worker.host === hostname()) return processAlive(claim.worker.pid);
+  const file = join(dir, 'leases', `trial-${claim.trial}`);
+  if (readText(file) !== claim.attempt) return Date.now() - claim.time < leaseMs;
+  try {
+    return Date.now() - statSync(file).mtimeMs < leaseMs;
+  } catch {
+    return false;
+  }
 }
 
 function readText(file: string): string | undefined {

@@ -67,7 +67,7 @@ export function paramImportance(points: readonly StudyTrialPoint[], params: read
 }
 
 /** How each parameter is drawn: log axes for log spaces, categories for choices. */
-function axes(params: readonly SearchParam[]): StudyParamAxis[] {
+export function paramAxes(params: readonly SearchParam[]): StudyParamAxis[] {
   return params.map((p) => p.spec.kind === 'choice'
     ? { name: p.name, scale: 'category', categories: p.spec.values.map((v) => JSON.stringify(v)) }
     : { name: p.name, scale: p.spec.kind === 'logUniform' || (p.spec.kind === 'int' && p.spec.log) ? 'log' : 'linear', integer: p.spec.kind === 'int' });
@@ -121,7 +121,7 @@ export async function writeStudyReport(dir: string, state: StudyState, search: S
     const o = { objective: search.tune.objective, direction: search.tune.direction };
     writeFileAtomic(join(dir, 'figures', 'objective.png'), await chartPng(studyObjectiveSpec(points, o), { width: 800, height: 460 }));
     const rows = Math.ceil(search.params.length / 3);
-    writeFileAtomic(join(dir, 'figures', 'params.png'), await chartPng(studyParamsSpec(points, axes(search.params), o), { width: 1000, height: 120 + 300 * rows }));
+    writeFileAtomic(join(dir, 'figures', 'params.png'), await chartPng(studyParamsSpec(points, paramAxes(search.params), o), { width: 1000, height: 120 + 300 * rows }));
     figures.push('objective.png', 'params.png');
     if (importance.length) {
       writeFileAtomic(join(dir, 'figures', 'importance.png'), await chartPng(studyImportanceSpec(importance, { method: IMPORTANCE_METHOD }), { width: 800, height: 140 + 44 * importance.length }));

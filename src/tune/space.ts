@@ -19,9 +19,17 @@
  * for a log-scaled integer) or `choice: [v1, v2, ...]` (any JSON values,
  * arrays included: `sizes: { choice: [[64, 32], [128, 64, 32]] }` searches
  * depth and widths together). A parameter is named by its field's path,
- * e.g. `training.optimizer.learningRate`.
+ * e.g. `training.optimizer.learningRate`. Any space may carry `default:`,
+ * the value the plain config would use.
+ *
+ * Configurations to run before the sampler draws (Optuna's `enqueue_trial`):
+ * `tune: { enqueueDefault: true }` makes trial 1 the config of every
+ * parameter's `default:` (the untuned starting point), and `tune: { enqueue:
+ * [{ training.optimizer.learningRate: 0.001, model: deep }, ...] }` names
+ * trials by their parameters' values; a parameter an entry leaves out is
+ * drawn by the sampler.
  */
-import { ConfigError, numberIn, objectOf, oneOf, positiveInt, show } from '../config/validate.js';
+import { ConfigError, bool, numberIn, objectOf, oneOf, positiveInt, show } from '../config/validate.js';
 import { type RunConfig, parseRunConfig } from '../runs/run-config.js';
 
 /** The kinds of search space. */
@@ -40,6 +48,8 @@ export interface SearchParam {
   name: string;
   path: (string | number)[];
   spec: ParamSpec;
+  /** The value the plain (untuned) config would use, from the space's `default:` key. */
+  default?: unknown;
 }
 
 /** Values of the searched fields of one trial, by parameter name. */
@@ -78,6 +88,13 @@ export interface TuneSettings {
   startupTrials: number;
   /** Default `median`; `none` for `rocAuc`, which is measured only after training (a pruner would watch `valLoss`, a proxy). */
   pruner: PrunerName;
+  /**
+   * Trials to run first, in order, before the sampler draws: entry i is
+   * trial i + 1, its parameters by name (a parameter left out is drawn by
+   * the sampler). From `tune.enqueueDefault` (the defaults, first) and
+   * `tune.enqueue`. Enqueued trials count against the budget.
+   */
+  enqueue?: Params[];
 }
 
 /** A parsed search config: the space, the tune settings and the raw config the trials are cut from. */
@@ -90,7 +107,7 @@ export interface SearchConfig {
   file: string;
 }
 
-const TUNE_FIELDS = ['objective', 'direction', 'trials', 'timeBudget', 'sampler', 'seed', 'startupTrials', 'pruner'] as const;
+const TUNE_FIELDS = ['objective', 'direction', 'trials', 'timeBudget', 'sampler', 'seed', 'startupTrials', 'pruner', 'enqueue', 'enqueueDefault'] as const;
 
 function isSpace(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && SPACE_KINDS.some((k) => Object.hasOwn(v, k));
@@ -114,7 +131,7 @@ export function parseParamSpec(v: Record<string, unknown>, path: string): ParamS
   const kinds = SPACE_KINDS.filter((k) => Object.hasOwn(v, k));
   if (kinds.length > 1) throw new ConfigError(path, `a search space has one kind; got ${kinds.join(' and ')}`);
   const kind = kinds[0]!;
-  objectOf(v, path, kind === 'int' ? ['int', 'log'] : [kind], 'key of a search space');
+  objectOf(v, path, kind === 'int' ? ['int', 'log', 'default'] : [kind, 'default'], 'key of a search space');
   const at = `${path}.${kind}`;
   if (kind === 'choice') {
     if (!Array.isArray(v.choice) || v.choice.length === 0) throw new ConfigError(at, `expected a non-empty list of values, got ${show(v.choice)}`);
@@ -130,10 +147,35 @@ export function parseParamSpec(v: Record<string, unknown>, path: string): ParamS
   return kind === 'int' ? { kind, low, high, log } : { kind, low, high };
 }
 
+const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Checks that `value` lies in the space `spec` (ends included; an integer
+ * for `int`; equal to one of the values, compared as JSON, for `choice`).
+ * Returns the value as the space holds it.
+ * @throws {ConfigError} at `path`, saying what the space allows.
+ */
+export function valueInSpace(spec: ParamSpec, value: unknown, path: string): unknown {
+  if (spec.kind === 'choice') {
+    const found = spec.values.find((c) => sameValue(c, value));
+    if (found === undefined) throw new ConfigError(path, `expected one of the space's choices ${spec.values.map(show).join(', ')}, got ${show(value)}`);
+    return structuredClone(found);
+  }
+  const range = `[${spec.low}, ${spec.high}]`;
+  const integral = spec.kind === 'int';
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integral && !Number.isInteger(value)) || value < spec.low || value > spec.high) {
+    throw new ConfigError(path, `expected ${integral ? 'an integer' : 'a number'} in the space's range ${range}, got ${show(value)}`);
+  }
+  return value;
+}
+
 function collect(v: unknown, path: (string | number)[], file: string, out: SearchParam[]): void {
   const where = `${file}${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
   if (isSpace(v)) {
-    out.push({ name: path.map(String).join('.'), path, spec: parseParamSpec(v, where) });
+    const spec = parseParamSpec(v, where);
+    const param: SearchParam = { name: path.map(String).join('.'), path, spec };
+    if (Object.hasOwn(v, 'default')) param.default = valueInSpace(spec, v.default, `${where}.default`);
+    out.push(param);
     return;
   }
   if (Array.isArray(v)) v.forEach((x, i) => collect(x, [...path, i], file, out));
@@ -176,6 +218,30 @@ function parseTune(v: unknown, path: string): TuneSettings {
   };
 }
 
+/**
+ * The trials of `tune.enqueueDefault` and `tune.enqueue`, in that order,
+ * each value checked against its parameter's space.
+ */
+function parseEnqueue(tune: Record<string, unknown> | undefined, path: string, params: readonly SearchParam[]): Params[] {
+  const out: Params[] = [];
+  if (tune?.enqueueDefault !== undefined && bool(tune.enqueueDefault, `${path}.enqueueDefault`)) {
+    const missing = params.filter((p) => !Object.hasOwn(p, 'default'));
+    if (missing.length) {
+      throw new ConfigError(`${path}.enqueueDefault`, `the default trial needs a default: value in every search space; ${missing.map((p) => p.name).join(', ')} ${missing.length === 1 ? 'has' : 'have'} none (e.g. { logUniform: [1.0e-4, 1.0e-2], default: 2.0e-3 })`);
+    }
+    out.push(Object.fromEntries(params.map((p) => [p.name, structuredClone(p.default)])));
+  }
+  if (tune?.enqueue === undefined) return out;
+  if (!Array.isArray(tune.enqueue)) throw new ConfigError(`${path}.enqueue`, `expected a list of trials, each { <parameter>: value, ... }, got ${show(tune.enqueue)}`);
+  tune.enqueue.forEach((entry, i) => {
+    const at = `${path}.enqueue[${i}]`;
+    const o = objectOf(entry, at, params.map((p) => p.name), 'search parameter');
+    if (Object.keys(o).length === 0) throw new ConfigError(at, `expected at least one search parameter (${params.map((p) => p.name).join(', ')})`);
+    out.push(Object.fromEntries(params.filter((p) => Object.hasOwn(o, p.name)).map((p) => [p.name, valueInSpace(p.spec, o[p.name], `${at}.${p.name}`)])));
+  });
+  return out;
+}
+
 /** The values a space is checked at: its ends, and every choice. */
 function probeValues(spec: ParamSpec): unknown[] {
   return spec.kind === 'choice' ? spec.values : [spec.low, spec.high];
@@ -198,8 +264,19 @@ export function parseSearchConfig(raw: unknown, file = 'config'): SearchConfig {
   const params: SearchParam[] = [];
   collect(base, [], file, params);
   if (params.length === 0) throw new ConfigError(file, 'no search space: give at least one field as { uniform: [a, b] }, { logUniform: [a, b] }, { int: [a, b] } or { choice: [...] }');
+  const enqueue = parseEnqueue(root.tune as Record<string, unknown> | undefined, `${file}.tune`, params);
+  if (enqueue.length) tune.enqueue = enqueue;
   const search: SearchConfig = { params, tune, base, file };
   const first = Object.fromEntries(params.map((p) => [p.name, probeValues(p.spec)[0]]));
+  // An enqueued trial's config must be one aekit train accepts too (left-out parameters at a probe value).
+  enqueue.forEach((entry, i) => {
+    try {
+      trialConfig(search, { ...first, ...entry });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new ConfigError(e.path, `${e.detail} (in the enqueued trial ${i + 1}: ${show(entry)})`);
+    }
+  });
   for (const p of params) {
     for (const value of probeValues(p.spec)) {
       const at = [p.name, value] as const;

@@ -78,6 +78,7 @@ export function searchOf(state: StudyState): SearchConfig {
 /** The fields of a search that must not change when a study is resumed (the budget may). */
 const identity = (s: Pick<SearchConfig, 'params' | 'base' | 'tune'>) => JSON.stringify({
   params: s.params, base: s.base, objective: s.tune.objective, direction: s.tune.direction, sampler: s.tune.sampler, seed: s.tune.seed, pruner: s.tune.pruner, startupTrials: s.tune.startupTrials,
+  enqueue: s.tune.enqueue ?? [],
 });
 
 /**
@@ -123,8 +124,23 @@ export interface Claim {
 }
 
 /**
+ * The parameters of new trial `number`: the enqueued trial of that number
+ * (`tune.enqueue`, trials 1, 2, ...), the parameters it leaves out drawn by
+ * the sampler; past the queue, the sampler's draw. The sampler sees every
+ * finished trial, enqueued ones included.
+ */
+export function newTrialParams(search: SearchConfig, state: StudyState, number: number): Params {
+  const queued = search.tune.enqueue?.[number - 1];
+  if (queued && search.params.every((p) => Object.hasOwn(queued, p.name))) return structuredClone(queued);
+  const sampler = makeSampler(search.tune.sampler, search.tune.seed, { startupTrials: search.tune.startupTrials });
+  const drawn = sampler.sample(search.params, observations(state, search.tune), number);
+  return queued ? { ...drawn, ...structuredClone(queued) } : drawn;
+}
+
+/**
  * Claims a trial under the study's lock: first a trial whose worker is gone
- * (re-queued with its parameters), else a new one while the budget allows.
+ * (re-queued with its parameters), else a new one while the budget allows
+ * (an enqueued configuration while any is left, then the sampler's).
  * Undefined when there is nothing to claim.
  */
 export async function claimTrial(storage: StudyStorage, search: SearchConfig, budget: Budget, worker: WorkerId): Promise<Claim | undefined> {
@@ -140,8 +156,7 @@ export async function claimTrial(storage: StudyStorage, search: SearchConfig, bu
     if (budget.trials !== undefined && state.trials.size >= budget.trials) return undefined;
     if (budget.deadline !== undefined && Date.now() >= budget.deadline) return undefined;
     const number = Math.max(0, ...state.trials.keys()) + 1;
-    const sampler = makeSampler(search.tune.sampler, search.tune.seed, { startupTrials: search.tune.startupTrials });
-    const params = sampler.sample(search.params, observations(state, search.tune), number);
+    const params = newTrialParams(search, state, number);
     const attempt = newAttempt();
     await storage.append({ type: 'claim', time: Date.now(), trial: number, attempt, params, worker });
     await storage.renewLease(number, attempt);

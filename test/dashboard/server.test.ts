@@ -8,6 +8,7 @@ import { runDashboardCommand } from '../../src/cli/commands/dashboard.js';
 import { UsageError } from '../../src/runs/errors.js';
 import { type Io } from '../../src/cli/io.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
+import { openEventStream } from './event-stream.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aekit-dash-srv-'));
 const SECRET = 'top secret outside the runs folder';
@@ -133,34 +134,7 @@ describe('dashboard server', () => {
   });
 
   it('streams new runs and step progress as server-sent events', async () => {
-    const events: { event: string; data: { runs?: { id: string }[]; id?: string } }[] = [];
-    const req = request({ host: '127.0.0.1', port, path: '/api/events', headers: { Host: `127.0.0.1:${port}` } });
-    const waitFor = (pred: (e: (typeof events)[number]) => boolean) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; got ${events.map((e) => e.event).join(', ')}`)), 10_000);
-      const check = () => {
-        if (events.some(pred)) {
-          clearTimeout(timer);
-          resolve();
-        } else setTimeout(check, 20);
-      };
-      check();
-    });
-    req.on('response', (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      });
-    });
-    req.end();
+    const { waitFor, close } = openEventStream<{ runs?: { id: string }[]; id?: string }>(port);
     try {
       await waitFor((e) => e.event === 'runs');
       const dir = fakeRun(runs, 'appeared');
@@ -168,7 +142,7 @@ describe('dashboard server', () => {
       writeFileSync(join(dir, 'progress.json'), JSON.stringify({ format: 'aekit-progress', version: 1, time: '', epoch: 1, epochs: 1, batch: 1, step: 1, loss: 0.5, samplesPerSec: 100, stride: 1, steps: [[1, 0.5]] }));
       await waitFor((e) => e.event === 'progress' && e.data.id === 'appeared');
     } finally {
-      req.destroy();
+      close();
     }
   });
 });

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../../io/files.js';
@@ -222,6 +222,7 @@ export async function runTuneCommand(flags: TuneFlags, io: Io = defaultIo()): Pr
     if (best) log(`Best: trial ${best.number} (${join(dir, 'trials', trialName(best.number))}), ${search.tune.objective} ${best.done!.value!.toPrecision(5)}. Train it again with: aekit train --config ${join(dir, 'best-config.json')}`);
     else log('No trial completed.');
     log(`Study report: ${join(dir, 'report.html')} (${files.join(', ')})`);
+    if (!flags.storage) log(`In the dashboard: aekit dashboard --runs ${dirname(resolve(dir)) === resolve('.') ? '.' : dirname(dir)} (Studies tab)`);
     return { dir, search, state, ...(best ? { best } : {}), files };
   } finally {
     await storage.close();
@@ -233,7 +234,7 @@ export function tuneCommand(io?: Io): Command {
   const workers = intIn('--workers', 1, 256);
   return new Command('tune')
     .description('hyperparameter search: trials are run folders, the study a journal that survives a kill; parallel with --workers or across machines with --storage redis://')
-    .option('--config <file>', 'search config (JSON or YAML): a run config whose fields may be { uniform: [a, b] }, { logUniform: [a, b] }, { int: [a, b] } or { choice: [...] }, and a tune: section (objective, direction, trials, timeBudget, sampler, seed, pruner)')
+    .option('--config <file>', 'search config (JSON or YAML): a run config whose fields may be { uniform: [a, b] }, { logUniform: [a, b] }, { int: [a, b] } or { choice: [...] }, and a tune: section (objective, direction, trials, timeBudget, sampler, seed, pruner, enqueue, enqueueDefault); a space may carry default: <value>')
     .option('--study <dir>', 'the study folder: journal, trials/, report (default runs/tune-<config name>); the same folder resumes the study')
     .option('--trials <n>', 'trials in the study (overrides tune.trials)', intIn('--trials', 1))
     .option('--time <seconds>', 'start no new trial after this many seconds (overrides tune.timeBudget)', numberIn('--time', 0, Number.MAX_SAFE_INTEGER))
@@ -259,8 +260,8 @@ A search config (docs/tuning.md):
   model: dense
   preset: { latent: { int: [2, 32], log: true } }
   data: { source: table.csv, labelColumn: label, validationSplit: 0.2 }
-  training: { epochs: 10, optimizer: { name: adam, learningRate: { logUniform: [1.0e-4, 1.0e-2] } } }
-  tune: { objective: rocAuc, trials: 30, sampler: tpe }`)
+  training: { epochs: 10, optimizer: { name: adam, learningRate: { logUniform: [1.0e-4, 1.0e-2], default: 2.0e-3 } } }
+  tune: { objective: rocAuc, trials: 30, sampler: tpe, enqueue: [{ training.optimizer.learningRate: 1.0e-3 }] }`)
     .action(async (flags: TuneFlags) => {
       await runTuneCommand(flags, io);
     });

@@ -8,8 +8,9 @@ import type { TrainJob } from '../jobs.js';
 import type { ProgressSnapshot } from '../../runs/progress-file.js';
 import type { ProgressEvent } from '../watcher.js';
 import type { RunCurves, RunSummary } from '../runs.js';
+import type { StudySummary, StudyTrialRow, StudyView } from '../studies.js';
 
-export type { RunAnalysis, SeriesAnalysis, TrainJob, ProgressSnapshot, RunCurves, RunSummary };
+export type { RunAnalysis, SeriesAnalysis, TrainJob, ProgressSnapshot, RunCurves, RunSummary, StudySummary, StudyTrialRow, StudyView };
 
 /** GETs or POSTs JSON; a non-2xx answer throws with the server's `error` text. */
 export async function api<T>(url: string, body?: unknown): Promise<T> {
@@ -28,6 +29,7 @@ export function runFile(id: string, file: string): string {
 /** Events the server streams (see watcher.ts). */
 export interface EventMap {
   runs: { runs: RunSummary[] };
+  studies: { studies: StudySummary[] };
   curves: RunCurves;
   progress: ProgressEvent;
   reconstructions: { id: string; version: string };
@@ -47,10 +49,10 @@ export class Events {
     this.source = new EventSource('/api/events');
     this.source.onopen = () => onState(true);
     this.source.onerror = () => onState(false);
-    for (const name of ['runs', 'curves', 'progress', 'reconstructions', 'jobs'] as const) {
+    for (const name of ['runs', 'studies', 'curves', 'progress', 'reconstructions', 'jobs'] as const) {
       this.source.addEventListener(name, (e) => {
         const data = JSON.parse((e as MessageEvent<string>).data) as EventMap[typeof name];
-        if (name === 'runs' || name === 'jobs') (this.last as Record<string, unknown>)[name] = data;
+        if (name === 'runs' || name === 'studies' || name === 'jobs') (this.last as Record<string, unknown>)[name] = data;
         for (const h of this.handlers.get(name) ?? []) (h as Handler<typeof name>)(data);
       });
     }

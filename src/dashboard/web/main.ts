@@ -3,13 +3,14 @@
  * event stream from the server shared by all, and a run picker for the views
  * that show one run.
  */
-import { Events, type RunSummary, type TrainJob } from './api.js';
+import { Events, type RunSummary, type StudySummary, type TrainJob } from './api.js';
 import { fill, h } from './dom.js';
 import { anomaliesView } from './views/anomalies.js';
 import { generateView } from './views/generate.js';
 import { latentView } from './views/latent.js';
 import { liveView } from './views/live.js';
 import { runsView } from './views/runs.js';
+import { studyView } from './views/study.js';
 import { listenView } from './views/listen.js';
 import { tryView } from './views/try.js';
 import { tryAudioView } from './views/try-audio.js';
@@ -19,13 +20,14 @@ export interface Ctx {
   events: Events;
   runs(): RunSummary[];
   run(id: string | undefined): RunSummary | undefined;
+  studies(): StudySummary[];
   jobs(): TrainJob[];
-  /** The run this view shows (from the route or the picker); undefined when none applies. */
+  /** The run this view shows (from the route or the picker), or the study the Studies view shows (from the route). */
   id?: string;
   navigate(view: ViewName, id?: string): void;
 }
 
-export type ViewName = 'runs' | 'live' | 'latent' | 'anomalies' | 'listen' | 'try' | 'generate';
+export type ViewName = 'runs' | 'study' | 'live' | 'latent' | 'anomalies' | 'listen' | 'try' | 'generate';
 /** A view draws into `root` and returns its cleanup. */
 type View = (root: HTMLElement, ctx: Ctx) => (() => void) | void;
 
@@ -46,6 +48,7 @@ export const canTry = (r: RunSummary) => r.files.model && (r.files.encoder || r.
 /** The views, in the order of their tabs: the page's nav is built from this list. */
 const VIEWS: Record<ViewName, ViewDef> = {
   runs: { label: 'Runs', view: runsView },
+  study: { label: 'Studies', view: studyView },
   live: { label: 'Live', view: liveView, applies: (r) => r.status !== 'corrupt', none: 'No runs yet. Start one on the Runs tab or with `aekit train` in a terminal.' },
   latent: { label: 'Latent space', view: latentView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: the latent space needs a model that finished an epoch.' },
   anomalies: { label: 'Anomalies', view: anomaliesView, applies: hasCheckpoint, none: 'No run has a checkpoint yet: anomaly scores need a trained model.' },
@@ -56,6 +59,7 @@ const VIEWS: Record<ViewName, ViewDef> = {
 
 const events = new Events();
 let runs: RunSummary[] = [];
+let studies: StudySummary[] = [];
 let jobs: TrainJob[] = [];
 let cleanup: (() => void) | void;
 let current = '';
@@ -108,7 +112,8 @@ function updatePicker(view: ViewName, id: string | undefined): void {
 function render(force = false): void {
   const { view, id: routed } = parseRoute();
   const def = VIEWS[view];
-  const id = def.applies ? chooseRun(view, routed) : undefined;
+  // Views of no single run take the routed id as it is (the Studies view: a study).
+  const id = def.applies ? chooseRun(view, routed) : routed;
   const key = `${view}\n${id ?? ''}`;
   updatePicker(view, id);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('#tabs a')) a.classList.toggle('active', a.dataset.view === view);
@@ -122,7 +127,7 @@ function render(force = false): void {
     viewEl.append(h('div', { class: 'card empty' }, def.none ?? 'No run to show.'));
     return;
   }
-  const ctx: Ctx = { events, runs: () => runs, run: (x) => runs.find((r) => r.id === x), jobs: () => jobs, ...(id ? { id } : {}), navigate };
+  const ctx: Ctx = { events, runs: () => runs, run: (x) => runs.find((r) => r.id === x), studies: () => studies, jobs: () => jobs, ...(id ? { id } : {}), navigate };
   try {
     cleanup = def.view(viewEl, ctx);
   } catch (e) {
@@ -138,10 +143,13 @@ events.on('runs', (d) => {
   const { view } = parseRoute();
   // A view waiting for its first run, or a run picker that lacks a new run, catches up.
   if (before === 0 || VIEWS[view].applies) {
-    const id = VIEWS[view].applies ? chooseRun(view, parseRoute().id) : undefined;
+    const id = VIEWS[view].applies ? chooseRun(view, parseRoute().id) : parseRoute().id;
     updatePicker(view, id);
     if (`${view}\n${id ?? ''}` !== current) render();
   }
+});
+events.on('studies', (d) => {
+  studies = d.studies;
 });
 events.on('jobs', (d) => {
   jobs = d.jobs;

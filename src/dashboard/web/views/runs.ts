@@ -1,9 +1,14 @@
-/** The runs table, a form to start a run, and the loss curves of chosen runs overlaid. */
+/**
+ * The runs table, a form to start a run, and the loss curves of chosen runs
+ * overlaid. Tuning studies are listed above the runs, one line each; their
+ * trials' run folders are on the study pages, not in the runs table.
+ */
 import { lossCurvesSpec, type LossCurve } from '../../../viz/charts.js';
 import { api, runFile, type RunCurves, type RunSummary, type TrainJob } from '../api.js';
 import { type Chart, disposeChart, makeChart, show } from '../chart.js';
 import { ago, badge, fill, fmt, h } from '../dom.js';
 import { type Ctx, type ViewName, canTry } from '../main.js';
+import { trialsText } from './study.js';
 
 /** Runs compared by default: the newest few with metrics. */
 const DEFAULT_COMPARED = 5;
@@ -16,16 +21,20 @@ export function runsView(root: HTMLElement, ctx: Ctx): () => void {
   const chartEl = h('div', { class: 'chart', id: 'compare-chart' });
   const chartNote = h('p', { class: 'note' });
   const form = newRunForm(ctx);
+  const studiesList = h('ul', { class: 'studies', id: 'runs-studies' });
+  const studiesCard = h('div', { class: 'card', hidden: true }, h('h2', {}, 'Studies'), studiesList);
+  const trialsNote = h('p', { class: 'note' });
   root.append(
     h('h1', {}, 'Runs'),
     h('p', { class: 'sub' }, 'Every run folder under the runs folder; new runs appear as they start. Tick runs to compare their loss curves.'),
     form,
+    studiesCard,
     h('div', { class: 'card' }, h('table', { class: 'runs', id: 'runs-table' },
       h('thead', {}, h('tr', {},
         h('th', {}, ''), h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'model'), h('th', {}, 'data'), h('th', { class: 'num' }, 'epochs'),
         h('th', { class: 'num' }, 'loss'), h('th', { class: 'num' }, 'val loss'), h('th', { class: 'num' }, 'test MSE (PCA)'), h('th', { class: 'num' }, 'PSNR dB'),
         h('th', {}, 'updated'), h('th', {}, 'views'))),
-      tableBody)),
+      tableBody), trialsNote),
     h('div', { class: 'card' }, h('h2', {}, 'Loss curves'), chartEl, chartNote),
   );
   const chart: Chart = makeChart(chartEl);
@@ -65,11 +74,28 @@ export function runsView(root: HTMLElement, ctx: Ctx): () => void {
     drawChart();
   };
 
+  const renderStudies = () => {
+    const studies = ctx.studies();
+    studiesCard.hidden = studies.length === 0;
+    fill(studiesList, ...studies.map((st) => h('li', {},
+      h('a', { href: `#study/${encodeURIComponent(st.id)}` }, st.id), ' ', badge(st.status), ' ',
+      h('span', { class: 'note' }, [
+        st.objective && `${st.objective} (${st.direction === 'maximize' ? 'max' : 'min'})`,
+        `${trialsText(st)} trials`,
+        st.best && `best ${fmt(st.best.value)} (trial ${st.best.trial})`,
+        ago(st.updated),
+      ].filter(Boolean).join(' · ')))));
+  };
+
   const renderTable = () => {
-    const runs = ctx.runs();
+    // A study's trials are listed on its page (the Studies tab).
+    const all = ctx.runs();
+    const runs = all.filter((r) => !r.study);
+    const trials = all.length - runs.length;
+    trialsNote.textContent = trials ? `${trials} trial run${trials === 1 ? '' : 's'} of tuning studies are listed on their study pages (Studies tab).` : '';
     pickDefault(runs);
     if (runs.length === 0) {
-      fill(tableBody, h('tr', {}, h('td', { colSpan: 12, class: 'empty' }, 'No run folders yet. Start a run above, or run `aekit train` (or `aekit demo`) in a terminal.')));
+      fill(tableBody, h('tr', {}, h('td', { colSpan: 12, class: 'empty' }, `No run folders${trials ? ' besides the studies\' trials' : ''} yet. Start a run above, or run \`aekit train\` (or \`aekit demo\`) in a terminal.`)));
       return;
     }
     fill(tableBody, ...runs.flatMap((r) => rows(r, compared, (id, on) => {
@@ -80,12 +106,14 @@ export function runsView(root: HTMLElement, ctx: Ctx): () => void {
     })));
   };
 
+  renderStudies();
   renderTable();
   void loadCurves();
   const offRuns = ctx.events.on('runs', () => {
     renderTable();
     void loadCurves();
   });
+  const offStudies = ctx.events.on('studies', renderStudies);
   const offCurves = ctx.events.on('curves', (c) => {
     if (!compared.has(c.id)) return;
     curves.set(c.id, c);
@@ -93,6 +121,7 @@ export function runsView(root: HTMLElement, ctx: Ctx): () => void {
   });
   return () => {
     offRuns();
+    offStudies();
     offCurves();
     disposeChart(chart);
   };
