@@ -102,6 +102,12 @@ export interface TrainingConfig {
   epochs: number;
   batchSize: number;
   optimizer: { name: OptimizerName; [key: string]: unknown };
+  /**
+   * The discriminator's own optimizer, for a model that has one (an
+   * AdversarialAutoencoder, an adversarial loss); default: a copy of
+   * `optimizer`. The `schedule` scales both players' rates alike.
+   */
+  discriminatorOptimizer?: { name: OptimizerName; [key: string]: unknown };
   schedule?: Record<string, unknown>;
   seed: number;
   clipNorm?: number;
@@ -154,7 +160,7 @@ export function trainingDefaultsOf(data: { source?: unknown; window?: unknown },
 
 const RUN_FIELDS = ['name', 'model', 'preset', 'data', 'training'] as const;
 const DATA_FIELDS = ['source', 'test', 'samples', 'testSamples', 'validationSplit', 'testSplit', 'labelColumn', 'scale', 'shape', 'imageSize', 'channels', 'stream', 'window', 'audio', 'text'] as const;
-const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
+const TRAINING_FIELDS = ['epochs', 'batchSize', 'optimizer', 'discriminatorOptimizer', 'schedule', 'seed', 'clipNorm', 'earlyStopping', 'threads', 'device'] as const;
 
 /** A run name must be one plain folder name: no separators, no `..`. */
 export function checkRunName(v: unknown, path: string): string {
@@ -295,11 +301,8 @@ function parseTraining(v: unknown, path: string, defaults: TrainingConfig): Trai
   if (o.clipNorm !== undefined) out.clipNorm = numberIn(o.clipNorm, `${path}.clipNorm`, 0, Infinity, { min: true, max: true });
   if (o.threads !== undefined) out.threads = positiveInt(o.threads, `${path}.threads`);
   if (o.device !== undefined) out.device = oneOf(o.device, `${path}.device`, ['cpu', 'webgpu', 'auto'] as const);
-  if (o.optimizer !== undefined) {
-    const opt = objectOf(o.optimizer, `${path}.optimizer`, ['name', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentum', 'nesterov', 'rho', 'amsgrad']);
-    out.optimizer = { ...opt, name: oneOf(opt.name, `${path}.optimizer.name`, OPTIMIZER_NAMES) };
-    checkOptimizer(out.optimizer, `${path}.optimizer`);
-  }
+  if (o.optimizer !== undefined) out.optimizer = parseOptimizer(o.optimizer, `${path}.optimizer`);
+  if (o.discriminatorOptimizer !== undefined) out.discriminatorOptimizer = parseOptimizer(o.discriminatorOptimizer, `${path}.discriminatorOptimizer`);
   // Schedules and early stopping take the same fields as fit(); their checks name the config path.
   if (o.schedule !== undefined) {
     checkFitOptions({ schedule: o.schedule }, path);
@@ -309,6 +312,14 @@ function parseTraining(v: unknown, path: string, defaults: TrainingConfig): Trai
     checkFitOptions({ earlyStopping: o.earlyStopping }, path);
     out.earlyStopping = o.earlyStopping as Record<string, unknown>;
   }
+  return out;
+}
+
+/** An optimizer config `{ name, learningRate, ... }`, checked. */
+function parseOptimizer(v: unknown, path: string): TrainingConfig['optimizer'] {
+  const opt = objectOf(v, path, ['name', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentum', 'nesterov', 'rho', 'amsgrad']);
+  const out = { ...opt, name: oneOf(opt.name, `${path}.name`, OPTIMIZER_NAMES) };
+  checkOptimizer(out, path);
   return out;
 }
 
