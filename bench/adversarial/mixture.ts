@@ -1,0 +1,141 @@
+/**
+ * The supervised and semi-supervised adversarial autoencoder (Makhzani et al.
+ * 2015) on MNIST: a 2-D code pushed to a mixture of 10 Gaussians, one per
+ * digit, the discriminator reading each code with its label state. Three
+ * models of the same architecture (the `aae-mixture` preset's), same seed and
+ * steps:
+ *
+ * - `supervised`: every training label goes to the discriminator;
+ * - `semi`: 10 % of them (`labelledFraction` 0.1, evenly spread), the rest unlabelled;
+ * - `plain`: the same model with adversarial weight 0 (an autoencoder with a
+ *   2-D code; its discriminator trains but moves nothing): the reference.
+ *
+ * Measured on the test images, per model:
+ * - `componentAccuracy`: the code's most likely mixture component is its
+ *   digit (the prior as a classifier; chance level for `plain`);
+ * - `knn5`: 5-NN accuracy of the test codes against the codes of the 10 % of
+ *   training images whose labels the semi-supervised model saw (the same for
+ *   every model, so `semi` uses no label the others lack);
+ * - `sampleAccuracy`: 100 decoded draws of each class's component, judged by
+ *   the bench's MNIST classifier (bench/adversarial's): the fraction it calls
+ *   the component's digit.
+ */
+import { mnist } from '../../src/data/datasets.js';
+import { knnAccuracy } from '../../src/eval/features.js';
+import { writeFileAtomic } from '../../src/io/files.js';
+import { AdversarialAutoencoder, type AdversarialAutoencoderConfig } from '../../src/models/aae.js';
+import { mostLikelyComponent } from '../../src/models/mixture-prior.js';
+import { presetConfig } from '../../src/runs/presets.js';
+import { MIXTURE_AAE_TRAINING } from '../../src/runs/run-config.js';
+import { optimizerFromConfig, type OptimizerConfig } from '../../src/optim/optimizers.js';
+import { imageGridPng } from '../../src/viz/images.js';
+import { latentScatterPng } from '../../src/viz/figures.js';
+import { type MnistSliceOptions, resolveSlice } from '../lib/run-options.js';
+import { trainMnistClassifier } from './protocol.js';
+
+export const DEFAULTS = { trainSamples: 10000, epochs: 10, classifierEpochs: 2, classifierSamples: 10000, perClass: 100 } as const;
+export const QUICK = { trainSamples: 2000, testSamples: 500, epochs: 3, classifierEpochs: 1, classifierSamples: 2000, perClass: 20 } as const;
+export const SEMI_FRACTION = 0.1;
+const MODELS = ['supervised', 'semi', 'plain'] as const;
+type Kind = (typeof MODELS)[number];
+
+export interface MixtureBenchOptions extends MnistSliceOptions {
+  epochs?: number;
+  /** Write the latent-space and per-class sample PNGs here. */
+  figures?: string;
+}
+
+export interface MixtureScores {
+  componentAccuracy: number;
+  knn5: number;
+  sampleAccuracy: number;
+}
+
+export type MixtureBenchResult = Record<Kind, MixtureScores> & { classifierAccuracy: number; protocol: Record<string, unknown> };
+
+/** The benchmark's model: the `aae-mixture` preset, with `labelledFraction` and the adversarial weight set. */
+export function mixtureConfig(labelledFraction: number, adversarialWeight?: number): AdversarialAutoencoderConfig {
+  const preset = presetConfig('aae-mixture', [784]) as unknown as AdversarialAutoencoderConfig & { prior: object };
+  return { ...preset, prior: { ...preset.prior, labelledFraction } as AdversarialAutoencoderConfig['prior'], ...(adversarialWeight !== undefined ? { adversarialWeight } : {}) };
+}
+
+/** Indices i with ⌊(i + 1)·f⌋ > ⌊i·f⌋: the samples whose labels a `labelledFraction` f keeps. */
+function labelledIndices(n: number, f: number): number[] {
+  return Array.from({ length: n }, (_, i) => i).filter((i) => Math.floor((i + 1) * f) > Math.floor(i * f));
+}
+
+const accuracyOf = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let hits = 0;
+  for (let i = 0; i < a.length; i++) hits += a[i] === b[i] ? 1 : 0;
+  return hits / a.length;
+};
+
+/** Runs the benchmark; see the module's TSDoc. */
+export async function runMixtureBenchmark(options: MixtureBenchOptions = {}): Promise<MixtureBenchResult> {
+  const { log, quick, seed, session, trainSamples, testSamples } = resolveSlice({ ...options, trainSamples: options.trainSamples ?? (options.quick ? undefined : DEFAULTS.trainSamples) }, QUICK);
+  const plan = quick ? QUICK : DEFAULTS;
+  const epochs = options.epochs ?? plan.epochs;
+  const t0 = performance.now();
+  const train = mnist({ limit: trainSamples });
+  const test = mnist({ split: 'test', limit: testSamples });
+  const n = train.shape[0]!;
+  const nTest = test.shape[0]!;
+  const batchSize = MIXTURE_AAE_TRAINING.batchSize;
+  log(`aae-mixture: ${n} training and ${nTest} test MNIST images; ${epochs} epochs per model, batch ${batchSize}, seed ${seed}; semi-supervised: ${SEMI_FRACTION * 100} % of the labels`);
+  const { classifier, accuracy } = await trainMnistClassifier(train, test, { samples: Math.min(n, plan.classifierSamples), epochs: plan.classifierEpochs, seed, session, log });
+
+  const reference = labelledIndices(n, SEMI_FRACTION);
+  const out = {} as Record<Kind, MixtureScores>;
+  for (const kind of MODELS) {
+    const t = performance.now();
+    const model = new AdversarialAutoencoder(mixtureConfig(kind === 'semi' ? SEMI_FRACTION : 1, kind === 'plain' ? 0 : undefined)).compile({
+      optimizer: optimizerFromConfig(MIXTURE_AAE_TRAINING.optimizer as OptimizerConfig),
+      discriminatorOptimizer: optimizerFromConfig(MIXTURE_AAE_TRAINING.discriminatorOptimizer as OptimizerConfig), seed, session,
+    });
+    const r = await model.fit({ x: train.x, shape: [n, 784], labels: train.labels! }, { epochs, batchSize, seed });
+    if (r.stopReason) throw new Error(`${kind}: training stopped: ${r.stopReason}`);
+    const last = r.history.at(-1)!;
+    log(`  ${kind}: ${epochs} epochs in ${((performance.now() - t) / 1000).toFixed(0)} s; ${Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+    const mixture = model.mixture!;
+    const codes = await model.encode(test.x);
+    const trainCodes = await model.encode(train.x);
+    const refCodes = new Float32Array(reference.length * 2);
+    reference.forEach((i, j) => refCodes.set(trainCodes.subarray(2 * i, 2 * i + 2), 2 * j));
+    const knn5 = knnAccuracy({ x: refCodes, shape: [reference.length, 2], labels: Int32Array.from(reference, (i) => train.labels![i]!) }, { x: codes, shape: [nTest, 2], labels: test.labels! }, { k: 5 });
+    const componentAccuracy = accuracyOf(mostLikelyComponent(mixture, codes), test.labels!);
+    const perClass = plan.perClass;
+    const images = new Float32Array(10 * perClass * 784);
+    for (let c = 0; c < 10; c++) images.set(await model.sample(perClass, { seed: seed + c, label: c }), c * perClass * 784);
+    const judged = await classifier.predictClasses(images, { batchSize: 500 });
+    const sampleAccuracy = accuracyOf(judged, Int32Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass)));
+    out[kind] = { componentAccuracy, knn5, sampleAccuracy };
+    log(`  ${kind}: component accuracy ${(componentAccuracy * 100).toFixed(2)} %, 5-NN ${(knn5 * 100).toFixed(2)} %, class-conditional samples judged right ${(sampleAccuracy * 100).toFixed(2)} %`);
+    if (options.figures) {
+      const shown = Math.min(nTest, 5000);
+      writeFileAtomic(`${options.figures}/aae-mixture-latent-${kind}.png`, await latentScatterPng(
+        { codes: codes.subarray(0, shown * 2), dim: 2, labels: test.labels!.subarray(0, shown) },
+        { title: `${kind === 'plain' ? 'Autoencoder (adversarial weight 0)' : `AAE, mixture prior, ${kind === 'semi' ? `${SEMI_FRACTION * 100} % of the labels` : 'all labels'}`}: ${shown} test codes by digit` },
+      ));
+      const grid = new Float32Array(10 * 10 * 784);
+      for (let c = 0; c < 10; c++) grid.set(images.subarray(c * perClass * 784, (c * perClass + 10) * 784), c * 10 * 784);
+      writeFileAtomic(`${options.figures}/aae-mixture-samples-${kind}.png`, imageGridPng(grid, {
+        imageShape: [28, 28], columns: 10, rowTitles: Array.from({ length: 10 }, (_, c) => String(c)), title: `${kind}: draws of each digit's component (one row per digit), ${epochs} epochs`,
+      }));
+    }
+  }
+  return {
+    ...out,
+    classifierAccuracy: accuracy,
+    protocol: {
+      quick, seed, trainSamples: n, testSamples: nTest, epochs, batchSize, semiFraction: SEMI_FRACTION, knnReference: reference.length, samplesPerClass: plan.perClass,
+      model: mixtureConfig(1), optimizer: MIXTURE_AAE_TRAINING.optimizer, discriminatorOptimizer: MIXTURE_AAE_TRAINING.discriminatorOptimizer, seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
+
+/** A Markdown table of the scores. */
+export function formatMixtureTable(r: MixtureBenchResult): string {
+  const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
+  const rows = MODELS.map((k) => `| ${k} | ${pct(r[k].componentAccuracy)} | ${pct(r[k].knn5)} | ${pct(r[k].sampleAccuracy)} |`);
+  return ['| model | component accuracy | 5-NN (10 % labelled reference) | class-conditional samples judged right |', '| --- | ---: | ---: | ---: |', ...rows, '', `classifier test accuracy ${pct(r.classifierAccuracy)}`].join('\n');
+}
