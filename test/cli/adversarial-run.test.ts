@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pngjs from 'pngjs';
+import { runGenerateCommand } from '../../src/cli/commands/generate.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { type Io } from '../../src/cli/io.js';
 import { ConfigError } from '../../src/config/validate.js';
@@ -59,6 +60,11 @@ describe('run configs: training.discriminatorOptimizer', () => {
     for (const f of ['latent.png', 'samples.png', 'samples-by-class.png']) assert.ok(figures.includes(f), `${f} in ${figures}`);
     const perClass = PNG.sync.read(readFileSync(first.run.path('figures/samples-by-class.png')));
     assert.ok(perClass.height > perClass.width * 0.8, `ten rows of ten: ${perClass.width}×${perClass.height}`);
+
+    const npy = join(dir, 'threes.npy');
+    assert.deepEqual(await runGenerateCommand(first.run.dir, { kind: 'samples', n: 5, seed: 0, label: 3, out: npy, steps: 10 }, quietIo()), [5, 1, 28, 28]);
+    assert.deepEqual(Array.from(readFileSync(npy).subarray(-5 * 784 * 4)), Array.from(new Uint8Array((await model.sample(5, { label: 3 })).buffer)));
+    await assert.rejects(runGenerateCommand(first.run.dir, { kind: 'samples', n: 5, seed: 0, label: 10, out: npy, steps: 10 }, quietIo()), /label must be an integer in \[0, 10\)/);
 
     const resumed = (await runTrainCommand({ runs, resume: first.run.dir, epochs: 2, figures: false }, quietIo()))!;
     assert.equal(resumed.model.trainer.history.length, 2);
