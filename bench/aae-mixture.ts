@@ -16,7 +16,7 @@ const program = benchCommand('bench:aae-mixture', 'MNIST codes of a mixture-prio
   seed: 'seed of initialization, shuffling, the graphs\' random ops and the prior draws',
 })
   .option('--epochs <n>', 'epochs of each model (default 10)', integer('--epochs', 1))
-  .option('--train-samples <n>', 'training images (default 10,000, the first ones)', integer('--train-samples', 10))
+  .option('--train-samples <n>', 'training images (default all 60,000)', integer('--train-samples', 10))
   .option('--test-samples <n>', 'test images (default 10,000)', integer('--test-samples', 10))
   .option('--figures <dir>', 'write the latent-space and per-digit sample PNGs here')
   .parse();

@@ -6,7 +6,10 @@
  * steps:
  *
  * - `supervised`: every training label goes to the discriminator;
- * - `semi`: 10 % of them (`labelledFraction` 0.1, evenly spread), the rest unlabelled;
+ * - `semi`: 10 % of them (`labelledFraction` 0.1, evenly spread), the rest
+ *   unlabelled, each labelled image repeated 9 times per epoch
+ *   (`labelledRepeats`: half of every epoch labelled), for fewer epochs so
+ *   that every model takes the same number of steps;
  * - `plain`: the same model with adversarial weight 0 (an autoencoder with a
  *   2-D code; its discriminator trains but moves nothing): the reference.
  *
@@ -33,9 +36,10 @@ import { latentScatterPng } from '../../src/viz/figures.js';
 import { type MnistSliceOptions, resolveSlice } from '../lib/run-options.js';
 import { trainMnistClassifier } from './protocol.js';
 
-export const DEFAULTS = { trainSamples: 10000, epochs: 10, classifierEpochs: 2, classifierSamples: 10000, perClass: 100 } as const;
+export const DEFAULTS = { trainSamples: 60000, epochs: 10, classifierEpochs: 2, classifierSamples: 10000, perClass: 100 } as const;
 export const QUICK = { trainSamples: 2000, testSamples: 500, epochs: 3, classifierEpochs: 1, classifierSamples: 2000, perClass: 20 } as const;
 export const SEMI_FRACTION = 0.1;
+export const SEMI_REPEATS = 9;
 const MODELS = ['supervised', 'semi', 'plain'] as const;
 type Kind = (typeof MODELS)[number];
 
@@ -53,10 +57,10 @@ export interface MixtureScores {
 
 export type MixtureBenchResult = Record<Kind, MixtureScores> & { classifierAccuracy: number; protocol: Record<string, unknown> };
 
-/** The benchmark's model: the `aae-mixture` preset, with `labelledFraction` and the adversarial weight set. */
-export function mixtureConfig(labelledFraction: number, adversarialWeight?: number): AdversarialAutoencoderConfig {
+/** The benchmark's model: the `aae-mixture` preset, with `labelledFraction`, `labelledRepeats` and the adversarial weight set. */
+export function mixtureConfig(labelledFraction: number, adversarialWeight?: number, labelledRepeats = 1): AdversarialAutoencoderConfig {
   const preset = presetConfig('aae-mixture', [784]) as unknown as AdversarialAutoencoderConfig & { prior: object };
-  return { ...preset, prior: { ...preset.prior, labelledFraction } as AdversarialAutoencoderConfig['prior'], ...(adversarialWeight !== undefined ? { adversarialWeight } : {}) };
+  return { ...preset, prior: { ...preset.prior, labelledFraction, labelledRepeats } as AdversarialAutoencoderConfig['prior'], ...(adversarialWeight !== undefined ? { adversarialWeight } : {}) };
 }
 
 /** Indices i with ⌊(i + 1)·f⌋ > ⌊i·f⌋: the samples whose labels a `labelledFraction` f keeps. */
@@ -81,21 +85,24 @@ export async function runMixtureBenchmark(options: MixtureBenchOptions = {}): Pr
   const n = train.shape[0]!;
   const nTest = test.shape[0]!;
   const batchSize = MIXTURE_AAE_TRAINING.batchSize;
-  log(`aae-mixture: ${n} training and ${nTest} test MNIST images; ${epochs} epochs per model, batch ${batchSize}, seed ${seed}; semi-supervised: ${SEMI_FRACTION * 100} % of the labels`);
+  log(`aae-mixture: ${n} training and ${nTest} test MNIST images; ${epochs} epochs per model, batch ${batchSize}, seed ${seed}; semi-supervised: ${SEMI_FRACTION * 100} % of the labels, each labelled image ${SEMI_REPEATS} times per epoch`);
   const { classifier, accuracy } = await trainMnistClassifier(train, test, { samples: Math.min(n, plan.classifierSamples), epochs: plan.classifierEpochs, seed, session, log });
 
   const reference = labelledIndices(n, SEMI_FRACTION);
+  const semiEpochs = Math.max(1, Math.round((epochs * n) / (n + (SEMI_REPEATS - 1) * reference.length)));
   const out = {} as Record<Kind, MixtureScores>;
   for (const kind of MODELS) {
     const t = performance.now();
-    const model = new AdversarialAutoencoder(mixtureConfig(kind === 'semi' ? SEMI_FRACTION : 1, kind === 'plain' ? 0 : undefined)).compile({
+    const model = new AdversarialAutoencoder(mixtureConfig(kind === 'semi' ? SEMI_FRACTION : 1, kind === 'plain' ? 0 : undefined, kind === 'semi' ? SEMI_REPEATS : 1)).compile({
       optimizer: optimizerFromConfig(MIXTURE_AAE_TRAINING.optimizer as OptimizerConfig),
       discriminatorOptimizer: optimizerFromConfig(MIXTURE_AAE_TRAINING.discriminatorOptimizer as OptimizerConfig), seed, session,
     });
-    const r = await model.fit({ x: train.x, shape: [n, 784], labels: train.labels! }, { epochs, batchSize, seed });
+    // The repeats make the semi-supervised epoch longer: fewer epochs keep every model at the same number of steps.
+    const e = kind === 'semi' ? semiEpochs : epochs;
+    const r = await model.fit({ x: train.x, shape: [n, 784], labels: train.labels! }, { epochs: e, batchSize, seed });
     if (r.stopReason) throw new Error(`${kind}: training stopped: ${r.stopReason}`);
     const last = r.history.at(-1)!;
-    log(`  ${kind}: ${epochs} epochs in ${((performance.now() - t) / 1000).toFixed(0)} s; ${Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+    log(`  ${kind}: ${e} epochs in ${((performance.now() - t) / 1000).toFixed(0)} s; ${Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
     const mixture = model.mixture!;
     const codes = await model.encode(test.x);
     const trainCodes = await model.encode(train.x);
@@ -119,7 +126,7 @@ export async function runMixtureBenchmark(options: MixtureBenchOptions = {}): Pr
       const grid = new Float32Array(10 * 10 * 784);
       for (let c = 0; c < 10; c++) grid.set(images.subarray(c * perClass * 784, (c * perClass + 10) * 784), c * 10 * 784);
       writeFileAtomic(`${options.figures}/aae-mixture-samples-${kind}.png`, imageGridPng(grid, {
-        imageShape: [28, 28], columns: 10, rowTitles: Array.from({ length: 10 }, (_, c) => String(c)), title: `${kind}: draws of each digit's component (one row per digit), ${epochs} epochs`,
+        imageShape: [28, 28], columns: 10, rowTitles: Array.from({ length: 10 }, (_, c) => String(c)), title: `${kind}: draws of each digit's component (one row per digit), ${e} epochs`,
       }));
     }
   }
@@ -127,7 +134,7 @@ export async function runMixtureBenchmark(options: MixtureBenchOptions = {}): Pr
     ...out,
     classifierAccuracy: accuracy,
     protocol: {
-      quick, seed, trainSamples: n, testSamples: nTest, epochs, batchSize, semiFraction: SEMI_FRACTION, knnReference: reference.length, samplesPerClass: plan.perClass,
+      quick, seed, trainSamples: n, testSamples: nTest, epochs, batchSize, semiFraction: SEMI_FRACTION, semiRepeats: SEMI_REPEATS, semiEpochs, knnReference: reference.length, samplesPerClass: plan.perClass,
       model: mixtureConfig(1), optimizer: MIXTURE_AAE_TRAINING.optimizer, discriminatorOptimizer: MIXTURE_AAE_TRAINING.discriminatorOptimizer, seconds: (performance.now() - t0) / 1000,
     },
   };

@@ -197,7 +197,8 @@ export class AdversarialAutoencoder extends AutoencoderModel {
     const mixture = this.mixture;
     if (!mixture) return super.fit(data, opts);
     const { validationData, ...rest } = opts;
-    return this.trainer.fit(this.withLabels(data, mixture.labelledFraction, 'fit'), {
+    if (mixture.labelledRepeats > 1 && opts.validationSplit) throw new Error('fit: validationSplit would hold out repeats of labelled training samples (prior.labelledRepeats > 1); pass validationData instead');
+    return this.trainer.fit(this.withLabels(data, mixture.labelledFraction, 'fit', mixture.labelledRepeats), {
       ...rest, ...(validationData ? { validationData: this.withLabels(validationData as LabelledData, 1, 'fit: validationData') } : {}),
     });
   }
@@ -208,8 +209,19 @@ export class AdversarialAutoencoder extends AutoencoderModel {
     return this.trainer.evaluate(this.withLabels(data, 1, 'evaluate'), opts);
   }
 
-  /** Arrays with the targets a mixture prior trains on: each row the flat sample, then its label state. */
-  private withLabels(data: LabelledData | StreamSource, fraction: number, what: string): ArrayData {
+  /**
+   * What `fit` trains on with a mixture prior: the samples with targets whose
+   * rows are the flat sample then its label state, the labels thinned to
+   * `labelledFraction`, and the labelled rows repeated `labelledRepeats` − 1
+   * more times after them.
+   */
+  trainingData(data: LabelledData | StreamSource): ArrayData {
+    const mixture = this.mixture;
+    if (!mixture) throw new Error('trainingData: only a mixture prior gives the trainer targets of its own');
+    return this.withLabels(data, mixture.labelledFraction, 'fit', mixture.labelledRepeats);
+  }
+
+  private withLabels(data: LabelledData | StreamSource, fraction: number, what: string, repeats = 1): ArrayData {
     const mixture = this.mixture!;
     if (isStreamSource(data)) throw new Error(`${what}: an AdversarialAutoencoder with a mixture prior trains on arrays in memory ({ x, shape, labels }), not a file stream (its targets carry the labels)`);
     if (typeof data !== 'object' || data === null || !(data.x instanceof Float32Array) || !Array.isArray(data.shape)) {
@@ -220,12 +232,19 @@ export class AdversarialAutoencoder extends AutoencoderModel {
     if (data.x.length !== n * size) throw new Error(`${what}: x has ${data.x.length} values, expected ${n} samples of ${size} (input shape [${this.inputShape}])`);
     const k = mixture.components + 1;
     const rows = labelRows(data.labels, n, mixture.components, fraction, what);
-    const target = new Float32Array(n * (size + k));
-    for (let i = 0; i < n; i++) {
-      target.set(data.x.subarray(i * size, (i + 1) * size), i * (size + k));
-      target.set(rows.subarray(i * k, (i + 1) * k), i * (size + k) + size);
-    }
-    return { x: data.x, shape: data.shape, target, targetShape: [n, size + k] };
+    const order = Array.from({ length: n }, (_, i) => i);
+    const labelled = order.filter((i) => rows[i * k + k - 1] === 0);
+    for (let r = 1; r < repeats; r++) order.push(...labelled);
+    const m = order.length;
+    const x = m === n ? data.x : new Float32Array(m * size);
+    const target = new Float32Array(m * (size + k));
+    order.forEach((i, j) => {
+      const sample = data.x.subarray(i * size, (i + 1) * size);
+      if (x !== data.x) x.set(sample, j * size);
+      target.set(sample, j * (size + k));
+      target.set(rows.subarray(i * k, (i + 1) * k), j * (size + k) + size);
+    });
+    return { x, shape: [m, ...data.shape.slice(1)], target, targetShape: [m, size + k] };
   }
 
   /**

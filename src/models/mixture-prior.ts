@@ -36,6 +36,12 @@ export interface MixturePriorConfig {
    * resume. Default 1 (every label is used: the supervised case).
    */
   labelledFraction?: number;
+  /**
+   * How many times each labelled sample appears in an epoch of `fit` (the
+   * unlabelled ones once), so that more of each batch carries a label: with
+   * `labelledFraction` 0.1, 9 makes half of every epoch labelled. Default 1.
+   */
+  labelledRepeats?: number;
 }
 
 /** The prior of an {@link AdversarialAutoencoder}'s codes. Default `{ type: 'gaussian' }`: N(0, I). */
@@ -55,7 +61,7 @@ export type ResolvedPrior = { type: 'gaussian' } | MixturePrior;
 /** Checks a `prior` config for a code of `dim` values (a mixture needs at least 2). */
 export function parsePrior(v: unknown, path: string, dim: number): ResolvedPrior {
   if (v === undefined) return { type: 'gaussian' };
-  const o = objectOf(v, path, ['type', 'components', 'radius', 'std', 'labelledFraction']);
+  const o = objectOf(v, path, ['type', 'components', 'radius', 'std', 'labelledFraction', 'labelledRepeats']);
   const type = oneOf(o.type, `${path}.type`, ['gaussian', 'mixture'] as const);
   if (type === 'gaussian') {
     const extra = Object.keys(o).find((k) => k !== 'type');
@@ -74,13 +80,14 @@ export function parsePrior(v: unknown, path: string, dim: number): ResolvedPrior
     return [numberIn(x[0], `${p}[0]`, 0, Infinity, { min: true }), numberIn(x[1], `${p}[1]`, 0, Infinity, { min: true })];
   }, [1, 0.25]);
   const labelledFraction = opt(o, 'labelledFraction', path, (x, p) => numberIn(x, p, 0, 1), 1);
-  return { type, components, radius, std, labelledFraction, dim, ...mixtureGeometry(components, radius, std, dim) };
+  const labelledRepeats = opt(o, 'labelledRepeats', path, positiveInt, 1);
+  return { type, components, radius, std, labelledFraction, labelledRepeats, dim, ...mixtureGeometry(components, radius, std, dim) };
 }
 
 /** The config of a resolved prior (defaults explicit), as `getConfig` saves it. */
 export function priorConfig(prior: ResolvedPrior): PriorConfig {
   if (prior.type === 'gaussian') return { type: 'gaussian' };
-  return { type: 'mixture', components: prior.components, radius: prior.radius, std: [prior.std[0], prior.std[1]], labelledFraction: prior.labelledFraction };
+  return { type: 'mixture', components: prior.components, radius: prior.radius, std: [prior.std[0], prior.std[1]], labelledFraction: prior.labelledFraction, labelledRepeats: prior.labelledRepeats };
 }
 
 function mixtureGeometry(k: number, radius: number, std: [number, number], dim: number): { means: Float32Array; scales: Float32Array } {

@@ -25,7 +25,7 @@ function agreement(prior: MixturePrior, codes: Float32Array, labels: ArrayLike<n
 describe('AdversarialAutoencoder with a mixture prior', () => {
   it('checks its prior config and round-trips it', () => {
     const m = new AdversarialAutoencoder(config);
-    assert.deepEqual(m.getConfig().prior, { type: 'mixture', components: 10, radius: 4, std: [1, 0.25], labelledFraction: 1 });
+    assert.deepEqual(m.getConfig().prior, { type: 'mixture', components: 10, radius: 4, std: [1, 0.25], labelledFraction: 1, labelledRepeats: 1 });
     assert.deepEqual(modelFromConfig(m.getConfig()).getConfig(), m.getConfig());
     assert.deepEqual(m.targetShape, [784 + 11]);
     assert.deepEqual(new AdversarialAutoencoder({ ...config, prior: undefined }).getConfig().prior, { type: 'gaussian' });
@@ -35,6 +35,7 @@ describe('AdversarialAutoencoder with a mixture prior', () => {
     bad({ type: 'mixture', components: 10 }, /config.prior: a mixture prior needs a code of at least 2/, 1);
     bad({ type: 'mixture', components: 10, std: [1] }, /config.prior.std: expected \[radial, across\]/);
     bad({ type: 'mixture', components: 10, labelledFraction: 1.5 }, /config.prior.labelledFraction/);
+    bad({ type: 'mixture', components: 10, labelledRepeats: 0 }, /config.prior.labelledRepeats/);
     bad({ type: 'gaussian', components: 10 }, /config.prior.components: only a 'mixture' prior/);
     bad({ type: 'gmm' }, /config.prior.type/);
     assert.match(m.summary(), /discriminator_logit/);
@@ -107,6 +108,21 @@ describe('AdversarialAutoencoder with a mixture prior', () => {
     assert.equal(labelRows([-1], 1, 10, 1, 'fit')[10], 1, '-1: unlabelled');
     assert.throws(() => labelRows([10], 1, 10, 1, 'fit'), /fit: labels\[0\] is 10; expected a class in \[0, 10\)/);
     assert.throws(() => labelRows([1, 2], 3, 10, 1, 'fit'), /labels has 2 entries for 3 samples/);
+  });
+
+  it('repeats the labelled samples labelledRepeats times in what fit trains on', () => {
+    const m = new AdversarialAutoencoder({ ...config, inputShape: [2], prior: { ...config.prior, labelledFraction: 0.5, labelledRepeats: 3 } });
+    const x = Float32Array.from({ length: 8 }, (_, i) => i);
+    const d = m.trainingData({ x, shape: [4, 2], labels: [7, 8, 9, -1] });
+    // Labels kept: samples 1 and 3 (⌊(i + 1)/2⌋ > ⌊i/2⌋), and sample 3 has none: sample 1 alone is labelled.
+    assert.deepEqual(d.shape, [6, 2]);
+    assert.deepEqual(Array.from(d.x), [0, 1, 2, 3, 4, 5, 6, 7, 2, 3, 2, 3]);
+    const row = (j: number) => Array.from(d.target!.subarray(j * 13, j * 13 + 13));
+    assert.deepEqual(row(1).slice(0, 2), [2, 3]);
+    assert.equal(row(1)[2 + 8], 1, 'sample 1: class 8');
+    assert.equal(row(0)[2 + 10], 1, 'sample 0: label dropped');
+    assert.equal(row(5)[2 + 8], 1, 'repeated row: class 8');
+    assert.throws(() => new AdversarialAutoencoder({ ...config, prior: undefined }).trainingData({ x, shape: [4, 2] }), /only a mixture prior/);
   });
 
   it('moves labelled codes to their class\'s component; samples by class; saves and loads', async () => {
