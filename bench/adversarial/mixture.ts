@@ -24,10 +24,10 @@
  *   the component's digit.
  */
 import { mnist } from '../../src/data/datasets.js';
-import { knnAccuracy } from '../../src/eval/features.js';
+import { classificationAccuracy, knnAccuracy } from '../../src/eval/features.js';
 import { writeFileAtomic } from '../../src/io/files.js';
 import { AdversarialAutoencoder, type AdversarialAutoencoderConfig } from '../../src/models/aae.js';
-import { mostLikelyComponent } from '../../src/models/mixture-prior.js';
+import { keepsLabel, mostLikelyComponent } from '../../src/models/mixture-prior.js';
 import { presetConfig } from '../../src/runs/presets.js';
 import { MIXTURE_AAE_TRAINING } from '../../src/runs/run-config.js';
 import { optimizerFromConfig, type OptimizerConfig } from '../../src/optim/optimizers.js';
@@ -63,16 +63,6 @@ export function mixtureConfig(labelledFraction: number, adversarialWeight?: numb
   return { ...preset, prior: { ...preset.prior, labelledFraction, labelledRepeats } as AdversarialAutoencoderConfig['prior'], ...(adversarialWeight !== undefined ? { adversarialWeight } : {}) };
 }
 
-/** Indices i with ⌊(i + 1)·f⌋ > ⌊i·f⌋: the samples whose labels a `labelledFraction` f keeps. */
-function labelledIndices(n: number, f: number): number[] {
-  return Array.from({ length: n }, (_, i) => i).filter((i) => Math.floor((i + 1) * f) > Math.floor(i * f));
-}
-
-const accuracyOf = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let hits = 0;
-  for (let i = 0; i < a.length; i++) hits += a[i] === b[i] ? 1 : 0;
-  return hits / a.length;
-};
 
 /** Runs the benchmark; see the module's TSDoc. */
 export async function runMixtureBenchmark(options: MixtureBenchOptions = {}): Promise<MixtureBenchResult> {
@@ -88,7 +78,8 @@ export async function runMixtureBenchmark(options: MixtureBenchOptions = {}): Pr
   log(`aae-mixture: ${n} training and ${nTest} test MNIST images; ${epochs} epochs per model, batch ${batchSize}, seed ${seed}; semi-supervised: ${SEMI_FRACTION * 100} % of the labels, each labelled image ${SEMI_REPEATS} times per epoch`);
   const { classifier, accuracy } = await trainMnistClassifier(train, test, { samples: Math.min(n, plan.classifierSamples), epochs: plan.classifierEpochs, seed, session, log });
 
-  const reference = labelledIndices(n, SEMI_FRACTION);
+  // The images whose labels the semi-supervised model sees.
+  const reference = Array.from({ length: n }, (_, i) => i).filter((i) => keepsLabel(i, SEMI_FRACTION));
   const semiEpochs = Math.max(1, Math.round((epochs * n) / (n + (SEMI_REPEATS - 1) * reference.length)));
   const out = {} as Record<Kind, MixtureScores>;
   for (const kind of MODELS) {
@@ -109,12 +100,12 @@ export async function runMixtureBenchmark(options: MixtureBenchOptions = {}): Pr
     const refCodes = new Float32Array(reference.length * 2);
     reference.forEach((i, j) => refCodes.set(trainCodes.subarray(2 * i, 2 * i + 2), 2 * j));
     const knn5 = knnAccuracy({ x: refCodes, shape: [reference.length, 2], labels: Int32Array.from(reference, (i) => train.labels![i]!) }, { x: codes, shape: [nTest, 2], labels: test.labels! }, { k: 5 });
-    const componentAccuracy = accuracyOf(mostLikelyComponent(mixture, codes), test.labels!);
+    const componentAccuracy = classificationAccuracy(mostLikelyComponent(mixture, codes), test.labels!);
     const perClass = plan.perClass;
     const images = new Float32Array(10 * perClass * 784);
     for (let c = 0; c < 10; c++) images.set(await model.sample(perClass, { seed: seed + c, label: c }), c * perClass * 784);
     const judged = await classifier.predictClasses(images, { batchSize: 500 });
-    const sampleAccuracy = accuracyOf(judged, Int32Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass)));
+    const sampleAccuracy = classificationAccuracy(judged, Int32Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass)));
     out[kind] = { componentAccuracy, knn5, sampleAccuracy };
     log(`  ${kind}: component accuracy ${(componentAccuracy * 100).toFixed(2)} %, 5-NN ${(knn5 * 100).toFixed(2)} %, class-conditional samples judged right ${(sampleAccuracy * 100).toFixed(2)} %`);
     if (options.figures) {

@@ -163,6 +163,11 @@ export function mixtureDrawsGraph(prior: MixturePrior, labels: Value, like: Valu
   return g.add(means, g.reduceSum(g.mul(scales, eps), [2]));
 }
 
+/** Whether a `labelledFraction` f keeps the label of sample i: ⌊(i + 1)·f⌋ > ⌊i·f⌋ (evenly spread, f·n of n). */
+export function keepsLabel(i: number, fraction: number): boolean {
+  return Math.floor((i + 1) * fraction) > Math.floor(i * fraction);
+}
+
 /**
  * The label rows the discriminator reads, [n, K + 1]: class c as a one-hot
  * row, an unlabelled sample as a 1 in the last column. `labels` holds class
@@ -175,7 +180,7 @@ export function labelRows(labels: ArrayLike<number> | undefined, n: number, k: n
   for (let i = 0; i < n; i++) {
     const c = labels?.[i] ?? -1;
     if (c !== -1 && !(Number.isInteger(c) && c >= 0 && c < k)) throw new Error(`${what}: labels[${i}] is ${show(c)}; expected a class in [0, ${k}) (one per mixture component) or -1 for no label`);
-    const kept = c !== -1 && Math.floor((i + 1) * fraction) > Math.floor(i * fraction);
+    const kept = c !== -1 && keepsLabel(i, fraction);
     rows[i * (k + 1) + (kept ? c : k)] = 1;
   }
   return rows;
