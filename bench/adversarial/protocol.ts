@@ -23,6 +23,8 @@
  * reconstruction FD below the pixel loss's at a pixel MSE at most 10 % higher.
  */
 import { mnist } from '../../src/data/datasets.js';
+import { type Dataset } from '../../src/data/types.js';
+import { type SessionOptions } from '../../src/onnx/runtime.js';
 import { frechetDistance } from '../../src/eval/frechet.js';
 import { meanSquaredError } from '../../src/eval/image-quality.js';
 import { writeFileAtomic } from '../../src/io/files.js';
@@ -80,6 +82,21 @@ export function reconstructionConfig(adversarialWeight: number): AutoencoderConf
   return adversarialWeight > 0 ? { ...base, loss: { type: 'adversarial', weight: adversarialWeight, base: 'mse', discriminator: { filters: [32, 64] } } } : base;
 }
 
+/**
+ * The benches' MNIST classifier (conv [16, 32], dense 64), trained on the
+ * first `samples` training images: a feature space for Fréchet distances and
+ * a judge of generated digits. Returns it with its test accuracy.
+ */
+export async function trainMnistClassifier(train: Dataset, test: Dataset, o: { samples: number; epochs: number; seed: number; session: SessionOptions | undefined; log: (line: string) => void }): Promise<{ classifier: ImageClassifier; accuracy: number }> {
+  const nc = o.samples;
+  const nTest = test.shape[0]!;
+  const classifier = new ImageClassifier({ inputShape: [1, 28, 28] }).compile({ optimizer: new Adam({ learningRate: 1e-3 }), seed: o.seed, session: o.session });
+  await classifier.fit({ x: train.x.subarray(0, nc * 784), shape: [nc, 1, 28, 28], labels: train.labels!.subarray(0, nc) }, { epochs: o.epochs, batchSize: 64 });
+  const accuracy = (await classifier.evaluate({ x: test.x, shape: [nTest, 1, 28, 28], labels: test.labels! })).accuracy!;
+  o.log(`  classifier: ${o.epochs} epochs on ${nc} images, test accuracy ${(accuracy * 100).toFixed(2)} %`);
+  return { classifier, accuracy };
+}
+
 /** Runs the benchmark; see the module's TSDoc. */
 export async function runAdversarialBenchmark(options: AdversarialBenchOptions = {}): Promise<AdversarialBenchResult> {
   const { log, quick, seed, session, trainSamples, testSamples } = resolveSlice({ ...options, trainSamples: options.trainSamples ?? (options.quick ? undefined : DEFAULTS.trainSamples) }, QUICK);
@@ -96,11 +113,8 @@ export async function runAdversarialBenchmark(options: AdversarialBenchOptions =
   const nTest = test.shape[0]!;
   log(`adversarial: ${n} training and ${nTest} test MNIST images; ${epochs} epochs per generative model, ${reconEpochs} per reconstruction model, batch ${BATCH_SIZE}, Adam, seed ${seed}; ${nSamples} samples per model; λ = ${lambda}`);
 
-  const classifier = new ImageClassifier({ inputShape: [1, 28, 28] }).compile({ optimizer: new Adam({ learningRate: 1e-3 }), seed, session });
   const nc = Math.min(n, options.classifierSamples ?? (quick ? QUICK.classifierSamples : DEFAULTS.classifierSamples));
-  await classifier.fit({ x: train.x.subarray(0, nc * 784), shape: [nc, 1, 28, 28], labels: train.labels!.subarray(0, nc) }, { epochs: classifierEpochs, batchSize: 64 });
-  const accuracy = (await classifier.evaluate({ x: test.x, shape: [nTest, 1, 28, 28], labels: test.labels! })).accuracy!;
-  log(`  classifier: ${classifierEpochs} epochs on ${nc} images, test accuracy ${(accuracy * 100).toFixed(2)} %`);
+  const { classifier, accuracy } = await trainMnistClassifier(train, test, { samples: nc, epochs: classifierEpochs, seed, session, log });
   const features = async (x: Float32Array) => ({ x: await classifier.features(x, { batchSize: 500 }), shape: [x.length / 784, classifier.featureSize] });
   const testFeatures = await features(test.x);
   const half = Math.floor(nTest / 2);

@@ -4,6 +4,7 @@
  * model learned something.
  */
 import { shapeSize } from '../data/types.js';
+import { AdversarialAutoencoder } from '../models/aae.js';
 import { type AutoencoderModel } from '../models/base.js';
 import { type Dataset } from '../data/types.js';
 import {
@@ -37,7 +38,9 @@ export function latentGrid(side: number, radius: number): Float32Array {
  * Writes the run's figures and returns their file names: loss curves; for
  * image data, reconstructions of the first test samples and the worst
  * reconstructed ones; the latent space coloured by label; for a VAE, samples
- * from the prior and (2-D latent) the decoded latent grid.
+ * from the prior and (2-D latent) the decoded latent grid; for an adversarial
+ * autoencoder, samples from its prior and, with a mixture prior, samples of
+ * each class's component (one row per class).
  */
 export async function writeRunFigures(run: RunFolder, model: AutoencoderModel, data: RunData, log: (line: string) => void): Promise<string[]> {
   const written: string[] = [];
@@ -80,6 +83,18 @@ export async function writeRunFigures(run: RunFolder, model: AutoencoderModel, d
         const side = 15;
         const values = Array.from({ length: side }, (_, i) => -2.5 + (5 * i) / (side - 1));
         save('latent-grid.png', imageGridPng(await model.decode(latentGrid(side, 2.5)), { imageShape, columns: side, scale: 2, gap: 0, title: 'Decoded latent grid, z in [-2.5, 2.5]²', ...latentGridTitles(values) }));
+      }
+    }
+    if (model instanceof AdversarialAutoencoder && imageShape) {
+      const mixture = model.mixture;
+      save('samples.png', imageGridPng(await model.sample(64, 1), { imageShape, columns: 8, title: mixture ? `Samples from the prior (a mixture of ${mixture.components} Gaussians)` : 'Samples from the prior N(0, I)' }));
+      if (mixture) {
+        const perClass = 10;
+        const rows = await Promise.all(Array.from({ length: mixture.components }, (_, c) => model.sample(perClass, { seed: 1, label: c })));
+        const images = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+        rows.forEach((r, c) => images.set(r, c * r.length));
+        const rowTitles = Array.from({ length: mixture.components }, (_, c) => set.labelNames?.[c] ?? `class ${c}`);
+        save('samples-by-class.png', imageGridPng(images, { imageShape, columns: perClass, rowTitles, title: `Samples of each class's prior component (one row per class, ${perClass} draws each)` }));
       }
     }
   } catch (e) {

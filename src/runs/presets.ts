@@ -10,7 +10,7 @@ import { recurrentPresetConfig } from '../models/recurrent.js';
 import { TRANSFORMER_PRESET } from '../models/transformer.js';
 
 /** Names accepted by `--model`. */
-export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'transformer', 'vae', 'conv-vae', 'aae', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae', 'text-transformer', 'speech-denoiser'] as const;
+export const MODEL_PRESETS = ['dense', 'deep', 'linear', 'sparse', 'denoising', 'contractive', 'conv', 'conv-denoising', 'unet-denoising', 'mae', 'transformer', 'vae', 'conv-vae', 'aae', 'aae-mixture', 'lstm', 'gru', 'conv1d', 'text-ae', 'text-vae', 'text-transformer', 'speech-denoiser'] as const;
 export type ModelPreset = (typeof MODEL_PRESETS)[number];
 
 export interface PresetOptions {
@@ -45,6 +45,7 @@ export const PRESET_HELP: Record<ModelPreset, string> = {
   vae: 'variational, dense 512-256 encoder, latent 2 (a picture of the latent space)',
   'conv-vae': 'variational, conv encoder [32, 64], latent 2',
   aae: 'adversarial autoencoder: dense 200-200 tanh encoder, latent 8, a discriminator [256, 256] pushing the codes to N(0, I) (bench:adversarial\'s model)',
+  'aae-mixture': 'adversarial autoencoder, dense 128 encoder, 2-D code pushed to a mixture of 10 Gaussians, one per class, by a discriminator [64, 64] that also reads each sample\'s label (prior.labelledFraction: the semi-supervised case); bench:aae-mixture\'s model and training',
   lstm: 'sequences [T, F]: LSTM encoder (latent 64 units), 64-unit LSTM decoder started from the code, in reverse',
   gru: 'sequences [T, F]: GRU encoder (latent 64 units), 64-unit GRU decoder started from the code, in reverse',
   conv1d: 'sequences [T, F]: Conv1D [32, 16] (kernel 5) with max pooling by 2, dense code (latent 16), mirrored decoder with upsampling; any T',
@@ -135,6 +136,11 @@ export function presetConfig(name: string, sampleShape: readonly number[], optio
       return { className: 'VariationalAutoencoder', inputShape, latentDim: options.latent ?? 2, encoder: { type: 'conv', filters: [32, 64] } };
     case 'aae':
       return { className: 'AdversarialAutoencoder', inputShape, latentDim: options.latent ?? 8, encoder: { sizes: [hiddenWidth(200, defaults, 8), hiddenWidth(200, defaults, 8)], activation: 'tanh' }, discriminator: { sizes: [256, 256] }, adversarialWeight: 2 };
+    case 'aae-mixture':
+      return {
+        className: 'AdversarialAutoencoder', inputShape, latentDim: options.latent ?? 2, prior: { type: 'mixture', components: 10 },
+        encoder: { sizes: [hiddenWidth(128, defaults, 2)] }, discriminator: { sizes: [64, 64] }, adversarialWeight: 30,
+      };
     case 'lstm':
     case 'gru':
       needSequence();

@@ -84,16 +84,29 @@ export interface SampleOptions {
   seed?: number;
   /** Images per grid row (default ⌈√n⌉). */
   columns?: number;
+  /** An AdversarialAutoencoder with a mixture prior: draw from this class's component (default: the whole mixture). */
+  label?: number;
 }
 
-/** n images decoded from z ~ N(0, I), the VAE's prior, drawn from a seeded generator. */
+/**
+ * n images decoded from draws of the model's prior (seeded): N(0, I), or an
+ * adversarial autoencoder's mixture (one class's component with `label`).
+ */
 export async function sample(model: AutoencoderModel, n: number, options: SampleOptions = {}): Promise<GeneratedImages> {
   const vae = vaeOf(model, 'sample');
   positiveInt(n, 'sample: n');
-  const rng = new Rng(options.seed ?? 0);
+  const seed = options.seed ?? 0;
+  const columns = options.columns ?? Math.ceil(Math.sqrt(n));
+  if (vae instanceof AdversarialAutoencoder) {
+    const codes = vae.priorCodes(n, { seed, ...(options.label !== undefined ? { label: options.label } : {}) });
+    const prior = !vae.mixture ? 'the prior N(0, I)' : options.label === undefined ? `the prior, a mixture of ${vae.mixture.components} Gaussians` : `class ${options.label}'s component of the prior`;
+    return decoded(vae, codes, columns, `${n} samples from ${prior}`);
+  }
+  if (options.label !== undefined) throw new Error('sample: label needs an AdversarialAutoencoder with a mixture prior');
+  const rng = new Rng(seed);
   const codes = new Float32Array(n * vae.latentDim);
   for (let i = 0; i < codes.length; i++) codes[i] = rng.normal();
-  return decoded(vae, codes, options.columns ?? Math.ceil(Math.sqrt(n)), `${n} samples from the prior N(0, I)`);
+  return decoded(vae, codes, columns, `${n} samples from the prior N(0, I)`);
 }
 
 /** Checks one input sample and returns its values. */

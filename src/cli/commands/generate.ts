@@ -18,6 +18,8 @@ export interface GenerateFlags {
   /** How many samples; default 64 images, 10 sentences. */
   n?: number;
   seed: number;
+  /** Samples of an AdversarialAutoencoder with a mixture prior: draws of this class's component. */
+  label?: number;
   dims?: string;
   from?: number;
   to?: number;
@@ -96,7 +98,8 @@ export async function runGenerateCommand(path: string, flags: GenerateFlags, io:
   let generated: GeneratedImages;
   switch (flags.kind) {
     case 'samples':
-      generated = await sample(model, flags.n ?? 64, { seed: flags.seed });
+      if (flags.label !== undefined && !(model instanceof AdversarialAutoencoder && model.mixture)) throw new UsageError(`--label picks a component of a mixture prior; ${path} holds a model whose prior is N(0, I) (train one with --model aae-mixture)`);
+      generated = await sample(model, flags.n ?? 64, { seed: flags.seed, ...(flags.label !== undefined ? { label: flags.label } : {}) });
       break;
     case 'grid':
       generated = await latentGrid(model, { side: flags.steps });
@@ -132,6 +135,7 @@ export function generateCommand(io?: Io): Command {
     .addOption(new Option('--kind <kind>', 'what to generate').choices(['samples', 'grid', 'traverse', 'interpolate']).default('samples'))
     .option('--n <n>', 'samples: how many (default 64 images, 10 sentences)', intIn('--n', 1, 10000))
     .option('--seed <n>', 'samples: seed of the draws', intIn('--seed', 0), 0)
+    .option('--label <c>', 'samples of a mixture-prior AAE (aae-mixture): draws of class c\'s component', intIn('--label', 0))
     .option('--steps <n>', 'grid, traverse, interpolate: images per row', intIn('--steps', 2, 100), 10)
     .option('--dims <list>', 'traverse: one or two latent dimensions numbered from 1 (z1, z2, …), e.g. 1 or 1,2')
     .option('--from <i>', 'interpolate: index of the first test sample', intIn('--from', 0))

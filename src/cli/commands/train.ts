@@ -203,8 +203,12 @@ export async function runTrainCommand(flags: TrainFlags, io: Io = defaultIo(), h
     // Compiled before the run folder exists: a model or device that cannot work leaves no folder behind.
     model.compile({
       optimizer: optimizerFromConfig(t.optimizer as OptimizerConfig), seed: t.seed,
+      ...(t.discriminatorOptimizer ? { discriminatorOptimizer: optimizerFromConfig(t.discriminatorOptimizer as OptimizerConfig) } : {}),
       ...(t.clipNorm ? { clipNorm: t.clipNorm } : {}), session: sessionOf(t),
     });
+    if (t.discriminatorOptimizer && !model.trainer.discriminatorOptimizer) {
+      throw new ConfigError(`${configFile}.training.discriminatorOptimizer`, `the ${model.className} has no discriminator to train (an AdversarialAutoencoder or a loss of type 'adversarial' has one)`);
+    }
     // A sentence model starts at the unigram model of the training ids (docs/text.md: it matters on a small budget).
     asSentenceModel(model)?.initOutputBias(data.train.x);
     const base = `${isPreset(config.model) ? config.model : model.className.replace(/Autoencoder$/, '').toLowerCase() || 'model'}-${data.name}`;
