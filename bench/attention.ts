@@ -29,17 +29,30 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
     if (!(METHODS as readonly string[]).includes(s)) throw new Error(`--methods: unknown method '${s}'; expected ${METHODS.join(', ')}`);
     return s as AttentionMethod;
   }))
-  .option('--mae-pooling <kind>', "the MAE's code: mean (default) of the patch tokens, or the cls token", (v: string) => {
-    if (v !== 'mean' && v !== 'cls') throw new Error(`--mae-pooling must be mean or cls, got '${v}'`);
-    return v as 'mean' | 'cls';
+  .option('--mae-pooling <kind>', "the MAE's code: mean (default) of the patch tokens, the cls token, or spatial (each patch token through a linear bottleneck, concatenated to --code)", (v: string) => {
+    if (v !== 'mean' && v !== 'cls' && v !== 'spatial') throw new Error(`--mae-pooling must be mean, cls or spatial, got '${v}'`);
+    return v as 'mean' | 'cls' | 'spatial';
+  })
+  .option('--mae-patch <n>', "the MAE's square patch side, a divisor of 28 (default 7: 16 patches)", (v: string) => {
+    const n = Number(v);
+    if (![2, 4, 7, 14].includes(n)) throw new Error(`--mae-patch must divide 28 into at least 4 patches (2, 4, 7 or 14), got '${v}'`);
+    return n;
+  })
+  .option('--norm-pix', "the MAE's targets: each patch normalized by its own mean and deviation (He et al.)")
+  .option('--weight-decay <w>', "train the MAE with AdamW and this decoupled weight decay (default 0: Adam)", positive('--weight-decay'))
+  .option('--knn-metric <m>', '5-NN measure for every method: cosine (default, unit-length codes) or euclidean (run 1)', (v: string) => {
+    if (v !== 'cosine' && v !== 'euclidean') throw new Error(`--knn-metric must be cosine or euclidean, got '${v}'`);
+    return v as 'cosine' | 'euclidean';
   })
   .option('--figures <dir>', 'write MAE figures (masked reconstructions, attention maps) and Transformer autoencoder figures (reconstructions, attention maps) here')
   .parse();
-const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' }>();
+const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' | 'spatial'; maePatch?: number; normPix?: boolean; weightDecay?: number; knnMetric?: 'cosine' | 'euclidean' }>();
 
 await runBench('bench:attention', opts.json, (log) => runAttentionBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log,
-  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, maskRatio: opts.maskRatio, maePooling: opts.maePooling, datasets: opts.datasets, methods: opts.methods,
+  mae: { maskRatio: opts.maskRatio, pooling: opts.maePooling, patchSize: opts.maePatch, normPixelLoss: opts.normPix, weightDecay: opts.weightDecay },
+  knnMetric: opts.knnMetric,
+  trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, datasets: opts.datasets, methods: opts.methods,
   onMae: opts.figures ? (name, model, test) => maeFigures(opts.figures!, name, model, test, log) : undefined,
   onTransformer: opts.figures ? (name, model, test) => transformerFigures(opts.figures!, name, model, test, log) : undefined,
 }), {
