@@ -40,17 +40,18 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
   })
   .option('--norm-pix', "the MAE's targets: each patch normalized by its own mean and deviation (He et al.)")
   .option('--weight-decay <w>', "train the MAE with AdamW and this decoupled weight decay (default 0: Adam)", positive('--weight-decay'))
+  .option('--visible-loss <w>', "add w × the visible patches' error to the MAE's masked-patch loss (default 0)", positive('--visible-loss'))
   .option('--knn-metric <m>', '5-NN measure for every method: cosine (default, unit-length codes) or euclidean (run 1)', (v: string) => {
     if (v !== 'cosine' && v !== 'euclidean') throw new Error(`--knn-metric must be cosine or euclidean, got '${v}'`);
     return v as 'cosine' | 'euclidean';
   })
   .option('--figures <dir>', 'write MAE figures (masked reconstructions, attention maps) and Transformer autoencoder figures (reconstructions, attention maps) here')
   .parse();
-const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' | 'spatial'; maePatch?: number; normPix?: boolean; weightDecay?: number; knnMetric?: 'cosine' | 'euclidean' }>();
+const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' | 'spatial'; maePatch?: number; normPix?: boolean; weightDecay?: number; visibleLoss?: number; knnMetric?: 'cosine' | 'euclidean' }>();
 
 await runBench('bench:attention', opts.json, (log) => runAttentionBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log,
-  mae: { maskRatio: opts.maskRatio, pooling: opts.maePooling, patchSize: opts.maePatch, normPixelLoss: opts.normPix, weightDecay: opts.weightDecay },
+  mae: { maskRatio: opts.maskRatio, pooling: opts.maePooling, patchSize: opts.maePatch, normPixelLoss: opts.normPix, weightDecay: opts.weightDecay, visibleLossWeight: opts.visibleLoss },
   knnMetric: opts.knnMetric,
   trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, datasets: opts.datasets, methods: opts.methods,
   onMae: opts.figures ? (name, model, test) => maeFigures(opts.figures!, name, model, test, log) : undefined,

@@ -86,6 +86,8 @@ export interface MaeVariant {
   normPixelLoss?: boolean;
   /** AdamW's decoupled weight decay for the MAE; 0 (default) is Adam. */
   weightDecay?: number;
+  /** Weight of the visible patches' error in the MAE's loss (default 0: masked patches only). */
+  visibleLossWeight?: number;
 }
 
 /**
@@ -105,6 +107,7 @@ export function benchMae(d: number, variant: MaeVariant = {}): MaskedAutoencoder
     encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d },
     decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
     normPixelLoss: variant.normPixelLoss ?? false,
+    ...(variant.visibleLossWeight ? { visibleLossWeight: variant.visibleLossWeight } : {}),
   });
 }
 

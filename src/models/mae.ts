@@ -68,9 +68,17 @@ export interface MaskedAutoencoderConfig {
   pooling?: 'mean' | 'cls' | 'spatial';
   /** Values per patch in the 'spatial' code (only with it). Default 4. */
   patchCode?: number;
+  /**
+   * Weight w of the visible patches' error in the loss: masked-patch error +
+   * w · visible-patch error. Default 0, the paper's loss (masked patches only);
+   * w > 0 also asks every token to keep its own patch, as an autoencoder's
+   * code does, a departure from He et al. (their loss on all pixels
+   * fine-tuned slightly worse).
+   */
+  visibleLossWeight?: number;
 }
 
-const MAE_FIELDS = ['className', 'inputShape', 'patchSize', 'maskRatio', 'encoder', 'decoder', 'normPixelLoss', 'positional', 'outputActivation', 'loss', 'pooling', 'patchCode'] as const;
+const MAE_FIELDS = ['className', 'inputShape', 'patchSize', 'maskRatio', 'encoder', 'decoder', 'normPixelLoss', 'positional', 'outputActivation', 'loss', 'pooling', 'patchCode', 'visibleLossWeight'] as const;
 
 function parseStack(v: unknown, path: string, defaults?: MaeStackConfig): Required<MaeStackConfig> {
   const o = defaults && v === undefined ? {} : objectOf(v, path, ['embedDim', 'depth', 'numHeads', 'mlpDim']);
@@ -134,6 +142,8 @@ export class MaskedAutoencoder extends AutoencoderModel {
   /** Values per patch of the 'spatial' code (0 with another pooling). */
   readonly patchCode: number;
   readonly latentShape: number[];
+  /** Weight of the visible patches' error in the loss (0: masked patches only). */
+  readonly visibleLossWeight: number;
   /** Number of patches P. */
   readonly numPatches: number;
   /** Patches the encoder sees in training, K = P − round(maskRatio · P). */
@@ -176,6 +186,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
     this.pooling = opt(c, 'pooling', 'config', (v, p) => oneOf(v, p, ['mean', 'cls', 'spatial'] as const), 'mean');
     if (this.pooling !== 'spatial' && c.patchCode !== undefined) throw new ConfigError('config.patchCode', `only the 'spatial' code has values per patch; pooling is '${this.pooling}'`);
     this.patchCode = this.pooling === 'spatial' ? opt(c, 'patchCode', 'config', positiveInt, 4) : 0;
+    this.visibleLossWeight = opt(c, 'visibleLossWeight', 'config', (v, p) => numberIn(v, p, 0, Infinity, { max: true }), 0);
     this.latentShape = [this.pooling === 'spatial' ? this.numPatches * this.patchCode : e.embedDim];
 
     const d = this.decoderConfig;
@@ -281,10 +292,11 @@ export class MaskedAutoencoder extends AutoencoderModel {
       tgt = g.div(g.sub(tgt, mean), std);
     }
     const perPatch = g.reduceMean(g.square(g.sub(this.activate(ctx, logits), tgt)), [2]); // [N, P]
-    const loss = g.div(g.reduceSum(g.mul(perPatch, hidden)), g.reduceSum(hidden));
+    const maskedError = g.div(g.reduceSum(g.mul(perPatch, hidden)), g.reduceSum(hidden));
     const shown = g.sub(1, hidden);
     const visibleError = g.div(g.reduceSum(g.mul(perPatch, shown)), g.reduceSum(shown));
-    return { loss, metrics: { reconstruction: g.identity(loss), visibleError } };
+    const loss = this.visibleLossWeight > 0 ? g.add(maskedError, g.mul(visibleError, this.visibleLossWeight)) : maskedError;
+    return { loss, metrics: { reconstruction: g.identity(maskedError), visibleError } };
   }
 
   /** Predicted patches mapped back to pixels of [N, C, H, W]: activation, and with normPixelLoss the input patches' statistics. */
@@ -369,7 +381,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
   }
 
   override summary(): string {
-    return `${super.summary()}\nmask token: ${this.decoderConfig.embedDim} params; mask ratio ${this.maskRatio} (${this.visiblePatches} of ${this.numPatches} patches visible)${this.normPixelLoss ? '; normalized pixel targets' : ''}${this.pooling === 'cls' ? `; code: the class token (${this.encoderConfig.embedDim} params)` : ''}${this.bottleneck ? `; code: ${this.patchCode} values per patch × ${this.numPatches} patches` : ''}`;
+    return `${super.summary()}\nmask token: ${this.decoderConfig.embedDim} params; mask ratio ${this.maskRatio} (${this.visiblePatches} of ${this.numPatches} patches visible)${this.normPixelLoss ? '; normalized pixel targets' : ''}${this.pooling === 'cls' ? `; code: the class token (${this.encoderConfig.embedDim} params)` : ''}${this.bottleneck ? `; code: ${this.patchCode} values per patch × ${this.numPatches} patches` : ''}${this.visibleLossWeight > 0 ? `; loss: masked + ${this.visibleLossWeight} × visible patches` : ''}`;
   }
 
   protected ownConfig(): Record<string, unknown> {
@@ -382,6 +394,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
       positional: this.positional,
       ...(this.pooling !== 'mean' ? { pooling: this.pooling } : {}),
       ...(this.bottleneck ? { patchCode: this.patchCode } : {}),
+      ...(this.visibleLossWeight > 0 ? { visibleLossWeight: this.visibleLossWeight } : {}),
     };
   }
 

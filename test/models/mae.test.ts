@@ -147,4 +147,19 @@ describe('MaskedAutoencoder', () => {
     m.save(dir);
     assert.deepEqual(await (AutoencoderModel.load(dir) as MaskedAutoencoder).encode(data.x), code);
   });
+
+  it('visibleLossWeight w: the loss is the masked-patch error + w × the visible-patch error; 0 keeps the config unchanged', async () => {
+    const m = modelFromConfig({ ...config, visibleLossWeight: 0.5 }) as MaskedAutoencoder;
+    assert.match(m.summary(), /loss: masked \+ 0.5 × visible patches/);
+    assert.deepEqual(modelFromConfig(m.getConfig()).getConfig(), m.getConfig());
+    assert.equal((modelFromConfig({ ...config, visibleLossWeight: 0 }) as MaskedAutoencoder).getConfig().visibleLossWeight, undefined);
+    assert.throws(() => modelFromConfig({ ...config, visibleLossWeight: -1 }), /config.visibleLossWeight/);
+    m.compile({ seed: 2 });
+    // One batch per epoch, so each epoch's numbers come from one forward pass.
+    const fit = await m.fit(digits(16, 'image'), { epochs: 2, batchSize: 16, worker: false });
+    for (const h of fit.history) {
+      assert.ok(h.visibleError! > 0 && h.reconstruction! > 0);
+      assert.ok(Math.abs(h.loss - (h.reconstruction! + 0.5 * h.visibleError!)) < 1e-5 * h.loss, JSON.stringify(h));
+    }
+  });
 });
