@@ -20,7 +20,7 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
   .option('--test-samples <n>', 'test images per dataset (default 5000)', integer('--test-samples', 10))
   .option('--epochs <n>', 'epochs of both autoencoders (default 6)', integer('--epochs', 1))
   .option('--code <n>', 'code size of every method, a multiple of 8 (default 64)', integer('--code', 8))
-  .option('--mask-ratio <r>', 'the MAE mask ratio (default 0.75)', positive('--mask-ratio'))
+  .option('--mask-ratio <r>', 'the MAE mask ratio (default 0.5)', positive('--mask-ratio'))
   .option('--datasets <list>', 'comma-separated: mnist, fashion (default both)', (v: string) => v.split(',').map((s) => {
     if (!(DATASETS as readonly string[]).includes(s)) throw new Error(`--datasets: unknown dataset '${s}'; expected ${DATASETS.join(', ')}`);
     return s as AttentionDataset;
@@ -29,7 +29,7 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
     if (!(METHODS as readonly string[]).includes(s)) throw new Error(`--methods: unknown method '${s}'; expected ${METHODS.join(', ')}`);
     return s as AttentionMethod;
   }))
-  .option('--mae-pooling <kind>', "the MAE's code: mean (default) of the patch tokens, the cls token, or spatial (each patch token through a linear bottleneck, concatenated to --code)", (v: string) => {
+  .option('--mae-pooling <kind>', "the MAE's code: spatial (default: each patch token through a linear bottleneck, concatenated to --code), the mean of the patch tokens (run 1), or the cls token", (v: string) => {
     if (v !== 'mean' && v !== 'cls' && v !== 'spatial') throw new Error(`--mae-pooling must be mean, cls or spatial, got '${v}'`);
     return v as 'mean' | 'cls' | 'spatial';
   })
@@ -38,9 +38,13 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
     if (![2, 4, 7, 14].includes(n)) throw new Error(`--mae-patch must divide 28 into at least 4 patches (2, 4, 7 or 14), got '${v}'`);
     return n;
   })
-  .option('--norm-pix', "the MAE's targets: each patch normalized by its own mean and deviation (He et al.)")
+  .option('--no-norm-pix', "the MAE's targets: raw pixels (run 1) instead of each patch normalized by its own mean and deviation (He et al.)")
   .option('--weight-decay <w>', "train the MAE with AdamW and this decoupled weight decay (default 0: Adam)", positive('--weight-decay'))
-  .option('--visible-loss <w>', "add w × the visible patches' error to the MAE's masked-patch loss (default 0)", positive('--visible-loss'))
+  .option('--visible-loss <w>', "add w × the visible patches' error to the MAE's masked-patch loss (default 1; 0: masked patches only, run 1)", (v: string) => {
+    const w = Number(v);
+    if (v.trim() === '' || !(w >= 0 && Number.isFinite(w))) throw new Error(`--visible-loss must be a number >= 0, got '${v}'`);
+    return w;
+  })
   .option('--knn-metric <m>', '5-NN measure for every method: cosine (default, unit-length codes) or euclidean (run 1)', (v: string) => {
     if (v !== 'cosine' && v !== 'euclidean') throw new Error(`--knn-metric must be cosine or euclidean, got '${v}'`);
     return v as 'cosine' | 'euclidean';
