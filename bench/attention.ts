@@ -39,6 +39,8 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
     return n;
   })
   .option('--no-norm-pix', "the MAE's targets: raw pixels (run 1) instead of each patch normalized by its own mean and deviation (He et al.)")
+  .option('--mae-width <n>', "the MAE encoder's width, a multiple of 4 (default: --code; only with the spatial code)", integer('--mae-width', 4))
+  .option('--mae-depth <n>', "the MAE encoder's blocks (default 4)", integer('--mae-depth', 1))
   .option('--weight-decay <w>', "train the MAE with AdamW and this decoupled weight decay (default 0: Adam)", positive('--weight-decay'))
   .option('--visible-loss <w>', "add w × the visible patches' error to the MAE's masked-patch loss (default 1; 0: masked patches only, run 1)", (v: string) => {
     const w = Number(v);
@@ -51,11 +53,11 @@ const program = benchCommand('bench:attention', 'MNIST and Fashion-MNIST codes o
   })
   .option('--figures <dir>', 'write MAE figures (masked reconstructions, attention maps) and Transformer autoencoder figures (reconstructions, attention maps) here')
   .parse();
-const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' | 'spatial'; maePatch?: number; normPix?: boolean; weightDecay?: number; visibleLoss?: number; knnMetric?: 'cosine' | 'euclidean' }>();
+const opts = program.opts<CommonBenchOptions & { trainSamples?: number; testSamples?: number; epochs?: number; code?: number; maskRatio?: number; datasets?: AttentionDataset[]; methods?: AttentionMethod[]; figures?: string; maePooling?: 'mean' | 'cls' | 'spatial'; maePatch?: number; normPix?: boolean; weightDecay?: number; visibleLoss?: number; maeWidth?: number; maeDepth?: number; knnMetric?: 'cosine' | 'euclidean' }>();
 
 await runBench('bench:attention', opts.json, (log) => runAttentionBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log,
-  mae: { maskRatio: opts.maskRatio, pooling: opts.maePooling, patchSize: opts.maePatch, normPixelLoss: opts.normPix, weightDecay: opts.weightDecay, visibleLossWeight: opts.visibleLoss },
+  mae: { maskRatio: opts.maskRatio, pooling: opts.maePooling, patchSize: opts.maePatch, normPixelLoss: opts.normPix, weightDecay: opts.weightDecay, visibleLossWeight: opts.visibleLoss, width: opts.maeWidth, depth: opts.maeDepth },
   knnMetric: opts.knnMetric,
   trainSamples: opts.trainSamples, testSamples: opts.testSamples, epochs: opts.epochs, code: opts.code, datasets: opts.datasets, methods: opts.methods,
   onMae: opts.figures ? (name, model, test) => maeFigures(opts.figures!, name, model, test, log) : undefined,

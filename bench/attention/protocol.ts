@@ -92,10 +92,13 @@ export interface MaeVariant {
   weightDecay?: number;
   /** Weight of the visible patches' error in the MAE's loss (default 1; 0: masked patches only, the paper's). */
   visibleLossWeight?: number;
+  /** Encoder width (default: the code size d; free only with the spatial code) and depth (default 4). */
+  width?: number;
+  depth?: number;
 }
 
 /** The defaults of {@link MaeVariant}. */
-export const MAE_VARIANT: Required<Omit<MaeVariant, 'weightDecay'>> = { maskRatio: 0.5, pooling: 'spatial', patchSize: 7, normPixelLoss: true, visibleLossWeight: 1 };
+export const MAE_VARIANT: Required<Omit<MaeVariant, 'weightDecay' | 'width' | 'depth'>> = { maskRatio: 0.5, pooling: 'spatial', patchSize: 7, normPixelLoss: true, visibleLossWeight: 1 };
 
 /**
  * The MAE of the benchmark for a code size d: 7×7 patches (16 of a 28×28
@@ -106,12 +109,14 @@ export function benchMae(d: number, variant: MaeVariant = {}): MaskedAutoencoder
   const v = { ...MAE_VARIANT, ...Object.fromEntries(Object.entries(variant).filter(([, x]) => x !== undefined)) };
   const patches = (28 / v.patchSize) ** 2;
   const spatial = v.pooling === 'spatial';
+  const width = variant.width ?? d;
+  if (!spatial && width !== d) throw new Error(`bench:attention: the encoder's width is the code size (${d}) unless the code is spatial`);
   if (spatial && d % patches !== 0) throw new Error(`bench:attention: a spatial code of ${d} values does not split evenly over ${patches} patches of ${v.patchSize}×${v.patchSize}`);
   return new MaskedAutoencoder({
     ...(v.pooling !== 'mean' ? { pooling: v.pooling } : {}),
     ...(spatial ? { patchCode: d / patches } : {}),
     inputShape: [1, 28, 28], patchSize: v.patchSize, maskRatio: v.maskRatio,
-    encoder: { embedDim: d, depth: 4, numHeads: 4, mlpDim: 2 * d },
+    encoder: { embedDim: width, depth: variant.depth ?? 4, numHeads: 4, mlpDim: 2 * width },
     decoder: { embedDim: d / 2, depth: 2, numHeads: 4, mlpDim: d },
     normPixelLoss: v.normPixelLoss,
     ...(v.visibleLossWeight ? { visibleLossWeight: v.visibleLossWeight } : {}),
