@@ -7,7 +7,7 @@
 import { type Value } from '../graph/graph.js';
 import { Dense } from '../layers/dense.js';
 import { type GraphBuildContext } from '../layers/core.js';
-import { argmaxRows } from './stats.js';
+import { argmaxRows, unitRows } from './stats.js';
 import { classifierOutputs, softmaxCrossEntropy } from '../losses/classification.js';
 import { Adam } from '../optim/optimizers.js';
 import { type ModelPart, type TrainableModel } from '../train/model.js';
@@ -69,6 +69,17 @@ export function classLabels(labels: ArrayLike<number> | undefined, n: number, wh
 export interface KnnOptions {
   /** Number of neighbours. Default 5. */
   k?: number;
+  /**
+   * 'euclidean' (default), or 'cosine': rows scaled to unit length first, so
+   * neighbours are ranked by cosine similarity, the k-NN evaluation of
+   * self-supervised features (Wu et al. 2018, Caron et al. 2021). A zero row
+   * stays zero.
+   */
+  metric?: 'euclidean' | 'cosine';
+}
+
+function unitMatrix(m: FeatureMatrix): FeatureMatrix {
+  return { ...m, x: Float32Array.from(unitRows(m.x, m.d)) };
 }
 
 function squaredNorms(m: FeatureMatrix): Float64Array {
@@ -179,7 +190,8 @@ export function nearestNeighbors(reference: FeatureMatrix, query: FeatureMatrix,
 
 /**
  * k-nearest-neighbour classification: each query row gets the majority class
- * among its k nearest reference rows (Euclidean distance). A tie between
+ * among its k nearest reference rows (Euclidean distance, or cosine with
+ * `metric: 'cosine'`). A tie between
  * classes goes to the one whose nearest member among the k is closest.
  *
  * @param reference rows with `labels` (e.g. the training codes).
@@ -187,11 +199,13 @@ export function nearestNeighbors(reference: FeatureMatrix, query: FeatureMatrix,
  */
 export function knnClassify(reference: FeatureSet, query: FeatureSet, options: KnnOptions = {}): Int32Array {
   const k = options.k ?? 5;
+  const metric = options.metric ?? 'euclidean';
+  if (metric !== 'euclidean' && metric !== 'cosine') throw new Error(`knn: options.metric must be 'euclidean' or 'cosine', got ${JSON.stringify(metric)}`);
   const ref = featureMatrix(reference, 'reference');
   const labels = classLabels(reference.labels, ref.n, 'reference');
   const qry = featureMatrix(query, 'query');
   if (ref.d !== qry.d) throw new Error(`knn: reference rows have ${ref.d} features but query rows ${qry.d}`);
-  const neighbors = nearestNeighbors(ref, qry, k);
+  const neighbors = metric === 'cosine' ? nearestNeighbors(unitMatrix(ref), unitMatrix(qry), k) : nearestNeighbors(ref, qry, k);
   const out = new Int32Array(qry.n);
   const votes = new Map<number, number>();
   for (let q = 0; q < qry.n; q++) {

@@ -54,3 +54,15 @@ export function argmaxRows(values: ArrayLike<number>, k: number): Int32Array {
   }
   return out;
 }
+
+/** Scales each row of `codes` to unit length (a zero row stays zero). */
+export function unitRows(codes: ArrayLike<number>, dim: number): Float64Array {
+  const out = Float64Array.from(codes);
+  for (let i = 0; i < out.length; i += dim) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += out[i + j]! ** 2;
+    const norm = Math.sqrt(s);
+    if (norm > 0) for (let j = 0; j < dim; j++) out[i + j] = out[i + j]! / norm;
+  }
+  return out;
+}

@@ -57,12 +57,28 @@ export interface MaskedAutoencoderConfig {
    * What `encode` returns: 'mean' (default), the mean of the encoded patch
    * tokens; 'cls', the encoded class token, a learned token that the encoder
    * sees in front of the patches (visible or all) in every pass, as in He et
-   * al.'s code; it is not decoded.
+   * al.'s code; it is not decoded; 'spatial', every patch token through a
+   * linear bottleneck of `patchCode` values, concatenated in patch order
+   * (P · patchCode values). With 'spatial' the bottleneck sits on the
+   * decoder's path (the decoder reads the bottlenecked visible tokens), so it
+   * is trained by the masked-patch loss, and the code keeps where each part
+   * of the image is, which a mean or a class token keeps only as far as the
+   * encoder writes it into every token.
    */
-  pooling?: 'mean' | 'cls';
+  pooling?: 'mean' | 'cls' | 'spatial';
+  /** Values per patch in the 'spatial' code (only with it). Default 4. */
+  patchCode?: number;
+  /**
+   * Weight w of the visible patches' error in the loss: masked-patch error +
+   * w · visible-patch error. Default 0, the paper's loss (masked patches only);
+   * w > 0 also asks every token to keep its own patch, as an autoencoder's
+   * code does, a departure from He et al. (their loss on all pixels
+   * fine-tuned slightly worse).
+   */
+  visibleLossWeight?: number;
 }
 
-const MAE_FIELDS = ['className', 'inputShape', 'patchSize', 'maskRatio', 'encoder', 'decoder', 'normPixelLoss', 'positional', 'outputActivation', 'loss', 'pooling'] as const;
+const MAE_FIELDS = ['className', 'inputShape', 'patchSize', 'maskRatio', 'encoder', 'decoder', 'normPixelLoss', 'positional', 'outputActivation', 'loss', 'pooling', 'patchCode', 'visibleLossWeight'] as const;
 
 function parseStack(v: unknown, path: string, defaults?: MaeStackConfig): Required<MaeStackConfig> {
   const o = defaults && v === undefined ? {} : objectOf(v, path, ['embedDim', 'depth', 'numHeads', 'mlpDim']);
@@ -104,7 +120,8 @@ function blocks(prefix: string, s: Required<MaeStackConfig>): TransformerBlock[]
  *
  * Inference parts: `encoder` (x → `code`, [embedDim]: the mean over all P
  * patch tokens of the unmasked image's encoding, or with `pooling: 'cls'`
- * the encoded class token), `model` (x → `reconstruction`
+ * the encoded class token; with 'spatial', [P · patchCode]: each token
+ * through the bottleneck), `model` (x → `reconstruction`
  * of the unmasked image, with normPixelLoss denormalized by each input
  * patch's own mean and deviation), `errors` (per-sample mean squared error of
  * that reconstruction), `masked` (x → `reconstruction` from a random mask,
@@ -121,8 +138,12 @@ export class MaskedAutoencoder extends AutoencoderModel {
   readonly decoderConfig: Required<MaeStackConfig>;
   readonly normPixelLoss: boolean;
   readonly positional: 'sinusoidal' | 'learned';
-  readonly pooling: 'mean' | 'cls';
+  readonly pooling: 'mean' | 'cls' | 'spatial';
+  /** Values per patch of the 'spatial' code (0 with another pooling). */
+  readonly patchCode: number;
   readonly latentShape: number[];
+  /** Weight of the visible patches' error in the loss (0: masked patches only). */
+  readonly visibleLossWeight: number;
   /** Number of patches P. */
   readonly numPatches: number;
   /** Patches the encoder sees in training, K = P − round(maskRatio · P). */
@@ -132,6 +153,8 @@ export class MaskedAutoencoder extends AutoencoderModel {
   private readonly encoderPosition: PositionalEmbedding;
   private readonly encoderBlocks: TransformerBlock[];
   private readonly encoderNorm: LayerNormalization;
+  /** The per-patch linear bottleneck of the 'spatial' code. */
+  private readonly bottleneck?: Dense;
   private readonly decoderEmbed: Dense;
   private readonly decoderPosition: PositionalEmbedding;
   private readonly decoderBlocks: TransformerBlock[];
@@ -160,14 +183,18 @@ export class MaskedAutoencoder extends AutoencoderModel {
     this.normPixelLoss = opt(c, 'normPixelLoss', 'config', bool, false);
     if (this.normPixelLoss && this.outputActivation !== 'linear') throw new ConfigError('config.outputActivation', "normalized pixel targets are unbounded: use 'linear'");
     this.positional = opt(c, 'positional', 'config', (v, p) => oneOf(v, p, ['sinusoidal', 'learned'] as const), 'learned');
-    this.pooling = opt(c, 'pooling', 'config', (v, p) => oneOf(v, p, ['mean', 'cls'] as const), 'mean');
-    this.latentShape = [e.embedDim];
+    this.pooling = opt(c, 'pooling', 'config', (v, p) => oneOf(v, p, ['mean', 'cls', 'spatial'] as const), 'mean');
+    if (this.pooling !== 'spatial' && c.patchCode !== undefined) throw new ConfigError('config.patchCode', `only the 'spatial' code has values per patch; pooling is '${this.pooling}'`);
+    this.patchCode = this.pooling === 'spatial' ? opt(c, 'patchCode', 'config', positiveInt, 4) : 0;
+    this.visibleLossWeight = opt(c, 'visibleLossWeight', 'config', (v, p) => numberIn(v, p, 0, Infinity, { max: true }), 0);
+    this.latentShape = [this.pooling === 'spatial' ? this.numPatches * this.patchCode : e.embedDim];
 
     const d = this.decoderConfig;
     this.embed = new PatchEmbedding({ name: 'patch_embed', patchSize: this.patchSize, embedDim: e.embedDim });
     this.encoderPosition = new PositionalEmbedding({ name: 'encoder_position', kind: this.positional });
     this.encoderBlocks = blocks('encoder', e);
     this.encoderNorm = new LayerNormalization({ name: 'encoder_norm' });
+    if (this.pooling === 'spatial') this.bottleneck = new Dense({ name: 'patch_code', units: this.patchCode });
     this.decoderEmbed = new Dense({ name: 'decoder_embed', units: d.embedDim });
     this.decoderPosition = new PositionalEmbedding({ name: 'decoder_position', kind: this.positional });
     this.decoderBlocks = blocks('decoder', d);
@@ -182,8 +209,9 @@ export class MaskedAutoencoder extends AutoencoderModel {
 
   /**
    * The encoder blocks and final norm on [N, T, D] patch tokens: the encoded
-   * patch tokens, the code (their mean, or the encoded class token) and the
-   * last block's attention weights among the patches [N, h, T, T].
+   * patch tokens (for the decoder; with 'spatial', after the bottleneck), the
+   * code (their mean, the encoded class token, or the bottlenecked tokens
+   * concatenated) and the last block's attention weights among the patches [N, h, T, T].
    */
   private encodeTokens(ctx: GraphBuildContext, t: Value): { tokens: Value; code: Value; weights?: Value } {
     const { g } = ctx;
@@ -193,6 +221,10 @@ export class MaskedAutoencoder extends AutoencoderModel {
     let weights: Value | undefined;
     for (const b of this.encoderBlocks) ({ output: t, weights } = b.apply(ctx, t));
     t = this.encoderNorm.call(ctx, t);
+    if (this.bottleneck) {
+      const b = this.bottleneck.call(ctx, t);
+      return { tokens: b, code: g.reshape(b, [n, len * this.patchCode]), weights };
+    }
     if (!cls) return { tokens: t, code: g.reduceMean(t, [1]), weights };
     const h = this.encoderConfig.numHeads;
     return {
@@ -260,10 +292,11 @@ export class MaskedAutoencoder extends AutoencoderModel {
       tgt = g.div(g.sub(tgt, mean), std);
     }
     const perPatch = g.reduceMean(g.square(g.sub(this.activate(ctx, logits), tgt)), [2]); // [N, P]
-    const loss = g.div(g.reduceSum(g.mul(perPatch, hidden)), g.reduceSum(hidden));
+    const maskedError = g.div(g.reduceSum(g.mul(perPatch, hidden)), g.reduceSum(hidden));
     const shown = g.sub(1, hidden);
     const visibleError = g.div(g.reduceSum(g.mul(perPatch, shown)), g.reduceSum(shown));
-    return { loss, metrics: { reconstruction: g.identity(loss), visibleError } };
+    const loss = this.visibleLossWeight > 0 ? g.add(maskedError, g.mul(visibleError, this.visibleLossWeight)) : maskedError;
+    return { loss, metrics: { reconstruction: g.identity(maskedError), visibleError } };
   }
 
   /** Predicted patches mapped back to pixels of [N, C, H, W]: activation, and with normPixelLoss the input patches' statistics. */
@@ -337,7 +370,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
     const k = this.visiblePatches;
     return [
       { title: 'embed', inputShape: ['N', c!, h!, w!], layers: [this.embed, this.encoderPosition] },
-      { title: `encoder (${k} of ${p} patches in training)`, inputShape: ['N', k, e], layers: [...this.encoderBlocks, this.encoderNorm, this.decoderEmbed] },
+      { title: `encoder (${k} of ${p} patches in training)`, inputShape: ['N', k, e], layers: [...this.encoderBlocks, this.encoderNorm, ...(this.bottleneck ? [this.bottleneck] : []), this.decoderEmbed] },
       { title: 'decoder', inputShape: ['N', p, d], layers: [this.decoderPosition, ...this.decoderBlocks, this.decoderNorm, this.head] },
     ];
   }
@@ -348,7 +381,7 @@ export class MaskedAutoencoder extends AutoencoderModel {
   }
 
   override summary(): string {
-    return `${super.summary()}\nmask token: ${this.decoderConfig.embedDim} params; mask ratio ${this.maskRatio} (${this.visiblePatches} of ${this.numPatches} patches visible)${this.normPixelLoss ? '; normalized pixel targets' : ''}${this.pooling === 'cls' ? `; code: the class token (${this.encoderConfig.embedDim} params)` : ''}`;
+    return `${super.summary()}\nmask token: ${this.decoderConfig.embedDim} params; mask ratio ${this.maskRatio} (${this.visiblePatches} of ${this.numPatches} patches visible)${this.normPixelLoss ? '; normalized pixel targets' : ''}${this.pooling === 'cls' ? `; code: the class token (${this.encoderConfig.embedDim} params)` : ''}${this.bottleneck ? `; code: ${this.patchCode} values per patch × ${this.numPatches} patches` : ''}${this.visibleLossWeight > 0 ? `; loss: masked + ${this.visibleLossWeight} × visible patches` : ''}`;
   }
 
   protected ownConfig(): Record<string, unknown> {
@@ -359,7 +392,9 @@ export class MaskedAutoencoder extends AutoencoderModel {
       decoder: { ...this.decoderConfig },
       normPixelLoss: this.normPixelLoss,
       positional: this.positional,
-      ...(this.pooling === 'cls' ? { pooling: 'cls' } : {}),
+      ...(this.pooling !== 'mean' ? { pooling: this.pooling } : {}),
+      ...(this.bottleneck ? { patchCode: this.patchCode } : {}),
+      ...(this.visibleLossWeight > 0 ? { visibleLossWeight: this.visibleLossWeight } : {}),
     };
   }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { METHODS, formatAttentionTable, runAttentionBenchmark } from '../../bench/attention/protocol.js';
+import { METHODS, benchMae, formatAttentionTable, runAttentionBenchmark } from '../../bench/attention/protocol.js';
 import { maeFigures, transformerFigures } from '../../bench/attention/figures.js';
 
 describe('bench:attention protocol (a tiny slice)', () => {
@@ -18,7 +18,7 @@ describe('bench:attention protocol (a tiny slice)', () => {
       assert.deepEqual(Object.keys(result.summary[name]!).sort(), [...METHODS].sort());
       for (const m of METHODS) {
         const s = result.summary[name]![m]!;
-        for (const v of [s.linearProbe, s.knn5]) assert.ok(v >= 0 && v <= 100, `${name} ${m}: ${v}`);
+        for (const v of [s.linearProbe, s.knn5, s.knn5Other]) assert.ok(v >= 0 && v <= 100, `${name} ${m}: ${v}`);
       }
       // Chance is 10 %; 200 raw images already classify far better.
       assert.ok(result.summary[name]!.pixels!.knn5 > 40);
@@ -28,5 +28,15 @@ describe('bench:attention protocol (a tiny slice)', () => {
     assert.equal(result.rows.find((r) => r.method === 'pca')!.code, 16);
     assert.equal(result.goals.length, 4, 'the goals compare the MAE with the other three, not the Transformer AE');
     assert.match(formatAttentionTable(result), /\| fashion \| mae \| 16 \|/);
+    assert.match(String(result.protocol.knn), /cosine/);
+  });
+
+  it("builds the MAE variants: a spatial code splits the code size over the patches, or says why it cannot", () => {
+    const m = benchMae(64, { pooling: 'spatial', maskRatio: 0.5, normPixelLoss: true, visibleLossWeight: 1 });
+    assert.deepEqual([m.latentShape, m.patchCode, m.visiblePatches, m.normPixelLoss, m.visibleLossWeight], [[64], 4, 8, true, 1]);
+    assert.equal(benchMae(64).getConfig().pooling, 'spatial', 'the default is the spatial code');
+    const run1 = benchMae(64, { maskRatio: 0.75, pooling: 'mean', normPixelLoss: false, visibleLossWeight: 0 });
+    assert.deepEqual([run1.latentShape, run1.visiblePatches, run1.countParams()], [[64], 4, 159633]);
+    assert.throws(() => benchMae(64, { pooling: 'spatial', patchSize: 4 }), /64 values does not split evenly over 49 patches of 4×4/);
   });
 });

@@ -41,6 +41,19 @@ describe('k-nearest neighbours', () => {
     assert.deepEqual(Array.from(knnClassify(reference, line([6]), { k: 4 })), [0]);
   });
 
+  it("metric 'cosine' ranks by angle, not length (hand-computed)", () => {
+    // Class 0 near the x axis (a short and a long row), class 1 on the y axis.
+    const ref = { x: Float32Array.of(1, 0, 10, 0.5, 0, 1, 0, 12), shape: [4, 2], labels: [0, 0, 1, 1] };
+    const query = { x: Float32Array.of(2, 2.2, 30, 1), shape: [2, 2], labels: [1, 0] };
+    // (2, 2.2), squared distances: (0, 1) 5.44, (1, 0) 5.84, (10, 0.5) 66.89, (0, 12) 100.04 → k = 3 votes 0, 0, 1 → class 0.
+    //   Angles: 42.3° to both y rows, 44.9° to (10, 0.5), 47.7° to (1, 0) → votes 1, 1, 0 → class 1.
+    // (30, 1): (10, 0.5), (1, 0), (0, 1) by either measure → class 0.
+    assert.deepEqual(Array.from(knnClassify(ref, query, { k: 3 })), [0, 0]);
+    assert.deepEqual(Array.from(knnClassify(ref, query, { k: 3, metric: 'cosine' })), [1, 0]);
+    assert.equal(knnAccuracy(ref, query, { k: 3, metric: 'cosine' }), 1);
+    assert.throws(() => knnClassify(ref, query, { metric: 'manhattan' as never }), /options.metric must be 'euclidean' or 'cosine'/);
+  });
+
   it('finds the same neighbours as sorting all distances, across block boundaries', () => {
     const rng = new Rng(7);
     const d = 5;

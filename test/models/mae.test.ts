@@ -113,4 +113,53 @@ describe('MaskedAutoencoder', () => {
     m.save(dir);
     assert.deepEqual(await (AutoencoderModel.load(dir) as MaskedAutoencoder).encode(data.x), code);
   });
+
+  it("pooling 'spatial': each patch token through a linear bottleneck, concatenated; the decoder reads the bottleneck; encode is deterministic", async () => {
+    const m = modelFromConfig({ ...config, pooling: 'spatial', patchCode: 3 }) as MaskedAutoencoder;
+    const mean = modelFromConfig(config) as MaskedAutoencoder;
+    assert.deepEqual(m.latentShape, [16 * 3]);
+    // Bottleneck 16·3 + 3; the decoder's input map then reads 3 values instead of 16: 3·8 + 8 against 16·8 + 8.
+    assert.equal(m.countParams(), mean.countParams() + (16 * 3 + 3) + (3 * 8 + 8) - (16 * 8 + 8));
+    assert.match(m.summary(), /patch_code \(Dense\)\s+\[N, 4, 3\]\s+51/);
+    assert.match(m.summary(), /code: 3 values per patch × 16 patches/);
+    assert.deepEqual(modelFromConfig(m.getConfig()).getConfig(), m.getConfig());
+    assert.equal((modelFromConfig({ ...config, pooling: 'spatial' }) as MaskedAutoencoder).latentShape[0], 64, 'default 4 values per patch');
+    assert.throws(() => modelFromConfig({ ...config, patchCode: 4 }), (e: unknown) => e instanceof ConfigError && /config.patchCode.*'spatial'/.test(e.message));
+    assert.throws(() => modelFromConfig({ ...config, pooling: 'spatial', patchCode: 0 }), /config.patchCode/);
+    const data = digits(16, 'image');
+    m.compile({ seed: 4 });
+    const fit = await m.fit(data, { epochs: 2, batchSize: 8, worker: false });
+    assert.ok(fit.history.every((h) => Number.isFinite(h.loss)));
+    const code = await m.encode(data.x);
+    assert.equal(code.length, 16 * 48);
+    assert.ok(code.every(Number.isFinite));
+    assert.deepEqual(await m.encode(data.x), code, 'encode draws no mask');
+    // The code is spatial: changing only the top-left 7×7 patch of an image changes its first 3 values more than a far patch's.
+    const one = data.x.slice(0, 784);
+    const before = await m.encode(one);
+    for (let r = 0; r < 7; r++) for (let c = 0; c < 7; c++) one[r * 28 + c] = 1 - one[r * 28 + c]!;
+    const after = await m.encode(one);
+    const change = (p: number) => Math.hypot(...[0, 1, 2].map((j) => after[p * 3 + j]! - before[p * 3 + j]!));
+    // The residual stream carries each patch's own pixels into its token; other tokens see the change only through attention.
+    assert.ok(change(0) > change(15), `top-left code moved ${change(0)}, bottom-right ${change(15)}`);
+    assert.equal((await m.runPart('masked', data.x.subarray(0, 784 * 2))).reconstruction!.length, 2 * 784);
+    const dir = tmp();
+    m.save(dir);
+    assert.deepEqual(await (AutoencoderModel.load(dir) as MaskedAutoencoder).encode(data.x), code);
+  });
+
+  it('visibleLossWeight w: the loss is the masked-patch error + w × the visible-patch error; 0 keeps the config unchanged', async () => {
+    const m = modelFromConfig({ ...config, visibleLossWeight: 0.5 }) as MaskedAutoencoder;
+    assert.match(m.summary(), /loss: masked \+ 0.5 × visible patches/);
+    assert.deepEqual(modelFromConfig(m.getConfig()).getConfig(), m.getConfig());
+    assert.equal((modelFromConfig({ ...config, visibleLossWeight: 0 }) as MaskedAutoencoder).getConfig().visibleLossWeight, undefined);
+    assert.throws(() => modelFromConfig({ ...config, visibleLossWeight: -1 }), /config.visibleLossWeight/);
+    m.compile({ seed: 2 });
+    // One batch per epoch, so each epoch's numbers come from one forward pass.
+    const fit = await m.fit(digits(16, 'image'), { epochs: 2, batchSize: 16, worker: false });
+    for (const h of fit.history) {
+      assert.ok(h.visibleError! > 0 && h.reconstruction! > 0);
+      assert.ok(Math.abs(h.loss - (h.reconstruction! + 0.5 * h.visibleError!)) < 1e-5 * h.loss, JSON.stringify(h));
+    }
+  });
 });
