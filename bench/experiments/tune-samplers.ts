@@ -28,7 +28,7 @@ import { type Observation, RandomSampler, type Sampler, TpeSampler, type TpeOpti
 import { parseSearchConfig } from '../../src/tune/space.js';
 import { type Params } from '../../src/tune/space.js';
 
-const { values: args } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, trials: { type: 'string', default: '30' }, json: { type: 'string' }, only: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, trials: { type: 'string', default: '30' }, json: { type: 'string' }, only: { type: 'string' }, grid: { type: 'boolean', default: false } } });
 const seeds = Number(args.seeds);
 const trials = Number(args.trials);
 
@@ -89,6 +89,20 @@ const FAMILIES: Record<string, (seed: number) => Objective> = {
         - 0.006 * (Math.log2(p['preset.latent'] as number) - code) ** 2 - (p.model === ['dense', 'deep', 'denoising'][good] ? 0 : 0.03) + 0.01 * configNoise(p, seed);
     };
   },
+  narrow: (seed) => {
+    const r = new Rng(4000 + seed);
+    const lrBest = -3.7 + r.float() * 1.4;
+    const code = 1.5 + r.float() * 4;
+    const epochsBest = 5 + r.float() * 13;
+    const batchBest = r.int(4);
+    const good = r.int(3);
+    return (p) => {
+      const lr = Math.log10(p['training.optimizer.learningRate'] as number);
+      const batch = [32, 64, 128, 256].indexOf(p['training.batchSize'] as number);
+      return 1 - 0.3 * (lr - lrBest) ** 2 - 0.03 * (Math.log2(p['preset.latent'] as number) - code) ** 2 - 0.002 * ((p['training.epochs'] as number) - epochsBest) ** 2
+        - (batch === batchBest ? 0 : 0.15) - (p.model === ['dense', 'deep', 'denoising'][good] ? 0 : 0.1);
+    };
+  },
   flat: (seed) => {
     const r = new Rng(3000 + seed);
     const lrBest = -4 + r.float() * 2;
@@ -114,15 +128,41 @@ function run(sampler: Sampler, f: Objective): number[] {
   return values;
 }
 
-const ROUND2: Record<string, TpeOptions> = {
+const CURATED: Record<string, TpeOptions> = {
+  'univariate γ.15 (before)': { multivariate: false },
+  'univariate γ.10': { multivariate: false, gamma: 0.1 },
+  'univariate γ.25': { multivariate: false, gamma: 0.25 },
+  'univariate 64 cand.': { multivariate: false, candidates: 64 },
+  'joint neighbour γ.15': { multivariate: true, bandwidth: 'neighbour' },
+  'joint neighbour γ sqrt': { multivariate: true, bandwidth: 'neighbour', gamma: 'sqrt' },
+  'joint scott γ.10': { multivariate: true, bandwidth: 'scott', gamma: 0.1 },
   'joint scott γ.15': { multivariate: true, bandwidth: 'scott' },
+  'joint scott γ.25': { multivariate: true, bandwidth: 'scott', gamma: 0.25 },
+  'joint scott γ.15 64 cand.': { multivariate: true, bandwidth: 'scott', candidates: 64 },
   'joint scott γ.15 prior .5': { multivariate: true, bandwidth: 'scott', priorWeight: 0.5 },
   'joint scott γ.15 prior 2': { multivariate: true, bandwidth: 'scott', priorWeight: 2 },
-  'joint scott γ.15 startup 5 prior .5': { multivariate: true, bandwidth: 'scott', startupTrials: 5, priorWeight: 0.5 },
+  'joint scott γ.15 startup 5': { multivariate: true, bandwidth: 'scott', startupTrials: 5 },
   'joint scott γ.15 startup 7': { multivariate: true, bandwidth: 'scott', startupTrials: 7 },
-  'joint scott γ.15 48 cand. prior .5': { multivariate: true, bandwidth: 'scott', candidates: 48, priorWeight: 0.5 },
+  'joint range γ.10': { multivariate: true, bandwidth: 'range', gamma: 0.1 },
+  'joint range γ.15': { multivariate: true, bandwidth: 'range' },
+  'joint range γ.25': { multivariate: true, bandwidth: 'range', gamma: 0.25 },
 };
-const VARIANTS: Record<string, TpeOptions> = process.env.ONLY_S5 ? { 'joint scott γ.15 startup 5': { multivariate: true, bandwidth: 'scott', startupTrials: 5 } } : ROUND2;
+
+/** With --grid: every combination of the settings below. */
+function grid(): Record<string, TpeOptions> {
+  const out: Record<string, TpeOptions> = {};
+  for (const multivariate of [true, false]) {
+    for (const bandwidth of multivariate ? ['scott', 'range', 'neighbour'] as const : ['neighbour'] as const) {
+      for (const gamma of [0.1, 0.15, 0.25, 0.35]) {
+        for (const startupTrials of [5, 10]) {
+          for (const priorWeight of [0.5, 1, 2]) out[`${multivariate ? `joint ${bandwidth}` : 'univariate'} γ${gamma} startup ${startupTrials} prior ${priorWeight}`] = { multivariate, bandwidth, gamma, startupTrials, priorWeight };
+        }
+      }
+    }
+  }
+  return out;
+}
+const VARIANTS = args.grid ? grid() : CURATED;
 
 const families = args.only ? args.only.split(',') : Object.keys(FAMILIES);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,37 +1,40 @@
 /**
  * Samplers of trial parameters: random search, and the Tree-structured
  * Parzen Estimator (TPE) of Bergstra, Bardenet, Bengio and Kégl, "Algorithms
- * for Hyper-Parameter Optimization" (NeurIPS 2011), written from the paper.
+ * for Hyper-Parameter Optimization" (NeurIPS 2011), written from the paper,
+ * by default with one joint density over all parameters (multivariate TPE,
+ * as in Falkner et al. 2018, BOHB, and Optuna's `multivariate` option)
+ * instead of one per parameter.
  *
  * Both are deterministic: trial n of a study with seed s draws from its own
  * generator seeded by (s, n), and TPE looks only at the trials finished
  * before it, so a study's journal and seed fix every trial's parameters
  * whichever worker samples them.
  *
- * The TPE variant, exactly:
- * - Univariate (independent per parameter), as in the paper.
- * - Startup: the first `startupTrials` (default 10) trials, counted as
- *   finished trials with a value, are sampled at random.
+ * The TPE variant, exactly (defaults in `TPE_DEFAULTS`):
+ * - Startup: the first `startupTrials` (10) trials, counted as finished
+ *   trials with a value, are sampled at random.
  * - Split: finished trials are ranked by objective (best first; pruned and
  *   failed trials rank after every complete one); the best
- *   n_good = min(max(1, ceil(γ·n)), complete trials) with γ = 0.15 (the
+ *   n_good = min(max(1, ⌈γ·n⌉), complete trials) with γ = 0.15 (the
  *   paper's experiments; hyperopt's default is 0.25) form the "good"
  *   group l, every other trial the "bad" group g.
  * - Numeric spaces are modelled in an internal coordinate: the value for
  *   `uniform`, its logarithm for `logUniform` and log-scaled `int`, and for
  *   an `int` the value on [low − 0.5, high + 0.5] (rounded back), so each
  *   integer owns a unit interval.
- * - Parzen estimator (hyperopt's adaptive Parzen estimator): a mixture of
- *   normals truncated to the space's bounds, one per observation plus a prior
- *   component at the middle of the space with σ = its width, all of equal
- *   weight. Each observation's σ is the larger distance to its neighbours
- *   when the observations and the prior's centre are sorted (the bounds
- *   standing in for missing neighbours), clipped to [width / min(100, 1 + n),
- *   width] for n observations.
- * - Categorical (`choice`) spaces: category probabilities proportional to
- *   the group's counts plus 1 (a uniform prior of weight 1 per category).
- * - Candidates: 24 draws from l; the one with the largest log l(x) − log g(x)
- *   is taken (the expected-improvement criterion of the paper).
+ * - Joint density (`multivariate`, the default): a mixture of product
+ *   kernels, one per trial of the group, plus a prior; see `JointParzen`.
+ *   Numeric kernels are normals truncated to the space with Scott's-rule
+ *   widths (`bandwidth: 'scott'`).
+ * - Per-parameter densities (`multivariate: false`, the 2011 paper and
+ *   hyperopt): numeric spaces by hyperopt's adaptive Parzen estimator, normals
+ *   truncated to the space, one per observation plus a prior at the middle
+ *   of the space with σ = its width, equal weights, each observation's σ by
+ *   `neighbourSigmas`; `choice` spaces by category probabilities
+ *   proportional to the group's counts plus 1.
+ * - Candidates: 24 draws from l; the one with the largest l(x) / g(x) is
+ *   taken (the expected-improvement criterion of the paper).
  */
 import { erf } from '../anomaly/erf.js';
 import { Rng } from '../data/random.js';
@@ -51,6 +54,14 @@ export interface Sampler {
   sample(space: readonly SearchParam[], history: readonly Observation[], number: number): Params;
 }
 
+/**
+ * Kernel widths along the joint density's numeric axes: 'neighbour', hyperopt's
+ * gaps to the neighbouring observations; 'scott', Scott's rule σ = s·n^(−1/(D+4))
+ * with s the observations' standard deviation; 'range', the same rule with s the
+ * standard deviation of a uniform distribution over the space (width / √12).
+ */
+export type Bandwidth = 'neighbour' | 'scott' | 'range';
+
 /** TPE's settings; defaults in `TPE_DEFAULTS`, the method in the module comment. */
 export interface TpeOptions {
   /** Complete trials sampled at random before the model takes over. */
@@ -62,13 +73,13 @@ export interface TpeOptions {
   /** One joint density over all parameters (true), or one density per parameter as in Bergstra et al. 2011. */
   multivariate?: boolean;
   /** Kernel widths of the joint density's numeric axes: hyperopt's neighbour gaps, or Scott's rule. */
-  bandwidth?: 'neighbour' | 'scott';
+  bandwidth?: Bandwidth;
   /** Weight of the joint density's prior component (each observation weighs 1). */
   priorWeight?: number;
 }
 
 /** TPE's default settings. */
-export const TPE_DEFAULTS: Readonly<Required<TpeOptions>> = { startupTrials: 10, gamma: 0.15, candidates: 24, multivariate: false, bandwidth: 'neighbour', priorWeight: 1 };
+export const TPE_DEFAULTS: Readonly<Required<TpeOptions>> = { startupTrials: 10, gamma: 0.15, candidates: 24, multivariate: true, bandwidth: 'scott', priorWeight: 1 };
 
 /** The generator of trial `number` of a study seeded `seed`. */
 export function trialRng(seed: number, number: number): Rng {
@@ -218,10 +229,9 @@ function encode(space: readonly SearchParam[], axes: readonly Axis[], params: Pa
  * parameter's good values stay tied to the values of the others they were
  * observed with.
  * - Numeric axis: a normal truncated to the space, centred on the observed
- *   value; σ by `bandwidth` ('neighbour': hyperopt's adaptive rule along the
- *   axis; 'scott': Scott's rule for D dimensions, the observations' standard
- *   deviation along the axis × n^(−1/(D+4))), clipped to
- *   [width / min(100, 1 + n), width]. Prior: centred in the space, σ = width.
+ *   value; σ by `bandwidth` (see `Bandwidth`; one observation alone has
+ *   s = width under 'scott'), clipped to [width / min(100, 1 + n), width].
+ *   Prior: centred in the space, σ = width.
  * - Choice axis with k values: the observed value with probability 1 − λ,
  *   each value with λ / k more, λ = k / (n + k), the smoothing for which a
  *   one-axis mixture gives each value a probability ∝ its count + 1. Prior:
@@ -234,7 +244,7 @@ class JointParzen {
   private readonly logMass: number[][];
   private readonly lambdas: number[];
 
-  constructor(private readonly points: readonly number[][], private readonly axes: readonly Axis[], bandwidth: 'neighbour' | 'scott', priorWeight: number) {
+  constructor(private readonly points: readonly number[][], private readonly axes: readonly Axis[], bandwidth: Bandwidth, priorWeight: number) {
     const n = points.length;
     const total = n + priorWeight;
     this.weights = [...points.map(() => 1 / total), priorWeight / total];
@@ -246,8 +256,8 @@ class JointParzen {
       const xs = points.map((p) => p[d]!);
       if (bandwidth === 'neighbour') return [...neighbourSigmas(xs, a.lo, a.hi), width];
       const mean = xs.reduce((acc, v) => acc + v, 0) / Math.max(1, n);
-      const sd = n > 1 ? Math.sqrt(xs.reduce((acc, v) => acc + (v - mean) ** 2, 0) / (n - 1)) : width;
-      const sigma = Math.min(width, Math.max(width / Math.min(100, 1 + n), sd * n ** (-1 / (axes.length + 4))));
+      const sd = bandwidth === 'range' ? width / Math.sqrt(12) : n > 1 ? Math.sqrt(xs.reduce((acc, v) => acc + (v - mean) ** 2, 0) / (n - 1)) : width;
+      const sigma = Math.min(width, Math.max(width / Math.min(100, 1 + n), sd * Math.max(1, n) ** (-1 / (axes.length + 4))));
       return [...xs.map(() => sigma), width];
     });
     this.logMass = axes.map((a, d) => (a.kind === 'choice' ? [] : this.sigmas[d]!.map((sg, i) => Math.log(truncatedMass(this.centre(i, d), sg, a.lo, a.hi)))));
