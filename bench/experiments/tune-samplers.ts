@@ -7,7 +7,11 @@
  * the same seed (trials + 1 when it never does), and trials random search
  * took to reach it.
  *
- *   node --import tsx bench/experiments/tune-samplers.ts [--seeds 200] [--trials 30] [--json FILE]
+ *   node --import tsx bench/experiments/tune-samplers.ts [--seeds 200] [--trials 30] [--only FAMILY,...] [--grid] [--json FILE]
+ *
+ * `--grid`: every combination of density (joint with each bandwidth rule,
+ * or per parameter), γ, startup trials and prior weight instead of the
+ * curated list.
  *
  * Each seed draws a new problem instance of each family (its optimum's
  * place, the good preset), so the mean is over many objectives:
@@ -15,18 +19,19 @@
  *   batch) and a code size, so learning rate, epochs and batch size trade
  *   off (a ridge no single parameter explains), plus a good preset;
  * - separable: one bowl per parameter, added;
+ * - narrow: no noise, a narrow optimum in learning rate, a good batch size
+ *   and a good preset;
  * - flat: a weak signal under per-configuration noise, rounded to 1/200 as a
  *   small validation split's ROC-AUC is (ties happen).
- * Every family adds deterministic noise per configuration (`configNoise`):
+ * Every family but narrow adds deterministic noise per configuration (`configNoise`):
  * the same configuration scores the same, different ones differ, as a
  * trained model's validation ROC-AUC does with a fixed training seed.
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Rng } from '../../src/data/random.js';
+import { writeFileAtomic } from '../../src/io/files.js';
 import { type Observation, RandomSampler, type Sampler, TpeSampler, type TpeOptions } from '../../src/tune/samplers.js';
-import { parseSearchConfig } from '../../src/tune/space.js';
-import { type Params } from '../../src/tune/space.js';
+import { type Params, parseSearchConfig } from '../../src/tune/space.js';
 
 const { values: args } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, trials: { type: 'string', default: '30' }, json: { type: 'string' }, only: { type: 'string' }, grid: { type: 'boolean', default: false } } });
 const seeds = Number(args.seeds);
@@ -169,7 +174,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const randomRuns = Object.fromEntries(families.map((fam) => [fam, Array.from({ length: seeds }, (_, s) => run(new RandomSampler(s), FAMILIES[fam]!(s)))]));
 const rows: Array<Record<string, unknown>> = [];
 const randomToBest = Object.fromEntries(families.map((fam) => [fam, mean(randomRuns[fam]!.map((v) => v.indexOf(Math.max(...v)) + 1))]));
-console.log(`${seeds} seeds × ${trials} trials per family; cells: mean trials to reach random search's best (${trials + 1} when never) · share of seeds where TPE took fewer trials than random / more`);
+console.log(`${seeds} seeds × ${trials} trials per family; cells: mean trials to reach random search's best (${trials + 1} when never) · share of seeds where TPE took fewer trials than random / more; all: mean ± standard error`);
 console.log(`| variant | ${families.join(' | ')} | all |`);
 console.log(`|---|${families.map(() => '---|').join('')}---|`);
 console.log(`| random search | ${families.map((f) => randomToBest[f]!.toFixed(2)).join(' | ')} | ${mean(families.map((f) => randomToBest[f]!)).toFixed(2)} |`);
@@ -196,8 +201,11 @@ for (const [name, options] of Object.entries(VARIANTS)) {
     row[fam] = { modelTrialsToBest: mean(hits), randomTrialsToBest: randomToBest[fam], fewer: fewer / seeds, more: more / seeds };
     cells.push(`${mean(hits).toFixed(2)} · ${(100 * fewer / seeds).toFixed(0)}/${(100 * more / seeds).toFixed(0)} %`);
   }
+  // Standard error of the mean over all studies (the seeds are independent instances).
+  const se = Math.sqrt(all.reduce((a, v) => a + (v - mean(all)) ** 2, 0) / (all.length - 1) / all.length);
   row.all = mean(all);
+  row.allStandardError = se;
   rows.push(row);
-  console.log(`| ${name} | ${cells.join(' | ')} | ${mean(all).toFixed(2)} |`);
+  console.log(`| ${name} | ${cells.join(' | ')} | ${mean(all).toFixed(2)} ± ${se.toFixed(2)} |`);
 }
-if (args.json) writeFileSync(args.json, `${JSON.stringify({ seeds, trials, randomTrialsToBest: randomToBest, variants: rows }, null, 1)}\n`);
+if (args.json) writeFileAtomic(args.json, `${JSON.stringify({ seeds, trials, randomTrialsToBest: randomToBest, variants: rows }, null, 1)}\n`);
