@@ -72,7 +72,7 @@ export interface TpeOptions {
   candidates?: number;
   /** One joint density over all parameters (true), or one density per parameter as in Bergstra et al. 2011. */
   multivariate?: boolean;
-  /** Kernel widths of the joint density's numeric axes: hyperopt's neighbour gaps, or Scott's rule. */
+  /** Kernel widths of the joint density's numeric axes (see `Bandwidth`). */
   bandwidth?: Bandwidth;
   /** Weight of the joint density's prior component (each observation weighs 1). */
   priorWeight?: number;
@@ -312,9 +312,17 @@ export class TpeSampler implements Sampler {
   private readonly random: RandomSampler;
   private readonly options: Required<TpeOptions>;
 
+  /** @throws {Error} naming the option when a setting is out of range. */
   constructor(private readonly seed = 0, options: TpeOptions = {}) {
     this.random = new RandomSampler(seed);
-    this.options = { ...TPE_DEFAULTS, ...options };
+    const o = { ...TPE_DEFAULTS, ...options };
+    const bad = (field: string, expected: string, got: unknown) => new Error(`TpeSampler options.${field}: expected ${expected}, got ${JSON.stringify(got)}`);
+    if (!Number.isInteger(o.startupTrials) || o.startupTrials < 0) throw bad('startupTrials', 'an integer >= 0', o.startupTrials);
+    if (o.gamma !== 'sqrt' && !(o.gamma > 0 && o.gamma <= 1)) throw bad('gamma', "a fraction in (0, 1] or 'sqrt'", o.gamma);
+    if (!Number.isInteger(o.candidates) || o.candidates < 1) throw bad('candidates', 'an integer >= 1', o.candidates);
+    if (!(o.priorWeight > 0) || !Number.isFinite(o.priorWeight)) throw bad('priorWeight', 'a finite number > 0', o.priorWeight);
+    if (!['neighbour', 'scott', 'range'].includes(o.bandwidth)) throw bad('bandwidth', "'neighbour', 'scott' or 'range'", o.bandwidth);
+    this.options = o;
   }
 
   sample(space: readonly SearchParam[], history: readonly Observation[], number: number): Params {

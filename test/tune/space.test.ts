@@ -135,6 +135,14 @@ describe('samplers', () => {
     }
   });
 
+  it('TPE rejects out-of-range settings, naming the option', () => {
+    assert.throws(() => new TpeSampler(0, { gamma: 0 }), /options\.gamma: expected a fraction in \(0, 1\] or 'sqrt', got 0/);
+    assert.throws(() => new TpeSampler(0, { candidates: 0 }), /options\.candidates: expected an integer >= 1/);
+    assert.throws(() => new TpeSampler(0, { startupTrials: -1 }), /options\.startupTrials/);
+    assert.throws(() => new TpeSampler(0, { priorWeight: 0 }), /options\.priorWeight/);
+    assert.throws(() => new TpeSampler(0, { bandwidth: 'silverman' as 'scott' }), /options\.bandwidth: expected 'neighbour', 'scott' or 'range', got "silverman"/);
+  });
+
   it('keep values inside their spaces (ints are integers, choices are among the values)', () => {
     for (const options of [{}, { multivariate: false }, { bandwidth: 'neighbour' as const }, { bandwidth: 'range' as const }]) {
       const h: Observation[] = [];
