@@ -30,7 +30,9 @@
  * default as trial 1. `randomTrialsToBest`: trials
  * random search took to reach its own best validation ROC-AUC;
  * `modelTrialsToBest`: trials TPE took to reach that same value (trials + 1
- * when it never did), both averaged over tasks × seeds.
+ * when it never did), both averaged over tasks × seeds. `--tpe-startup n`
+ * changes TPE's startup trials in the TPE studies only, so random search's
+ * journals under --out are reused as they are.
  *
  * Studies are journals under --out, so an interrupted benchmark resumes
  * where it stopped. `--json` prints `{ tasks: [{ name, defaultTest,
@@ -68,11 +70,12 @@ const program = new Command('bench:tune')
   .option('--trials <n>', 'trials per study (default 30; 6 with --quick)', integer('--trials', 1))
   .option('--sampler-seeds <list>', 'seeds of the sampler comparison (default 0,1,2; 0 with --quick)')
   .option('--threads <n>', 'ONNX Runtime threads per trial', integer('--threads', 1))
+  .option('--tpe-startup <n>', "TPE's startup trials (tune.startupTrials) in the TPE studies only (default: aekit's, 10)", integer('--tpe-startup', 1))
   .option('--quick', 'a few minutes: 2 tables, class 0 with smaller parts, 6 trials, one seed', false)
   .option('--json', 'print one JSON object on the last line', false)
   .option('--out <dir>', 'studies and results (an interrupted run resumes from here)', 'runs/bench-tune')
   .parse();
-const opts = program.opts<{ dataDir: string; tables?: string; classes?: string; trials?: number; samplerSeeds?: string; threads?: number; quick: boolean; json: boolean; out: string }>();
+const opts = program.opts<{ dataDir: string; tables?: string; classes?: string; trials?: number; samplerSeeds?: string; threads?: number; tpeStartup?: number; quick: boolean; json: boolean; out: string }>();
 const log = progressLog(opts.json);
 const trials = opts.trials ?? (opts.quick ? 6 : 30);
 const list = (v: string | undefined, fallback: string[]) => (v === undefined ? fallback : v === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -162,7 +165,7 @@ function searchConfig(task: TaskData, sampler: 'tpe' | 'random', seed: number): 
       epochs: { int: [3, 20], default: d.epochs }, batchSize: { choice: [32, 64, 128, 256], default: d.batchSize },
       optimizer: { name: 'adam', learningRate: { logUniform: [1e-4, 1e-2], default: d.optimizer.learningRate } },
     },
-    tune: { objective: 'rocAuc', trials, sampler, seed, pruner: 'none', enqueueDefault: true },
+    tune: { objective: 'rocAuc', trials, sampler, seed, pruner: 'none', enqueueDefault: true, ...(sampler === 'tpe' && opts.tpeStartup !== undefined ? { startupTrials: opts.tpeStartup } : {}) },
   };
 }
 

@@ -57,7 +57,7 @@ export {
   parseSearchConfig, parseParamSpec, substitute, trialConfig, valueInSpace, SPACE_KINDS, SAMPLERS, PRUNERS, TASK_OBJECTIVES,
   type SearchConfig, type SearchParam, type ParamSpec, type Params, type TuneSettings, type SpaceKind, type SamplerName, type PrunerName,
 } from './tune/space.js';
-export { RandomSampler, TpeSampler, makeSampler, sampleUniform, trialRng, type Sampler, type Observation, type TpeOptions } from './tune/samplers.js';
+export { RandomSampler, TpeSampler, TPE_DEFAULTS, makeSampler, sampleUniform, trialRng, type Bandwidth, type Sampler, type Observation, type TpeOptions } from './tune/samplers.js';
 export { pruneReason, MEDIAN_STARTUP_TRIALS, HALVING_ETA, type PeerCurve } from './tune/pruners.js';
 export {
   FileStorage, fileLeaseHolds, studyState, parseJournal, workerId, LEASE_MS, HEARTBEAT_MS,
