@@ -205,6 +205,13 @@ export class Trainer {
   }
 
   static create(model: TrainableModel, options: TrainerOptions = {}): Trainer {
+    const trainer = Trainer.compile(model, options);
+    trainer.tensors = initialTensors(trainer.artifacts, options.seed ?? 0);
+    return trainer;
+  }
+
+  /** A trainer with its step built and no tensors yet: `create` draws them, `resume` reads them. */
+  private static compile(model: TrainableModel, options: TrainerOptions): Trainer {
     checkModel(model);
     checkTrainerOptions(options, 'Trainer.create');
     const optimizer = options.optimizer ?? new Adam();
@@ -214,7 +221,6 @@ export class Trainer {
     const artifacts = buildStep(model, { optimizer, discriminatorOptimizer, clipNorm: options.clipNorm, seed: options.seed ?? 0, device: session?.device === 'webgpu' ? 'webgpu' : 'cpu' });
     const trainer = new Trainer(model, optimizer, artifacts, session === options.session ? options : { ...options, session });
     trainer.discriminatorOptimizer = artifacts.discriminatorParams.length ? discriminatorOptimizer : undefined;
-    trainer.tensors = initialTensors(artifacts, options.seed ?? 0);
     return trainer;
   }
 
@@ -514,13 +520,15 @@ export class Trainer {
     };
     const optimizer = optimizerOf('optimizer', meta.optimizer);
     const discriminatorOptimizer = meta.discriminatorOptimizer ? optimizerOf('discriminatorOptimizer', meta.discriminatorOptimizer) : undefined;
-    const trainer = Trainer.create(model, { ...options, optimizer, ...(discriminatorOptimizer ? { discriminatorOptimizer } : {}), seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
-    for (const [name, t] of Object.entries(trainer.tensors)) {
+    // Not `create`: its initial weights would be drawn (seconds for a large model) only to be replaced.
+    const trainer = Trainer.compile(model, { ...options, optimizer, ...(discriminatorOptimizer ? { discriminatorOptimizer } : {}), seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
+    const expected = tensorShapes(trainer.artifacts);
+    for (const [name, shape] of expected) {
       const saved = loaded[name];
       if (!saved) throw new CheckpointError(dir, `tensor '${name}' is missing from the checkpoint`);
-      if (saved.shape.join() !== t.shape.join()) throw new CheckpointError(dir, `tensor '${name}' has shape [${saved.shape}], the model expects [${t.shape}]`);
+      if (saved.shape.join() !== shape.join()) throw new CheckpointError(dir, `tensor '${name}' has shape [${saved.shape}], the model expects [${shape}]`);
     }
-    trainer.tensors = Object.fromEntries(Object.keys(trainer.tensors).map((k) => [k, loaded[k]!]));
+    trainer.tensors = Object.fromEntries([...expected.keys()].map((k) => [k, loaded[k]!]));
     trainer.progress = {
       epoch: meta.epoch, step: meta.step, rngState: meta.rngState, scheduleState: meta.scheduleState as ScheduleState | undefined, history: meta.history,
       ...(meta.partialEpoch ? { partialEpoch: meta.partialEpoch } : {}),
@@ -589,6 +597,13 @@ function runsInline(opts: FitOptions, callbacks: readonly TrainingCallback[]): b
     throw new ConfigError('fit.worker', `true, but fit.callbacks[${own - (callbacks.length - (opts.callbacks?.length ?? 0))}] is a callback of your own, which runs in the calling thread only; leave 'worker' out or set it to false`);
   }
   return opts.worker === false || own >= 0;
+}
+
+/** The shape of every tensor a trainer holds (parameters, then optimizer slots), in the order `initialTensors` makes them. */
+function tensorShapes(artifacts: StepArtifacts): Map<string, number[]> {
+  const out = new Map(artifacts.specs.map((s) => [s.name, s.shape]));
+  for (const [slot, param] of artifacts.slots) out.set(slot, out.get(param)!);
+  return out;
 }
 
 function initialTensors(artifacts: StepArtifacts, seed: number): Record<string, TensorData> {
