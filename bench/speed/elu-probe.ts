@@ -12,6 +12,7 @@
  * - `Elu`: the ONNX op;
  * - `Relu+Exp`: max(x, 0) + (exp(min(x, 0)) − 1)·α, elementwise ops that ONNX
  *   Runtime vectorizes;
+ * - `Where`: where(x > 0, x, exp(x) − 1);
  *
  * runs interleaved, medians of process CPU and wall milliseconds per run, and
  * the largest difference between the two outputs. Then the conv preset's
@@ -39,6 +40,7 @@ const shape = [256, 32, 28, 28];
 const FORMS: Record<string, (g: Graph, x: Value) => Value> = {
   'Elu': (g, x) => g.elu(x, 1),
   'Relu+Exp': (g, x) => g.add(g.relu(x), g.sub(g.exp(g.clip(x, -3.4e38, 0)), 1)),
+  'Where': (g, x) => g.where(g.greater(x, 0), x, g.sub(g.exp(x), 1)),
 };
 
 const rng = new Rng(1);
@@ -73,16 +75,18 @@ for (let r = 0; r < repeats; r++) {
 }
 console.log(`x [${shape.join(', ')}], ${threads} thread(s), ${repeats} interleaved runs each; medians per run`);
 for (const name of Object.keys(FORMS)) console.log(`${name.padEnd(10)} ${quantile(times[name]!.cpu, 0.5).toFixed(2).padStart(7)} CPU ms  ${quantile(times[name]!.wall, 0.5).toFixed(2).padStart(7)} wall ms`);
-let maxAbs = 0;
-let maxRel = 0;
-const a = outputs['Elu']!;
-const b = outputs['Relu+Exp']!;
-for (let i = 0; i < n; i++) {
-  const d = Math.abs(a[i]! - b[i]!);
-  maxAbs = Math.max(maxAbs, d);
-  if (a[i] !== 0) maxRel = Math.max(maxRel, d / Math.abs(a[i]!));
+for (const other of Object.keys(FORMS).slice(1)) {
+  let maxAbs = 0;
+  let maxRel = 0;
+  const a = outputs['Elu']!;
+  const b = outputs[other]!;
+  for (let i = 0; i < n; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    maxAbs = Math.max(maxAbs, d);
+    if (a[i] !== 0) maxRel = Math.max(maxRel, d / Math.abs(a[i]!));
+  }
+  console.log(`largest difference Elu vs ${other}: ${maxAbs.toExponential(2)} absolute, ${maxRel.toExponential(2)} relative`);
 }
-console.log(`largest difference Elu vs Relu+Exp: ${maxAbs.toExponential(2)} absolute, ${maxRel.toExponential(2)} relative`);
 for (const s of Object.values(sessions)) await s.release();
 
 // The conv preset's inference part, ELU after the pools (as built for inference) and before (training order).
