@@ -14,6 +14,7 @@
 import { openRun, dataForRun } from '../../src/runs/open-run.js';
 import { buildPart } from '../../src/train/step.js';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
+import { timeSessionsInterleaved } from '../lib/session-timing.js';
 const run = openRun(process.argv[2] ?? '');
 const { data } = await dataForRun(run, undefined, { samples: 2048 });
 const model = run.model;
@@ -25,14 +26,12 @@ const variants: Record<string, RuntimeSession> = {
   'baked, extended': await RuntimeSession.create(buildPart(part, 'model', params).bytes, { threads: 1, spinning: false, cache: false, optimization: 'extended' }),
   'baked, all': await RuntimeSession.create(buildPart(part, 'model', params).bytes, { threads: 1, spinning: false, cache: false, optimization: 'all' }),
 };
-const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const res: Record<string, number[]> = {};
-let ref: Float32Array | undefined; const diff: Record<string, number> = {};
-for (let r = 0; r < 5; r++) for (const [k, s] of Object.entries(variants)) {
-  const c = cpu();
-  let out: Awaited<ReturnType<RuntimeSession['run']>> = {};
-  for (let b = 0; b < 8; b++) out = await s.run({ ...(k.startsWith('inputs') ? tensors : {}), x: { dtype: 'float32', shape: [256, 1, 28, 28], data: data.train.x.subarray(b * 256 * 784, (b + 1) * 256 * 784) } });
-  (res[k] ??= []).push(cpu() - c);
-  const y = out.reconstruction!.data as Float32Array; ref ??= y; let m = 0; for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs(y[i]! - ref[i]!)); diff[k] = m;
+const batch = (i: number) => ({ dtype: 'float32' as const, shape: [256, 1, 28, 28], data: data.train.x.subarray(i * 256 * 784, (i + 1) * 256 * 784) });
+const times = await timeSessionsInterleaved(variants, (name, i) => ({ ...(name.startsWith('inputs') ? tensors : {}), x: batch(i) }), 5, 8);
+const first = Object.values(times)[0]!.last.reconstruction!.data as Float32Array;
+for (const [name, t] of Object.entries(times)) {
+  const y = t.last.reconstruction!.data as Float32Array;
+  const diff = y.reduce((m, v, i) => Math.max(m, Math.abs(v - first[i]!)), 0);
+  console.log(name.padEnd(18), 'CPU ms per 2,048 images:', t.cpu.map((v) => v.toFixed(0)).join(' '), ' max |diff| vs first:', diff.toExponential(1));
 }
-for (const [k, v] of Object.entries(res)) console.log(k.padEnd(18), 'CPU ms per 2,048 images:', v.map((x) => x.toFixed(0)).join(' '), ' max |diff| vs first:', diff[k]!.toExponential(1));
+for (const s of Object.values(variants)) await s.release();

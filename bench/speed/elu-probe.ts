@@ -27,6 +27,7 @@ import { toOnnx } from '../../src/onnx/serialize.js';
 import { RuntimeSession } from '../../src/onnx/runtime.js';
 import { quantile } from '../../src/eval/stats.js';
 import { Rng } from '../../src/data/random.js';
+import { timeSessionsInterleaved } from '../lib/session-timing.js';
 import { type TensorData } from '../../src/graph/types.js';
 import { GraphBuildContext } from '../../src/layers/core.js';
 import { type AutoencoderModel, modelFromConfig } from '../../src/models/index.js';
@@ -45,14 +46,7 @@ const FORMS: Record<string, (g: Graph, x: Value) => Value> = {
 
 const rng = new Rng(1);
 const n = shape.reduce((a, b) => a * b, 1);
-const x = new Float32Array(n);
-for (let i = 0; i < n; i += 2) {
-  // Box–Muller: two N(0, 1) draws from two uniforms.
-  const r = Math.sqrt(-2 * Math.log(1 - rng.float()));
-  const t = 2 * Math.PI * rng.float();
-  x[i] = r * Math.cos(t);
-  if (i + 1 < n) x[i + 1] = r * Math.sin(t);
-}
+const x = Float32Array.from({ length: n }, () => rng.normal());
 const sessions: Record<string, RuntimeSession> = {};
 for (const [name, form] of Object.entries(FORMS)) {
   const g = new Graph(0);
@@ -60,19 +54,8 @@ for (const [name, form] of Object.entries(FORMS)) {
   sessions[name] = await RuntimeSession.create(toOnnx(g, { outputs: { y: form(g, input) }, name }).bytes, { threads, spinning: false, cache: false });
 }
 const feed = { x: { dtype: 'float32' as const, shape, data: x } };
-const times: Record<string, { cpu: number[]; wall: number[] }> = Object.fromEntries(Object.keys(FORMS).map((k) => [k, { cpu: [], wall: [] }]));
-const outputs: Record<string, Float32Array> = {};
-for (let r = 0; r < repeats; r++) {
-  for (const name of Object.keys(FORMS)) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const out = await sessions[name]!.run(feed);
-    times[name]!.wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    times[name]!.cpu.push((c.user + c.system) / 1000);
-    outputs[name] = out.y!.data as Float32Array;
-  }
-}
+const times = await timeSessionsInterleaved(sessions, () => feed, repeats);
+const outputs = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, t.last.y!.data as Float32Array]));
 console.log(`x [${shape.join(', ')}], ${threads} thread(s), ${repeats} interleaved runs each; medians per run`);
 for (const name of Object.keys(FORMS)) console.log(`${name.padEnd(10)} ${quantile(times[name]!.cpu, 0.5).toFixed(2).padStart(7)} CPU ms  ${quantile(times[name]!.wall, 0.5).toFixed(2).padStart(7)} wall ms`);
 for (const other of Object.keys(FORMS).slice(1)) {
@@ -103,21 +86,9 @@ for (const [name, training] of [['ELU after pool', false], ['ELU before pool', t
 }
 const images = { dtype: 'float32' as const, shape: [256, 1, 28, 28], data: Float32Array.from(x.subarray(0, 256 * 784), (v) => Math.min(1, Math.max(0, v / 3 + 0.2))) };
 const partFeeds = { ...Object.fromEntries(params!), x: images };
-const partTimes: Record<string, { cpu: number[]; wall: number[] }> = {};
-const partOut: Record<string, Float32Array> = {};
 const partSessions = Object.fromEntries(await Promise.all(Object.entries(lowered).map(async ([k, b]) => [k, await RuntimeSession.create(b, { threads, spinning: false, cache: false })] as const)));
-for (let r = 0; r < repeats; r++) {
-  for (const [name, session] of Object.entries(partSessions)) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const out = await session.run(partFeeds);
-    const t = (partTimes[name] ??= { cpu: [], wall: [] });
-    t.wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    t.cpu.push((c.user + c.system) / 1000);
-    partOut[name] = out.reconstruction!.data as Float32Array;
-  }
-}
+const partTimes = await timeSessionsInterleaved(partSessions, () => partFeeds, repeats);
+const partOut = Object.fromEntries(Object.entries(partTimes).map(([k, t]) => [k, t.last.reconstruction!.data as Float32Array]));
 console.log(`\nconv preset, model part, batch 256, ${threads} thread(s), ${repeats} interleaved runs each; medians per run`);
 for (const name of Object.keys(partSessions)) console.log(`${name.padEnd(16)} ${quantile(partTimes[name]!.cpu, 0.5).toFixed(2).padStart(7)} CPU ms  ${quantile(partTimes[name]!.wall, 0.5).toFixed(2).padStart(7)} wall ms`);
 const [p, q] = Object.values(partOut);
