@@ -460,7 +460,7 @@ if (runs('transformer')) report.transformer = await transformerWorkload({ quick,
 
 if (runs('cli')) {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const entry = flags['cli-entry'] ?? compiledCli(root, log);
+  const entry = flags['cli-entry'] ?? (await compiledCli(root, log));
   report.cli = cliLatency(entry, cliRounds ?? (quick ? 1 : 3), log);
 }
 report.machine = { ...(report.machine as object | undefined), loadAverageStart: loadStart, loadAverageEnd: loadavg()[0]!, quick };

@@ -4,9 +4,9 @@
  * file in the package, or the `.ts` source through tsx when the dashboard
  * itself runs from source (development, tests).
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../io/package-root.js';
 
 const here = fileURLToPath(import.meta.url);
 const fromSource = here.endsWith('.ts');
@@ -17,20 +17,6 @@ export function nodeScript(relative: string, args: readonly string[]): { command
   // tsx is resolved from here, not from the child's working directory.
   const loader = fromSource ? ['--import', import.meta.resolve('tsx')] : [];
   return { command: process.execPath, args: [...loader, file, ...args] };
-}
-
-/**
- * The aekit package's root folder (where package.json is): built web assets
- * live in its dist/web both when running from source and from the package.
- */
-export function packageRoot(): string {
-  let dir = dirname(here);
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${here}`);
-    dir = up;
-  }
 }
 
 /** Where `npm run build:web` puts the dashboard's front end. */

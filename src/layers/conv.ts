@@ -1,4 +1,4 @@
-import { type Value } from '../graph/graph.js';
+import { type Node, type Value } from '../graph/graph.js';
 import { type Shape, formatShape } from '../graph/types.js';
 import { type BuildContext, type Initializer, Layer, registerLayer } from './core.js';
 import { type ActivationSpec, applyActivation, parseActivation } from './activations.js';
@@ -264,7 +264,14 @@ export class MaxPool2D extends Pool2D {
 
   call(ctx: BuildContext, x: Value): Value {
     const out = this.computeOutputShape(x.shape);
-    return expectShape(this, ctx.g.maxPool2d(x, { kernel: this.poolSize, strides: this.strides, pads: this.padding }), out);
+    const pool = (v: Value) => ctx.g.maxPool2d(v, { kernel: this.poolSize, strides: this.strides, pads: this.padding });
+    // In inference graphs an ELU before the pooling moves after it: max pooling commutes with a
+    // non-decreasing elementwise function (max f(xᵢ) = f(max xᵢ), the same value picked), and
+    // ONNX Runtime computes ELU one element at a time without fusing it into the convolution, so
+    // it then runs on a quarter of the values. Training graphs keep the order of the gradients.
+    const elu = x.producer?.op === 'Elu' ? (x.producer as Node<'Elu'>) : undefined;
+    if (!ctx.training && elu && elu.attrs.alpha >= 0) return expectShape(this, ctx.g.elu(pool(elu.inputs[0]!), elu.attrs.alpha), out);
+    return expectShape(this, pool(x), out);
   }
 }
 

@@ -101,6 +101,18 @@ export abstract class ModelFrontEnd implements TrainableModel {
   }
 
   /**
+   * {@link evaluate} and {@link reconstruct} of the same samples in one pass
+   * over the data: the mean loss and metrics, and x̂ = a(g(f(x))) of every
+   * sample (what `aekit eval` reports). A plain autoencoder's forward pass runs
+   * once, not twice; see `Trainer.evaluateWithPart` for the one difference
+   * from calling both (a last batch of one sample).
+   */
+  async evaluateAndReconstruct(data: ModelData, opts: { batchSize?: number } = {}): Promise<{ metrics: EpochMetrics; reconstruction: Float32Array }> {
+    const { metrics, outputs } = await this.trainer.evaluateWithPart(asFitData(data, 'evaluateAndReconstruct') as ArrayData, { part: 'model', ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) });
+    return { metrics, reconstruction: outputs.reconstruction!.data as Float32Array };
+  }
+
+  /**
    * Runs the inference part `part` over samples in batches of
    * `opts.batchSize` and returns every output of the part, concatenated over
    * the batches (e.g. a VAE's `encoder` gives `mu` and `logVar`).

@@ -10,9 +10,21 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import onnxProto from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { type DType, type TensorData } from '../graph/types.js';
 import { cacheFileFor, readCachedModel, scratchFileIn, sessionCacheDir, storeCachedModel } from './session-cache.js';
+
+let ortModule: typeof Ort | undefined;
+/**
+ * onnxruntime-node, loaded on first use and with require(), not `import`: the
+ * ES-module loader would first scan its CommonJS files, and every file of
+ * onnxruntime-common they re-export, for their export names
+ * (cjs-module-lexer), start-up time that every command paid, including those
+ * that never run a model.
+ */
+function ort(): typeof Ort {
+  return (ortModule ??= createRequire(import.meta.url)('onnxruntime-node') as typeof Ort);
+}
 
 /**
  * Where a session's nodes run. 'cpu': ONNX Runtime's CPU provider (MLAS).
@@ -205,7 +217,7 @@ export function resolveSessionOptions(options: SessionOptions | undefined): Sess
   return { ...options, device: resolveDevice(options.device) };
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
+const ORT_TYPE: Record<DType, Ort.Tensor.Type> = {
   float32: 'float32',
   float64: 'float64',
   int64: 'int64',
@@ -214,11 +226,11 @@ const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
   uint8: 'uint8',
 };
 
-function toOrt(t: TensorData): ort.Tensor {
-  return new ort.Tensor(ORT_TYPE[t.dtype], t.data as never, [...t.shape]);
+function toOrt(t: TensorData): Ort.Tensor {
+  return new (ort().Tensor)(ORT_TYPE[t.dtype], t.data as never, [...t.shape]);
 }
 
-function fromOrt(t: ort.Tensor): TensorData {
+function fromOrt(t: Ort.Tensor): TensorData {
   const dtype = (Object.keys(ORT_TYPE) as DType[]).find((k) => ORT_TYPE[k] === t.type);
   if (!dtype) throw new RuntimeError(`unsupported output type ${t.type}`);
   return { dtype, shape: t.dims.map(Number), data: t.data as TensorData['data'] };
@@ -227,7 +239,7 @@ function fromOrt(t: ort.Tensor): TensorData {
 /** A loaded ONNX model ready to run. */
 export class RuntimeSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
     /** Where the session runs: 'cpu' or 'webgpu' ('auto' decided), or the first of explicit `executionProviders`. */
     readonly device: string,
     private readonly profilePrefix?: string,
@@ -245,7 +257,7 @@ export class RuntimeSession {
     }
     const providers = options.executionProviders ?? [resolveDevice(options.device ?? 'cpu')];
     const device = providers[0]!;
-    const opts: ort.InferenceSession.SessionOptions = {
+    const opts: Ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: options.optimization ?? DEFAULT_OPTIMIZATION,
       executionProviders: providers,
       executionMode: 'sequential',
@@ -259,19 +271,19 @@ export class RuntimeSession {
       opts.profileFilePrefix = options.profilePrefix;
     }
     const dir = options.cache !== false && device === 'cpu' && !options.profilePrefix && ['basic', 'extended'].includes(opts.graphOptimizationLevel!) ? sessionCacheDir() : undefined;
-    const file = dir === undefined ? undefined : cacheFileFor(dir, model, { ortVersion: ort.env.versions.common, optimization: opts.graphOptimizationLevel!, providers });
+    const file = dir === undefined ? undefined : cacheFileFor(dir, model, { ortVersion: ort().env.versions.common, optimization: opts.graphOptimizationLevel!, providers });
     const cached = file === undefined ? undefined : readCachedModel(file);
     if (cached) {
       try {
         // Already optimized: running the optimizers again would only cost the time the cache saves.
-        return new RuntimeSession(await ort.InferenceSession.create(cached, { ...opts, graphOptimizationLevel: 'disabled' }), device, undefined, 'hit');
+        return new RuntimeSession(await ort().InferenceSession.create(cached, { ...opts, graphOptimizationLevel: 'disabled' }), device, undefined, 'hit');
       } catch {
         // A file that checks but that ONNX Runtime refuses is made again below.
       }
     }
     const scratch = file === undefined ? undefined : scratchFileIn(dir!);
     try {
-      const session = await ort.InferenceSession.create(model, scratch === undefined ? opts : { ...opts, optimizedModelFilePath: scratch });
+      const session = await ort().InferenceSession.create(model, scratch === undefined ? opts : { ...opts, optimizedModelFilePath: scratch });
       const stored = scratch !== undefined && storeCachedModel(file!, scratch);
       return new RuntimeSession(session, device, options.profilePrefix, stored ? 'stored' : 'off');
     } catch (e) {
@@ -294,16 +306,16 @@ export class RuntimeSession {
    * buffers (no allocation or copy), which a training loop alternates between.
    */
   async run(feeds: Record<string, TensorData>, outputs?: readonly string[], into?: Record<string, TensorData>): Promise<Record<string, TensorData>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const name of this.session.inputNames) {
       const t = feeds[name];
       if (!t) throw new RuntimeError(`missing input '${name}'; the model takes ${this.session.inputNames.join(', ')}`);
       ortFeeds[name] = toOrt(t);
     }
-    let result: ort.InferenceSession.ReturnType;
+    let result: Ort.InferenceSession.ReturnType;
     try {
       if (into) {
-        const fetches: Record<string, ort.Tensor | null> = {};
+        const fetches: Record<string, Ort.Tensor | null> = {};
         for (const name of outputs ?? this.session.outputNames) fetches[name] = into[name] ? toOrt(into[name]) : null;
         result = await this.session.run(ortFeeds, fetches);
       } else {

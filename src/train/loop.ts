@@ -116,15 +116,23 @@ export { NON_FINITE } from './step-runner.js';
 /** Batch events come at most this often (plus one at each epoch's end). */
 const REPORT_MS = 200;
 
-/** Mean of each metric over a dataset (arrays or a file, read in order), weighting batches by their size. */
-export async function evaluateData(session: RuntimeSession, input: Pick<LoopInput, 'metrics' | 'targetIsInput' | 'tensors'>, data: LoopData | StreamLoopData, batchSize: number): Promise<EpochMetrics> {
+/**
+ * Mean of each metric over a dataset (arrays or a file, read in order),
+ * weighting batches by their size. `also` names further outputs of the
+ * session to fetch, handed to `onBatch` batch by batch.
+ */
+export async function evaluateData(
+  session: RuntimeSession, input: Pick<LoopInput, 'metrics' | 'targetIsInput' | 'tensors'>, data: LoopData | StreamLoopData, batchSize: number,
+  also: readonly string[] = [], onBatch?: (out: Record<string, TensorData>) => void,
+): Promise<EpochMetrics> {
   const sums: Record<string, number> = {};
   let n = 0;
   for await (const b of batchesOf(data, batchSize, input.targetIsInput)) {
     const feeds: Record<string, TensorData> = { ...input.tensors, x: b.x };
     if (b.target) feeds.target = b.target;
-    const out = await session.run(feeds, input.metrics);
+    const out = await session.run(feeds, [...input.metrics, ...also]);
     for (const m of input.metrics) sums[m] = (sums[m] ?? 0) + Number(out[m]!.data[0]) * b.count;
+    onBatch?.(out);
     n += b.count;
   }
   const result: EpochMetrics = {};

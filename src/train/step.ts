@@ -255,12 +255,7 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
   // `train`) needs neither, and `evaluate`'s is a second build of the whole forward pass.
   let train: LoweredModel | undefined;
   let evaluate: LoweredModel | undefined;
-  const lowerEvaluate = (): LoweredModel => {
-    const ge = graphFor(device, opts.seed ?? 0);
-    const ectx = new GraphBuildContext(ge, false);
-    const eio = inputsFor(ge, model);
-    return toOnnx(ge, { outputs: objective(ectx, model, eio.x, eio.target).outputs, name: 'evaluate', device });
-  };
+  const lowerEvaluate = (): LoweredModel => buildEvaluation(model, { seed: opts.seed ?? 0, device });
   return {
     get train() {
       return (train ??= toOnnx(g, { outputs: trainOutputs, name: 'train_step', packed: updates.flatMap((u) => u.exportPacked), device }));
@@ -278,6 +273,30 @@ export function buildStep(model: TrainableModel, opts: StepOptions): StepArtifac
     device,
     discriminatorParams: players.discriminator.map((s) => s.name),
   };
+}
+
+/** Output name of an inference part's output in an evaluation graph built with that part (see {@link buildEvaluation}). */
+export const partOutputName = (part: string, output: string) => `${part}:${output}`;
+
+/**
+ * The evaluation graph: the objective built in inference mode (no corruption,
+ * no updates), its metrics as outputs. With `part`, the graph also computes
+ * that inference part on the same input, its outputs named
+ * {@link partOutputName}: one run gives both the loss and, say, the
+ * reconstruction. The two forward passes are built separately and ONNX
+ * Runtime's common-subexpression elimination (level 'basic' and up) merges
+ * what they share, so a plain autoencoder's forward pass runs once; where the
+ * objective differs (a VAE samples its code, the part decodes μ), both run.
+ */
+export function buildEvaluation(model: TrainableModel, opts: { seed: number; device: ResolvedDevice }, part?: { name: string; part: ModelPart }): LoweredModel {
+  const g = graphFor(opts.device, opts.seed);
+  const ctx = new GraphBuildContext(g, false);
+  const io = inputsFor(g, model);
+  const outputs: Record<string, Value> = objective(ctx, model, io.x, io.target).outputs;
+  if (part) {
+    for (const [name, v] of Object.entries(part.part.build(ctx, io.x))) outputs[partOutputName(part.name, name)] = v;
+  }
+  return toOnnx(g, { outputs, name: part ? `evaluate+${part.name}` : 'evaluate', device: opts.device });
 }
 
 /**

@@ -14,7 +14,8 @@ import { type TrainableModel } from './model.js';
 import { type CheckpointContent, CheckpointError, openCheckpointDir, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkEvaluateOptions, checkFitOptions, checkPredictOptions, checkResumeOptions, checkTrainerOptions } from './options.js';
 import { ConfigError } from '../config/validate.js';
-import { INPUT_SUM, type StepArtifacts, buildPart, buildStep } from './step.js';
+import { INPUT_SUM, type StepArtifacts, buildEvaluation, buildPart, buildStep, partOutputName } from './step.js';
+import { type LoweredModel } from '../onnx/serialize.js';
 
 /** Samples stored row after row: `shape` is [n, ...sampleShape]. */
 export interface ArrayData {
@@ -195,6 +196,9 @@ export class Trainer {
    */
   private readonly sessions = new Map<string, { session: Promise<RuntimeSession>; busy: boolean }>();
 
+  /** Evaluation graphs built with an inference part (see {@link evaluateWithPart}), by part name. */
+  private readonly evaluations = new Map<string, LoweredModel>();
+
   private constructor(
     readonly model: TrainableModel,
     readonly optimizer: Optimizer,
@@ -205,6 +209,13 @@ export class Trainer {
   }
 
   static create(model: TrainableModel, options: TrainerOptions = {}): Trainer {
+    const trainer = Trainer.compile(model, options);
+    trainer.tensors = initialTensors(trainer.artifacts, options.seed ?? 0);
+    return trainer;
+  }
+
+  /** A trainer with its step built and no tensors yet: `create` draws them, `resume` reads them. */
+  private static compile(model: TrainableModel, options: TrainerOptions): Trainer {
     checkModel(model);
     checkTrainerOptions(options, 'Trainer.create');
     const optimizer = options.optimizer ?? new Adam();
@@ -214,7 +225,6 @@ export class Trainer {
     const artifacts = buildStep(model, { optimizer, discriminatorOptimizer, clipNorm: options.clipNorm, seed: options.seed ?? 0, device: session?.device === 'webgpu' ? 'webgpu' : 'cpu' });
     const trainer = new Trainer(model, optimizer, artifacts, session === options.session ? options : { ...options, session });
     trainer.discriminatorOptimizer = artifacts.discriminatorParams.length ? discriminatorOptimizer : undefined;
-    trainer.tensors = initialTensors(artifacts, options.seed ?? 0);
     return trainer;
   }
 
@@ -380,6 +390,39 @@ export class Trainer {
       evaluateData(session, { metrics: this.artifacts.metrics, targetIsInput: this.artifacts.targetIsInput, tensors: this.tensors }, loopData, opts.batchSize ?? 256));
   }
 
+  /**
+   * {@link evaluate} and {@link predict} of the inference part `part` over the
+   * same in-memory samples, from one run per batch: the metrics, and the
+   * part's outputs concatenated over the batches (e.g. `aekit eval`'s loss and
+   * the reconstructions its MSE and PSNR come from). The evaluation graph is
+   * built with the part inside it (see `buildEvaluation`): a plain
+   * autoencoder's forward pass runs once instead of twice. Every batch has
+   * `batchSize` samples but the last, which may have one; unlike `predict`, a
+   * lone sample is not run twice, so its outputs may differ from `predict`'s
+   * in the last bits.
+   */
+  async evaluateWithPart(data: ArrayData, opts: { part: string; batchSize?: number }): Promise<{ metrics: EpochMetrics; outputs: Record<string, TensorData> }> {
+    checkEvaluateOptions({ ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) });
+    const part = this.model.parts()[opts.part];
+    if (!part) throw new Error(`no model part '${opts.part}'; parts: ${Object.keys(this.model.parts()).join(', ')}`);
+    if (part.inputShape.join() !== this.model.inputShape.join()) throw new Error(`evaluateWithPart: part '${opts.part}' takes inputs of shape [${part.inputShape}], the objective [${this.model.inputShape}]`);
+    checkData(data, this.model.inputShape, 'evaluation data');
+    let lowered = this.evaluations.get(opts.part);
+    if (!lowered) {
+      lowered = buildEvaluation(this.model, { seed: this.options.seed ?? 0, device: this.artifacts.device }, { name: opts.part, part });
+      this.evaluations.set(opts.part, lowered);
+    }
+    const prefix = partOutputName(opts.part, '');
+    const names = lowered.outputs.map((o) => o.name).filter((name) => name.startsWith(prefix));
+    const chunks = new Map<string, TensorData[]>(names.map((name) => [name, []]));
+    const metrics = await this.withSession(`evaluate+${opts.part}`, () => lowered.bytes, (session) =>
+      evaluateData(session, { metrics: this.artifacts.metrics, targetIsInput: this.artifacts.targetIsInput, tensors: this.tensors }, toLoopData(data, this.model), opts.batchSize ?? 256,
+        names, (out) => { for (const name of names) chunks.get(name)!.push(out[name]!); }));
+    const n = data.shape[0]!;
+    const outputs = Object.fromEntries([...chunks].map(([name, parts]) => [name.slice(prefix.length), concatRows(parts.map((t) => t.data as Float32Array), [n, ...parts[0]!.shape.slice(1) as number[]])]));
+    return { metrics, outputs };
+  }
+
   /** Runs `use` with the kept session `key` (made from `bytes()` on first use), or with a one-off session while the kept one is busy. */
   private async withSession<T>(key: string, bytes: () => Uint8Array, use: (session: RuntimeSession) => Promise<T>): Promise<T> {
     let entry = this.sessions.get(key);
@@ -452,17 +495,7 @@ export class Trainer {
         }
       }
     });
-    const result: Record<string, TensorData> = {};
-    for (const [name, parts] of Object.entries(chunks)) {
-      const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-      let offset = 0;
-      for (const p of parts) {
-        data.set(p, offset);
-        offset += p.length;
-      }
-      result[name] = { dtype: 'float32', shape: [n, ...shapes[name]!], data };
-    }
-    return result;
+    return Object.fromEntries(Object.entries(chunks).map(([name, parts]) => [name, concatRows(parts, [n, ...shapes[name]!])]));
   }
 
   /** Writes an inference part as a standalone ONNX file (weights baked in). */
@@ -514,13 +547,15 @@ export class Trainer {
     };
     const optimizer = optimizerOf('optimizer', meta.optimizer);
     const discriminatorOptimizer = meta.discriminatorOptimizer ? optimizerOf('discriminatorOptimizer', meta.discriminatorOptimizer) : undefined;
-    const trainer = Trainer.create(model, { ...options, optimizer, ...(discriminatorOptimizer ? { discriminatorOptimizer } : {}), seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
-    for (const [name, t] of Object.entries(trainer.tensors)) {
+    // Not `create`: its initial weights would be drawn (seconds for a large model) only to be replaced.
+    const trainer = Trainer.compile(model, { ...options, optimizer, ...(discriminatorOptimizer ? { discriminatorOptimizer } : {}), seed: meta.seed, clipNorm: meta.clipNorm ?? undefined });
+    const expected = tensorShapes(trainer.artifacts);
+    for (const [name, shape] of expected) {
       const saved = loaded[name];
       if (!saved) throw new CheckpointError(dir, `tensor '${name}' is missing from the checkpoint`);
-      if (saved.shape.join() !== t.shape.join()) throw new CheckpointError(dir, `tensor '${name}' has shape [${saved.shape}], the model expects [${t.shape}]`);
+      if (saved.shape.join() !== shape.join()) throw new CheckpointError(dir, `tensor '${name}' has shape [${saved.shape}], the model expects [${shape}]`);
     }
-    trainer.tensors = Object.fromEntries(Object.keys(trainer.tensors).map((k) => [k, loaded[k]!]));
+    trainer.tensors = Object.fromEntries([...expected.keys()].map((k) => [k, loaded[k]!]));
     trainer.progress = {
       epoch: meta.epoch, step: meta.step, rngState: meta.rngState, scheduleState: meta.scheduleState as ScheduleState | undefined, history: meta.history,
       ...(meta.partialEpoch ? { partialEpoch: meta.partialEpoch } : {}),
@@ -589,6 +624,24 @@ function runsInline(opts: FitOptions, callbacks: readonly TrainingCallback[]): b
     throw new ConfigError('fit.worker', `true, but fit.callbacks[${own - (callbacks.length - (opts.callbacks?.length ?? 0))}] is a callback of your own, which runs in the calling thread only; leave 'worker' out or set it to false`);
   }
   return opts.worker === false || own >= 0;
+}
+
+/** Batches' float32 outputs stacked row after row into one tensor of `shape`. */
+function concatRows(parts: readonly Float32Array[], shape: number[]): TensorData {
+  const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p, offset);
+    offset += p.length;
+  }
+  return { dtype: 'float32', shape, data };
+}
+
+/** The shape of every tensor a trainer holds (parameters, then optimizer slots), in the order `initialTensors` makes them. */
+function tensorShapes(artifacts: StepArtifacts): Map<string, number[]> {
+  const out = new Map(artifacts.specs.map((s) => [s.name, s.shape]));
+  for (const [slot, param] of artifacts.slots) out.set(slot, out.get(param)!);
+  return out;
 }
 
 function initialTensors(artifacts: StepArtifacts, seed: number): Record<string, TensorData> {

@@ -17,8 +17,9 @@ export async function runEvalCommand(path: string, flags: EvalFlags, io: Io = de
   const run = await openRunWithData(path, flags);
   const { data, split } = run;
   const set = data.train;
-  const losses = await run.model.evaluate(set, { batchSize: flags.batchSize });
-  const rec = reconstructionMetrics(set.x, await run.model.reconstruct(set.x));
+  // One pass: the loss and the reconstructions that MSE and PSNR come from (the model ran twice before).
+  const { metrics: losses, reconstruction } = await run.model.evaluateAndReconstruct(set, { batchSize: flags.batchSize });
+  const rec = reconstructionMetrics(set.x, reconstruction);
   const metrics = { samples: set.shape[0]!, ...losses, mse: rec.mse, psnr: rec.psnr, ...(data.unitRange ? { bce: rec.bce } : {}) };
   if (flags.json) io.out(JSON.stringify(metrics));
   else {
