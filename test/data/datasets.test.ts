@@ -26,7 +26,13 @@ test('MNIST test: image shape, raw values, limit, custom shape', () => {
   assert.ok(ds.x.every((v) => Number.isInteger(v)));
   assert.match(ds.description, /first 3 of 10000/);
   assert.deepEqual(datasets.mnist({ split: 'test', shape: [28, 28], limit: 1 }).shape, [1, 28, 28]);
-  assert.equal(datasets.mnist({ split: 'test' }).shape[0], 10000);
+  clearDatasetCache();
+  const head = datasets.mnist({ split: 'test', limit: 7 }); // read from the files' first bytes alone
+  const all = datasets.mnist({ split: 'test' });
+  assert.equal(all.shape[0], 10000);
+  assert.deepEqual(head.x, all.x.subarray(0, 7 * 784));
+  assert.deepEqual(head.labels, all.labels!.subarray(0, 7));
+  assert.match(head.description, /first 7 of 10000/);
   assert.throws(() => datasets.mnist({ shape: [10, 10] }), /does not hold the 784 pixels/);
   assert.throws(() => datasets.mnist({ split: 'val' as never }), /split must be/);
 });

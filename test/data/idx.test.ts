@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodeIdx, parseIdx, readIdx, writeIdx } from '../../src/data/index.js';
+import { encodeIdx, parseIdx, readIdx, readIdxHeadSync, writeIdx } from '../../src/data/index.js';
 import { rejectsData, tempDir, throwsData } from './helpers.js';
 
 test('round-trips every IDX dtype and rank, big-endian on disk', async () => {
@@ -69,4 +69,32 @@ test('NaN/Inf in float IDX data are rejected with their byte offset', () => {
   const b = encodeIdx({ shape: [2, 2], data: Float64Array.from([0, -Infinity, 1, 2]) });
   throwsData(() => parseIdx(b, 'f.idx'), { file: 'f.idx', offset: 12 + 8, message: /non-finite value -Infinity at element 1/ });
   assert.deepEqual([...parseIdx(b, 'f.idx', { nonFinite: 'mean' }).data], [0, 2, 1, 2]);
+});
+
+test('readIdxHeadSync reads the first items only, after checking the whole header and size', async () => {
+  const dir = tempDir();
+  const p = join(dir, 'x.idx');
+  const data = Float32Array.from({ length: 5 * 2 * 3 }, (_, i) => i / 4 - 3);
+  await writeIdx(p, { shape: [5, 2, 3], data });
+  const head = readIdxHeadSync(p, 'x.idx', 2);
+  assert.equal(head.dtype, 'float32');
+  assert.deepEqual(head.shape, [2, 2, 3]);
+  assert.equal(head.items, 5);
+  assert.deepEqual(head.data, data.subarray(0, 12));
+  assert.deepEqual(readIdxHeadSync(p, 'x.idx', 9).data, data, 'more than the file holds: all of it');
+  assert.deepEqual(readIdxHeadSync(p, 'x.idx', 0).shape, [0, 2, 3]);
+
+  // A truncated file is refused even when the items asked for are all there.
+  const bytes = encodeIdx({ shape: [5, 2, 3], data });
+  writeFileSync(join(dir, 'short.idx'), bytes.subarray(0, bytes.length - 4));
+  throwsData(() => readIdxHeadSync(join(dir, 'short.idx'), 'short.idx', 1), { file: 'short.idx', message: /declared 5 items of 24 bytes .* \(truncated\?\)/ });
+  writeFileSync(join(dir, 'magic.idx'), Uint8Array.from([1, 0, 8, 1, 0, 0, 0, 0]));
+  throwsData(() => readIdxHeadSync(join(dir, 'magic.idx'), 'magic.idx', 1), { file: 'magic.idx', offset: 0, message: /wrong magic number/ });
+  throwsData(() => readIdxHeadSync(join(dir, 'none.idx'), 'none.idx', 1), { file: 'none.idx', message: /not found/ });
+
+  const withNan = data.slice();
+  withNan[7] = NaN;
+  await writeIdx(join(dir, 'nan.idx'), { shape: [5, 2, 3], data: withNan });
+  throwsData(() => readIdxHeadSync(join(dir, 'nan.idx'), 'nan.idx', 2), { file: 'nan.idx', message: /NaN/ });
+  assert.equal(readIdxHeadSync(join(dir, 'nan.idx'), 'nan.idx', 1).data.length, 6, 'the NaN past the items read is not looked at');
 });
