@@ -312,9 +312,12 @@ function strategy(v: unknown): SavedThresholdStrategy | undefined {
  * Reads and checks a detector directory: detector.json field by field, the
  * model (loaded with `modelOptions`: ONNX Runtime threads, spinning), and the
  * codes against their recorded size and checksum.
+ * @param sameModel a model already in memory to use instead of loading the
+ *   saved one; the caller vouches that it is the same (see
+ *   src/runs/run-detector.ts, which compares the files).
  * @throws {DetectorFileError} naming the file and field.
  */
-export function readDetectorDir(dir: string, modelOptions: LoadOptions = {}): SavedDetector {
+export function readDetectorDir(dir: string, modelOptions: LoadOptions = {}, sameModel?: AutoencoderModel): SavedDetector {
   const file = join(dir, 'detector.json');
   if (!existsSync(dir)) throw new DetectorFileError(dir, 'no such directory');
   const json = readJson(file);
@@ -354,7 +357,7 @@ export function readDetectorDir(dir: string, modelOptions: LoadOptions = {}): Sa
   }
   let model: AutoencoderModel;
   try {
-    model = AutoencoderModel.load(join(dir, modelName), modelOptions);
+    model = sameModel ?? AutoencoderModel.load(join(dir, modelName), modelOptions);
   } catch (e) {
     throw new DetectorFileError(join(dir, modelName), `cannot load the detector's model (${(e as Error).message})`);
   }

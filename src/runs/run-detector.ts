@@ -21,6 +21,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnomalyDetector, DEFAULT_SCORE } from '../anomaly/detector.js';
 import { readDetectorDir } from '../anomaly/store.js';
+import { type AutoencoderModel } from '../models/base.js';
 import { type LoadOptions } from '../models/front-end.js';
 import { type ScoreKind } from '../anomaly/types.js';
 import { sha256 } from '../train/checkpoint.js';
@@ -87,14 +88,34 @@ export function saveRunDetector(runDir: string, detector: { save(dir: string, ex
 }
 
 /**
+ * Whether the model saved in a run's detector folder is byte for byte the
+ * run's checkpoint (config and weights): then the run's model, already
+ * loaded, can score for the detector. True for a detector fitted on the
+ * current checkpoint; false after more training, or for a detector whose
+ * model was saved from weights other than the checkpoint's.
+ */
+function savesRunModel(runDir: string, detectorDir: string): boolean {
+  const json = JSON.parse(readFileSync(join(detectorDir, 'detector.json'), 'utf8')) as { model?: unknown };
+  if (typeof json.model !== 'string' || !/^model-\d+$/.test(json.model)) return false;
+  const same = (file: string) => {
+    const a = join(runDir, 'checkpoint', file);
+    const b = join(detectorDir, json.model as string, file);
+    return existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
+  };
+  return same('model.json') && same('weights.safetensors');
+}
+
+/**
  * The run's saved detector (its model loaded with `modelOptions`), or
  * undefined when it has none or it was fitted on an older checkpoint.
+ * `runModel`: the run's model, already loaded; the detector scores with it
+ * (instead of loading its own copy) when the saved copy is the same files.
  * @throws {DetectorFileError} when detector/ is there but damaged (naming the file and field).
  */
-export function loadRunDetector(runDir: string, modelOptions: LoadOptions = {}): AnomalyDetector | undefined {
+export function loadRunDetector(runDir: string, modelOptions: LoadOptions = {}, runModel?: AutoencoderModel): AnomalyDetector | undefined {
   const dir = join(runDir, RUN_DETECTOR_FOLDER);
   if (!existsSync(join(dir, 'detector.json'))) return undefined;
-  const saved = readDetectorDir(dir, modelOptions);
+  const saved = readDetectorDir(dir, modelOptions, runModel && savesRunModel(runDir, dir) ? runModel : undefined);
   const fittedOn = (saved.extra?.fittedOn as { checkpoint?: unknown } | undefined)?.checkpoint;
   if (typeof fittedOn === 'string' && fittedOn !== checkpointFingerprint(runDir)) return undefined;
   return AnomalyDetector.fromSaved(saved).detector;
@@ -105,14 +126,17 @@ export function loadRunDetector(runDir: string, modelOptions: LoadOptions = {}):
  * saved in the run folder. A series run's is a TimeSeriesDetector
  * (src/runs/run-series-detector.ts); this gives its window detector.
  * `modelOptions`: how a saved detector's model is loaded (one fitted now uses the run's model).
+ * `shareModel`: score with `run.model` when the saved copy is the same files
+ * (a one-row command then loads one model, not two); for callers that do not
+ * release the two separately.
  */
-export async function runDetector(run: OpenedRun, modelOptions: LoadOptions = {}): Promise<RunDetector> {
+export async function runDetector(run: OpenedRun, modelOptions: LoadOptions = {}, options: { shareModel?: boolean } = {}): Promise<RunDetector> {
   if (run.config?.data.window !== undefined) {
     const s = await seriesRunDetector(run);
     return { detector: s.detector.windows, dir: s.dir, fittedNow: s.fittedNow };
   }
   const dir = join(run.dir, RUN_DETECTOR_FOLDER);
-  const saved = loadRunDetector(run.dir, modelOptions);
+  const saved = loadRunDetector(run.dir, modelOptions, options.shareModel ? run.model : undefined);
   if (saved) return { detector: saved, dir, fittedNow: false };
   const detector = await fitRunDetector(run);
   saveRunDetector(run.dir, detector);

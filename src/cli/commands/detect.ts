@@ -24,7 +24,7 @@ import { loadRunData } from '../../runs/run-data.js';
 import { RUN_DETECTOR_DEFAULTS, fitRunDetector, loadRunDetector, runDetector } from '../../runs/run-detector.js';
 import { examplesHelp } from '../examples.js';
 import { type DetectStreamFlags, runDetectStream, streamsData, withStreamFlags } from '../detect-stream.js';
-import { threadsOption, withDataFlags } from '../run-data-flags.js';
+import { commandThreads, threadsOption, withDataFlags } from '../run-data-flags.js';
 import { type DetectTableOutcome, runDetectTable } from '../detect-table.js';
 import { type DetectRedisFlags, runDetectRedis, withRedisFlags } from '../detect-redis.js';
 
@@ -73,7 +73,7 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
   /** Which detector scored, in words. */
   let which: string;
   const saved = existsSync(join(path, 'detector.json'));
-  const run = saved ? undefined : openRun(path, flags.threads);
+  const run = saved ? undefined : openRun(path, commandThreads(flags.threads));
   // A series run (trained with --window) or a saved series detector: per-step scores and ranges, in series-detect.ts.
   const savedModel = saved && !isEnsembleDir(path) ? readDetectorDir(path) : undefined;
   const savedDetector = (): AnomalyDetector => (savedModel ? AnomalyDetector.fromSaved(savedModel).detector : AnomalyDetector.load(path));
@@ -102,7 +102,8 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
     if (!flags.data) throw new UsageError(`${path} is a saved detector: say which data to score with --data`);
   } else if (flags.score === undefined && flags.contamination === undefined) {
     if (!run!.config) throw new UsageError(`${path} is a bare checkpoint: the detector is fitted on a run's training data, so give a run folder`);
-    const own = await runDetector(run!);
+    // The run's model scores for its detector when the detector's copy is the same files: one model loaded, not two.
+    const own = await runDetector(run!, {}, { shareModel: true });
     detector = own.detector;
     which = `the run's detector (${own.dir}${own.fittedNow ? ', fitted now with the defaults and saved' : ''})`;
   } else {
