@@ -41,7 +41,11 @@ export const DEFAULT_OPTIMIZATION = 'extended';
 
 /** Session settings, in one place. */
 export interface SessionOptions {
-  /** Threads for one op (ONNX Runtime's intra-op pool). Default: ONNX Runtime's choice (all cores). */
+  /**
+   * Threads for one op (ONNX Runtime's intra-op pool). Default: ONNX Runtime's
+   * choice, which was one thread on this project's 2-core machines; the CLI's
+   * commands that apply a run ask for one per core (src/cli/run-data-flags.ts).
+   */
   threads?: number;
   /**
    * Graph optimization level. Default 'extended': every fusion aekit's graphs

@@ -112,7 +112,7 @@ export interface TrainingConfig {
   seed: number;
   clipNorm?: number;
   earlyStopping?: Record<string, unknown>;
-  /** ONNX Runtime intra-op threads (default: all cores). */
+  /** ONNX Runtime intra-op threads (default: one per physical core, src/io/cpu-cores.ts). */
   threads?: number;
   /** Where training runs: 'cpu' (default), 'webgpu' (a GPU through ONNX Runtime's WebGPU provider) or 'auto'. */
   device?: 'cpu' | 'webgpu' | 'auto';

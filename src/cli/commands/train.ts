@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, atConfigPath } from '../../config/validate.js';
+import { physicalCores } from '../../io/cpu-cores.js';
 import { type Dataset, shapeSize } from '../../data/types.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../../eval/reconstruction.js';
 import { AutoencoderModel } from '../../models/base.js';
@@ -73,9 +74,10 @@ export interface TrainHooks {
   baseline?: boolean;
 }
 
-/** Session options of a run's training config. */
+/** Session options of a run's training config: its threads, else one per physical core (src/io/cpu-cores.ts). */
 function sessionOf(t: RunConfig['training']): SessionOptions {
-  return { ...(t.threads ? { threads: t.threads } : {}), ...(t.device ? { device: t.device } : {}) };
+  const threads = t.threads ?? physicalCores();
+  return { ...(threads ? { threads } : {}), ...(t.device ? { device: t.device } : {}) };
 }
 
 /**
@@ -422,7 +424,7 @@ export function trainCommand(io?: Io): Command {
     .option('--noise <std>', 'Gaussian corruption of the denoising presets', parsers.noise)
     .option('--noise-snr <db>', 'speech-denoiser: input SNR of its training mixtures in dB, a range lo,hi drawn uniformly or one value (default -2.5,12.5)', dbRange('--noise-snr'))
     .addOption(new Option('--noise-type <kind>', 'speech-denoiser: the noise it trains on: white Gaussian noise, babble (six voices from other clips) or both (default)').choices(['white', 'babble', 'both']))
-    .option('--threads <n>', 'ONNX Runtime threads per op (default: all cores)', parsers.threads)
+    .option('--threads <n>', 'ONNX Runtime threads per op (default: one per physical core)', parsers.threads)
     .addOption(new Option('--device <device>', "where to train: cpu, webgpu (a GPU through ONNX Runtime's WebGPU provider) or auto (WebGPU when an adapter exists)").choices(['cpu', 'webgpu', 'auto']))
     .option('--name <name>', 'run folder name (default: <model>-<data>-<n>)')
     .option('--runs <dir>', 'parent folder of run folders', 'runs')

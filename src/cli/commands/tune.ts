@@ -245,7 +245,7 @@ export function tuneCommand(io?: Io): Command {
       if (!/^rediss?:\/\//.test(v)) throw new InvalidArgumentError(`expected redis://host:6379/<study>, got '${v}'`);
       return v;
     })
-    .option('--threads <n>', 'ONNX Runtime threads per trial (default: all cores, divided among --workers)', intIn('--threads', 1, 1024))
+    .option('--threads <n>', 'ONNX Runtime threads per trial (default: one per physical core, divided among --workers)', intIn('--threads', 1, 1024))
     .option('--no-figures', "skip each trial's figures and report (the study's own figures are drawn)")
     .addOption(new Option('--worker').hideHelp())
     .addOption(new Option('--budget <json>').hideHelp())
