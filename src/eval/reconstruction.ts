@@ -18,17 +18,42 @@ const EPS = 1e-7;
 /** Per-value MSE, BCE and PSNR of reconstructions `rec` against `x` (same length), accumulated in float64. */
 export function reconstructionMetrics(x: Float32Array, rec: Float32Array): ReconstructionMetrics {
   if (x.length !== rec.length) throw new Error(`reconstructionMetrics: ${rec.length} reconstructed values for ${x.length} inputs`);
-  let se = 0;
-  let ce = 0;
-  for (let i = 0; i < x.length; i++) {
-    const t = x[i]!;
-    const r = rec[i]!;
-    se += (t - r) * (t - r);
-    const p = Math.min(1 - EPS, Math.max(EPS, r));
-    // A term whose weight is 0 adds exactly ±0 (log p and log(1 − p) are finite), so its
-    // logarithm is skipped: the same sum, and half the logarithms on mostly-black images.
-    ce -= (t === 0 ? 0 : t * Math.log(p)) + (t === 1 ? 0 : (1 - t) * Math.log(1 - p));
+  const meter = new ReconstructionMeter();
+  meter.add(x, rec);
+  return meter.result();
+}
+
+/**
+ * {@link reconstructionMetrics} batch by batch: `add` each batch's inputs and
+ * reconstructions in order, then `result`. The sums run in the same order as
+ * over the whole set, so the numbers are the same to the last bit, without
+ * the set's reconstructions ever held at once.
+ */
+export class ReconstructionMeter {
+  private se = 0;
+  private ce = 0;
+  private n = 0;
+
+  add(x: Float32Array, rec: Float32Array): void {
+    if (x.length !== rec.length) throw new Error(`ReconstructionMeter.add: ${rec.length} reconstructed values for ${x.length} inputs`);
+    let se = this.se;
+    let ce = this.ce;
+    for (let i = 0; i < x.length; i++) {
+      const t = x[i]!;
+      const r = rec[i]!;
+      se += (t - r) * (t - r);
+      const p = Math.min(1 - EPS, Math.max(EPS, r));
+      // A term whose weight is 0 adds exactly ±0 (log p and log(1 − p) are finite), so its
+      // logarithm is skipped: the same sum, and half the logarithms on mostly-black images.
+      ce -= (t === 0 ? 0 : t * Math.log(p)) + (t === 1 ? 0 : (1 - t) * Math.log(1 - p));
+    }
+    this.se = se;
+    this.ce = ce;
+    this.n += x.length;
   }
-  const mse = se / x.length;
-  return { mse, bce: ce / x.length, psnr: 10 * Math.log10(1 / mse) };
+
+  result(): ReconstructionMetrics {
+    const mse = this.se / this.n;
+    return { mse, bce: this.ce / this.n, psnr: 10 * Math.log10(1 / mse) };
+  }
 }

@@ -14,6 +14,7 @@ import { type GraphBuildContext } from '../layers/core.js';
 import { type StreamSource, isStreamSource } from '../data/source.js';
 import { CheckpointError, openCheckpointDir } from '../train/checkpoint.js';
 import { type EpochMetrics } from '../train/loop.js';
+import { type ReconstructionMetrics, ReconstructionMeter } from '../eval/reconstruction.js';
 import { type DiscriminatorObjective, type ModelPart, type TrainableModel } from '../train/model.js';
 import { checkTrainerOptions } from '../train/options.js';
 import { type ArrayData, type FitOptions, type FitResult, Trainer, type TrainerOptions } from '../train/trainer.js';
@@ -110,6 +111,26 @@ export abstract class ModelFrontEnd implements TrainableModel {
   async evaluateAndReconstruct(data: ModelData, opts: { batchSize?: number } = {}): Promise<{ metrics: EpochMetrics; reconstruction: Float32Array }> {
     const { metrics, outputs } = await this.trainer.evaluateWithPart(asFitData(data, 'evaluateAndReconstruct') as ArrayData, { part: 'model', ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) });
     return { metrics, reconstruction: outputs.reconstruction!.data as Float32Array };
+  }
+
+  /**
+   * {@link evaluateAndReconstruct} reduced to reconstruction MSE, BCE and PSNR
+   * batch by batch (the same numbers as {@link reconstructionMetrics} of the
+   * whole reconstruction, to the last bit), so the set's reconstructions are
+   * never held at once: `aekit eval`.
+   */
+  async evaluateAndMeasure(data: ModelData, opts: { batchSize?: number } = {}): Promise<{ metrics: EpochMetrics; reconstruction: ReconstructionMetrics }> {
+    const set = asFitData(data, 'evaluateAndMeasure') as ArrayData;
+    const meter = new ReconstructionMeter();
+    const width = this.inputShape.reduce((a, b) => a * b, 1);
+    const { metrics } = await this.trainer.evaluateWithPart(set, {
+      part: 'model', keep: false, ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+      onBatch: (outputs, firstRow) => {
+        const rec = outputs.reconstruction!.data as Float32Array;
+        meter.add(set.x.subarray(firstRow * width, firstRow * width + rec.length), rec);
+      },
+    });
+    return { metrics, reconstruction: meter.result() };
   }
 
   /**

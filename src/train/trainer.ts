@@ -399,10 +399,14 @@ export class Trainer {
    * autoencoder's forward pass runs once instead of twice. Every batch has
    * `batchSize` samples but the last, which may have one; unlike `predict`, a
    * lone sample is not run twice, so its outputs may differ from `predict`'s
-   * in the last bits.
+   * in the last bits. `onBatch` sees each batch's part outputs (names without
+   * the part's prefix) and the index of its first sample; with `keep: false`
+   * nothing is concatenated and `outputs` is empty, for callers that reduce
+   * the outputs batch by batch.
    */
-  async evaluateWithPart(data: ArrayData, opts: { part: string; batchSize?: number }): Promise<{ metrics: EpochMetrics; outputs: Record<string, TensorData> }> {
+  async evaluateWithPart(data: ArrayData, opts: { part: string; batchSize?: number; onBatch?: (outputs: Record<string, TensorData>, firstRow: number) => void; keep?: boolean }): Promise<{ metrics: EpochMetrics; outputs: Record<string, TensorData> }> {
     checkEvaluateOptions({ ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) });
+    const keep = opts.keep ?? true;
     const part = this.model.parts()[opts.part];
     if (!part) throw new Error(`no model part '${opts.part}'; parts: ${Object.keys(this.model.parts()).join(', ')}`);
     if (part.inputShape.join() !== this.model.inputShape.join()) throw new Error(`evaluateWithPart: part '${opts.part}' takes inputs of shape [${part.inputShape}], the objective [${this.model.inputShape}]`);
@@ -415,11 +419,18 @@ export class Trainer {
     const prefix = partOutputName(opts.part, '');
     const names = lowered.outputs.map((o) => o.name).filter((name) => name.startsWith(prefix));
     const chunks = new Map<string, TensorData[]>(names.map((name) => [name, []]));
+    let firstRow = 0;
     const metrics = await this.withSession(`evaluate+${opts.part}`, () => lowered.bytes, (session) =>
       evaluateData(session, { metrics: this.artifacts.metrics, targetIsInput: this.artifacts.targetIsInput, tensors: this.tensors }, toLoopData(data, this.model), opts.batchSize ?? 256,
-        names, (out) => { for (const name of names) chunks.get(name)!.push(out[name]!); }));
+        names, (out) => {
+          if (opts.onBatch) {
+            opts.onBatch(Object.fromEntries(names.map((name) => [name.slice(prefix.length), out[name]!])), firstRow);
+            firstRow += Number(out[names[0]!]!.shape[0]);
+          }
+          if (keep) for (const name of names) chunks.get(name)!.push(out[name]!);
+        }));
     const n = data.shape[0]!;
-    const outputs = Object.fromEntries([...chunks].map(([name, parts]) => [name.slice(prefix.length), concatRows(parts.map((t) => t.data as Float32Array), [n, ...parts[0]!.shape.slice(1) as number[]])]));
+    const outputs = keep ? Object.fromEntries([...chunks].map(([name, parts]) => [name.slice(prefix.length), concatRows(parts.map((t) => t.data as Float32Array), [n, ...parts[0]!.shape.slice(1) as number[]])])) : {};
     return { metrics, outputs };
   }
 

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { type AutoencoderModel, modelFromConfig } from '../../src/models/index.js';
 import { presetConfig } from '../../src/runs/presets.js';
 import { Rng } from '../../src/data/random.js';
+import { reconstructionMetrics } from '../../src/eval/reconstruction.js';
 
 /** n MNIST-sized samples in [0, 1], mostly zeros as digits are. */
 function samples(n: number, size: number, seed: number): Float32Array {
@@ -27,6 +28,11 @@ async function compare(model: AutoencoderModel, n: number, batchSize: number): P
   assert.deepEqual(one.metrics, metrics);
   assert.equal(one.reconstruction.length, reconstruction.length);
   assert.ok(one.reconstruction.every((v, i) => Object.is(v, reconstruction[i])), 'reconstructions differ');
+  // evaluateAndMeasure: the same loss, and MSE, BCE and PSNR summed batch by batch to the last bit.
+  const measured = await model.evaluateAndMeasure(data, { batchSize });
+  // A VAE's objective draws new noise on each call; the others give the same loss again.
+  if (!('kl' in metrics)) assert.deepEqual(measured.metrics, metrics);
+  assert.deepEqual(measured.reconstruction, reconstructionMetrics(data.x, reconstruction));
 }
 
 describe('evaluateAndReconstruct', () => {

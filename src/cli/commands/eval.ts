@@ -1,6 +1,5 @@
 /** `aekit eval <run>`: the model's loss and reconstruction metrics on a data set. */
 import { Command } from 'commander';
-import { reconstructionMetrics } from '../../eval/reconstruction.js';
 import { intIn } from '../args.js';
 import { type Io, defaultIo } from '../io.js';
 import { type RunDataFlags, openRunWithData, withRunData } from '../run-data-flags.js';
@@ -17,9 +16,8 @@ export async function runEvalCommand(path: string, flags: EvalFlags, io: Io = de
   const run = await openRunWithData(path, flags);
   const { data, split } = run;
   const set = data.train;
-  // One pass: the loss and the reconstructions that MSE and PSNR come from (the model ran twice before).
-  const { metrics: losses, reconstruction } = await run.model.evaluateAndReconstruct(set, { batchSize: flags.batchSize });
-  const rec = reconstructionMetrics(set.x, reconstruction);
+  // One pass: the loss, and MSE and PSNR summed batch by batch (the model ran twice before).
+  const { metrics: losses, reconstruction: rec } = await run.model.evaluateAndMeasure(set, { batchSize: flags.batchSize });
   const metrics = { samples: set.shape[0]!, ...losses, mse: rec.mse, psnr: rec.psnr, ...(data.unitRange ? { bce: rec.bce } : {}) };
   if (flags.json) io.out(JSON.stringify(metrics));
   else {
