@@ -4,7 +4,6 @@
  * once so that every command words and checks them the same way.
  */
 import { type Command, Option } from 'commander';
-import { physicalCores } from '../io/cpu-cores.js';
 import { type OpenedRun, dataForRun, openRun } from '../runs/open-run.js';
 import { intIn } from './args.js';
 
@@ -29,16 +28,7 @@ export function withDataFlags(command: Command, verb: string): Command {
 
 /** --threads: ONNX Runtime's intra-op threads (a new Option for each command: commander keeps state in it). */
 export function threadsOption(): Option {
-  return new Option('--threads <n>', 'ONNX Runtime threads per op (default: one per physical core; serve: one per worker)').argParser(intIn('--threads', 1, 1024));
-}
-
-/**
- * The ONNX Runtime threads of a command that applies a run's model: --threads,
- * else one per physical core (src/io/cpu-cores.ts says why ONNX Runtime's own
- * default is not taken), else ONNX Runtime's default.
- */
-export function commandThreads(threads: number | undefined): number | undefined {
-  return threads ?? physicalCores();
+  return new Option('--threads <n>', 'ONNX Runtime threads per op (default: one per physical core; with serve --workers, one per worker)').argParser(intIn('--threads', 1, 1024));
 }
 
 /** Adds the `<run>` argument and the shared data flags (--data, --samples, --label-column, --threads) to a command. */
@@ -48,7 +38,7 @@ export function withRunData(command: Command, verb: string): Command {
 
 /** Opens a run and loads the data its flags name (see {@link dataForRun}). */
 export async function openRunWithData(path: string, flags: RunDataFlags): Promise<OpenedRun & Awaited<ReturnType<typeof dataForRun>>> {
-  const run = openRun(path, commandThreads(flags.threads));
+  const run = openRun(path, flags.threads);
   const loaded = await dataForRun(run, flags.data, { ...(flags.samples ? { samples: flags.samples } : {}), ...(flags.labelColumn !== undefined ? { labelColumn: flags.labelColumn } : {}) });
   return { ...run, ...loaded };
 }

@@ -1,6 +1,6 @@
 /**
- * How many physical cores this process may use, for the ONNX Runtime threads
- * of the commands that train or apply a model when the user names none.
+ * How many physical cores this process may use: the ONNX Runtime threads of
+ * a CPU session when nobody names a number (src/onnx/runtime.ts).
  *
  * ONNX Runtime's own default is half the logical processors (it assumes two
  * hardware threads per core). On a machine without SMT, such as this

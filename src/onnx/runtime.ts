@@ -13,6 +13,7 @@ import onnxProto from 'onnx-proto';
 import type * as Ort from 'onnxruntime-node';
 import { type DType, type TensorData } from '../graph/types.js';
 import { cacheFileFor, readCachedModel, scratchFileIn, sessionCacheDir, storeCachedModel } from './session-cache.js';
+import { physicalCores } from '../io/cpu-cores.js';
 
 let ortModule: typeof Ort | undefined;
 /**
@@ -42,9 +43,9 @@ export const DEFAULT_OPTIMIZATION = 'extended';
 /** Session settings, in one place. */
 export interface SessionOptions {
   /**
-   * Threads for one op (ONNX Runtime's intra-op pool). Default: ONNX Runtime's
-   * choice, which was one thread on this project's 2-core machines; the CLI's
-   * commands that apply a run ask for one per core (src/cli/run-data-flags.ts).
+   * Threads for one op (ONNX Runtime's intra-op pool). Default on the CPU: one
+   * per physical core (src/io/cpu-cores.ts), where ONNX Runtime's own default
+   * is half the logical processors (one thread on a 2-core machine without SMT).
    */
   threads?: number;
   /**
@@ -268,7 +269,9 @@ export class RuntimeSession {
       interOpNumThreads: 1,
       logSeverityLevel: LOG_LEVELS[options.logLevel ?? 'error'],
     };
-    if (options.threads) opts.intraOpNumThreads = options.threads;
+    // One thread per physical core unless told: ONNX Runtime's own default halves the logical processors (src/io/cpu-cores.ts).
+    const threads = options.threads ?? (device === 'cpu' ? physicalCores() : undefined);
+    if (threads) opts.intraOpNumThreads = threads;
     if (options.spinning === false) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
     if (options.profilePrefix) {
       opts.enableProfiling = true;

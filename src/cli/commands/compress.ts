@@ -11,7 +11,7 @@ import { imageShapeOf } from '../../viz/image-shape.js';
 import { head } from '../figures.js';
 import { type Io, defaultIo } from '../io.js';
 import { openRun } from '../../runs/open-run.js';
-import { commandThreads, openRunWithData, type RunDataFlags, threadsOption, withRunData } from '../run-data-flags.js';
+import { openRunWithData, type RunDataFlags, threadsOption, withRunData } from '../run-data-flags.js';
 import { examplesHelp } from '../examples.js';
 
 export interface CompressFlags extends RunDataFlags {
@@ -41,7 +41,7 @@ export interface DecompressFlags {
 /** Decodes a compressed file with the run's model that made it. */
 export async function runDecompressCommand(path: string, file: string, flags: DecompressFlags, io: Io = defaultIo()): Promise<number[]> {
   if (!flags.out && !flags.png) throw new UsageError('say where to write: --out data.npy and/or --png grid.png');
-  const run = openRun(path, commandThreads(flags.threads));
+  const run = openRun(path, flags.threads);
   const decoded = await decompress(file, run.model);
   if (flags.out) writeFileAtomic(flags.out, encodeNpy({ shape: decoded.shape, data: decoded.x }));
   if (flags.png) {

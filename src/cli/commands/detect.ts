@@ -24,7 +24,7 @@ import { loadRunData } from '../../runs/run-data.js';
 import { RUN_DETECTOR_DEFAULTS, fitRunDetector, loadRunDetector, runDetector } from '../../runs/run-detector.js';
 import { examplesHelp } from '../examples.js';
 import { type DetectStreamFlags, runDetectStream, streamsData, withStreamFlags } from '../detect-stream.js';
-import { commandThreads, threadsOption, withDataFlags } from '../run-data-flags.js';
+import { threadsOption, withDataFlags } from '../run-data-flags.js';
 import { type DetectTableOutcome, runDetectTable } from '../detect-table.js';
 import { type DetectRedisFlags, runDetectRedis, withRedisFlags } from '../detect-redis.js';
 
@@ -73,7 +73,7 @@ export async function runDetectCommand(path: string | undefined, flags: DetectFl
   /** Which detector scored, in words. */
   let which: string;
   const saved = existsSync(join(path, 'detector.json'));
-  const run = saved ? undefined : openRun(path, commandThreads(flags.threads));
+  const run = saved ? undefined : openRun(path, flags.threads);
   // A series run (trained with --window) or a saved series detector: per-step scores and ranges, in series-detect.ts.
   const savedModel = saved && !isEnsembleDir(path) ? readDetectorDir(path) : undefined;
   const savedDetector = (): AnomalyDetector => (savedModel ? AnomalyDetector.fromSaved(savedModel).detector : AnomalyDetector.load(path));

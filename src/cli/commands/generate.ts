@@ -11,7 +11,7 @@ import { type GeneratedImages, interpolate, latentGrid, latentTraversal, sample,
 import { encodeNpy } from '../../data/npy.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { examplesHelp } from '../examples.js';
-import { commandThreads, threadsOption } from '../run-data-flags.js';
+import { threadsOption } from '../run-data-flags.js';
 
 export interface GenerateFlags {
   kind: 'samples' | 'grid' | 'traverse' | 'interpolate';
@@ -83,7 +83,7 @@ async function generateSentences(path: string, model: SentenceModel, run: Opened
 
 /** Generates and writes the images; returns their shape. */
 export async function runGenerateCommand(path: string, flags: GenerateFlags, io: Io = defaultIo()): Promise<number[]> {
-  const run = openRun(path, commandThreads(flags.threads));
+  const run = openRun(path, flags.threads);
   const sentences = asSentenceModel(run.model);
   if (sentences) return generateSentences(path, sentences, run, flags, io);
   if (flags.between) throw new UsageError('--between takes two sentences, for a text run; images interpolate with --from i --to j');

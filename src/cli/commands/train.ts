@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, atConfigPath } from '../../config/validate.js';
-import { physicalCores } from '../../io/cpu-cores.js';
 import { type Dataset, shapeSize } from '../../data/types.js';
 import { reconstructionMetrics, type ReconstructionMetrics } from '../../eval/reconstruction.js';
 import { AutoencoderModel } from '../../models/base.js';
@@ -74,10 +73,9 @@ export interface TrainHooks {
   baseline?: boolean;
 }
 
-/** Session options of a run's training config: its threads, else one per physical core (src/io/cpu-cores.ts). */
+/** Session options of a run's training config. */
 function sessionOf(t: RunConfig['training']): SessionOptions {
-  const threads = t.threads ?? physicalCores();
-  return { ...(threads ? { threads } : {}), ...(t.device ? { device: t.device } : {}) };
+  return { ...(t.threads ? { threads: t.threads } : {}), ...(t.device ? { device: t.device } : {}) };
 }
 
 /**
