@@ -25,7 +25,7 @@ const program = benchCommand('bench:serve', 'aekit serve under load: single-row 
   .option('--seconds <s>', 'seconds of each phase (default 10; --quick 2)', positive('--seconds'))
   .option('--rounds <n>', 'rounds of the four phases, interleaved (default 3; --quick 1)', integer('--rounds', 1))
   .option('--batch-window-ms <ms>', "the server's micro-batching window (default: the server's, 2 ms)", positive('--batch-window-ms'))
-  .option('--workers <n>', "the server's worker processes (aekit serve --workers; default 1)", integer('--workers', 1))
+  .option('--workers <n>', "the server's worker processes (aekit serve --workers; default: one per physical core, as aekit serve)", integer('--workers', 1))
   .addOption(new Option('--load-generator <name>', 'load generator of every HTTP phase: autocannon (in the bench\'s process) or wrk (Debian\'s wrk, in C, far lighter on the CPU)').choices(['autocannon', 'wrk']).default('autocannon'))
   .parse();
 const opts = program.opts<CommonBenchOptions & { detector?: string; ensemble: boolean; connections: number; batch: number; seconds?: number; rounds?: number; batchWindowMs?: number; workers?: number; loadGenerator: 'autocannon' | 'wrk' }>();

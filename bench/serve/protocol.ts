@@ -27,6 +27,7 @@ import autocannon from 'autocannon';
 import { AnomalyDetector } from '../../src/anomaly/detector.js';
 import { encodeNpy } from '../../src/data/npy.js';
 import { Rng } from '../../src/data/random.js';
+import { defaultServeWorkers } from '../../src/cli/commands/serve.js';
 import { Autoencoder } from '../../src/models/dense.js';
 import { quantile } from '../../src/eval/stats.js';
 import { openServable } from '../../src/serve/servable.js';
@@ -62,7 +63,7 @@ export interface ServeBenchOptions extends BenchRunOptions {
   rounds?: number;
   /** The server's --batch-window-ms (default: the server's). */
   windowMs?: number;
-  /** The server's --workers (default 1). */
+  /** The server's --workers (default: aekit serve's, one per physical core). */
   workers?: number;
   /** Load generator of every HTTP phase: 'autocannon' (in this process, the default) or 'wrk' (Debian's wrk, in C). */
   loadGenerator?: 'autocannon' | 'wrk';
@@ -275,6 +276,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
   const { quick, seed, log } = run;
   const connections = options.connections ?? 64;
   const batch = options.batch ?? 64;
+  const workers = options.workers ?? defaultServeWorkers();
   const seconds = options.seconds ?? (quick ? QUICK.seconds : 10);
   const rounds = options.rounds ?? (quick ? QUICK.rounds : 3);
   const fewerConnections = FEWER_CONNECTIONS.filter((c) => c < connections);
@@ -310,7 +312,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     const batched = Array.from({ length: 16 }, (_, b) => JSON.stringify({ rows: Array.from({ length: batch }, (_, i) => rowAt(b * batch + i)) }));
     const batchedNpy = Array.from({ length: 16 }, (_, b) => Buffer.from(encodeNpy({ shape: [batch, w], data: rows.subarray(b * batch * w, (b + 1) * batch * w) })));
 
-    const args = [dir, '--port', '0', '--max-batch', String(batch), ...(options.windowMs !== undefined ? ['--batch-window-ms', String(options.windowMs)] : []), ...(options.threads ? ['--threads', String(options.threads)] : []), ...(options.workers ? ['--workers', String(options.workers)] : [])];
+    const args = [dir, '--port', '0', '--max-batch', String(batch), ...(options.windowMs !== undefined ? ['--batch-window-ms', String(options.windowMs)] : []), ...(options.threads ? ['--threads', String(options.threads)] : []), '--workers', String(workers)];
     log(`aekit serve ${args.join(' ')}`);
     const server = await startChild(args, log);
     child = server.child;
@@ -411,7 +413,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       ],
       cleanShutdown: exit === 0,
       protocol: {
-        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers: options.workers ?? 1, loadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
+        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers, loadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
         cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds_total: (performance.now() - started) / 1000,
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
         scheduling: schedulingPolicy(),

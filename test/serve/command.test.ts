@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runDetectCommand } from '../../src/cli/commands/detect.js';
-import { runServeCommand, type ServeFlags } from '../../src/cli/commands/serve.js';
+import { defaultServeWorkers, runServeCommand, type ServeFlags } from '../../src/cli/commands/serve.js';
 import { runTrainCommand } from '../../src/cli/commands/train.js';
 import { type Io } from '../../src/cli/io.js';
+import { physicalCores } from '../../src/io/cpu-cores.js';
 import { UsageError } from '../../src/runs/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aekit-serve-cli-'));
@@ -37,6 +38,13 @@ before(async () => {
 });
 
 describe('aekit serve <run>', () => {
+  it('--workers defaults to one per physical core, and at most 8', () => {
+    assert.equal(defaultServeWorkers(1), 1);
+    assert.equal(defaultServeWorkers(2), 2);
+    assert.equal(defaultServeWorkers(), Math.min(physicalCores() ?? 1, 8), 'this machine');
+    assert.equal(defaultServeWorkers(64), 8);
+  });
+
   it("scores rows as aekit detect <run> --data does: the run's scaler, then the run's detector", async () => {
     const rows = csvRows(40, 1000);
     writeFileSync(join(dir, 'new.csv'), ['a,b,c,d', ...rows.map((r) => r.join(','))].join('\n'));

@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import type { WorkerReady } from '../../serve/cluster.js';
 import type { ScoringServer } from '../../serve/server.js';
+import { physicalCores } from '../../io/cpu-cores.js';
 import { UsageError } from '../../runs/errors.js';
 import { SERVE_DEFAULTS } from '../../serve/defaults.js';
 import { byteSize, intIn, numberIn } from '../args.js';
@@ -15,6 +16,22 @@ import { type Io, defaultIo } from '../io.js';
 import { listenOrExplain, serveUntilSignal, warnIfExposed } from '../listen.js';
 import { threadsOption } from '../run-data-flags.js';
 
+/** The most worker processes `aekit serve` starts unasked: each holds its own copy of the model and its own Node heap. */
+const MAX_DEFAULT_WORKERS = 8;
+
+/**
+ * `aekit serve`'s default `--workers`: one server process per physical core,
+ * at most {@link MAX_DEFAULT_WORKERS}. One Node process parses and answers
+ * HTTP on one core, and under many clients that core, not the model, set the
+ * pace: on this project's 2-core machine one process answered 64-row JSON
+ * bodies at 0.55–0.58 of the in-process rate, two at 1.01 (docs/serving.md,
+ * run 6). On a 1-core machine (or where the cores cannot be read) this
+ * process serves alone.
+ */
+export function defaultServeWorkers(cores: number = physicalCores() ?? 1): number {
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_WORKERS));
+}
+
 export interface ServeFlags {
   host: string;
   port: number;
@@ -22,7 +39,11 @@ export interface ServeFlags {
   maxBatch: number;
   bodyLimit: number;
   threads?: number;
-  /** Server processes sharing the port (default 1: this process serves). */
+  /**
+   * Server processes sharing the port. Left out, this process serves alone
+   * (the library's default); the command's `--workers` defaults to
+   * {@link defaultServeWorkers}.
+   */
   workers?: number;
   /** Print the address and return at once instead of serving until Ctrl-C (tests). */
   detach?: boolean;
@@ -109,11 +130,11 @@ export function serveCommand(io?: Io): Command {
     .option('--batch-window-ms <ms>', 'the longest the first request of a micro-batch waits for others while requests keep arriving (a batch goes as soon as the server has read every request that came in)', numberIn('--batch-window-ms', 0, 1000), SERVE_DEFAULTS.batchWindowMs)
     .option('--max-batch <rows>', 'most rows in one ONNX Runtime call; a request with more goes alone', intIn('--max-batch', 1, 1 << 20), SERVE_DEFAULTS.maxBatch)
     .option('--body-limit <size>', 'largest request body (bytes, or with k/m: 512k, 16m); larger ones get 413', byteSize('--body-limit', 64), SERVE_DEFAULTS.bodyLimit)
-    .option('--workers <n>', 'server processes sharing the port, each with its own copy of the model (for machines where one event loop is the limit)', intIn('--workers', 1, 256), 1)
+    .option('--workers <n>', `server processes sharing the port, each with its own copy of the model and one ONNX Runtime thread (default: one per physical core, at most ${MAX_DEFAULT_WORKERS}; 1: this process serves)`, intIn('--workers', 1, 256))
     .addOption(threadsOption())
     .addHelpText('after', examplesHelp('aekit serve runs/dense-table-1', 'aekit serve fraud-detector --port 9000 --batch-window-ms 5',
       'curl -s localhost:8080/score -H \'Content-Type: application/json\' -d \'{"rows": [[0.1, 2.3, 4.5]]}\''))
     .action(async (path: string, flags: ServeFlags) => {
-      await runServeCommand(path, flags, io);
+      await runServeCommand(path, { ...flags, workers: flags.workers ?? defaultServeWorkers() }, io);
     });
 }
