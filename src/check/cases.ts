@@ -140,6 +140,13 @@ export function opCases(): OpCase[] {
     c('ConvTranspose', 'stride 2, bias', [inp([1, 2, 3, 3]), inp([2, 3, 3, 3]), inp([3])], (g, [x, w, b]) => g.convTranspose2d(x!, w!, { strides: 2, bias: b })),
     c('ConvTranspose', 'stride 2, pads 1, output padding', [inp([2, 1, 3, 4]), inp([1, 2, 3, 3])], (g, [x, w]) => g.convTranspose2d(x!, w!, { strides: 2, pads: 1, outputSize: [6, 8] })),
     c('ConvTranspose', 'dilation 2', [inp([1, 2, 3, 3]), inp([2, 1, 2, 2])], (g, [x, w]) => g.convTranspose2d(x!, w!, { dilations: 2 })),
+    // Stride 2 as decoders upsample: kernels of even and odd size, pads at either end, an odd output size, a symbolic batch.
+    c('ConvTranspose', "stride 2, 3x3 'same' (the conv preset's), symbolic batch", [inp([2, 3, 4, 5], 'normal', { symbolicBatch: true }), inp([3, 2, 3, 3]), inp([2])], (g, [x, w, b]) =>
+      g.convTranspose2d(x!, w!, { strides: 2, pads: 'same', bias: b })),
+    c('ConvTranspose', 'stride 2, 4x4 pads 1, 2x2 no pads', [inp([1, 2, 3, 4]), inp([2, 2, 4, 4]), inp([2, 3, 2, 2])], (g, [x, w, w2]) =>
+      g.convTranspose2d(g.convTranspose2d(x!, w!, { strides: 2, pads: 1 }), w2!, { strides: 2 })),
+    c('ConvTranspose', 'stride 2, 5x3 kernel, pads [2, 0, 1, 2], odd output', [inp([1, 2, 4, 3]), inp([2, 3, 5, 3]), inp([3])], (g, [x, w, b]) =>
+      g.convTranspose2d(x!, w!, { strides: 2, pads: [2, 0, 1, 2], outputSize: [8, 5], bias: b })),
     c('MaxPool', '2x2 non-overlapping', [inp([2, 2, 4, 4], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: 2 })),
     c('MaxPool', '3x2 windows tiling 6x4', [inp([2, 1, 6, 4], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: [3, 2] })),
     c('MaxPool', '3x3 stride 2 pads 1 (overlapping)', [inp([1, 2, 5, 5], 'distinct')], (g, [x]) => g.maxPool2d(x!, { kernel: 3, strides: 2, pads: 1 })),
