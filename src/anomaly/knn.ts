@@ -60,7 +60,7 @@ export function knnMeanDistance(reference: ArrayLike<number>, queries: ArrayLike
  * (the k smallest so far, ascending) if it belongs there. Summed over the
  * coordinates in order, so every caller gets the same value to the bit.
  */
-function offer(q: Float64Array, rows: ArrayLike<number>, off: number, best: Float64Array, k: number): void {
+export function offer(q: Float64Array, rows: ArrayLike<number>, off: number, best: Float64Array, k: number): void {
   let s = 0;
   for (let j = 0; j < q.length; j++) {
     const d = q[j]! - rows[off + j]!;
@@ -77,7 +77,7 @@ function offer(q: Float64Array, rows: ArrayLike<number>, off: number, best: Floa
 }
 
 /** The mean of the square roots of the k values in `best`: the mean distance. */
-function meanRoot(best: Float64Array, k: number): number {
+export function meanRoot(best: Float64Array, k: number): number {
   let sum = 0;
   for (let p = 0; p < k; p++) sum += Math.sqrt(best[p]!);
   return sum / k;
@@ -112,7 +112,7 @@ const LEAF_ROWS = 16;
  * its early exit) is faster, and codes of real data are rarely that spread out.
  */
 const TREE_MIN_ROWS = 256;
-const TREE_MAX_DIM = 6;
+export const TREE_MAX_DIM = 6;
 
 /** One tree per reference array (a detector keeps its training codes for its lifetime). */
 const trees = new WeakMap<Float32Array | Float64Array, Map<number, KdTree>>();

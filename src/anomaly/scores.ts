@@ -7,6 +7,7 @@
 import { sizeOf } from '../graph/types.js';
 import { type AutoencoderModel, VariationalAutoencoder } from '../models/index.js';
 import { centerDistance, knnMeanDistance } from './knn.js';
+import { knnMeanDistanceIndexed, usesIndex } from './knn-index.js';
 import { pointwiseError, unitRows } from './score-parts.js';
 
 export { unitRows } from './score-parts.js';
@@ -53,6 +54,20 @@ const pointwise = (name: 'mse' | 'mae' | 'bce'): ScoreSpec => ({
 /** Codes as the metric compares them: unit length for 'cosine'. */
 const byMetric = (codes: Float32Array, s: ScoreInput): ArrayLike<number> => (s.metric === 'cosine' ? unitRows(codes, sizeOf(s.model.latentShape)) : codes);
 
+/**
+ * The training codes at unit length, made once per codes array: knnMeanDistance
+ * keeps its k-d tree per reference array, so a fresh copy on every call (a
+ * scoring server's every micro-batch) meant normalizing all the codes again
+ * and a brute-force scan instead of the tree.
+ */
+const unitTrainCodes = new WeakMap<Float32Array, Float64Array>();
+function trainCodesByMetric(codes: Float32Array, s: ScoreInput): ArrayLike<number> {
+  if (s.metric !== 'cosine') return codes;
+  let unit = unitTrainCodes.get(codes);
+  if (!unit) unitTrainCodes.set(codes, (unit = unitRows(codes, sizeOf(s.model.latentShape))));
+  return unit;
+}
+
 /** Every score kind but `combined` (the detector's sum of standardized kinds), by name; see {@link ScoreKind}. */
 export const SCORES: { readonly [K in Exclude<ScoreKind, 'combined'>]: ScoreSpec } = {
   reconstruction: { name: 'reconstruction', needsCodes: false, compute: async (s) => Float64Array.from(await s.model.reconstructionError(s.x)) },
@@ -68,7 +83,14 @@ export const SCORES: { readonly [K in Exclude<ScoreKind, 'combined'>]: ScoreSpec
   knn: {
     name: 'knn',
     needsCodes: true,
-    compute: async (s) => knnMeanDistance(byMetric(s.trainCodes!, s), byMetric(await s.codes(), s), sizeOf(s.model.latentShape), s.k, { excludeSelf: s.training, ...(s.training ? { exclusionZone: s.exclusionZone } : {}) }),
+    compute: async (s) => {
+      const reference = trainCodesByMetric(s.trainCodes!, s);
+      const queries = byMetric(await s.codes(), s);
+      const dim = sizeOf(s.model.latentShape);
+      // New samples against many codes of many values: the indexed search, the same numbers (knn-index.ts).
+      if (!s.training && usesIndex(reference, dim)) return knnMeanDistanceIndexed(reference, queries, dim, s.k);
+      return knnMeanDistance(reference, queries, dim, s.k, { excludeSelf: s.training, ...(s.training ? { exclusionZone: s.exclusionZone } : {}) });
+    },
   },
   center: { name: 'center', needsCodes: true, compute: async (s) => centerDistance(byMetric(await s.codes(), s), s.center!) },
 };
