@@ -20,7 +20,12 @@ import { toOnnx } from '../onnx/serialize.js';
 import { TREE_MAX_DIM, knnMeanDistance, meanRoot, offer } from './knn.js';
 
 /** References below this many rows are scanned as before: the scan is fast enough and a session costs memory. */
-export const INDEX_MIN_ROWS = 2048;
+export const INDEX_MIN_ROWS = 512;
+/**
+ * Query × reference rows of one call below which a reference without an index yet is scanned: making the
+ * session takes milliseconds, more than scanning a few rows (`aekit detect <run> --samples 1`).
+ */
+export const INDEX_MIN_PAIRS = 1 << 16;
 
 /** Rows beyond k that the graph returns per query; a query with more rows inside the margin is scanned. */
 const SHORTLIST_EXTRA = 24;
@@ -71,9 +76,15 @@ function indexFor(reference: Float32Array | Float64Array, dim: number, k: number
   return index;
 }
 
-/** Whether {@link knnMeanDistanceIndexed} takes the indexed path for this reference (else it scans, as knnMeanDistance does). */
-export function usesIndex(reference: ArrayLike<number>, dim: number): reference is Float32Array | Float64Array {
-  return (reference instanceof Float32Array || reference instanceof Float64Array) && dim > TREE_MAX_DIM && reference.length / dim >= INDEX_MIN_ROWS;
+/**
+ * Whether to call {@link knnMeanDistanceIndexed} for `queryRows` queries against this reference (else
+ * knnMeanDistance): many rows of more values than its k-d tree prunes, and an index already made or a call
+ * large enough to be worth making one.
+ */
+export function usesIndex(reference: ArrayLike<number>, dim: number, queryRows: number): reference is Float32Array | Float64Array {
+  if (!(reference instanceof Float32Array || reference instanceof Float64Array) || dim <= TREE_MAX_DIM) return false;
+  const rows = reference.length / dim;
+  return rows >= INDEX_MIN_ROWS && (indexes.get(reference)?.dim === dim || rows * queryRows >= INDEX_MIN_PAIRS);
 }
 
 /**

@@ -88,7 +88,7 @@ export const SCORES: { readonly [K in Exclude<ScoreKind, 'combined'>]: ScoreSpec
       const queries = byMetric(await s.codes(), s);
       const dim = sizeOf(s.model.latentShape);
       // New samples against many codes of many values: the indexed search, the same numbers (knn-index.ts).
-      if (!s.training && usesIndex(reference, dim)) return knnMeanDistanceIndexed(reference, queries, dim, s.k);
+      if (!s.training && usesIndex(reference, dim, queries.length / dim)) return knnMeanDistanceIndexed(reference, queries, dim, s.k);
       return knnMeanDistance(reference, queries, dim, s.k, { excludeSelf: s.training, ...(s.training ? { exclusionZone: s.exclusionZone } : {}) });
     },
   },

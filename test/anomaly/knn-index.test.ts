@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { knnMeanDistance } from '../../src/anomaly/knn.js';
-import { INDEX_MIN_ROWS, knnMeanDistanceIndexed, usesIndex } from '../../src/anomaly/knn-index.js';
+import { INDEX_MIN_PAIRS, INDEX_MIN_ROWS, knnMeanDistanceIndexed, usesIndex } from '../../src/anomaly/knn-index.js';
 import { unitRows } from '../../src/eval/stats.js';
 
 function clusteredRows(n: number, dim: number, seed: number, scale: number): Float32Array {
@@ -39,7 +39,7 @@ test('indexed k-NN: the scan\'s means to the bit, for unit codes and for codes o
     rawQueries.set(raw.subarray(0, dim), 0);
     rawQueries.set(raw.subarray(dim * 500, dim * 501), dim);
     const queries = unit ? unitRows(rawQueries, dim) : rawQueries;
-    assert.ok(usesIndex(reference, dim));
+    assert.ok(usesIndex(reference, dim, 300));
     const indexed = Array.from(await knnMeanDistanceIndexed(reference, queries, dim, k));
     assert.deepEqual(indexed, scan(reference, queries, dim, k), `dim ${dim}, k ${k}, scale ${scale}`);
     assert.deepEqual(Array.from(await knnMeanDistanceIndexed(reference, queries, dim, k)), indexed, 'the kept index, second call');
@@ -53,9 +53,14 @@ test('indexed k-NN: a query with NaN and a reference of identical rows come out 
   assert.deepEqual(Array.from(await knnMeanDistanceIndexed(same, queries, dim, 30)), scan(same, queries, dim, 30));
 });
 
-test('the index is for many rows of more values than a k-d tree prunes', () => {
-  assert.equal(usesIndex(new Float32Array(INDEX_MIN_ROWS * 16), 16), true);
-  assert.equal(usesIndex(new Float32Array((INDEX_MIN_ROWS - 1) * 16), 16), false, 'few rows: the scan');
-  assert.equal(usesIndex(new Float32Array(INDEX_MIN_ROWS * 6), 6), false, 'six values: the k-d tree');
-  assert.equal(usesIndex(Array.from({ length: INDEX_MIN_ROWS * 16 }, () => 0), 16), false, 'a plain array');
+test('the index is for many rows of more values than a k-d tree prunes, made for a call worth it', async () => {
+  const many = Math.ceil(INDEX_MIN_PAIRS / INDEX_MIN_ROWS);
+  const reference = clusteredRows(INDEX_MIN_ROWS, 16, 5, 1);
+  assert.equal(usesIndex(reference, 16, many), true);
+  assert.equal(usesIndex(reference, 16, 1), false, 'one row, no index yet: the scan');
+  await knnMeanDistanceIndexed(reference, clusteredRows(many, 16, 6, 1), 16, 5);
+  assert.equal(usesIndex(reference, 16, 1), true, 'one row once the index exists');
+  assert.equal(usesIndex(new Float32Array((INDEX_MIN_ROWS - 1) * 16), 16, 1e6), false, 'few rows: the scan');
+  assert.equal(usesIndex(new Float32Array(INDEX_MIN_ROWS * 6), 6, 1e6), false, 'six values: the k-d tree');
+  assert.equal(usesIndex(Array.from({ length: INDEX_MIN_ROWS * 16 }, () => 0), 16, 1e6), false, 'a plain array');
 });
