@@ -110,6 +110,134 @@ export function rowsFromJson(body: unknown, spec: RowSpec): Rows {
   return { x, n: rows.length, single: false };
 }
 
+/** Rows a JSON body gave through {@link rowsFromJsonBytes}, as the body parser hands them to the route. */
+export class ParsedJsonRows {
+  constructor(readonly rows: Rows) {}
+}
+
+const SPACE = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d;
+const QUOTE = 0x22, COLON = 0x3a, COMMA = 0x2c, OPEN = 0x5b, CLOSE = 0x5d, BRACE = 0x7b, BRACE_END = 0x7d;
+const MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e, ZERO = 0x30, NINE = 0x39, E_LOWER = 0x65, E_UPPER = 0x45;
+/** 10^0 … 10^22: every one a double exactly, so m·10^e and m/10^e are correctly rounded for m < 2^53. */
+const POWERS = Array.from({ length: 23 }, (_, e) => 10 ** e);
+const EXACT_MANTISSA = 2 ** 53;
+
+/**
+ * The common JSON bodies read straight from their bytes: `{"rows": [[…], …]}`
+ * or `{"row": […]}` of plain numbers, any JSON whitespace. A 64-row body of
+ * 784-value images is about 400 kB; decoding it to a string and running
+ * JSON.parse took most of the server's CPU (docs/serving.md, run 9). A number
+ * is read as JSON.parse reads it when its digits make an integer below 2^53
+ * and its decimal exponent is within ±22 (one correctly rounded product or
+ * quotient of exact doubles); anything else — another number, another shape,
+ * another key, a value float32 cannot hold, a row of another width — returns
+ * undefined, and the body goes through JSON.parse and {@link rowsFromJson},
+ * which accept the same bodies and word every refusal.
+ */
+export function rowsFromJsonBytes(b: Uint8Array, spec: RowSpec): Rows | undefined {
+  const end = b.length;
+  const width = spec.width;
+  let i = 0;
+  const skipSpace = () => {
+    for (let c = b[i]; c === SPACE || c === LF || c === CR || c === TAB; c = b[++i]);
+  };
+  // One number into x[at]; false where the fast reading does not apply.
+  const number = (x: Float32Array, at: number): boolean => {
+    const negative = b[i] === MINUS;
+    if (negative) i++;
+    let mantissa = 0;
+    let exponent = 0;
+    let c = b[i];
+    if (c === ZERO) {
+      c = b[++i];
+    } else if (c !== undefined && c > ZERO && c <= NINE) {
+      for (; c !== undefined && c >= ZERO && c <= NINE; c = b[++i]) mantissa = mantissa * 10 + (c - ZERO);
+    } else {
+      return false;
+    }
+    if (c === DOT) {
+      c = b[++i];
+      if (!(c !== undefined && c >= ZERO && c <= NINE)) return false;
+      for (; c !== undefined && c >= ZERO && c <= NINE; c = b[++i]) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        exponent--;
+      }
+    }
+    if (c === E_LOWER || c === E_UPPER) {
+      c = b[++i];
+      const down = c === MINUS;
+      if (down || c === PLUS) c = b[++i];
+      if (!(c !== undefined && c >= ZERO && c <= NINE)) return false;
+      let e = 0;
+      for (; c !== undefined && c >= ZERO && c <= NINE && e < 1000; c = b[++i]) e = e * 10 + (c - ZERO);
+      exponent += down ? -e : e;
+    }
+    if (!(mantissa < EXACT_MANTISSA) || exponent > 22 || exponent < -22) return false;
+    const magnitude = exponent >= 0 ? mantissa * POWERS[exponent]! : mantissa / POWERS[-exponent]!;
+    x[at] = negative ? -magnitude : magnitude;
+    return x[at]! - x[at]! === 0;
+  };
+  // One row of exactly `width` numbers into x from `at`.
+  const row = (x: Float32Array, at: number): boolean => {
+    if (b[i] !== OPEN) return false;
+    i++;
+    for (let j = 0; j < width; j++) {
+      skipSpace();
+      if (!number(x, at + j)) return false;
+      skipSpace();
+      if (b[i] !== (j === width - 1 ? CLOSE : COMMA)) return false;
+      i++;
+    }
+    return true;
+  };
+
+  skipSpace();
+  if (b[i] !== BRACE) return undefined;
+  i++;
+  skipSpace();
+  // "row" or "rows"
+  if (b[i] !== QUOTE || b[i + 1] !== 0x72 || b[i + 2] !== 0x6f || b[i + 3] !== 0x77) return undefined;
+  i += 4;
+  const single = b[i] === QUOTE;
+  if (single) i++;
+  else if (b[i] === 0x73 && b[i + 1] === QUOTE) i += 2;
+  else return undefined;
+  skipSpace();
+  if (b[i] !== COLON) return undefined;
+  i++;
+  skipSpace();
+  let x: Float32Array;
+  let n: number;
+  if (single) {
+    x = new Float32Array(width);
+    if (!row(x, 0)) return undefined;
+    n = 1;
+  } else {
+    if (b[i] !== OPEN) return undefined;
+    i++;
+    // Each value takes at least a digit and a separator, so no body holds more rows than this.
+    const capacity = Math.floor(end / (2 * width)) + 1;
+    x = new Float32Array(capacity * width);
+    n = 0;
+    for (;;) {
+      skipSpace();
+      if (n === capacity || !row(x, n * width)) return undefined;
+      n++;
+      skipSpace();
+      if (b[i] === CLOSE) break;
+      if (b[i] !== COMMA) return undefined;
+      i++;
+    }
+    i++;
+    if (n < capacity) x = x.slice(0, n * width);
+  }
+  skipSpace();
+  if (b[i] !== BRACE_END) return undefined;
+  i++;
+  skipSpace();
+  return i === end ? { x, n, single } : undefined;
+}
+
 /**
  * Rows from an NPY body: float32 or float64, of shape [n, width], [n,
  * ...sampleShape], or [width] for one row.
