@@ -121,40 +121,18 @@ const MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e, ZERO = 0x30, NINE = 0x39, E_LOWER =
 /** 10^0 … 10^22: every one a double exactly, so m·10^e and m/10^e are correctly rounded for m < 2^53. */
 const POWERS = Array.from({ length: 23 }, (_, e) => 10 ** e);
 const EXACT_MANTISSA = 2 ** 53;
-/** A bound on the relative error of a value built from up to 40 digits in two or three roundings of doubles. */
-const BUILT_ERROR = 2 ** -45;
-const bits32 = new Float32Array(1);
-const word32 = new Uint32Array(bits32.buffer);
-
-/**
- * The float32 that JSON.parse then a Float32Array store give for a decimal
- * whose value `v` (positive) was built with a relative error under
- * BUILT_ERROR; undefined when `v` lies too near the midpoint between two
- * float32 values to tell which side the exact decimal falls on.
- */
-function float32Of(v: number): number | undefined {
-  const g = Math.fround(v);
-  if (g === v || g === Infinity) return g;
-  bits32[0] = g;
-  word32[0] += v > g ? 1 : -1;
-  const midpoint = (g + bits32[0]!) / 2;
-  return Math.abs(v - midpoint) > v * BUILT_ERROR ? g : undefined;
-}
 
 /**
  * The common JSON bodies read straight from their bytes: `{"rows": [[…], …]}`
  * or `{"row": […]}` of plain numbers, any JSON whitespace. A 64-row body of
  * 784-value images is about 400 kB; decoding it to a string and running
- * JSON.parse took most of the server's CPU (docs/serving.md, run 9). Each
- * number gets the float32 that JSON.parse and a Float32Array store give: read
- * exactly when its digits make an integer below 2^53 and its exponent is
- * within ±22 (one correctly rounded product or quotient of exact doubles);
- * otherwise built to within 2^-45 and rounded to float32 when no float32
- * rounding boundary is that near, else that one number is handed to Number().
- * Anything else — another shape, another key, a value float32 cannot hold, a
- * row of another width — returns undefined, and the body goes through
- * JSON.parse and {@link rowsFromJson}, which accept the same bodies and word
- * every refusal.
+ * JSON.parse took most of the server's CPU (docs/serving.md, run 9). A number
+ * is read as JSON.parse reads it when its digits make an integer below 2^53
+ * and its decimal exponent is within ±22 (one correctly rounded product or
+ * quotient of exact doubles); anything else — another number, another shape,
+ * another key, a value float32 cannot hold, a row of another width — returns
+ * undefined, and the body goes through JSON.parse and {@link rowsFromJson},
+ * which accept the same bodies and word every refusal.
  */
 export function rowsFromJsonBytes(b: Uint8Array, spec: RowSpec): Rows | undefined {
   const end = b.length;
@@ -165,24 +143,22 @@ export function rowsFromJsonBytes(b: Uint8Array, spec: RowSpec): Rows | undefine
   };
   // One number into x[at]; false where the fast reading does not apply.
   const number = (x: Float32Array, at: number): boolean => {
-    const start = i;
     const negative = b[i] === MINUS;
     if (negative) i++;
     let mantissa = 0;
-    let digits = 0;
     let exponent = 0;
     let c = b[i];
     if (c === ZERO) {
       c = b[++i];
     } else if (c !== undefined && c > ZERO && c <= NINE) {
-      for (; c !== undefined && c >= ZERO && c <= NINE; c = b[++i], digits++) mantissa = mantissa * 10 + (c - ZERO);
+      for (; c !== undefined && c >= ZERO && c <= NINE; c = b[++i]) mantissa = mantissa * 10 + (c - ZERO);
     } else {
       return false;
     }
     if (c === DOT) {
       c = b[++i];
       if (!(c !== undefined && c >= ZERO && c <= NINE)) return false;
-      for (; c !== undefined && c >= ZERO && c <= NINE; c = b[++i], digits++) {
+      for (; c !== undefined && c >= ZERO && c <= NINE; c = b[++i]) {
         mantissa = mantissa * 10 + (c - ZERO);
         exponent--;
       }
@@ -196,20 +172,9 @@ export function rowsFromJsonBytes(b: Uint8Array, spec: RowSpec): Rows | undefine
       for (; c !== undefined && c >= ZERO && c <= NINE && e < 1000; c = b[++i]) e = e * 10 + (c - ZERO);
       exponent += down ? -e : e;
     }
-    let value: number | undefined;
-    if (mantissa === 0) {
-      value = 0;
-    } else if (mantissa < EXACT_MANTISSA && exponent <= 22 && exponent >= -22) {
-      value = exponent >= 0 ? mantissa * POWERS[exponent]! : mantissa / POWERS[-exponent]!;
-    } else if (digits <= 40 && exponent <= 44 && exponent >= -44) {
-      const built = exponent > 22 ? mantissa * POWERS[22]! * POWERS[exponent - 22]!
-        : exponent >= 0 ? mantissa * POWERS[exponent]!
-          : exponent >= -22 ? mantissa / POWERS[-exponent]! : mantissa / POWERS[22]! / POWERS[-exponent - 22]!;
-      value = float32Of(built);
-    }
-    // Rare: a number near a float32 rounding boundary, or of many digits or a large exponent.
-    if (value === undefined) value = Math.abs(Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1')));
-    x[at] = negative ? -value : value;
+    if (!(mantissa < EXACT_MANTISSA) || exponent > 22 || exponent < -22) return false;
+    const magnitude = exponent >= 0 ? mantissa * POWERS[exponent]! : mantissa / POWERS[-exponent]!;
+    x[at] = negative ? -magnitude : magnitude;
     return x[at]! - x[at]! === 0;
   };
   // One row of exactly `width` numbers into x from `at`.
