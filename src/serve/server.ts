@@ -20,7 +20,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { LOCAL_HOST, foreignHostReason, serverUrl } from '../io/http.js';
 import { MicroBatcher } from './batcher.js';
 import { SERVE_DEFAULTS } from './defaults.js';
-import { ParsedJsonRows, RequestError, type Rows, jsonForms, parseJsonBody, rowsFromJson, rowsFromJsonBytes, rowsFromNpy } from './bodies.js';
+import { RequestError, type Rows, jsonForms, parseJsonBody, rowsFromJson, rowsFromNpy } from './bodies.js';
 import { ServeMetrics } from './metrics.js';
 import { MODEL_ENDPOINTS, type ModelEndpoint, type Servable } from './servable.js';
 
@@ -130,11 +130,9 @@ export async function startServer(servable: Servable, options: ServeOptions = {}
   const mediaTypes = `application/json (${jsonForms(spec)}) or application/x-npy (${npyExpected})`;
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, bytes, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     try {
-      // Plain rows are read from the bytes; any other body is decoded and parsed, to be checked and explained.
-      const fast = rowsFromJsonBytes(bytes as Buffer, spec);
-      done(null, fast ? new ParsedJsonRows(fast) : parseJsonBody((bytes as Buffer).toString('utf8'), spec));
+      done(null, parseJsonBody(text as string, spec));
     } catch (e) {
       done(e as Error, undefined);
     }
@@ -166,7 +164,6 @@ export async function startServer(servable: Servable, options: ServeOptions = {}
   });
 
   const rowsOf = (req: FastifyRequest): Rows => {
-    if (req.body instanceof ParsedJsonRows) return req.body.rows;
     if (Buffer.isBuffer(req.body)) return rowsFromNpy(req.body, spec);
     if (req.body === undefined) throw new RequestError(400, `empty body: expected ${mediaTypes}`);
     return rowsFromJson(req.body, spec);
