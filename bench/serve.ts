@@ -11,7 +11,7 @@
  */
 import { Option } from 'commander';
 import { benchCommand, type CommonBenchOptions, integer, positive, runBench } from './lib/cli.js';
-import { formatServeTable, runServeBenchmark } from './serve/protocol.js';
+import { formatServeTable, type RowSource, runServeBenchmark } from './serve/protocol.js';
 
 const program = benchCommand('bench:serve', 'aekit serve under load: single-row latency at 64 connections, rows/s against in-process scoring at batch 64', {
   quick: 'a small detector and one round of 2-second phases (smoke test)',
@@ -26,14 +26,15 @@ const program = benchCommand('bench:serve', 'aekit serve under load: single-row 
   .option('--rounds <n>', 'rounds of the four phases, interleaved (default 3; --quick 1)', integer('--rounds', 1))
   .option('--batch-window-ms <ms>', "the server's micro-batching window (default: the server's, 2 ms)", positive('--batch-window-ms'))
   .option('--workers <n>', "the server's worker processes (aekit serve --workers; default: one per physical core, as aekit serve)", integer('--workers', 1))
+  .addOption(new Option('--rows <source>', "rows sent: synthetic (the correlated table), mnist or fashion (test images, 784 values in [0, 1]); auto: the served run's own data set when it is one of those").choices(['auto', 'synthetic', 'mnist', 'fashion']).default('auto'))
   .addOption(new Option('--load-generator <name>', 'load generator of every HTTP phase: autocannon (in the bench\'s process) or wrk (Debian\'s wrk, in C, far lighter on the CPU)').choices(['autocannon', 'wrk']).default('autocannon'))
   .parse();
-const opts = program.opts<CommonBenchOptions & { detector?: string; ensemble: boolean; connections: number; batch: number; seconds?: number; rounds?: number; batchWindowMs?: number; workers?: number; loadGenerator: 'autocannon' | 'wrk' }>();
+const opts = program.opts<CommonBenchOptions & { detector?: string; ensemble: boolean; connections: number; batch: number; seconds?: number; rounds?: number; batchWindowMs?: number; workers?: number; loadGenerator: 'autocannon' | 'wrk'; rows: 'auto' | RowSource }>();
 
 await runBench('bench:serve', opts.json, (log) => runServeBenchmark({
   quick: opts.quick, seed: opts.seed, threads: opts.threads, log, connections: opts.connections, batch: opts.batch, ensemble: opts.ensemble,
   ...(opts.detector ? { detector: opts.detector } : {}), ...(opts.seconds ? { seconds: opts.seconds } : {}),
-  ...(opts.rounds ? { rounds: opts.rounds } : {}), ...(opts.batchWindowMs ? { windowMs: opts.batchWindowMs } : {}), ...(opts.workers ? { workers: opts.workers } : {}), loadGenerator: opts.loadGenerator,
+  ...(opts.rounds ? { rounds: opts.rounds } : {}), ...(opts.batchWindowMs ? { windowMs: opts.batchWindowMs } : {}), ...(opts.workers ? { workers: opts.workers } : {}), loadGenerator: opts.loadGenerator, rows: opts.rows,
 }), {
   table: formatServeTable,
   seconds: (r) => r.protocol.seconds_total as number,

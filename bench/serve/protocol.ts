@@ -19,12 +19,13 @@
  * autoencoders); or it is given with `detector` (a run folder or a saved detector).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { AnomalyDetector } from '../../src/anomaly/detector.js';
+import { fashionMnist, mnist } from '../../src/data/datasets.js';
 import { encodeNpy } from '../../src/data/npy.js';
 import { Rng } from '../../src/data/random.js';
 import { defaultServeWorkers } from '../../src/cli/commands/serve.js';
@@ -67,6 +68,47 @@ export interface ServeBenchOptions extends BenchRunOptions {
   workers?: number;
   /** Load generator of every HTTP phase: 'autocannon' (in this process, the default) or 'wrk' (Debian's wrk, in C). */
   loadGenerator?: 'autocannon' | 'wrk';
+  /**
+   * The rows sent: 'synthetic' (the correlated table the default detector is
+   * fitted on), or the test images of 'mnist' or 'fashion' as flat rows of
+   * 784 values in [0, 1] (the data an image run scores). Default 'auto': the
+   * served run's own data set when its config.json names MNIST or
+   * Fashion-MNIST, else synthetic.
+   */
+  rows?: 'auto' | RowSource;
+}
+
+/** Where the bench's request rows come from (see {@link ServeBenchOptions.rows}). */
+export type RowSource = 'synthetic' | 'mnist' | 'fashion';
+
+/**
+ * The data set a served folder was trained on, when it is an image data set
+ * whose test images can be sent: the run's config.json (`data.source`), or
+ * that of the run around a detector folder. Synthetic otherwise.
+ */
+export function rowSourceOf(dir: string | undefined): RowSource {
+  if (!dir) return 'synthetic';
+  for (const config of [join(dir, 'config.json'), join(dir, '..', 'config.json')]) {
+    if (!existsSync(config)) continue;
+    try {
+      const source = (JSON.parse(readFileSync(config, 'utf8')) as { data?: { source?: unknown } }).data?.source;
+      if (source === 'mnist') return 'mnist';
+      if (source === 'fashion' || source === 'fashion-mnist') return 'fashion';
+    } catch {
+      // Not a run's config: the synthetic rows.
+    }
+    return 'synthetic';
+  }
+  return 'synthetic';
+}
+
+/** `n` rows of `width` values to send: the synthetic table, or the first `n` test images of an image data set. */
+function requestRows(source: RowSource, n: number, width: number, seed: number): Float32Array {
+  if (source === 'synthetic') return table(n, width, seed);
+  const images = source === 'mnist' ? mnist({ split: 'test', limit: n }) : fashionMnist({ split: 'test', limit: n });
+  const got = images.x.length / n;
+  if (got !== width) throw new Error(`bench:serve --rows ${source}: the served detector takes rows of ${width} values, and ${source}'s images have ${got}`);
+  return images.x;
 }
 
 /** One load of the server. */
@@ -306,7 +348,9 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
     const w = direct.spec.width;
     // Rows the detector has not seen, from the same table; the 64-row bodies are 16 blocks of them.
     const nRows = 16 * Math.max(64, batch);
-    const rows = table(nRows, w, seed + 1);
+    const rowSource = !options.rows || options.rows === 'auto' ? rowSourceOf(options.detector) : options.rows;
+    log(`request rows: ${rowSource === 'synthetic' ? 'the synthetic table' : `${rowSource}'s first ${nRows} test images`}`);
+    const rows = requestRows(rowSource, nRows, w, seed + 1);
     const rowAt = (i: number) => Array.from(rows.subarray((i % nRows) * w, ((i % nRows) + 1) * w));
     const single = Array.from({ length: nRows }, (_, i) => JSON.stringify({ row: rowAt(i) }));
     const batched = Array.from({ length: 16 }, (_, b) => JSON.stringify({ rows: Array.from({ length: batch }, (_, i) => rowAt(b * batch + i)) }));
@@ -413,7 +457,7 @@ export async function runServeBenchmark(options: ServeBenchOptions = {}): Promis
       ],
       cleanShutdown: exit === 0,
       protocol: {
-        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers, loadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
+        connections, batch, batchConnections: 4, seconds, rounds, quick, seed, workers, rows: rowSource, loadGenerator: useWrk ? 'wrk 4.1 (1 thread)' : 'autocannon', detector: options.detector ?? (options.ensemble ? 'the table detector on a synthetic table' : 'a dense autoencoder detector on a synthetic table'),
         cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds_total: (performance.now() - started) / 1000,
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
         scheduling: schedulingPolicy(),
