@@ -309,8 +309,20 @@ function strategy(v: unknown): SavedThresholdStrategy | undefined {
 }
 
 /**
+ * A loaded detector's model sessions: idle ONNX Runtime threads do not spin
+ * unless the caller asks. Scoring alternates the model's sessions with the
+ * k-NN session and JavaScript work, and a pool spinning on the other core
+ * between calls made scoring the demo's detector about twice as slow on two
+ * cores (docs/serving.md).
+ */
+function scoringSessions(modelOptions: LoadOptions): LoadOptions {
+  return { ...modelOptions, session: { spinning: false, ...modelOptions.session } };
+}
+
+/**
  * Reads and checks a detector directory: detector.json field by field, the
- * model (loaded with `modelOptions`: ONNX Runtime threads, spinning), and the
+ * model (loaded with `modelOptions`: ONNX Runtime threads, spinning, by default
+ * off), and the
  * codes against their recorded size and checksum.
  * @param sameModel a model already in memory to use instead of loading the
  *   saved one; the caller vouches that it is the same (see
@@ -357,7 +369,7 @@ export function readDetectorDir(dir: string, modelOptions: LoadOptions = {}, sam
   }
   let model: AutoencoderModel;
   try {
-    model = sameModel ?? AutoencoderModel.load(join(dir, modelName), modelOptions);
+    model = sameModel ?? AutoencoderModel.load(join(dir, modelName), scoringSessions(modelOptions));
   } catch (e) {
     throw new DetectorFileError(join(dir, modelName), `cannot load the detector's model (${(e as Error).message})`);
   }

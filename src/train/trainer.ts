@@ -639,6 +639,10 @@ function runsInline(opts: FitOptions, callbacks: readonly TrainingCallback[]): b
 
 /** Batches' float32 outputs stacked row after row into one tensor of `shape`. */
 function concatRows(parts: readonly Float32Array[], shape: number[]): TensorData {
+  // One batch that owns its whole buffer (ONNX Runtime's output): no copy. A view into a larger buffer
+  // (a lone sample's half of a doubled batch) is copied, so a caller's data.buffer holds its values only.
+  const only = parts.length === 1 ? parts[0]! : undefined;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return { dtype: 'float32', shape, data: only };
   const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
   for (const p of parts) {

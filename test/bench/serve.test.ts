@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatServeTable, runServeBenchmark } from '../../bench/serve/protocol.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatServeTable, rowSourceOf, runServeBenchmark } from '../../bench/serve/protocol.js';
 
 describe('bench:serve protocol (--quick, 1-second phases)', () => {
   it('loads a child aekit serve with single rows and 64-row JSON and NPY bodies, scores directly, and stops the server cleanly', async () => {
@@ -22,5 +25,28 @@ describe('bench:serve protocol (--quick, 1-second phases)', () => {
     assert.equal(r.goals.length, 3);
     assert.match(formatServeTable(r), /server ÷ direct, 64-row JSON bodies \| [\d.]+ \| [\d.]+ \|/);
     assert.ok(lines.some((l) => l.startsWith('  server: aekit serve: http://127.0.0.1:')));
+  });
+});
+
+describe('bench:serve request rows', () => {
+  it("sends a run's own image data set, from its config or the config of the run around a detector folder", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aekit-serve-rows-'));
+    try {
+      const run = (name: string, source: unknown) => {
+        mkdirSync(join(dir, name, 'detector'), { recursive: true });
+        writeFileSync(join(dir, name, 'config.json'), JSON.stringify({ data: { source } }));
+        return join(dir, name);
+      };
+      assert.equal(rowSourceOf(run('digits', 'mnist')), 'mnist');
+      assert.equal(rowSourceOf(join(dir, 'digits', 'detector')), 'mnist');
+      assert.equal(rowSourceOf(run('clothes', 'fashion-mnist')), 'fashion');
+      assert.equal(rowSourceOf(run('table', 'file')), 'synthetic');
+      writeFileSync(join(dir, 'table', 'detector', 'config.json'), '{ not json');
+      assert.equal(rowSourceOf(join(dir, 'table', 'detector')), 'synthetic', 'an unreadable config: synthetic rows, the run around is not consulted');
+      assert.equal(rowSourceOf(join(dir, 'nowhere')), 'synthetic');
+      assert.equal(rowSourceOf(undefined), 'synthetic');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
