@@ -437,6 +437,15 @@ export class AnomalyDetector {
     const kinds = this.kinds();
     let reconstruction: Promise<Float32Array> | undefined;
     let codes: Promise<Float32Array> | undefined;
+    // Kinds that read reconstructions and kinds that read codes (the default combined score): one call for both.
+    if (kinds.some((k) => scoreKind(k).readsReconstruction) && kinds.some((k) => scoreKind(k).needsCodes) && this.model.reconstructsAndEncodesAtOnce) {
+      const both = this.model.reconstructAndEncode(x);
+      reconstruction = both.then((b) => b.reconstruction);
+      codes = both.then((b) => b.code);
+      // Each getter awaits its half; a failure surfaces there, not as an unhandled rejection of the other.
+      reconstruction.catch(() => {});
+      codes.catch(() => {});
+    }
     const input: ScoreInput = {
       model: this.model, x, training, exclusionZone: this.exclusionZone, k: this.k, metric: this.metric, trainCodes: this.codes, center: this.center,
       reconstruction: () => (reconstruction ??= this.model.reconstruct(x)),

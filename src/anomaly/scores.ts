@@ -40,6 +40,8 @@ export interface ScoreSpec {
   name: ScoreKind;
   /** Whether the detector must keep the training codes (and their centre) for it. */
   needsCodes: boolean;
+  /** Whether it reads the reconstructions of the samples (`ScoreInput.reconstruction`). */
+  readsReconstruction?: boolean;
   /** Why the kind cannot score with this model, or undefined when it can. */
   unfitModel?: (model: AutoencoderModel) => string | undefined;
   compute(input: ScoreInput): Promise<Float64Array>;
@@ -48,6 +50,7 @@ export interface ScoreSpec {
 const pointwise = (name: 'mse' | 'mae' | 'bce'): ScoreSpec => ({
   name,
   needsCodes: false,
+  readsReconstruction: true,
   compute: async (s) => pointwiseError(s.x, await s.reconstruction(), sizeOf(s.model.inputShape), name),
 });
 

@@ -195,6 +195,38 @@ export abstract class AutoencoderModel extends ModelFrontEnd implements Trainabl
   }
 
   /**
+   * Whether {@link reconstructAndEncode} runs one graph: a model whose
+   * `model` and `encoder` parts, `reconstruct` and `encode` are this base
+   * class's (the dense, convolutional, Conv1D and recurrent autoencoders).
+   * Models that build their parts their own way (VAE, U-Net, MAE, the
+   * sequence models) run the two parts one after the other.
+   */
+  get reconstructsAndEncodesAtOnce(): boolean {
+    return this.parts === AutoencoderModel.prototype.parts && this.encoderOutputs === AutoencoderModel.prototype.encoderOutputs
+      && this.reconstruct === ModelFrontEnd.prototype.reconstruct && this.encode === ModelFrontEnd.prototype.encode && this.codeOutput === 'code';
+  }
+
+  /**
+   * `reconstruct(x)` and `encode(x)` of the same samples, for a detector
+   * that scores with both (squared error and the k-NN of the codes): one
+   * ONNX Runtime call per batch with the encoder run once, where the two
+   * parts run it twice. The same values, to the bit, as the two calls
+   * (test/anomaly/reconstruct-and-encode.test.ts).
+   */
+  async reconstructAndEncode(x: Float32Array, opts: { batchSize?: number } = {}): Promise<{ reconstruction: Float32Array; code: Float32Array }> {
+    if (!this.reconstructsAndEncodesAtOnce) return { reconstruction: await this.reconstruct(x, opts), code: await this.encode(x, opts) };
+    const part: ModelPart = {
+      inputShape: this.inputShape,
+      build: (ctx, input) => {
+        const encoded = this.encodeGraph(ctx, input);
+        return { reconstruction: this.activate(ctx, this.decodeGraph(ctx, encoded.code)), code: this.encoderOutputs(encoded).code! };
+      },
+    };
+    const out = await this.trainer.predictWith('reconstructionAndCode', part, x, opts);
+    return { reconstruction: out.reconstruction!.data as Float32Array, code: out.code!.data as Float32Array };
+  }
+
+  /**
    * What the `encoder`, `model` and `errors` parts compute, in one graph with
    * the encoder run once: the encoder's outputs (a VAE's `mu` and `logVar`),
    * the code, the reconstruction and the per-sample reconstruction error.

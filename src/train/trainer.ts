@@ -10,7 +10,7 @@ import { type LoopData, type LoopEvent, type LoopInput, NON_FINITE, type Partial
 import { runInWorker, runInline } from './worker-client.js';
 import { firstNonFinite } from '../data/dtype.js';
 import { initialValues } from '../layers/core.js';
-import { type TrainableModel } from './model.js';
+import { type ModelPart, type TrainableModel } from './model.js';
 import { type CheckpointContent, CheckpointError, openCheckpointDir, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkEvaluateOptions, checkFitOptions, checkPredictOptions, checkResumeOptions, checkTrainerOptions } from './options.js';
 import { ConfigError } from '../config/validate.js';
@@ -480,6 +480,22 @@ export class Trainer {
     const partName = opts.part ?? 'model';
     const part = this.model.parts()[partName];
     if (!part) throw new Error(`no model part '${partName}'; parts: ${Object.keys(this.model.parts()).join(', ')}`);
+    return this.predictPart(partName, part, x, opts);
+  }
+
+  /**
+   * {@link predict} with a part the model builds for one use and does not
+   * list in `parts()` (so `export` and the part lists do not show it), e.g.
+   * a detector's reconstructions and codes from one graph. Its session is
+   * kept under `name`, which must not be the name of a listed part.
+   */
+  async predictWith(name: string, part: ModelPart, x: Float32Array, opts: { batchSize?: number; tensors?: Record<string, TensorData> } = {}): Promise<Record<string, TensorData>> {
+    checkPredictOptions(opts);
+    if (name in this.model.parts()) throw new Error(`internal: predictWith('${name}') would share the session of the model's own part '${name}'`);
+    return this.predictPart(name, part, x, opts);
+  }
+
+  private async predictPart(partName: string, part: ModelPart, x: Float32Array, opts: { batchSize?: number; tensors?: Record<string, TensorData> }): Promise<Record<string, TensorData>> {
     const size = sizeOf(part.inputShape);
     const what = `${partName} input`;
     checkSampleShape(x, part.inputShape, what);
