@@ -5,6 +5,7 @@
  *   node --import tsx bench/speed/profile-step.ts dense --threads 1 --steps 60
  *   node --import tsx bench/speed/profile-step.ts hinton --threads 1 --steps 20 --nodes 20
  *   node --import tsx bench/speed/profile-step.ts conv --threads 1 --time 5x6
+ *   node --import tsx bench/speed/profile-step.ts conv --threads 2 --time 9x8 --ab-nchwc   (blocked vs plain convolutions, alternated)
  *   node --import tsx bench/speed/profile-step.ts dense --time 5x100 --unfused   (per-parameter updates)
  *   node --import tsx bench/speed/profile-step.ts hinton --threads 2 --steps 32 --per-call 8   (8 steps per run, as fit's stepsPerExecution)
  *
@@ -121,30 +122,40 @@ const { values, positionals } = parseArgs({
     unfused: { type: 'boolean', default: false },
     'no-spin': { type: 'boolean', default: false },
     'per-call': { type: 'string', default: '1' },
+    'no-nchwc': { type: 'boolean', default: false },
+    'ab-nchwc': { type: 'boolean', default: false },
   },
 });
 const workload = (positionals[0] ?? 'conv') as Workload;
 if (!BENCH_WORKLOADS.includes(workload)) throw new Error(`workload must be one of ${BENCH_WORKLOADS.join(', ')}, got ${workload}`);
 const perCall = Number(values['per-call']);
-const session: SessionOptions = { threads: Number(values.threads), optimization: values.optimization as SessionOptions['optimization'], ...(values['no-spin'] ? { spinning: false } : {}) };
+const session: SessionOptions = { threads: Number(values.threads), optimization: values.optimization as SessionOptions['optimization'], ...(values['no-spin'] ? { spinning: false } : {}), ...(values['no-nchwc'] ? { nchwc: false } : {}) };
 
 if (values.time) {
   const [rounds, steps] = values.time.split('x').map(Number) as [number, number];
-  const r = await makeRunner(workload, session, !values.unfused, perCall);
-  await r.run(3 * perCall);
-  const wall: number[] = [];
-  const cpu: number[] = [];
+  // --ab-nchwc: the step with and without the blocked convolutions, rounds alternated, so a slow minute hits both.
+  const variants: [string, SessionOptions][] = values['ab-nchwc'] ? [['nchwc', { ...session, nchwc: true }], ['plain', { ...session, nchwc: false }]] : [['', session]];
+  const runners = [];
+  for (const [name, options] of variants) {
+    const r = await makeRunner(workload, options, !values.unfused, perCall);
+    await r.run(3 * perCall);
+    runners.push({ name, r, wall: [] as number[], cpu: [] as number[] });
+  }
   for (let k = 0; k < rounds; k++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await r.run(steps);
-    wall.push((performance.now() - t0) / steps);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000 / steps);
+    for (const v of runners) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await v.r.run(steps);
+      v.wall.push((performance.now() - t0) / steps);
+      const c = process.cpuUsage(c0);
+      v.cpu.push((c.user + c.system) / 1000 / steps);
+    }
   }
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  console.log(`${workload}, ${values.threads} thread(s): wall ${med(wall).toFixed(2)} ms/step (min ${Math.min(...wall).toFixed(2)}), process CPU ${med(cpu).toFixed(2)} ms/step (min ${Math.min(...cpu).toFixed(2)}), loss ${r.loss().toFixed(5)}`);
-  await r.sess.release();
+  for (const { name, r, wall, cpu } of runners) {
+    console.log(`${workload}${name ? ` (${name})` : ''}, ${values.threads} thread(s): wall ${med(wall).toFixed(2)} ms/step (min ${Math.min(...wall).toFixed(2)}), process CPU ${med(cpu).toFixed(2)} ms/step (min ${Math.min(...cpu).toFixed(2)}), loss ${r.loss().toFixed(5)}`);
+    await r.sess.release();
+  }
 } else {
   const steps = Number(values.steps);
   const r = await makeRunner(workload, { ...session, profilePrefix: `/tmp/aekit-profile-${workload}-${process.pid}` }, !values.unfused, perCall);

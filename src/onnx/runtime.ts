@@ -14,6 +14,7 @@ import type * as Ort from 'onnxruntime-node';
 import { type DType, type TensorData } from '../graph/types.js';
 import { cacheFileFor, readCachedModel, scratchFileIn, sessionCacheDir, storeCachedModel } from './session-cache.js';
 import { physicalCores } from '../io/cpu-cores.js';
+import { MIN_NCHWC_BLOCK, NCHWC_REWRITE, PROBE_CHANNELS, blockProbeModel, hasNchwcMarks, rewriteNchwc } from './nchwc.js';
 
 let ortModule: typeof Ort | undefined;
 /**
@@ -89,6 +90,14 @@ export interface SessionOptions {
    * level below 'all' are cached (the layout rewrite of 'all' is not portable).
    */
   cache?: boolean;
+  /**
+   * Run the convolutions the lowering marked on ONNX Runtime's blocked-channel
+   * (NCHWc) CPU kernels, with the block size this machine's ONNX Runtime uses
+   * (src/onnx/nchwc.ts). Default true unless the environment variable
+   * `AEKIT_NCHWC` is `0`; CPU sessions only. The numbers differ from the plain
+   * kernels' by float rounding.
+   */
+  nchwc?: boolean;
 }
 
 /** What the optimized-model cache did for a session: 'hit' (loaded), 'stored' (optimized and saved), 'off' (not used). */
@@ -241,6 +250,30 @@ function fromOrt(t: Ort.Tensor): TensorData {
   return { dtype, shape: t.dims.map(Number), data: t.data as TensorData['data'] };
 }
 
+let nchwcBlock: Promise<number> | undefined;
+/**
+ * The channel block of ONNX Runtime's NCHWc kernels on this machine (8 with
+ * AVX2, 16 with AVX-512), read from ONNX Runtime itself: the channels a
+ * four-channel tensor is padded to by its ReorderInput kernel. 0 when this
+ * build has no such kernels (they are x86-64 only). Asked once per process.
+ */
+export function nchwcBlockSize(): Promise<number> {
+  return (nchwcBlock ??= (async () => {
+    try {
+      const session = await ort().InferenceSession.create(blockProbeModel(), { logSeverityLevel: 4 });
+      try {
+        const out = await session.run({ x: new (ort().Tensor)('float32', new Float32Array(PROBE_CHANNELS), [1, PROBE_CHANNELS, 1, 1]) });
+        const block = Number(Object.values(out)[0]!.dims[1]);
+        return Number.isInteger(block) && block >= MIN_NCHWC_BLOCK ? block : 0;
+      } finally {
+        await session.release();
+      }
+    } catch {
+      return 0;
+    }
+  })());
+}
+
 /** A loaded ONNX model ready to run. */
 export class RuntimeSession {
   private constructor(
@@ -277,8 +310,9 @@ export class RuntimeSession {
       opts.enableProfiling = true;
       opts.profileFilePrefix = options.profilePrefix;
     }
+    const block = device === 'cpu' && (options.nchwc ?? process.env.AEKIT_NCHWC !== '0') && hasNchwcMarks(model) ? await nchwcBlockSize() : 0;
     const dir = options.cache !== false && device === 'cpu' && !options.profilePrefix && ['basic', 'extended'].includes(opts.graphOptimizationLevel!) ? sessionCacheDir() : undefined;
-    const file = dir === undefined ? undefined : cacheFileFor(dir, model, { ortVersion: ort().env.versions.common, optimization: opts.graphOptimizationLevel!, providers });
+    const file = dir === undefined ? undefined : cacheFileFor(dir, model, { ortVersion: ort().env.versions.common, optimization: opts.graphOptimizationLevel!, providers, ...(block ? { nchwc: `${NCHWC_REWRITE}/${block}` } : {}) });
     const cached = file === undefined ? undefined : readCachedModel(file);
     if (cached) {
       try {
@@ -290,7 +324,8 @@ export class RuntimeSession {
     }
     const scratch = file === undefined ? undefined : scratchFileIn(dir!);
     try {
-      const session = await ort().InferenceSession.create(model, scratch === undefined ? opts : { ...opts, optimizedModelFilePath: scratch });
+      const bytes = (block ? rewriteNchwc(model, block) : undefined) ?? model;
+      const session = await ort().InferenceSession.create(bytes, scratch === undefined ? opts : { ...opts, optimizedModelFilePath: scratch });
       const stored = scratch !== undefined && storeCachedModel(file!, scratch);
       return new RuntimeSession(session, device, options.profilePrefix, stored ? 'stored' : 'off');
     } catch (e) {

@@ -2,6 +2,7 @@ import onnxProto from 'onnx-proto';
 import { type Graph, type Node, type Value } from '../graph/graph.js';
 import { GraphBuildError, type OpName, normalizeAxis, reduceAxes } from '../graph/ops.js';
 import { type DType, type Dim, type TensorData, tensor } from '../graph/types.js';
+import { MIN_NCHWC_BLOCK, nchwcMark } from './nchwc.js';
 
 const { onnx } = onnxProto;
 
@@ -33,13 +34,14 @@ class Emitter {
     return name;
   }
 
-  node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): void {
+  node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}, docString?: string): void {
     this.nodes.push({
       opType,
       input: inputs,
       output: outputs,
       name: `${opType}_${this.nodes.length}`,
       attribute: Object.entries(attrs).map(([name, v]) => attribute(name, v)),
+      ...(docString ? { docString } : {}),
     });
   }
 
@@ -250,7 +252,10 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
       lowerFewOutputConv(e, x, w, ins, outs[0]!, { pads, dilations });
       return;
     }
-    e.node('Conv', ins, outs, { strides, pads, dilations, group: 1 });
+    // Float32 convolutions with channel counts the blocked kernels can take are marked; a CPU session
+    // rewrites them for its block (src/onnx/nchwc.ts).
+    const blockable = e.device === 'cpu' && x.dtype === 'float32' && w.rank === 4 && m % MIN_NCHWC_BLOCK === 0 && c % MIN_NCHWC_BLOCK === 0;
+    e.node('Conv', ins, outs, { strides, pads, dilations, group: 1 }, blockable ? nchwcMark(m, c, kh, kw) : undefined);
   },
   ConvTranspose: ({ e, node, ins, outs }) => {
     const { strides, pads, dilations, outputSize } = node.attrs;

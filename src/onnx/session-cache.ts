@@ -37,6 +37,8 @@ export interface CacheKeyParts {
   ortVersion: string;
   optimization: string;
   providers: readonly string[];
+  /** The rewrite and block the model's marked convolutions took (src/onnx/nchwc.ts), e.g. '1/16'; absent when they were not rewritten. */
+  nchwc?: string;
 }
 
 /** The cache folder, or undefined when the cache is off. */
@@ -52,7 +54,7 @@ export function cacheFileFor(dir: string, model: Uint8Array, parts: CacheKeyPart
   const h = createHash('sha256');
   // Layout rewrites and kernel choices follow the CPU: a cache folder shared between machines must not mix them.
   const cpu = `${process.arch} ${cpus()[0]?.model ?? ''}`;
-  h.update(JSON.stringify({ ort: parts.ortVersion, optimization: parts.optimization, providers: parts.providers, cpu }));
+  h.update(JSON.stringify({ ort: parts.ortVersion, optimization: parts.optimization, providers: parts.providers, cpu, ...(parts.nchwc ? { nchwc: parts.nchwc } : {}) }));
   h.update(model);
   return join(dir, `${h.digest('hex')}.onnx`);
 }

@@ -47,6 +47,7 @@ export function checkSessionOptions(v: unknown, path: string): void {
     },
     logLevel: (x, p) => oneOf(x, p, ['verbose', 'info', 'warning', 'error', 'fatal']),
     spinning: bool,
+    nchwc: bool,
     device: (x, p) => oneOf(x, p, ['cpu', 'webgpu', 'auto']),
   });
   const o = v as { device?: unknown; executionProviders?: unknown } | undefined;

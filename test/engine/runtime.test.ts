@@ -76,9 +76,11 @@ describe('ONNX serialization and runtime', () => {
     const w = g.param('w', [32, 32, 3, 3]);
     const bytes = (await compile(g, { y: g.upsample2d(g.maxPool2d(g.relu(g.conv2d(x, w, { pads: 1 })), { kernel: 2 }), 2) })).model.bytes;
     const feeds = { x: tensor('float32', [2, 32, 8, 8], new Array(4096).fill(1)), w: tensor('float32', [32, 32, 3, 3], new Array(9216).fill(0.01)) };
+    // Without aekit's own blocked convolutions (src/onnx/nchwc.ts, which reorder around the Conv alone), so that
+    // only ONNX Runtime's level-'all' rewrite could add reorders.
     const opsRun = async (optimization?: 'all') => {
       const prefix = join(mkdtempSync(join(tmpdir(), 'aekit-prof-')), 'trace');
-      const session = await RuntimeSession.create(bytes, { threads: 1, profilePrefix: prefix, ...(optimization ? { optimization } : {}) });
+      const session = await RuntimeSession.create(bytes, { threads: 1, profilePrefix: prefix, nchwc: false, ...(optimization ? { optimization } : {}) });
       const out = await session.run(feeds);
       assert.ok(Math.abs(values(out.y!)[0]! - 2.88) < 1e-4, `one output: ${values(out.y!)[0]}`);
       const events = JSON.parse(readFileSync(session.endProfiling(), 'utf8')) as { args?: { op_name?: string } }[];
