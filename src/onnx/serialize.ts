@@ -2,7 +2,7 @@ import onnxProto from 'onnx-proto';
 import { type Graph, type Node, type Value } from '../graph/graph.js';
 import { GraphBuildError, type OpName, normalizeAxis, reduceAxes } from '../graph/ops.js';
 import { type DType, type Dim, type TensorData, tensor } from '../graph/types.js';
-import { MIN_NCHWC_BLOCK, nchwcMark } from './nchwc.js';
+import { MIN_NCHWC_BLOCK, nchwcMark, nchwcTransposedMark } from './nchwc.js';
 
 const { onnx } = onnxProto;
 
@@ -254,7 +254,7 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
     }
     // Float32 convolutions with channel counts the blocked kernels can take are marked; a CPU session
     // rewrites them for its block (src/onnx/nchwc.ts).
-    const blockable = e.device === 'cpu' && x.dtype === 'float32' && w.rank === 4 && m % MIN_NCHWC_BLOCK === 0 && c % MIN_NCHWC_BLOCK === 0;
+    const blockable = e.device === 'cpu' && x.dtype === 'float32' && w.rank === 4 && m % MIN_NCHWC_BLOCK === 0;
     e.node('Conv', ins, outs, { strides, pads, dilations, group: 1 }, blockable ? nchwcMark(m, c, kh, kw) : undefined);
   },
   ConvTranspose: ({ e, node, ins, outs }) => {
@@ -265,7 +265,12 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
       const base = strides[i]! * ((x.shape[2 + i] as number) - 1) + dilations[i]! * ((w.shape[2 + i] as number) - 1) + 1 - pads[i]! - pads[i + 2]!;
       return outputSize[i]! - base;
     });
-    e.node('ConvTranspose', ins, outs, { strides, pads, dilations, output_padding: outputPadding, group: 1 });
+    // Float32 CPU transposed convolutions that could run as a blocked sub-pixel Conv are marked (src/onnx/nchwc.ts).
+    const [c, m, kh, kw] = w.shape as number[] as [number, number, number, number];
+    const [h, wd] = [x.shape[2], x.shape[3]];
+    const blockable = e.device === 'cpu' && x.dtype === 'float32' && w.rank === 4 && typeof h === 'number' && typeof wd === 'number'
+      && strides[0] === strides[1] && dilations.every((d) => d === 1) && m % MIN_NCHWC_BLOCK === 0;
+    e.node('ConvTranspose', ins, outs, { strides, pads, dilations, output_padding: outputPadding, group: 1 }, blockable ? nchwcTransposedMark(c, m, kh, kw, h, wd) : undefined);
   },
   MaxPool: ({ e, node, ins, outs }) => {
     const { kernel, strides, pads } = node.attrs;

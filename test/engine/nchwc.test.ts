@@ -38,6 +38,28 @@ function convReference(x: Float64Array, xs: number[], w: Float64Array, ws: numbe
   return y;
 }
 
+/** Direct NCHW transposed convolution (weight [C, M, kH, kW]) with strides and pads, in float64; `out` is the output size. */
+function convTransposeReference(x: Float64Array, xs: number[], w: Float64Array, ws: number[], b: Float64Array | undefined, strides: number[], pads: number[], out: number[]): Float64Array {
+  const [n, c, h, wd] = xs as [number, number, number, number];
+  const [, m, kh, kw] = ws as [number, number, number, number];
+  const [ho, wo] = out as [number, number];
+  const y = new Float64Array(n * m * ho * wo);
+  for (let s = 0; s < n; s++) for (let f = 0; f < m; f++) for (let i = 0; i < ho * wo; i++) y[(s * m + f) * ho * wo + i] = b ? b[f]! : 0;
+  for (let s = 0; s < n; s++) for (let ch = 0; ch < c; ch++) for (let r = 0; r < h; r++) for (let q = 0; q < wd; q++) {
+    const v = x[((s * c + ch) * h + r) * wd + q]!;
+    for (let f = 0; f < m; f++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const oy = r * strides[0]! + i - pads[0]!;
+      const ox = q * strides[1]! + j - pads[1]!;
+      if (oy < 0 || oy >= ho || ox < 0 || ox >= wo) continue;
+      y[((s * m + f) * ho + oy) * wo + ox] += v * w[((ch * m + f) * kh + i) * kw + j]!;
+    }
+  }
+  return y;
+}
+
+/** The op types of a model's main graph, in order. */
+const graphOps = (bytes: Uint8Array) => onnxProto.onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType!);
+
 /** The op types of a serialized model's main graph and its subgraphs, with their domains. */
 function opTypes(bytes: Uint8Array): string {
   return new TextDecoder('latin1').decode(bytes);
@@ -59,7 +81,7 @@ describe('NCHWc convolutions', () => {
 
   it('marks only CPU convolutions whose channel counts are multiples of 8, and rewrites those that fit the block', async () => {
     assert.equal(hasNchwcMarks(convBytes(16, 16)), true);
-    assert.equal(hasNchwcMarks(convBytes(16, 12)), false, 'input channels not a multiple of 8');
+    assert.equal(hasNchwcMarks(convBytes(12, 16)), false, 'output channels not a multiple of 8');
     assert.equal(hasNchwcMarks(convBytes(1, 16)), false, 'few outputs take their own lowering');
     assert.equal(hasNchwcMarks(convBytes(16, 16, 'webgpu')), false, 'WebGPU has no blocked kernels');
     const g = new Graph();
@@ -71,6 +93,107 @@ describe('NCHWc convolutions', () => {
     assert.match(opTypes(rewritten), /ReorderInput/);
     assert.equal(rewriteNchwc(convBytes(8, 8), 16), undefined, '8 channels do not fill a block of 16');
     assert.ok(rewriteNchwc(convBytes(8, 8), 8), 'but fill a block of 8');
+    // Fewer input channels than a block (a first layer on an image) are read unblocked; other counts are not taken.
+    assert.ok(rewriteNchwc(convBytes(16, 3), 16), '3 input channels: the unblocked-input kernel');
+    assert.doesNotMatch(opTypes(rewriteNchwc(convBytes(16, 3), 16)!), /ReorderInput/);
+    assert.ok(rewriteNchwc(convBytes(16, 12), 16), '12 input channels, block of 16: unblocked input');
+    assert.equal(rewriteNchwc(convBytes(16, 12), 8), undefined, '12 input channels neither fill blocks of 8 nor fit in one');
+  });
+
+  for (const c of [1, 3]) {
+    it(`${c} → 16 channels (the unblocked-input kernel): forward matches a float64 convolution, gradients match finite differences`, async () => {
+      const xs = [2, c, 9, 7];
+      const ws = [16, c, 3, 3];
+      const o = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] };
+      const result = await checkCase({
+        op: 'Conv', label: `${c} → 16`, dtype: 'float32',
+        inputs: [{ shape: xs }, { shape: ws }, { shape: [16] }],
+        build: (g, [x, w, b]) => g.conv2d(x!, w!, { pads: 'same', bias: b }),
+        reference: ([x, w, b]) => convReference(x!, xs, w!, ws, b, o),
+      });
+      assert.equal(result.forward, 'ok', result.message);
+      assert.equal(result.gradient, 'ok', result.message);
+    });
+  }
+
+  // Transposed convolutions run as a blocked sub-pixel Conv: each case's geometry against a float64 reference.
+  for (const [label, k, strides, pads, outputSize] of [
+    ["3x3 stride 2, pads [0, 0, 1, 1] (the conv preset's 'same')", 3, 2, [0, 0, 1, 1], [10, 8]],
+    ['3x3 stride 2, pads 1, output padding 1', 3, 2, [1, 1, 1, 1], [10, 8]],
+    ['3x3 stride 2, pads 1, odd output (cropped)', 3, 2, [1, 1, 1, 1], [9, 7]],
+    ['4x4 stride 2, pads 1', 4, 2, [1, 1, 1, 1], [10, 8]],
+    ['2x2 stride 2, no pads', 2, 2, [0, 0, 0, 0], [10, 8]],
+    ['3x3 stride 3, no pads', 3, 3, [0, 0, 0, 0], [15, 12]],
+    ['3x3 stride 1, pads 1', 3, 1, [1, 1, 1, 1], [5, 4]],
+  ] as const) {
+    it(`16 → 16-channel transposed convolution, ${label}: forward matches float64, gradients match finite differences`, async () => {
+      const xs = [2, 16, 5, 4];
+      const ws = [16, 16, k, k];
+      const opts = { strides: [strides, strides] as [number, number], pads: [...pads] as [number, number, number, number], outputSize: [...outputSize] as [number, number] };
+      const g = new Graph();
+      const y = g.convTranspose2d(g.input('x', ['N', 16, 5, 4]), g.param('w', ws), { ...opts, bias: g.param('b', [16]) });
+      const bytes = toOnnx(g, { outputs: { y } }).bytes;
+      for (const block of [8, 16]) {
+        const rewritten = rewriteNchwc(bytes, block);
+        assert.ok(rewritten, `block ${block}: rewritten`);
+        const ops = graphOps(rewritten);
+        assert.ok(!ops.includes('ConvTranspose') && ops.filter((o) => o === 'Conv').length === 1, ops.join(' '));
+      }
+      const result = await checkCase({
+        op: 'ConvTranspose', label, dtype: 'float32',
+        inputs: [{ shape: xs }, { shape: ws }, { shape: [16] }],
+        build: (g, [x, w, b]) => g.convTranspose2d(x!, w!, { ...opts, bias: b }),
+        reference: ([x, w, b]) => convTransposeReference(x!, xs, w!, ws, b, [strides, strides], [...pads], [...outputSize]),
+      });
+      assert.equal(result.forward, 'ok', result.message);
+      assert.equal(result.gradient, 'ok', result.message);
+    });
+  }
+
+  it('keeps transposed convolutions it cannot write as one blocked Conv: dilated, unequal strides, too few output channels', () => {
+    const bytes = (ws: number[], opts: Parameters<Graph['convTranspose2d']>[2]) => {
+      const g = new Graph();
+      return toOnnx(g, { outputs: { y: g.convTranspose2d(g.input('x', ['N', ws[0]!, 5, 4]), g.param('w', ws), opts) } }).bytes;
+    };
+    assert.equal(rewriteNchwc(bytes([16, 16, 3, 3], { strides: 2, dilations: 2 }), 16), undefined, 'dilation 2');
+    assert.equal(rewriteNchwc(bytes([16, 16, 3, 3], { strides: [2, 1] }), 16), undefined, 'strides [2, 1]');
+    assert.equal(rewriteNchwc(bytes([16, 8, 3, 3], { strides: 2 }), 16), undefined, '8 output channels do not fill a block of 16');
+    assert.equal(hasNchwcMarks(bytes([16, 4, 3, 3], { strides: 2 })), false, '4 output channels are never marked');
+  });
+
+  it('keeps tensors blocked from one layer to the next in an inference graph, with the plain kernels\' values', async () => {
+    // conv (1 channel in) → ELU → max-pool → conv → ReLU → average-pool → conv, and one activation also a graph output.
+    const g = new Graph();
+    const x = g.input('x', ['N', 1, 12, 12]);
+    const w1 = g.param('w1', [16, 1, 3, 3]);
+    const w2 = g.param('w2', [16, 16, 3, 3]);
+    const w3 = g.param('w3', [16, 16, 3, 3]);
+    const h1 = g.maxPool2d(g.elu(g.conv2d(x, w1, { pads: 'same' })), { kernel: 2 });
+    const a2 = g.relu(g.conv2d(h1, w2, { pads: 'same' }));
+    const h2 = g.avgPool2d(a2, { kernel: 2 });
+    const y = g.conv2d(h2, w3, { pads: 'same' });
+    const ops = graphOps(rewriteNchwc(toOnnx(g, { outputs: { y } }).bytes, 16)!);
+    assert.equal(ops.filter((o) => o === 'ReorderInput').length, 0, `no reorder into blocks: ${ops.join(' ')}`);
+    assert.equal(ops.filter((o) => o === 'ReorderOutput').length, 1, `one reorder out, for y: ${ops.join(' ')}`);
+    // With an activation that is also a graph output, that value keeps its plain copy.
+    const bytes = toOnnx(g, { outputs: { y, a2 } }).bytes;
+    const feeds = {
+      x: tensor('float32', [3, 1, 12, 12], Array.from({ length: 432 }, (_, i) => Math.sin(i * 0.31))),
+      w1: tensor('float32', [16, 1, 3, 3], Array.from({ length: 144 }, (_, i) => Math.cos(i * 0.7) * 0.5)),
+      w2: tensor('float32', [16, 16, 3, 3], Array.from({ length: 2304 }, (_, i) => Math.sin(i * 0.13) * 0.1)),
+      w3: tensor('float32', [16, 16, 3, 3], Array.from({ length: 2304 }, (_, i) => Math.cos(i * 0.29) * 0.1)),
+    };
+    const blocked = await RuntimeSession.create(bytes, { cache: false });
+    const plain = await RuntimeSession.create(bytes, { cache: false, nchwc: false });
+    const a = await blocked.run(feeds);
+    const b = await plain.run(feeds);
+    for (const name of ['y', 'a2']) {
+      const p = b[name]!.data as Float32Array;
+      const worst = (a[name]!.data as Float32Array).reduce((d, v, i) => Math.max(d, Math.abs(v - p[i]!)), 0);
+      assert.ok(worst < 1e-5, `${name}: largest difference ${worst}`);
+    }
+    await blocked.release();
+    await plain.release();
   });
 
   for (const [label, strides, pads, dilations, bias] of [
@@ -112,7 +235,8 @@ describe('NCHWc convolutions', () => {
     const losses: number[][] = [];
     const codes: Float32Array[] = [];
     for (const nchwc of [true, false]) {
-      const model = new ConvAutoencoder({ inputShape: [1, 8, 8], encoder: { filters: [16, 16] }, latentDim: 4 }).compile({ seed: 5, stepsPerExecution: 3, session: { nchwc } });
+      // Transposed convolutions in the decoder: the sub-pixel rewrite in training, with its gradients from the plain graph.
+      const model = new ConvAutoencoder({ inputShape: [1, 8, 8], encoder: { filters: [16, 16] }, decoder: { upsample: 'transpose' }, latentDim: 4 }).compile({ seed: 5, stepsPerExecution: 3, session: { nchwc } });
       const fit = await model.fit({ x, shape: [96, 1, 8, 8] }, { epochs: 3, batchSize: 16 });
       losses.push(fit.history.map((h) => h.loss));
       codes.push(await model.encode(x.subarray(0, 8 * 64)));
