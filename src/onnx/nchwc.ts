@@ -158,7 +158,7 @@ function renameInputs(graph: onnxProto.onnx.IGraphProto, alias: Map<string, stri
 }
 
 /** Subgraphs held by a node's attributes (a Loop's body: a chunked training step runs its steps in one). */
-function subgraphs(node: onnxProto.onnx.INodeProto): onnxProto.onnx.IGraphProto[] {
+export function subgraphs(node: onnxProto.onnx.INodeProto): onnxProto.onnx.IGraphProto[] {
   return (node.attribute ?? []).flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]);
 }
 

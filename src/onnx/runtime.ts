@@ -12,7 +12,7 @@ import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import onnxProto from 'onnx-proto';
 import type * as Ort from 'onnxruntime-node';
 import { type DType, type TensorData } from '../graph/types.js';
-import { cacheFileFor, readCachedModel, scratchFileIn, sessionCacheDir, storeCachedModel } from './session-cache.js';
+import { type CanonicalModel, cacheFileFor, canonicalModel, readCachedModel, scratchFileIn, sessionCacheDir, storeCachedModel } from './session-cache.js';
 import { physicalCores } from '../io/cpu-cores.js';
 import { MIN_NCHWC_BLOCK, NCHWC_REWRITE, PROBE_CHANNELS, blockProbeModel, hasNchwcMarks, rewriteNchwc } from './nchwc.js';
 
@@ -283,7 +283,18 @@ export class RuntimeSession {
     private readonly profilePrefix?: string,
     /** What the optimized-model cache did for this session. */
     readonly cache: SessionCacheUse = 'off',
-  ) {}
+    /** The caller's input and output names → the session's, when the session runs a renamed model (canonicalModel). */
+    private readonly renamed?: Pick<CanonicalModel, 'inputs' | 'outputs'>,
+  ) {
+    if (renamed) {
+      this.callerInput = new Map([...renamed.inputs].map(([caller, own]) => [own, caller]));
+      this.callerOutput = new Map([...renamed.outputs].map(([caller, own]) => [own, caller]));
+    }
+  }
+
+  /** The session's input and output names → the caller's (identity when nothing was renamed). */
+  private readonly callerInput = new Map<string, string>();
+  private readonly callerOutput = new Map<string, string>();
 
   /**
    * Creates a session from serialized ONNX bytes.
@@ -312,22 +323,25 @@ export class RuntimeSession {
     }
     const block = device === 'cpu' && (options.nchwc ?? process.env.AEKIT_NCHWC !== '0') && hasNchwcMarks(model) ? await nchwcBlockSize() : 0;
     const dir = options.cache !== false && device === 'cpu' && !options.profilePrefix && ['basic', 'extended'].includes(opts.graphOptimizationLevel!) ? sessionCacheDir() : undefined;
-    const file = dir === undefined ? undefined : cacheFileFor(dir, model, { ortVersion: ort().env.versions.common, optimization: opts.graphOptimizationLevel!, providers, ...(block ? { nchwc: `${NCHWC_REWRITE}/${block}` } : {}) });
+    // Cached models are stored and found under neutral names, so that a graph built again with other layer names hits.
+    const canonical = dir === undefined ? undefined : canonicalModel(model);
+    const graph = canonical?.bytes ?? model;
+    const file = dir === undefined ? undefined : cacheFileFor(dir, graph, { ortVersion: ort().env.versions.common, optimization: opts.graphOptimizationLevel!, providers, ...(block ? { nchwc: `${NCHWC_REWRITE}/${block}` } : {}) });
     const cached = file === undefined ? undefined : readCachedModel(file);
     if (cached) {
       try {
         // Already optimized: running the optimizers again would only cost the time the cache saves.
-        return new RuntimeSession(await ort().InferenceSession.create(cached, { ...opts, graphOptimizationLevel: 'disabled' }), device, undefined, 'hit');
+        return new RuntimeSession(await ort().InferenceSession.create(cached, { ...opts, graphOptimizationLevel: 'disabled' }), device, undefined, 'hit', canonical);
       } catch {
         // A file that checks but that ONNX Runtime refuses is made again below.
       }
     }
     const scratch = file === undefined ? undefined : scratchFileIn(dir!);
     try {
-      const bytes = (block ? rewriteNchwc(model, block) : undefined) ?? model;
+      const bytes = (block ? rewriteNchwc(graph, block) : undefined) ?? graph;
       const session = await ort().InferenceSession.create(bytes, scratch === undefined ? opts : { ...opts, optimizedModelFilePath: scratch });
       const stored = scratch !== undefined && storeCachedModel(file!, scratch);
-      return new RuntimeSession(session, device, options.profilePrefix, stored ? 'stored' : 'off');
+      return new RuntimeSession(session, device, options.profilePrefix, stored ? 'stored' : 'off', canonical);
     } catch (e) {
       if (scratch !== undefined) rmSync(scratch, { force: true });
       throw new RuntimeError(`ONNX Runtime rejected the model${device === 'cpu' ? '' : ` on device '${device}'`}: ${(e as Error).message}`);
@@ -335,11 +349,11 @@ export class RuntimeSession {
   }
 
   get inputNames(): readonly string[] {
-    return this.session.inputNames;
+    return this.session.inputNames.map((n) => this.callerInput.get(n) ?? n);
   }
 
   get outputNames(): readonly string[] {
-    return this.session.outputNames;
+    return this.session.outputNames.map((n) => this.callerOutput.get(n) ?? n);
   }
 
   /**
@@ -349,25 +363,30 @@ export class RuntimeSession {
    */
   async run(feeds: Record<string, TensorData>, outputs?: readonly string[], into?: Record<string, TensorData>): Promise<Record<string, TensorData>> {
     const ortFeeds: Record<string, Ort.Tensor> = {};
-    for (const name of this.session.inputNames) {
+    for (const own of this.session.inputNames) {
+      const name = this.callerInput.get(own) ?? own;
       const t = feeds[name];
-      if (!t) throw new RuntimeError(`missing input '${name}'; the model takes ${this.session.inputNames.join(', ')}`);
-      ortFeeds[name] = toOrt(t);
+      if (!t) throw new RuntimeError(`missing input '${name}'; the model takes ${this.inputNames.join(', ')}`);
+      ortFeeds[own] = toOrt(t);
     }
+    const ownOutput = (name: string) => this.renamed?.outputs.get(name) ?? name;
     let result: Ort.InferenceSession.ReturnType;
     try {
       if (into) {
         const fetches: Record<string, Ort.Tensor | null> = {};
-        for (const name of outputs ?? this.session.outputNames) fetches[name] = into[name] ? toOrt(into[name]) : null;
+        for (const name of outputs ?? this.outputNames) fetches[ownOutput(name)] = into[name] ? toOrt(into[name]) : null;
         result = await this.session.run(ortFeeds, fetches);
       } else {
-        result = outputs ? await this.session.run(ortFeeds, [...outputs]) : await this.session.run(ortFeeds);
+        result = outputs ? await this.session.run(ortFeeds, outputs.map(ownOutput)) : await this.session.run(ortFeeds);
       }
     } catch (e) {
       throw new RuntimeError(`ONNX Runtime failed: ${(e as Error).message}`);
     }
     const out: Record<string, TensorData> = {};
-    for (const [name, t] of Object.entries(result)) out[name] = into?.[name] ?? fromOrt(t);
+    for (const [own, t] of Object.entries(result)) {
+      const name = this.callerOutput.get(own) ?? own;
+      out[name] = into?.[name] ?? fromOrt(t);
+    }
     return out;
   }
 

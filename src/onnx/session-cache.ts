@@ -24,7 +24,11 @@ import { createHash } from 'node:crypto';
 import { cpus, homedir } from 'node:os';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { writeFileAtomic } from '../io/files.js';
+import { subgraphs } from './nchwc.js';
+
+const { onnx } = onnxProto;
 
 /** The last bytes of a cache file: the marker after the model's SHA-256. */
 const MARKER = Buffer.from('aekit-ort-cache-1');
@@ -147,4 +151,62 @@ function endsWithMarker(file: string): boolean {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Models larger than this are keyed by their bytes as they are: renaming would cost more than the optimizations it saves. */
+export const CANONICAL_MAX_BYTES = 4 << 20;
+
+/** A model with neutral names, and how its main graph's inputs and outputs were renamed. */
+export interface CanonicalModel {
+  bytes: Uint8Array;
+  /** The caller's name of each input → the model's. */
+  inputs: Map<string, string>;
+  /** The caller's name of each output → the model's. */
+  outputs: Map<string, string>;
+}
+
+/**
+ * `model` with every value renamed `v<i>` and every node `n<i>`, in the order
+ * they first appear (subgraphs included), or undefined for a model over
+ * {@link CANONICAL_MAX_BYTES}. Two graphs that differ only in names, such
+ * as the same architecture built twice in one process (layers are named
+ * `dense`, `dense_1`, … by a process-wide counter, as in Keras), then have
+ * the same bytes and share one cache file. The session runs the renamed
+ * model and translates names at its boundary.
+ */
+export function canonicalModel(model: Uint8Array): CanonicalModel | undefined {
+  if (model.byteLength > CANONICAL_MAX_BYTES) return undefined;
+  const proto = onnx.ModelProto.decode(model);
+  const graph = proto.graph;
+  if (!graph) return undefined;
+  const names = new Map<string, string>();
+  const rename = (name: string) => {
+    if (name === '') return name;
+    let neutral = names.get(name);
+    if (neutral === undefined) {
+      neutral = `v${names.size}`;
+      names.set(name, neutral);
+    }
+    return neutral;
+  };
+  let nodes = 0;
+  const walk = (g: onnxProto.onnx.IGraphProto) => {
+    for (const v of g.input ?? []) v.name = rename(v.name!);
+    for (const t of g.initializer ?? []) t.name = rename(t.name!);
+    for (const n of g.node ?? []) {
+      n.input = (n.input ?? []).map(rename);
+      subgraphs(n).forEach(walk);
+      n.output = (n.output ?? []).map(rename);
+      n.name = `n${nodes++}`;
+    }
+    for (const v of [...(g.output ?? []), ...(g.valueInfo ?? [])]) v.name = rename(v.name!);
+  };
+  const inputs = (graph.input ?? []).map((v) => v.name!);
+  const outputs = (graph.output ?? []).map((v) => v.name!);
+  walk(graph);
+  return {
+    bytes: onnx.ModelProto.encode(proto).finish(),
+    inputs: new Map(inputs.map((n) => [n, names.get(n)!])),
+    outputs: new Map(outputs.map((n) => [n, names.get(n)!])),
+  };
 }

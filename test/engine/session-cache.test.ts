@@ -67,6 +67,33 @@ describe('the optimized-model cache', () => {
     for (const [name, t] of Object.entries(first.out)) assert.deepEqual(second.out[name]!.data, t.data, name);
   });
 
+  it('hits for the same architecture built again with other layer names, and answers in the caller\'s names', async () => {
+    // benchModel builds new layers each call, named by the process-wide counter (conv_5, … after conv_0, …).
+    const again = buildStep(benchModel('conv'), { optimizer: new Adam(), seed: 1 });
+    assert.notDeepEqual(again.params, art.params, 'the layers have new names');
+    const before = cacheFiles(dir).length;
+    const s = await RuntimeSession.create(again.train.bytes, { threads: 1 });
+    try {
+      assert.equal(s.cache, 'hit');
+      assert.equal(cacheFiles(dir).length, before);
+      for (const p of again.params) assert.ok(s.inputNames.includes(p) || again.packed.some((g) => g.members.includes(p)), `input ${p} under its own name`);
+      const feeds = feedsOf(again);
+      const out = await s.run(feeds);
+      const reference = await runOnce(art.train.bytes);
+      assert.deepEqual(Object.keys(out).sort(), [...s.outputNames].sort());
+      assert.equal(Object.keys(out).length, Object.keys(reference.out).length);
+      const loss = s.outputNames.find((n) => n === 'loss')!;
+      assert.deepEqual(out[loss]!.data, reference.out[loss]!.data, 'the same loss as the first build');
+      // Caller-owned output buffers, addressed by the caller's names.
+      const into = { [loss]: { dtype: 'float32' as const, shape: [], data: new Float32Array(1) } };
+      const written = await s.run(feeds, [loss], into);
+      assert.equal(written[loss], into[loss]);
+      assert.equal(into[loss]!.data[0], (out[loss]!.data as Float32Array)[0]);
+    } finally {
+      await s.release();
+    }
+  });
+
   it('misses for a changed graph', async () => {
     const other = buildStep(benchModel('conv'), { optimizer: new Adam({ learningRate: 0.01 }), seed: 1 });
     assert.equal((await runOnce(other.evaluate.bytes, other)).use, 'stored');
