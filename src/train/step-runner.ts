@@ -9,7 +9,7 @@ import { type RuntimeSession, resolveDevice } from '../onnx/runtime.js';
 import { CHUNK_FIRST_STEP, CHUNK_ROWS, CHUNK_STEPS, chunkInputName, chunkedStep, graphSignature } from './chunk.js';
 import { type FeedChunk, isStreamData } from './feed.js';
 import type { LoopInput, StepsPerExecution } from './loop.js';
-import { copyTensors, packTensors, unpackTensors } from './packing.js';
+import { copyTensors, packedCopy, unpackTensors } from './packing.js';
 import { NON_FINITE_CHECK, type PackedGroup, nextName } from './step.js';
 
 /** Raised when the loss becomes NaN or infinite; the loop keeps the last good weights. */
@@ -114,12 +114,12 @@ export class StepRunner {
   private readonly fetch: string[];
 
   constructor(private readonly session: RuntimeSession, private readonly plan: StepPlan, tensors: Record<string, TensorData>, private readonly sampleShape: number[], private readonly targetShape: number[]) {
-    const packed = packTensors(tensors, plan.groups);
+    // The caller's arrays stay untouched.
+    this.tensors = packedCopy(tensors, plan.groups);
     for (const name of plan.updated) {
-      const t = packed[name]!;
+      const t = this.tensors[name]!;
       this.spare[nextName(name)] = { dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() };
     }
-    this.tensors = copyTensors(packed); // the caller's arrays stay untouched
     this.fetch = [...plan.perStepOutputs, ...plan.updated.map(nextName)];
   }
 
@@ -181,7 +181,7 @@ export class StepRunner {
 
   /** Replaces the state by a {@link snapshot} (copied in). */
   restore(tensors: Record<string, TensorData>): void {
-    this.tensors = copyTensors(packTensors(tensors, this.plan.groups));
+    this.tensors = packedCopy(tensors, this.plan.groups);
   }
 }
 
