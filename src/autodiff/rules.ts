@@ -285,7 +285,12 @@ export const vjpRules: { [K in OpName]: VjpRule<K> | NotDifferentiable } = {
   // to fuse into Conv/Gemm + Relu, and a 0/1 multiply measured faster than Where.
   Relu: ({ g, outputs: [y], dy }) => [g.mul(dy, g.cast(g.greater(y!, 0), y!.dtype))],
   LeakyRelu: ({ g, inputs: [x], dy, attrs }) => [g.where(g.greater(x!, 0), dy, g.mul(dy, attrs.alpha))],
-  Elu: ({ g, inputs: [x], outputs: [y], dy, attrs }) => [g.where(g.greater(x!, 0), dy, g.mul(dy, g.add(y!, attrs.alpha)))],
+  // With α = 1 (the default), y + 1 = eˣ ≤ 1 where x ≤ 0 and y + 1 = x + 1 ≥ 1 where x > 0, so min(y + 1, 1)
+  // is the derivative with the same numbers as the select, in plain passes: ONNX Runtime's Where took 2.6 ns
+  // per value on [128, 32, 28, 28], most of the conv preset's ELU backward. (y ≥ −1, hence the Clip's 0.)
+  Elu: ({ g, inputs: [x], outputs: [y], dy, attrs }) => [attrs.alpha === 1
+    ? g.mul(dy, g.clip(g.add(y!, 1), 0, 1))
+    : g.where(g.greater(x!, 0), dy, g.mul(dy, g.add(y!, attrs.alpha)))],
   Sigmoid: ({ g, outputs: [y], dy }) => [g.mul(dy, g.mul(y!, g.sub(1, y!)))],
   Tanh: ({ g, outputs: [y], dy }) => [g.mul(dy, g.sub(1, g.square(y!)))],
   Softplus: ({ g, inputs: [x], dy }) => [g.mul(dy, g.sigmoid(x!))],

@@ -66,6 +66,7 @@ export function opCases(): OpCase[] {
     // ONNX stores float attributes as float32: 0.25 keeps the float64 reference exact.
     c('LeakyRelu', 'alpha 0.25', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.leakyRelu(x!, 0.25)),
     c('Elu', 'alpha 1.5', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.elu(x!, 1.5)),
+    c('Elu', 'alpha 1 (the default; its own gradient form)', [inp([3, 4], 'awayFromZero')], (g, [x]) => g.elu(x!)),
     c('Sigmoid', '[3,4]', [inp([3, 4])], (g, [x]) => g.sigmoid(x!)),
     c('Tanh', '[3,4]', [inp([3, 4])], (g, [x]) => g.tanh(x!)),
     c('Softplus', '[3,4]', [inp([3, 4])], (g, [x]) => g.softplus(x!)),
