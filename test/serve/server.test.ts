@@ -86,6 +86,17 @@ describe('aekit serve: answers', () => {
     assert.deepEqual(f64.body.scores, Array.from(expected.subarray(0, 2)));
     const oneNpy = await post(server, '/score', npy([D], data.subarray(5 * D, 6 * D)), 'application/x-npy');
     assert.equal(oneNpy.body.score, expected[5], 'a 1-D array is one row, answered as {"row": ...} is');
+    // Bodies the byte reader leaves to JSON.parse (an escaped key) and one that arrives in many chunks.
+    const escaped = await post(server, '/score', JSON.stringify({ row: rowOf(data, 3) }).replace('"row"', '"r\\u006fw"'));
+    assert.deepEqual(escaped.body, one.body);
+    const wide = JSON.stringify({ rows: Array.from({ length: 64 }, (_, i) => rowOf(data, i).map((v) => v.toPrecision(17))) }).replaceAll('"', '').replace('{rows', '{"rows"');
+    const body = new TextEncoder().encode(`${wide}${' '.repeat(200_000)}`);
+    const chunked = await fetch(new URL('/score', server.url), {
+      method: 'POST', headers: { 'content-type': 'application/json' }, duplex: 'half',
+      body: new ReadableStream({ start(c) { for (let at = 0; at < body.length; at += 7_000) c.enqueue(body.subarray(at, at + 7_000)); c.close(); } }),
+    } as RequestInit);
+    assert.equal(chunked.status, 200);
+    assert.deepEqual(((await chunked.json()) as Answer['body']).scores, Array.from(expected), 'a body sent in 7 kB pieces');
   });
 
   it("/encode and /reconstruct equal the model's own after the detector's scaler; reconstructions come back in the rows' units", async () => {
